@@ -1,0 +1,11 @@
+// Numbered schema migrations, applied in order inside one transaction each; PRAGMA user_version records
+// the last one applied. Never edit a migration that has shipped: add the next number.
+import m0001 from './0001-runs-and-spills';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'runs-and-spills', sql: m0001 }];

@@ -1,0 +1,114 @@
+// Lint rule `na64/layers`: the process and layer boundaries of docs DESIGN §1, checked on every import
+// instead of remembered (after Signal Desktop's file-suffix rule and VS Code's code-layering rule).
+//
+//   electron            only in src-main/shell
+//   src-main/shared     environment-free: imports only itself, zod and @orpc/contract (no node:*, no DOM APIs)
+//   *.worker.ts         only src-main/shared and its folder's recon/ and protocol.ts (workers import no services)
+//   src-main (other)    Node core: anything but electron and the renderer
+//   src-renderer        only itself and src-main/shared; no Node built-ins, no Node-only packages
+//   drivers/sdk         only itself; drivers/transports: sdk and itself
+//   drivers/<plugin>    only drivers/sdk, drivers/transports, drivers/twin and its own folder; never src-main
+//   db                  only itself
+import { builtinModules } from 'node:module';
+import { dirname, relative, resolve, sep } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+/** npm packages that only run in Node: never in the renderer or in shared code. */
+const NODE_ONLY_PACKAGES = ['better-sqlite3', 'ws', 'pino', 'commander', 'usb', 'serialport', '@serialport/', 'tsx'];
+/** npm packages environment-free code may use. */
+const STD_PACKAGES = ['zod', '@orpc/contract'];
+
+const posix = (p) => p.split(sep).join('/');
+
+function packageName(source) {
+  const parts = source.split('/');
+  return source.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
+function layerOf(file) {
+  if (file.startsWith('src-main/shell/')) return { name: 'shell' };
+  if (file.startsWith('src-main/shared/')) return { name: 'shared' };
+  if (file.startsWith('src-main/') && file.endsWith('.worker.ts')) return { name: 'worker', dir: posix(dirname(file)) + '/' };
+  if (file.startsWith('src-main/')) return { name: 'core' };
+  if (file.startsWith('src-renderer/')) return { name: 'renderer' };
+  if (file.startsWith('drivers/sdk/')) return { name: 'driver-sdk' };
+  if (file.startsWith('drivers/transports/')) return { name: 'transports' };
+  if (file.startsWith('drivers/')) return { name: 'driver', dir: file.split('/').slice(0, 2).join('/') + '/' };
+  if (file.startsWith('db/')) return { name: 'db' };
+  return null;
+}
+
+const ALLOWED_INTERNAL = {
+  shell: () => ['src-main/', 'drivers/', 'db/'],
+  shared: () => ['src-main/shared/'],
+  worker: (l) => ['src-main/shared/', `${l.dir}recon/`, `${l.dir}protocol.ts`],
+  core: () => ['src-main/', 'drivers/', 'db/'],
+  renderer: () => ['src-renderer/', 'src-main/shared/'],
+  'driver-sdk': () => ['drivers/sdk/'],
+  transports: () => ['drivers/sdk/', 'drivers/transports/'],
+  driver: (l) => ['drivers/sdk/', 'drivers/transports/', 'drivers/twin/', l.dir],
+  db: () => ['db/'],
+};
+
+function checkBare(layer, source) {
+  if (source === 'electron' || source.startsWith('electron/')) {
+    return layer.name === 'shell' ? null : "'electron' may be imported only in src-main/shell: the core must run in plain Node";
+  }
+  const env = ['shared', 'renderer'].includes(layer.name);
+  if (NODE_BUILTINS.has(source) || NODE_BUILTINS.has(source.split('/')[0])) {
+    return env ? `${layer.name} code cannot use the Node built-in '${source}'` : null;
+  }
+  const pkg = packageName(source);
+  if (layer.name === 'shared' && !STD_PACKAGES.includes(pkg)) {
+    return `src-main/shared is environment-free: it may use only ${STD_PACKAGES.join(', ')}, not '${pkg}'`;
+  }
+  if (layer.name === 'renderer' && NODE_ONLY_PACKAGES.some((p) => pkg === p || pkg.startsWith(p))) {
+    return `the renderer cannot use the Node-only package '${pkg}'; go through the API`;
+  }
+  return null;
+}
+
+export default {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Enforce the process and layer boundaries of NA64 Run Control' },
+    schema: [],
+    messages: { layer: '{{why}}' },
+  },
+  create(context) {
+    const file = posix(relative(ROOT, context.filename));
+    const layer = layerOf(file);
+    if (!layer) return {};
+
+    function check(node, source) {
+      if (typeof source !== 'string') return;
+      let why = null;
+      if (source.startsWith('.') || source.startsWith('@shared/')) {
+        const target = source.startsWith('@shared/')
+          ? `src-main/shared/${source.slice('@shared/'.length)}`
+          : posix(relative(ROOT, resolve(ROOT, dirname(file), source)));
+        const allowed = ALLOWED_INTERNAL[layer.name](layer);
+        const withTs = /\.[a-z]+$/.test(target) ? target : `${target}.ts`;
+        if (!allowed.some((prefix) => target.startsWith(prefix) || withTs === prefix)) {
+          why = `${file} (${layer.name}) may not import ${target}: allowed are ${allowed.join(', ')}`;
+        }
+      } else {
+        why = checkBare(layer, source);
+      }
+      if (why) context.report({ node, messageId: 'layer', data: { why } });
+    }
+
+    return {
+      ImportDeclaration: (node) => check(node, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+      ExportAllDeclaration: (node) => check(node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+      CallExpression: (node) => {
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'Literal') {
+          check(node, node.arguments[0].value);
+        }
+      },
+    };
+  },
+};

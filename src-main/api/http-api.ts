@@ -1,0 +1,112 @@
+// The read-only HTTP JSON API for scripts, reviewers and other control-room tools:
+//   GET /api/v1/status
+//   GET /api/v1/runs[?limit=N&before=RUN]
+//   GET /api/v1/runs/:run
+//   GET /api/v1/runs/:run/spills
+//   GET /api/v1/spills/:run/:spill/histograms                 → names
+//   GET /api/v1/spills/:run/:spill/histograms/:name[?format=root|csv]
+// Errors are JSON {"error": {"code", "message"}} with the matching HTTP status.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Core } from '../core/core';
+import { HistogramName, RunNumber, SpillNumber } from '../shared/api/schemas';
+import { binLowEdge, type HistSnapshot } from '../shared/histogram';
+import { toRootJson } from '../shared/root-json';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...headers,
+  });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, error: HttpError, headers: Record<string, string> = {}): void {
+  sendJson(res, error.status, { error: { code: error.code, message: error.message } }, headers);
+}
+
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, raw: string, what: string): T {
+  const value = /^\d+$/.test(raw) ? Number(raw) : raw;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new HttpError(400, 'BAD_REQUEST', `${what} "${raw.slice(0, 64)}" is not valid`);
+  return result.data;
+}
+
+function histogramCsv(h: HistSnapshot): string {
+  if (h.kind !== 'TH1D') throw new HttpError(400, 'BAD_REQUEST', 'CSV export is for 1D histograms; use format=root');
+  const lines = ['bin,low_edge,high_edge,content,error'];
+  for (let bin = 0; bin <= h.x.nbins + 1; bin++) {
+    const low = bin === 0 ? '-inf' : String(binLowEdge(h.x, bin));
+    const high = bin === h.x.nbins + 1 ? 'inf' : String(binLowEdge(h.x, bin + 1));
+    lines.push(`${bin},${low},${high},${h.contents[bin]},${Math.sqrt(h.sumw2[bin] ?? 0)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Answer one request whose path starts with /api/. The caller has checked the token. */
+export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed: this API is read-only`);
+  }
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] !== 'api' || parts[1] !== 'v1') throw new HttpError(404, 'NOT_FOUND', `no API at ${url.pathname}`);
+  const [, , resource, a, b, c, d, ...extra] = parts;
+  const notFound = () => new HttpError(404, 'NOT_FOUND', `no such resource: ${url.pathname}`);
+  if (extra.length) throw notFound();
+
+  if (resource === 'status' && a === undefined) return sendJson(res, 200, core.status());
+
+  if (resource === 'runs') {
+    if (a === undefined) {
+      const limit = parse(RunNumber.max(1000), url.searchParams.get('limit') ?? '100', 'limit');
+      const beforeRaw = url.searchParams.get('before');
+      const before = beforeRaw === null ? undefined : parse(RunNumber, beforeRaw, 'before');
+      return sendJson(res, 200, core.archive.listRuns(limit, before));
+    }
+    const run = parse(RunNumber, a, 'run number');
+    const found = core.archive.getRun(run);
+    if (!found) throw new HttpError(404, 'NOT_FOUND', `run ${run} does not exist`);
+    if (b === undefined) return sendJson(res, 200, found);
+    if (b === 'spills' && c === undefined) return sendJson(res, 200, core.archive.listSpills(run));
+    throw notFound();
+  }
+
+  if (resource === 'spills' && a !== undefined && b !== undefined && c === 'histograms') {
+    const run = parse(RunNumber, a, 'run number');
+    const spill = parse(SpillNumber, b, 'spill number');
+    if (!core.archive.spillExists(run, spill)) throw new HttpError(404, 'NOT_FOUND', `spill ${spill} of run ${run} does not exist`);
+    if (d === undefined) return sendJson(res, 200, core.archive.histogramNames(run, spill));
+    const name = parse(HistogramName, d, 'histogram name');
+    const h = core.archive.histogram(run, spill, name);
+    if (!h) throw new HttpError(404, 'NOT_FOUND', `no histogram ${name} for spill ${spill} of run ${run}`);
+    const format = url.searchParams.get('format') ?? 'root';
+    if (format === 'root') return sendJson(res, 200, toRootJson(h));
+    if (format === 'csv') {
+      const text = histogramCsv(h);
+      res.writeHead(200, {
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="run${run}-spill${spill}-${name}.csv"`,
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      });
+      res.end(text);
+      return;
+    }
+    throw new HttpError(400, 'BAD_REQUEST', `unknown format "${format.slice(0, 32)}"; use root or csv`);
+  }
+
+  throw notFound();
+}

@@ -1,0 +1,172 @@
+// Runs, spills and spill histograms in SQLite. One transaction per logical write: a run start, a run end,
+// a whole spill with its histograms.
+import type { Run, RunType, SpillSummary } from '../shared/api/schemas';
+import type { HistSnapshot } from '../shared/histogram';
+import type { Db } from './database';
+import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from './histogram-codec';
+
+interface RunRow {
+  number: number;
+  type: RunType;
+  setup: string;
+  started_at: number;
+  stopped_at: number | null;
+  start_comment: string;
+  stop_reason: string | null;
+  end_state: Run['end'];
+  spills: number;
+  events: number;
+}
+
+interface SpillRow {
+  run: number;
+  spill: number;
+  started_at: number;
+  ended_at: number;
+  events_seen: number;
+  events_processed: number;
+  intensity: number;
+  ecal_mean_gev: number | null;
+  ecal_peak_gev: number | null;
+}
+
+const RUN_COLUMNS = `r.number, r.type, r.setup, r.started_at, r.stopped_at, r.start_comment, r.stop_reason, r.end_state,
+  (SELECT count(*) FROM spills s WHERE s.run = r.number) AS spills,
+  (SELECT coalesce(sum(events_seen), 0) FROM spills s WHERE s.run = r.number) AS events`;
+
+function toRun(row: RunRow): Run {
+  return {
+    number: row.number,
+    type: row.type,
+    setup: row.setup,
+    startedAt: row.started_at,
+    stoppedAt: row.stopped_at,
+    startComment: row.start_comment,
+    stopReason: row.stop_reason,
+    end: row.end_state,
+    spills: row.spills,
+    events: row.events,
+  };
+}
+
+function toSpill(row: SpillRow): SpillSummary {
+  return {
+    run: row.run,
+    spill: row.spill,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    eventsSeen: row.events_seen,
+    eventsProcessed: row.events_processed,
+    processedFraction: row.events_seen > 0 ? Math.min(1, row.events_processed / row.events_seen) : 1,
+    intensity: row.intensity,
+    ecalMeanGeV: row.ecal_mean_gev,
+    ecalPeakGeV: row.ecal_peak_gev,
+  };
+}
+
+export class RunsArchive {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      lastRunNumber: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'last_run_number'`),
+      setLastRunNumber: db.prepare<[string]>(
+        `INSERT INTO meta (key, value) VALUES ('last_run_number', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ),
+      maxRun: db.prepare<[], { n: number | null }>(`SELECT max(number) AS n FROM runs`),
+      insertRun: db.prepare<[number, string, string, number, string]>(
+        `INSERT INTO runs (number, type, setup, started_at, start_comment, end_state) VALUES (?, ?, ?, ?, ?, 'running')`,
+      ),
+      endRun: db.prepare<[number, string, string, number]>(
+        `UPDATE runs SET stopped_at = ?, stop_reason = ?, end_state = ? WHERE number = ? AND end_state = 'running'`,
+      ),
+      runningRuns: db.prepare<[], { number: number }>(`SELECT number FROM runs WHERE end_state = 'running'`),
+      getRun: db.prepare<[number], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.number = ?`),
+      listRuns: db.prepare<[number, number], RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.number < ? ORDER BY r.number DESC LIMIT ?`,
+      ),
+      insertSpill: db.prepare(
+        `INSERT INTO spills (run, spill, started_at, ended_at, events_seen, events_processed, intensity, ecal_mean_gev, ecal_peak_gev)
+         VALUES (@run, @spill, @startedAt, @endedAt, @eventsSeen, @eventsProcessed, @intensity, @ecalMeanGeV, @ecalPeakGeV)`,
+      ),
+      insertHistogram: db.prepare<[number, number, string, string, string, Uint8Array]>(
+        `INSERT INTO spill_histograms (run, spill, name, kind, encoding, data) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      listSpills: db.prepare<[number], SpillRow>(`SELECT * FROM spills WHERE run = ? ORDER BY spill`),
+      spillExists: db.prepare<[number, number], { one: number }>(`SELECT 1 AS one FROM spills WHERE run = ? AND spill = ?`),
+      histogramNames: db.prepare<[number, number], { name: string }>(
+        `SELECT name FROM spill_histograms WHERE run = ? AND spill = ? ORDER BY name`,
+      ),
+      histogram: db.prepare<[number, number, string], { encoding: string; data: Buffer }>(
+        `SELECT encoding, data FROM spill_histograms WHERE run = ? AND spill = ? AND name = ?`,
+      ),
+    };
+  }
+
+  /** The highest run number ever allocated (0 before the first run). */
+  lastRunNumber(): number {
+    const stored = Number(this.q.lastRunNumber.get()?.value ?? 0);
+    return Math.max(stored, this.q.maxRun.get()?.n ?? 0);
+  }
+
+  /** Allocate the next run number and record the run as running, atomically. */
+  startRun(input: { type: RunType; setup: string; comment: string; startedAt: number }): Run {
+    const number = this.db.transaction(() => {
+      const next = this.lastRunNumber() + 1;
+      this.q.insertRun.run(next, input.type, input.setup, input.startedAt, input.comment);
+      this.q.setLastRunNumber.run(String(next));
+      return next;
+    })();
+    return this.getRun(number)!;
+  }
+
+  endRun(number: number, input: { stoppedAt: number; reason: string; end: 'ended' | 'aborted' }): Run {
+    this.q.endRun.run(input.stoppedAt, input.reason, input.end, number);
+    return this.getRun(number)!;
+  }
+
+  /** Runs left `running` by a process that died: they are closed as aborted at start-up. */
+  abortRunningRuns(reason: string, at: number): number[] {
+    const numbers = this.q.runningRuns.all().map((r) => r.number);
+    this.db.transaction(() => {
+      for (const n of numbers) this.q.endRun.run(at, reason, 'aborted', n);
+    })();
+    return numbers;
+  }
+
+  getRun(number: number): Run | null {
+    const row = this.q.getRun.get(number);
+    return row ? toRun(row) : null;
+  }
+
+  listRuns(limit: number, before?: number): Run[] {
+    return this.q.listRuns.all(before ?? Number.MAX_SAFE_INTEGER, limit).map(toRun);
+  }
+
+  /** Store a finished spill and all its histograms in one transaction. */
+  saveSpill(summary: SpillSummary, histograms: readonly HistSnapshot[]): void {
+    this.db.transaction(() => {
+      this.q.insertSpill.run(summary);
+      for (const h of histograms) {
+        this.q.insertHistogram.run(summary.run, summary.spill, h.name, h.kind, HISTOGRAM_ENCODING, encodeHistogram(h));
+      }
+    })();
+  }
+
+  listSpills(run: number): SpillSummary[] {
+    return this.q.listSpills.all(run).map(toSpill);
+  }
+
+  spillExists(run: number, spill: number): boolean {
+    return this.q.spillExists.get(run, spill) !== undefined;
+  }
+
+  histogramNames(run: number, spill: number): string[] {
+    return this.q.histogramNames.all(run, spill).map((r) => r.name);
+  }
+
+  histogram(run: number, spill: number, name: string): HistSnapshot | null {
+    const row = this.q.histogram.get(run, spill, name);
+    return row ? decodeHistogram(row.encoding, row.data) : null;
+  }
+}

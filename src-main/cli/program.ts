@@ -1,0 +1,96 @@
+// The `na64rc` command line: `serve` runs the core headless, `ctl` talks to a running server.
+// (Entry point: main.ts.)
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SETUPS, DEFAULT_SETUP } from '../setup/setups';
+import { RUN_TYPES, type RunType } from '../shared/api/schemas';
+import { VERSION } from '../version';
+import { ctlRunStart, ctlRunStop, ctlStatus, type CtlContext } from './ctl';
+import { defaultDataDir } from './paths';
+import { serve } from './serve';
+
+function integer(min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^-?\d+$/.test(raw)) throw new InvalidArgumentError(`expected a whole number, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`);
+    return n;
+  };
+}
+
+function positiveNumber(max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a number above 0 and at most ${max}, got "${raw}"`);
+    return n;
+  };
+}
+
+function runType(raw: string): RunType {
+  if (!(RUN_TYPES as readonly string[]).includes(raw)) {
+    throw new InvalidArgumentError(`unknown run type "${raw}"; use one of ${RUN_TYPES.join(', ')}`);
+  }
+  return raw as RunType;
+}
+
+export function buildProgram(print: (line: string) => void = console.log): Command {
+  const program = new Command('na64rc')
+    .description('NA64 Run Control: run control, HV, DAQ monitoring, alarms and e-logbook for NA64 at the CERN SPS')
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command('serve')
+    .description('run the core headless and serve the UI and the API (the built-in simulation where no hardware is configured)')
+    .option('--sim', 'run on the built-in simulated NA64 (the digital twin)', false)
+    .addOption(new Option('--setup <name>', 'experiment setup').choices(Object.keys(SETUPS)).default(DEFAULT_SETUP))
+    .option('--host <address>', 'address to listen on (loopback unless you mean it)', '127.0.0.1')
+    .option('--port <n>', 'TCP port; 0 picks a free one', integer(0, 65535), 8064)
+    .option('--data <dir>', 'data directory (database, logs, server.json)', defaultDataDir())
+    .option('--time-scale <x>', 'run simulated time this many times faster than real time', positiveNumber(1000), 1)
+    .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
+    .option('--start-run <type>', `start a run right away (${RUN_TYPES.join(', ')})`, runType)
+    .option('--workers <n>', 'monitor worker threads (default: cores − 1)', integer(1, 64))
+    .action(async (opts) => {
+      const served = await serve(opts, print);
+      const shutdown = (signal: string) => {
+        print(`\n${signal}: shutting down`);
+        served.stop(`the server was shut down (${signal})`).then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error('na64rc: shutdown failed:', error);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+
+  const ctl = program
+    .command('ctl')
+    .description('send commands to a running server (found through <data>/server.json)')
+    .option('--data <dir>', 'data directory of the server', defaultDataDir())
+    .option('--json', 'print machine-readable JSON', false);
+  const ctx = (): CtlContext => {
+    const o = ctl.opts<{ data: string; json: boolean }>();
+    return { data: o.data, json: o.json, print };
+  };
+
+  ctl.command('status').description('run state, beam and the last spill').action(() => ctlStatus(ctx()));
+
+  const run = ctl.command('run').description('start or stop a run');
+  run
+    .command('start')
+    .description('start a run')
+    .argument('<type>', `run type: ${RUN_TYPES.join(', ')}`, runType)
+    .option('--comment <text>', 'start comment, stored with the run', '')
+    .action((type: RunType, o: { comment: string }) => ctlRunStart(ctx(), type, o.comment));
+  run
+    .command('stop')
+    .description('stop the run (waits for the spill in progress to end)')
+    .option('--reason <text>', 'stop reason, stored with the run', '')
+    .action((o: { reason: string }) => ctlRunStop(ctx(), o.reason));
+
+  return program;
+}

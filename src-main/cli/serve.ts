@@ -1,0 +1,97 @@
+// `na64rc serve`: the core headless, the renderer over HTTP, the API over WebSocket and HTTP.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Core } from '../core/core';
+import { createLogger } from '../log';
+import { newToken } from '../security/token';
+import { startServer } from '../server/http-server';
+import { NoServerError, processAlive, readServerFile, removeServerFile, writeServerFile } from '../server/server-file';
+import type { RunType } from '../shared/api/schemas';
+import { VERSION } from '../version';
+import { CliError } from './errors';
+import { rendererDir } from './paths';
+
+export interface ServeOptions {
+  sim: boolean;
+  setup: string;
+  host: string;
+  port: number;
+  data: string;
+  timeScale: number;
+  seed: number;
+  startRun?: RunType;
+  workers?: number;
+}
+
+export interface Served {
+  url: string;
+  token: string;
+  stop(reason?: string): Promise<void>;
+}
+
+export async function serve(options: ServeOptions, print: (line: string) => void = console.log): Promise<Served> {
+  const dataDir = resolve(options.data);
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    const other = readServerFile(dataDir);
+    if (other.pid !== process.pid && processAlive(other.pid)) {
+      throw new CliError(
+        `another NA64 Run Control server (pid ${other.pid}) is already serving ${dataDir} at ${other.url}; ` +
+          'stop it first or choose another --data directory',
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof NoServerError)) throw error;
+  }
+
+  const log = createLogger({ file: join(dataDir, 'na64rc.log') });
+  // No hardware configuration exists yet, so every start is the built-in simulation; --sim makes it explicit.
+  const core = await Core.open({
+    dataDir,
+    setup: options.setup,
+    timeScale: options.timeScale,
+    seed: options.seed,
+    log,
+    ...(options.workers ? { monitorWorkers: options.workers } : {}),
+  });
+  const token = newToken();
+  const ui = rendererDir();
+  let server;
+  try {
+    server = await startServer(core, { host: options.host, port: options.port, token, rendererDir: ui, log });
+  } catch (error) {
+    await core.close('the server could not start');
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`port ${options.port} on ${options.host} is in use; choose another with --port`);
+    if (code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${options.host}: no such local address`);
+    throw error;
+  }
+  writeServerFile(dataDir, {
+    url: server.url,
+    port: server.port,
+    pid: process.pid,
+    token,
+    version: VERSION,
+    startedAt: Date.now(),
+    dataDir,
+    setup: core.setup.name,
+    simulation: true,
+  });
+  log.info({ url: server.url, dataDir, setup: core.setup.name, timeScale: options.timeScale }, 'serving');
+
+  print(`NA64 Run Control ${VERSION}: simulated NA64 (${options.sim ? '--sim' : 'no hardware configured'}), setup ${core.setup.name}, time ×${options.timeScale}`);
+  print(`  open  ${server.url}/#token=${token}`);
+  print(`  data  ${dataDir}`);
+  if (!existsSync(join(ui, 'index.html'))) print('  note  the renderer is not built (npm run build): the API works, the UI does not');
+
+  if (options.startRun) await core.runControl.start(options.startRun, 'started with --start-run');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (reason = 'the server was shut down') =>
+    (stopping ??= (async () => {
+      await server.close();
+      await core.close(reason);
+      removeServerFile(dataDir);
+    })());
+  return { url: server.url, token, stop };
+}

@@ -1,0 +1,146 @@
+// The DAQ service: follows the event source's spill signals, numbers the spills of the current run,
+// feeds batches to the monitor pool and, at each end of spill, stores the spill with its histograms in one
+// transaction and announces it. Events skipped under back-pressure are counted in the spill.
+import type { EventBatch, EventSource, SpillEnd, SpillStart } from '../../drivers/sdk/index';
+import type { RunsArchive } from '../archive/runs-archive';
+import type { Logger } from '../log';
+import type { MonitorPool } from '../monitor/pool';
+import type { MonitorConfig } from '../monitor/recon/config';
+import type { SpillSummary } from '../shared/api/schemas';
+import { Hist1D, type HistSnapshot } from '../shared/histogram';
+
+/** Burst numbers are 12 bits in the DATE event header. */
+export const MAX_SPILLS_PER_RUN = 4095;
+
+export interface DaqHooks {
+  /** The beam phase changed (a spill began or ended). */
+  beam(): void;
+  /** A spill of the current run was stored. */
+  spill(summary: SpillSummary, histograms: HistSnapshot[]): void;
+}
+
+interface OpenSpill {
+  run: number;
+  spill: number;
+  sequence: number;
+  startedAt: number;
+  seen: number;
+  skipped: number;
+  stored: Promise<void>;
+  markStored: () => void;
+}
+
+export class DaqService {
+  /** `lastSpill` is the last burst number given out; a spill that fails to store leaves a gap, as on real DAQs. */
+  private run: { number: number; lastSpill: number; stopping: boolean } | null = null;
+  private open: OpenSpill | null = null;
+
+  constructor(
+    private readonly source: EventSource,
+    private readonly pool: MonitorPool,
+    private readonly archive: RunsArchive,
+    private readonly monitorConfig: MonitorConfig,
+    private readonly hooks: DaqHooks,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.source.start({
+      spillStart: (info) => this.onSpillStart(info),
+      batch: (batch) => this.onBatch(batch),
+      spillEnd: (info) => void this.onSpillEnd(info),
+    });
+  }
+
+  /** The last spill number of the current run (0 before its first spill). */
+  lastSpill(): number {
+    return this.run?.lastSpill ?? 0;
+  }
+
+  /** The spill being taken now, if any. */
+  openSpill(): number | null {
+    return this.open?.spill ?? null;
+  }
+
+  beginRun(run: number): void {
+    this.pool.configure(this.monitorConfig);
+    this.run = { number: run, lastSpill: 0, stopping: false };
+    this.source.arm(true);
+  }
+
+  /** Let the spill in progress finish and be stored (bounded by `timeoutMs`), then stop taking data. */
+  async endRun(timeoutMs: number): Promise<void> {
+    if (!this.run) return;
+    this.run.stopping = true;
+    const open = this.open;
+    if (open) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        open.stored.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        this.log.warn({ run: open.run, spill: open.spill }, 'end of spill never came; the partial spill is not stored');
+        this.open = null;
+        void this.pool.end(`${open.run}:${open.spill}`, 1000);
+      }
+    }
+    this.source.arm(false);
+    this.run = null;
+  }
+
+  private onSpillStart(info: SpillStart): void {
+    this.hooks.beam();
+    const run = this.run;
+    if (!run || run.stopping || this.open) return;
+    if (run.lastSpill >= MAX_SPILLS_PER_RUN) {
+      this.log.error({ run: run.number }, `run reached ${MAX_SPILLS_PER_RUN} spills; further spills are not recorded`);
+      return;
+    }
+    let markStored!: () => void;
+    const stored = new Promise<void>((resolve) => (markStored = resolve));
+    const spill = run.lastSpill + 1;
+    run.lastSpill = spill;
+    this.open = { run: run.number, spill, sequence: info.sequence, startedAt: info.startedAt, seen: 0, skipped: 0, stored, markStored };
+    this.pool.begin(`${run.number}:${spill}`);
+  }
+
+  private onBatch(batch: EventBatch): void {
+    const open = this.open;
+    if (!open || batch.sequence !== open.sequence) return;
+    open.seen += batch.count;
+    if (!this.pool.submit(`${open.run}:${open.spill}`, batch)) open.skipped += batch.count;
+  }
+
+  private async onSpillEnd(info: SpillEnd): Promise<void> {
+    this.hooks.beam();
+    const open = this.open;
+    if (!open || info.sequence !== open.sequence) return;
+    this.open = null;
+    try {
+      const result = await this.pool.end(`${open.run}:${open.spill}`);
+      const ecal = result.histograms.find((h) => h.name === 'ecal_energy');
+      const ecalHist = ecal?.kind === 'TH1D' ? Hist1D.fromSnapshot(ecal) : null;
+      const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
+      const summary: SpillSummary = {
+        run: open.run,
+        spill: open.spill,
+        startedAt: open.startedAt,
+        endedAt: info.endedAt,
+        eventsSeen: open.seen,
+        eventsProcessed: Math.min(result.processed, open.seen),
+        processedFraction: open.seen > 0 ? Math.min(1, result.processed / open.seen) : 1,
+        intensity: info.intensity,
+        ecalMeanGeV: finite(ecalHist?.mean()),
+        ecalPeakGeV: finite(ecalHist?.peakX()),
+      };
+      this.archive.saveSpill(summary, result.histograms);
+      this.hooks.spill(summary, result.histograms);
+    } catch (error) {
+      this.log.error({ err: error, run: open.run, spill: open.spill }, 'could not store the spill');
+    } finally {
+      open.markStored();
+    }
+  }
+}

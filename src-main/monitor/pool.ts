@@ -1,0 +1,161 @@
+// The pool of monitor workers. Batches go to the least-loaded worker; at the end of a spill each worker's
+// partial histograms are merged. When every worker is saturated a batch is skipped and counted, so the
+// spill can say which fraction of its events was processed (nothing is dropped silently).
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { mergeSnapshots, type HistSnapshot } from '../shared/histogram';
+import type { Logger } from '../log';
+import type { FromWorker, ToWorker } from './protocol';
+import type { MonitorConfig } from './recon/config';
+import type { BatchView } from './recon/spill-histograms';
+
+export interface SpillResult {
+  processed: number;
+  histograms: HistSnapshot[];
+}
+
+interface Member {
+  worker: Worker;
+  inFlight: number;
+  alive: boolean;
+  done: Map<string, (result: SpillResult) => void>;
+}
+
+/** The built worker sits next to the built pool (out/main); from sources (tests) tsx loads the .ts file. */
+function workerEntry(): { file: string; execArgv: string[] } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const built = join(here, 'monitor.worker.js');
+  if (existsSync(built)) return { file: built, execArgv: [] };
+  return { file: join(here, 'monitor.worker.ts'), execArgv: ['--import', 'tsx'] };
+}
+
+export function defaultPoolSize(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+export class MonitorPool {
+  private readonly members: Member[] = [];
+  private config: MonitorConfig | null = null;
+  private readonly openSpills = new Set<string>();
+  private closed = false;
+  restarts = 0;
+
+  constructor(
+    private readonly log: Logger,
+    readonly size = defaultPoolSize(),
+    /** Batches a worker may hold unprocessed before new ones are skipped. */
+    private readonly maxInFlight = 32,
+  ) {
+    if (!Number.isInteger(size) || size < 1 || size > 64) throw new RangeError(`monitor pool size must be 1…64, got ${size}`);
+    for (let i = 0; i < size; i++) this.members.push(this.spawn(i));
+  }
+
+  private spawn(index: number): Member {
+    const entry = workerEntry();
+    const worker = new Worker(entry.file, { execArgv: entry.execArgv, name: `monitor-${index}` });
+    const member: Member = { worker, inFlight: 0, alive: true, done: new Map() };
+    worker.on('message', (message: FromWorker) => this.onMessage(member, message));
+    worker.on('error', (error) => this.log.error({ err: error, worker: index }, 'monitor worker failed'));
+    worker.on('exit', (code) => {
+      member.alive = false;
+      // Whatever this worker held of open spills is lost; its share shows up as unprocessed events.
+      for (const resolve of member.done.values()) resolve({ processed: 0, histograms: [] });
+      member.done.clear();
+      if (this.closed) return;
+      this.restarts += 1;
+      this.log.warn({ worker: index, code }, 'monitor worker exited; starting a new one');
+      const replacement = this.spawn(index);
+      this.members[index] = replacement;
+      if (this.config) this.post(replacement, { type: 'configure', config: this.config });
+      for (const key of this.openSpills) this.post(replacement, { type: 'begin', key });
+    });
+    return member;
+  }
+
+  private onMessage(member: Member, message: FromWorker): void {
+    switch (message.type) {
+      case 'ack':
+        member.inFlight = Math.max(0, member.inFlight - 1);
+        break;
+      case 'done': {
+        const resolve = member.done.get(message.key);
+        member.done.delete(message.key);
+        resolve?.({ processed: message.processed, histograms: message.histograms });
+        break;
+      }
+      case 'error':
+        this.log.error({ key: message.key, message: message.message }, 'monitor worker reported an error');
+        if (member.inFlight > 0) member.inFlight -= 1;
+        break;
+    }
+  }
+
+  private post(member: Member, message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    member.worker.postMessage(message, transfer);
+  }
+
+  configure(config: MonitorConfig): void {
+    this.config = config;
+    for (const m of this.members) this.post(m, { type: 'configure', config });
+  }
+
+  begin(key: string): void {
+    this.openSpills.add(key);
+    for (const m of this.members) this.post(m, { type: 'begin', key });
+  }
+
+  /** Hand a batch to the least-loaded worker. Returns false when it was skipped under back-pressure. */
+  submit(key: string, batch: BatchView): boolean {
+    let target: Member | null = null;
+    for (const m of this.members) {
+      if (m.alive && m.inFlight < this.maxInFlight && (!target || m.inFlight < target.inFlight)) target = m;
+    }
+    if (!target) return false;
+    target.inFlight += 1;
+    const { count, channels, amplitudes, triggers } = batch;
+    this.post(target, { type: 'batch', key, count, channels, amplitudes, triggers }, [
+      amplitudes.buffer as ArrayBuffer,
+      triggers.buffer as ArrayBuffer,
+    ]);
+    return true;
+  }
+
+  /** Close a spill on every worker and merge their histograms. */
+  async end(key: string, timeoutMs = 10_000): Promise<SpillResult> {
+    this.openSpills.delete(key);
+    const parts = await Promise.all(
+      this.members.map(
+        (m) =>
+          new Promise<SpillResult>((resolve) => {
+            if (!m.alive) return resolve({ processed: 0, histograms: [] });
+            const timer = setTimeout(() => {
+              m.done.delete(key);
+              this.log.warn({ key }, 'monitor worker did not finish the spill in time');
+              resolve({ processed: 0, histograms: [] });
+            }, timeoutMs);
+            m.done.set(key, (result) => {
+              clearTimeout(timer);
+              resolve(result);
+            });
+            this.post(m, { type: 'end', key });
+          }),
+      ),
+    );
+    const byName = new Map<string, HistSnapshot[]>();
+    for (const part of parts) {
+      for (const h of part.histograms) byName.set(h.name, [...(byName.get(h.name) ?? []), h]);
+    }
+    return {
+      processed: parts.reduce((n, p) => n + p.processed, 0),
+      histograms: [...byName.values()].map((list) => mergeSnapshots(list)),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.members.map((m) => m.worker.terminate()));
+  }
+}

@@ -1,0 +1,118 @@
+// The run state machine: idle → starting → running → stopping → idle. Each transition is persisted before
+// it is announced; a start that fails rolls back (the run is closed as aborted with the reason).
+import type { RunsArchive } from '../archive/runs-archive';
+import type { DaqService } from '../daq/daq-service';
+import type { Logger } from '../log';
+import type { Run, RunState, RunType } from '../shared/api/schemas';
+
+export class RunStateError extends Error {
+  constructor(
+    readonly state: RunState,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RunStateError';
+  }
+}
+
+export class RunControl {
+  private runState: RunState = 'idle';
+  private run: Run | null = null;
+  private pendingText: string | null = null;
+
+  constructor(
+    private readonly archive: RunsArchive,
+    private readonly daq: DaqService,
+    private readonly setup: string,
+    /** Upper bound on waiting for the end of the spill in progress when stopping (wall ms). */
+    private readonly stopTimeoutMs: () => number,
+    private readonly changed: () => void,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  state(): RunState {
+    return this.runState;
+  }
+
+  current(): Run | null {
+    return this.run ? this.archive.getRun(this.run.number) : null;
+  }
+
+  pending(): string | null {
+    return this.pendingText;
+  }
+
+  private set(state: RunState, pending: string | null): void {
+    this.runState = state;
+    this.pendingText = pending;
+    this.changed();
+  }
+
+  async start(type: RunType, comment: string): Promise<Run> {
+    if (this.runState !== 'idle') {
+      throw new RunStateError(this.runState, `cannot start a run while ${this.describe()}`);
+    }
+    this.set('starting', 'allocating the run number and configuring the DAQ and monitor');
+    let run: Run;
+    try {
+      run = this.archive.startRun({ type, setup: this.setup, comment, startedAt: this.now() });
+    } catch (error) {
+      this.set('idle', null);
+      throw error;
+    }
+    this.run = run;
+    try {
+      this.daq.beginRun(run.number);
+    } catch (error) {
+      const reason = `start failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.archive.endRun(run.number, { stoppedAt: this.now(), reason, end: 'aborted' });
+      this.run = null;
+      this.set('idle', null);
+      this.log.error({ run: run.number, err: error }, 'run start failed and was rolled back');
+      throw error;
+    }
+    this.log.info({ run: run.number, type }, 'run started');
+    this.set('running', null);
+    return this.current()!;
+  }
+
+  async stop(reason: string): Promise<Run> {
+    const run = this.run;
+    if (this.runState !== 'running' || !run) {
+      throw new RunStateError(this.runState, `cannot stop: ${this.describe()}`);
+    }
+    const open = this.daq.openSpill();
+    this.set('stopping', open ? `waiting for the end of spill ${open}` : 'closing the run');
+    await this.daq.endRun(this.stopTimeoutMs());
+    const ended = this.archive.endRun(run.number, { stoppedAt: this.now(), reason, end: 'ended' });
+    this.run = null;
+    this.log.info({ run: run.number, reason }, 'run stopped');
+    this.set('idle', null);
+    return ended;
+  }
+
+  /** Shutdown while a run is on: do not wait for the spill; the run is closed as aborted with the reason. */
+  async abort(reason: string): Promise<void> {
+    const run = this.run;
+    if (!run) return;
+    this.set('stopping', 'shutting down');
+    await this.daq.endRun(0);
+    this.archive.endRun(run.number, { stoppedAt: this.now(), reason, end: 'aborted' });
+    this.run = null;
+    this.set('idle', null);
+  }
+
+  private describe(): string {
+    switch (this.runState) {
+      case 'idle':
+        return 'no run is in progress';
+      case 'starting':
+        return `run ${this.run?.number ?? ''} is starting`.replace('  ', ' ');
+      case 'running':
+        return `run ${this.run!.number} is running`;
+      case 'stopping':
+        return `run ${this.run!.number} is stopping`;
+    }
+  }
+}

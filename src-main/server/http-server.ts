@@ -1,0 +1,163 @@
+// Headless serving of the core: the renderer build over HTTP, the typed API over a WebSocket (/rpc), and the
+// read-only JSON API (/api/v1). Every API request needs the per-start token; the server listens on loopback
+// unless told otherwise.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { RPCHandler } from '@orpc/server/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { handleApi, HttpError, sendError, sendJson } from '../api/http-api';
+import { createRouter } from '../api/router';
+import type { Core } from '../core/core';
+import type { Logger } from '../log';
+import { tokenMatches } from '../security/token';
+import { guardSocket } from './ws-guard';
+import { serveStatic } from './static-files';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  token: string;
+  rendererDir: string;
+  log: Logger;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** One WebSocket message may be at most this large; the API's inputs are small. */
+const MAX_MESSAGE_BYTES = 1 << 20;
+
+function bearer(req: IncomingMessage, url: URL): string | null {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  return url.searchParams.get('token');
+}
+
+export async function startServer(core: Core, options: ServeOptions): Promise<RunningServer> {
+  const { log, token } = options;
+  const router = createRouter(core);
+  const rpc = new RPCHandler(router, {
+    interceptors: [
+      async ({ next }) => {
+        try {
+          return await next();
+        } catch (error) {
+          log.error({ err: error }, 'API handler failed');
+          throw error;
+        }
+      },
+    ],
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const sockets = new Set<WebSocket>();
+  let origin = '';
+
+  // On loopback, accept only loopback Host headers: a DNS-rebinding page then cannot reach the API.
+  const hostAllowed = (req: IncomingMessage): boolean => {
+    if (!LOOPBACK.has(options.host)) return true;
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return LOOPBACK.has(host);
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return sendError(res, new HttpError(400, 'BAD_REQUEST', 'malformed request URL'));
+    }
+    try {
+      if (!hostAllowed(req)) throw new HttpError(421, 'MISDIRECTED', 'this server answers only to loopback host names');
+      if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+        if (!tokenMatches(token, bearer(req, url))) {
+          return sendError(res, new HttpError(401, 'UNAUTHORIZED', 'a valid access token is required (see server.json)'), {
+            'WWW-Authenticate': 'Bearer realm="na64rc"',
+          });
+        }
+        return handleApi(core, req, res, url);
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here`);
+      }
+      if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
+      if (!serveStatic(options.rendererDir, url.pathname, res, req.method === 'HEAD')) {
+        throw new HttpError(404, 'NOT_FOUND', `nothing at ${url.pathname}`);
+      }
+    } catch (error) {
+      if (error instanceof HttpError) return sendError(res, error, error.status === 405 ? { Allow: 'GET, HEAD' } : {});
+      log.error({ err: error, url: req.url }, 'HTTP request failed');
+      if (!res.headersSent) sendError(res, new HttpError(500, 'INTERNAL', 'internal error; see the server log'));
+      else res.destroy();
+    }
+  };
+
+  const refuse = (socket: Duplex, status: number, text: string): void => {
+    const body = JSON.stringify({ error: { code: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message: text } });
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Forbidden'}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return refuse(socket, 404, 'malformed URL');
+    }
+    if (url.pathname !== '/rpc') return refuse(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
+    if (!hostAllowed(req)) return refuse(socket, 403, 'this server answers only to loopback host names');
+    // Browsers always send Origin: a page from elsewhere must not drive the control system.
+    const from = req.headers.origin;
+    if (from !== undefined && from !== origin && !(LOOPBACK.has(options.host) && isLoopbackOrigin(from, server))) {
+      return refuse(socket, 403, `WebSocket connections from ${from} are not allowed`);
+    }
+    if (!tokenMatches(token, url.searchParams.get('token'))) return refuse(socket, 401, 'a valid access token is required');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('error', (error) => log.warn({ err: error }, 'WebSocket error'));
+      void rpc.upgrade(guardSocket(ws, log));
+    });
+  };
+
+  const server: Server = createServer(onRequest);
+  server.on('upgrade', onUpgrade);
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostInUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+  origin = `http://${hostInUrl}:${port}`;
+  return {
+    url: origin,
+    port,
+    close: async () => {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function isLoopbackOrigin(from: string, server: Server): boolean {
+  try {
+    const u = new URL(from);
+    const port = (server.address() as AddressInfo).port;
+    return u.protocol === 'http:' && LOOPBACK.has(u.hostname.replace(/^\[|\]$/g, '')) && Number(u.port) === port;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,134 @@
+// The data that crosses the API boundary, as zod schemas: one definition gives the TypeScript types and the
+// runtime validation on both transports (Electron MessagePort and the WebSocket), and the HTTP JSON API.
+import { z } from 'zod';
+
+export const RUN_TYPES = ['physics', 'calibration', 'led', 'pedestal', 'cosmics'] as const;
+export const RunType = z.enum(RUN_TYPES);
+export type RunType = z.infer<typeof RunType>;
+
+/** idle → starting → running → stopping → idle. The pending states are shown to the shifter as they happen. */
+export const RunState = z.enum(['idle', 'starting', 'running', 'stopping']);
+export type RunState = z.infer<typeof RunState>;
+
+/** How a run ended: still `running`, `ended` by a stop, or `aborted` (server died or was shut down mid-run). */
+export const RunEnd = z.enum(['running', 'ended', 'aborted']);
+export type RunEnd = z.infer<typeof RunEnd>;
+
+export const Comment = z.string().max(4000, 'at most 4000 characters');
+
+export const RunNumber = z.number().int().positive().max(2 ** 31 - 1);
+/** Spill (burst) numbers in a run: 12 bits in the DATE header, so 1…4095. */
+export const SpillNumber = z.number().int().positive().max(4095);
+
+export const Run = z.object({
+  number: RunNumber,
+  type: RunType,
+  setup: z.string(),
+  startedAt: z.number(),
+  stoppedAt: z.number().nullable(),
+  startComment: z.string(),
+  stopReason: z.string().nullable(),
+  end: RunEnd,
+  spills: z.number().int().nonnegative(),
+  events: z.number().int().nonnegative(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const SpillSummary = z.object({
+  run: RunNumber,
+  spill: SpillNumber,
+  startedAt: z.number(),
+  endedAt: z.number(),
+  /** Events the DAQ delivered in the spill. */
+  eventsSeen: z.number().int().nonnegative(),
+  /** Events the monitor reconstructed; the rest were skipped under back-pressure and are counted, not hidden. */
+  eventsProcessed: z.number().int().nonnegative(),
+  processedFraction: z.number().min(0).max(1),
+  /** Particles on target in the spill as the beam counters saw them. */
+  intensity: z.number().nonnegative(),
+  ecalMeanGeV: z.number().nullable(),
+  ecalPeakGeV: z.number().nullable(),
+});
+export type SpillSummary = z.infer<typeof SpillSummary>;
+
+export const BeamPhase = z.enum(['spill', 'interspill', 'off']);
+export type BeamPhase = z.infer<typeof BeamPhase>;
+
+export const BeamStatus = z.object({
+  phase: BeamPhase,
+  particle: z.string(),
+  energyGeV: z.number(),
+  /** Wall-clock times (ms since epoch) of the current phase; already scaled by the simulation time scale. */
+  phaseStartedAt: z.number(),
+  phaseEndsAt: z.number(),
+  spillMs: z.number(),
+  cycleMs: z.number(),
+});
+export type BeamStatus = z.infer<typeof BeamStatus>;
+
+export const Status = z.object({
+  version: z.string(),
+  serverTime: z.number(),
+  setup: z.string(),
+  simulation: z.boolean(),
+  timeScale: z.number(),
+  run: z.object({
+    state: RunState,
+    /** The run being started, taken or stopped; null when idle. */
+    current: Run.nullable(),
+    /** What the pending transition waits for, in words, e.g. "waiting for the end of spill 12". */
+    pending: z.string().nullable(),
+    /** Spills completed in the current run. */
+    spill: z.number().int().nonnegative(),
+    lastRunNumber: z.number().int().nonnegative(),
+  }),
+  beam: BeamStatus,
+  lastSpill: SpillSummary.nullable(),
+});
+export type Status = z.infer<typeof Status>;
+
+const Axis = z.object({ nbins: z.number().int().positive(), min: z.number(), max: z.number(), title: z.string() });
+
+export const Hist1DSnapshot = z.object({
+  kind: z.literal('TH1D'),
+  name: z.string(),
+  title: z.string(),
+  x: Axis,
+  yTitle: z.string(),
+  contents: z.array(z.number()),
+  sumw2: z.array(z.number()),
+  entries: z.number(),
+  stats: z.object({ sumw: z.number(), sumw2: z.number(), sumwx: z.number(), sumwx2: z.number() }),
+});
+
+export const Hist2DSnapshot = z.object({
+  kind: z.literal('TH2D'),
+  name: z.string(),
+  title: z.string(),
+  x: Axis,
+  y: Axis,
+  zTitle: z.string(),
+  contents: z.array(z.number()),
+  sumw2: z.array(z.number()),
+  entries: z.number(),
+  stats: z.object({
+    sumw: z.number(),
+    sumw2: z.number(),
+    sumwx: z.number(),
+    sumwx2: z.number(),
+    sumwy: z.number(),
+    sumwy2: z.number(),
+    sumwxy: z.number(),
+  }),
+});
+
+export const HistSnapshot = z.discriminatedUnion('kind', [Hist1DSnapshot, Hist2DSnapshot]);
+
+/** Histogram names are identifiers: they appear in URLs and file names. */
+export const HistogramName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'a histogram name is lower_snake_case');
+
+export const LiveEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('status'), status: Status }),
+  z.object({ type: z.literal('spill'), summary: SpillSummary, histograms: z.array(HistSnapshot) }),
+]);
+export type LiveEvent = z.infer<typeof LiveEvent>;

@@ -1,0 +1,311 @@
+// Physics histograms with ROOT's conventions, small enough to live in a worker's hot loop.
+//
+// Why hand-written: no maintained npm package models TH1/TH2 (see reference/ecosystem.md §3). The layout is
+// ROOT's and JSROOT's: bin 0 is the underflow, bin n+1 the overflow, 2D cells are (nx+2)·(ny+2) with x running
+// fastest, and sum of squared weights (sumw2) is kept per bin so errors survive merging and weighting.
+// Environment-free: used by monitor workers, the API (ROOT JSON export) and the renderer (drawing).
+
+export interface AxisSpec {
+  nbins: number;
+  min: number;
+  max: number;
+  title: string;
+}
+
+/** Plain, structured-clone-safe form of a histogram: what workers post, the database stores, the API sends. */
+export interface Hist1DSnapshot {
+  kind: 'TH1D';
+  name: string;
+  title: string;
+  x: AxisSpec;
+  yTitle: string;
+  /** nbins + 2 values: [underflow, bin 1 … bin n, overflow]. */
+  contents: number[];
+  sumw2: number[];
+  entries: number;
+  stats: { sumw: number; sumw2: number; sumwx: number; sumwx2: number };
+}
+
+export interface Hist2DSnapshot {
+  kind: 'TH2D';
+  name: string;
+  title: string;
+  x: AxisSpec;
+  y: AxisSpec;
+  zTitle: string;
+  /** (nx + 2)·(ny + 2) values, x fastest, ROOT's global bin numbering. */
+  contents: number[];
+  sumw2: number[];
+  entries: number;
+  stats: { sumw: number; sumw2: number; sumwx: number; sumwx2: number; sumwy: number; sumwy2: number; sumwxy: number };
+}
+
+export type HistSnapshot = Hist1DSnapshot | Hist2DSnapshot;
+
+function checkAxis(axis: AxisSpec, which: string): void {
+  if (!Number.isInteger(axis.nbins) || axis.nbins < 1 || axis.nbins > 1_000_000) {
+    throw new RangeError(`${which} axis: nbins must be an integer in 1…1000000, got ${axis.nbins}`);
+  }
+  if (!Number.isFinite(axis.min) || !Number.isFinite(axis.max) || !(axis.max > axis.min)) {
+    throw new RangeError(`${which} axis: need finite min < max, got [${axis.min}, ${axis.max}]`);
+  }
+}
+
+/** ROOT's TAxis::FindFixBin: 0 below range, nbins+1 at or above max, NaN goes to underflow like ROOT. */
+export function findBin(axis: AxisSpec, x: number): number {
+  if (!(x >= axis.min)) return 0;
+  if (x >= axis.max) return axis.nbins + 1;
+  const bin = 1 + Math.floor(((x - axis.min) / (axis.max - axis.min)) * axis.nbins);
+  return bin > axis.nbins ? axis.nbins : bin;
+}
+
+export function binCenter(axis: AxisSpec, bin: number): number {
+  const width = (axis.max - axis.min) / axis.nbins;
+  return axis.min + (bin - 0.5) * width;
+}
+
+export function binLowEdge(axis: AxisSpec, bin: number): number {
+  return axis.min + ((bin - 1) * (axis.max - axis.min)) / axis.nbins;
+}
+
+function sameAxis(a: AxisSpec, b: AxisSpec): boolean {
+  return a.nbins === b.nbins && a.min === b.min && a.max === b.max;
+}
+
+export class Hist1D {
+  readonly contents: Float64Array;
+  readonly sumw2: Float64Array;
+  entries = 0;
+  sumw = 0;
+  sumwSq = 0;
+  sumwx = 0;
+  sumwx2 = 0;
+
+  constructor(
+    readonly name: string,
+    readonly title: string,
+    readonly x: AxisSpec,
+    readonly yTitle = 'entries',
+  ) {
+    checkAxis(x, 'x');
+    this.contents = new Float64Array(x.nbins + 2);
+    this.sumw2 = new Float64Array(x.nbins + 2);
+  }
+
+  fill(value: number, weight = 1): void {
+    const bin = findBin(this.x, value);
+    this.contents[bin]! += weight;
+    this.sumw2[bin]! += weight * weight;
+    this.entries += 1;
+    // ROOT keeps statistics over the axis range only (fStatOverflows off by default).
+    if (bin >= 1 && bin <= this.x.nbins) {
+      this.sumw += weight;
+      this.sumwSq += weight * weight;
+      this.sumwx += weight * value;
+      this.sumwx2 += weight * value * value;
+    }
+  }
+
+  binContent(bin: number): number {
+    return this.contents[bin] ?? 0;
+  }
+
+  /** Mean over the axis range, from the fill statistics (not from bin centres). */
+  mean(): number {
+    return this.sumw > 0 ? this.sumwx / this.sumw : Number.NaN;
+  }
+
+  rms(): number {
+    if (!(this.sumw > 0)) return Number.NaN;
+    const m = this.sumwx / this.sumw;
+    return Math.sqrt(Math.max(0, this.sumwx2 / this.sumw - m * m));
+  }
+
+  /** Centre of the fullest in-range bin; NaN when empty. */
+  peakX(): number {
+    let best = -1;
+    let bestValue = 0;
+    for (let bin = 1; bin <= this.x.nbins; bin++) {
+      const v = this.contents[bin]!;
+      if (v > bestValue) {
+        bestValue = v;
+        best = bin;
+      }
+    }
+    return best < 0 ? Number.NaN : binCenter(this.x, best);
+  }
+
+  add(other: Hist1D): void {
+    if (!sameAxis(this.x, other.x)) throw new RangeError(`cannot merge ${other.name} into ${this.name}: axes differ`);
+    for (let i = 0; i < this.contents.length; i++) {
+      this.contents[i]! += other.contents[i]!;
+      this.sumw2[i]! += other.sumw2[i]!;
+    }
+    this.entries += other.entries;
+    this.sumw += other.sumw;
+    this.sumwSq += other.sumwSq;
+    this.sumwx += other.sumwx;
+    this.sumwx2 += other.sumwx2;
+  }
+
+  snapshot(): Hist1DSnapshot {
+    return {
+      kind: 'TH1D',
+      name: this.name,
+      title: this.title,
+      x: { ...this.x },
+      yTitle: this.yTitle,
+      contents: Array.from(this.contents),
+      sumw2: Array.from(this.sumw2),
+      entries: this.entries,
+      stats: { sumw: this.sumw, sumw2: this.sumwSq, sumwx: this.sumwx, sumwx2: this.sumwx2 },
+    };
+  }
+
+  static fromSnapshot(s: Hist1DSnapshot): Hist1D {
+    const h = new Hist1D(s.name, s.title, s.x, s.yTitle);
+    if (s.contents.length !== h.contents.length || s.sumw2.length !== h.sumw2.length) {
+      throw new RangeError(`histogram ${s.name}: ${s.contents.length} cells for ${s.x.nbins} bins`);
+    }
+    h.contents.set(s.contents);
+    h.sumw2.set(s.sumw2);
+    h.entries = s.entries;
+    h.sumw = s.stats.sumw;
+    h.sumwSq = s.stats.sumw2;
+    h.sumwx = s.stats.sumwx;
+    h.sumwx2 = s.stats.sumwx2;
+    return h;
+  }
+}
+
+export class Hist2D {
+  readonly contents: Float64Array;
+  readonly sumw2: Float64Array;
+  entries = 0;
+  sumw = 0;
+  sumwSq = 0;
+  sumwx = 0;
+  sumwx2 = 0;
+  sumwy = 0;
+  sumwy2 = 0;
+  sumwxy = 0;
+
+  constructor(
+    readonly name: string,
+    readonly title: string,
+    readonly x: AxisSpec,
+    readonly y: AxisSpec,
+    readonly zTitle = 'entries',
+  ) {
+    checkAxis(x, 'x');
+    checkAxis(y, 'y');
+    const cells = (x.nbins + 2) * (y.nbins + 2);
+    this.contents = new Float64Array(cells);
+    this.sumw2 = new Float64Array(cells);
+  }
+
+  globalBin(binx: number, biny: number): number {
+    return binx + (this.x.nbins + 2) * biny;
+  }
+
+  fill(xv: number, yv: number, weight = 1): void {
+    const bx = findBin(this.x, xv);
+    const by = findBin(this.y, yv);
+    const cell = this.globalBin(bx, by);
+    this.contents[cell]! += weight;
+    this.sumw2[cell]! += weight * weight;
+    this.entries += 1;
+    if (bx >= 1 && bx <= this.x.nbins && by >= 1 && by <= this.y.nbins) {
+      this.sumw += weight;
+      this.sumwSq += weight * weight;
+      this.sumwx += weight * xv;
+      this.sumwx2 += weight * xv * xv;
+      this.sumwy += weight * yv;
+      this.sumwy2 += weight * yv * yv;
+      this.sumwxy += weight * xv * yv;
+    }
+  }
+
+  binContent(binx: number, biny: number): number {
+    return this.contents[this.globalBin(binx, biny)] ?? 0;
+  }
+
+  add(other: Hist2D): void {
+    if (!sameAxis(this.x, other.x) || !sameAxis(this.y, other.y)) {
+      throw new RangeError(`cannot merge ${other.name} into ${this.name}: axes differ`);
+    }
+    for (let i = 0; i < this.contents.length; i++) {
+      this.contents[i]! += other.contents[i]!;
+      this.sumw2[i]! += other.sumw2[i]!;
+    }
+    this.entries += other.entries;
+    this.sumw += other.sumw;
+    this.sumwSq += other.sumwSq;
+    this.sumwx += other.sumwx;
+    this.sumwx2 += other.sumwx2;
+    this.sumwy += other.sumwy;
+    this.sumwy2 += other.sumwy2;
+    this.sumwxy += other.sumwxy;
+  }
+
+  snapshot(): Hist2DSnapshot {
+    return {
+      kind: 'TH2D',
+      name: this.name,
+      title: this.title,
+      x: { ...this.x },
+      y: { ...this.y },
+      zTitle: this.zTitle,
+      contents: Array.from(this.contents),
+      sumw2: Array.from(this.sumw2),
+      entries: this.entries,
+      stats: {
+        sumw: this.sumw,
+        sumw2: this.sumwSq,
+        sumwx: this.sumwx,
+        sumwx2: this.sumwx2,
+        sumwy: this.sumwy,
+        sumwy2: this.sumwy2,
+        sumwxy: this.sumwxy,
+      },
+    };
+  }
+
+  static fromSnapshot(s: Hist2DSnapshot): Hist2D {
+    const h = new Hist2D(s.name, s.title, s.x, s.y, s.zTitle);
+    if (s.contents.length !== h.contents.length || s.sumw2.length !== h.sumw2.length) {
+      throw new RangeError(`histogram ${s.name}: ${s.contents.length} cells for ${s.x.nbins}×${s.y.nbins} bins`);
+    }
+    h.contents.set(s.contents);
+    h.sumw2.set(s.sumw2);
+    h.entries = s.entries;
+    h.sumw = s.stats.sumw;
+    h.sumwSq = s.stats.sumw2;
+    h.sumwx = s.stats.sumwx;
+    h.sumwx2 = s.stats.sumwx2;
+    h.sumwy = s.stats.sumwy;
+    h.sumwy2 = s.stats.sumwy2;
+    h.sumwxy = s.stats.sumwxy;
+    return h;
+  }
+}
+
+/** Merge snapshots of the same histogram (e.g. the partial results of several monitor workers). */
+export function mergeSnapshots(parts: readonly HistSnapshot[]): HistSnapshot {
+  const [first, ...rest] = parts;
+  if (!first) throw new RangeError('nothing to merge');
+  if (first.kind === 'TH1D') {
+    const total = Hist1D.fromSnapshot(first);
+    for (const p of rest) {
+      if (p.kind !== 'TH1D') throw new RangeError(`cannot merge ${p.kind} into TH1D ${first.name}`);
+      total.add(Hist1D.fromSnapshot(p));
+    }
+    return total.snapshot();
+  }
+  const total = Hist2D.fromSnapshot(first);
+  for (const p of rest) {
+    if (p.kind !== 'TH2D') throw new RangeError(`cannot merge ${p.kind} into TH2D ${first.name}`);
+    total.add(Hist2D.fromSnapshot(p));
+  }
+  return total.snapshot();
+}

@@ -1,0 +1,53 @@
+// The Electron main process: the only code that imports 'electron'. It opens the same core that
+// `na64rc serve` runs, serves the renderer build over app://, and connects the window by a MessagePort.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, MessageChannelMain, protocol, session } from 'electron';
+import { createRouter } from '../api/router';
+import { rendererDir } from '../cli/paths';
+import { Core } from '../core/core';
+import { createLogger } from '../log';
+import { DEFAULT_SETUP } from '../setup/setups';
+import { APP_ORIGIN, handleAppProtocol, registerAppScheme } from './app-protocol';
+import { serveRendererPort } from './renderer-port';
+import { createMainWindow, lockDownSession, lockDownWebContents } from './window';
+
+registerAppScheme(protocol);
+app.enableSandbox();
+
+app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents));
+
+let core: Core | null = null;
+
+async function start(): Promise<void> {
+  const dataDir = process.env['NA64RC_DATA'] ?? app.getPath('userData');
+  const log = createLogger({ file: join(dataDir, 'na64rc.log') });
+  core = await Core.open({
+    dataDir,
+    setup: process.env['NA64RC_SETUP'] ?? DEFAULT_SETUP,
+    timeScale: Number(process.env['NA64RC_TIME_SCALE'] ?? 1),
+    seed: 64,
+    log,
+  });
+  lockDownSession(session.defaultSession);
+  handleAppProtocol(protocol, rendererDir());
+  const preload = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url));
+  const win = createMainWindow(BrowserWindow, preload);
+  serveRendererPort(win, MessageChannelMain, createRouter(core));
+  await win.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+app.whenReady().then(start, (error: unknown) => {
+  console.error('NA64 Run Control could not start:', error);
+  app.exit(1);
+});
+
+app.on('window-all-closed', () => app.quit());
+
+let quitting = false;
+app.on('before-quit', (event) => {
+  if (quitting || !core) return;
+  event.preventDefault();
+  quitting = true;
+  void core.close('the application was closed').finally(() => app.quit());
+});

@@ -1,0 +1,24 @@
+// The renderer talks to the core through one MessagePort, handed to the main window only, after each load
+// (a reload gets a fresh channel). No ipcMain handlers exist, so there is no sender to validate.
+import type { BrowserWindow, MessageChannelMain as MessageChannelMainType } from 'electron';
+import { RPCHandler } from '@orpc/server/message-port';
+import type { Router } from '../api/router';
+
+export const PORT_CHANNEL = 'na64rc:port';
+
+export function serveRendererPort(
+  win: Pick<BrowserWindow, 'webContents'>,
+  MessageChannelMain: typeof MessageChannelMainType,
+  router: Router,
+): void {
+  const rpc = new RPCHandler(router);
+  let current: { close(): void } | null = null;
+  win.webContents.on('did-finish-load', () => {
+    current?.close();
+    const { port1, port2 } = new MessageChannelMain();
+    rpc.upgrade(port1);
+    port1.start();
+    current = port1;
+    win.webContents.postMessage(PORT_CHANNEL, null, [port2]);
+  });
+}

@@ -1,0 +1,89 @@
+// How states look: one place decides the colour, icon and word of every state the UI shows.
+import { onBeforeUnmount, onMounted, ref } from 'vue';
+import type { BeamPhase, RunState } from '@shared/api/schemas';
+import type { ConnectionState } from './api/connection';
+import type { Tone } from './components/StateBadge.vue';
+
+export interface Look {
+  tone: Tone;
+  icon: string;
+  label: string;
+}
+
+export function runLook(state: RunState | null): Look {
+  switch (state) {
+    case 'running':
+      return { tone: 'good', icon: '▶', label: 'RUNNING' };
+    case 'starting':
+      return { tone: 'warn', icon: '⟳', label: 'STARTING…' };
+    case 'stopping':
+      return { tone: 'warn', icon: '⟳', label: 'STOPPING…' };
+    case 'idle':
+      return { tone: 'idle', icon: '■', label: 'IDLE' };
+    default:
+      return { tone: 'idle', icon: '?', label: 'UNKNOWN' };
+  }
+}
+
+export function beamLook(phase: BeamPhase | null): Look {
+  switch (phase) {
+    case 'spill':
+      return { tone: 'good', icon: '≋', label: 'SPILL' };
+    case 'interspill':
+      return { tone: 'info', icon: '…', label: 'BETWEEN SPILLS' };
+    case 'off':
+      return { tone: 'bad', icon: '✕', label: 'NO BEAM' };
+    default:
+      return { tone: 'idle', icon: '?', label: 'UNKNOWN' };
+  }
+}
+
+export function connectionLook(state: ConnectionState): Look {
+  switch (state) {
+    case 'connected':
+      return { tone: 'good', icon: '●', label: 'CONNECTED' };
+    case 'connecting':
+      return { tone: 'warn', icon: '⟳', label: 'CONNECTING' };
+    case 'reconnecting':
+      return { tone: 'bad', icon: '⟳', label: 'RECONNECTING' };
+    case 'unauthorized':
+      return { tone: 'bad', icon: '⚿', label: 'TOKEN REFUSED' };
+    case 'no-token':
+      return { tone: 'bad', icon: '⚿', label: 'NO ACCESS TOKEN' };
+  }
+}
+
+export function formatSeconds(ms: number): string {
+  return `${Math.max(0, ms / 1000).toFixed(1)} s`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+}
+
+/** Local wall time, to the second; ISO-like so it sorts and is unambiguous. */
+export function formatTime(ms: number | null): string {
+  if (ms === null) return '—';
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}×10⁹`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}×10⁶`;
+  return String(Math.round(n));
+}
+
+/** A clock that ticks while the component lives, for countdowns. */
+export function useNow(intervalMs = 200) {
+  const now = ref(Date.now());
+  let timer: ReturnType<typeof setInterval> | undefined;
+  onMounted(() => (timer = setInterval(() => (now.value = Date.now()), intervalMs)));
+  onBeforeUnmount(() => clearInterval(timer));
+  return now;
+}

@@ -1,0 +1,87 @@
+// The views. Hash history: works the same from app:// in Electron and from http:// in a browser.
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import ComingView from './views/ComingView.vue';
+import HistogramsView from './views/HistogramsView.vue';
+import RunsView from './views/RunsView.vue';
+import ShiftView from './views/ShiftView.vue';
+
+export interface NavItem {
+  name: string;
+  label: string;
+  icon: string;
+  key: string;
+}
+
+export const NAV: NavItem[] = [
+  { name: 'shift', label: 'Shift', icon: '◉', key: '1' },
+  { name: 'histograms', label: 'Histograms', icon: '▤', key: '2' },
+  { name: 'hv', label: 'HV', icon: '⚡', key: '3' },
+  { name: 'alarms', label: 'Alarms', icon: '⚠', key: '4' },
+  { name: 'logbook', label: 'Logbook', icon: '✎', key: '5' },
+  { name: 'runs', label: 'Runs', icon: '☰', key: '6' },
+  { name: 'calibration', label: 'Calibration', icon: '◫', key: '7' },
+];
+
+const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: '/shift' },
+  { path: '/shift', name: 'shift', component: ShiftView },
+  { path: '/histograms', name: 'histograms', component: HistogramsView },
+  {
+    path: '/hv',
+    name: 'hv',
+    component: ComingView,
+    props: {
+      title: 'High voltage',
+      items: [
+        'every PMT channel of ECAL, HCAL, VETO, SRD and the counters, grouped by detector: VSET, VMON, ISET, IMON, status',
+        'on/off, set voltage and current, ramp rates per channel and per group, with confirmation and a visible command lifecycle',
+        'saved HV configurations: compare, restore, the golden snapshot per setup',
+      ],
+    },
+  },
+  {
+    path: '/alarms',
+    name: 'alarms',
+    component: ComingView,
+    props: {
+      title: 'Alarms',
+      items: [
+        'active alarms by priority with state, value, age and guidance (ISA-18.2 states)',
+        'acknowledge, shelve with reason and expiry, reset latched alarms',
+        'alarm history and per-shift alarm-load figures',
+      ],
+    },
+  },
+  {
+    path: '/logbook',
+    name: 'logbook',
+    component: ComingView,
+    props: {
+      title: 'Logbook',
+      items: [
+        'shift entries in Markdown with attachments, linked to runs, spills and alarms',
+        'automatic entries for run start and stop',
+        'full-text search with filters, threads and export',
+      ],
+    },
+  },
+  { path: '/runs', name: 'runs', component: RunsView },
+  {
+    path: '/calibration',
+    name: 'calibration',
+    component: ComingView,
+    props: {
+      title: 'ECAL calibration',
+      items: [
+        'beam-scan calibration runs with live per-cell peak fits',
+        'LED gain tracking per cell between spills',
+        'versioned calibration sets: diff, approve, activate, roll back',
+      ],
+    },
+  },
+  { path: '/:rest(.*)*', redirect: '/shift' },
+];
+
+export function createAppRouter() {
+  return createRouter({ history: createWebHashHistory(), routes });
+}

@@ -1,0 +1,48 @@
+// The connection to the core and the live stream that keeps the other stores current.
+import { defineStore } from 'pinia';
+import { markRaw, ref, shallowRef } from 'vue';
+import type { ApiClient } from '@shared/api/contract';
+import { connectShell, connectSocket, takeToken, type ConnectionState } from '../api/connection';
+import { useRunStore } from './run';
+import { useSpillStore } from './spill';
+
+export const useConnectionStore = defineStore('connection', () => {
+  const state = ref<ConnectionState>('connecting');
+  const detail = ref('');
+  const api = shallowRef<ApiClient | null>(null);
+  let started = false;
+
+  async function follow(client: ApiClient): Promise<void> {
+    const run = useRunStore();
+    const spill = useSpillStore();
+    try {
+      for await (const event of await client.live()) {
+        if (api.value !== client) return; // a newer connection took over
+        if (event.type === 'status') run.setStatus(event.status);
+        else spill.addSpill(event.summary, event.histograms);
+      }
+    } catch {
+      // The stream ends when the connection drops; the transport reconnects and calls connected() again.
+    }
+  }
+
+  function start(): void {
+    if (started) return;
+    started = true;
+    const events = {
+      state: (s: ConnectionState, d: string) => {
+        state.value = s;
+        detail.value = d;
+        if (s !== 'connected') api.value = null;
+      },
+      connected: (client: ApiClient) => {
+        api.value = markRaw(client);
+        void follow(client);
+      },
+    };
+    if (window.na64rcShell) connectShell(events);
+    else connectSocket(events, takeToken(window.location, window.sessionStorage, window.history));
+  }
+
+  return { state, detail, api, start };
+});

@@ -1,0 +1,46 @@
+// Run state as the core reports it, and the shifter's run commands with their visible lifecycle.
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { RunType, Status } from '@shared/api/schemas';
+import { useConnectionStore } from './connection';
+
+/** requested → sent → acknowledged (the core answered) or failed with the core's reason. */
+export type CommandPhase = 'idle' | 'sent' | 'acknowledged' | 'failed';
+
+export const useRunStore = defineStore('run', () => {
+  const status = shallowRef<Status | null>(null);
+  /** Offset between the core's clock and ours, so countdowns are right even if the clocks differ. */
+  const clockOffsetMs = ref(0);
+  const command = ref<{ what: string; phase: CommandPhase; message: string }>({ what: '', phase: 'idle', message: '' });
+
+  const state = computed(() => status.value?.run.state ?? null);
+  const busy = computed(() => command.value.phase === 'sent' || state.value === 'starting' || state.value === 'stopping');
+
+  function setStatus(next: Status): void {
+    status.value = Object.freeze(next);
+    clockOffsetMs.value = next.serverTime - Date.now();
+  }
+
+  async function send(what: string, call: () => Promise<unknown>): Promise<boolean> {
+    command.value = { what, phase: 'sent', message: '' };
+    try {
+      await call();
+      command.value = { what, phase: 'acknowledged', message: '' };
+      return true;
+    } catch (error) {
+      command.value = { what, phase: 'failed', message: error instanceof Error ? error.message : String(error) };
+      return false;
+    }
+  }
+
+  function api() {
+    const client = useConnectionStore().api;
+    if (!client) throw new Error('not connected to the core');
+    return client;
+  }
+
+  const startRun = (type: RunType, comment: string) => send(`start ${type} run`, () => api().run.start({ type, comment }));
+  const stopRun = (reason: string) => send('stop run', () => api().run.stop({ reason }));
+
+  return { status, clockOffsetMs, command, state, busy, setStatus, startRun, stopRun };
+});
