@@ -73,10 +73,9 @@ export function formatTime(ms: number | null): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** Large counts in the e-notation physicists read at a glance (5.31e6); small ones as integers. */
 export function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}×10⁹`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}×10⁶`;
-  return String(Math.round(n));
+  return n >= 1e5 ? n.toExponential(2).replace('e+', 'e') : String(Math.round(n));
 }
 
 /** A clock that ticks while the component lives, for countdowns. */

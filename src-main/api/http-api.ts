@@ -61,7 +61,12 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed: this API is read-only`);
   }
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'malformed percent-encoding in the path');
+  }
   if (parts[0] !== 'api' || parts[1] !== 'v1') throw new HttpError(404, 'NOT_FOUND', `no API at ${url.pathname}`);
   const [, , resource, a, b, c, d, ...extra] = parts;
   const notFound = () => new HttpError(404, 'NOT_FOUND', `no such resource: ${url.pathname}`);
@@ -87,9 +92,9 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
   if (resource === 'spills' && a !== undefined && b !== undefined && c === 'histograms') {
     const run = parse(RunNumber, a, 'run number');
     const spill = parse(SpillNumber, b, 'spill number');
+    const name = d === undefined ? undefined : parse(HistogramName, d, 'histogram name');
     if (!core.archive.spillExists(run, spill)) throw new HttpError(404, 'NOT_FOUND', `spill ${spill} of run ${run} does not exist`);
-    if (d === undefined) return sendJson(res, 200, core.archive.histogramNames(run, spill));
-    const name = parse(HistogramName, d, 'histogram name');
+    if (name === undefined) return sendJson(res, 200, core.archive.histogramNames(run, spill));
     const h = core.archive.histogram(run, spill, name);
     if (!h) throw new HttpError(404, 'NOT_FOUND', `no histogram ${name} for spill ${spill} of run ${run}`);
     const format = url.searchParams.get('format') ?? 'root';

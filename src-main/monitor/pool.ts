@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { mergeSnapshots, type HistSnapshot } from '../shared/histogram';
 import type { Logger } from '../log';
@@ -25,11 +25,11 @@ interface Member {
 }
 
 /** The built worker sits next to the built pool (out/main); from sources (tests) tsx loads the .ts file. */
-function workerEntry(): { file: string; execArgv: string[] } {
+function workerEntry(): { file: string; workerData?: { tsEntry: string } } {
   const here = dirname(fileURLToPath(import.meta.url));
   const built = join(here, 'monitor.worker.js');
-  if (existsSync(built)) return { file: built, execArgv: [] };
-  return { file: join(here, 'monitor.worker.ts'), execArgv: ['--import', 'tsx'] };
+  if (existsSync(built)) return { file: built };
+  return { file: join(here, 'ts-worker-loader.mjs'), workerData: { tsEntry: pathToFileURL(join(here, 'monitor.worker.ts')).href } };
 }
 
 export function defaultPoolSize(): number {
@@ -55,7 +55,7 @@ export class MonitorPool {
 
   private spawn(index: number): Member {
     const entry = workerEntry();
-    const worker = new Worker(entry.file, { execArgv: entry.execArgv, name: `monitor-${index}` });
+    const worker = new Worker(entry.file, { workerData: entry.workerData, name: `monitor-${index}` });
     const member: Member = { worker, inFlight: 0, alive: true, done: new Map() };
     worker.on('message', (message: FromWorker) => this.onMessage(member, message));
     worker.on('error', (error) => this.log.error({ err: error, worker: index }, 'monitor worker failed'));

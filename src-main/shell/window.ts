@@ -1,7 +1,7 @@
 // The main window and the rules every web contents lives by: sandboxed, context-isolated, no Node, no
 // navigation away from the app, no new windows, no webviews, every permission request denied.
 import type { BrowserWindow as BrowserWindowType, Session, WebContents } from 'electron';
-import { APP_ORIGIN } from './app-protocol';
+import { APP_HOST, APP_SCHEME } from './app-protocol';
 
 export const SECURE_WEB_PREFERENCES = {
   contextIsolation: true,
@@ -15,9 +15,11 @@ export const SECURE_WEB_PREFERENCES = {
   spellcheck: false,
 } as const;
 
+/** Scheme and host, not `origin`: a WHATWG URL gives custom schemes the opaque origin "null". */
 export function isAppUrl(raw: string): boolean {
   try {
-    return new URL(raw).origin === APP_ORIGIN;
+    const url = new URL(raw);
+    return url.protocol === `${APP_SCHEME}:` && url.host === APP_HOST;
   } catch {
     return false;
   }

@@ -11,6 +11,9 @@ export const useRunStore = defineStore('run', () => {
   const status = shallowRef<Status | null>(null);
   /** Offset between the core's clock and ours, so countdowns are right even if the clocks differ. */
   const clockOffsetMs = ref(0);
+  // Each status gives serverTime − arrival = offset − latency ≤ offset; the largest recent sample is the
+  // best estimate (NTP's minimum-delay filter).
+  const offsetSamples: number[] = [];
   const command = ref<{ what: string; phase: CommandPhase; message: string }>({ what: '', phase: 'idle', message: '' });
 
   const state = computed(() => status.value?.run.state ?? null);
@@ -18,7 +21,9 @@ export const useRunStore = defineStore('run', () => {
 
   function setStatus(next: Status): void {
     status.value = Object.freeze(next);
-    clockOffsetMs.value = next.serverTime - Date.now();
+    offsetSamples.push(next.serverTime - Date.now());
+    if (offsetSamples.length > 20) offsetSamples.shift();
+    clockOffsetMs.value = Math.max(...offsetSamples);
   }
 
   async function send(what: string, call: () => Promise<unknown>): Promise<boolean> {

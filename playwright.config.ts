@@ -1,0 +1,24 @@
+// End-to-end tests: the real `na64rc serve` (built CLI, simulated NA64) driven in Debian's Chromium.
+import { defineConfig } from '@playwright/test';
+// @ts-expect-error plain JavaScript helper shared with the test runner script
+import { CHROMIUM_ARGS, findChromium } from './scripts/chromium.js';
+
+export default defineConfig({
+  testDir: 'test/e2e',
+  globalSetup: './test/support/build-once.ts',
+  outputDir: 'test-results/e2e',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  reporter: [['list']],
+  use: {
+    viewport: { width: 1500, height: 950 },
+    screenshot: 'only-on-failure',
+    trace: 'off',
+    launchOptions: {
+      executablePath: (findChromium() as string | null) ?? '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+    },
+  },
+});

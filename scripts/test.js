@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// `npm test`: everything, in the order that fails fastest — build, type check, lint, unit + integration +
+// browser tests (vitest), end-to-end tests (Playwright driving `na64rc serve` in Chromium).
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureChromium } from './chromium.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (pkg, file) => join(root, 'node_modules', pkg, file);
+
+let chromium;
+try {
+  chromium = ensureChromium();
+} catch (error) {
+  console.error(`\nnpm test: ${error.message}`);
+  process.exit(1);
+}
+
+const steps = [
+  ['build', bin('electron-vite', 'bin/electron-vite.js'), ['build']],
+  ['type check (node)', bin('typescript', 'bin/tsc'), ['--noEmit', '-p', 'tsconfig.node.json']],
+  ['type check (renderer)', bin('vue-tsc', 'bin/vue-tsc.js'), ['--noEmit', '-p', 'tsconfig.web.json']],
+  ['lint', bin('eslint', 'bin/eslint.js'), ['--max-warnings', '0', '.']],
+  ['unit, integration and browser tests', bin('vitest', 'vitest.mjs'), ['run']],
+  ['end-to-end tests', bin('@playwright/test', 'cli.js'), ['test']],
+];
+
+const timings = [];
+for (const [name, script, args] of steps) {
+  console.log(`\n━━ ${name} ━━`);
+  const started = Date.now();
+  const result = spawnSync(process.execPath, [script, ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, CHROMIUM_PATH: chromium, NA64RC_LOG_LEVEL: process.env.NA64RC_LOG_LEVEL ?? 'warn' },
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  timings.push(`${name}: ${seconds} s`);
+  if (result.status !== 0) {
+    console.error(`\nnpm test: ${name} failed (exit ${result.status ?? result.signal}) after ${seconds} s`);
+    process.exit(1);
+  }
+}
+console.log(`\nnpm test: all passed\n  ${timings.join('\n  ')}`);

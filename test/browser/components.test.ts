@@ -1,0 +1,139 @@
+// Renderer components in real Chromium: what the shifter sees for each state.
+import { mount } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { nextTick } from 'vue';
+import type { ApiClient } from '@shared/api/contract';
+import type { Run, Status } from '@shared/api/schemas';
+import { Hist1D } from '@shared/histogram';
+import HistogramChart from '../../src-renderer/components/HistogramChart.vue';
+import RunPanel from '../../src-renderer/components/RunPanel.vue';
+import StateBadge from '../../src-renderer/components/StateBadge.vue';
+import StatusBar from '../../src-renderer/components/StatusBar.vue';
+import { useConnectionStore } from '../../src-renderer/stores/connection';
+import { useRunStore } from '../../src-renderer/stores/run';
+
+function status(over: Partial<Status['run']> = {}): Status {
+  const now = Date.now();
+  const run: Run = {
+    number: 17,
+    type: 'physics',
+    setup: 'invisible-e',
+    startedAt: now - 65_000,
+    stoppedAt: null,
+    startComment: '<img src=x onerror=alert(1)>',
+    stopReason: null,
+    end: 'running',
+    spills: 3,
+    events: 9000,
+  };
+  return {
+    version: 'test',
+    serverTime: now,
+    setup: 'invisible-e',
+    simulation: true,
+    timeScale: 20,
+    run: { state: 'running', current: run, pending: null, spill: 3, lastRunNumber: 17, ...over },
+    beam: { phase: 'spill', particle: 'e-', energyGeV: 100, phaseStartedAt: now - 1000, phaseEndsAt: now + 3800, spillMs: 4800, cycleMs: 16800 },
+    lastSpill: null,
+  };
+}
+
+beforeEach(() => setActivePinia(createPinia()));
+
+describe('StateBadge', () => {
+  it('tells the state by icon and word, not by colour alone', () => {
+    const w = mount(StateBadge, { props: { tone: 'bad', icon: '✕', label: 'NO BEAM' } });
+    expect(w.text()).toContain('✕');
+    expect(w.text()).toContain('NO BEAM');
+    expect(w.classes()).toContain('bad');
+    expect(w.attributes('role')).toBe('status');
+  });
+});
+
+describe('HistogramChart', () => {
+  it('draws a histogram on a canvas with its statistics', async () => {
+    const h = new Hist1D('ecal_energy', 'ECAL', { nbins: 300, min: 0, max: 150, title: 'E_{ECAL} [GeV]' });
+    for (let i = 0; i < 1000; i++) h.fill(100 + ((i % 11) - 5) * 0.3);
+    const w = mount(HistogramChart, { props: { histogram: h.snapshot() }, attachTo: document.body });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(w.find('canvas').exists()).toBe(true);
+    expect(w.find('[data-stat="entries"]').text()).toBe('1000');
+    expect(Number(w.find('[data-stat="mean"]').text())).toBeCloseTo(100, 1);
+    await w.setProps({ histogram: null });
+    expect(w.text()).toContain('no data yet');
+    w.unmount();
+  });
+});
+
+describe('StatusBar', () => {
+  it('shows run, spill, beam countdown, simulation and connection', async () => {
+    useRunStore().setStatus(status());
+    const conn = useConnectionStore();
+    conn.state = 'reconnecting';
+    const w = mount(StatusBar);
+    await nextTick();
+    expect(w.get('[data-testid="run-state"]').text()).toContain('RUNNING');
+    expect(w.get('[data-testid="run-number"]').text()).toBe('Run 17');
+    expect(w.get('[data-testid="spill-number"]').text()).toBe('Spill 3');
+    expect(w.get('[data-testid="beam-phase"]').text()).toContain('SPILL');
+    expect(w.text()).toMatch(/ends in 3\.\d s/);
+    expect(w.get('[data-testid="simulation"]').text()).toContain('SIMULATION ×20');
+    expect(w.get('[data-testid="connection"]').text()).toContain('RECONNECTING');
+  });
+
+  it('shows the pending transition while stopping', async () => {
+    useRunStore().setStatus(status({ state: 'stopping', pending: 'waiting for the end of spill 4' }));
+    const w = mount(StatusBar);
+    await nextTick();
+    expect(w.get('[data-testid="run-state"]').text()).toContain('STOPPING');
+    expect(w.get('[data-testid="run-pending"]').text()).toBe('waiting for the end of spill 4');
+  });
+});
+
+describe('RunPanel', () => {
+  function connect(api: Partial<ApiClient>) {
+    const conn = useConnectionStore();
+    conn.state = 'connected';
+    conn.api = api as ApiClient;
+  }
+
+  it('shows the start comment as text, never as HTML', async () => {
+    useRunStore().setStatus(status());
+    const w = mount(RunPanel);
+    await nextTick();
+    expect(w.html()).not.toContain('<img');
+    expect(w.text()).toContain('<img src=x onerror=alert(1)>');
+  });
+
+  it('disables the controls while not connected', async () => {
+    useRunStore().setStatus(status({ state: 'idle', current: null }));
+    const w = mount(RunPanel);
+    await nextTick();
+    expect(w.get('[data-testid="start-run"]').attributes('disabled')).toBeDefined();
+  });
+
+  it('sends a start with type and comment, and shows the reason when the core refuses', async () => {
+    const calls: unknown[] = [];
+    connect({
+      run: {
+        start: async (input: unknown) => {
+          calls.push(input);
+          throw new Error('cannot start a run while run 18 is running');
+        },
+        stop: async () => ({}) as Run,
+      } as unknown as ApiClient['run'],
+    });
+    useRunStore().setStatus(status({ state: 'idle', current: null }));
+    const w = mount(RunPanel);
+    await nextTick();
+    await w.get('[data-testid="run-type"]').setValue('led');
+    await w.get('[data-testid="run-comment"]').setValue('  LED check  ');
+    await w.get('form').trigger('submit');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual([{ type: 'led', comment: 'LED check' }]);
+    expect(w.get('[data-testid="command-error"]').text()).toContain('cannot start a run while run 18 is running');
+    // The comment is kept so the shifter does not retype it.
+    expect((w.get('[data-testid="run-comment"]').element as HTMLInputElement).value).toBe('  LED check  ');
+  });
+});

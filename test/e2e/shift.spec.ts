@@ -1,0 +1,105 @@
+// A shifter's first run, end to end: real server, real sockets, real SQLite, real browser.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test as base, type Page, type WebSocketRoute } from '@playwright/test';
+import { startServe, type ServeProcess } from '../support/serve-process';
+
+const test = base.extend<{ server: ServeProcess; problems: string[] }>({
+  server: async ({}, use) => {
+    const dir = mkdtempSync(join(tmpdir(), 'na64rc-e2e-'));
+    const server = await startServe(dir, ['--sim', '--time-scale', '20']);
+    await use(server);
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  },
+  // Console errors include CSP violations and failed requests: a clean page has none.
+  problems: async ({ page }, use) => {
+    const problems: string[] = [];
+    page.on('console', (m) => (m.type() === 'error' ? problems.push(m.text()) : undefined));
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await use(problems);
+  },
+});
+
+async function open(page: Page, server: ServeProcess, token = server.info.token) {
+  await page.goto(`${server.info.url}/#token=${token}`);
+}
+
+test('start a run, watch spills arrive and the ECAL histogram draw, stop it, find it in the run list', async ({ page, server, problems }) => {
+  await open(page, server);
+  await expect(page.getByTestId('connection')).toContainText('CONNECTED');
+  await expect(page.getByTestId('run-state')).toContainText('IDLE');
+  await expect(page.getByTestId('simulation')).toContainText('SIMULATION ×20');
+  // The token left the address bar.
+  expect(page.url()).not.toContain('token=');
+
+  await page.getByTestId('run-type').selectOption('physics');
+  await page.getByTestId('run-comment').fill('e2e: first beam of the night');
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-state')).toContainText('RUNNING');
+  await expect(page.getByTestId('run-number')).toHaveText('Run 1');
+
+  // Spills arrive and the histogram is drawn with entries around the 100 GeV beam peak.
+  await expect(page.getByTestId('live-spill')).toHaveText(/run 1 spill [3-9]/, { timeout: 20_000 });
+  const chart = page.getByTestId('live-histogram');
+  await expect(chart.locator('canvas')).toBeVisible();
+  await expect(chart.locator('[data-histogram="ecal_energy"]')).toHaveAttribute('data-entries', /^[1-9]\d{2,}$/);
+  const peak = Number(await chart.locator('[data-stat="peak"]').textContent());
+  expect(Math.abs(peak - 100)).toBeLessThan(2);
+  await expect(page.getByTestId('spill-table').locator('tbody tr').first()).toContainText('100.0 %');
+  await page.screenshot({ path: test.info().outputPath('shift-running.png') });
+  if (process.env['NA64RC_README_SCREENSHOT']) await page.screenshot({ path: process.env['NA64RC_README_SCREENSHOT'] });
+
+  await page.getByTestId('stop-reason').fill('end of e2e test');
+  await page.getByTestId('stop-run').click();
+  await expect(page.getByTestId('run-state')).toContainText('IDLE', { timeout: 10_000 });
+
+  await page.getByTestId('nav-runs').click();
+  const row = page.getByTestId('runs-table').locator('tbody tr').first();
+  await expect(row).toContainText('physics');
+  await expect(row).toContainText('■ ended');
+  await expect(row).toContainText('e2e: first beam of the night · end of e2e test');
+  await row.click();
+  await page.getByTestId('spill-table').locator('tbody tr').first().click();
+  await expect(page).toHaveURL(/#\/histograms\?run=1&spill=1/);
+  await expect(page.locator('[data-histogram="ecal_energy"] canvas')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('histograms.png') });
+
+  for (const view of ['hv', 'alarms', 'logbook', 'calibration']) {
+    await page.getByTestId(`nav-${view}`).click();
+    await expect(page.getByTestId('coming-view')).toContainText('Not available yet');
+  }
+  expect(problems).toEqual([]);
+});
+
+test('a page without a valid token says what to do instead of showing stale numbers', async ({ page, server }) => {
+  await open(page, server, 'not-the-token');
+  await expect(page.getByTestId('connection')).toContainText('TOKEN REFUSED');
+  await expect(page.getByTestId('connection-notice')).toContainText('refused the access token');
+  await expect(page.getByTestId('start-run')).toBeDisabled();
+
+  await page.evaluate(() => (globalThis as unknown as { sessionStorage: { clear(): void } }).sessionStorage.clear());
+  await page.goto(`${server.info.url}/`);
+  await expect(page.getByTestId('connection')).toContainText('NO ACCESS TOKEN');
+  await expect(page.getByTestId('connection-notice')).toContainText('na64rc serve');
+});
+
+test('the page reconnects by itself when the connection drops, and live updates resume', async ({ page, server }) => {
+  const sockets: WebSocketRoute[] = [];
+  await page.routeWebSocket(/\/rpc/, (ws) => {
+    ws.connectToServer();
+    sockets.push(ws);
+  });
+  await open(page, server);
+  await expect(page.getByTestId('connection')).toContainText('CONNECTED');
+  await sockets[0]!.close({ code: 1006, reason: 'cable pulled' });
+  await expect(page.getByTestId('connection')).toContainText('RECONNECTING');
+  await expect(page.getByTestId('connection-notice')).toContainText('not live');
+  await expect(page.getByTestId('connection')).toContainText('CONNECTED', { timeout: 15_000 });
+  expect(sockets.length).toBe(2);
+  // The live stream is back: a run started elsewhere shows up.
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-state')).toContainText('RUNNING');
+  await expect(page.getByTestId('spill-number')).toHaveText(/Spill [1-9]/, { timeout: 20_000 });
+});

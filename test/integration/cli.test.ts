@@ -1,0 +1,116 @@
+// The issue's acceptance path, through the real built CLI, real sockets and a real SQLite file.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Run, SpillSummary, Status } from '../../src-main/shared/api/schemas';
+import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+
+let dir: string;
+let server: ServeProcess | null = null;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'na64rc-cli-'));
+});
+afterEach(async () => {
+  await server?.stop('SIGKILL');
+  server = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('na64rc serve --sim --time-scale 20 --start-run physics', () => {
+  it('serves within 3 s, records spills whose ECAL peak is the beam energy, and keeps them across a restart', async () => {
+    server = await startServe(dir, ['--sim', '--time-scale', '20', '--start-run', 'physics']);
+    expect(server.startupMs).toBeLessThan(3000);
+    expect(server.output()).toContain('#token=');
+
+    const spills = await waitFor('3 spills', async () => {
+      const r = await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills');
+      return r.status === 200 && r.body.length >= 3 ? r.body : null;
+    });
+    for (const s of spills) {
+      expect(s.eventsSeen).toBeGreaterThan(500);
+      expect(s.processedFraction).toBeGreaterThan(0.99);
+      const h = await api<{ _typename: string; fXaxis: { fNbins: number; fXmin: number; fXmax: number }; fArray: number[]; fEntries: number }>(
+        server.info,
+        `/api/v1/spills/1/${s.spill}/histograms/ecal_energy`,
+      );
+      expect(h.status).toBe(200);
+      expect(h.body._typename).toBe('TH1D');
+      expect(h.body.fEntries).toBe(s.eventsProcessed);
+      const { fNbins, fXmin, fXmax } = h.body.fXaxis;
+      let best = 1;
+      for (let bin = 1; bin <= fNbins; bin++) if (h.body.fArray[bin]! > h.body.fArray[best]!) best = bin;
+      const peak = fXmin + (best - 0.5) * ((fXmax - fXmin) / fNbins);
+      expect(Math.abs(peak - 100) / 100).toBeLessThan(0.02);
+    }
+
+    // A clean stop closes the running run (as aborted, with the reason) and removes server.json.
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(existsSync(join(dir, 'server.json'))).toBe(false);
+
+    server = await startServe(dir, ['--sim', '--time-scale', '20']);
+    const run = await api<Run>(server.info, '/api/v1/runs/1');
+    expect(run.status).toBe(200);
+    expect(run.body).toMatchObject({ number: 1, type: 'physics', end: 'aborted' });
+    expect(run.body.stopReason).toMatch(/shut down/);
+    const again = await api<SpillSummary[]>(server.info, '/api/v1/runs/1/spills');
+    expect(again.body.length).toBeGreaterThanOrEqual(spills.length);
+    expect(again.body.slice(0, spills.length)).toEqual(spills);
+  });
+});
+
+describe('na64rc ctl', () => {
+  it('reports status, starts and stops runs with their comments, and refuses what the state does not allow', async () => {
+    server = await startServe(dir, ['--sim', '--time-scale', '50']);
+    const status = await runCli(['ctl', '--data', dir, 'status']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/idle/);
+    expect(status.stdout).toMatch(/100 GeV e-/);
+
+    const start = await runCli(['ctl', '--data', dir, '--json', 'run', 'start', 'led', '--comment', 'LED gain check']);
+    expect(start.code).toBe(0);
+    const run = JSON.parse(start.stdout) as Run;
+    expect(run).toMatchObject({ type: 'led', startComment: 'LED gain check', end: 'running' });
+
+    const twice = await runCli(['ctl', '--data', dir, 'run', 'start', 'physics']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(new RegExp(`run ${run.number} is running`));
+
+    await waitFor('a spill', async () => (await api<SpillSummary[]>(server!.info, `/api/v1/runs/${run.number}/spills`)).body.length > 0);
+    const stop = await runCli(['ctl', '--data', dir, '--json', 'run', 'stop', '--reason', 'LED scan complete']);
+    expect(stop.code).toBe(0);
+    expect(JSON.parse(stop.stdout)).toMatchObject({ number: run.number, end: 'ended', stopReason: 'LED scan complete' });
+
+    const after = await api<Status>(server.info, '/api/v1/status');
+    expect(after.body.run).toMatchObject({ state: 'idle', current: null, lastRunNumber: run.number });
+    const stopIdle = await runCli(['ctl', '--data', dir, 'run', 'stop']);
+    expect(stopIdle.code).toBe(1);
+    expect(stopIdle.stderr).toMatch(/no run is in progress/);
+  });
+
+  it('says clearly when no server runs, and rejects bad arguments', async () => {
+    const none = await runCli(['ctl', '--data', dir, 'status']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no running server found/);
+
+    const badType = await runCli(['ctl', '--data', dir, 'run', 'start', 'party']);
+    expect(badType.code).not.toBe(0);
+    expect(badType.stderr).toMatch(/unknown run type "party"/);
+
+    const badScale = await runCli(['serve', '--data', dir, '--time-scale', '-3']);
+    expect(badScale.code).not.toBe(0);
+    expect(badScale.stderr).toMatch(/time-scale/);
+
+    const badSetup = await runCli(['serve', '--data', dir, '--setup', 'nowhere']);
+    expect(badSetup.code).not.toBe(0);
+    expect(badSetup.stderr).toMatch(/invisible-e/);
+  });
+
+  it('refuses to start a second server on the same data directory', async () => {
+    server = await startServe(dir, ['--sim']);
+    const second = await runCli(['serve', '--data', dir, '--port', '0']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/already serving/);
+  });
+});

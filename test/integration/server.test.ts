@@ -1,0 +1,204 @@
+// The WebSocket and HTTP API under hostile input: wrong tokens, foreign origins, malformed frames, invalid
+// requests. The answer is always a clear, typed error, and the server keeps serving.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ORPCError } from '@orpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { connect, type Connection } from '../../src-main/api/node-client';
+import { rendererDir } from '../../src-main/cli/paths';
+import { Core } from '../../src-main/core/core';
+import { silentLogger } from '../../src-main/log';
+import { startServer, type RunningServer } from '../../src-main/server/http-server';
+import { MAX_MALFORMED_FRAMES } from '../../src-main/server/ws-guard';
+import type { LiveEvent } from '../../src-main/shared/api/schemas';
+
+const TOKEN = 'test-token-0123456789abcdef';
+let dir: string;
+let core: Core;
+let server: RunningServer;
+let conn: Connection;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'na64rc-server-'));
+  core = await Core.open({ dataDir: dir, setup: 'invisible-e', timeScale: 100, seed: 1, monitorWorkers: 1, log: silentLogger() });
+  server = await startServer(core, { host: '127.0.0.1', port: 0, token: TOKEN, rendererDir: rendererDir(), log: silentLogger() });
+  conn = await connect(server.url, TOKEN);
+});
+
+afterAll(async () => {
+  conn?.close();
+  await server?.close();
+  await core?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function get(path: string, headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` }, method = 'GET') {
+  const res = await fetch(`${server.url}${path}`, { headers, method });
+  const type = res.headers.get('content-type') ?? '';
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any shape, checked by the assertions
+  const body: any = type.includes('json') ? await res.json() : await res.text();
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** A raw request, so the Host header and the path can be anything (fetch normalises both). */
+function raw(path: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(server.url, { path, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function openSocket(path: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket | null; status: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`, { headers });
+    ws.once('open', () => resolve({ ws, status: 101 }));
+    ws.once('unexpected-response', (_req, res) => resolve({ ws: null, status: res.statusCode ?? 0 }));
+    ws.once('error', () => resolve({ ws: null, status: -1 }));
+  });
+}
+
+describe('HTTP JSON API', () => {
+  it('requires the token, by header or query', async () => {
+    expect((await get('/api/v1/status', {})).status).toBe(401);
+    const wrong = await get('/api/v1/status', { Authorization: 'Bearer nope' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/token/) } });
+    expect(wrong.headers.get('www-authenticate')).toMatch(/Bearer/);
+    expect((await get(`/api/v1/status?token=${TOKEN}`, {})).status).toBe(200);
+  });
+
+  it('answers unknown routes, bad parameters and writes with clear JSON errors', async () => {
+    for (const path of ['/api/v2/status', '/api/v1/nothing', '/api/v1/runs/1/everything', '/api/v1/status/extra', '/api/v1/runs/99999']) {
+      const r = await get(path);
+      expect(r.status, path).toBe(404);
+      expect(r.body.error.code).toBe('NOT_FOUND');
+    }
+    for (const path of [
+      '/api/v1/runs/abc',
+      '/api/v1/runs/0',
+      '/api/v1/runs/-1',
+      '/api/v1/runs/1e3',
+      '/api/v1/runs?limit=100000',
+      '/api/v1/spills/1/5000/histograms',
+      '/api/v1/spills/1/1/histograms/..%2F..%2Fetc',
+      '/api/v1/spills/1/1/histograms/%3Cscript%3E',
+      '/api/v1/runs/%E0%A4%A',
+    ]) {
+      const r = await get(path);
+      expect(r.status, path).toBe(400);
+      expect(r.body.error.code).toBe('BAD_REQUEST');
+    }
+    const post = await get('/api/v1/status', { Authorization: `Bearer ${TOKEN}` }, 'POST');
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('serves the UI with a strict Content-Security-Policy and never a file outside the build', async () => {
+    const page = await get('/', {});
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<div id="app">');
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    for (const path of ['/../package.json', '/..%2f..%2fpackage.json', '/%2e%2e/%2e%2e/package.json', '/assets/%00x', '/%E0%A4%A']) {
+      expect(await raw(path, {}), path).toBe(404);
+    }
+  });
+
+  it('answers only to loopback host names (no DNS rebinding)', async () => {
+    expect(await raw(`/api/v1/status?token=${TOKEN}`, { Host: 'evil.example' })).toBe(421);
+    expect(await raw(`/api/v1/status?token=${TOKEN}`, { Host: `localhost:${server.port}` })).toBe(200);
+  });
+});
+
+describe('WebSocket API', () => {
+  it('refuses a missing or wrong token, a foreign origin and unknown paths', async () => {
+    expect((await openSocket('/rpc')).status).toBe(401);
+    expect((await openSocket('/rpc?token=wrong')).status).toBe(401);
+    expect((await openSocket(`/rpc?token=${TOKEN}`, { Origin: 'https://evil.example' })).status).toBe(403);
+    expect((await openSocket(`/elsewhere?token=${TOKEN}`)).status).toBe(404);
+    const ok = await openSocket(`/rpc?token=${TOKEN}`, { Origin: server.url });
+    expect(ok.status).toBe(101);
+    ok.ws!.close();
+  });
+
+  it('answers malformed frames with a typed error and keeps the connection and the server working', async () => {
+    const { ws } = await openSocket(`/rpc?token=${TOKEN}`);
+    const replies: unknown[] = [];
+    ws!.on('message', (data) => replies.push(JSON.parse(String(data))));
+    const garbage = ['not json', '{}', '[]', 'null', '{"i":1}', '{"i":1,"p":{"u":42}}', '{"i":{"x":1},"p":{"u":"/status"}}', '"x"'.repeat(1000)];
+    for (const frame of garbage) ws!.send(frame);
+    ws!.send(Buffer.from([0xff, 0x00, 0x12]), { binary: true });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(replies).toHaveLength(garbage.length + 1);
+    for (const reply of replies) expect(reply).toMatchObject({ error: { code: 'MALFORMED_MESSAGE', message: expect.any(String) } });
+    // A well-formed request on the same connection still works.
+    ws!.send(JSON.stringify({ i: 'probe', p: { u: '/status' } }));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(replies.at(-1)).toMatchObject({ i: 'probe' });
+    ws!.close();
+    expect((await conn.api.status()).setup).toBe('invisible-e');
+  });
+
+  it('disconnects a peer that keeps sending garbage', async () => {
+    const { ws } = await openSocket(`/rpc?token=${TOKEN}`);
+    const closed = new Promise<number>((resolve) => ws!.once('close', (code) => resolve(code)));
+    for (let i = 0; i < MAX_MALFORMED_FRAMES; i++) ws!.send('garbage');
+    expect(await closed).toBe(1008);
+  });
+
+  it('answers invalid input with BAD_REQUEST and unknown things with NOT_FOUND', async () => {
+    const bad = await conn.api.run.start({ type: 'party' as never, comment: '' }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ORPCError);
+    expect((bad as ORPCError<string, unknown>).code).toBe('BAD_REQUEST');
+    const long = await conn.api.run.start({ type: 'physics', comment: 'x'.repeat(5000) }).catch((e: unknown) => e);
+    expect((long as ORPCError<string, unknown>).code).toBe('BAD_REQUEST');
+    const missing = await conn.api.runs.get({ run: 4242 }).catch((e: unknown) => e);
+    expect((missing as ORPCError<string, unknown>).code).toBe('NOT_FOUND');
+    expect((missing as Error).message).toMatch(/run 4242 does not exist/);
+  });
+
+  it('runs a run through its states over the API and streams its spills live', async () => {
+    const events: LiveEvent[] = [];
+    const controller = new AbortController();
+    const stream = (async () => {
+      try {
+        for await (const e of await conn.api.live(undefined, { signal: controller.signal })) events.push(e);
+      } catch {
+        // aborted at the end of the test
+      }
+    })();
+    while (events.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const run = await conn.api.run.start({ type: 'physics', comment: 'api test' });
+    expect(run).toMatchObject({ type: 'physics', startComment: 'api test', end: 'running' });
+
+    const conflict = await conn.api.run.start({ type: 'physics', comment: '' }).catch((e: unknown) => e);
+    expect(conflict).toBeInstanceOf(ORPCError);
+    expect((conflict as ORPCError<string, { state: string }>).code).toBe('CONFLICT');
+    expect((conflict as ORPCError<string, { state: string }>).data).toEqual({ state: 'running' });
+
+    const deadline = Date.now() + 15_000;
+    while (!events.some((e) => e.type === 'spill') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const spill = events.find((e): e is Extract<LiveEvent, { type: 'spill' }> => e.type === 'spill');
+    expect(spill?.summary).toMatchObject({ run: run.number, spill: 1 });
+    expect(spill?.histograms.map((h) => h.name)).toContain('ecal_energy');
+    expect(events[0]?.type).toBe('status');
+
+    const stopped = await conn.api.run.stop({ reason: 'end of test' });
+    expect(stopped).toMatchObject({ number: run.number, end: 'ended', stopReason: 'end of test' });
+    const states = events.flatMap((e) => (e.type === 'status' ? [e.status.run.state] : []));
+    expect(states).toEqual(expect.arrayContaining(['starting', 'running', 'stopping', 'idle']));
+    controller.abort();
+    await stream;
+
+    expect(await conn.api.histograms.list({ run: run.number, spill: 1 })).toEqual(['ecal_energy']);
+    const h = await conn.api.histograms.get({ run: run.number, spill: 1, name: 'ecal_energy' });
+    expect(h.entries).toBe(spill!.summary.eventsProcessed);
+  });
+});

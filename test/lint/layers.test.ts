@@ -1,0 +1,50 @@
+// The layer rule fires on the real lint configuration: a boundary crossing in any layer is an error.
+import { join } from 'node:path';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const eslint = new ESLint({ cwd: ROOT });
+
+async function layerErrors(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(ROOT, file) });
+  return result!.messages.filter((m) => m.ruleId === 'na64/layers').map((m) => m.message);
+}
+
+describe('na64/layers', () => {
+  it.each([
+    ['src-main/core/core.ts', "import { app } from 'electron';", /only in src-main\/shell/],
+    ['src-main/daq/x.ts', "const e = require('electron');", /only in src-main\/shell/],
+    ['src-renderer/stores/x.ts', "import { Core } from '../../src-main/core/core';", /may not import src-main\/core\/core/],
+    ['src-renderer/stores/x.ts', "import { readFileSync } from 'node:fs';", /Node built-in/],
+    ['src-renderer/stores/x.ts', "import Database from 'better-sqlite3';", /Node-only package/],
+    ['src-renderer/x.ts', "import('electron');", /only in src-main\/shell/],
+    ['src-main/shared/x.ts', "import { join } from 'node:path';", /Node built-in/],
+    ['src-main/shared/x.ts', "import { pino } from 'pino';", /environment-free/],
+    ['src-main/shared/x.ts', "export * from '../core/core';", /may not import src-main\/core\/core/],
+    ['src-main/monitor/monitor.worker.ts', "import { RunsArchive } from '../archive/runs-archive';", /may not import src-main\/archive/],
+    ['drivers/twin/x.ts', "import { Core } from '../../src-main/core/core';", /may not import src-main/],
+    ['drivers/caen-n1470/x.ts', "import { twin } from '../iseg-scpi/driver';", /may not import drivers\/iseg-scpi/],
+    ['drivers/sdk/index.ts', "import { Random } from '../twin/random';", /may not import drivers\/twin/],
+    ['db/migrations/0002-x.ts', "import { Core } from '../../src-main/core/core';", /may not import/],
+  ])('%s: %s is an error', async (file, code, message) => {
+    const errors = await layerErrors(file, code);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(message);
+  });
+
+  it.each([
+    ['src-main/shell/main.ts', "import { app } from 'electron';"],
+    ['src-main/shell/main.ts', "import { Core } from '../core/core';"],
+    ['src-renderer/stores/x.ts', "import { Hist1D } from '@shared/histogram';"],
+    ['src-renderer/stores/x.ts', "import { contract } from '../../src-main/shared/api/contract';"],
+    ['src-main/shared/x.ts', "import { z } from 'zod';"],
+    ['src-main/monitor/monitor.worker.ts', "import { SpillHistograms } from './recon/spill-histograms';"],
+    ['src-main/monitor/monitor.worker.ts', "import type { ToWorker } from './protocol';"],
+    ['drivers/caen-n1470/x.ts', "import type { Device } from '../sdk/index';"],
+    ['drivers/caen-n1470/x.ts', "import { Random } from '../twin/random';"],
+    ['src-main/core/x.ts', "import { twinDaqPlugin } from '../../drivers/twin/twin-daq';"],
+  ])('%s: %s is allowed', async (file, code) => {
+    expect(await layerErrors(file, code)).toEqual([]);
+  });
+});

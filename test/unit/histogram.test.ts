@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { binCenter, findBin, Hist1D, Hist2D, mergeSnapshots } from '../../src-main/shared/histogram';
+import { toRootJson } from '../../src-main/shared/root-json';
+
+const axis = { nbins: 10, min: 0, max: 100, title: 'E [GeV]' };
+
+describe('findBin follows ROOT', () => {
+  it('puts values below, inside and above the range into underflow, bins and overflow', () => {
+    expect(findBin(axis, -0.001)).toBe(0);
+    expect(findBin(axis, 0)).toBe(1);
+    expect(findBin(axis, 9.999)).toBe(1);
+    expect(findBin(axis, 10)).toBe(2);
+    expect(findBin(axis, 99.999)).toBe(10);
+    expect(findBin(axis, 100)).toBe(11);
+    expect(findBin(axis, Number.POSITIVE_INFINITY)).toBe(11);
+    expect(findBin(axis, Number.NaN)).toBe(0);
+  });
+
+  it('gives bin centres', () => {
+    expect(binCenter(axis, 1)).toBe(5);
+    expect(binCenter(axis, 10)).toBe(95);
+  });
+});
+
+describe('Hist1D', () => {
+  it('fills contents, sumw2, entries and in-range statistics', () => {
+    const h = new Hist1D('ecal_energy', 'ECAL', axis);
+    h.fill(15);
+    h.fill(15, 2);
+    h.fill(-5);
+    h.fill(250);
+    expect(h.contents[2]).toBe(3);
+    expect(h.sumw2[2]).toBe(5);
+    expect(h.contents[0]).toBe(1);
+    expect(h.contents[11]).toBe(1);
+    expect(h.entries).toBe(4);
+    expect(h.mean()).toBe(15);
+    expect(h.rms()).toBe(0);
+    expect(h.peakX()).toBe(15);
+  });
+
+  it('rejects nonsense axes with a readable error', () => {
+    expect(() => new Hist1D('x', 'x', { nbins: 0, min: 0, max: 1, title: '' })).toThrow(/nbins/);
+    expect(() => new Hist1D('x', 'x', { nbins: 10, min: 5, max: 5, title: '' })).toThrow(/min < max/);
+    expect(() => new Hist1D('x', 'x', { nbins: 10, min: 0, max: Number.NaN, title: '' })).toThrow(/finite/);
+  });
+
+  it('merges partial histograms of several workers into the same result as one histogram', () => {
+    const all = new Hist1D('h', 'h', axis);
+    const parts = [new Hist1D('h', 'h', axis), new Hist1D('h', 'h', axis), new Hist1D('h', 'h', axis)];
+    for (let i = 0; i < 300; i++) {
+      const x = (i * 7.3) % 120 - 10;
+      all.fill(x, 1 + (i % 3));
+      parts[i % 3]!.fill(x, 1 + (i % 3));
+    }
+    const merged = mergeSnapshots(parts.map((p) => p.snapshot()));
+    const expected = all.snapshot();
+    expect(merged.contents).toEqual(expected.contents);
+    expect(merged.sumw2).toEqual(expected.sumw2);
+    expect(merged.entries).toBe(expected.entries);
+    // Sums of floating-point statistics differ only by the order of addition.
+    for (const [key, value] of Object.entries(expected.stats)) {
+      expect(merged.stats[key as keyof typeof merged.stats]).toBeCloseTo(value, 6);
+    }
+  });
+
+  it('refuses to merge histograms with different axes', () => {
+    const a = new Hist1D('h', 'h', axis);
+    const b = new Hist1D('h', 'h', { ...axis, nbins: 20 });
+    expect(() => a.add(b)).toThrow(/axes differ/);
+  });
+
+  it('round-trips through a snapshot and rejects a snapshot of the wrong size', () => {
+    const h = new Hist1D('h', 'h', axis);
+    h.fill(42);
+    expect(Hist1D.fromSnapshot(h.snapshot()).snapshot()).toEqual(h.snapshot());
+    const bad = { ...h.snapshot(), contents: [1, 2, 3] };
+    expect(() => Hist1D.fromSnapshot(bad)).toThrow(/cells/);
+  });
+});
+
+describe('Hist2D', () => {
+  it('uses ROOT global bin numbering with x fastest', () => {
+    const h = new Hist2D('map', 'map', { nbins: 6, min: 0, max: 6, title: 'x' }, { nbins: 6, min: 0, max: 6, title: 'y' });
+    h.fill(2.5, 4.5);
+    expect(h.binContent(3, 5)).toBe(1);
+    expect(h.contents[3 + 8 * 5]).toBe(1);
+    h.fill(-1, 7);
+    expect(h.binContent(0, 7)).toBe(1);
+    expect(h.entries).toBe(2);
+    expect(h.sumw).toBe(1);
+  });
+});
+
+describe('ROOT JSON', () => {
+  it('writes the TH1D layout JSROOT and TBufferJSON read', () => {
+    const h = new Hist1D('ecal_energy', 'ECAL total energy', axis);
+    h.fill(55);
+    h.fill(-1);
+    const json = toRootJson(h.snapshot()) as Record<string, unknown> & { fXaxis: Record<string, unknown>; fArray: number[] };
+    expect(json._typename).toBe('TH1D');
+    expect(json.fName).toBe('ecal_energy');
+    expect(json.fNcells).toBe(12);
+    expect(json.fXaxis).toMatchObject({ _typename: 'TAxis', fNbins: 10, fXmin: 0, fXmax: 100, fTitle: 'E [GeV]' });
+    expect(json.fArray).toHaveLength(12);
+    expect(json.fArray[0]).toBe(1);
+    expect(json.fArray[6]).toBe(1);
+    expect(json.fEntries).toBe(2);
+    expect(json.fTsumw).toBe(1);
+    expect(json.fTsumwx).toBe(55);
+    expect(json.fSumw2).toHaveLength(12);
+    expect(json.fFunctions).toEqual({ _typename: 'TList', name: 'TList', arr: [], opt: [] });
+  });
+
+  it('writes the TH2D layout with its y statistics', () => {
+    const h = new Hist2D('m', 'm', { nbins: 2, min: 0, max: 2, title: 'x' }, { nbins: 3, min: 0, max: 3, title: 'y' });
+    h.fill(0.5, 2.5, 2);
+    const json = toRootJson(h.snapshot()) as Record<string, unknown> & { fYaxis: { fNbins: number }; fArray: number[] };
+    expect(json._typename).toBe('TH2D');
+    expect(json.fNcells).toBe(20);
+    expect(json.fYaxis.fNbins).toBe(3);
+    expect(json.fArray[1 + 4 * 3]).toBe(2);
+    expect(json.fTsumwy).toBe(5);
+  });
+});

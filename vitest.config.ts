@@ -1,0 +1,44 @@
+// Two test projects: `node` (core, drivers, database, server, CLI, lint rule, Electron shell with electron
+// mocked) and `browser` (renderer components and stores in real Chromium via Playwright).
+import { resolve } from 'node:path';
+import vue from '@vitejs/plugin-vue';
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+// @ts-expect-error plain JavaScript helper shared with the test runner script
+import { CHROMIUM_ARGS, findChromium } from './scripts/chromium.js';
+
+const alias = { '@shared': resolve(import.meta.dirname, 'src-main/shared') };
+const chromium = (findChromium() as string | null) ?? '/usr/bin/chromium';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/lint/**/*.test.ts'],
+          globalSetup: ['test/support/build-once.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [vue()],
+        resolve: { alias },
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: chromium, args: CHROMIUM_ARGS } }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
+  },
+});
