@@ -43,6 +43,7 @@ export default defineConfig({
     build: {
       outDir: resolve(import.meta.dirname, 'out/renderer'),
       emptyOutDir: true,
+      minify: true,
       chunkSizeWarningLimit: 1500,
       rollupOptions: {
         input: resolve(import.meta.dirname, 'src-renderer/index.html'),

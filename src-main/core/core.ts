@@ -134,6 +134,10 @@ export class Core {
     this.publishStatus();
   }
 
+  monitorRestarts(): number {
+    return this.pool.restarts;
+  }
+
   /** The last spill announced since start-up (for a client that connects between spills). */
   latestSpill(): SpillEvent | null {
     return this.lastSpill;

@@ -91,7 +91,12 @@ export class DaqService {
   }
 
   private onSpillStart(info: SpillStart): void {
+    this.openRunSpill(info);
+    // Announce after the spill is numbered, so the status already carries the new spill number.
     this.hooks.beam();
+  }
+
+  private openRunSpill(info: SpillStart): void {
     const run = this.run;
     if (!run || run.stopping || this.open) return;
     if (run.lastSpill >= MAX_SPILLS_PER_RUN) {

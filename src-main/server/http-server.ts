@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { RPCHandler } from '@orpc/server/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { handleApi, HttpError, sendError, sendJson } from '../api/http-api';
+import { renderMetrics } from '../api/metrics';
 import { createRouter } from '../api/router';
 import type { Core } from '../core/core';
 import type { Logger } from '../log';
@@ -55,7 +56,6 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
-  let origin = '';
 
   // On loopback, accept only loopback Host headers: a DNS-rebinding page then cannot reach the API.
   const hostAllowed = (req: IncomingMessage): boolean => {
@@ -73,13 +73,17 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     }
     try {
       if (!hostAllowed(req)) throw new HttpError(421, 'MISDIRECTED', 'this server answers only to loopback host names');
-      if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
+      if (url.pathname === '/metrics' || url.pathname === '/api' || url.pathname.startsWith('/api/')) {
         if (!tokenMatches(token, bearer(req, url))) {
           return sendError(res, new HttpError(401, 'UNAUTHORIZED', 'a valid access token is required (see server.json)'), {
             'WWW-Authenticate': 'Bearer realm="na64rc"',
           });
         }
-        return handleApi(core, req, res, url);
+        if (url.pathname !== '/metrics') return handleApi(core, req, res, url);
+        const text = renderMetrics(core);
+        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.end(text);
+        return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here`);
@@ -113,10 +117,10 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     }
     if (url.pathname !== '/rpc') return refuse(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
     if (!hostAllowed(req)) return refuse(socket, 403, 'this server answers only to loopback host names');
-    // Browsers always send Origin: a page from elsewhere must not drive the control system.
+    // Browsers always send Origin: only a page served by this server (same origin) may drive it.
     const from = req.headers.origin;
-    if (from !== undefined && from !== origin && !(LOOPBACK.has(options.host) && isLoopbackOrigin(from, server))) {
-      return refuse(socket, 403, `WebSocket connections from ${from} are not allowed`);
+    if (from !== undefined && from !== `http://${req.headers.host ?? ''}`) {
+      return refuse(socket, 403, `WebSocket connections from ${from.slice(0, 100)} are not allowed`);
     }
     if (!tokenMatches(token, url.searchParams.get('token'))) return refuse(socket, 401, 'a valid access token is required');
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -140,9 +144,8 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
   });
   const port = (server.address() as AddressInfo).port;
   const hostInUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
-  origin = `http://${hostInUrl}:${port}`;
   return {
-    url: origin,
+    url: `http://${hostInUrl}:${port}`,
     port,
     close: async () => {
       for (const ws of sockets) ws.terminate();
@@ -150,14 +153,4 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function isLoopbackOrigin(from: string, server: Server): boolean {
-  try {
-    const u = new URL(from);
-    const port = (server.address() as AddressInfo).port;
-    return u.protocol === 'http:' && LOOPBACK.has(u.hostname.replace(/^\[|\]$/g, '')) && Number(u.port) === port;
-  } catch {
-    return false;
-  }
 }

@@ -1,22 +1,12 @@
 // The renderer loads from app://na64rc/, a privileged custom scheme, instead of file:// (Electron security
 // checklist item 18): only files inside the renderer build are served, each with the CSP.
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type { Protocol } from 'electron';
-import { resolveInside, SECURITY_HEADERS } from '../server/static-files';
+import { contentType, resolveInside, SECURITY_HEADERS } from '../server/static-files';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'na64rc';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 
 /** Must run before the app is ready. */
 export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
@@ -39,7 +29,7 @@ export async function appProtocolResponse(rendererDir: string, requestUrl: strin
     const body = await readFile(file);
     return new Response(body, {
       status: 200,
-      headers: { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', ...SECURITY_HEADERS },
+      headers: { 'Content-Type': contentType(file), ...SECURITY_HEADERS },
     });
   } catch {
     return new Response('not found', { status: 404 });

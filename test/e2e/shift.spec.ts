@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { expect, test as base, type Page, type WebSocketRoute } from '@playwright/test';
 import { startServe, type ServeProcess } from '../support/serve-process';
 
-const test = base.extend<{ server: ServeProcess; problems: string[] }>({
-  server: async ({}, use) => {
+const test = base.extend<{ timeScale: string; server: ServeProcess; problems: string[] }>({
+  timeScale: ['20', { option: true }],
+  server: async ({ timeScale }, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'na64rc-e2e-'));
-    const server = await startServe(dir, ['--sim', '--time-scale', '20']);
+    const server = await startServe(dir, ['--sim', '--time-scale', timeScale]);
     await use(server);
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -102,4 +103,23 @@ test('the page reconnects by itself when the connection drops, and live updates 
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('run-state')).toContainText('RUNNING');
   await expect(page.getByTestId('spill-number')).toHaveText(/Spill [1-9]/, { timeout: 20_000 });
+});
+
+test.describe('at a slower time scale', () => {
+  test.use({ timeScale: '2' });
+
+  test('stopping during a spill shows the pending state until the spill has ended', async ({ page, server }) => {
+    await open(page, server);
+    await page.getByTestId('start-run').click();
+    await expect(page.getByTestId('run-state')).toContainText('RUNNING');
+    // 2.4 s spills: stop while the first one is being taken.
+    await expect(page.getByTestId('beam-phase')).toContainText('SPILL', { timeout: 15_000 });
+    await expect(page.getByTestId('spill-number')).toHaveText('Spill 1');
+    await page.getByTestId('stop-run').click();
+    await expect(page.getByTestId('run-state')).toContainText('STOPPING');
+    await expect(page.getByTestId('run-pending')).toHaveText('waiting for the end of spill 1');
+    await expect(page.getByTestId('stop-run')).toBeDisabled();
+    await expect(page.getByTestId('run-state')).toContainText('IDLE', { timeout: 10_000 });
+    await expect(page.getByTestId('live-spill')).toHaveText('run 1 spill 1');
+  });
 });

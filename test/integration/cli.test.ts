@@ -1,10 +1,12 @@
 // The issue's acceptance path, through the real built CLI, real sockets and a real SQLite file.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Run, SpillSummary, Status } from '../../src-main/shared/api/schemas';
-import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { api, ROOT, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
 
 let dir: string;
 let server: ServeProcess | null = null;
@@ -60,6 +62,28 @@ describe('na64rc serve --sim --time-scale 20 --start-run physics', () => {
   });
 });
 
+describe('a hard kill of the server', () => {
+  it('loses nothing it announced: the database passes integrity_check and the run is closed as aborted at the next start', async () => {
+    server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'physics']);
+    const announced = await waitFor('2 spills', async () => {
+      const r = await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills');
+      return r.body.length >= 2 ? r.body : null;
+    });
+    await server.stop('SIGKILL');
+    server = null;
+
+    const db = new Database(join(dir, 'na64rc.sqlite'), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    const stored = db.prepare('SELECT spill FROM spills WHERE run = 1 ORDER BY spill').all() as { spill: number }[];
+    expect(stored.map((r) => r.spill)).toEqual(expect.arrayContaining(announced.map((s) => s.spill)));
+    db.close();
+
+    server = await startServe(dir, ['--sim']);
+    const run = await api<Run>(server.info, '/api/v1/runs/1');
+    expect(run.body).toMatchObject({ end: 'aborted', stopReason: 'the server stopped while the run was on' });
+  });
+});
+
 describe('na64rc ctl', () => {
   it('reports status, starts and stops runs with their comments, and refuses what the state does not allow', async () => {
     server = await startServe(dir, ['--sim', '--time-scale', '50']);
@@ -112,5 +136,23 @@ describe('na64rc ctl', () => {
     const second = await runCli(['serve', '--data', dir, '--port', '0']);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/already serving/);
+  });
+});
+
+describe('npm start', () => {
+  // `allowScripts: {electron: false}` means an install never downloads the Electron binary, so from a
+  // checkout `npm start` takes the headless path: it must say so in one line and print the address.
+  it('says Electron is missing in one line, then serves the simulation and prints the URL', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.js'), '--data', dir, '--port', '0'], { cwd: ROOT });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitFor('the URL', async () => /open {2}http:\/\/127\.0\.0\.1:\d+\/#token=/.test(out));
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/^Electron is not installed on this machine .*: starting the headless server on the simulated NA64 instead\.$/);
+    expect(existsSync(join(dir, 'server.json'))).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dir, 'server.json'))).toBe(false);
   });
 });

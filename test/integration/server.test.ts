@@ -100,6 +100,17 @@ describe('HTTP JSON API', () => {
     expect(post.headers.get('allow')).toBe('GET, HEAD');
   });
 
+  it('exposes Prometheus metrics behind the same token', async () => {
+    expect((await get('/metrics', {})).status).toBe(401);
+    const m = await get('/metrics');
+    expect(m.status).toBe(200);
+    expect(m.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(m.body).toMatch(/^# TYPE na64rc_run_state gauge$/m);
+    expect(m.body).toMatch(/^na64rc_run_state\{state="idle"\} [01]$/m);
+    expect(m.body).toMatch(/^na64rc_info\{version="[^"]+",setup="invisible-e",simulation="true"\} 1$/m);
+    expect(m.body).toMatch(/^na64rc_monitor_worker_restarts_total 0$/m);
+  });
+
   it('serves the UI with a strict Content-Security-Policy and never a file outside the build', async () => {
     const page = await get('/', {});
     expect(page.status).toBe(200);
