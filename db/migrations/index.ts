@@ -1,6 +1,7 @@
 // Numbered schema migrations, applied in order inside one transaction each; PRAGMA user_version records
 // the last one applied. Never edit a migration that has shipped: add the next number.
 import m0001 from './0001-runs-and-spills';
+import m0002 from './0002-access-tokens';
 
 export interface Migration {
   version: number;
@@ -8,4 +9,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'runs-and-spills', sql: m0001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'runs-and-spills', sql: m0001 },
+  { version: 2, name: 'access-tokens', sql: m0002 },
+];

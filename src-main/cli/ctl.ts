@@ -5,6 +5,7 @@ import { connect } from '../api/node-client';
 import { readServerFile } from '../server/server-file';
 import type { Run, RunType, Status } from '../shared/api/schemas';
 import type { ApiClient } from '../shared/api/contract';
+import type { Role } from '../shared/auth';
 import { CliError } from './errors';
 
 export interface CtlContext {
@@ -43,13 +44,16 @@ export function describeStatus(s: Status): string {
   return lines.join('\n');
 }
 
-async function withApi<T>(ctx: CtlContext, fn: (api: ApiClient) => Promise<T>): Promise<T> {
-  let server;
+function readServerFileOrExit(ctx: CtlContext) {
   try {
-    server = readServerFile(ctx.data);
+    return readServerFile(ctx.data);
   } catch (error) {
     throw new CliError((error as Error).message);
   }
+}
+
+async function withApi<T>(ctx: CtlContext, fn: (api: ApiClient) => Promise<T>): Promise<T> {
+  const server = readServerFileOrExit(ctx);
   let connection;
   try {
     connection = await connect(server.url, server.token);
@@ -86,4 +90,24 @@ export async function ctlRunStart(ctx: CtlContext, type: RunType, comment: strin
 export async function ctlRunStop(ctx: CtlContext, reason: string): Promise<void> {
   const run = await withApi(ctx, (api) => api.run.stop({ reason }));
   output(ctx, run, `stopped ${describeRun(run)}`);
+}
+
+export async function ctlUserAdd(ctx: CtlContext, user: string, role: Role): Promise<void> {
+  const server = readServerFileOrExit(ctx);
+  const added = await withApi(ctx, (api) => api.users.add({ user, role }));
+  const link = `${server.url}/#token=${added.token}`;
+  output(ctx, { ...added, link }, `${added.user} (${added.role}): give them this link, it is shown only once:\n  ${link}`);
+}
+
+export async function ctlUserList(ctx: CtlContext): Promise<void> {
+  const users = await withApi(ctx, (api) => api.users.list());
+  const text = users.length
+    ? users.map((u) => `${u.user.padEnd(16)} ${u.role.padEnd(8)} created ${time(u.createdAt)} by ${u.createdBy}${u.revokedAt ? `, revoked ${time(u.revokedAt)}` : ''}`).join('\n')
+    : 'no personal tokens (the start token in server.json is the local administrator)';
+  output(ctx, users, text);
+}
+
+export async function ctlUserRevoke(ctx: CtlContext, user: string): Promise<void> {
+  const result = await withApi(ctx, (api) => api.users.revoke({ user }));
+  output(ctx, result, `revoked the token of ${user}`);
 }

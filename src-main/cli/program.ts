@@ -4,7 +4,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SETUPS, DEFAULT_SETUP } from '../setup/setups';
 import { RUN_TYPES, type RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
-import { ctlRunStart, ctlRunStop, ctlStatus, type CtlContext } from './ctl';
+import { ROLES, type Role } from '../shared/auth';
+import { ctlRunStart, ctlRunStop, ctlStatus, ctlUserAdd, ctlUserList, ctlUserRevoke, type CtlContext } from './ctl';
 import { defaultDataDir } from './paths';
 import { serve } from './serve';
 
@@ -91,6 +92,20 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .description('stop the run (waits for the spill in progress to end)')
     .option('--reason <text>', 'stop reason, stored with the run', '')
     .action((o: { reason: string }) => ctlRunStop(ctx(), o.reason));
+
+  const user = ctl.command('user').description('personal access tokens (admin): a user name and a role each');
+  user
+    .command('add')
+    .description('create a token for a user and print the link that opens the UI with it')
+    .argument('<name>', 'user name (lowercase letters, digits, . _ -)')
+    .addOption(new Option('--role <role>', 'what the user may do').choices([...ROLES]).makeOptionMandatory())
+    .action((name: string, o: { role: Role }) => ctlUserAdd(ctx(), name, o.role));
+  user.command('list').description('list users and their roles').action(() => ctlUserList(ctx()));
+  user
+    .command('revoke')
+    .description("revoke a user's token")
+    .argument('<name>', 'user name')
+    .action((name: string) => ctlUserRevoke(ctx(), name));
 
   return program;
 }

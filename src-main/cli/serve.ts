@@ -3,7 +3,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Core } from '../core/core';
 import { createLogger } from '../log';
-import { newToken } from '../security/token';
 import { startServer } from '../server/http-server';
 import { NoServerError, processAlive, readServerFile, removeServerFile, writeServerFile } from '../server/server-file';
 import type { RunType } from '../shared/api/schemas';
@@ -54,11 +53,11 @@ export async function serve(options: ServeOptions, print: (line: string) => void
     log,
     ...(options.workers ? { monitorWorkers: options.workers } : {}),
   });
-  const token = newToken();
+  const token = core.startToken;
   const ui = rendererDir();
   let server;
   try {
-    server = await startServer(core, { host: options.host, port: options.port, token, rendererDir: ui, log });
+    server = await startServer(core, { host: options.host, port: options.port, rendererDir: ui, log });
   } catch (error) {
     await core.close('the server could not start');
     const code = (error as NodeJS.ErrnoException).code;

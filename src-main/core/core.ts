@@ -1,6 +1,7 @@
 // The composition root of the core services. The same core runs headless (`na64rc serve`) and inside the
 // Electron main process; nothing here knows which.
 import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
 import { twinDaqPlugin } from '../../drivers/twin/twin-daq';
@@ -12,7 +13,10 @@ import { MonitorPool, defaultPoolSize } from '../monitor/pool';
 import type { MonitorConfig } from '../monitor/recon/config';
 import { RunControl } from '../run-control/run-control';
 import { findSetup, type Setup } from '../setup/setups';
-import type { LiveEvent, SpillSummary, Status } from '../shared/api/schemas';
+import { AccessTokens } from '../auth/access-tokens';
+import { newToken } from '../security/token';
+import type { Session } from '../shared/auth';
+import type { LiveEvent, Run, SpillSummary, Status } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import { VERSION } from '../version';
 
@@ -35,6 +39,17 @@ const ECAL_ADC_PER_GEV = { preshower: 100, main: 26.7 };
  */
 const ZERO_SUPPRESSION_ADC = null;
 
+function localUserName(): string {
+  let name = 'operator';
+  try {
+    name = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep the default
+  }
+  const clean = name.toLowerCase().replace(/[^a-z0-9._-]/g, '').replace(/^[^a-z]+/, '');
+  return clean.slice(0, 32) || 'operator';
+}
+
 export function monitorConfigFor(setup: Setup): MonitorConfig {
   const { nx, ny } = setup.ecal;
   const cells = nx * ny;
@@ -54,11 +69,24 @@ export function monitorConfigFor(setup: Setup): MonitorConfig {
 }
 
 export type LiveChannels = { live: LiveEvent };
+
+/** What happens in the core that other domains react to (logbook entries, alarm profiles, …). */
+export interface CoreEvents {
+  'run-started': Run;
+  'run-ended': Run;
+  'spill-stored': { summary: SpillSummary; histograms: HistSnapshot[] };
+}
 type SpillEvent = Extract<LiveEvent, { type: 'spill' }>;
 
 export class Core {
   readonly live = new EventPublisher<LiveChannels>({ maxBufferedEvents: 50 });
+  readonly events = new EventPublisher<CoreEvents>({ maxBufferedEvents: 1000 });
   readonly archive: RunsArchive;
+  readonly tokens: AccessTokens;
+  /** The token of this start (server.json): the local administrator's. */
+  readonly startToken = newToken();
+  /** The person at this machine: the owner of the desktop window and of the start token. */
+  readonly localUser = localUserName();
   readonly runControl: RunControl;
   private lastSpill: SpillEvent | null = null;
   private closed = false;
@@ -81,9 +109,19 @@ export class Core {
         const beam = this.source.beam();
         return beam.spillMs * 1.5 + 2000;
       },
-      () => this.publishStatus(),
+      {
+        changed: () => this.publishStatus(),
+        started: (run) => this.events.publish('run-started', run),
+        ended: (run) => this.events.publish('run-ended', run),
+      },
       options.log,
     );
+    this.tokens = new AccessTokens(db, this.startToken, this.localUser);
+  }
+
+  /** The session of the desktop window (the local operator). */
+  shellSession(): Session {
+    return { user: this.localUser, role: 'admin', via: 'shell' };
   }
 
   static async open(options: CoreOptions): Promise<Core> {
@@ -130,6 +168,7 @@ export class Core {
 
   private onSpill(summary: SpillSummary, histograms: HistSnapshot[]): void {
     this.lastSpill = { type: 'spill', summary, histograms };
+    this.events.publish('spill-stored', { summary, histograms });
     this.live.publish('live', this.lastSpill);
     this.publishStatus();
   }

@@ -15,6 +15,14 @@ export class RunStateError extends Error {
   }
 }
 
+export interface RunControlHooks {
+  /** State or pending text changed. */
+  changed(): void;
+  started(run: Run): void;
+  /** The run ended, by a stop or aborted (shutdown, failed start). */
+  ended(run: Run): void;
+}
+
 export class RunControl {
   private runState: RunState = 'idle';
   private run: Run | null = null;
@@ -26,7 +34,7 @@ export class RunControl {
     private readonly setup: string,
     /** Upper bound on waiting for the end of the spill in progress when stopping (wall ms). */
     private readonly stopTimeoutMs: () => number,
-    private readonly changed: () => void,
+    private readonly hooks: RunControlHooks,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {}
@@ -46,7 +54,7 @@ export class RunControl {
   private set(state: RunState, pending: string | null): void {
     this.runState = state;
     this.pendingText = pending;
-    this.changed();
+    this.hooks.changed();
   }
 
   async start(type: RunType, comment: string): Promise<Run> {
@@ -66,15 +74,18 @@ export class RunControl {
       this.daq.beginRun(run.number);
     } catch (error) {
       const reason = `start failed: ${error instanceof Error ? error.message : String(error)}`;
-      this.archive.endRun(run.number, { stoppedAt: this.now(), reason, end: 'aborted' });
+      const aborted = this.archive.endRun(run.number, { stoppedAt: this.now(), reason, end: 'aborted' });
       this.run = null;
       this.set('idle', null);
+      this.hooks.ended(aborted);
       this.log.error({ run: run.number, err: error }, 'run start failed and was rolled back');
       throw error;
     }
     this.log.info({ run: run.number, type }, 'run started');
     this.set('running', null);
-    return this.current()!;
+    const started = this.current()!;
+    this.hooks.started(started);
+    return started;
   }
 
   async stop(reason: string): Promise<Run> {
@@ -89,6 +100,7 @@ export class RunControl {
     this.run = null;
     this.log.info({ run: run.number, reason }, 'run stopped');
     this.set('idle', null);
+    this.hooks.ended(ended);
     return ended;
   }
 
@@ -98,9 +110,10 @@ export class RunControl {
     if (!run) return;
     this.set('stopping', 'shutting down');
     await this.daq.endRun(0);
-    this.archive.endRun(run.number, { stoppedAt: this.now(), reason, end: 'aborted' });
+    const aborted = this.archive.endRun(run.number, { stoppedAt: this.now(), reason, end: 'aborted' });
     this.run = null;
     this.set('idle', null);
+    this.hooks.ended(aborted);
   }
 
   private describe(): string {

@@ -11,14 +11,12 @@ import { renderMetrics } from '../api/metrics';
 import { createRouter } from '../api/router';
 import type { Core } from '../core/core';
 import type { Logger } from '../log';
-import { tokenMatches } from '../security/token';
 import { guardSocket } from './ws-guard';
 import { serveStatic } from './static-files';
 
 export interface ServeOptions {
   host: string;
   port: number;
-  token: string;
   rendererDir: string;
   log: Logger;
 }
@@ -40,7 +38,7 @@ function bearer(req: IncomingMessage, url: URL): string | null {
 }
 
 export async function startServer(core: Core, options: ServeOptions): Promise<RunningServer> {
-  const { log, token } = options;
+  const { log } = options;
   const router = createRouter(core);
   const rpc = new RPCHandler(router, {
     interceptors: [
@@ -74,7 +72,7 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     try {
       if (!hostAllowed(req)) throw new HttpError(421, 'MISDIRECTED', 'this server answers only to loopback host names');
       if (url.pathname === '/metrics' || url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-        if (!tokenMatches(token, bearer(req, url))) {
+        if (!core.tokens.session(bearer(req, url))) {
           return sendError(res, new HttpError(401, 'UNAUTHORIZED', 'a valid access token is required (see server.json)'), {
             'WWW-Authenticate': 'Bearer realm="na64rc"',
           });
@@ -122,12 +120,13 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     if (from !== undefined && from !== `http://${req.headers.host ?? ''}`) {
       return refuse(socket, 403, `WebSocket connections from ${from.slice(0, 100)} are not allowed`);
     }
-    if (!tokenMatches(token, url.searchParams.get('token'))) return refuse(socket, 401, 'a valid access token is required');
+    const session = core.tokens.session(url.searchParams.get('token'));
+    if (!session) return refuse(socket, 401, 'a valid access token is required');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', (error) => log.warn({ err: error }, 'WebSocket error'));
-      void rpc.upgrade(guardSocket(ws, log));
+      void rpc.upgrade(guardSocket(ws, log), { context: { session } });
     });
   };
 

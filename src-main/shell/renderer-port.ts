@@ -3,6 +3,7 @@
 import type { BrowserWindow, MessageChannelMain as MessageChannelMainType } from 'electron';
 import { RPCHandler } from '@orpc/server/message-port';
 import type { Router } from '../api/router';
+import type { Session } from '../shared/auth';
 
 export const PORT_CHANNEL = 'na64rc:port';
 
@@ -10,13 +11,14 @@ export function serveRendererPort(
   win: Pick<BrowserWindow, 'webContents'>,
   MessageChannelMain: typeof MessageChannelMainType,
   router: Router,
+  session: Session,
 ): void {
   const rpc = new RPCHandler(router);
   let current: { close(): void } | null = null;
   win.webContents.on('did-finish-load', () => {
     current?.close();
     const { port1, port2 } = new MessageChannelMain();
-    rpc.upgrade(port1);
+    rpc.upgrade(port1, { context: { session } });
     port1.start();
     current = port1;
     win.webContents.postMessage(PORT_CHANNEL, null, [port2]);

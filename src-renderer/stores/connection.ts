@@ -2,6 +2,7 @@
 import { defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
 import type { ApiClient } from '@shared/api/contract';
+import { allowed, type Permission, type Session } from '@shared/auth';
 import { connectShell, connectSocket, takeToken, type ConnectionState } from '../api/connection';
 import { useRunStore } from './run';
 import { useSpillStore } from './spill';
@@ -10,12 +11,15 @@ export const useConnectionStore = defineStore('connection', () => {
   const state = ref<ConnectionState>('connecting');
   const detail = ref('');
   const api = shallowRef<ApiClient | null>(null);
+  /** Who this window acts as; null until the core has said. Controls are enabled from this. */
+  const session = shallowRef<Session | null>(null);
   let started = false;
 
   async function follow(client: ApiClient): Promise<void> {
     const run = useRunStore();
     const spill = useSpillStore();
     try {
+      session.value = Object.freeze(await client.session());
       for await (const event of await client.live()) {
         if (api.value !== client) return; // a newer connection took over
         if (event.type === 'status') run.setStatus(event.status);
@@ -44,5 +48,10 @@ export const useConnectionStore = defineStore('connection', () => {
     else connectSocket(events, takeToken(window.location, window.sessionStorage, window.history));
   }
 
-  return { state, detail, api, start };
+  /** May this session do `permission`? False while unknown or disconnected. */
+  function can(permission: Permission): boolean {
+    return state.value === 'connected' && session.value !== null && allowed(session.value.role, permission);
+  }
+
+  return { state, detail, api, session, can, start };
 });

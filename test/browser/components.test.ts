@@ -92,11 +92,21 @@ describe('StatusBar', () => {
 });
 
 describe('RunPanel', () => {
-  function connect(api: Partial<ApiClient>) {
+  function connect(api: Partial<ApiClient>, role: 'viewer' | 'shifter' = 'shifter') {
     const conn = useConnectionStore();
     conn.state = 'connected';
     conn.api = api as ApiClient;
+    conn.session = { user: 'sam', role, via: 'user-token' };
   }
+
+  it('a viewer sees why the run controls are disabled', async () => {
+    connect({}, 'viewer');
+    useRunStore().setStatus(status({ state: 'idle', current: null }));
+    const w = mount(RunPanel);
+    await nextTick();
+    expect(w.get('[data-testid="start-run"]').attributes('disabled')).toBeDefined();
+    expect(w.get('[data-testid="role-note"]').text()).toContain('needs the shifter role; you are viewer');
+  });
 
   it('shows the start comment as text, never as HTML', async () => {
     useRunStore().setStatus(status());

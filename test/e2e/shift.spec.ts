@@ -32,6 +32,7 @@ test('start a run, watch spills arrive and the ECAL histogram draw, stop it, fin
   await expect(page.getByTestId('connection')).toContainText('CONNECTED');
   await expect(page.getByTestId('run-state')).toContainText('IDLE');
   await expect(page.getByTestId('simulation')).toContainText('SIMULATION ×20');
+  await expect(page.getByTestId('session')).toContainText('admin');
   // The token left the address bar.
   expect(page.url()).not.toContain('token=');
 

@@ -113,6 +113,23 @@ describe('na64rc ctl', () => {
     expect(stopIdle.stderr).toMatch(/no run is in progress/);
   });
 
+  it('manages personal tokens: the link it prints opens a session with that role', async () => {
+    server = await startServe(dir, ['--sim']);
+    const add = await runCli(['ctl', '--data', dir, 'user', 'add', 'alice', '--role', 'shifter']);
+    expect(add.code).toBe(0);
+    const link = /(http:\/\/\S+#token=(\S+))/.exec(add.stdout);
+    expect(link?.[1]).toContain(server.info.url);
+    const status = await api(server.info, '/api/v1/status', link![2]);
+    expect(status.status).toBe(200);
+    const list = await runCli(['ctl', '--data', dir, '--json', 'user', 'list']);
+    expect(JSON.parse(list.stdout)).toMatchObject([{ user: 'alice', role: 'shifter', revokedAt: null }]);
+    const badRole = await runCli(['ctl', '--data', dir, 'user', 'add', 'bob', '--role', 'king']);
+    expect(badRole.code).not.toBe(0);
+    expect(badRole.stderr).toMatch(/viewer, shifter, expert, admin/);
+    expect((await runCli(['ctl', '--data', dir, 'user', 'revoke', 'alice'])).code).toBe(0);
+    expect((await api(server.info, '/api/v1/status', link![2])).status).toBe(401);
+  });
+
   it('says clearly when no server runs, and rejects bad arguments', async () => {
     const none = await runCli(['ctl', '--data', dir, 'status']);
     expect(none.code).toBe(1);

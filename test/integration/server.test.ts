@@ -15,7 +15,7 @@ import { startServer, type RunningServer } from '../../src-main/server/http-serv
 import { MAX_MALFORMED_FRAMES } from '../../src-main/server/ws-guard';
 import type { LiveEvent } from '../../src-main/shared/api/schemas';
 
-const TOKEN = 'test-token-0123456789abcdef';
+let TOKEN: string;
 let dir: string;
 let core: Core;
 let server: RunningServer;
@@ -24,7 +24,8 @@ let conn: Connection;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'na64rc-server-'));
   core = await Core.open({ dataDir: dir, setup: 'invisible-e', timeScale: 100, seed: 1, monitorWorkers: 1, log: silentLogger() });
-  server = await startServer(core, { host: '127.0.0.1', port: 0, token: TOKEN, rendererDir: rendererDir(), log: silentLogger() });
+  TOKEN = core.startToken;
+  server = await startServer(core, { host: '127.0.0.1', port: 0, rendererDir: rendererDir(), log: silentLogger() });
   conn = await connect(server.url, TOKEN);
 });
 
@@ -211,5 +212,53 @@ describe('WebSocket API', () => {
     expect(await conn.api.histograms.list({ run: run.number, spill: 1 })).toEqual(['ecal_energy']);
     const h = await conn.api.histograms.get({ run: run.number, spill: 1, name: 'ecal_energy' });
     expect(h.entries).toBe(spill!.summary.eventsProcessed);
+  });
+});
+
+describe('roles', () => {
+  it('the start token is the local administrator', async () => {
+    expect(await conn.api.session()).toEqual({ user: core.localUser, role: 'admin', via: 'start-token' });
+  });
+
+  it('a viewer may read but not control; a shifter may run; only an admin manages users', async () => {
+    const viewer = await conn.api.users.add({ user: 'vera', role: 'viewer' });
+    const shifter = await conn.api.users.add({ user: 'sam', role: 'shifter' });
+    expect(viewer.token).not.toBe(shifter.token);
+    const asViewer = await connect(server.url, viewer.token);
+    const asShifter = await connect(server.url, shifter.token);
+    try {
+      expect(await asViewer.api.session()).toEqual({ user: 'vera', role: 'viewer', via: 'user-token' });
+      expect((await asViewer.api.status()).setup).toBe('invisible-e');
+      const refused = await asViewer.api.run.start({ type: 'physics', comment: '' }).catch((e: unknown) => e);
+      expect((refused as ORPCError<string, unknown>).code).toBe('FORBIDDEN');
+      expect((refused as Error).message).toBe('run.control needs the shifter role; vera is viewer');
+      expect(core.runControl.state()).toBe('idle');
+
+      const run = await asShifter.api.run.start({ type: 'cosmics', comment: 'by sam' });
+      expect(run.type).toBe('cosmics');
+      await asShifter.api.run.stop({ reason: '' });
+      const noUsers = await asShifter.api.users.add({ user: 'eve', role: 'admin' }).catch((e: unknown) => e);
+      expect((noUsers as ORPCError<string, unknown>).code).toBe('FORBIDDEN');
+
+      expect((await get('/api/v1/status', { Authorization: `Bearer ${viewer.token}` })).status).toBe(200);
+      const twice = await conn.api.users.add({ user: 'vera', role: 'expert' }).catch((e: unknown) => e);
+      expect((twice as ORPCError<string, unknown>).code).toBe('CONFLICT');
+      const list = await conn.api.users.list();
+      expect(list.map((u) => [u.user, u.role, u.createdBy])).toEqual([
+        ['sam', 'shifter', core.localUser],
+        ['vera', 'viewer', core.localUser],
+      ]);
+    } finally {
+      asViewer.close();
+      asShifter.close();
+    }
+    // A revoked token opens nothing any more.
+    await conn.api.users.revoke({ user: 'vera' });
+    expect((await get('/api/v1/status', { Authorization: `Bearer ${viewer.token}` })).status).toBe(401);
+    await expect(connect(server.url, viewer.token)).rejects.toThrow(/refused the access token/);
+    const again = await conn.api.users.revoke({ user: 'vera' }).catch((e: unknown) => e);
+    expect((again as ORPCError<string, unknown>).code).toBe('NOT_FOUND');
+    const badName = await conn.api.users.add({ user: '../root', role: 'admin' }).catch((e: unknown) => e);
+    expect((badName as ORPCError<string, unknown>).code).toBe('BAD_REQUEST');
   });
 });

@@ -55,10 +55,11 @@ describe('database', () => {
 
   it('rolls a failing migration back completely', () => {
     db.close();
-    const broken = [...MIGRATIONS, { version: 2, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nowhere;' }];
+    const latest = MIGRATIONS.at(-1)!.version;
+    const broken = [...MIGRATIONS, { version: latest + 1, name: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM nowhere;' }];
     expect(() => openDatabase(file(), broken)).toThrow(/nowhere/);
     db = openDatabase(file());
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(latest);
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'half'`).get()).toBeUndefined();
   });
 });

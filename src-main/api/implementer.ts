@@ -1,0 +1,22 @@
+// The contract's implementer with the per-connection context, and the role check every command uses.
+import { implement, ORPCError } from '@orpc/server';
+import { allowed, PERMISSIONS, type Permission, type Session } from '../shared/auth';
+import { contract } from '../shared/api/contract';
+
+export interface ApiContext {
+  session: Session;
+}
+
+export const os = implement(contract).$context<ApiContext>();
+
+/** Middleware: the caller's role must allow `permission`, else FORBIDDEN with a sentence saying why. */
+export function requires(permission: Permission) {
+  return os.middleware(async ({ context, next }) => {
+    if (!allowed(context.session.role, permission)) {
+      throw new ORPCError('FORBIDDEN', {
+        message: `${permission} needs the ${PERMISSIONS[permission]} role; ${context.session.user} is ${context.session.role}`,
+      });
+    }
+    return next();
+  });
+}

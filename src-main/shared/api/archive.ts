@@ -1,0 +1,28 @@
+// API contract of the archive: logged runs, their spills and the spills' histograms.
+import { oc } from '@orpc/contract';
+import { z } from 'zod';
+import { HistogramName, HistSnapshot, Run, RunNumber, SpillNumber, SpillSummary } from './schemas';
+
+const NotFound = { NOT_FOUND: { message: 'not found' } };
+
+export const archiveContract = {
+  runs: {
+    list: oc
+      .input(
+        z.object({
+          limit: z.number().int().min(1).max(1000).default(100),
+          before: RunNumber.optional(),
+        }),
+      )
+      .output(z.array(Run)),
+    get: oc.errors(NotFound).input(z.object({ run: RunNumber })).output(Run),
+    spills: oc.errors(NotFound).input(z.object({ run: RunNumber })).output(z.array(SpillSummary)),
+  },
+  histograms: {
+    list: oc.errors(NotFound).input(z.object({ run: RunNumber, spill: SpillNumber })).output(z.array(HistogramName)),
+    get: oc
+      .errors(NotFound)
+      .input(z.object({ run: RunNumber, spill: SpillNumber, name: HistogramName }))
+      .output(HistSnapshot),
+  },
+};

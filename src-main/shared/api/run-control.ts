@@ -1,0 +1,24 @@
+// API contract of run control: status, run start/stop, and the live stream of status and spills.
+import { eventIterator, oc } from '@orpc/contract';
+import { z } from 'zod';
+import { Comment, LiveEvent, Run, RunState, RunType, Status } from './schemas';
+
+const RunStateConflict = {
+  CONFLICT: { message: 'the run is not in a state that allows this', data: z.object({ state: RunState }) },
+};
+
+export const runControlContract = {
+  status: oc.output(Status),
+  run: {
+    start: oc
+      .errors(RunStateConflict)
+      .input(z.object({ type: RunType, comment: Comment.default('') }))
+      .output(Run),
+    stop: oc
+      .errors(RunStateConflict)
+      .input(z.object({ reason: Comment.default('') }))
+      .output(Run),
+  },
+  /** Status on every change and each spill's summary and histograms at its end; starts with the current status. */
+  live: oc.output(eventIterator(LiveEvent)),
+};

@@ -1,0 +1,45 @@
+// Who may do what. Roles are ordered: each can do everything the one before can. The permission table is
+// shared with the renderer so the UI enables exactly what the core will allow; the core enforces it.
+import { z } from 'zod';
+
+export const ROLES = ['viewer', 'shifter', 'expert', 'admin'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+export function roleAtLeast(role: Role, needed: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
+/**
+ * The least role each action needs. Each domain adds its actions here (HV, alarms, logbook, calibration).
+ * Reading is never listed: every authenticated session may read.
+ */
+export const PERMISSIONS = {
+  'run.control': 'shifter',
+  'users.manage': 'admin',
+} as const satisfies Record<string, Role>;
+export type Permission = keyof typeof PERMISSIONS;
+
+export function allowed(role: Role, permission: Permission): boolean {
+  return roleAtLeast(role, PERMISSIONS[permission]);
+}
+
+/** User names are short identifiers: they end up in audit trails, logbook entries and file names. */
+export const UserName = z.string().regex(/^[a-z][a-z0-9._-]{0,31}$/, 'a user name is lowercase letters, digits, ".", "_" or "-", at most 32');
+
+export const Session = z.object({
+  user: z.string(),
+  role: Role,
+  /** How the session authenticated: the desktop window, the server's start token, or a personal token. */
+  via: z.enum(['shell', 'start-token', 'user-token']),
+});
+export type Session = z.infer<typeof Session>;
+
+export const UserToken = z.object({
+  user: UserName,
+  role: Role,
+  createdAt: z.number(),
+  createdBy: z.string(),
+  revokedAt: z.number().nullable(),
+});
+export type UserToken = z.infer<typeof UserToken>;
