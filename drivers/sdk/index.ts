@@ -97,7 +97,34 @@ export interface EventSource extends Device {
   beam(): { phase: 'spill' | 'interspill' | 'off'; phaseStartedAt: number; phaseEndsAt: number; spillMs: number; cycleMs: number };
 }
 
-export interface EventSourcePlugin<Config> {
+export interface EventSourcePlugin<Config, Created extends EventSource = EventSource> {
   manifest: DriverManifest<Config>;
-  create(config: Config, context: DriverContext): EventSource;
+  create(config: Config, context: DriverContext): Created;
+}
+
+// ── Simulators: fault injection for training, development and tests ───────────────────────────────────
+
+export interface FaultSpec {
+  /** Short id used on the command line, e.g. "trip", "beam-off", "stuck-readback". */
+  id: string;
+  description: string;
+  /** Whether the fault applies to one channel (then a channel number is required) or the whole device. */
+  perChannel: boolean;
+}
+
+export interface ActiveFault {
+  fault: string;
+  channel: number | null;
+  since: number;
+}
+
+/** A device simulator that can be told to misbehave, exactly as the real device might. */
+export interface Simulator {
+  readonly simulatorId: string;
+  readonly simulatorDescription: string;
+  faults(): readonly FaultSpec[];
+  /** Throws a RangeError with a readable message for an unknown fault or a bad channel. */
+  inject(fault: string, channel: number | null): void;
+  clear(): void;
+  active(): readonly ActiveFault[];
 }

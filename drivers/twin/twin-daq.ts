@@ -4,12 +4,15 @@
 // inside of this driver without changing its interface.
 import { z } from 'zod';
 import type {
+  ActiveFault,
   ChannelInfo,
   DriverContext,
   DriverState,
   EventSource,
   EventSourceListener,
   EventSourcePlugin,
+  FaultSpec,
+  Simulator,
 } from '../sdk/index';
 import { BeamAndEcal, ecalChannelMap } from './beam-and-ecal';
 import { Random } from './random';
@@ -70,9 +73,16 @@ function spillSeed(seed: number, sequence: number): number {
   return (Math.imul(seed ^ 0x5f3759df, 0x01000193) ^ Math.imul(sequence + 1, 0x9e3779b1)) >>> 0;
 }
 
-class TwinDaq implements EventSource {
+const FAULTS: readonly FaultSpec[] = [
+  { id: 'beam-off', description: 'the SPS stops extracting: no spills until cleared (a spill in progress is cut short)', perChannel: false },
+];
+
+class TwinDaq implements EventSource, Simulator {
   readonly kind = 'event-source' as const;
   readonly id = 'twin-daq';
+  readonly simulatorId = 'daq';
+  readonly simulatorDescription = 'the simulated SPS beam and NA64 DAQ (digital twin)';
+  private beamOffSince: number | null = null;
   private current: DriverState = 'offline';
   private readonly stateListeners = new Set<(s: DriverState, reason: string) => void>();
   private readonly physics: BeamAndEcal;
@@ -81,6 +91,8 @@ class TwinDaq implements EventSource {
   private listener: EventSourceListener | null = null;
   private timer: NodeJS.Timeout | null = null;
   private spill: OpenSpill | null = null;
+  /** The last spill begun, so a spill cut short by beam-off does not start again when the beam returns. */
+  private lastSequence = -1;
   private armed = false;
 
   constructor(
@@ -126,9 +138,40 @@ class TwinDaq implements EventSource {
     if (!armed && this.spill) this.spill.armed = false;
   }
 
+  faults(): readonly FaultSpec[] {
+    return FAULTS;
+  }
+
+  inject(fault: string, channel: number | null): void {
+    if (fault !== 'beam-off') throw new RangeError(`the DAQ simulator has no fault "${fault}"; it knows ${FAULTS.map((f) => f.id).join(', ')}`);
+    if (channel !== null) throw new RangeError('beam-off applies to the whole beam, not to a channel');
+    this.beamOffSince ??= this.context.now();
+    this.wake();
+  }
+
+  clear(): void {
+    this.beamOffSince = null;
+    this.wake();
+  }
+
+  active(): readonly ActiveFault[] {
+    return this.beamOffSince === null ? [] : [{ fault: 'beam-off', channel: null, since: this.beamOffSince }];
+  }
+
+  /** Re-evaluate now instead of at the next scheduled tick. */
+  private wake(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.step();
+  }
+
   beam() {
     const cycle = this.cycle;
     if (!cycle) return { phase: 'off' as const, phaseStartedAt: 0, phaseEndsAt: 0, spillMs: 0, cycleMs: 0 };
+    if (this.beamOffSince !== null) {
+      // No end is known while the SPS is off: the phase ends "now" until the beam is back.
+      return { phase: 'off' as const, phaseStartedAt: this.beamOffSince, phaseEndsAt: this.context.now(), spillMs: cycle.spillMs, cycleMs: cycle.cycleMs };
+    }
     const p = cycle.at(this.context.now());
     return { phase: p.phase, phaseStartedAt: p.phaseStartedAt, phaseEndsAt: p.phaseEndsAt, spillMs: cycle.spillMs, cycleMs: cycle.cycleMs };
   }
@@ -139,14 +182,18 @@ class TwinDaq implements EventSource {
     if (!cycle || !this.listener) return;
     const now = this.context.now();
     const phase = cycle.at(now);
-    if (this.spill && (phase.phase !== 'spill' || phase.index !== this.spill.sequence)) this.endSpill(now);
-    if (phase.phase === 'spill' && !this.spill) this.beginSpill(phase.index, phase.phaseStartedAt, phase.phaseEndsAt);
+    const beamOn = this.beamOffSince === null;
+    if (this.spill && (!beamOn || phase.phase !== 'spill' || phase.index !== this.spill.sequence)) this.endSpill(now);
+    if (beamOn && phase.phase === 'spill' && !this.spill && phase.index !== this.lastSequence) {
+      this.beginSpill(phase.index, phase.phaseStartedAt, phase.phaseEndsAt);
+    }
     if (this.spill) this.deliver(Math.min(1, (now - this.spill.startedAt) / (this.spill.endsAt - this.spill.startedAt)));
     const wake = Math.min(now + this.config.tickMs, phase.phaseEndsAt);
     this.timer = setTimeout(() => this.step(), Math.max(0, wake - this.context.now()));
   }
 
   private beginSpill(sequence: number, startedAt: number, endsAt: number): void {
+    this.lastSequence = sequence;
     const rng = new Random(spillSeed(this.config.seed, sequence));
     const intensity = this.physics.spillIntensity(rng);
     this.spill = {
@@ -164,14 +211,16 @@ class TwinDaq implements EventSource {
 
   private endSpill(now: number): void {
     const spill = this.spill!;
-    this.deliver(1);
+    // A spill cut short by the beam going off delivers only what was extracted until then.
+    const cut = now < spill.endsAt;
+    this.deliver(cut ? (now - spill.startedAt) / (spill.endsAt - spill.startedAt) : 1);
     this.spill = null;
     this.listener!.spillEnd({
       sequence: spill.sequence,
-      endedAt: Math.max(now, spill.endsAt),
+      endedAt: cut ? now : spill.endsAt,
       nextStartAt: this.cycle!.spillStart(spill.sequence + 1),
-      triggers: spill.planned,
-      intensity: spill.intensity,
+      triggers: spill.emitted,
+      intensity: cut ? (spill.intensity * spill.emitted) / Math.max(1, spill.planned) : spill.intensity,
     });
   }
 
@@ -202,7 +251,7 @@ class TwinDaq implements EventSource {
   }
 }
 
-export const twinDaqPlugin: EventSourcePlugin<TwinDaqConfig> = {
+export const twinDaqPlugin: EventSourcePlugin<TwinDaqConfig, EventSource & Simulator> = {
   manifest: {
     id: 'twin-daq',
     kind: 'event-source',

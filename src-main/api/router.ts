@@ -5,6 +5,7 @@ import { archiveRouter } from '../archive/api';
 import { authRouter } from '../auth/api';
 import type { Core } from '../core/core';
 import { runControlRouter } from '../run-control/api';
+import { simRouter } from '../sim/api';
 import { os } from './implementer';
 
 export function createRouter(core: Core) {
@@ -12,6 +13,7 @@ export function createRouter(core: Core) {
     ...runControlRouter(core),
     ...archiveRouter(core),
     ...authRouter(core),
+    ...simRouter(core),
   });
 }
 

@@ -6,6 +6,7 @@ import { readServerFile } from '../server/server-file';
 import type { Run, RunType, Status } from '../shared/api/schemas';
 import type { ApiClient } from '../shared/api/contract';
 import type { Role } from '../shared/auth';
+import type { SimDevice } from '../shared/api/sim';
 import { CliError } from './errors';
 
 export interface CtlContext {
@@ -110,4 +111,27 @@ export async function ctlUserList(ctx: CtlContext): Promise<void> {
 export async function ctlUserRevoke(ctx: CtlContext, user: string): Promise<void> {
   const result = await withApi(ctx, (api) => api.users.revoke({ user }));
   output(ctx, result, `revoked the token of ${user}`);
+}
+
+function describeSim(d: SimDevice): string {
+  const active = d.active.length
+    ? d.active.map((a) => `${a.fault}${a.channel === null ? '' : ` on channel ${a.channel}`} since ${time(a.since)}`).join(', ')
+    : 'no faults';
+  const faults = d.faults.map((f) => `    ${f.id}${f.perChannel ? ' <channel>' : ''}: ${f.description}`).join('\n');
+  return `${d.device}: ${d.description}\n  now: ${active}\n  faults:\n${faults}`;
+}
+
+export async function ctlSimList(ctx: CtlContext): Promise<void> {
+  const devices = await withApi(ctx, (api) => api.sim.list());
+  output(ctx, devices, devices.map(describeSim).join('\n'));
+}
+
+export async function ctlSimFault(ctx: CtlContext, device: string, fault: string, channel: number | null): Promise<void> {
+  const d = await withApi(ctx, (api) => api.sim.fault({ device, fault, channel }));
+  output(ctx, d, describeSim(d));
+}
+
+export async function ctlSimClear(ctx: CtlContext, device: string): Promise<void> {
+  const d = await withApi(ctx, (api) => api.sim.clear({ device }));
+  output(ctx, d, describeSim(d));
 }

@@ -5,7 +5,18 @@ import { SETUPS, DEFAULT_SETUP } from '../setup/setups';
 import { RUN_TYPES, type RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
 import { ROLES, type Role } from '../shared/auth';
-import { ctlRunStart, ctlRunStop, ctlStatus, ctlUserAdd, ctlUserList, ctlUserRevoke, type CtlContext } from './ctl';
+import {
+  ctlRunStart,
+  ctlRunStop,
+  ctlSimClear,
+  ctlSimFault,
+  ctlSimList,
+  ctlStatus,
+  ctlUserAdd,
+  ctlUserList,
+  ctlUserRevoke,
+  type CtlContext,
+} from './ctl';
 import { defaultDataDir } from './paths';
 import { serve } from './serve';
 
@@ -106,6 +117,21 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .description("revoke a user's token")
     .argument('<name>', 'user name')
     .action((name: string) => ctlUserRevoke(ctx(), name));
+
+  const sim = ctl.command('sim').description('fault injection into the simulated devices (expert)');
+  sim.command('list').description('simulated devices, their faults and what is active').action(() => ctlSimList(ctx()));
+  sim
+    .command('fault')
+    .description('make a simulated device misbehave')
+    .argument('<device>', 'simulated device, e.g. daq')
+    .argument('<fault>', 'fault id (see: na64rc ctl sim list)')
+    .argument('[channel]', 'channel, for per-channel faults', integer(0, 9999))
+    .action((device: string, fault: string, channel: number | undefined) => ctlSimFault(ctx(), device, fault, channel ?? null));
+  sim
+    .command('clear')
+    .description('clear every fault of a simulated device')
+    .argument('<device>', 'simulated device')
+    .action((device: string) => ctlSimClear(ctx(), device));
 
   return program;
 }

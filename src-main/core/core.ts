@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import { MonitorPool, defaultPoolSize } from '../monitor/pool';
 import type { MonitorConfig } from '../monitor/recon/config';
 import { RunControl } from '../run-control/run-control';
+import { Simulators } from '../sim/simulators';
 import { findSetup, type Setup } from '../setup/setups';
 import { AccessTokens } from '../auth/access-tokens';
 import { newToken } from '../security/token';
@@ -83,6 +84,7 @@ export class Core {
   readonly events = new EventPublisher<CoreEvents>({ maxBufferedEvents: 1000 });
   readonly archive: RunsArchive;
   readonly tokens: AccessTokens;
+  readonly simulators = new Simulators();
   /** The token of this start (server.json): the local administrator's. */
   readonly startToken = newToken();
   /** The person at this machine: the owner of the desktop window and of the start token. */
@@ -117,6 +119,7 @@ export class Core {
       options.log,
     );
     this.tokens = new AccessTokens(db, this.startToken, this.localUser);
+    this.simulators.register(source);
   }
 
   /** The session of the desktop window (the local operator). */

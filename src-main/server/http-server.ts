@@ -8,6 +8,7 @@ import { RPCHandler } from '@orpc/server/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { handleApi, HttpError, sendError, sendJson } from '../api/http-api';
 import { renderMetrics } from '../api/metrics';
+import { rpcHandlerOptions } from '../api/handler-options';
 import { createRouter } from '../api/router';
 import type { Core } from '../core/core';
 import type { Logger } from '../log';
@@ -40,18 +41,7 @@ function bearer(req: IncomingMessage, url: URL): string | null {
 export async function startServer(core: Core, options: ServeOptions): Promise<RunningServer> {
   const { log } = options;
   const router = createRouter(core);
-  const rpc = new RPCHandler(router, {
-    interceptors: [
-      async ({ next }) => {
-        try {
-          return await next();
-        } catch (error) {
-          log.error({ err: error }, 'API handler failed');
-          throw error;
-        }
-      },
-    ],
-  });
+  const rpc = new RPCHandler(router, rpcHandlerOptions(log));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
 

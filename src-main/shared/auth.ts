@@ -16,6 +16,7 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
  */
 export const PERMISSIONS = {
   'run.control': 'shifter',
+  'sim.fault': 'expert',
   'users.manage': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof PERMISSIONS;

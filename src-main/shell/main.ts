@@ -33,7 +33,7 @@ async function start(): Promise<void> {
   handleAppProtocol(protocol, rendererDir());
   const preload = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url));
   const win = createMainWindow(BrowserWindow, preload);
-  serveRendererPort(win, MessageChannelMain, createRouter(core), core.shellSession());
+  serveRendererPort(win, MessageChannelMain, createRouter(core), core.shellSession(), log);
   await win.loadURL(`${APP_ORIGIN}/index.html`);
 }
 

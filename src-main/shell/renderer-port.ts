@@ -2,7 +2,9 @@
 // (a reload gets a fresh channel). No ipcMain handlers exist, so there is no sender to validate.
 import type { BrowserWindow, MessageChannelMain as MessageChannelMainType } from 'electron';
 import { RPCHandler } from '@orpc/server/message-port';
+import { rpcHandlerOptions } from '../api/handler-options';
 import type { Router } from '../api/router';
+import type { Logger } from '../log';
 import type { Session } from '../shared/auth';
 
 export const PORT_CHANNEL = 'na64rc:port';
@@ -12,8 +14,9 @@ export function serveRendererPort(
   MessageChannelMain: typeof MessageChannelMainType,
   router: Router,
   session: Session,
+  log: Logger,
 ): void {
-  const rpc = new RPCHandler(router);
+  const rpc = new RPCHandler(router, rpcHandlerOptions(log));
   let current: { close(): void } | null = null;
   win.webContents.on('did-finish-load', () => {
     current?.close();

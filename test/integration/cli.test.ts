@@ -62,6 +62,40 @@ describe('na64rc serve --sim --time-scale 20 --start-run physics', () => {
   });
 });
 
+describe('na64rc ctl sim', () => {
+  it('turns the simulated SPS beam off and on: no spills while off, the run goes on', async () => {
+    server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'physics']);
+    const list = await runCli(['ctl', '--data', dir, 'sim', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/daq: .*\n  now: no faults\n  faults:\n    beam-off: /);
+
+    await waitFor('a spill', async () => (await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills')).body.length >= 1);
+    const off = await runCli(['ctl', '--data', dir, '--json', 'sim', 'fault', 'daq', 'beam-off']);
+    expect(off.code).toBe(0);
+    expect(JSON.parse(off.stdout).active).toMatchObject([{ fault: 'beam-off', channel: null }]);
+    const status = await api<Status>(server.info, '/api/v1/status');
+    expect(status.body.beam.phase).toBe('off');
+    const before = (await api<SpillSummary[]>(server.info, '/api/v1/runs/1/spills')).body.length;
+    await new Promise((r) => setTimeout(r, 1500)); // ≈ 3.5 SPS cycles at ×40
+    expect((await api<SpillSummary[]>(server.info, '/api/v1/runs/1/spills')).body.length).toBeLessThanOrEqual(before + 1);
+    expect((await api<Status>(server.info, '/api/v1/status')).body.run.state).toBe('running');
+
+    expect((await runCli(['ctl', '--data', dir, 'sim', 'clear', 'daq'])).code).toBe(0);
+    await waitFor('spills again', async () => (await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills')).body.length >= before + 2);
+
+    const unknownDevice = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'hv9', 'trip']);
+    expect(unknownDevice.code).toBe(1);
+    expect(unknownDevice.stderr).toMatch(/no simulated device "hv9"; this server has: daq/);
+    const unknownFault = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'meltdown']);
+    expect(unknownFault.stderr).toMatch(/no fault "meltdown"/);
+    const channel = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'beam-off', '3']);
+    expect(channel.stderr).toMatch(/not to a channel/);
+    const hostile = await runCli(['ctl', '--data', dir, 'sim', 'fault', '../../etc', 'x']);
+    expect(hostile.code).toBe(1);
+    expect(hostile.stderr).toMatch(/invalid input: device: a device id is lowercase letters, digits and "-"/);
+  });
+});
+
 describe('a hard kill of the server', () => {
   it('loses nothing it announced: the database passes integrity_check and the run is closed as aborted at the next start', async () => {
     server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'physics']);

@@ -171,6 +171,8 @@ describe('WebSocket API', () => {
     expect((bad as ORPCError<string, unknown>).code).toBe('BAD_REQUEST');
     const long = await conn.api.run.start({ type: 'physics', comment: 'x'.repeat(5000) }).catch((e: unknown) => e);
     expect((long as ORPCError<string, unknown>).code).toBe('BAD_REQUEST');
+    expect((long as Error).message).toBe('invalid input: comment: at most 4000 characters');
+    expect((bad as Error).message).toMatch(/^invalid input: type: /);
     const missing = await conn.api.runs.get({ run: 4242 }).catch((e: unknown) => e);
     expect((missing as ORPCError<string, unknown>).code).toBe('NOT_FOUND');
     expect((missing as Error).message).toMatch(/run 4242 does not exist/);

@@ -6,11 +6,13 @@ import type { ContractRouterClient } from '@orpc/contract';
 import { archiveContract } from './archive';
 import { authContract } from './auth';
 import { runControlContract } from './run-control';
+import { simContract } from './sim';
 
 export const contract = {
   ...runControlContract,
   ...archiveContract,
   ...authContract,
+  ...simContract,
 };
 
 export type Contract = typeof contract;
