@@ -67,7 +67,7 @@ describe('na64rc ctl sim', () => {
     server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'physics']);
     const list = await runCli(['ctl', '--data', dir, 'sim', 'list']);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/daq: .*\n  now: no faults\n  faults:\n    beam-off: /);
+    expect(list.stdout).toMatch(/daq: .*\n {2}now: no faults\n {2}faults:\n {4}beam-off: /);
 
     await waitFor('a spill', async () => (await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills')).body.length >= 1);
     const off = await runCli(['ctl', '--data', dir, '--json', 'sim', 'fault', 'daq', 'beam-off']);
