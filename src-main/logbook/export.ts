@@ -73,8 +73,8 @@ export function exportHtml(source: ExportSource): string {
   const md = createMarkdown();
   const items = source.entries.map((e) => {
     const figures = e.attachments.map((a) => {
-      const thumb = a.kind === 'image' ? source.read(a.hash, false) : null;
-      const img = thumb ? `<img src="data:${a.mime};base64,${thumb.toString('base64')}" alt="${escapeHtml(a.name)}" style="max-width: 100%">` : '';
+      const bytes = a.kind === 'image' ? source.read(a.hash, false) : null;
+      const img = bytes ? `<img src="data:${a.mime};base64,${bytes.toString('base64')}" alt="${escapeHtml(a.name)}" style="max-width: 100%">` : '';
       return `<figure>${img}<figcaption>${escapeHtml(a.name)} (${escapeHtml(a.mime)}, ${a.size} bytes)</figcaption></figure>`;
     });
     const meta = [heading(e), e.tags.length ? `tags: ${e.tags.join(', ')}` : '', e.links.length ? linkText(e) : ''].filter(Boolean);
