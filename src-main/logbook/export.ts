@@ -17,6 +17,7 @@ const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice
 /** A file name that is safe on every file system and inside a zip (no paths, no control or reserved characters). */
 export function safeFileName(name: string): string {
   const cleaned = name
+    // eslint-disable-next-line no-control-regex -- control characters are what is being removed
     .replace(/[\u0000-\u001f\u007f<>:"/\\|?*]/g, '_')
     .replace(/^[.\s]+/, '')
     .slice(0, 120);

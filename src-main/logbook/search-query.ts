@@ -19,6 +19,7 @@ export class SearchSyntaxError extends Error {
 /** The FTS5 expression for `text`, or null when there is nothing to search for (only spaces). */
 export function toFtsQuery(text: string): string | null {
   // Control characters are separators here (they cannot be typed on purpose, and FTS5 rejects some).
+  // eslint-disable-next-line no-control-regex -- control characters are what is being removed
   const cleaned = text.replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
   if (!cleaned) return null;
   const out: string[] = [];

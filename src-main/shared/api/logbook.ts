@@ -26,6 +26,7 @@ export const LOGBOOK_LIMITS = {
 export const MIB = 1024 * 1024;
 
 /** C0 control characters except tab and newline never belong in text people read (and mark search hits). */
+// eslint-disable-next-line no-control-regex -- control characters are what is being removed
 const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 export function cleanText(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(CONTROL_CHARS, '');
