@@ -33,7 +33,7 @@ export function toFtsQuery(text: string): string | null {
 
 /** A sentence for an FTS5 error message, naming what to change. */
 export function explainFtsError(query: string, sqliteMessage: string): string {
-  const tail = ' Search for words, "exact phrases", prefix* , combine with AND / OR / NOT, or limit to title: body: tags:.';
+  const tail = ' Search for words, "exact phrases" or prefix*, combine them with AND / OR / NOT, or limit them to title: body: tags:';
   const column = /no such column: (.*)/.exec(sqliteMessage);
   if (column) {
     return `"${column[1]!.slice(0, 40)}:" is not something entries have; use title:, body: or tags: (or put the word in "quotes").`;

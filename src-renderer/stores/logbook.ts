@@ -83,6 +83,10 @@ export const useLogbookStore = defineStore('logbook', () => {
       tookMs.value = result.tookMs;
       searchError.value = '';
     } catch (e) {
+      // Old results under a refused search would look like its answer.
+      hits.value = [];
+      more.value = false;
+      tookMs.value = null;
       searchError.value = message(e);
     }
   }
@@ -121,6 +125,7 @@ export const useLogbookStore = defineStore('logbook', () => {
 
   function cancelDraft(): void {
     draft.value = null;
+    notice.value = '';
     draftError.value = '';
   }
 
@@ -144,6 +149,7 @@ export const useLogbookStore = defineStore('logbook', () => {
           : await api().logbook.write({ ...content, ...(d.mode === 'reply' ? { replyTo: d.target!.id } : {}) });
       draft.value = null;
       draftError.value = '';
+      notice.value = '';
       await Promise.all([openThread(entry.threadId), search()]);
       return true;
     } catch (e) {
@@ -235,9 +241,10 @@ export const useLogbookStore = defineStore('logbook', () => {
     }
   }
 
+  // (Watch a list: a getter that returns the client itself would make Vue probe it as a promise.)
   watch(
-    () => connection.api,
-    (client) => {
+    () => [connection.api] as const,
+    ([client]) => {
       if (!client) return;
       void search();
       void follow(client);
