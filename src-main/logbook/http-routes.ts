@@ -23,9 +23,10 @@ const FILE_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
-function value<S extends z.ZodType>(schema: S, raw: string | null, what: string): z.output<S> | undefined {
+/** A query or path value checked by its schema; digits are a number unless the value is text (`numeric` false). */
+function value<S extends z.ZodType>(schema: S, raw: string | null, what: string, numeric = true): z.output<S> | undefined {
   if (raw === null || raw === '') return undefined;
-  const result = schema.safeParse(/^\d+$/.test(raw) ? Number(raw) : raw);
+  const result = schema.safeParse(numeric && /^\d+$/.test(raw) ? Number(raw) : raw);
   if (!result.success) throw new HttpError(400, 'BAD_REQUEST', `${what} "${raw.slice(0, 64)}" is not valid: ${result.error.issues[0]?.message ?? ''}`.trimEnd());
   return result.data;
 }
@@ -68,9 +69,9 @@ function answer(logbook: Logbook, res: ServerResponse, url: URL, parts: string[]
       from: time(p.get('from'), 'from'),
       to: time(p.get('to'), 'to'),
       author: p.get('author') ?? undefined,
-      tag: value(Tag, p.get('tag'), 'tag'),
+      tag: value(Tag, p.get('tag'), 'tag', false),
       run: value(RunNumber, p.get('run'), 'run'),
-      origin: value(Origin, p.get('origin'), 'origin'),
+      origin: value(Origin, p.get('origin'), 'origin', false),
       hasAttachment: flag(p.get('attachments'), 'attachments'),
       before: value(EntryId, p.get('before'), 'before'),
       limit: value(SearchQuery.shape.limit, p.get('limit'), 'limit'),
@@ -80,7 +81,7 @@ function answer(logbook: Logbook, res: ServerResponse, url: URL, parts: string[]
   }
 
   if (a === 'attachments' && b !== undefined) {
-    const hash = value(AttachmentHash, b, 'attachment')!;
+    const hash = value(AttachmentHash, b, 'attachment', false)!;
     const thumbnail = flag(p.get('thumbnail'), 'thumbnail') ?? false;
     const file = logbook.attachment(hash, thumbnail);
     // Raster images may be shown; everything else (SVG and HTML above all) is a download, as bytes.
@@ -94,7 +95,7 @@ function answer(logbook: Logbook, res: ServerResponse, url: URL, parts: string[]
     const from = time(p.get('from'), 'from');
     const to = time(p.get('to'), 'to');
     if (run === undefined && from === undefined && to === undefined) throw new HttpError(400, 'BAD_REQUEST', 'export a run (?run=N) or a date range (?from=…&to=…)');
-    const format = value(ExportFormat, p.get('format'), 'format') ?? 'zip';
+    const format = value(ExportFormat, p.get('format'), 'format', false) ?? 'zip';
     const file = logbook.export({ run, from, to, format });
     return sendFile(res, Buffer.from(file.data, 'base64'), file.mime, contentDisposition(file.fileName), head);
   }
