@@ -46,6 +46,7 @@ CREATE TABLE logbook_tags (
   tag      TEXT    NOT NULL,
   PRIMARY KEY (tag, entry_id)
 ) STRICT, WITHOUT ROWID;
+CREATE INDEX logbook_tags_entry ON logbook_tags (entry_id);
 
 -- run/spill links are checked against the archive when written; alarm and HV-snapshot ids belong to
 -- domains that resolve them.

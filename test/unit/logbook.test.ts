@@ -193,6 +193,16 @@ describe('search', () => {
     expect(next.hits.map((h) => h.entry.title)).toEqual(['HV trip on ECAL0-3-3']);
   });
 
+  it('filters by time exactly even when the clock went backwards between entries', () => {
+    const late = clock;
+    clock -= 7_200_000; // the clock was set back two hours
+    logbook.write(alice, note({ title: 'written after, stamped before', body: 'ecal' }));
+    const q = (f: object) => logbook.search({ q: 'ecal', limit: 10, ...f }).hits.map((h) => h.entry.title);
+    expect(q({ to: late - 3_600_000 + 1 })).toEqual(['written after, stamped before', 'HV trip on ECAL0-3-3']);
+    expect(q({ from: late - 1000 })).toEqual(['Pedestal run']);
+    expect(q({ from: late + 1 })).toEqual([]);
+  });
+
   it('answers hostile and broken queries with a sentence, never another exception', () => {
     const hostile = [
       '"unbalanced',
