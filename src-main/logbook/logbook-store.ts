@@ -110,10 +110,11 @@ const SNIPPET_TOKENS = 24;
 const PLAIN_SNIPPET_CHARS = 240;
 /**
  * Below this many entries a run or tag filter is applied before the text search (each entry looked up in
- * the FTS index, ≈0.1 ms each); above it the index is walked newest first (≈30 ms for a common word over
- * 100,000 entries). Measured with npm run bench -- logbook-search.
+ * the FTS index: 0.1–0.2 ms each for a common word); above it the index is walked newest first with the
+ * filter checked per hit (≈30 ms for a common word over 100,000 entries). Measured with
+ * npm run bench -- logbook-search.
  */
-const NARROW_FILTER_ENTRIES = 200;
+const NARROW_FILTER_ENTRIES = 120;
 
 export function segments(marked: string): Highlighted {
   const out: Highlighted = [];
