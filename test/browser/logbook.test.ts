@@ -142,7 +142,7 @@ describe('LogEntryCard', () => {
     connect('shifter', 'bob');
     const other = mount(LogEntryCard, { props: { entry: entry() }, global: { stubs: { RouterLink: RouterLinkStub } } });
     expect(other.get('[data-testid="edit"]').attributes('disabled')).toBeDefined();
-    expect(other.text()).toContain("⚿ alice's entry: reply to add to it");
+    expect(other.text()).toContain("⊘ alice's entry: reply to add to it");
     connect('shifter', 'alice');
     const late = mount(LogEntryCard, { props: { entry: entry({ editableUntil: Date.now() - 1 }) }, global: { stubs: { RouterLink: RouterLinkStub } } });
     expect(late.text()).toContain('past the edit time: reply to add to it');
