@@ -2,7 +2,7 @@
 // file attached twice is stored once, and a stored file is never overwritten (its name is its content).
 // What a file is gets decided from its bytes and name, never from what the sender claims; formats a
 // browser would execute (SVG, HTML, XML) are marked `active` and only ever handed out as downloads.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -48,9 +48,12 @@ export function sniff(name: string, bytes: Buffer): { mime: string; kind: Attach
   return { mime: TEXT_TYPES[ext] ?? 'application/octet-stream', kind: 'file' };
 }
 
-/** Write a file so that it is either complete on disk or absent: temp file, fsync, rename. */
+/**
+ * Write a file so that it is either complete on disk or absent: a temp file of its own (two uploads of the
+ * same content may run at once), fsync, rename.
+ */
 function writeDurably(file: string, bytes: Buffer): void {
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = `${file}.${randomUUID()}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
   try {
     writeSync(fd, bytes);

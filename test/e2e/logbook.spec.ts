@@ -38,13 +38,17 @@ test('a shifter logs a plot, replies, edits (revision kept), finds it, and sees 
   await expect(root.getByTestId('attachment').locator('img')).toBeVisible();
   await expect(root).toContainText('→ run 1');
 
-  // A reply in the thread.
+  // A reply in the thread, with a picture of the screen (Alt+S) under the app's strict CSP.
   await root.getByTestId('reply').click();
   await expect(composer).toContainText('Reply to #');
   await composer.getByTestId('entry-body').fill('Checked again three spills later: still at 100 GeV.');
+  await page.keyboard.press('Alt+s');
+  await expect(composer.getByTestId('logbook-notice')).toContainText(/Snapshot screen-logbook-.*\.png attached to your reply/, { timeout: 15_000 });
+  await expect(composer.getByTestId('attachment').locator('img')).toBeVisible();
   await composer.getByTestId('save-entry').click();
   await expect(thread.getByTestId('log-entry')).toHaveCount(2);
   await expect(thread.getByTestId('log-entry').nth(1)).toContainText('↳ reply to #');
+  await expect(thread.getByTestId('log-entry').nth(1).getByTestId('attachment')).toHaveCount(1);
 
   // An edit: a new revision, the first one kept and shown on request.
   await root.getByTestId('edit').click();
