@@ -75,6 +75,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
     .option('--start-run <type>', `start a run right away (${RUN_TYPES.join(', ')})`, runType)
     .option('--workers <n>', 'monitor worker threads (default: cores − 1)', integer(1, 64))
+    .option('--log-edit-minutes <n>', 'how long authors may edit their logbook entries (default 120; 0: never, replies only)', integer(0, 7 * 24 * 60))
     .action(async (opts) => {
       const served = await serve(opts, print);
       const shutdown = (signal: string) => {

@@ -157,6 +157,7 @@ export class Logbook {
         throw new LogbookError('FORBIDDEN', `entry ${id} was written by the system; add a reply instead (only an admin amends system entries)`);
       }
       if (entry.author !== session.user) throw new LogbookError('FORBIDDEN', `entry ${id} is ${entry.author}'s; add a reply instead`);
+      if (this.editWindowMs === 0) throw new LogbookError('FORBIDDEN', 'entries are not edited in this logbook (edit time 0); add a reply instead (or ask an admin)');
       if (this.now() > entry.editableUntil) {
         const minutes = Math.round(this.editWindowMs / 60_000);
         throw new LogbookError('FORBIDDEN', `entry ${id} is older than ${minutes} minutes and can no longer be edited; add a reply instead (or ask an admin)`);

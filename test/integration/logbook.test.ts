@@ -220,6 +220,26 @@ describe('na64rc ctl log', () => {
     expect(summary.stdout).toMatch(/Shift summary .*\n[\s\S]*## Runs\n\n1 run, \d+ spills/);
   });
 
+  it('takes the edit time from --log-edit-minutes (0: authors never edit, they reply)', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'na64rc-logbook-it-'));
+    const strict = await startServe(other, ['--sim', '--time-scale', '40', '--log-edit-minutes', '0']);
+    try {
+      const r = await runCli(['ctl', '--data', other, '--json', 'user', 'add', 'bob', '--role', 'shifter']);
+      const bob = await connect(strict.info.url, JSON.parse(r.stdout).token as string);
+      const e = await bob.api.logbook.write({ title: 'stamped at once' });
+      expect(e.editableUntil).toBe(e.createdAt);
+      expect((await refusal(bob.api.logbook.edit({ id: e.id, revision: 1, title: 'changed' }))).message).toBe(
+        'entries are not edited in this logbook (edit time 0); add a reply instead (or ask an admin)',
+      );
+      bob.close();
+      const bad = await runCli(['serve', '--data', other, '--log-edit-minutes', '-5']);
+      expect([bad.code, bad.stderr]).toEqual([1, expect.stringMatching(/--log-edit-minutes.*must be between 0 and 10080/)]);
+    } finally {
+      await strict.stop('SIGKILL');
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('loses nothing saved when the server is killed', async () => {
     const before = (await viewer.api.logbook.search({ q: '', limit: 500 })).hits.map((h) => [h.entry.id, h.entry.revision, h.entry.title]);
     for (const c of [admin, shifter, viewer]) c.close();
