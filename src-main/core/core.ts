@@ -173,7 +173,13 @@ export class Core {
       options.log,
     );
     core = new Core(options, setup, db, source, pool, daq, archive);
-    for (const run of aborted) core.logbook.runEnded(archive.getRun(run)!);
+    for (const run of aborted) {
+      try {
+        core.logbook.runEnded(archive.getRun(run)!);
+      } catch (error) {
+        options.log.error({ err: error, run }, 'could not write the logbook entry of a run found aborted');
+      }
+    }
     await daq.start();
     return core;
   }

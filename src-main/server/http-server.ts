@@ -34,7 +34,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
  * One WebSocket message may be at most this large. The API's inputs are small except a logbook attachment
  * (at most LOGBOOK_LIMITS.attachmentBytes, base64-encoded: 4/3 of that, plus the message around it).
  */
-export const MAX_MESSAGE_BYTES = Math.ceil((LOGBOOK_LIMITS.attachmentBytes * 4) / 3) + (1 << 20);
+const MAX_MESSAGE_BYTES = Math.ceil((LOGBOOK_LIMITS.attachmentBytes * 4) / 3) + (1 << 20);
 
 function bearer(req: IncomingMessage, url: URL): string | null {
   const header = req.headers.authorization;

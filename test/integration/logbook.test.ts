@@ -240,7 +240,9 @@ describe('na64rc ctl log', () => {
     }
   });
 
-  it('loses nothing saved when the server is killed', async () => {
+  it('loses nothing saved when the server is killed, and logs the run it found aborted', async () => {
+    await admin.api.run.start({ type: 'cosmics', comment: 'overnight' });
+    await waitFor('the run-start entry', async () => (await viewer.api.logbook.search({ q: 'cosmics', origin: 'system' })).hits[0]);
     const before = (await viewer.api.logbook.search({ q: '', limit: 500 })).hits.map((h) => [h.entry.id, h.entry.revision, h.entry.title]);
     for (const c of [admin, shifter, viewer]) c.close();
     await server.stop('SIGKILL');
@@ -253,6 +255,9 @@ describe('na64rc ctl log', () => {
     admin = viewer;
     shifter = viewer;
     const after = (await viewer.api.logbook.search({ q: '', limit: 500 })).hits.map((h) => [h.entry.id, h.entry.revision, h.entry.title]);
-    expect(after).toEqual(before);
+    expect(after.slice(1)).toEqual(before);
+    const stop = (await viewer.api.logbook.search({ q: '', limit: 1 })).hits[0]!.entry;
+    expect(stop).toMatchObject({ kind: 'run-stop', title: expect.stringMatching(/^Run 2 aborted \(cosmics, \d+ spills\)$/), parentId: before[0]![0], facts: { runEnd: 'aborted' } });
+    expect(stop.facts.stopReason).toMatch(/server stopped while the run was on/);
   });
 });
