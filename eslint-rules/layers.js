@@ -2,7 +2,7 @@
 // instead of remembered (after Signal Desktop's file-suffix rule and VS Code's code-layering rule).
 //
 //   electron            only in src-main/shell
-//   src-main/shared     environment-free: imports only itself, zod and @orpc/contract (no node:*, no DOM APIs)
+//   src-main/shared     environment-free: imports only itself, zod, @orpc/contract and markdown-it (no node:*, no DOM APIs)
 //   *.worker.ts         only src-main/shared and its folder's recon/ and protocol.ts (workers import no services)
 //   src-main (other)    Node core: anything but electron and the renderer
 //   src-renderer        only itself and src-main/shared; no Node built-ins, no Node-only packages
@@ -15,9 +15,9 @@ import { dirname, relative, resolve, sep } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '..');
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** npm packages that only run in Node: never in the renderer or in shared code. */
-const NODE_ONLY_PACKAGES = ['better-sqlite3', 'ws', 'pino', 'commander', 'usb', 'serialport', '@serialport/', 'tsx'];
-/** npm packages environment-free code may use. */
-const STD_PACKAGES = ['zod', '@orpc/contract'];
+const NODE_ONLY_PACKAGES = ['better-sqlite3', 'ws', 'pino', 'commander', 'usb', 'serialport', '@serialport/', 'tsx', 'sharp'];
+/** npm packages environment-free code may use (markdown-it: the logbook's one Markdown dialect, UI and export). */
+const STD_PACKAGES = ['zod', '@orpc/contract', 'markdown-it'];
 
 const posix = (p) => p.split(sep).join('/');
 

@@ -2,6 +2,7 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import ComingView from './views/ComingView.vue';
 import HistogramsView from './views/HistogramsView.vue';
+import LogbookView from './views/LogbookView.vue';
 import RunsView from './views/RunsView.vue';
 import ShiftView from './views/ShiftView.vue';
 
@@ -52,19 +53,7 @@ const routes: RouteRecordRaw[] = [
       ],
     },
   },
-  {
-    path: '/logbook',
-    name: 'logbook',
-    component: ComingView,
-    props: {
-      title: 'Logbook',
-      items: [
-        'shift entries in Markdown with attachments, linked to runs, spills and alarms',
-        'automatic entries for run start and stop',
-        'full-text search with filters, threads and export',
-      ],
-    },
-  },
+  { path: '/logbook', name: 'logbook', component: LogbookView },
   { path: '/runs', name: 'runs', component: RunsView },
   {
     path: '/calibration',

@@ -5,9 +5,11 @@
 //   GET /api/v1/runs/:run/spills
 //   GET /api/v1/spills/:run/:spill/histograms                 → names
 //   GET /api/v1/spills/:run/:spill/histograms/:name[?format=root|csv]
+//   GET /api/v1/logbook?q=…  and the rest of the logbook's routes (src-main/logbook/http-routes.ts)
 // Errors are JSON {"error": {"code", "message"}} with the matching HTTP status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core/core';
+import { handleLogbookHttp } from '../logbook/http-routes';
 import { HistogramName, RunNumber, SpillNumber } from '../shared/api/schemas';
 import { binLowEdge, type HistSnapshot } from '../shared/histogram';
 import { toRootJson } from '../shared/root-json';
@@ -68,6 +70,7 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
     throw new HttpError(400, 'BAD_REQUEST', 'malformed percent-encoding in the path');
   }
   if (parts[0] !== 'api' || parts[1] !== 'v1') throw new HttpError(404, 'NOT_FOUND', `no API at ${url.pathname}`);
+  if (parts[2] === 'logbook') return handleLogbookHttp(core.logbook, res, url, parts.slice(3), req.method === 'HEAD');
   const [, , resource, a, b, c, d, ...extra] = parts;
   const notFound = () => new HttpError(404, 'NOT_FOUND', `no such resource: ${url.pathname}`);
   if (extra.length) throw notFound();

@@ -17,6 +17,7 @@ import {
   ctlUserRevoke,
   type CtlContext,
 } from './ctl';
+import { ctlLogAdd, ctlLogExport, ctlLogSearch, ctlLogShow, ctlLogSummary, type LogAddOptions } from './ctl-log';
 import { defaultDataDir } from './paths';
 import { serve } from './serve';
 
@@ -35,6 +36,17 @@ function positiveNumber(max: number) {
     if (!Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a number above 0 and at most ${max}, got "${raw}"`);
     return n;
   };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** A time as an ISO date ("2026-11-24T07:00", local time) or ms since 1970. */
+function when(raw: string): number {
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`expected a date like 2026-11-24T07:00, got "${raw}"`);
+  return ms;
 }
 
 function runType(raw: string): RunType {
@@ -63,6 +75,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
     .option('--start-run <type>', `start a run right away (${RUN_TYPES.join(', ')})`, runType)
     .option('--workers <n>', 'monitor worker threads (default: cores − 1)', integer(1, 64))
+    .option('--log-edit-minutes <n>', 'how long authors may edit their logbook entries (default 120; 0: never, replies only)', integer(0, 7 * 24 * 60))
     .action(async (opts) => {
       const served = await serve(opts, print);
       const shutdown = (signal: string) => {
@@ -133,5 +146,43 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .argument('<device>', 'simulated device')
     .action((device: string) => ctlSimClear(ctx(), device));
 
+  const log = ctl.command('log').description('the electronic logbook');
+  log
+    .command('add')
+    .description('write an entry (shifter), with files attached')
+    .requiredOption('--title <text>', 'title of the entry')
+    .option('--body <markdown>', 'text of the entry (Markdown)', '')
+    .option('--tag <tag>', 'a tag (repeat for more)', collect, [])
+    .option('--run <n>', 'link the entry to this run', integer(1, 2 ** 31 - 1))
+    .option('--spill <n>', 'link it to this spill of --run', integer(1, 4095))
+    .option('--attach <file>', 'attach a file (repeat for more)', collect, [])
+    .option('--reply-to <id>', 'write it as a reply to entry <id>', integer(1, Number.MAX_SAFE_INTEGER))
+    .action((o: LogAddOptions) => ctlLogAdd(ctx(), o));
+  log
+    .command('search')
+    .description('full-text search, newest first')
+    .argument('[query]', 'words, "phrases", prefix*, AND/OR/NOT, title:/body:/tags:', '')
+    .option('--run <n>', 'entries linked to this run', integer(1, 2 ** 31 - 1))
+    .option('--author <user>', 'entries by this user')
+    .option('--tag <tag>', 'entries with this tag')
+    .option('--limit <n>', 'at most this many', integer(1, 500), 20)
+    .action((q: string, o: { run?: number; author?: string; tag?: string; limit: number }) => ctlLogSearch(ctx(), q, o));
+  log
+    .command('show')
+    .description('an entry and its thread')
+    .argument('<id>', 'entry id', integer(1, Number.MAX_SAFE_INTEGER))
+    .action((id: number) => ctlLogShow(ctx(), id));
+  log.command('summary').description('write the end-of-shift summary of the current shift (shifter)').action(() => ctlLogSummary(ctx()));
+  log
+    .command('export')
+    .description("export a run's entries or a time range: Markdown + attachments (zip) or a printable HTML page")
+    .option('--run <n>', "the run's entries and their threads", integer(1, 2 ** 31 - 1))
+    .option('--from <time>', 'start of the range (2026-11-24T07:00)', when)
+    .option('--to <time>', 'end of the range', when)
+    .addOption(new Option('--format <format>', 'zip or html').choices(['zip', 'html']).default('zip'))
+    .option('--out <file>', 'file to write (default: the name the server gives)')
+    .action((o: { run?: number; from?: number; to?: number; format: 'zip' | 'html'; out?: string }) => ctlLogExport(ctx(), o));
+
   return program;
 }
+

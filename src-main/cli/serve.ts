@@ -20,6 +20,7 @@ export interface ServeOptions {
   seed: number;
   startRun?: RunType;
   workers?: number;
+  logEditMinutes?: number;
 }
 
 export interface Served {
@@ -52,6 +53,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
     seed: options.seed,
     log,
     ...(options.workers ? { monitorWorkers: options.workers } : {}),
+    ...(options.logEditMinutes !== undefined ? { logbookEditWindowMs: options.logEditMinutes * 60_000 } : {}),
   });
   const token = core.startToken;
   const ui = rendererDir();

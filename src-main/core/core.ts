@@ -9,6 +9,7 @@ import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
 import { DaqService } from '../daq/daq-service';
 import type { Logger } from '../log';
+import { Logbook } from '../logbook/logbook';
 import { MonitorPool, defaultPoolSize } from '../monitor/pool';
 import type { MonitorConfig } from '../monitor/recon/config';
 import { RunControl } from '../run-control/run-control';
@@ -28,6 +29,8 @@ export interface CoreOptions {
   timeScale: number;
   seed: number;
   monitorWorkers?: number;
+  /** How long the author may edit a logbook entry (default: the logbook's DEFAULT_EDIT_WINDOW_MS). */
+  logbookEditWindowMs?: number;
   log: Logger;
 }
 
@@ -90,6 +93,7 @@ export class Core {
   /** The person at this machine: the owner of the desktop window and of the start token. */
   readonly localUser = localUserName();
   readonly runControl: RunControl;
+  readonly logbook: Logbook;
   private lastSpill: SpillEvent | null = null;
   private closed = false;
 
@@ -120,6 +124,10 @@ export class Core {
     );
     this.tokens = new AccessTokens(db, this.startToken, this.localUser);
     this.simulators.register(source);
+    this.logbook = new Logbook(db, archive, options.dataDir, options.log, {
+      ...(options.logbookEditWindowMs !== undefined ? { editWindowMs: options.logbookEditWindowMs } : {}),
+    });
+    this.logbook.followRuns(this.events);
   }
 
   /** The session of the desktop window (the local operator). */
@@ -165,6 +173,13 @@ export class Core {
       options.log,
     );
     core = new Core(options, setup, db, source, pool, daq, archive);
+    for (const run of aborted) {
+      try {
+        core.logbook.runEnded(archive.getRun(run)!);
+      } catch (error) {
+        options.log.error({ err: error, run }, 'could not write the logbook entry of a run found aborted');
+      }
+    }
     await daq.start();
     return core;
   }

@@ -11,6 +11,7 @@ import { renderMetrics } from '../api/metrics';
 import { rpcHandlerOptions } from '../api/handler-options';
 import { createRouter } from '../api/router';
 import type { Core } from '../core/core';
+import { LOGBOOK_LIMITS } from '../shared/api/logbook';
 import type { Logger } from '../log';
 import { guardSocket } from './ws-guard';
 import { serveStatic } from './static-files';
@@ -29,8 +30,11 @@ export interface RunningServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-/** One WebSocket message may be at most this large; the API's inputs are small. */
-const MAX_MESSAGE_BYTES = 1 << 20;
+/**
+ * One WebSocket message may be at most this large. The API's inputs are small except a logbook attachment
+ * (at most LOGBOOK_LIMITS.attachmentBytes, base64-encoded: 4/3 of that, plus the message around it).
+ */
+const MAX_MESSAGE_BYTES = Math.ceil((LOGBOOK_LIMITS.attachmentBytes * 4) / 3) + (1 << 20);
 
 function bearer(req: IncomingMessage, url: URL): string | null {
   const header = req.headers.authorization;

@@ -17,6 +17,10 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
 export const PERMISSIONS = {
   'run.control': 'shifter',
   'sim.fault': 'expert',
+  /** Write entries and replies, attach files, open and close threads, post the shift summary. */
+  'logbook.write': 'shifter',
+  /** Amend any entry at any time, including system entries and entries past the edit window. */
+  'logbook.amend-locked': 'admin',
   'users.manage': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof PERMISSIONS;

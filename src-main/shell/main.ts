@@ -2,7 +2,7 @@
 // `na64rc serve` runs, serves the renderer build over app://, and connects the window by a MessagePort.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, MessageChannelMain, protocol, session } from 'electron';
+import { app, BrowserWindow, MessageChannelMain, protocol, session, shell } from 'electron';
 import { createRouter } from '../api/router';
 import { rendererDir } from '../cli/paths';
 import { Core } from '../core/core';
@@ -15,7 +15,7 @@ import { createMainWindow, lockDownSession, lockDownWebContents } from './window
 registerAppScheme(protocol);
 app.enableSandbox();
 
-app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents));
+app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents, (url) => shell.openExternal(url)));
 
 let core: Core | null = null;
 
@@ -32,7 +32,7 @@ async function start(): Promise<void> {
   lockDownSession(session.defaultSession);
   handleAppProtocol(protocol, rendererDir());
   const preload = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url));
-  const win = createMainWindow(BrowserWindow, preload);
+  const win = createMainWindow(BrowserWindow, preload, (url) => shell.openExternal(url));
   serveRendererPort(win, MessageChannelMain, createRouter(core), core.shellSession(), log);
   await win.loadURL(`${APP_ORIGIN}/index.html`);
 }

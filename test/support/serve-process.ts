@@ -12,6 +12,7 @@ export interface ServerInfo {
   port: number;
   pid: number;
   token: string;
+  dataDir: string;
 }
 
 export interface ServeProcess {

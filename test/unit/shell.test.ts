@@ -8,7 +8,7 @@ import { createORPCClient } from '@orpc/client';
 import { RPCLink } from '@orpc/client/message-port';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appProtocolResponse, APP_ORIGIN } from '../../src-main/shell/app-protocol';
-import { isAppUrl, lockDownWebContents, SECURE_WEB_PREFERENCES } from '../../src-main/shell/window';
+import { externalLinkAllowed, isAppUrl, lockDownWebContents, SECURE_WEB_PREFERENCES } from '../../src-main/shell/window';
 import type { ApiClient } from '../../src-main/shared/api/contract';
 import { rendererDir } from '../../src-main/cli/paths';
 
@@ -28,7 +28,8 @@ const electron = vi.hoisted(() => {
     handlers: new Map<string, (request: { url: string }) => Promise<Response>>(),
     permissionRequest: null as null | ((c: unknown, p: string, cb: (ok: boolean) => void) => void),
     permissionCheck: null as null | (() => boolean),
-    windowOpen: null as null | (() => unknown),
+    windowOpen: null as null | ((details: { url: string }) => unknown),
+    opened: [] as string[],
     appEvents,
     contentsEvents,
     ready: null as null | Promise<void>,
@@ -36,7 +37,7 @@ const electron = vi.hoisted(() => {
   };
   const webContents = {
     ...listeners(contentsEvents),
-    setWindowOpenHandler: (fn: () => unknown) => (state.windowOpen = fn),
+    setWindowOpenHandler: (fn: (details: { url: string }) => unknown) => (state.windowOpen = fn),
     postMessage: (channel: string, _message: unknown, ports: unknown[]) => state.windows.at(-1)!.posted.push({ channel, ports }),
   };
   class BrowserWindow {
@@ -71,6 +72,11 @@ vi.mock('electron', async () => {
       exit: vi.fn(),
     },
     BrowserWindow,
+    shell: {
+      openExternal: async (url: string) => {
+        state.opened.push(url);
+      },
+    },
     MessageChannelMain: class {
       port1: MessagePort;
       port2: MessagePort;
@@ -145,11 +151,32 @@ describe('Electron shell', () => {
     expect(attempt('file:///etc/passwd')).toBe(true);
     expect(attempt('app://na64rc.evil/index.html')).toBe(true);
     expect(attempt(`${APP_ORIGIN}/index.html#/runs`)).toBe(false);
-    expect(state.windowOpen!()).toEqual({ action: 'deny' });
+    expect(state.windowOpen!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
     const webview = { prevented: false, preventDefault() { this.prevented = true; } };
     state.contentsEvents.get('will-attach-webview')![0]!(webview);
     expect(webview.prevented).toBe(true);
     expect(isAppUrl('not a url')).toBe(false);
+  });
+
+  it('opens external links from the app only in the system browser, and only to allow-listed https hosts', () => {
+    state.opened.length = 0;
+    const allowed = ['https://home.cern/science', 'https://indico.cern.ch/event/1', 'https://gitlab.cern.ch/P348/p348-daq/-/issues/205', 'https://arxiv.org/abs/2305.00001'];
+    const refused = [
+      'http://home.cern/',
+      'https://evil.example/',
+      'https://cern.ch.evil.example/',
+      'https://evilcern.ch/',
+      'https://user:pw@indico.cern.ch/',
+      'https://indico.cern.ch:8443/',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'app://na64rc/index.html',
+      'data:text/html,<script>alert(1)</script>',
+      'not a url',
+    ];
+    for (const url of [...allowed, ...refused]) expect(state.windowOpen!({ url }), url).toEqual({ action: 'deny' });
+    expect(state.opened).toEqual(allowed);
+    expect(externalLinkAllowed('https://HOME.CERN/x')).toBe(true);
   });
 
   it('applies the same lock-down to every web contents created later', () => {
