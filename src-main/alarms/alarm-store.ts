@@ -67,6 +67,13 @@ export class AlarmStore {
     })();
   }
 
+  /** Log entries that belong to no single alarm's record (e.g. muting a priority class). */
+  append(entries: readonly LogEntry[]): void {
+    this.db.transaction(() => {
+      for (const e of entries) this.q.log.run(e);
+    })();
+  }
+
   log(query: LogQuery = {}): LogEntry[] {
     const where: string[] = [];
     const params: Record<string, unknown> = {};

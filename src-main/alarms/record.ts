@@ -52,7 +52,9 @@ export type LogKind =
   | 'suppressed'
   | 'unsuppressed'
   | 'cannot-evaluate'
-  | 'evaluating';
+  | 'evaluating'
+  | 'muted'
+  | 'unmuted';
 
 export interface LogEntry {
   at: number;
@@ -86,8 +88,13 @@ export function newRecord(id: string, now: number): AlarmRecord {
 export function shownState(r: AlarmRecord, suppressed: boolean): AlarmState {
   if (r.outOfService) return 'out-of-service';
   if (r.shelved) return 'shelved';
-  // Critical alarms always come through, whatever the run type.
-  if (suppressed && r.active !== 'critical') return 'suppressed';
+  const base = cycleState(r);
+  // Suppression hides what would ring; critical alarms always come through, whatever the run type.
+  if (suppressed && base !== 'normal' && r.active !== 'critical') return 'suppressed';
+  return base;
+}
+
+function cycleState(r: AlarmRecord): AlarmState {
   if (r.invalid !== null) return 'cannot-evaluate';
   if (r.active !== null) return r.acked ? 'ack' : 'unack';
   if (r.latchHeld) return 'latched';

@@ -1,6 +1,7 @@
 // The implementation of the API contract, bound to one core: one part per domain (Actual Budget's handler
 // map per domain). The same router is served over the Electron MessagePort (src-main/shell) and the
 // WebSocket (src-main/server), each connection with its own session in the context.
+import { alarmsRouter } from '../alarms/api';
 import { archiveRouter } from '../archive/api';
 import { authRouter } from '../auth/api';
 import type { Core } from '../core/core';
@@ -14,6 +15,7 @@ export function createRouter(core: Core) {
     ...archiveRouter(core),
     ...authRouter(core),
     ...simRouter(core),
+    ...alarmsRouter(core),
   });
 }
 

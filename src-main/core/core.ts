@@ -14,7 +14,9 @@ import type { MonitorConfig } from '../monitor/recon/config';
 import { RunControl } from '../run-control/run-control';
 import { Simulators } from '../sim/simulators';
 import { findSetup, type Setup } from '../setup/setups';
+import { AlarmService } from '../alarms/alarm-service';
 import { AccessTokens } from '../auth/access-tokens';
+import { COMMON_ALARMS, RUN_TYPE_PROFILES } from '../setup/alarms';
 import { newToken } from '../security/token';
 import type { Session } from '../shared/auth';
 import type { LiveEvent, Run, SpillSummary, Status } from '../shared/api/schemas';
@@ -85,6 +87,9 @@ export class Core {
   readonly archive: RunsArchive;
   readonly tokens: AccessTokens;
   readonly simulators = new Simulators();
+  readonly alarms: AlarmService;
+  /** Writes the database refused since start-up (an alarm source). */
+  databaseErrors = 0;
   /** The token of this start (server.json): the local administrator's. */
   readonly startToken = newToken();
   /** The person at this machine: the owner of the desktop window and of the start token. */
@@ -120,6 +125,15 @@ export class Core {
     );
     this.tokens = new AccessTokens(db, this.startToken, this.localUser);
     this.simulators.register(source);
+    this.alarms = new AlarmService({
+      db,
+      dataDir: options.dataDir,
+      definitions: COMMON_ALARMS,
+      profiles: RUN_TYPE_PROFILES,
+      counters: { workerRestarts: () => pool.restarts, databaseErrors: () => this.databaseErrors },
+      status: () => this.status(),
+      log: options.log,
+    });
   }
 
   /** The session of the desktop window (the local operator). */
@@ -161,6 +175,9 @@ export class Core {
       {
         beam: () => core?.publishStatus(),
         spill: (summary, histograms) => core?.onSpill(summary, histograms),
+        storeFailed: () => {
+          if (core) core.databaseErrors += 1;
+        },
       },
       options.log,
     );
@@ -171,6 +188,7 @@ export class Core {
 
   private onSpill(summary: SpillSummary, histograms: HistSnapshot[]): void {
     this.lastSpill = { type: 'spill', summary, histograms };
+    this.alarms.spill(summary);
     this.events.publish('spill-stored', { summary, histograms });
     this.live.publish('live', this.lastSpill);
     this.publishStatus();
@@ -186,7 +204,10 @@ export class Core {
   }
 
   publishStatus(): void {
-    if (!this.closed) this.live.publish('live', { type: 'status', status: this.status() });
+    if (this.closed) return;
+    const status = this.status();
+    this.live.publish('live', { type: 'status', status });
+    this.alarms.status(status);
   }
 
   status(): Status {
@@ -223,6 +244,7 @@ export class Core {
     if (this.closed) return;
     await this.runControl.abort(reason);
     this.closed = true;
+    this.alarms.close();
     await this.source.close();
     await this.pool.close();
     this.db.close();

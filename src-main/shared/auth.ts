@@ -17,6 +17,10 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
 export const PERMISSIONS = {
   'run.control': 'shifter',
   'sim.fault': 'expert',
+  'alarm.ack': 'shifter',
+  'alarm.shelve': 'shifter',
+  'alarm.service': 'expert',
+  'alarm.mute': 'expert',
   'users.manage': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof PERMISSIONS;

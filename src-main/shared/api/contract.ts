@@ -3,6 +3,7 @@
 // A domain adds its part here and its implementation in src-main/<domain>/api.ts; live data of a domain
 // comes as its own event iterator (e.g. `hv.live`), not as new variants of the run-control stream.
 import type { ContractRouterClient } from '@orpc/contract';
+import { alarmsContract } from './alarms';
 import { archiveContract } from './archive';
 import { authContract } from './auth';
 import { runControlContract } from './run-control';
@@ -13,6 +14,7 @@ export const contract = {
   ...archiveContract,
   ...authContract,
   ...simContract,
+  ...alarmsContract,
 };
 
 export type Contract = typeof contract;
