@@ -135,7 +135,7 @@ export class AlarmService {
   }
 
   kpi(from: number, to: number): AlarmKpi {
-    const log = this.store.log({ from, to, kinds: ['activated'], limit: 100_000 });
+    const log = this.store.log({ from, to, kinds: ['activated', 'escalated'], limit: 100_000 });
     const shelved = this.engine
       .list()
       .filter((v) => v.shelved)

@@ -72,6 +72,8 @@ export function suppressedBy(profiles: RunTypeProfiles, runType: RunType | null,
   return suppress.some((s) => s === def.group || s === def.id || (s.endsWith('*') && def.id.startsWith(s.slice(0, -1))));
 }
 
+export class AlarmDefinitionError extends Error {}
+
 export function parseDefinitions(raw: readonly unknown[]): AlarmDefinition[] {
   const seen = new Set<string>();
   return raw.map((item, i) => {
@@ -80,9 +82,9 @@ export function parseDefinitions(raw: readonly unknown[]): AlarmDefinition[] {
       const id = (item as { id?: unknown })?.id;
       const where = typeof id === 'string' ? `alarm "${id}"` : `alarm definition #${i + 1}`;
       const issues = result.error.issues.map((x) => `${x.path.join('.') || '(definition)'}: ${x.message}`).join('; ');
-      throw new Error(`${where} is invalid: ${issues}`);
+      throw new AlarmDefinitionError(`${where} is invalid: ${issues}`);
     }
-    if (seen.has(result.data.id)) throw new Error(`alarm "${result.data.id}" is defined twice`);
+    if (seen.has(result.data.id)) throw new AlarmDefinitionError(`alarm "${result.data.id}" is defined twice`);
     seen.add(result.data.id);
     return result.data;
   });

@@ -24,7 +24,8 @@ export function alarmKpi(
   to: number,
   shelved: AlarmKpi['shelved'],
 ): AlarmKpi {
-  const activations = log.filter((e) => e.kind === 'activated' && e.at >= from && e.at < to).map((e) => e);
+  const inPeriod = log.filter((e) => e.at >= from && e.at < to);
+  const activations = inPeriod.filter((e) => e.kind === 'activated');
   activations.sort((a, b) => a.at - b.at);
   const buckets: { start: number; count: number }[] = [];
   for (let start = from; start < to; start += TEN_MINUTES) buckets.push({ start, count: 0 });
@@ -50,10 +51,9 @@ export function alarmKpi(
 
   const priorities = Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<Priority, number>;
   const perAlarm = new Map<string, number>();
-  for (const a of activations) {
-    if (a.priority) priorities[a.priority] += 1;
-    perAlarm.set(a.alarm, (perAlarm.get(a.alarm) ?? 0) + 1);
-  }
+  // The priority distribution counts what was annunciated: new alarms and escalations.
+  for (const e of inPeriod) if ((e.kind === 'activated' || e.kind === 'escalated') && e.priority) priorities[e.priority] += 1;
+  for (const a of activations) perAlarm.set(a.alarm, (perAlarm.get(a.alarm) ?? 0) + 1);
   const counts = buckets.map((b) => b.count);
   return {
     from,

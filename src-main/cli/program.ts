@@ -69,6 +69,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
     .option('--start-run <type>', `start a run right away (${RUN_TYPES.join(', ')})`, runType)
     .option('--workers <n>', 'monitor worker threads (default: cores − 1)', integer(1, 64))
+    .option('--alarms <file>', 'JSON file with extra alarm definitions (validated at start)')
     .action(async (opts) => {
       const served = await serve(opts, print);
       const shutdown = (signal: string) => {

@@ -15,6 +15,7 @@ import { RunControl } from '../run-control/run-control';
 import { Simulators } from '../sim/simulators';
 import { findSetup, type Setup } from '../setup/setups';
 import { AlarmService } from '../alarms/alarm-service';
+import { parseDefinitions, type AlarmDefinitionInput } from '../alarms/definitions';
 import { AccessTokens } from '../auth/access-tokens';
 import { COMMON_ALARMS, RUN_TYPE_PROFILES } from '../setup/alarms';
 import { newToken } from '../security/token';
@@ -30,6 +31,8 @@ export interface CoreOptions {
   timeScale: number;
   seed: number;
   monitorWorkers?: number;
+  /** Site alarm definitions added to the setup's (validated like them). */
+  extraAlarms?: readonly unknown[];
   log: Logger;
 }
 
@@ -128,7 +131,7 @@ export class Core {
     this.alarms = new AlarmService({
       db,
       dataDir: options.dataDir,
-      definitions: COMMON_ALARMS,
+      definitions: [...COMMON_ALARMS, ...((options.extraAlarms ?? []) as AlarmDefinitionInput[])],
       profiles: RUN_TYPE_PROFILES,
       counters: { workerRestarts: () => pool.restarts, databaseErrors: () => this.databaseErrors },
       status: () => this.status(),
@@ -143,6 +146,8 @@ export class Core {
 
   static async open(options: CoreOptions): Promise<Core> {
     const setup = findSetup(options.setup);
+    // Bad alarm definitions stop the start before anything is opened, with the alarm named.
+    parseDefinitions([...COMMON_ALARMS, ...(options.extraAlarms ?? [])]);
     mkdirSync(options.dataDir, { recursive: true });
     const db = openDatabase(join(options.dataDir, 'na64rc.sqlite'));
     const archive = new RunsArchive(db);
