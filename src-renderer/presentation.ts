@@ -1,5 +1,6 @@
 // How states look: one place decides the colour, icon and word of every state the UI shows.
 import { onBeforeUnmount, onMounted, ref } from 'vue';
+import type { AlarmState, Priority } from '@shared/alarms';
 import type { BeamPhase, RunState } from '@shared/api/schemas';
 import type { ConnectionState } from './api/connection';
 import type { Tone } from './components/StateBadge.vue';
@@ -47,10 +48,57 @@ export function connectionLook(state: ConnectionState): Look {
     case 'reconnecting':
       return { tone: 'bad', icon: '⟳', label: 'RECONNECTING' };
     case 'unauthorized':
-      return { tone: 'bad', icon: '⚿', label: 'TOKEN REFUSED' };
+      return { tone: 'bad', icon: '✕', label: 'TOKEN REFUSED' };
     case 'no-token':
-      return { tone: 'bad', icon: '⚿', label: 'NO ACCESS TOKEN' };
+      return { tone: 'bad', icon: '✕', label: 'NO ACCESS TOKEN' };
   }
+}
+
+export function priorityLook(p: Priority | null): Look {
+  switch (p) {
+    case 'critical':
+      return { tone: 'critical', icon: '⬣', label: 'CRITICAL' };
+    case 'high':
+      return { tone: 'bad', icon: '▲', label: 'HIGH' };
+    case 'medium':
+      return { tone: 'warn', icon: '◆', label: 'MEDIUM' };
+    case 'low':
+      return { tone: 'info', icon: '●', label: 'LOW' };
+    default:
+      return { tone: 'idle', icon: '–', label: '—' };
+  }
+}
+
+export function alarmStateLook(s: AlarmState): Look {
+  switch (s) {
+    case 'unack':
+      return { tone: 'bad', icon: '!', label: 'UNACK' };
+    case 'ack':
+      return { tone: 'warn', icon: '✓', label: 'ACK' };
+    case 'rtn-unack':
+      return { tone: 'info', icon: '↺', label: 'CLEARED, UNACK' };
+    case 'latched':
+      return { tone: 'warn', icon: '⚑', label: 'LATCHED' };
+    case 'shelved':
+      return { tone: 'idle', icon: '⏸', label: 'SHELVED' };
+    case 'suppressed':
+      return { tone: 'idle', icon: '⊘', label: 'SUPPRESSED' };
+    case 'out-of-service':
+      return { tone: 'idle', icon: '⚒', label: 'OUT OF SERVICE' };
+    case 'cannot-evaluate':
+      return { tone: 'warn', icon: '?', label: 'NO DATA' };
+    case 'normal':
+      return { tone: 'good', icon: '✓', label: 'NORMAL' };
+  }
+}
+
+/** "12 s", "5 min", "3 h", "2 d": how long ago, at a glance. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
 }
 
 export function formatSeconds(ms: number): string {

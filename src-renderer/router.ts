@@ -1,5 +1,6 @@
 // The views. Hash history: works the same from app:// in Electron and from http:// in a browser.
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import AlarmsView from './views/AlarmsView.vue';
 import ComingView from './views/ComingView.vue';
 import HistogramsView from './views/HistogramsView.vue';
 import LogbookView from './views/LogbookView.vue';
@@ -40,19 +41,7 @@ const routes: RouteRecordRaw[] = [
       ],
     },
   },
-  {
-    path: '/alarms',
-    name: 'alarms',
-    component: ComingView,
-    props: {
-      title: 'Alarms',
-      items: [
-        'active alarms by priority with state, value, age and guidance (ISA-18.2 states)',
-        'acknowledge, shelve with reason and expiry, reset latched alarms',
-        'alarm history and per-shift alarm-load figures',
-      ],
-    },
-  },
+  { path: '/alarms', name: 'alarms', component: AlarmsView },
   { path: '/logbook', name: 'logbook', component: LogbookView },
   { path: '/runs', name: 'runs', component: RunsView },
   {

@@ -6,6 +6,8 @@
 //   GET /api/v1/spills/:run/:spill/histograms                 → names
 //   GET /api/v1/spills/:run/:spill/histograms/:name[?format=root|csv]
 //   GET /api/v1/logbook?q=…  and the rest of the logbook's routes (src-main/logbook/http-routes.ts)
+//   GET /api/v1/alarms[?all=1]              → current alarms with state, priority, value, since
+//   GET /api/v1/alarms/log[?from&to&alarm&limit]
 // Errors are JSON {"error": {"code", "message"}} with the matching HTTP status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core/core';
@@ -89,6 +91,28 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
     if (!found) throw new HttpError(404, 'NOT_FOUND', `run ${run} does not exist`);
     if (b === undefined) return sendJson(res, 200, found);
     if (b === 'spills' && c === undefined) return sendJson(res, 200, core.archive.listSpills(run));
+    throw notFound();
+  }
+
+  if (resource === 'alarms') {
+    if (a === undefined) {
+      // Current alarms: everything not normal, or all with ?all=1.
+      const all = url.searchParams.get('all') === '1';
+      return sendJson(res, 200, core.alarms.engine.list().filter((v) => all || v.state !== 'normal'));
+    }
+    if (a === 'log' && b === undefined) {
+      const num = (name: string) => {
+        const raw = url.searchParams.get(name);
+        if (raw === null) return undefined;
+        if (!/^\d{1,15}$/.test(raw)) throw new HttpError(400, 'BAD_REQUEST', `${name} must be a time in ms since the epoch`);
+        return Number(raw);
+      };
+      const limit = num('limit') ?? 500;
+      if (limit < 1 || limit > 10_000) throw new HttpError(400, 'BAD_REQUEST', 'limit must be 1…10000');
+      const alarm = url.searchParams.get('alarm') ?? undefined;
+      if (alarm !== undefined && alarm.length > 128) throw new HttpError(400, 'BAD_REQUEST', 'alarm id too long');
+      return sendJson(res, 200, core.alarms.store.log({ from: num('from'), to: num('to'), alarm, limit }));
+    }
     throw notFound();
   }
 

@@ -1,6 +1,7 @@
 // The implementation of the API contract, bound to one core: one part per domain (Actual Budget's handler
 // map per domain). The same router is served over the Electron MessagePort (src-main/shell) and the
 // WebSocket (src-main/server), each connection with its own session in the context.
+import { alarmsRouter } from '../alarms/api';
 import { archiveRouter } from '../archive/api';
 import { authRouter } from '../auth/api';
 import type { Core } from '../core/core';
@@ -16,6 +17,7 @@ export function createRouter(core: Core) {
     ...authRouter(core),
     ...simRouter(core),
     ...logbookRouter(core),
+    ...alarmsRouter(core),
   });
 }
 

@@ -7,6 +7,7 @@ import type { Run, RunType, Status } from '../shared/api/schemas';
 import type { ApiClient } from '../shared/api/contract';
 import type { Role } from '../shared/auth';
 import type { SimDevice } from '../shared/api/sim';
+import type { AlarmView } from '../shared/api/alarms';
 import { CliError } from './errors';
 
 export interface CtlContext {
@@ -134,4 +135,56 @@ export async function ctlSimFault(ctx: CtlContext, device: string, fault: string
 export async function ctlSimClear(ctx: CtlContext, device: string): Promise<void> {
   const d = await withApi(ctx, (api) => api.sim.clear({ device }));
   output(ctx, d, describeSim(d));
+}
+
+const ago = (ms: number) => {
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+};
+
+function describeAlarm(a: AlarmView): string {
+  const value = a.value === null ? '' : ` = ${+a.value.toPrecision(4)}${a.unit ? ` ${a.unit}` : ''}`;
+  return `${a.state.padEnd(15)} ${(a.priority ?? '-').padEnd(8)} ${a.id}: ${a.name}${value} (for ${ago(a.since)})`;
+}
+
+export async function ctlAlarmList(ctx: CtlContext, all: boolean): Promise<void> {
+  const alarms = (await withApi(ctx, (api) => api.alarms.list())).filter((a) => all || a.state !== 'normal');
+  output(ctx, alarms, alarms.length ? alarms.map(describeAlarm).join('\n') : 'no alarms');
+}
+
+export async function ctlAlarmLog(ctx: CtlContext, alarm: string | undefined, limit: number): Promise<void> {
+  const log = await withApi(ctx, (api) => api.alarms.log({ alarm, limit }));
+  const text = log
+    .map((e) => `${time(e.at)}  ${e.alarm}  ${e.kind}  ${e.from} → ${e.to}${e.user ? `  by ${e.user} (${e.role})` : ''}${e.reason ? `: ${e.reason}` : ''}`)
+    .join('\n');
+  output(ctx, log, text || 'the alarm log is empty');
+}
+
+export async function ctlAlarmAck(ctx: CtlContext, ids: string[], comment: string): Promise<void> {
+  const views = await withApi(ctx, (api) => api.alarms.acknowledge({ ids, comment }));
+  output(ctx, views, views.map(describeAlarm).join('\n'));
+}
+
+export async function ctlAlarmShelve(ctx: CtlContext, id: string, durationMs: number, reason: string): Promise<void> {
+  const view = await withApi(ctx, (api) => api.alarms.shelve({ id, durationMs, reason }));
+  output(ctx, view, `${describeAlarm(view)}\n  shelved until ${time(view.shelved?.until ?? null)}`);
+}
+
+export async function ctlAlarmReset(ctx: CtlContext, id: string, comment: string): Promise<void> {
+  const view = await withApi(ctx, (api) => api.alarms.reset({ id, comment }));
+  output(ctx, view, describeAlarm(view));
+}
+
+export async function ctlAlarmKpi(ctx: CtlContext, hours: number): Promise<void> {
+  const to = Date.now();
+  const k = await withApi(ctx, (api) => api.alarms.kpi({ from: to - hours * 3_600_000, to }));
+  const p = k.priorities;
+  const text = [
+    `alarms in the last ${hours} h: ${k.alarms} (per 10 min: average ${k.per10Min.average.toFixed(2)}, max ${k.per10Min.max})`,
+    `time in flood: ${k.floodPercent.toFixed(1)} %`,
+    `priorities: low ${p.low}, medium ${p.medium}, high ${p.high}, critical ${p.critical}`,
+    `most frequent: ${k.topAlarms.map((t) => `${t.alarm} ×${t.count}`).join(', ') || 'none'}`,
+    `shelved now: ${k.shelved.map((s) => `${s.alarm} by ${s.user} until ${time(s.until)}`).join(', ') || 'none'}`,
+  ].join('\n');
+  output(ctx, k, text);
 }

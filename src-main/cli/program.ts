@@ -6,6 +6,12 @@ import { RUN_TYPES, type RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
 import { ROLES, type Role } from '../shared/auth';
 import {
+  ctlAlarmAck,
+  ctlAlarmKpi,
+  ctlAlarmList,
+  ctlAlarmLog,
+  ctlAlarmReset,
+  ctlAlarmShelve,
   ctlRunStart,
   ctlRunStop,
   ctlSimClear,
@@ -76,6 +82,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--start-run <type>', `start a run right away (${RUN_TYPES.join(', ')})`, runType)
     .option('--workers <n>', 'monitor worker threads (default: cores − 1)', integer(1, 64))
     .option('--log-edit-minutes <n>', 'how long authors may edit their logbook entries (default 120; 0: never, replies only)', integer(0, 7 * 24 * 60))
+    .option('--alarms <file>', 'JSON file with extra alarm definitions (validated at start)')
     .action(async (opts) => {
       const served = await serve(opts, print);
       const shutdown = (signal: string) => {
@@ -182,7 +189,44 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .addOption(new Option('--format <format>', 'zip or html').choices(['zip', 'html']).default('zip'))
     .option('--out <file>', 'file to write (default: the name the server gives)')
     .action((o: { run?: number; from?: number; to?: number; format: 'zip' | 'html'; out?: string }) => ctlLogExport(ctx(), o));
+  const alarm = ctl.command('alarm').description('the alarm system: list, log, acknowledge, shelve, reset, figures');
+  alarm
+    .command('list')
+    .description('alarms that are not normal')
+    .option('--all', 'every defined alarm', false)
+    .action((o: { all: boolean }) => ctlAlarmList(ctx(), o.all));
+  alarm
+    .command('log')
+    .description('the alarm log, newest first')
+    .option('--alarm <id>', 'one alarm only')
+    .option('--limit <n>', 'entries', integer(1, 10_000), 50)
+    .action((o: { alarm?: string; limit: number }) => ctlAlarmLog(ctx(), o.alarm, o.limit));
+  alarm
+    .command('ack')
+    .description('acknowledge alarms')
+    .argument('<id...>', 'alarm ids')
+    .option('--comment <text>', 'why / what is being done', '')
+    .action((ids: string[], o: { comment: string }) => ctlAlarmAck(ctx(), ids, o.comment));
+  alarm
+    .command('shelve')
+    .description('shelve an alarm until an expiry (at most 7 days), with a reason')
+    .argument('<id>', 'alarm id')
+    .addOption(new Option('--for <duration>', 'how long: 1h, 4h, 8h, 1d, 7d').choices(Object.keys(SHELVE_FOR)).default('1h'))
+    .requiredOption('--comment <reason>', 'why it is shelved')
+    .action((id: string, o: { for: keyof typeof SHELVE_FOR; comment: string }) => ctlAlarmShelve(ctx(), id, SHELVE_FOR[o.for], o.comment));
+  alarm
+    .command('reset')
+    .description('reset a latched alarm')
+    .argument('<id>', 'alarm id')
+    .option('--comment <text>', 'what was done', '')
+    .action((id: string, o: { comment: string }) => ctlAlarmReset(ctx(), id, o.comment));
+  alarm
+    .command('kpi')
+    .description('ISA-18.2 alarm-system figures for the last hours')
+    .option('--hours <n>', 'the period', integer(1, 24 * 31), 8)
+    .action((o: { hours: number }) => ctlAlarmKpi(ctx(), o.hours));
 
   return program;
 }
 
+const SHELVE_FOR = { '1h': 3_600_000, '4h': 4 * 3_600_000, '8h': 8 * 3_600_000, '1d': 86_400_000, '7d': 7 * 86_400_000 };

@@ -1,6 +1,7 @@
 // `na64rc serve`: the core headless, the renderer over HTTP, the API over WebSocket and HTTP.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { AlarmDefinitionError } from '../alarms/definitions';
 import { Core } from '../core/core';
 import { createLogger } from '../log';
 import { startServer } from '../server/http-server';
@@ -21,6 +22,25 @@ export interface ServeOptions {
   startRun?: RunType;
   workers?: number;
   logEditMinutes?: number;
+  /** A JSON file with an array of extra alarm definitions. */
+  alarms?: string;
+}
+
+function readAlarmFile(file: string): unknown[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read the alarm definitions ${file}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new CliError(`${file} must hold a JSON array of alarm definitions`);
+  return parsed;
 }
 
 export interface Served {
@@ -44,17 +64,25 @@ export async function serve(options: ServeOptions, print: (line: string) => void
     if (!(error instanceof NoServerError)) throw error;
   }
 
+  const extraAlarms = options.alarms ? readAlarmFile(options.alarms) : [];
   const log = createLogger({ file: join(dataDir, 'na64rc.log') });
   // No hardware configuration exists yet, so every start is the built-in simulation; --sim makes it explicit.
-  const core = await Core.open({
-    dataDir,
-    setup: options.setup,
-    timeScale: options.timeScale,
-    seed: options.seed,
-    log,
-    ...(options.workers ? { monitorWorkers: options.workers } : {}),
-    ...(options.logEditMinutes !== undefined ? { logbookEditWindowMs: options.logEditMinutes * 60_000 } : {}),
-  });
+  let core: Core;
+  try {
+    core = await Core.open({
+      dataDir,
+      setup: options.setup,
+      timeScale: options.timeScale,
+      seed: options.seed,
+      log,
+      extraAlarms,
+      ...(options.workers ? { monitorWorkers: options.workers } : {}),
+      ...(options.logEditMinutes !== undefined ? { logbookEditWindowMs: options.logEditMinutes * 60_000 } : {}),
+    });
+  } catch (error) {
+    if (error instanceof AlarmDefinitionError) throw new CliError(error.message);
+    throw error;
+  }
   const token = core.startToken;
   const ui = rendererDir();
   let server;

@@ -15,7 +15,11 @@ import type { MonitorConfig } from '../monitor/recon/config';
 import { RunControl } from '../run-control/run-control';
 import { Simulators } from '../sim/simulators';
 import { findSetup, type Setup } from '../setup/setups';
+import { AlarmService } from '../alarms/alarm-service';
+import { alarmActionEntry, alarmSummarySection } from '../alarms/logbook-link';
+import { parseDefinitions, type AlarmDefinitionInput } from '../alarms/definitions';
 import { AccessTokens } from '../auth/access-tokens';
+import { COMMON_ALARMS, RUN_TYPE_PROFILES } from '../setup/alarms';
 import { newToken } from '../security/token';
 import type { Session } from '../shared/auth';
 import type { LiveEvent, Run, SpillSummary, Status } from '../shared/api/schemas';
@@ -31,6 +35,8 @@ export interface CoreOptions {
   monitorWorkers?: number;
   /** How long the author may edit a logbook entry (default: the logbook's DEFAULT_EDIT_WINDOW_MS). */
   logbookEditWindowMs?: number;
+  /** Site alarm definitions added to the setup's (validated like them). */
+  extraAlarms?: readonly unknown[];
   log: Logger;
 }
 
@@ -88,6 +94,9 @@ export class Core {
   readonly archive: RunsArchive;
   readonly tokens: AccessTokens;
   readonly simulators = new Simulators();
+  readonly alarms: AlarmService;
+  /** Writes the database refused since start-up (an alarm source). */
+  databaseErrors = 0;
   /** The token of this start (server.json): the local administrator's. */
   readonly startToken = newToken();
   /** The person at this machine: the owner of the desktop window and of the start token. */
@@ -128,6 +137,17 @@ export class Core {
       ...(options.logbookEditWindowMs !== undefined ? { editWindowMs: options.logbookEditWindowMs } : {}),
     });
     this.logbook.followRuns(this.events);
+    this.alarms = new AlarmService({
+      db,
+      dataDir: options.dataDir,
+      definitions: [...COMMON_ALARMS, ...((options.extraAlarms ?? []) as AlarmDefinitionInput[])],
+      profiles: RUN_TYPE_PROFILES,
+      counters: { workerRestarts: () => pool.restarts, databaseErrors: () => this.databaseErrors },
+      status: () => this.status(),
+      recordAction: (action) => alarmActionEntry(this.logbook, action),
+      log: options.log,
+    });
+    this.logbook.summary.register('alarms', alarmSummarySection(this.alarms));
   }
 
   /** The session of the desktop window (the local operator). */
@@ -137,6 +157,8 @@ export class Core {
 
   static async open(options: CoreOptions): Promise<Core> {
     const setup = findSetup(options.setup);
+    // Bad alarm definitions stop the start before anything is opened, with the alarm named.
+    parseDefinitions([...COMMON_ALARMS, ...(options.extraAlarms ?? [])]);
     mkdirSync(options.dataDir, { recursive: true });
     const db = openDatabase(join(options.dataDir, 'na64rc.sqlite'));
     const archive = new RunsArchive(db);
@@ -169,6 +191,9 @@ export class Core {
       {
         beam: () => core?.publishStatus(),
         spill: (summary, histograms) => core?.onSpill(summary, histograms),
+        storeFailed: () => {
+          if (core) core.databaseErrors += 1;
+        },
       },
       options.log,
     );
@@ -186,6 +211,7 @@ export class Core {
 
   private onSpill(summary: SpillSummary, histograms: HistSnapshot[]): void {
     this.lastSpill = { type: 'spill', summary, histograms };
+    this.alarms.spill(summary);
     this.events.publish('spill-stored', { summary, histograms });
     this.live.publish('live', this.lastSpill);
     this.publishStatus();
@@ -201,7 +227,10 @@ export class Core {
   }
 
   publishStatus(): void {
-    if (!this.closed) this.live.publish('live', { type: 'status', status: this.status() });
+    if (this.closed) return;
+    const status = this.status();
+    this.live.publish('live', { type: 'status', status });
+    this.alarms.status(status);
   }
 
   status(): Status {
@@ -238,6 +267,7 @@ export class Core {
     if (this.closed) return;
     await this.runControl.abort(reason);
     this.closed = true;
+    this.alarms.close();
     await this.source.close();
     await this.pool.close();
     this.db.close();

@@ -17,6 +17,8 @@ export interface DaqHooks {
   beam(): void;
   /** A spill of the current run was stored. */
   spill(summary: SpillSummary, histograms: HistSnapshot[]): void;
+  /** A spill could not be stored (the database refused it). */
+  storeFailed(error: unknown): void;
 }
 
 interface OpenSpill {
@@ -144,6 +146,7 @@ export class DaqService {
       this.hooks.spill(summary, result.histograms);
     } catch (error) {
       this.log.error({ err: error, run: open.run, spill: open.spill }, 'could not store the spill');
+      this.hooks.storeFailed(error);
     } finally {
       open.markStored();
     }

@@ -57,7 +57,6 @@ export function runsSection(archive: RunsArchive): SummarySectionSource {
 export const PENDING_SECTIONS: Record<string, SummarySection> = {
   eot: { title: 'Electrons on target', lines: ['Not counted yet: the beam counters do not report EOT in this version.'] },
   'bad-spills': { title: 'Bad spills', lines: ['None flagged: per-spill quality flags do not exist in this version.'] },
-  alarms: { title: 'Alarms', lines: ['No alarm figures: the alarm system does not exist in this version.'] },
 };
 
 export class ShiftSummary {

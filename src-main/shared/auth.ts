@@ -21,6 +21,10 @@ export const PERMISSIONS = {
   'logbook.write': 'shifter',
   /** Amend any entry at any time, including system entries and entries past the edit window. */
   'logbook.amend-locked': 'admin',
+  'alarm.ack': 'shifter',
+  'alarm.shelve': 'shifter',
+  'alarm.service': 'expert',
+  'alarm.mute': 'expert',
   'users.manage': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof PERMISSIONS;

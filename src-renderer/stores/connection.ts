@@ -4,6 +4,7 @@ import { markRaw, ref, shallowRef } from 'vue';
 import type { ApiClient } from '@shared/api/contract';
 import { allowed, type Permission, type Session } from '@shared/auth';
 import { connectShell, connectSocket, takeToken, type ConnectionState } from '../api/connection';
+import { useAlarmStore } from './alarms';
 import { useRunStore } from './run';
 import { useSpillStore } from './spill';
 
@@ -42,6 +43,7 @@ export const useConnectionStore = defineStore('connection', () => {
       connected: (client: ApiClient) => {
         api.value = markRaw(client);
         void follow(client);
+        void useAlarmStore().follow(client, () => api.value === client);
       },
     };
     if (window.na64rcShell) connectShell(events);

@@ -3,6 +3,7 @@
 // A domain adds its part here and its implementation in src-main/<domain>/api.ts; live data of a domain
 // comes as its own event iterator (e.g. `hv.live`), not as new variants of the run-control stream.
 import type { ContractRouterClient } from '@orpc/contract';
+import { alarmsContract } from './alarms';
 import { archiveContract } from './archive';
 import { authContract } from './auth';
 import { logbookContract } from './logbook';
@@ -15,6 +16,7 @@ export const contract = {
   ...authContract,
   ...simContract,
   ...logbookContract,
+  ...alarmsContract,
 };
 
 export type Contract = typeof contract;

@@ -1,0 +1,50 @@
+// What the alarm system leaves in the logbook: an entry for every acknowledgement and shelving (with the
+// reason, linked to the alarms), and the alarm section of the end-of-shift summary (ISA-18.2 figures).
+import type { Logbook } from '../logbook/logbook';
+import type { SummarySectionSource } from '../logbook/shift-summary';
+import type { AlarmAction, AlarmService } from './alarm-service';
+
+/** Links an entry carries at most; a flood acknowledged at once is listed in the body. */
+const MAX_LINKS = 50;
+const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+
+export function alarmActionEntry(logbook: Logbook, a: AlarmAction): void {
+  const first = a.alarms[0]!;
+  const title =
+    a.alarms.length === 1
+      ? `Alarm ${a.action}: ${first.name}`
+      : `${a.alarms.length} alarms ${a.action}, most urgent ${first.name}`;
+  const lines = [
+    `${a.action === 'acknowledged' ? 'Acknowledged' : 'Shelved'} by **${a.actor.user}** (${a.actor.role})` +
+      (a.until ? ` until ${when(a.until)} UTC` : '') +
+      (a.reason ? `: ${a.reason}` : ', no comment given.'),
+    '',
+    ...a.alarms.slice(0, 200).map((v) => `- ${v.priority ?? 'normal'} · ${v.name} (\`${v.id}\`)${v.value === null ? '' : ` = ${+v.value.toPrecision(4)} ${v.unit}`}`),
+  ];
+  if (a.alarms.length > 200) lines.push(`- … and ${a.alarms.length - 200} more`);
+  logbook.addSystemEntry({
+    kind: a.action === 'acknowledged' ? 'alarm-acknowledged' : 'alarm-shelved',
+    title,
+    body: lines.join('\n'),
+    tags: ['alarm'],
+    links: a.alarms.slice(0, MAX_LINKS).map((v) => ({ kind: 'alarm' as const, alarm: v.id })),
+    facts: { alarm: { id: first.id, name: first.name, action: a.action, reason: a.reason, ...(a.until ? { until: a.until } : {}) } },
+  });
+}
+
+export function alarmSummarySection(alarms: AlarmService): SummarySectionSource {
+  return ({ from, to }) => {
+    const k = alarms.kpi(from, to);
+    const p = k.priorities;
+    return {
+      title: 'Alarms',
+      lines: [
+        `${k.alarms} alarms (per 10 min: average ${k.per10Min.average.toFixed(2)}, max ${k.per10Min.max}); ` +
+          `time in flood ${k.floodPercent.toFixed(1)} % (guideline under 1 %).`,
+        `Annunciated by priority: low ${p.low}, medium ${p.medium}, high ${p.high}, critical ${p.critical}.`,
+        `Most frequent: ${k.topAlarms.map((t) => `${t.alarm} ×${t.count}`).join(', ') || 'none'}.`,
+        `Shelved now: ${k.shelved.map((s) => `${s.alarm} (${s.user}: ${s.reason})`).join(', ') || 'none'}.`,
+      ],
+    };
+  };
+}

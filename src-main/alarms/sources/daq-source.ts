@@ -1,0 +1,46 @@
+// DAQ alarm inputs from what the core sees: spills that stop coming, events the monitor could not process,
+// and the trigger rate per beam particle against the usual ratio of the last spills.
+import type { Status, SpillSummary } from '../../shared/api/schemas';
+
+/** Spills remembered for the usual triggers-per-particle ratio. */
+const REFERENCE_SPILLS = 20;
+
+export class DaqAlarmSource {
+  private lastSpillStart: number | null = null;
+  private readonly ratios: number[] = [];
+
+  constructor(private readonly send: (values: Record<string, number | boolean | null>) => void) {}
+
+  /** Every status: remember spill starts; count SPS cycles without a spill while a run takes data. */
+  status(s: Status, now: number): void {
+    if (s.beam.phase === 'spill') this.lastSpillStart = s.beam.phaseStartedAt;
+    const taking = s.run.state === 'running';
+    if (!taking) {
+      this.send({ 'daq:cycles-without-spill': 0 });
+      return;
+    }
+    const since = Math.max(this.lastSpillStart ?? s.run.current?.startedAt ?? now, s.run.current?.startedAt ?? 0);
+    const cycle = s.beam.cycleMs > 0 ? s.beam.cycleMs : 16_800;
+    // A spill is due every cycle: whole cycles without one, not counting the one in progress.
+    this.send({ 'daq:cycles-without-spill': s.beam.phase === 'spill' ? 0 : Math.max(0, Math.floor((now - since) / cycle)) });
+  }
+
+  spill(summary: SpillSummary): void {
+    const values: Record<string, number | null> = { 'daq:processed-fraction': summary.processedFraction };
+    if (summary.intensity > 0) {
+      const ratio = summary.eventsSeen / summary.intensity;
+      const usual = median(this.ratios);
+      values['daq:triggers-per-particle'] = usual === null || usual === 0 ? 1 : ratio / usual;
+      this.ratios.push(ratio);
+      if (this.ratios.length > REFERENCE_SPILLS) this.ratios.shift();
+    }
+    this.send(values);
+  }
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length < 3) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,0 +1,118 @@
+// The alarm system through the real server: a lost beam raises "no spill", a shifter acknowledges it from
+// the command line, the beam comes back, and the log tells the story — also across a restart.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AlarmLogEntry, AlarmView } from '../../src-main/shared/api/alarms';
+import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+
+let dir: string;
+let server: ServeProcess | null = null;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'na64rc-alarms-'));
+});
+afterEach(async () => {
+  await server?.stop('SIGKILL');
+  server = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const current = async () => (await api<AlarmView[]>(server!.info, '/api/v1/alarms')).body;
+const alarm = async (id: string) => (await api<AlarmView[]>(server!.info, '/api/v1/alarms?all=1')).body.find((a) => a.id === id)!;
+
+describe('alarms end to end', () => {
+  it('beam lost during a run → no-spill alarm → acknowledged with a comment → beam back → normal, logged, kept across a restart', async () => {
+    server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'physics']);
+    expect(await current()).toEqual([]);
+    expect((await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'beam-off'])).code).toBe(0);
+
+    // 2 SPS cycles at ×40 ≈ 0.84 s, plus the one-second alarm tick.
+    const raised = await waitFor('the no-spill alarm', async () => (await current()).find((a) => a.id === 'daq.no-spill' && a.state === 'unack'));
+    expect(raised).toMatchObject({ priority: 'medium', group: 'daq', guidance: { action: expect.stringMatching(/CCC/) } });
+
+    // Restart while unacknowledged: it still waits for an acknowledgement (the beam of the new server is
+    // on, so it may already have returned to normal: rtn-unack).
+    await server.stop('SIGTERM');
+    server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'physics']);
+    expect(['unack', 'rtn-unack']).toContain((await alarm('daq.no-spill')).state);
+    expect((await alarm('daq.no-spill')).priority).toBe('medium');
+
+    const ack = await runCli(['ctl', '--data', dir, 'alarm', 'ack', 'daq.no-spill', '--comment', 'SPS down, CCC informed']);
+    expect(ack.code).toBe(0);
+    expect(ack.stdout).toMatch(/^(ack|normal)/);
+
+    // Spills are back in this new server (no fault injected): the condition clears, acknowledged → normal.
+    await waitFor('normal again', async () => (await alarm('daq.no-spill')).state === 'normal');
+
+    const log = (await api<AlarmLogEntry[]>(server.info, '/api/v1/alarms/log?alarm=daq.no-spill')).body.reverse();
+    expect(log.map((e) => e.kind)).toEqual(expect.arrayContaining(['activated', 'acknowledged', 'cleared']));
+    const acked = log.find((e) => e.kind === 'acknowledged')!;
+    expect(acked).toMatchObject({ role: 'admin', reason: 'SPS down, CCC informed' });
+
+    const cliLog = await runCli(['ctl', '--data', dir, 'alarm', 'log', '--alarm', 'daq.no-spill']);
+    expect(cliLog.stdout).toMatch(/acknowledged {2}(unack|rtn-unack) → (ack|normal) {2}by .* \(admin\): SPS down, CCC informed/);
+    const kpi = await runCli(['ctl', '--data', dir, '--json', 'alarm', 'kpi', '--hours', '1']);
+    expect(JSON.parse(kpi.stdout)).toMatchObject({ alarms: 1 });
+
+    // The acknowledgement is in the logbook too, with its reason, linked to the alarm; and the shift
+    // summary carries the alarm figures.
+    const entries = await runCli(['ctl', '--data', dir, '--json', 'log', 'search', 'acknowledged']);
+    const found = JSON.parse(entries.stdout);
+    const hits = (found.hits ?? found) as { entry: { kind: string; title: string; body: string; links: unknown[] } }[];
+    const entry = hits.map((h) => h.entry ?? h).find((e) => e.kind === 'alarm-acknowledged')!;
+    expect(entry.title).toBe('Alarm acknowledged: No spill from the SPS');
+    expect(entry.body).toContain('SPS down, CCC informed');
+    expect(entry.links).toEqual([{ kind: 'alarm', alarm: 'daq.no-spill' }]);
+    const summary = await runCli(['ctl', '--data', dir, '--json', 'log', 'summary']);
+    expect(JSON.parse(summary.stdout).body).toMatch(/## Alarms\n\n1 alarms \(per 10 min/);
+  });
+
+  it('a pedestal run suppresses the beam alarms by design; shelving needs a reason and an expiry', async () => {
+    server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'pedestal']);
+    await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'beam-off']);
+    await waitFor('suppressed', async () => (await alarm('daq.no-spill')).state === 'suppressed');
+    expect(await current()).toEqual([expect.objectContaining({ id: 'daq.no-spill', state: 'suppressed' })]);
+
+    const noReason = await runCli(['ctl', '--data', dir, 'alarm', 'shelve', 'system.disk-space']);
+    expect(noReason.code).not.toBe(0);
+    expect(noReason.stderr).toMatch(/--comment/);
+    const tooLong = await runCli(['ctl', '--data', dir, 'alarm', 'shelve', 'system.disk-space', '--for', '30d', '--comment', 'x']);
+    expect(tooLong.stderr).toMatch(/1h, 4h, 8h, 1d, 7d/);
+    const shelved = await runCli(['ctl', '--data', dir, '--json', 'alarm', 'shelve', 'system.disk-space', '--for', '4h', '--comment', 'new disk on order']);
+    expect(shelved.code).toBe(0);
+    expect(JSON.parse(shelved.stdout)).toMatchObject({ state: 'shelved', shelved: { reason: 'new disk on order' } });
+
+    const unknown = await runCli(['ctl', '--data', dir, 'alarm', 'ack', 'no.such.alarm']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no alarm "no.such.alarm"/);
+    const notLatched = await runCli(['ctl', '--data', dir, 'alarm', 'reset', 'daq.no-spill']);
+    expect(notLatched.stderr).toMatch(/not latched/);
+  });
+
+  it('only roles that may act on alarms can', async () => {
+    server = await startServe(dir, ['--sim']);
+    const added = await runCli(['ctl', '--data', dir, '--json', 'user', 'add', 'vera', '--role', 'viewer']);
+    const token = JSON.parse(added.stdout).token as string;
+    const { connect } = await import('../../src-main/api/node-client');
+    const viewer = await connect(server.info.url, token);
+    try {
+      expect((await viewer.api.alarms.list()).length).toBeGreaterThan(3);
+      await expect(viewer.api.alarms.acknowledge({ ids: ['daq.no-spill'], comment: '' })).rejects.toThrow(/alarm.ack needs the shifter role; vera is viewer/);
+      await expect(viewer.api.alarms.mute({ priority: 'low', muted: true, reason: 'x' })).rejects.toThrow(/expert/);
+    } finally {
+      viewer.close();
+    }
+    const admin = await connect(server.info.url, server.info.token);
+    try {
+      await expect(admin.api.alarms.mute({ priority: 'critical', muted: true, reason: 'quiet' })).rejects.toThrow(/critical alarms cannot be muted/);
+      const muted = await admin.api.alarms.mute({ priority: 'low', muted: true, reason: 'training session' });
+      expect(muted.low).toMatchObject({ reason: 'training session' });
+      const log = await admin.api.alarms.log({ alarm: 'sound:low' });
+      expect(log[0]).toMatchObject({ kind: 'muted', reason: 'training session' });
+    } finally {
+      admin.close();
+    }
+  });
+});
