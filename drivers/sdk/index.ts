@@ -172,6 +172,7 @@ export const HV_CONDITIONS = [
   'current-limit',
   'voltage-limit',
   'input-error',
+  'out-of-bounds',
 ] as const;
 export type HvCondition = (typeof HV_CONDITIONS)[number];
 

@@ -17,9 +17,12 @@ export class LinkClosedError extends Error {
   }
 }
 
+/** How many lines make a complete answer: a count, or a test on the lines so far. */
+export type Want = number | ((lines: readonly string[]) => boolean);
+
 interface Pending {
   lines: string[];
-  want: number;
+  done: (lines: readonly string[]) => boolean;
   resolve: (lines: string[]) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -52,7 +55,7 @@ export class RequestReply {
     const p = this.pending;
     if (!p || Date.now() < this.settleUntil) return;
     p.lines.push(line);
-    if (p.lines.length >= p.want) {
+    if (p.done(p.lines)) {
       this.clearPending();
       p.resolve(p.lines);
     }
@@ -63,8 +66,9 @@ export class RequestReply {
     this.pending = null;
   }
 
-  /** Send `text` and resolve with the next `lines` lines, or reject on timeout or a closed link. */
-  ask(text: string, lines = 1): Promise<string[]> {
+  /** Send `text` and resolve with the answer's lines, or reject on timeout or a closed link. */
+  ask(text: string, want: Want = 1): Promise<string[]> {
+    const done = typeof want === 'number' ? (lines: readonly string[]) => lines.length >= want : want;
     const run = async () => {
       if (this.closedReason !== null) throw new LinkClosedError(this.closedReason);
       const wait = this.settleUntil - Date.now();
@@ -76,7 +80,7 @@ export class RequestReply {
           this.settleUntil = Date.now() + SETTLE_MS;
           reject(new LinkTimeoutError(text, this.timeoutMs));
         }, this.timeoutMs);
-        this.pending = { lines: [], want: lines, resolve, reject, timer };
+        this.pending = { lines: [], done, resolve, reject, timer };
       });
       try {
         await this.link.write(text);
