@@ -44,6 +44,8 @@ export class SimHvChannel {
   extraLoadUa = 0;
   private atLimitFor = 0;
   private frozen: { vmon: number; imon: number } | null = null;
+  /** What the readback last reported: a monitor that freezes keeps showing exactly this. */
+  private reported: { vmon: number; imon: number } = { vmon: 0, imon: 0 };
   private lastPublished = -1;
 
   constructor(
@@ -122,8 +124,8 @@ export class SimHvChannel {
   }
 
   /** The readback stops following the output (a frozen ADC or monitor firmware): it keeps its last values. */
-  freeze(rng: Random): void {
-    this.frozen ??= { vmon: this.vmon(rng), imon: this.imon(rng) };
+  freeze(): void {
+    this.frozen ??= { ...this.reported };
   }
 
   unfreeze(): void {
@@ -132,12 +134,14 @@ export class SimHvChannel {
 
   vmon(rng: Random): number {
     if (this.frozen) return this.frozen.vmon;
-    return this.vout < 0.5 ? 0 : Math.max(0, this.vout + VMON_NOISE_V * rng.gauss());
+    this.reported.vmon = this.vout < 0.5 ? 0 : Math.max(0, this.vout + VMON_NOISE_V * rng.gauss());
+    return this.reported.vmon;
   }
 
   imon(rng: Random): number {
     if (this.frozen) return this.frozen.imon;
-    return this.iout < 0.01 ? 0 : Math.max(0, this.iout + IMON_NOISE_UA * rng.gauss());
+    this.reported.imon = this.iout < 0.01 ? 0 : Math.max(0, this.iout + IMON_NOISE_UA * rng.gauss());
+    return this.reported.imon;
   }
 
   private publish(): void {

@@ -165,7 +165,7 @@ export abstract class HvSimulatorBase implements Simulator {
         c!.extraLoadUa = on ? BREAKDOWN_LOAD * c!.iset : 0;
         break;
       case 'stuck-readback':
-        if (on) c!.freeze(this.rng);
+        if (on) c!.freeze();
         else c!.unfreeze();
         break;
       case 'interlock':

@@ -4,6 +4,7 @@
 import { archiveRouter } from '../archive/api';
 import { authRouter } from '../auth/api';
 import type { Core } from '../core/core';
+import { hvRouter } from '../hv/api';
 import { runControlRouter } from '../run-control/api';
 import { simRouter } from '../sim/api';
 import { os } from './implementer';
@@ -14,6 +15,7 @@ export function createRouter(core: Core) {
     ...archiveRouter(core),
     ...authRouter(core),
     ...simRouter(core),
+    ...hvRouter(core),
   });
 }
 

@@ -53,7 +53,7 @@ function readServerFileOrExit(ctx: CtlContext) {
   }
 }
 
-async function withApi<T>(ctx: CtlContext, fn: (api: ApiClient) => Promise<T>): Promise<T> {
+export async function withApi<T>(ctx: CtlContext, fn: (api: ApiClient) => Promise<T>): Promise<T> {
   const server = readServerFileOrExit(ctx);
   let connection;
   try {
@@ -74,7 +74,7 @@ async function withApi<T>(ctx: CtlContext, fn: (api: ApiClient) => Promise<T>): 
   }
 }
 
-function output(ctx: CtlContext, value: unknown, text: string): void {
+export function output(ctx: CtlContext, value: unknown, text: string): void {
   ctx.print(ctx.json ? JSON.stringify(value, null, 2) : text);
 }
 

@@ -4,16 +4,20 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
+import { PmtVoltages } from '../../drivers/twin/pmt-voltages';
 import { twinDaqPlugin } from '../../drivers/twin/twin-daq';
 import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
 import { DaqService } from '../daq/daq-service';
+import { HvService } from '../hv/hv-service';
+import { HvSnapshots } from '../hv/snapshots';
 import type { Logger } from '../log';
 import { MonitorPool, defaultPoolSize } from '../monitor/pool';
 import type { MonitorConfig } from '../monitor/recon/config';
 import { RunControl } from '../run-control/run-control';
 import { Simulators } from '../sim/simulators';
 import { findSetup, type Setup } from '../setup/setups';
+import { hvSetupFor } from '../setup/hv/index';
 import { AccessTokens } from '../auth/access-tokens';
 import { newToken } from '../security/token';
 import type { Session } from '../shared/auth';
@@ -29,6 +33,8 @@ export interface CoreOptions {
   seed: number;
   monitorWorkers?: number;
   log: Logger;
+  /** HV poll period override (tests); the setup's HV map gives each supply its own otherwise. */
+  hvPollMs?: number;
 }
 
 /** The nominal digitizer gains the PMT high voltages are set for; the default calibration inverts them. */
@@ -90,6 +96,9 @@ export class Core {
   /** The person at this machine: the owner of the desktop window and of the start token. */
   readonly localUser = localUserName();
   readonly runControl: RunControl;
+  /** High voltage: supplies, channels, commands, history, audit. */
+  hv!: HvService;
+  readonly hvSnapshots: HvSnapshots;
   private lastSpill: SpillEvent | null = null;
   private closed = false;
 
@@ -119,6 +128,7 @@ export class Core {
       options.log,
     );
     this.tokens = new AccessTokens(db, this.startToken, this.localUser);
+    this.hvSnapshots = new HvSnapshots(db);
     this.simulators.register(source);
   }
 
@@ -135,6 +145,9 @@ export class Core {
     const aborted = archive.abortRunningRuns('the server stopped while the run was on', Date.now());
     if (aborted.length) options.log.warn({ runs: aborted }, 'closed runs left running by a previous server as aborted');
 
+    // The PMT voltages the HV simulators output and the twin's detector response follows.
+    const hvMap = hvSetupFor(setup.name);
+    const pmt = new PmtVoltages(new Map(hvMap.channels.map((c) => [c.name, c.nominalVolts])));
     const source = twinDaqPlugin.create(
       twinDaqPlugin.manifest.parseConfig({
         seed: options.seed,
@@ -150,6 +163,7 @@ export class Core {
           error: (m, f) => options.log.error(f ?? {}, m),
         },
       },
+      pmt,
     );
     const pool = new MonitorPool(options.log, options.monitorWorkers ?? defaultPoolSize());
     let core: Core | null = null;
@@ -165,6 +179,14 @@ export class Core {
       options.log,
     );
     core = new Core(options, setup, db, source, pool, daq, archive);
+    core.hv = await HvService.open({
+      setup: setup.name,
+      map: hvMap,
+      db,
+      log: options.log,
+      simulation: { timeScale: options.timeScale, seed: options.seed, pmt, simulators: core.simulators },
+      ...(options.hvPollMs ? { pollMs: options.hvPollMs } : {}),
+    });
     await daq.start();
     return core;
   }
@@ -223,6 +245,7 @@ export class Core {
     if (this.closed) return;
     await this.runControl.abort(reason);
     this.closed = true;
+    await this.hv?.close();
     await this.source.close();
     await this.pool.close();
     this.db.close();

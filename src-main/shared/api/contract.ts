@@ -5,6 +5,7 @@
 import type { ContractRouterClient } from '@orpc/contract';
 import { archiveContract } from './archive';
 import { authContract } from './auth';
+import { hvContract } from './hv';
 import { runControlContract } from './run-control';
 import { simContract } from './sim';
 
@@ -13,6 +14,7 @@ export const contract = {
   ...archiveContract,
   ...authContract,
   ...simContract,
+  ...hvContract,
 };
 
 export type Contract = typeof contract;
