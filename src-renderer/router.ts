@@ -2,6 +2,7 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import ComingView from './views/ComingView.vue';
 import HistogramsView from './views/HistogramsView.vue';
+import HvView from './views/HvView.vue';
 import RunsView from './views/RunsView.vue';
 import ShiftView from './views/ShiftView.vue';
 
@@ -26,19 +27,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/shift' },
   { path: '/shift', name: 'shift', component: ShiftView },
   { path: '/histograms', name: 'histograms', component: HistogramsView },
-  {
-    path: '/hv',
-    name: 'hv',
-    component: ComingView,
-    props: {
-      title: 'High voltage',
-      items: [
-        'every PMT channel of ECAL, HCAL, VETO, SRD and the counters, grouped by detector: VSET, VMON, ISET, IMON, status',
-        'on/off, set voltage and current, ramp rates per channel and per group, with confirmation and a visible command lifecycle',
-        'saved HV configurations: compare, restore, the golden snapshot per setup',
-      ],
-    },
-  },
+  { path: '/hv', name: 'hv', component: HvView },
   {
     path: '/alarms',
     name: 'alarms',

@@ -83,7 +83,8 @@ export class SimHvChannel {
   }
 
   private demandUa(): number {
-    return this.vout / (this.spec.loadMohm ?? DIVIDER_MOHM) + this.extraLoadUa;
+    // A breakdown draws current only while there is voltage across it.
+    return this.vout / (this.spec.loadMohm ?? DIVIDER_MOHM) + (this.vout > 1 ? this.extraLoadUa : 0);
   }
 
   /** Advance `dt` seconds of simulated time. */

@@ -40,9 +40,9 @@ export class HvAudit {
         `INSERT INTO hv_audit (at, user, role, channel, parameter, old_value, new_value, reason, result, detail)
          VALUES (@at, @user, @role, @channel, @parameter, @old, @new, @reason, @result, @detail)`,
       ),
-      list: db.prepare<[number, number, string | null, string | null], Row>(
-        `SELECT * FROM hv_audit WHERE id < ? AND (?3 IS NULL OR channel = ?3) AND (?4 IS NULL OR user = ?4)
-         ORDER BY id DESC LIMIT ?2`,
+      list: db.prepare<{ before: number; limit: number; channel: string | null; user: string | null }, Row>(
+        `SELECT * FROM hv_audit WHERE id < @before AND (@channel IS NULL OR channel = @channel) AND (@user IS NULL OR user = @user)
+         ORDER BY id DESC LIMIT @limit`,
       ),
     };
   }
@@ -52,7 +52,9 @@ export class HvAudit {
   }
 
   list(options: { limit: number; before?: number; channel?: string; user?: string }): HvAuditEntry[] {
-    return this.q.list.all(options.before ?? Number.MAX_SAFE_INTEGER, options.limit, options.channel ?? null, options.user ?? null).map(toEntry);
+    return this.q.list
+      .all({ before: options.before ?? Number.MAX_SAFE_INTEGER, limit: options.limit, channel: options.channel ?? null, user: options.user ?? null })
+      .map(toEntry);
   }
 
   static csv(entries: readonly HvAuditEntry[]): string {
