@@ -37,6 +37,12 @@ export class IsegScpiSimulator extends HvSimulatorBase {
     this.simulatorDescription = `iseg ${EHS.model} module: ${this.channels.length} channels (SCPI)`;
   }
 
+  /** The module latches events as they happen, not only when someone reads the register. */
+  override advance(): void {
+    super.advance();
+    this.channels.forEach((_, i) => this.status(i));
+  }
+
   protected answer(line: string): string | null {
     const answers: string[] = [];
     for (const part of line.split(';')) {
