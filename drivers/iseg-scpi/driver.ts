@@ -25,6 +25,9 @@ export const IsegScpiConfig = z.object({
 });
 export type IsegScpiConfig = z.infer<typeof IsegScpiConfig>;
 
+/** Amperes to µA without binary noise (1.2340E-4 A is 123.4 µA, not 123.39999999999999). */
+const microamps = (a: number) => Math.round(a * 1e10) / 1e4;
+
 const LIMITS: HvLimits = {
   vset: { min: 0, max: 3000 },
   iset: { min: 0, max: 1000 },
@@ -110,9 +113,9 @@ class IsegScpi extends PolledHvSupply {
       return {
         channel: info.channel,
         vset: vset[i]!,
-        iset: iset[i]! * 1e6,
+        iset: microamps(iset[i]!),
         vmon: vmon[i]!,
-        imon: imon[i]! * 1e6,
+        imon: microamps(imon[i]!),
         rampUp: rup[i]!,
         rampDown: rdw[i]!,
         tripTime: trip[i]! / 1000,
