@@ -125,9 +125,9 @@ export class HvHistory {
       ),
       aggregate: db.prepare<{ level: number; below: number; from: number; to: number }>(
         `INSERT OR REPLACE INTO hv_rollups (level, channel, bucket, n, v_sum, v_sq, v_min, v_max, i_sum, i_sq, i_min, i_max)
-         SELECT @level, channel, (bucket / @level) * @level AS b, sum(n), sum(v_sum), sum(v_sq), min(v_min), max(v_max),
+         SELECT @level, channel, (bucket / CAST(@level AS INTEGER)) * CAST(@level AS INTEGER) AS b, sum(n), sum(v_sum), sum(v_sq), min(v_min), max(v_max),
                 sum(i_sum), sum(i_sq), min(i_min), max(i_max)
-         FROM hv_rollups WHERE level = @below AND bucket >= @from AND bucket < @to GROUP BY channel, b`,
+         FROM hv_rollups WHERE level = CAST(@below AS INTEGER) AND bucket >= @from AND bucket < @to GROUP BY channel, b`,
       ),
       lastBucket: db.prepare<[number], { b: number | null }>('SELECT max(bucket) AS b FROM hv_rollups WHERE level = ?'),
       firstBucket: db.prepare<[number], { b: number | null }>('SELECT min(bucket) AS b FROM hv_rollups WHERE level = ?'),
