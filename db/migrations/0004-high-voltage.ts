@@ -36,6 +36,9 @@ CREATE TABLE hv_rollups (
   PRIMARY KEY (level, channel, bucket)
 ) STRICT, WITHOUT ROWID;
 
+-- Closing a bucket aggregates one time range of the level below for every channel at once.
+CREATE INDEX hv_rollups_by_time ON hv_rollups (level, bucket);
+
 CREATE TABLE hv_audit (
   id        INTEGER PRIMARY KEY,
   at        INTEGER NOT NULL,

@@ -24,11 +24,11 @@ export const RETENTION_S: Record<'raw' | Level, number | null> = {
 };
 
 /**
- * Deadbands (named defaults): 1 V and 0.2 µA, ≈2.5σ and 4σ of the readback noise, so noise is not stored
- * but any real change is. At least one raw sample per channel every MAX_INTERVAL_MS, so a flat line is
+ * Deadbands (named defaults): 2.5 V and 0.5 µA. The difference of two noisy readbacks (σ ≈ 0.4 V and
+ * 0.05 µA each) exceeds them about once in 10⁵ polls, so noise is not stored but any real change is. At least one raw sample per channel every MAX_INTERVAL_MS, so a flat line is
  * known to be flat and a gap means "no data".
  */
-export const DEADBAND = { vmon: 1, imon: 0.2 } as const;
+export const DEADBAND = { vmon: 2.5, imon: 0.5 } as const;
 export const MAX_INTERVAL_MS = 300_000;
 
 export interface HistoryPoint {
@@ -131,8 +131,9 @@ export class HvHistory {
       ),
       lastBucket: db.prepare<[number], { b: number | null }>('SELECT max(bucket) AS b FROM hv_rollups WHERE level = ?'),
       firstBucket: db.prepare<[number], { b: number | null }>('SELECT min(bucket) AS b FROM hv_rollups WHERE level = ?'),
-      pruneRaw: db.prepare<[number]>('DELETE FROM hv_samples WHERE t < ?'),
-      pruneLevel: db.prepare<[number, number]>('DELETE FROM hv_rollups WHERE level = ? AND bucket < ?'),
+      // Per channel, so that each delete walks the primary key instead of the whole table.
+      pruneRaw: db.prepare<[number, number]>('DELETE FROM hv_samples WHERE channel = ? AND t < ?'),
+      pruneLevel: db.prepare<[number, number, number]>('DELETE FROM hv_rollups WHERE level = ? AND channel = ? AND bucket < ?'),
       raw: db.prepare<[number, number, number], { t: number; vmon: number; imon: number }>(
         'SELECT t, vmon, imon FROM hv_samples WHERE channel = ? AND t >= ? AND t <= ? ORDER BY t LIMIT 200000',
       ),
@@ -207,7 +208,7 @@ export class HvHistory {
       const closed = Math.floor(minute / level) * level;
       if (Math.floor(next / level) * level !== closed) {
         this.q.aggregate.run({ level, below: LEVELS[l - 1]!, from: closed, to: closed + level });
-        if (level === 3600) this.prune(next);
+        if (level === 86400) this.prune(next);
       }
     }
   }
@@ -224,12 +225,15 @@ export class HvHistory {
     }
   }
 
+  /** Once a day (when the daily bucket closes): drop what is older than each level keeps. */
   private prune(nowS: number): void {
-    const raw = RETENTION_S.raw;
-    if (raw !== null) this.q.pruneRaw.run((nowS - raw) * 1000);
-    for (const level of LEVELS) {
-      const keep = RETENTION_S[level];
-      if (keep !== null) this.q.pruneLevel.run(level, nowS - keep);
+    for (const id of this.ids) {
+      const raw = RETENTION_S.raw;
+      if (raw !== null) this.q.pruneRaw.run(id, (nowS - raw) * 1000);
+      for (const level of LEVELS) {
+        const keep = RETENTION_S[level];
+        if (keep !== null) this.q.pruneLevel.run(level, id, nowS - keep);
+      }
     }
   }
 

@@ -41,7 +41,7 @@ describe('HV history', () => {
     expect(count('SELECT count(*) AS n FROM hv_samples')).toBe(12 + 10);
     expect(count('SELECT count(*) AS n FROM hv_rollups WHERE level = 60')).toBe(60);
     const m = db.prepare('SELECT n, v_min, v_max FROM hv_rollups WHERE level = 60 ORDER BY bucket LIMIT 1').get() as { n: number; v_min: number; v_max: number };
-    expect(m).toEqual({ n: 60, v_min: 1000, v_max: 1000.5 });
+    expect(m).toEqual({ n: 60, v_min: 1000, v_max: 1000 + DEADBAND.vmon * 0.5 });
     expect(count('SELECT count(*) AS n FROM hv_rollups WHERE level = 600')).toBe(6);
     expect(count('SELECT count(*) AS n FROM hv_rollups WHERE level = 3600')).toBe(1);
     const hour = db.prepare('SELECT n, v_sum FROM hv_rollups WHERE level = 3600').get() as { n: number; v_sum: number };
@@ -81,8 +81,8 @@ describe('HV history', () => {
     expect(count('SELECT count(*) AS n FROM hv_rollups WHERE level = 600')).toBe(1);
     expect(count('SELECT count(*) AS n FROM hv_rollups WHERE level = 3600')).toBe(1);
     expect(count('SELECT count(*) AS n FROM hv_rollups WHERE level = 86400')).toBe(1);
-    // 40 days later (over an hour boundary): raw samples and 1-min roll-ups of day 0 are gone, the rest stays.
-    feed(again, 3700, () => [1402, 280], 40 * 86_400);
+    // 40 days later (over a day boundary): raw samples and 1-min roll-ups of day 0 are gone, the rest stays.
+    feed(again, 3700, () => [1402, 280], 40 * 86_400 - 1800);
     expect(count(`SELECT count(*) AS n FROM hv_samples WHERE t < ${T0 + 86_400_000}`)).toBe(0);
     expect(count(`SELECT count(*) AS n FROM hv_rollups WHERE level = 60 AND bucket < ${T0 / 1000 + 86_400}`)).toBe(0);
     expect(count(`SELECT count(*) AS n FROM hv_rollups WHERE level = 600 AND bucket < ${T0 / 1000 + 86_400}`)).toBe(1);
