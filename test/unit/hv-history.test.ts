@@ -46,7 +46,7 @@ describe('HV history', () => {
     expect(count('SELECT count(*) AS n FROM hv_rollups WHERE level = 3600')).toBe(1);
     const hour = db.prepare('SELECT n, v_sum FROM hv_rollups WHERE level = 3600').get() as { n: number; v_sum: number };
     expect(hour.n).toBe(3600);
-    expect(hour.v_sum / hour.n).toBeCloseTo(1000.25, 6);
+    expect(hour.v_sum / hour.n).toBeCloseTo(1000 + DEADBAND.vmon * 0.25, 6);
   });
 
   it('answers a query from the level that fits the plot width, with mean, min, max, std and gaps left as gaps', () => {
