@@ -126,36 +126,32 @@ export class HvService {
   private async addSupply(spec: HvSupplySpec): Promise<void> {
     const { map, log, simulation } = this.options;
     const mapped = map.channels.filter((c) => c.supply === spec.id);
-    let sim: HvSimulatorBase | null = null;
-    let link: { kind: 'tcp'; host: string; port: number };
-    if (simulation) {
-      const specs: SimHvChannelSpec[] = Array.from({ length: spec.channels }, (_, ch) => {
-        const c = mapped.find((m) => m.channel === ch);
-        const caen = spec.driver === 'caen-n1470';
-        return {
-          maxVolts: caen ? 8000 : 3000,
-          maxMicroamps: caen ? 3000 : 1000,
-          cell: c?.name ?? null,
-          vset: c?.nominalVolts ?? 0,
-          iset: c?.iset ?? 0,
-          on: c !== undefined,
-        };
-      });
-      const simOptions = {
-        simulatorId: spec.id,
-        seed: simulation.seed + this.supplies.length * 7919,
-        timeScale: simulation.timeScale,
-        now: this.now,
-        pmt: simulation.pmt,
+    // No hardware addresses are configured yet: every supply is its simulator on loopback TCP.
+    if (!simulation) throw new Error(`no hardware address is configured for ${spec.id}; run with --sim`);
+    const specs: SimHvChannelSpec[] = Array.from({ length: spec.channels }, (_, ch) => {
+      const c = mapped.find((m) => m.channel === ch);
+      const caen = spec.driver === 'caen-n1470';
+      return {
+        maxVolts: caen ? 8000 : 3000,
+        maxMicroamps: caen ? 3000 : 1000,
+        cell: c?.name ?? null,
+        vset: c?.nominalVolts ?? 0,
+        iset: c?.iset ?? 0,
+        on: c !== undefined,
       };
-      sim = spec.driver === 'caen-n1470' ? new CaenN1470Simulator(simOptions, specs) : new IsegScpiSimulator(simOptions, specs);
-      sim.start();
-      const port = await sim.listenTcp(0);
-      simulation.simulators.register(sim);
-      link = { kind: 'tcp', host: '127.0.0.1', port };
-    } else {
-      throw new Error(`no hardware address is configured for ${spec.id}; run with --sim`);
-    }
+    });
+    const simOptions = {
+      simulatorId: spec.id,
+      seed: simulation.seed + this.supplies.length * 7919,
+      timeScale: simulation.timeScale,
+      now: this.now,
+      pmt: simulation.pmt,
+    };
+    const sim: HvSimulatorBase = spec.driver === 'caen-n1470' ? new CaenN1470Simulator(simOptions, specs) : new IsegScpiSimulator(simOptions, specs);
+    sim.start();
+    const port = await sim.listenTcp(0);
+    simulation.simulators.register(sim);
+    const link = { kind: 'tcp' as const, host: '127.0.0.1', port };
     const context: DriverContext = {
       now: this.now,
       log: {

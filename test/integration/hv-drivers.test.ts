@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-function channels(n: number, max: number, cell = (i: number): string | null => null) {
+function channels(n: number, max: number, cell = (_i: number): string | null => null) {
   return Array.from({ length: n }, (_, i) => ({ maxVolts: max, maxMicroamps: 1000, cell: cell(i), vset: 1000, iset: 300, on: i % 2 === 0 }));
 }
 
