@@ -47,7 +47,7 @@ export function stalenessLook(s: Staleness): Look | null {
     case 'supply-offline':
       return { tone: 'bad', icon: '✕', label: 'SUPPLY OFFLINE' };
     case 'not-updated':
-      return { tone: 'warn', icon: '⌛', label: 'NOT UPDATED' };
+      return { tone: 'warn', icon: '◷', label: 'NOT UPDATED' };
     case 'readback-stuck':
       return { tone: 'warn', icon: '‖', label: 'READBACK STUCK' };
   }
@@ -79,7 +79,7 @@ export function phaseLook(p: HvCommandPhase): Look {
     case 'refused':
       return { tone: 'bad', icon: '✕', label: 'refused' };
     case 'timed-out':
-      return { tone: 'warn', icon: '⌛', label: 'timed out' };
+      return { tone: 'warn', icon: '◷', label: 'timed out' };
     case 'failed':
       return { tone: 'bad', icon: '✕', label: 'failed' };
   }
