@@ -33,8 +33,6 @@ export interface CoreOptions {
   seed: number;
   monitorWorkers?: number;
   log: Logger;
-  /** HV poll period override (tests); the setup's HV map gives each supply its own otherwise. */
-  hvPollMs?: number;
 }
 
 /** The nominal digitizer gains the PMT high voltages are set for; the default calibration inverts them. */
@@ -179,14 +177,20 @@ export class Core {
       options.log,
     );
     core = new Core(options, setup, db, source, pool, daq, archive);
-    core.hv = await HvService.open({
-      setup: setup.name,
-      map: hvMap,
-      db,
-      log: options.log,
-      simulation: { timeScale: options.timeScale, seed: options.seed, pmt, simulators: core.simulators },
-      ...(options.hvPollMs ? { pollMs: options.hvPollMs } : {}),
-    });
+    try {
+      core.hv = await HvService.open({
+        setup: setup.name,
+        map: hvMap,
+        db,
+        log: options.log,
+        simulation: { timeScale: options.timeScale, seed: options.seed, pmt, simulators: core.simulators },
+      });
+    } catch (error) {
+      await source.close();
+      await pool.close();
+      db.close();
+      throw error;
+    }
     await daq.start();
     return core;
   }
