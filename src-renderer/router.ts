@@ -4,6 +4,7 @@ import AlarmsView from './views/AlarmsView.vue';
 import ComingView from './views/ComingView.vue';
 import HistogramsView from './views/HistogramsView.vue';
 import LogbookView from './views/LogbookView.vue';
+import HvView from './views/HvView.vue';
 import RunsView from './views/RunsView.vue';
 import ShiftView from './views/ShiftView.vue';
 
@@ -28,19 +29,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/shift' },
   { path: '/shift', name: 'shift', component: ShiftView },
   { path: '/histograms', name: 'histograms', component: HistogramsView },
-  {
-    path: '/hv',
-    name: 'hv',
-    component: ComingView,
-    props: {
-      title: 'High voltage',
-      items: [
-        'every PMT channel of ECAL, HCAL, VETO, SRD and the counters, grouped by detector: VSET, VMON, ISET, IMON, status',
-        'on/off, set voltage and current, ramp rates per channel and per group, with confirmation and a visible command lifecycle',
-        'saved HV configurations: compare, restore, the golden snapshot per setup',
-      ],
-    },
-  },
+  { path: '/hv', name: 'hv', component: HvView },
   { path: '/alarms', name: 'alarms', component: AlarmsView },
   { path: '/logbook', name: 'logbook', component: LogbookView },
   { path: '/runs', name: 'runs', component: RunsView },

@@ -4,6 +4,7 @@ import m0001 from './0001-runs-and-spills';
 import m0002 from './0002-access-tokens';
 import m0005 from './0005-logbook';
 import m0006 from './0006-alarms';
+import m0004 from './0004-high-voltage';
 
 export interface Migration {
   version: number;
@@ -14,6 +15,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'runs-and-spills', sql: m0001 },
   { version: 2, name: 'access-tokens', sql: m0002 },
+  { version: 4, name: 'high-voltage', sql: m0004 },
   { version: 5, name: 'logbook', sql: m0005 },
   { version: 6, name: 'alarms', sql: m0006 },
 ];

@@ -22,7 +22,7 @@ export interface DriverContext {
 
 export interface DriverManifest<Config> {
   id: string;
-  kind: 'event-source';
+  kind: 'event-source' | 'hv-supply';
   version: string;
   description: string;
   /** Validates and fills defaults; throws a readable error for a bad configuration. */
@@ -127,4 +127,132 @@ export interface Simulator {
   inject(fault: string, channel: number | null): void;
   clear(): void;
   active(): readonly ActiveFault[];
+}
+
+// ── HvSupply: high-voltage supplies (CAEN N1470 family, iseg SCPI modules) ────────────────────────────────
+// One vocabulary for every vendor: the driver translates its device's parameters and status bits into
+// these, and keeps the raw status word alongside so nothing the device said is lost.
+
+/** The setpoints and limits an HV channel has. Voltages are magnitudes (the polarity is the module's). */
+export const HV_PARAMETERS = ['vset', 'iset', 'rampUp', 'rampDown', 'tripTime', 'maxV'] as const;
+export type HvParameter = (typeof HV_PARAMETERS)[number];
+
+/** Units of each parameter as shown to people: V, µA, V/s, s. */
+export const HV_UNITS: Record<HvParameter | 'vmon' | 'imon', string> = {
+  vset: 'V',
+  iset: 'µA',
+  rampUp: 'V/s',
+  rampDown: 'V/s',
+  tripTime: 's',
+  maxV: 'V',
+  vmon: 'V',
+  imon: 'µA',
+};
+
+/**
+ * Channel conditions decoded from the vendor's status word, in words a shifter reads. The alarm system
+ * uses the same list (trip, over-current, interlock, …) as its sources.
+ */
+export const HV_CONDITIONS = [
+  'on',
+  'ramp-up',
+  'ramp-down',
+  'over-current',
+  'over-voltage',
+  'under-voltage',
+  'max-v',
+  'trip',
+  'over-power',
+  'over-temperature',
+  'disabled',
+  'kill',
+  'interlock',
+  'calibration-error',
+  'emergency-off',
+  'current-limit',
+  'voltage-limit',
+  'input-error',
+  'out-of-bounds',
+] as const;
+export type HvCondition = (typeof HV_CONDITIONS)[number];
+
+export interface HvChannelInfo {
+  /** Index over the whole supply (all boards or modules, board-major). */
+  channel: number;
+  /** RS485 board address (CAEN BD) or module slot; 0 for a single module. */
+  board: number;
+  /** Channel number on its board, as the device counts it. */
+  boardChannel: number;
+}
+
+/** One reading of one channel, as the device answered it in one poll. */
+export interface HvReadback {
+  channel: number;
+  vset: number;
+  iset: number;
+  vmon: number;
+  imon: number;
+  rampUp: number;
+  rampDown: number;
+  tripTime: number;
+  maxV: number;
+  on: boolean;
+  /** The device's own status word, undecoded (CAEN STAT, iseg channel status). */
+  rawStatus: number;
+  conditions: HvCondition[];
+  /** Latched events not yet cleared (iseg event register, CAEN BDALARM for the channel), decoded. */
+  latched: HvCondition[];
+}
+
+export interface HvBoardStatus {
+  board: number;
+  model: string;
+  /** REMOTE, or LOCAL (front panel): SETs are then refused with LOC:ERR / the iseg equivalent. */
+  control: 'remote' | 'local';
+  interlock: boolean;
+  /** Board alarm or module event words, decoded to words. */
+  alarms: string[];
+}
+
+export interface HvPoll {
+  at: number;
+  channels: HvReadback[];
+  boards: HvBoardStatus[];
+}
+
+/** The valid range of each settable parameter, as the device reports or documents it. */
+export type HvLimits = Record<HvParameter, { min: number; max: number }>;
+
+/** A device refused a command (LOC:ERR, VAL:ERR, …) or could not be reached: the message says which. */
+export class HvCommandError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'refused' | 'unreachable' | 'unsupported',
+  ) {
+    super(message);
+    this.name = 'HvCommandError';
+  }
+}
+
+export interface HvSupply extends Device {
+  readonly kind: 'hv-supply';
+  /** Vendor and model family, e.g. "CAEN N1470 ($BD: protocol)". */
+  readonly model: string;
+  channels(): readonly HvChannelInfo[];
+  limits(): HvLimits;
+  /**
+   * Read every channel once. Connects (and reconnects after a failure, with backoff) as needed; throws
+   * HvCommandError('unreachable') when the device cannot answer now. The lifecycle state follows.
+   */
+  poll(): Promise<HvPoll>;
+  /** Write one setpoint or limit; resolves when the device acknowledged it, throws HvCommandError if not. */
+  set(channel: number, parameter: HvParameter, value: number): Promise<void>;
+  switch(channel: number, on: boolean): Promise<void>;
+  /** Clear the latched trip / alarm / events of a channel so it can be switched on again. */
+  clearAlarms(channel: number): Promise<void>;
+}
+
+export interface HvSupplyPlugin<Config, Created extends HvSupply = HvSupply> {
+  manifest: DriverManifest<Config>;
+  create(config: Config, context: DriverContext): Created;
 }

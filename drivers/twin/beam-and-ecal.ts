@@ -3,6 +3,7 @@
 // Every number without a publication behind it is a named default here, with its reasoning
 // (reference/na64-detector.md, "Named defaults for the simulation").
 import type { ChannelInfo } from '../sdk/index';
+import type { PmtVoltages } from './pmt-voltages';
 import type { Random } from './random';
 
 export type Particle = 'e-' | 'e+' | 'mu-' | 'mu+' | 'pi-';
@@ -78,15 +79,32 @@ export class BeamAndEcal {
   private readonly cellsPerSection: number;
   private readonly fracX: Float64Array;
   private readonly fracY: Float64Array;
+  /** Relative PMT gain per channel from the HV it gets (1 without an HV model). */
+  private readonly pmtGain: Float64Array;
 
   constructor(
     readonly beam: TwinBeamConfig,
     readonly ecal: TwinEcalConfig,
+    pmt: PmtVoltages | null = null,
   ) {
     this.cellsPerSection = ecal.nx * ecal.ny;
     this.channels = 2 * this.cellsPerSection;
     this.fracX = new Float64Array(ecal.nx);
     this.fracY = new Float64Array(ecal.ny);
+    this.pmtGain = new Float64Array(this.channels).fill(1);
+    if (pmt) this.followHv(pmt);
+  }
+
+  // ── PMT gains from the HV (kept apart: the full detector response replaces this model) ──
+
+  private followHv(pmt: PmtVoltages): void {
+    const cells = ecalChannelMap(this.ecal).map((c) => c.name);
+    const update = (index: number) => (this.pmtGain[index] = pmt.gain(cells[index]!));
+    cells.forEach((_, i) => update(i));
+    pmt.onChange((cell) => {
+      const i = cells.indexOf(cell);
+      if (i >= 0) update(i);
+    });
   }
 
   /** Intensity of one spill: Gaussian fluctuation around the mean, never negative. */
@@ -132,8 +150,9 @@ export class BeamAndEcal {
       const gain = section === 0 ? adcPerGeV.preshower : adcPerGeV.main;
       for (let x = 0; x < nx; x++) {
         for (let y = 0; y < ny; y++) {
-          const adc = energy * this.fracX[x]! * this.fracY[y]! * gain + noiseAdc * rng.gauss();
-          out[offset + section * this.cellsPerSection + x * ny + y] = Math.min(SATURATION_ADC, adc);
+          const ch = section * this.cellsPerSection + x * ny + y;
+          const adc = energy * this.fracX[x]! * this.fracY[y]! * gain * this.pmtGain[ch]! + noiseAdc * rng.gauss();
+          out[offset + ch] = Math.min(SATURATION_ADC, adc);
         }
       }
     }

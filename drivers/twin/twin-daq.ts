@@ -15,6 +15,7 @@ import type {
   Simulator,
 } from '../sdk/index';
 import { BeamAndEcal, ecalChannelMap } from './beam-and-ecal';
+import type { PmtVoltages } from './pmt-voltages';
 import { Random } from './random';
 import { DEFAULT_SPS_CYCLE, SpsCycle } from './sps-cycle';
 
@@ -98,13 +99,14 @@ class TwinDaq implements EventSource, Simulator {
   constructor(
     private readonly config: TwinDaqConfig,
     private readonly context: DriverContext,
+    pmt: PmtVoltages | null = null,
   ) {
     const { beam, ecal } = config;
     if (beam.cell[0] >= ecal.nx || beam.cell[1] >= ecal.ny) {
       throw new RangeError(`beam cell (${beam.cell.join(',')}) is outside the ${ecal.nx}×${ecal.ny} ECAL`);
     }
-    this.physics = new BeamAndEcal(beam, ecal);
     this.channels = ecalChannelMap(ecal);
+    this.physics = new BeamAndEcal(beam, ecal, pmt);
   }
 
   state(): DriverState {
@@ -251,7 +253,10 @@ class TwinDaq implements EventSource, Simulator {
   }
 }
 
-export const twinDaqPlugin: EventSourcePlugin<TwinDaqConfig, EventSource & Simulator> = {
+/** The event source plugin; `pmt` (optional) makes the ECAL response follow the HV simulators' voltages. */
+export const twinDaqPlugin: EventSourcePlugin<TwinDaqConfig, EventSource & Simulator> & {
+  create(config: TwinDaqConfig, context: DriverContext, pmt?: PmtVoltages | null): EventSource & Simulator;
+} = {
   manifest: {
     id: 'twin-daq',
     kind: 'event-source',
@@ -259,5 +264,5 @@ export const twinDaqPlugin: EventSourcePlugin<TwinDaqConfig, EventSource & Simul
     description: 'Simulated NA64 DAQ: SPS spill cycle, beam and ECAL response from the digital twin',
     parseConfig: (raw) => TwinDaqConfig.parse(raw),
   },
-  create: (config, context) => new TwinDaq(config, context),
+  create: (config: TwinDaqConfig, context: DriverContext, pmt: PmtVoltages | null = null) => new TwinDaq(config, context, pmt),
 };

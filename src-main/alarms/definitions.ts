@@ -23,7 +23,8 @@ export type AlarmGroup = z.infer<typeof AlarmGroup>;
 
 export const AlarmDefinition = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,127}$/, 'alarm ids are lowercase letters, digits and . _ : -'),
+    // Ids may carry cell names in the experiment's spelling (hv.trip:ECAL1-3-3).
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'alarm ids are letters, digits and . _ : -'),
     name: z.string().min(1).max(200),
     group: AlarmGroup,
     /** The input this alarm watches (e.g. "hv:ECAL1-3-3:trip", "daq:processed-fraction"). */

@@ -40,6 +40,8 @@ export interface AlarmView {
   maxPriority: Priority;
   value: number | null;
   unit: string;
+  /** A status-bit alarm (trip, offline…): its value is only true/false and is not worth showing. */
+  flag: boolean;
   since: number;
   guidance: Guidance;
   view: string;
@@ -121,6 +123,7 @@ export class AlarmEngine {
       maxPriority: levels.at(-1)!,
       value: r.value,
       unit: def.unit,
+      flag: def.condition.kind === 'true',
       since: r.since,
       guidance: def.guidance,
       view: def.view,

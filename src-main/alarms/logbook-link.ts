@@ -19,7 +19,7 @@ export function alarmActionEntry(logbook: Logbook, a: AlarmAction): void {
       (a.until ? ` until ${when(a.until)} UTC` : '') +
       (a.reason ? `: ${a.reason}` : ', no comment given.'),
     '',
-    ...a.alarms.slice(0, 200).map((v) => `- ${v.priority ?? 'normal'} · ${v.name} (\`${v.id}\`)${v.value === null ? '' : ` = ${+v.value.toPrecision(4)} ${v.unit}`}`),
+    ...a.alarms.slice(0, 200).map((v) => `- ${v.priority ?? 'normal'} · ${v.name} (\`${v.id}\`)${v.value === null || v.flag ? '' : ` = ${+v.value.toPrecision(4)} ${v.unit}`}`),
   ];
   if (a.alarms.length > 200) lines.push(`- … and ${a.alarms.length - 200} more`);
   logbook.addSystemEntry({

@@ -8,6 +8,9 @@
 //   GET /api/v1/logbook?q=…  and the rest of the logbook's routes (src-main/logbook/http-routes.ts)
 //   GET /api/v1/alarms[?all=1]              → current alarms with state, priority, value, since
 //   GET /api/v1/alarms/log[?from&to&alarm&limit]
+//   GET /api/v1/hv                                              → supplies and channels, status words, age
+//   GET /api/v1/hv/:channel/history?from&to[&points][&format=csv] (ms since the epoch; CSV is raw samples)
+//   GET /api/v1/hv-audit[?limit=N&channel=NAME][&format=csv]
 // Errors are JSON {"error": {"code", "message"}} with the matching HTTP status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core/core';
@@ -15,6 +18,9 @@ import { handleLogbookHttp } from '../logbook/http-routes';
 import { HistogramName, RunNumber, SpillNumber } from '../shared/api/schemas';
 import { binLowEdge, type HistSnapshot } from '../shared/histogram';
 import { toRootJson } from '../shared/root-json';
+import { HistoryQuery, HvChannelName } from '../shared/api/hv';
+import { HvAudit } from '../hv/audit';
+import { UnknownChannelError } from '../hv/history';
 
 export class HttpError extends Error {
   constructor(
@@ -60,6 +66,53 @@ function histogramCsv(h: HistSnapshot): string {
   return lines.join('\n') + '\n';
 }
 
+function sendCsv(res: ServerResponse, text: string, filename: string): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="${filename}"`,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(text);
+}
+
+function handleHv(core: Core, res: ServerResponse, url: URL, channel: string | undefined, what: string | undefined): void {
+  if (channel === undefined) return sendJson(res, 200, core.hv.overview());
+  if (what !== 'history') throw new HttpError(404, 'NOT_FOUND', `no such resource: ${url.pathname}`);
+  const now = Date.now();
+  const p = url.searchParams;
+  const number = (name: string, fallback: number) => {
+    const raw = p.get(name);
+    if (raw === null) return fallback;
+    if (!/^\d{1,15}$/.test(raw)) throw new HttpError(400, 'BAD_REQUEST', `${name} "${raw.slice(0, 32)}" is not a whole number (ms since the epoch, or points)`);
+    return Number(raw);
+  };
+  const query = HistoryQuery.safeParse({
+    channel,
+    from: number('from', now - 3_600_000),
+    to: number('to', now),
+    points: number('points', 1000),
+  });
+  if (!query.success) throw new HttpError(400, 'BAD_REQUEST', query.error.issues.map((i) => i.message).join('; '));
+  const q = query.data;
+  try {
+    if (p.get('format') === 'csv') return sendCsv(res, core.hv.history.csv(q.channel, q.from, q.to), `hv-${q.channel}-${q.from}-${q.to}.csv`);
+    return sendJson(res, 200, core.hv.history.query(q.channel, q.from, q.to, q.points));
+  } catch (error) {
+    if (error instanceof UnknownChannelError) throw new HttpError(404, 'NOT_FOUND', error.message);
+    throw error;
+  }
+}
+
+function handleHvAudit(core: Core, res: ServerResponse, url: URL): void {
+  const limit = parse(RunNumber.max(100_000), url.searchParams.get('limit') ?? '1000', 'limit');
+  const channelRaw = url.searchParams.get('channel');
+  const channel = channelRaw === null ? undefined : parse(HvChannelName, channelRaw, 'channel');
+  const entries = core.hv.audit.list({ limit, ...(channel ? { channel } : {}) });
+  if (url.searchParams.get('format') === 'csv') return sendCsv(res, HvAudit.csv(entries), 'hv-audit.csv');
+  return sendJson(res, 200, entries);
+}
+
 /** Answer one request whose path starts with /api/. The caller has checked the token. */
 export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse, url: URL): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -78,6 +131,8 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
   if (extra.length) throw notFound();
 
   if (resource === 'status' && a === undefined) return sendJson(res, 200, core.status());
+  if (resource === 'hv' && c === undefined) return handleHv(core, res, url, a, b);
+  if (resource === 'hv-audit' && a === undefined) return handleHvAudit(core, res, url);
 
   if (resource === 'runs') {
     if (a === undefined) {
@@ -126,17 +181,7 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
     if (!h) throw new HttpError(404, 'NOT_FOUND', `no histogram ${name} for spill ${spill} of run ${run}`);
     const format = url.searchParams.get('format') ?? 'root';
     if (format === 'root') return sendJson(res, 200, toRootJson(h));
-    if (format === 'csv') {
-      const text = histogramCsv(h);
-      res.writeHead(200, {
-        'Content-Type': 'text/csv; charset=utf-8',
-        'Content-Disposition': `attachment; filename="run${run}-spill${spill}-${name}.csv"`,
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-      });
-      res.end(text);
-      return;
-    }
+    if (format === 'csv') return sendCsv(res, histogramCsv(h), `run${run}-spill${spill}-${name}.csv`);
     throw new HttpError(400, 'BAD_REQUEST', `unknown format "${format.slice(0, 32)}"; use root or csv`);
   }
 

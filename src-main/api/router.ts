@@ -6,6 +6,7 @@ import { archiveRouter } from '../archive/api';
 import { authRouter } from '../auth/api';
 import type { Core } from '../core/core';
 import { logbookRouter } from '../logbook/api';
+import { hvRouter } from '../hv/api';
 import { runControlRouter } from '../run-control/api';
 import { simRouter } from '../sim/api';
 import { os } from './implementer';
@@ -18,6 +19,7 @@ export function createRouter(core: Core) {
     ...simRouter(core),
     ...logbookRouter(core),
     ...alarmsRouter(core),
+    ...hvRouter(core),
   });
 }
 

@@ -35,7 +35,12 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-function migrate(db: Db, migrations: readonly Migration[]): void {
+function migrate(db: Db, unordered: readonly Migration[]): void {
+  // In version order whatever order they are listed in; a version listed twice is a programming error.
+  const migrations = [...unordered].sort((a, b) => a.version - b.version);
+  for (let i = 1; i < migrations.length; i++) {
+    if (migrations[i]!.version === migrations[i - 1]!.version) throw new Error(`migration ${migrations[i]!.version} is listed twice`);
+  }
   const current = schemaVersion(db);
   const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) throw new SchemaTooNewError(current, latest);

@@ -143,7 +143,7 @@ const ago = (ms: number) => {
 };
 
 function describeAlarm(a: AlarmView): string {
-  const value = a.value === null ? '' : ` = ${+a.value.toPrecision(4)}${a.unit ? ` ${a.unit}` : ''}`;
+  const value = a.value === null || a.flag ? '' : ` = ${+a.value.toPrecision(4)}${a.unit ? ` ${a.unit}` : ''}`;
   return `${a.state.padEnd(15)} ${(a.priority ?? '-').padEnd(8)} ${a.id}: ${a.name}${value} (for ${ago(a.since)})`;
 }
 

@@ -7,5 +7,7 @@ try {
 } catch (error) {
   if (!(error instanceof CliError)) throw error;
   console.error(`na64rc: ${error.message}`);
-  process.exit(error.exitCode);
+  // Let open streams (the log file) finish instead of exiting under them; force it if something lingers.
+  process.exitCode = error.exitCode;
+  setTimeout(() => process.exit(error.exitCode), 2000).unref();
 }

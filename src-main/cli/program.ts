@@ -1,6 +1,6 @@
 // The `na64rc` command line: `serve` runs the core headless, `ctl` talks to a running server.
 // (Entry point: main.ts.)
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { SETUPS, DEFAULT_SETUP } from '../setup/setups';
 import { RUN_TYPES, type RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
@@ -24,6 +24,19 @@ import {
   type CtlContext,
 } from './ctl';
 import { ctlLogAdd, ctlLogExport, ctlLogSearch, ctlLogShow, ctlLogSummary, type LogAddOptions } from './ctl-log';
+import {
+  ctlHvAudit,
+  ctlHvCommand,
+  ctlHvHistory,
+  ctlHvList,
+  ctlHvSnapshotCompare,
+  ctlHvSnapshotGolden,
+  ctlHvSnapshotList,
+  ctlHvSnapshotRestore,
+  ctlHvSnapshotSave,
+} from './ctl-hv';
+import { DEVICE_SIMULATORS, deviceSim, type DeviceSimulator } from './device-sim';
+import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
 import { defaultDataDir } from './paths';
 import { serve } from './serve';
 
@@ -97,6 +110,22 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+
+  program
+    .command('device-sim')
+    .description('run one HV device simulator on TCP, standalone (driver work, training)')
+    .addArgument(new Argument('<device>', 'which device').choices([...DEVICE_SIMULATORS]))
+    .requiredOption('--port <n>', 'TCP port (0 picks a free one)', integer(0, 65535))
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--channels <k>', 'channels (CAEN: rounded up to whole 4-channel boards)', integer(1, 128))
+    .option('--seed <n>', 'seed of the readback noise', integer(0, 2 ** 32 - 1), 64)
+    .option('--time-scale <x>', 'ramp and trip this many times faster than real time', positiveNumber(1000), 1)
+    .action(async (device: DeviceSimulator, o: { port: number; host: string; channels?: number; seed: number; timeScale: number }) => {
+      const { sim } = await deviceSim(device, o, print);
+      const stop = () => void sim.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
 
   const ctl = program
@@ -226,7 +255,89 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--hours <n>', 'the period', integer(1, 24 * 31), 8)
     .action((o: { hours: number }) => ctlAlarmKpi(ctx(), o.hours));
 
+  addHvCommands(ctl, ctx, integer);
   return program;
 }
 
 const SHELVE_FOR = { '1h': 3_600_000, '4h': 4 * 3_600_000, '8h': 8 * 3_600_000, '1d': 86_400_000, '7d': 7 * 86_400_000 };
+
+function hvParameter(raw: string): HvParameterName {
+  if (!(HV_PARAMETER_NAMES as readonly string[]).includes(raw)) {
+    throw new InvalidArgumentError(`unknown HV parameter "${raw}"; use one of ${HV_PARAMETER_NAMES.join(', ')}`);
+  }
+  return raw as HvParameterName;
+}
+
+function finiteNumber(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${raw}"`);
+  return n;
+}
+
+function addHvCommands(ctl: Command, ctx: () => CtlContext, integer: (min: number, max: number) => (raw: string) => number): void {
+  const hv = ctl.command('hv').description('high voltage: channels, on/off, setpoints, history, audit, snapshots');
+  hv.command('list')
+    .description('every HV channel with VSET, VMON, ISET, IMON, status words and age')
+    .option('--detector <name>', 'only this detector (ECAL, HCAL, VETO, SRD, Counters, …)')
+    .action((o: { detector?: string }) => ctlHvList(ctx(), o.detector));
+  const target = (c: Command) =>
+    c
+      .argument('[channels...]', 'channel names, e.g. ECAL1-3-3 S0')
+      .option('--detector <name>', 'every channel of this detector')
+      .option('--reason <text>', 'why (kept in the audit trail)', '');
+  target(hv.command('on').description('switch channels on (shifter)')).action((names: string[], o: { detector?: string; reason: string }) =>
+    ctlHvCommand(ctx(), names, o.detector, { kind: 'switch', on: true }, o.reason),
+  );
+  target(hv.command('off').description('switch channels off (shifter)')).action((names: string[], o: { detector?: string; reason: string }) =>
+    ctlHvCommand(ctx(), names, o.detector, { kind: 'switch', on: false }, o.reason),
+  );
+  target(hv.command('clear').description("clear channels' trip and latched alarms (shifter)")).action((names: string[], o: { detector?: string; reason: string }) =>
+    ctlHvCommand(ctx(), names, o.detector, { kind: 'clear' }, o.reason),
+  );
+  target(
+    hv
+      .command('set')
+      .description(`set a parameter (expert): ${HV_PARAMETER_NAMES.join(', ')} (V, µA, V/s, s)`)
+      .argument('<parameter>', 'vset, iset, rampUp, rampDown, tripTime or maxV', hvParameter)
+      .argument('<value>', 'the new value', finiteNumber),
+  ).action((parameter: HvParameterName, value: number, names: string[], o: { detector?: string; reason: string }) =>
+    ctlHvCommand(ctx(), names, o.detector, { kind: 'set', parameter, value }, o.reason),
+  );
+  hv.command('history')
+    .description('history of one channel (mean, min, max per point)')
+    .argument('<channel>', 'channel name')
+    .option('--from <when>', 'start: 2h, 30m, 7d before now, or an ISO time', '1h')
+    .option('--to <when>', 'end (default now)')
+    .option('--points <n>', 'about this many points', integer(10, 5000), 60)
+    .action((channel: string, o: { from: string; to?: string; points: number }) => ctlHvHistory(ctx(), channel, o));
+  hv.command('audit')
+    .description('the audit trail of HV writes, newest first')
+    .option('--channel <name>', 'only this channel')
+    .option('--limit <n>', 'at most this many', integer(1, 5000), 50)
+    .action((o: { channel?: string; limit: number }) => ctlHvAudit(ctx(), o));
+  const snap = hv.command('snapshot').description('saved HV configurations');
+  snap
+    .command('save')
+    .description('save the present settings of every channel under a name (shifter)')
+    .argument('<name>', 'snapshot name')
+    .option('--comment <text>', 'what it is for', '')
+    .action((name: string, o: { comment: string }) => ctlHvSnapshotSave(ctx(), name, o.comment));
+  snap.command('list').description('snapshots of this setup (★ marks the golden one)').action(() => ctlHvSnapshotList(ctx()));
+  snap
+    .command('compare')
+    .description('compare two snapshots, or one with the live settings')
+    .argument('<left>', 'snapshot id', integer(1, 2 ** 31 - 1))
+    .argument('[right]', 'snapshot id (default: live)', integer(1, 2 ** 31 - 1))
+    .action((left: number, right: number | undefined) => ctlHvSnapshotCompare(ctx(), left, right));
+  snap
+    .command('restore')
+    .description('write a snapshot back (golden: shifter; any other: expert)')
+    .argument('<id>', 'snapshot id', integer(1, 2 ** 31 - 1))
+    .option('--reason <text>', 'why (kept in the audit trail)', '')
+    .action((id: number, o: { reason: string }) => ctlHvSnapshotRestore(ctx(), id, o.reason));
+  snap
+    .command('golden')
+    .description("mark a snapshot as the setup's golden one (expert)")
+    .argument('<id>', 'snapshot id', integer(1, 2 ** 31 - 1))
+    .action((id: number) => ctlHvSnapshotGolden(ctx(), id));
+}

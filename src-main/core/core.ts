@@ -4,10 +4,13 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
+import { PmtVoltages } from '../../drivers/twin/pmt-voltages';
 import { twinDaqPlugin } from '../../drivers/twin/twin-daq';
 import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
 import { DaqService } from '../daq/daq-service';
+import { HvService } from '../hv/hv-service';
+import { HvSnapshots } from '../hv/snapshots';
 import type { Logger } from '../log';
 import { Logbook } from '../logbook/logbook';
 import { MonitorPool, defaultPoolSize } from '../monitor/pool';
@@ -17,7 +20,10 @@ import { Simulators } from '../sim/simulators';
 import { findSetup, type Setup } from '../setup/setups';
 import { AlarmService } from '../alarms/alarm-service';
 import { alarmActionEntry, alarmSummarySection } from '../alarms/logbook-link';
+import { followHv } from '../alarms/sources/hv-source';
+import { hvAlarms } from '../setup/hv-alarms';
 import { parseDefinitions, type AlarmDefinitionInput } from '../alarms/definitions';
+import { hvSetupFor } from '../setup/hv/index';
 import { AccessTokens } from '../auth/access-tokens';
 import { COMMON_ALARMS, RUN_TYPE_PROFILES } from '../setup/alarms';
 import { newToken } from '../security/token';
@@ -48,6 +54,11 @@ const ECAL_ADC_PER_GEV = { preshower: 100, main: 26.7 };
  * beam calibration (E_beam / peak) absorbs it. Measured with the twin: no threshold 99.5 GeV, 5σ 97.8 GeV.
  */
 const ZERO_SUPPRESSION_ADC = null;
+
+/** The setup's alarms: the common ones, those generated from its HV map, and the site's extra ones. */
+function alarmDefinitions(setup: string, extra: readonly unknown[] = []): AlarmDefinitionInput[] {
+  return [...COMMON_ALARMS, ...hvAlarms(hvSetupFor(setup)), ...(extra as AlarmDefinitionInput[])];
+}
 
 function localUserName(): string {
   let name = 'operator';
@@ -103,6 +114,9 @@ export class Core {
   readonly localUser = localUserName();
   readonly runControl: RunControl;
   readonly logbook: Logbook;
+  /** High voltage: supplies, channels, commands, history, audit. */
+  hv!: HvService;
+  readonly hvSnapshots: HvSnapshots;
   private lastSpill: SpillEvent | null = null;
   private closed = false;
 
@@ -132,6 +146,7 @@ export class Core {
       options.log,
     );
     this.tokens = new AccessTokens(db, this.startToken, this.localUser);
+    this.hvSnapshots = new HvSnapshots(db);
     this.simulators.register(source);
     this.logbook = new Logbook(db, archive, options.dataDir, options.log, {
       ...(options.logbookEditWindowMs !== undefined ? { editWindowMs: options.logbookEditWindowMs } : {}),
@@ -140,7 +155,7 @@ export class Core {
     this.alarms = new AlarmService({
       db,
       dataDir: options.dataDir,
-      definitions: [...COMMON_ALARMS, ...((options.extraAlarms ?? []) as AlarmDefinitionInput[])],
+      definitions: alarmDefinitions(setup.name, options.extraAlarms),
       profiles: RUN_TYPE_PROFILES,
       counters: { workerRestarts: () => pool.restarts, databaseErrors: () => this.databaseErrors },
       status: () => this.status(),
@@ -158,13 +173,16 @@ export class Core {
   static async open(options: CoreOptions): Promise<Core> {
     const setup = findSetup(options.setup);
     // Bad alarm definitions stop the start before anything is opened, with the alarm named.
-    parseDefinitions([...COMMON_ALARMS, ...(options.extraAlarms ?? [])]);
+    parseDefinitions(alarmDefinitions(setup.name, options.extraAlarms));
     mkdirSync(options.dataDir, { recursive: true });
     const db = openDatabase(join(options.dataDir, 'na64rc.sqlite'));
     const archive = new RunsArchive(db);
     const aborted = archive.abortRunningRuns('the server stopped while the run was on', Date.now());
     if (aborted.length) options.log.warn({ runs: aborted }, 'closed runs left running by a previous server as aborted');
 
+    // The PMT voltages the HV simulators output and the twin's detector response follows.
+    const hvMap = hvSetupFor(setup.name);
+    const pmt = new PmtVoltages(new Map(hvMap.channels.map((c) => [c.name, c.nominalVolts])));
     const source = twinDaqPlugin.create(
       twinDaqPlugin.manifest.parseConfig({
         seed: options.seed,
@@ -180,6 +198,7 @@ export class Core {
           error: (m, f) => options.log.error(f ?? {}, m),
         },
       },
+      pmt,
     );
     const pool = new MonitorPool(options.log, options.monitorWorkers ?? defaultPoolSize());
     let core: Core | null = null;
@@ -204,6 +223,21 @@ export class Core {
       } catch (error) {
         options.log.error({ err: error, run }, 'could not write the logbook entry of a run found aborted');
       }
+    }
+    try {
+      core.hv = await HvService.open({
+        setup: setup.name,
+        map: hvMap,
+        db,
+        log: options.log,
+        simulation: { timeScale: options.timeScale, seed: options.seed, pmt, simulators: core.simulators },
+      });
+      followHv(core.hv.live, (values) => core!.alarms.update(values));
+    } catch (error) {
+      await source.close();
+      await pool.close();
+      db.close();
+      throw error;
     }
     await daq.start();
     return core;
@@ -268,6 +302,7 @@ export class Core {
     await this.runControl.abort(reason);
     this.closed = true;
     this.alarms.close();
+    await this.hv?.close();
     await this.source.close();
     await this.pool.close();
     this.db.close();

@@ -16,6 +16,16 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
  */
 export const PERMISSIONS = {
   'run.control': 'shifter',
+  /** HV on/off (per channel and per group) and clearing a channel's trip: the shifter's HV actions. */
+  'hv.switch': 'shifter',
+  /** Restoring the golden HV snapshot of the setup (the known-good settings). */
+  'hv.restore-golden': 'shifter',
+  /** Saving the present HV settings as a named snapshot (changes nothing on the supplies). */
+  'hv.snapshot': 'shifter',
+  /** HV setpoints, current limits, ramp rates, trip times, voltage limits; restoring any other snapshot. */
+  'hv.set': 'expert',
+  /** Marking a snapshot as the setup's golden one. */
+  'hv.golden': 'expert',
   'sim.fault': 'expert',
   /** Write entries and replies, attach files, open and close threads, post the shift summary. */
   'logbook.write': 'shifter',

@@ -20,6 +20,7 @@ function alarm(id: string, over: Partial<AlarmView> = {}): AlarmView {
     maxPriority: 'high',
     value: 12,
     unit: 'V',
+    flag: false,
     since: Date.now() - 30_000,
     guidance: { cause: 'c', consequence: 'q', action: `do something about ${id}` },
     view: 'alarms',

@@ -43,7 +43,7 @@ test('start a run, watch spills arrive and the ECAL histogram draw, stop it, fin
   await expect(page.locator('[data-histogram="ecal_energy"] canvas')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('histograms.png') });
 
-  for (const view of ['hv', 'calibration']) {
+  for (const view of ['calibration']) {
     await page.getByTestId(`nav-${view}`).click();
     await expect(page.getByTestId('coming-view')).toContainText('Not available yet');
   }

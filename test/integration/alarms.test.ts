@@ -91,6 +91,21 @@ describe('alarms end to end', () => {
     expect(notLatched.stderr).toMatch(/not latched/);
   });
 
+  it('refuses bad site alarm definitions at start with one clear line', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify([{ id: 'x y', name: 'n' }]));
+    const r = await runCli(['serve', '--data', dir, '--port', '0', '--alarms', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^na64rc: alarm "x y" is invalid: id: alarm ids are letters/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    writeFileSync(bad, '{ not json');
+    const r2 = await runCli(['serve', '--data', dir, '--port', '0', '--alarms', bad]);
+    expect(r2.stderr).toMatch(/is not valid JSON/);
+    const r3 = await runCli(['serve', '--data', dir, '--port', '0', '--alarms', join(dir, 'missing.json')]);
+    expect(r3.stderr).toMatch(/cannot read the alarm definitions/);
+  });
+
   it('only roles that may act on alarms can', async () => {
     server = await startServe(dir, ['--sim']);
     const added = await runCli(['ctl', '--data', dir, '--json', 'user', 'add', 'vera', '--role', 'viewer']);

@@ -28,6 +28,8 @@ describe('na64/layers', () => {
     ['drivers/twin/x.ts', "import { Core } from '../../src-main/core/core';", /may not import src-main/],
     ['drivers/caen-n1470/x.ts', "import { twin } from '../iseg-scpi/driver';", /may not import drivers\/iseg-scpi/],
     ['drivers/sdk/index.ts', "import { Random } from '../twin/random';", /may not import drivers\/twin/],
+    ['drivers/transports/tcp.ts', "import { Random } from '../twin/random';", /may not import drivers\/twin/],
+    ['drivers/iseg-scpi/driver.ts', "import { HvService } from '../../src-main/hv/hv-service';", /may not import src-main/],
     ['db/migrations/0002-x.ts', "import { Core } from '../../src-main/core/core';", /may not import/],
   ])('%s: %s is an error', async (file, code, message) => {
     const errors = await layerErrors(file, code);
@@ -46,6 +48,8 @@ describe('na64/layers', () => {
     ['src-main/monitor/monitor.worker.ts', "import type { ToWorker } from './protocol';"],
     ['drivers/caen-n1470/x.ts', "import type { Device } from '../sdk/index';"],
     ['drivers/caen-n1470/x.ts', "import { Random } from '../twin/random';"],
+    ['drivers/caen-n1470/x.ts', "import { RequestReply } from '../transports/request-reply';"],
+    ['drivers/transports/x.ts', "import type { DriverState } from '../sdk/index';"],
     ['src-main/core/x.ts', "import { twinDaqPlugin } from '../../drivers/twin/twin-daq';"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await layerErrors(file, code)).toEqual([]);

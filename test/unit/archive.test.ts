@@ -53,6 +53,19 @@ describe('database', () => {
     again.close();
   });
 
+  it('applies migrations in version order whatever order they are listed in, and refuses a duplicate', () => {
+    db.close();
+    rmSync(file());
+    db = openDatabase(file(), [...MIGRATIONS].reverse());
+    expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version);
+    db.close();
+    db = openDatabase(file());
+    expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)!.version);
+    db.close();
+    expect(() => openDatabase(join(dir, 'other.sqlite'), [...MIGRATIONS, MIGRATIONS[0]!])).toThrow(/listed twice/);
+    db = openDatabase(file());
+  });
+
   it('rolls a failing migration back completely', () => {
     db.close();
     const latest = MIGRATIONS.at(-1)!.version;

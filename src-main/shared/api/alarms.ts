@@ -17,6 +17,7 @@ export const AlarmView = z.object({
   maxPriority: Priority,
   value: z.number().nullable(),
   unit: z.string(),
+  flag: z.boolean(),
   since: z.number(),
   guidance: Guidance,
   view: z.string(),

@@ -7,6 +7,7 @@ import { alarmsContract } from './alarms';
 import { archiveContract } from './archive';
 import { authContract } from './auth';
 import { logbookContract } from './logbook';
+import { hvContract } from './hv';
 import { runControlContract } from './run-control';
 import { simContract } from './sim';
 
@@ -17,6 +18,7 @@ export const contract = {
   ...simContract,
   ...logbookContract,
   ...alarmsContract,
+  ...hvContract,
 };
 
 export type Contract = typeof contract;

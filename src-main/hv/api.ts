@@ -1,0 +1,90 @@
+// High voltage's part of the API. Reading is open to every session; every write is checked against the
+// caller's role inside the HV service (so that refused attempts are audited too).
+import { ORPCError } from '@orpc/server';
+import type { Core } from '../core/core';
+import { os, requires } from '../api/implementer';
+import type { HvLiveEvent } from '../shared/api/hv';
+import { UnknownChannelError } from './history';
+import { HvForbiddenError, HvNotFoundError } from './hv-service';
+import { compare, restore } from './restore';
+import { SnapshotExistsError } from './snapshots';
+
+export function hvRouter(core: Core) {
+  const hv = core.hv;
+  const snapshot = (id: number, notFound: (m: string) => Error) => {
+    const s = core.hvSnapshots.get(id);
+    if (!s || s.setup !== core.setup.name) throw notFound(`no HV snapshot ${id} for setup ${core.setup.name}`);
+    return s;
+  };
+  const mapErrors = (error: unknown, errors: { NOT_FOUND: (o: { message: string }) => Error }) => {
+    if (error instanceof HvNotFoundError || error instanceof UnknownChannelError) throw errors.NOT_FOUND({ message: error.message });
+    if (error instanceof HvForbiddenError) throw new ORPCError('FORBIDDEN', { message: error.message });
+    throw error;
+  };
+  return {
+    hv: {
+      overview: os.hv.overview.handler(() => hv.overview()),
+      live: os.hv.live.handler(async function* ({ signal }) {
+        const updates = hv.live.subscribe('hv', { signal });
+        yield { type: 'overview', overview: hv.overview() } satisfies HvLiveEvent;
+        for (const command of [...hv.recentCommands()].reverse()) yield { type: 'command', command: structuredClone(command) } satisfies HvLiveEvent;
+        for await (const event of updates) yield event;
+      }),
+      command: os.hv.command.handler(async ({ input, context, errors }) => {
+        try {
+          return await hv.command(context.session, input.channels, input.action, input.reason);
+        } catch (error) {
+          return mapErrors(error, errors);
+        }
+      }),
+      history: os.hv.history.handler(({ input, errors }) => {
+        try {
+          return hv.history.query(input.channel, input.from, input.to, input.points);
+        } catch (error) {
+          return mapErrors(error, errors);
+        }
+      }),
+      audit: os.hv.audit.handler(({ input }) => hv.audit.list(input)),
+      snapshots: {
+        list: os.hv.snapshots.list.handler(() => core.hvSnapshots.list(core.setup.name)),
+        save: os.hv.snapshots.save.use(requires('hv.snapshot')).handler(({ input, context, errors }) => {
+          const values = hv.liveSettings();
+          if (values.length === 0) throw errors.CONFLICT({ message: 'no HV channel has been read yet: nothing to save' });
+          try {
+            return core.hvSnapshots.save(core.setup.name, input.name, context.session.user, input.comment, values, Date.now());
+          } catch (error) {
+            if (error instanceof SnapshotExistsError) throw errors.CONFLICT({ message: error.message });
+            throw error;
+          }
+        }),
+        values: os.hv.snapshots.values.handler(({ input, errors }) => {
+          snapshot(input.id, (message) => errors.NOT_FOUND({ message }));
+          return core.hvSnapshots.values(input.id);
+        }),
+        compare: os.hv.snapshots.compare.handler(({ input, errors }) => {
+          const left = snapshot(input.left, (message) => errors.NOT_FOUND({ message }));
+          const right = input.right === undefined ? null : snapshot(input.right, (message) => errors.NOT_FOUND({ message }));
+          return compare(
+            hv,
+            { label: left.name, values: core.hvSnapshots.values(left.id) },
+            right ? { label: right.name, values: core.hvSnapshots.values(right.id) } : { label: 'live', values: hv.liveSettings() },
+          );
+        }),
+        markGolden: os.hv.snapshots.markGolden.use(requires('hv.golden')).handler(({ input, errors, context }) => {
+          const s = snapshot(input.id, (message) => errors.NOT_FOUND({ message }));
+          core.hvSnapshots.markGolden(core.setup.name, s.id);
+          core.options.log.info({ snapshot: s.name, user: context.session.user }, 'golden HV snapshot marked');
+          return core.hvSnapshots.get(s.id)!;
+        }),
+        restore: os.hv.snapshots.restore.handler(async ({ input, context, errors }) => {
+          const s = snapshot(input.id, (message) => errors.NOT_FOUND({ message }));
+          try {
+            return await restore(hv, context.session, s, core.hvSnapshots.values(s.id), input.reason);
+          } catch (error) {
+            return mapErrors(error, errors);
+          }
+        }),
+      },
+    },
+  };
+}
