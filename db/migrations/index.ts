@@ -2,6 +2,7 @@
 // the last one applied. Never edit a migration that has shipped: add the next number.
 import m0001 from './0001-runs-and-spills';
 import m0002 from './0002-access-tokens';
+import m0003 from './0003-spill-daq-figures';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'runs-and-spills', sql: m0001 },
   { version: 2, name: 'access-tokens', sql: m0002 },
+  { version: 3, name: 'spill-daq-figures', sql: m0003 },
 ];

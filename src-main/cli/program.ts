@@ -1,7 +1,7 @@
 // The `na64rc` command line: `serve` runs the core headless, `ctl` talks to a running server.
 // (Entry point: main.ts.)
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SETUPS, DEFAULT_SETUP } from '../setup/setups';
+import { DEFAULT_SETUP, setupNames } from '../setup/setups';
 import { RUN_TYPES, type RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
 import { ROLES, type Role } from '../shared/auth';
@@ -19,6 +19,7 @@ import {
 } from './ctl';
 import { defaultDataDir } from './paths';
 import { serve } from './serve';
+import { inspectRawFile, simulateRawFile } from './raw-files';
 
 function integer(min: number, max: number) {
   return (raw: string): number => {
@@ -35,6 +36,12 @@ function positiveNumber(max: number) {
     if (!Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a number above 0 and at most ${max}, got "${raw}"`);
     return n;
   };
+}
+
+function probability(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a number from 0 to 1, got "${raw}"`);
+  return n;
 }
 
 function runType(raw: string): RunType {
@@ -55,7 +62,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .command('serve')
     .description('run the core headless and serve the UI and the API (the built-in simulation where no hardware is configured)')
     .option('--sim', 'run on the built-in simulated NA64 (the digital twin)', false)
-    .addOption(new Option('--setup <name>', 'experiment setup').choices(Object.keys(SETUPS)).default(DEFAULT_SETUP))
+    .addOption(new Option('--setup <name>', 'experiment setup (a config file in setups/)').choices(setupNames()).default(DEFAULT_SETUP))
     .option('--host <address>', 'address to listen on (loopback unless you mean it)', '127.0.0.1')
     .option('--port <n>', 'TCP port; 0 picks a free one', integer(0, 65535), 8064)
     .option('--data <dir>', 'data directory (database, logs, server.json)', defaultDataDir())
@@ -78,6 +85,24 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
     });
+
+  program
+    .command('sim')
+    .description('run the digital twin offline and write its DATE events to a raw file, as the DAQ writes them')
+    .addOption(new Option('--setup <name>', 'experiment setup').choices(setupNames()).default(DEFAULT_SETUP))
+    .requiredOption('--spills <n>', 'spills to simulate', integer(1, 4095))
+    .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
+    .option('--run <n>', 'DATE run number written into the events', integer(1, 2 ** 31 - 1), 1)
+    .option('--signal <fraction>', 'inject A′ → invisible events: this many per electron on target', probability, 0)
+    .requiredOption('--out <file>', 'raw file to write (e.g. cdr01001-000001.dat)')
+    .action((o: { setup: string; spills: number; seed: number; run: number; signal: number; out: string }) => simulateRawFile(o, print));
+
+  program
+    .command('inspect')
+    .description('read a raw DATE file: run, spills, events per type, per-source counts and errors')
+    .argument('<file>', 'raw file')
+    .option('--json', 'print machine-readable JSON', false)
+    .action((file: string, o: { json: boolean }) => inspectRawFile(file, o.json, print));
 
   const ctl = program
     .command('ctl')
