@@ -266,7 +266,7 @@ export class TwinSpill {
     const { twin, rng } = this;
     const dep = this.pulses[0]!.amplitude;
     const truth: EventTruth = { particles: [], signal: cls === 'signal' };
-    let trigger = 0;
+    let trigger: number;
     let used = 0;
     if (cls === 'random') {
       trigger = TRIGGER.random;
