@@ -34,6 +34,7 @@ export class DateFramer {
 
   /** The stream ended (file end, connection closed): a partial event is reported as truncated. */
   finish(): void {
+    this.drain(true);
     if (this.end - this.start > 0) {
       const whole = this.end - this.start;
       if (!this.resyncing || this.magicAt(this.start)) this.sink.problem({ problem: 'truncated', detail: `stream ended ${whole} bytes into an event` });
@@ -74,11 +75,29 @@ export class DateFramer {
     return -1;
   }
 
+  /**
+   * Start of another event whose magic lies inside [start + 5, start + size + 4) (as far as the bytes are
+   * there), confirmed by its 68-byte header length; −1 if none. Native indexOf finds the candidates, so this
+   * costs little more than a memchr over the event. (An event cut in its last 3 bytes whose successor has not
+   * arrived yet still passes: the stream cannot tell that case before the next bytes come.)
+   */
+  private innerEventStart(start: number, size: number): number {
+    const b = this.buf;
+    const to = Math.min(this.end - 3, start + size + 4);
+    for (let m = b.indexOf(M0, start + 5); m >= 0 && m < to; m = b.indexOf(M0, m + 1)) {
+      if (b[m + 1] !== M1 || b[m + 2] !== M2 || b[m + 3] !== M3) continue;
+      const q = m - 4;
+      if (q + 12 <= this.end && this.view.getUint32(q + 8, true) !== DATE_HEADER_BYTES) continue;
+      return q;
+    }
+    return -1;
+  }
+
   private report(report: ProblemReport): void {
     this.sink.problem(report);
   }
 
-  private drain(): void {
+  private drain(final = false): void {
     for (;;) {
       const avail = this.end - this.start;
       if (avail < 8) return;
@@ -105,9 +124,23 @@ export class DateFramer {
         continue;
       }
       const header = readHeader(this.view, this.start);
-      if (avail < header.size) return;
+      if (avail < header.size) {
+        if (!final) return;
+        // The stream ended inside this event's claimed extent: if another event starts in what is there,
+        // this one was cut short (or its size is damaged); read on from there.
+        const next = this.findMagic(this.start + 1, this.end);
+        if (next < 0) return;
+        this.report({ problem: 'truncated', detail: `event cut short after ${next - this.start} of ${header.size} bytes` });
+        this.resyncing = true;
+        this.bytesSkipped += next - this.start;
+        this.start = next;
+        continue;
+      }
       const bad = checkSubEvents(this.view, this.start, header);
-      if (!bad) {
+      // An event cut short is followed by the next one inside its claimed extent: its S-Link chain may still
+      // add up (a raw payload is not checked word by word), so look for an event start inside as well.
+      const inner = this.innerEventStart(this.start, header.size);
+      if (!bad && inner < 0) {
         this.resyncing = false;
         this.sink.event(this.buf.subarray(this.start, this.start + header.size), header);
         this.start += header.size;
@@ -115,7 +148,8 @@ export class DateFramer {
       }
       // A damaged event: resume at the next event start inside its extent if there is one (the event was
       // cut short and the next one follows), else after the extent.
-      const next = this.findMagic(this.start + 1, this.start + header.size);
+      if (!final && inner < 0 && avail < header.size + 7) return;
+      const next = inner >= 0 ? inner : this.findMagic(this.start + 1, Math.min(this.end, this.start + header.size + 7));
       this.report(next < 0 ? bad : { problem: 'truncated', detail: `event cut short after ${next - this.start} of ${header.size} bytes` });
       this.resyncing = true;
       const to = next < 0 ? this.start + header.size : next;
