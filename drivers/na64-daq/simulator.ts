@@ -97,7 +97,7 @@ export class DaqSimulator implements Simulator {
   }
 
   private accept(socket: Socket): void {
-    if (this.faultsOn.has('disconnect')) {
+    if (this.has('disconnect')) {
       socket.destroy();
       return;
     }
@@ -180,6 +180,8 @@ export class DaqSimulator implements Simulator {
       if (this.led.run.nextTime() === null) this.led = null;
     }
     if (!this.spill && beamOn && phase.phase === 'spill' && phase.index > this.lastIndex) {
+      // The LED pulser finishes its sequence before the next spill (a lagging simulation catches up here).
+      if (this.led) this.sendUntil(this.led.run, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 'calibration');
       this.led = null;
       this.beginSpill(phase.index, phase.phaseStartedAt);
       behind = true;
@@ -193,7 +195,7 @@ export class DaqSimulator implements Simulator {
     for (;;) {
       const t = source.nextTime();
       if (t === null || t > simMs) return false;
-      if (performance.now() - began > STEP_BUDGET_MS) return true;
+      if (performance.now() - began > STEP_BUDGET_MS) return true; // began = +∞: no budget
       const event = source.next()!;
       const missing = new Set<number>();
       for (const f of this.faultsOn.values()) if (f.fault === 'missing-source') missing.add(f.channel!);
