@@ -28,7 +28,7 @@ export const PRESHOWER_LAMBDA = 0.13;
  * A hadron shower starting inside the preshower leaves there up to this share of its ECAL deposit (less the
  * later it starts): its π⁰ photons shower on the X₀ scale, the hadronic part on the λ scale.
  */
-export const HADRON_PRESHOWER_SHARE = 0.05;
+export const HADRON_PRESHOWER_SHARE = 0.02;
 /** WCAL (visible mode, tungsten) ≈ 1 λ: a hadron interacts there with probability 1 − e^(−1). */
 export const WCAL_LAMBDA = 1;
 /** Share of an electron's energy in the WCAL pre-shower, and the leak past its main part into the catcher. */
