@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Na64Daq, na64DaqPlugin } from '../../drivers/na64-daq/driver';
+import { na64DaqPlugin, type Na64Daq } from '../../drivers/na64-daq/driver';
 import { twinRunEvents } from '../../drivers/na64-daq/raw-file';
 import { DaqSimulator } from '../../drivers/na64-daq/simulator';
 import type { DriverState, EventBatch, SpillEnd, SpillStart } from '../../drivers/sdk/index';

@@ -1,11 +1,10 @@
 // The DATE / S-Link / MSADC format: writer and reader agree byte for byte, the twin's run survives a raw file
 // unchanged, and damaged input is reported, never thrown or silently accepted.
 import { describe, expect, it } from 'vitest';
-import { DATE_HEADER_BYTES, DATE_MAGIC_SWAPPED, EventType, headerProblem, readHeader, Trigger, triggerPatternOf, triggerWord } from '../../drivers/na64-daq/format/date';
+import { DATE_HEADER_BYTES, DATE_MAGIC_SWAPPED, EventType, headerProblem, readHeader, Trigger, triggerWord } from '../../drivers/na64-daq/format/date';
 import { DateFramer } from '../../drivers/na64-daq/format/framer';
 import { decodeMsadc, MsadcError } from '../../drivers/na64-daq/format/msadc';
-import { checkEvent, decodeEvent, type DateEventData } from '../../drivers/na64-daq/format/reader';
-import { FORMAT_MSADC } from '../../drivers/na64-daq/format/slink';
+import { checkEvent, decodeEvent } from '../../drivers/na64-daq/format/reader';
 import { DateWriter, encodeEvent } from '../../drivers/na64-daq/format/writer';
 import { twinRunEvents } from '../../drivers/na64-daq/raw-file';
 import { concat, EXAMPLE } from '../support/date-example';

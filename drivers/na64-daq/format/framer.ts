@@ -150,7 +150,9 @@ export class DateFramer {
       // cut short and the next one follows), else after the extent.
       if (!final && inner < 0 && avail < header.size + 7) return;
       const next = inner >= 0 ? inner : this.findMagic(this.start + 1, Math.min(this.end, this.start + header.size + 7));
-      this.report(next < 0 ? bad : { problem: 'truncated', detail: `event cut short after ${next - this.start} of ${header.size} bytes` });
+      this.report(
+        next >= 0 || !bad ? { problem: 'truncated', detail: `event cut short after ${next - this.start} of ${header.size} bytes` } : bad,
+      );
       this.resyncing = true;
       const to = next < 0 ? this.start + header.size : next;
       this.bytesSkipped += to - this.start;
