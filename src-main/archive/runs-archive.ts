@@ -196,8 +196,8 @@ export class RunsArchive {
     return this.q.listRuns.all(before ?? Number.MAX_SAFE_INTEGER, limit).map(toRun);
   }
 
-  /** Store a finished spill and all its histograms in one transaction. */
-  saveSpill(summary: SpillSummary, histograms: readonly HistSnapshot[]): void {
+  /** Store a finished spill and all its histograms in one transaction (without DAQ figures: they are unknown). */
+  saveSpill(summary: Omit<SpillSummary, 'daq'> & { daq?: SpillDaq | null }, histograms: readonly HistSnapshot[]): void {
     this.db.transaction(() => {
       const { daq, ...spill } = summary;
       this.q.insertSpill.run({

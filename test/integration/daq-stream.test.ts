@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { na64DaqPlugin, type Na64Daq } from '../../drivers/na64-daq/driver';
+import { TwinEncoder } from '../../drivers/na64-daq/encoder';
 import { twinRunEvents } from '../../drivers/na64-daq/raw-file';
 import { DaqSimulator } from '../../drivers/na64-daq/simulator';
 import type { DriverState, EventBatch, SpillEnd, SpillStart } from '../../drivers/sdk/index';
@@ -206,6 +207,28 @@ describe('na64-daq driver ← raw file', () => {
       expect(end.intensity).toBe(scalers.particles);
       expect(delivered(rec.batches, end.sequence)).toBe(scalers.accepted);
     });
+  });
+
+  it('skips out-of-order events and events before their start of burst; closes a spill whose end of burst never came', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'na64rc-raw-'));
+    const twin = new Twin(setup, { seed: 9, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
+    const encoder = new TwinEncoder(twin.cells.map((c) => c.name), setup.channelMap, 32);
+    const spill = twin.spill(0);
+    const ev = (nb: number, burst: number) => encoder.event(spill.next()!, { run: 3, nbInRun: nb, burst, nbInBurst: nb, timestamp: 1_767_225_600 });
+    const mark = (type: 5 | 6, nb: number, burst: number) => (type === 6 ? encoder.endOfBurst({ run: 3, nbInRun: nb, burst, nbInBurst: nb, timestamp: 1_767_225_600 }, spill.scalers) : encoder.marker(type, { run: 3, nbInRun: nb, burst, nbInBurst: nb, timestamp: 1_767_225_600 }));
+    const file = join(dir, 'disorder.dat');
+    // An event of burst 1 before its SOB, then 1, 2, 5, 3 (out of order), 5 again (duplicate); burst 2 has no EOB.
+    writeFileSync(file, concat([ev(9, 1), mark(5, 0, 1), ev(1, 1), ev(2, 1), ev(5, 1), ev(3, 1), ev(5, 1), mark(6, 6, 1), mark(5, 0, 2), ev(1, 2), mark(5, 0, 3)]));
+    driver = na64DaqPlugin.create(
+      na64DaqPlugin.manifest.parseConfig({ source: { transport: 'file', path: file, timeScale: 1000 }, sources: [600, 601, 602, 603], spillMs: 24, cycleMs: 84 }),
+      context,
+    );
+    const rec = record(driver);
+    await waitFor('the end of the file', async () => driver!.state() === 'offline' && rec.ends.length === 3);
+    expect(rec.ends[0]!.daq).toMatchObject({ orphanEvents: 1, outOfOrderEvents: 2, endOfBurst: true });
+    expect(delivered(rec.batches, 0)).toBe(3);
+    expect(rec.ends[1]!.daq).toMatchObject({ endOfBurst: false, scalerAccepted: null, deadTimeFraction: null });
+    expect(delivered(rec.batches, 1)).toBe(1);
   });
 
   it('says so when the file cannot be read', async () => {

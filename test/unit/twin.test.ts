@@ -237,6 +237,18 @@ describe('the twin, measured on its DATE events', () => {
     expect(led(0).max).toBe(4095);
   });
 
+  it('drifts slowly: a random walk of ≈ 0.5 % per √hour per channel', () => {
+    const { twin } = twinFor('invisible-e', 3);
+    const start = Float64Array.from(twin.gainsFor(0));
+    // 1000 SPS cycles of 16.8 s ≈ 4.7 h: expected RMS change 0.5 % × √4.7 ≈ 1.1 %.
+    const later = twin.gainsFor(1000);
+    const rms = Math.sqrt(start.reduce((a, g, i) => a + (later[i]! / g - 1) ** 2, 0) / start.length);
+    expect(rms).toBeGreaterThan(0.007);
+    expect(rms).toBeLessThan(0.016);
+    // Going back gives the same gains again: a spill's content depends only on the seed and its number.
+    expect(Array.from(twin.gainsFor(0))).toEqual(Array.from(start));
+  });
+
   it('shows injected channel faults: dead, hot and noisy', () => {
     const { setup, twin } = twinFor('invisible-e', 3);
     const cell = setup.cells.find((c) => c.name === 'ECAL1-3-3')!.index;
