@@ -163,7 +163,7 @@ export class DaqSimulator implements Simulator {
     this.timer = null;
     const cycle = this.cycle;
     if (!cycle) return;
-    const began = performance.now();
+    const deadline = performance.now() + STEP_BUDGET_MS;
     const now = this.context.now();
     const scale = this.options.timeScale;
     const phase = cycle.at(now);
@@ -173,10 +173,10 @@ export class DaqSimulator implements Simulator {
       // Simulated ms into the spill; a spill cut by beam-off ends now.
       const cut = !beamOn;
       const simMs = cut ? Number.POSITIVE_INFINITY : (now - this.spill.startedAt) * scale;
-      behind = this.sendUntil(this.spill.run, simMs, began, 'physics');
+      behind = this.sendUntil(this.spill.run, simMs, deadline, 'physics');
       if (!behind && (cut || this.spill.run.nextTime() === null) && (cut || phase.index !== this.spill.index || phase.phase !== 'spill')) this.endSpill(now);
     } else if (this.led) {
-      behind = this.sendUntil(this.led.run, (now - this.led.endedAt) * scale, began, 'calibration');
+      behind = this.sendUntil(this.led.run, (now - this.led.endedAt) * scale, deadline, 'calibration');
       if (this.led.run.nextTime() === null) this.led = null;
     }
     if (!this.spill && beamOn && phase.phase === 'spill' && phase.index > this.lastIndex) {
@@ -190,12 +190,12 @@ export class DaqSimulator implements Simulator {
     this.timer = setTimeout(() => this.step(), wake);
   }
 
-  /** Send the events of `source` up to simulated `simMs`; true when the time budget ran out first. */
-  private sendUntil(source: TwinSpill | TwinLed, simMs: number, began: number, kind: 'physics' | 'calibration'): boolean {
+  /** Send the events of `source` up to simulated `simMs`; true when the wall-clock `deadline` came first. */
+  private sendUntil(source: TwinSpill | TwinLed, simMs: number, deadline: number, kind: 'physics' | 'calibration'): boolean {
     for (;;) {
       const t = source.nextTime();
       if (t === null || t > simMs) return false;
-      if (performance.now() - began > STEP_BUDGET_MS) return true; // began = +∞: no budget
+      if (performance.now() > deadline) return true;
       const event = source.next()!;
       const missing = new Set<number>();
       for (const f of this.faultsOn.values()) if (f.fault === 'missing-source') missing.add(f.channel!);
