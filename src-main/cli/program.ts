@@ -18,7 +18,7 @@ import {
   type CtlContext,
 } from './ctl';
 import { defaultDataDir } from './paths';
-import { serve } from './serve';
+import { serve, type Served } from './serve';
 import { inspectRawFile, simulateRawFile } from './raw-files';
 
 function integer(min: number, max: number) {
@@ -71,8 +71,15 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--start-run <type>', `start a run right away (${RUN_TYPES.join(', ')})`, runType)
     .option('--workers <n>', 'monitor worker threads (default: cores − 1)', integer(1, 64))
     .action(async (opts) => {
-      const served = await serve(opts, print);
+      // Handlers first: a signal that comes while the server starts (the address is already printed) is
+      // remembered and honoured once it is up, instead of killing the process with the default action.
+      let served: Served | null = null;
+      let pending: string | null = null;
       const shutdown = (signal: string) => {
+        if (!served) {
+          pending ??= signal;
+          return;
+        }
         print(`\n${signal}: shutting down`);
         served.stop(`the server was shut down (${signal})`).then(
           () => process.exit(0),
@@ -84,6 +91,8 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
+      served = await serve(opts, print);
+      if (pending) shutdown(pending);
     });
 
   program
