@@ -3,7 +3,8 @@
 //
 //   electron            only in src-main/shell
 //   src-main/shared     environment-free: imports only itself, zod, @orpc/contract and markdown-it (no node:*, no DOM APIs)
-//   *.worker.ts         only src-main/shared and its folder's recon/ and protocol.ts (workers import no services)
+//   *.worker.ts         only src-main/shared, its folder's recon/ and protocol.ts, and drivers/*/format/ (the
+//                       environment-free data formats it decodes); workers import no services
 //   src-main (other)    Node core: anything but electron and the renderer
 //   src-renderer        only itself and src-main/shared; no Node built-ins, no Node-only packages
 //   drivers/sdk         only itself; drivers/transports: sdk and itself
@@ -42,7 +43,7 @@ function layerOf(file) {
 const ALLOWED_INTERNAL = {
   shell: () => ['src-main/', 'drivers/', 'db/'],
   shared: () => ['src-main/shared/'],
-  worker: (l) => ['src-main/shared/', `${l.dir}recon/`, `${l.dir}protocol.ts`],
+  worker: (l) => ['src-main/shared/', `${l.dir}recon/`, `${l.dir}protocol.ts`, /^drivers\/[a-z0-9-]+\/format\//],
   core: () => ['src-main/', 'drivers/', 'db/'],
   renderer: () => ['src-renderer/', 'src-main/shared/'],
   'driver-sdk': () => ['drivers/sdk/'],
@@ -90,8 +91,9 @@ export default {
           : posix(relative(ROOT, resolve(ROOT, dirname(file), source)));
         const allowed = ALLOWED_INTERNAL[layer.name](layer);
         const withTs = /\.[a-z]+$/.test(target) ? target : `${target}.ts`;
-        if (!allowed.some((prefix) => target.startsWith(prefix) || withTs === prefix)) {
-          why = `${file} (${layer.name}) may not import ${target}: allowed are ${allowed.join(', ')}`;
+        const ok = (a) => (a instanceof RegExp ? a.test(target) : target.startsWith(a) || withTs === a);
+        if (!allowed.some(ok)) {
+          why = `${file} (${layer.name}) may not import ${target}: allowed are ${allowed.map((a) => (a instanceof RegExp ? 'drivers/*/format/' : a)).join(', ')}`;
         }
       } else {
         why = checkBare(layer, source);

@@ -1,7 +1,7 @@
 // How states look: one place decides the colour, icon and word of every state the UI shows.
 import { onBeforeUnmount, onMounted, ref } from 'vue';
 import type { AlarmState, Priority } from '@shared/alarms';
-import type { BeamPhase, RunState } from '@shared/api/schemas';
+import type { BeamPhase, RunState, SpillDaq } from '@shared/api/schemas';
 import type { ConnectionState } from './api/connection';
 import type { Tone } from './components/StateBadge.vue';
 
@@ -99,6 +99,30 @@ export function formatAge(ms: number): string {
   if (s < 7200) return `${Math.round(s / 60)} min`;
   if (s < 172_800) return `${Math.round(s / 3600)} h`;
   return `${Math.round(s / 86_400)} d`;
+}
+
+/** The DAQ stream of one spill at a glance; `detail` lists every figure for the tooltip. */
+export function daqLook(daq: SpillDaq | null): Look & { detail: string } {
+  if (!daq) return { tone: 'idle', icon: '–', label: 'not recorded', detail: 'spill stored before DAQ figures were kept' };
+  const detail = [
+    `physics ${daq.physicsTriggers}, beam ${daq.beamTriggers}, random ${daq.randomTriggers} triggers; ${daq.calibrationEvents} LED events before the spill`,
+    `damaged: ${daq.corruptEvents} corrupt, ${daq.truncatedEvents} truncated, ${daq.outOfOrderEvents} out of order, ${daq.undecodedEvents} undecodable`,
+    `skipped: ${daq.missingSourceEvents} with a missing source, ${daq.orphanEvents} before their start of burst, ${daq.lostEvents} never arrived`,
+    daq.endOfBurst ? `end of burst: ${daq.scalerAccepted} events accepted` : 'no end of burst: scaler totals unknown',
+  ].join('\n');
+  if (daq.missingSources.length) {
+    return { tone: 'bad', icon: '✕', label: `source ${daq.missingSources.join(', ')} missing`, detail };
+  }
+  if (!daq.endOfBurst) return { tone: 'warn', icon: '⚠', label: 'no end of burst', detail };
+  if (daq.badEvents || daq.skippedEvents) {
+    const parts = [daq.badEvents ? `${daq.badEvents} bad` : '', daq.skippedEvents ? `${daq.skippedEvents} skipped` : ''].filter(Boolean);
+    return { tone: 'warn', icon: '⚠', label: parts.join(', '), detail };
+  }
+  return { tone: 'good', icon: '✓', label: 'clean', detail };
+}
+
+export function formatPercent(fraction: number | null, digits = 1): string {
+  return fraction === null ? '—' : `${(100 * fraction).toFixed(digits)} %`;
 }
 
 export function formatSeconds(ms: number): string {

@@ -2,9 +2,10 @@
 // the last one applied. Never edit a migration that has shipped: add the next number.
 import m0001 from './0001-runs-and-spills';
 import m0002 from './0002-access-tokens';
+import m0003 from './0003-spill-daq-figures';
+import m0004 from './0004-high-voltage';
 import m0005 from './0005-logbook';
 import m0006 from './0006-alarms';
-import m0004 from './0004-high-voltage';
 
 export interface Migration {
   version: number;
@@ -15,6 +16,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'runs-and-spills', sql: m0001 },
   { version: 2, name: 'access-tokens', sql: m0002 },
+  { version: 3, name: 'spill-daq-figures', sql: m0003 },
   { version: 4, name: 'high-voltage', sql: m0004 },
   { version: 5, name: 'logbook', sql: m0005 },
   { version: 6, name: 'alarms', sql: m0006 },

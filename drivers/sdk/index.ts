@@ -52,25 +52,52 @@ export interface SpillEnd {
   sequence: number;
   endedAt: number;
   nextStartAt: number;
-  /** Triggers the DAQ accepted in the spill (the end-of-burst scaler), including events not delivered. */
+  /** Triggers fired in the spill (the end-of-burst scaler), including those lost in the DAQ's dead time. */
   triggers: number;
-  /** Particles on target counted by the beam counters in the spill. */
+  /** Particles on target counted by the beam counters in the spill (0 when the scalers never came). */
   intensity: number;
+  /** What the DAQ stream looked like in this spill: events by type, what was bad or missing, and why. */
+  daq: SpillDaqFigures;
+}
+
+/** Per-spill figures of the event stream, counted by the driver (the monitor adds what it cannot decode). */
+export interface SpillDaqFigures {
+  /** Physics-type events received, by trigger bit (one event may carry both the physics and the beam bit). */
+  physicsTriggers: number;
+  beamTriggers: number;
+  randomTriggers: number;
+  /** Calibration (LED) events received in the gap before this spill. */
+  calibrationEvents: number;
+  /** Events skipped as damaged: bad header or sub-event chain, cut short, or out of order in the burst. */
+  corruptEvents: number;
+  truncatedEvents: number;
+  outOfOrderEvents: number;
+  /** Events skipped because a front-end source was missing from them, and which sources were missing. */
+  missingSourceEvents: number;
+  missingSources: number[];
+  /** Events of this burst that came before its start-of-burst was seen (joined mid-spill), skipped. */
+  orphanEvents: number;
+  /** Events the DAQ accepted (end-of-burst scaler) that never arrived: lost to disconnects or a lagging reader. */
+  lostEvents: number;
+  /** The end-of-burst scaler totals, null when the end of burst never came. */
+  scalerAccepted: number | null;
+  deadTimeFraction: number | null;
+  endOfBurst: boolean;
 }
 
 /**
- * One batch of physics events from one spill, as flat typed arrays so it can be transferred to a worker
- * without copying. `amplitudes` holds `count × channels` pedestal-subtracted peak amplitudes in ADC counts,
- * event-major, in the channel order of `channelMap`.
+ * One batch of events of one spill as raw DATE bytes, so it can be transferred to a monitor worker without
+ * copying; the worker decodes the sub-events and MSADC data. `offsets` has `count + 1` entries: event i is
+ * `data[offsets[i] … offsets[i + 1])`, each a whole DATE event, header included.
  */
 export interface EventBatch {
   sequence: number;
+  type: 'physics' | 'calibration';
+  /** Index of the first event of the batch among the spill's delivered events. */
   firstEvent: number;
   count: number;
-  channels: number;
-  amplitudes: Float32Array;
-  /** Trigger bits per event (bit 0 physics, 1 beam, 2 random, 3 calibration). */
-  triggers: Uint8Array;
+  data: Uint8Array;
+  offsets: Uint32Array;
 }
 
 export interface EventSourceListener {
@@ -79,16 +106,8 @@ export interface EventSourceListener {
   spillEnd(info: SpillEnd): void;
 }
 
-export interface ChannelInfo {
-  /** Detector cell name in the experiment's own words, e.g. "ECAL1-3-2" (section, x, y). */
-  name: string;
-  detector: string;
-}
-
 export interface EventSource extends Device {
   readonly kind: 'event-source';
-  /** Channel layout of the amplitudes in every batch. */
-  channelMap(): readonly ChannelInfo[];
   /** Begin delivering spill signals; they flow whether or not data is taken. */
   start(listener: EventSourceListener): Promise<void>;
   /** Data taking on or off: batches are delivered only while armed. */

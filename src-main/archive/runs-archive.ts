@@ -1,6 +1,6 @@
 // Runs, spills and spill histograms in SQLite. One transaction per logical write: a run start, a run end,
 // a whole spill with its histograms.
-import type { Run, RunType, SpillSummary } from '../shared/api/schemas';
+import type { Run, RunType, SpillDaq, SpillSummary } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import type { Db } from './database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from './histogram-codec';
@@ -28,6 +28,52 @@ interface SpillRow {
   intensity: number;
   ecal_mean_gev: number | null;
   ecal_peak_gev: number | null;
+  daq_recorded: number;
+  physics_triggers: number;
+  beam_triggers: number;
+  random_triggers: number;
+  calibration_events: number;
+  corrupt_events: number;
+  truncated_events: number;
+  out_of_order_events: number;
+  undecoded_events: number;
+  missing_source_events: number;
+  missing_sources: string;
+  orphan_events: number;
+  lost_events: number;
+  scaler_accepted: number | null;
+  dead_time_fraction: number | null;
+  end_of_burst: number;
+}
+
+/** The DAQ figures with their two sums, as the API carries them. */
+export function spillDaq(f: Omit<SpillDaq, 'badEvents' | 'skippedEvents'>): SpillDaq {
+  return {
+    ...f,
+    badEvents: f.corruptEvents + f.truncatedEvents + f.outOfOrderEvents + f.undecodedEvents,
+    skippedEvents: f.missingSourceEvents + f.orphanEvents + f.lostEvents,
+  };
+}
+
+function toDaq(row: SpillRow): SpillDaq | null {
+  if (!row.daq_recorded) return null;
+  return spillDaq({
+    physicsTriggers: row.physics_triggers,
+    beamTriggers: row.beam_triggers,
+    randomTriggers: row.random_triggers,
+    calibrationEvents: row.calibration_events,
+    corruptEvents: row.corrupt_events,
+    truncatedEvents: row.truncated_events,
+    outOfOrderEvents: row.out_of_order_events,
+    undecodedEvents: row.undecoded_events,
+    missingSourceEvents: row.missing_source_events,
+    missingSources: row.missing_sources ? row.missing_sources.split(',').map(Number) : [],
+    orphanEvents: row.orphan_events,
+    lostEvents: row.lost_events,
+    scalerAccepted: row.scaler_accepted,
+    deadTimeFraction: row.dead_time_fraction,
+    endOfBurst: row.end_of_burst === 1,
+  });
 }
 
 const RUN_COLUMNS = `r.number, r.type, r.setup, r.started_at, r.stopped_at, r.start_comment, r.stop_reason, r.end_state,
@@ -61,6 +107,7 @@ function toSpill(row: SpillRow): SpillSummary {
     intensity: row.intensity,
     ecalMeanGeV: row.ecal_mean_gev,
     ecalPeakGeV: row.ecal_peak_gev,
+    daq: toDaq(row),
   };
 }
 
@@ -86,8 +133,14 @@ export class RunsArchive {
         `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.number < ? ORDER BY r.number DESC LIMIT ?`,
       ),
       insertSpill: db.prepare(
-        `INSERT INTO spills (run, spill, started_at, ended_at, events_seen, events_processed, intensity, ecal_mean_gev, ecal_peak_gev)
-         VALUES (@run, @spill, @startedAt, @endedAt, @eventsSeen, @eventsProcessed, @intensity, @ecalMeanGeV, @ecalPeakGeV)`,
+        `INSERT INTO spills (run, spill, started_at, ended_at, events_seen, events_processed, intensity, ecal_mean_gev, ecal_peak_gev,
+           daq_recorded, physics_triggers, beam_triggers, random_triggers, calibration_events, corrupt_events, truncated_events,
+           out_of_order_events, undecoded_events, missing_source_events, missing_sources, orphan_events, lost_events,
+           scaler_accepted, dead_time_fraction, end_of_burst)
+         VALUES (@run, @spill, @startedAt, @endedAt, @eventsSeen, @eventsProcessed, @intensity, @ecalMeanGeV, @ecalPeakGeV,
+           @daqRecorded, @physicsTriggers, @beamTriggers, @randomTriggers, @calibrationEvents, @corruptEvents, @truncatedEvents,
+           @outOfOrderEvents, @undecodedEvents, @missingSourceEvents, @missingSources, @orphanEvents, @lostEvents,
+           @scalerAccepted, @deadTimeFraction, @endOfBurst)`,
       ),
       insertHistogram: db.prepare<[number, number, string, string, string, Uint8Array]>(
         `INSERT INTO spill_histograms (run, spill, name, kind, encoding, data) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -143,10 +196,29 @@ export class RunsArchive {
     return this.q.listRuns.all(before ?? Number.MAX_SAFE_INTEGER, limit).map(toRun);
   }
 
-  /** Store a finished spill and all its histograms in one transaction. */
-  saveSpill(summary: SpillSummary, histograms: readonly HistSnapshot[]): void {
+  /** Store a finished spill and all its histograms in one transaction (without DAQ figures: they are unknown). */
+  saveSpill(summary: Omit<SpillSummary, 'daq'> & { daq?: SpillDaq | null }, histograms: readonly HistSnapshot[]): void {
     this.db.transaction(() => {
-      this.q.insertSpill.run(summary);
+      const { daq, ...spill } = summary;
+      this.q.insertSpill.run({
+        ...spill,
+        daqRecorded: daq ? 1 : 0,
+        physicsTriggers: daq?.physicsTriggers ?? 0,
+        beamTriggers: daq?.beamTriggers ?? 0,
+        randomTriggers: daq?.randomTriggers ?? 0,
+        calibrationEvents: daq?.calibrationEvents ?? 0,
+        corruptEvents: daq?.corruptEvents ?? 0,
+        truncatedEvents: daq?.truncatedEvents ?? 0,
+        outOfOrderEvents: daq?.outOfOrderEvents ?? 0,
+        undecodedEvents: daq?.undecodedEvents ?? 0,
+        missingSourceEvents: daq?.missingSourceEvents ?? 0,
+        missingSources: daq?.missingSources.join(',') ?? '',
+        orphanEvents: daq?.orphanEvents ?? 0,
+        lostEvents: daq?.lostEvents ?? 0,
+        scalerAccepted: daq?.scalerAccepted ?? null,
+        deadTimeFraction: daq?.deadTimeFraction ?? null,
+        endOfBurst: daq?.endOfBurst ? 1 : 0,
+      });
       for (const h of histograms) {
         this.q.insertHistogram.run(summary.run, summary.spill, h.name, h.kind, HISTOGRAM_ENCODING, encodeHistogram(h));
       }

@@ -1,7 +1,7 @@
 // The `na64rc` command line: `serve` runs the core headless, `ctl` talks to a running server.
 // (Entry point: main.ts.)
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { SETUPS, DEFAULT_SETUP } from '../setup/setups';
+import { DEFAULT_SETUP, setupNames } from '../setup/setups';
 import { RUN_TYPES, type RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
 import { ROLES, type Role } from '../shared/auth';
@@ -38,7 +38,8 @@ import {
 import { DEVICE_SIMULATORS, deviceSim, type DeviceSimulator } from './device-sim';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
 import { defaultDataDir } from './paths';
-import { serve } from './serve';
+import { serve, type Served } from './serve';
+import { inspectRawFile, simulateRawFile } from './raw-files';
 
 function integer(min: number, max: number) {
   return (raw: string): number => {
@@ -68,6 +69,12 @@ function when(raw: string): number {
   return ms;
 }
 
+function probability(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a number from 0 to 1, got "${raw}"`);
+  return n;
+}
+
 function runType(raw: string): RunType {
   if (!(RUN_TYPES as readonly string[]).includes(raw)) {
     throw new InvalidArgumentError(`unknown run type "${raw}"; use one of ${RUN_TYPES.join(', ')}`);
@@ -86,7 +93,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .command('serve')
     .description('run the core headless and serve the UI and the API (the built-in simulation where no hardware is configured)')
     .option('--sim', 'run on the built-in simulated NA64 (the digital twin)', false)
-    .addOption(new Option('--setup <name>', 'experiment setup').choices(Object.keys(SETUPS)).default(DEFAULT_SETUP))
+    .addOption(new Option('--setup <name>', 'experiment setup (a config file in setups/)').choices(setupNames()).default(DEFAULT_SETUP))
     .option('--host <address>', 'address to listen on (loopback unless you mean it)', '127.0.0.1')
     .option('--port <n>', 'TCP port; 0 picks a free one', integer(0, 65535), 8064)
     .option('--data <dir>', 'data directory (database, logs, server.json)', defaultDataDir())
@@ -97,8 +104,15 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--log-edit-minutes <n>', 'how long authors may edit their logbook entries (default 120; 0: never, replies only)', integer(0, 7 * 24 * 60))
     .option('--alarms <file>', 'JSON file with extra alarm definitions (validated at start)')
     .action(async (opts) => {
-      const served = await serve(opts, print);
+      // Handlers first: a signal that comes while the server starts (the address is already printed) is
+      // remembered and honoured once it is up, instead of killing the process with the default action.
+      let served: Served | null = null;
+      let pending: string | null = null;
       const shutdown = (signal: string) => {
+        if (!served) {
+          pending ??= signal;
+          return;
+        }
         print(`\n${signal}: shutting down`);
         served.stop(`the server was shut down (${signal})`).then(
           () => process.exit(0),
@@ -110,6 +124,8 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
+      served = await serve(opts, print);
+      if (pending) shutdown(pending);
     });
 
   program
@@ -127,6 +143,24 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+
+  program
+    .command('sim')
+    .description('run the digital twin offline and write its DATE events to a raw file, as the DAQ writes them')
+    .addOption(new Option('--setup <name>', 'experiment setup').choices(setupNames()).default(DEFAULT_SETUP))
+    .requiredOption('--spills <n>', 'spills to simulate', integer(1, 4095))
+    .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
+    .option('--run <n>', 'DATE run number written into the events', integer(1, 2 ** 31 - 1), 1)
+    .option('--signal <fraction>', 'inject A′ → invisible events: this many per electron on target', probability, 0)
+    .requiredOption('--out <file>', 'raw file to write (e.g. cdr01001-000001.dat)')
+    .action((o: { setup: string; spills: number; seed: number; run: number; signal: number; out: string }) => simulateRawFile(o, print));
+
+  program
+    .command('inspect')
+    .description('read a raw DATE file: run, spills, events per type, per-source counts and errors')
+    .argument('<file>', 'raw file')
+    .option('--json', 'print machine-readable JSON', false)
+    .action((file: string, o: { json: boolean }) => inspectRawFile(file, o.json, print));
 
   const ctl = program
     .command('ctl')

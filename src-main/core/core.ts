@@ -4,8 +4,15 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
+import { na64DaqPlugin, type Na64Daq } from '../../drivers/na64-daq/driver';
+import { DaqSimulator } from '../../drivers/na64-daq/simulator';
+import { addressIndex } from '../../drivers/na64-daq/format/channel-map';
+import { nominalVoltages } from '../../drivers/twin/cells';
+import { pulseArea } from '../../drivers/twin/digitizer';
 import { PmtVoltages } from '../../drivers/twin/pmt-voltages';
-import { twinDaqPlugin } from '../../drivers/twin/twin-daq';
+import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
+import { Twin } from '../../drivers/twin/twin';
+import type { DriverContext } from '../../drivers/sdk/index';
 import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
 import { DaqService } from '../daq/daq-service';
@@ -17,15 +24,15 @@ import { MonitorPool, defaultPoolSize } from '../monitor/pool';
 import type { MonitorConfig } from '../monitor/recon/config';
 import { RunControl } from '../run-control/run-control';
 import { Simulators } from '../sim/simulators';
-import { findSetup, type Setup } from '../setup/setups';
+import { loadSetup, SIMULATED_DAQ_RUN, type Setup } from '../setup/setups';
 import { AlarmService } from '../alarms/alarm-service';
+import { parseDefinitions, type AlarmDefinitionInput } from '../alarms/definitions';
 import { alarmActionEntry, alarmSummarySection } from '../alarms/logbook-link';
 import { followHv } from '../alarms/sources/hv-source';
+import { COMMON_ALARMS, RUN_TYPE_PROFILES } from '../setup/alarms';
 import { hvAlarms } from '../setup/hv-alarms';
-import { parseDefinitions, type AlarmDefinitionInput } from '../alarms/definitions';
 import { hvSetupFor } from '../setup/hv/index';
 import { AccessTokens } from '../auth/access-tokens';
-import { COMMON_ALARMS, RUN_TYPE_PROFILES } from '../setup/alarms';
 import { newToken } from '../security/token';
 import type { Session } from '../shared/auth';
 import type { LiveEvent, Run, SpillSummary, Status } from '../shared/api/schemas';
@@ -46,14 +53,15 @@ export interface CoreOptions {
   log: Logger;
 }
 
-/** The nominal digitizer gains the PMT high voltages are set for; the default calibration inverts them. */
-const ECAL_ADC_PER_GEV = { preshower: 100, main: 26.7 };
 /**
- * The total ECAL energy sums every cell: pedestal-subtracted noise averages to zero (σ ≈ 0.5 GeV over 72
- * cells), whereas a per-cell threshold drops the shower halo and biases the sum low (≈2 % at 5σ) until a
- * beam calibration (E_beam / peak) absorbs it. Measured with the twin: no threshold 99.5 GeV, 5σ 97.8 GeV.
+ * The total ECAL energy sums every cell: pedestal-subtracted noise averages to zero, whereas a per-cell
+ * threshold drops the shower halo and biases the sum low (≈2 % at 5σ) until a beam calibration
+ * (E_beam / peak) absorbs it.
  */
 const ZERO_SUPPRESSION_ADC = null;
+/** Amplitude from the MSADC samples: pedestal from the first 4 (as na64sw), pulse summed over samples 6–31. */
+const PEDESTAL_SAMPLES = 4;
+const WINDOW = { from: 6, to: 32 };
 
 /** The setup's alarms: the common ones, those generated from its HV map, and the site's extra ones. */
 function alarmDefinitions(setup: string, extra: readonly unknown[] = []): AlarmDefinitionInput[] {
@@ -71,21 +79,26 @@ function localUserName(): string {
   return clean.slice(0, 32) || 'operator';
 }
 
+/**
+ * What the monitor workers need for a setup: where each cell is read out, and the calibration, for now the
+ * twin's nominal scale (ADC per GeV at the nominal voltage); versioned constants replace it later.
+ */
 export function monitorConfigFor(setup: Setup): MonitorConfig {
-  const { nx, ny } = setup.ecal;
-  const cells = nx * ny;
-  const gevPerAdc = [
-    ...Array.from({ length: cells }, () => 1 / ECAL_ADC_PER_GEV.preshower),
-    ...Array.from({ length: cells }, () => 1 / ECAL_ADC_PER_GEV.main),
-  ];
-  const e = setup.beam.energyGeV;
+  const cellIndex = new Map(setup.cells.map((c) => [c.name, c.index]));
+  const addressToCell = addressIndex(setup.channelMap);
+  for (let i = 0; i < addressToCell.length; i++) if (addressToCell[i]! >= 0) addressToCell[i] = cellIndex.get(setup.channelMap[addressToCell[i]!]!.cell)!;
+  const max = setup.monitor.ecalEnergyMaxGeV;
+  // 0.5 GeV bins where the range allows, at most 1000 bins.
+  const nbins = Math.min(1000, Math.max(50, Math.round(2 * max)));
   return {
-    channels: 2 * cells,
-    ecal: { nx, ny, firstChannel: 0 },
-    gevPerAdc,
+    cells: setup.cells.length,
+    addressToCell,
+    ecalCells: setup.cells.filter((c) => c.kind === 'ecal').map((c) => c.index),
+    gevPerAdc: setup.cells.map((c) => 1 / c.adcPerGeV),
+    pedestalSamples: PEDESTAL_SAMPLES,
+    window: { ...WINDOW, pulseArea: pulseArea(WINDOW.from, WINDOW.to) },
     zeroSuppressionAdc: ZERO_SUPPRESSION_ADC,
-    // 0.5 GeV bins up to 1.5 × the beam energy: the beam peak sits at two thirds of the axis.
-    histograms: { ecalEnergy: { nbins: Math.round(3 * e), min: 0, max: 1.5 * e, title: 'E_{ECAL} [GeV]' } },
+    histograms: { ecalEnergy: { nbins, min: 0, max, title: 'E_{ECAL} [GeV]' } },
   };
 }
 
@@ -108,15 +121,15 @@ export class Core {
   readonly alarms: AlarmService;
   /** Writes the database refused since start-up (an alarm source). */
   databaseErrors = 0;
+  readonly logbook: Logbook;
+  /** High voltage: supplies, channels, commands, history, audit. */
+  hv!: HvService;
+  readonly hvSnapshots: HvSnapshots;
   /** The token of this start (server.json): the local administrator's. */
   readonly startToken = newToken();
   /** The person at this machine: the owner of the desktop window and of the start token. */
   readonly localUser = localUserName();
   readonly runControl: RunControl;
-  readonly logbook: Logbook;
-  /** High voltage: supplies, channels, commands, history, audit. */
-  hv!: HvService;
-  readonly hvSnapshots: HvSnapshots;
   private lastSpill: SpillEvent | null = null;
   private closed = false;
 
@@ -124,7 +137,10 @@ export class Core {
     readonly options: CoreOptions,
     readonly setup: Setup,
     private readonly db: Db,
-    private readonly source: ReturnType<typeof twinDaqPlugin.create>,
+    private readonly source: Na64Daq,
+    private readonly simulator: DaqSimulator,
+    /** PMT voltages the twin's gains follow; the HV simulators write VMON into it. */
+    readonly pmtVoltages: PmtVoltages,
     private readonly pool: MonitorPool,
     readonly daq: DaqService,
     archive: RunsArchive,
@@ -147,7 +163,7 @@ export class Core {
     );
     this.tokens = new AccessTokens(db, this.startToken, this.localUser);
     this.hvSnapshots = new HvSnapshots(db);
-    this.simulators.register(source);
+    this.simulators.register(simulator);
     this.logbook = new Logbook(db, archive, options.dataDir, options.log, {
       ...(options.logbookEditWindowMs !== undefined ? { editWindowMs: options.logbookEditWindowMs } : {}),
     });
@@ -171,7 +187,7 @@ export class Core {
   }
 
   static async open(options: CoreOptions): Promise<Core> {
-    const setup = findSetup(options.setup);
+    const setup = loadSetup(options.setup);
     // Bad alarm definitions stop the start before anything is opened, with the alarm named.
     parseDefinitions(alarmDefinitions(setup.name, options.extraAlarms));
     mkdirSync(options.dataDir, { recursive: true });
@@ -180,26 +196,33 @@ export class Core {
     const aborted = archive.abortRunningRuns('the server stopped while the run was on', Date.now());
     if (aborted.length) options.log.warn({ runs: aborted }, 'closed runs left running by a previous server as aborted');
 
-    // The PMT voltages the HV simulators output and the twin's detector response follows.
-    const hvMap = hvSetupFor(setup.name);
-    const pmt = new PmtVoltages(new Map(hvMap.channels.map((c) => [c.name, c.nominalVolts])));
-    const source = twinDaqPlugin.create(
-      twinDaqPlugin.manifest.parseConfig({
-        seed: options.seed,
-        timeScale: options.timeScale,
-        beam: { ...setup.beam, cell: setup.ecal.beamCell },
-        ecal: { nx: setup.ecal.nx, ny: setup.ecal.ny, adcPerGeV: ECAL_ADC_PER_GEV },
-      }),
-      {
-        now: Date.now,
-        log: {
-          info: (m, f) => options.log.info(f ?? {}, m),
-          warn: (m, f) => options.log.warn(f ?? {}, m),
-          error: (m, f) => options.log.error(f ?? {}, m),
-        },
+    const context: DriverContext = {
+      now: Date.now,
+      log: {
+        info: (m, f) => options.log.info(f ?? {}, m),
+        warn: (m, f) => options.log.warn(f ?? {}, m),
+        error: (m, f) => options.log.error(f ?? {}, m),
       },
-      pmt,
+    };
+    // Simulation: the twin behind the DAQ simulator's TCP stream, read by the real driver. The PMT gains
+    // follow the voltages the HV simulators output; a cell's gain is 1 at its HV channel's nominal voltage.
+    const hvMap = hvSetupFor(setup.name);
+    const pmtVoltages = new PmtVoltages(
+      new Map([...nominalVoltages(setup.cells), ...hvMap.channels.map((c) => [c.name, c.nominalVolts] as const)]),
     );
+    const twin = new Twin(setup, { seed: options.seed, pmt: pmtVoltages, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
+    const simulator = new DaqSimulator({ twin, channelMap: setup.channelMap, cycle: DEFAULT_SPS_CYCLE, timeScale: options.timeScale, run: SIMULATED_DAQ_RUN }, context);
+    const address = await simulator.start();
+    const source = na64DaqPlugin.create(
+      na64DaqPlugin.manifest.parseConfig({
+        source: { transport: 'tcp', host: address.host, port: address.port },
+        sources: simulator.sourceIds(),
+        spillMs: DEFAULT_SPS_CYCLE.spillMs / options.timeScale,
+        cycleMs: DEFAULT_SPS_CYCLE.cycleMs / options.timeScale,
+      }),
+      context,
+    );
+    source.onState((state, reason) => options.log.info({ state, reason }, 'DAQ driver state'));
     const pool = new MonitorPool(options.log, options.monitorWorkers ?? defaultPoolSize());
     let core: Core | null = null;
     const daq = new DaqService(
@@ -216,7 +239,7 @@ export class Core {
       },
       options.log,
     );
-    core = new Core(options, setup, db, source, pool, daq, archive);
+    core = new Core(options, setup, db, source, simulator, pmtVoltages, pool, daq, archive);
     for (const run of aborted) {
       try {
         core.logbook.runEnded(archive.getRun(run)!);
@@ -230,11 +253,13 @@ export class Core {
         map: hvMap,
         db,
         log: options.log,
-        simulation: { timeScale: options.timeScale, seed: options.seed, pmt, simulators: core.simulators },
+        simulation: { timeScale: options.timeScale, seed: options.seed, pmt: pmtVoltages, simulators: core.simulators },
       });
       followHv(core.hv.live, (values) => core!.alarms.update(values));
     } catch (error) {
+      core.alarms.close();
       await source.close();
+      await simulator.close();
       await pool.close();
       db.close();
       throw error;
@@ -304,6 +329,7 @@ export class Core {
     this.alarms.close();
     await this.hv?.close();
     await this.source.close();
+    await this.simulator.close();
     await this.pool.close();
     this.db.close();
   }

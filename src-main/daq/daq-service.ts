@@ -2,7 +2,7 @@
 // feeds batches to the monitor pool and, at each end of spill, stores the spill with its histograms in one
 // transaction and announces it. Events skipped under back-pressure are counted in the spill.
 import type { EventBatch, EventSource, SpillEnd, SpillStart } from '../../drivers/sdk/index';
-import type { RunsArchive } from '../archive/runs-archive';
+import { spillDaq, type RunsArchive } from '../archive/runs-archive';
 import type { Logger } from '../log';
 import type { MonitorPool } from '../monitor/pool';
 import type { MonitorConfig } from '../monitor/recon/config';
@@ -115,7 +115,8 @@ export class DaqService {
 
   private onBatch(batch: EventBatch): void {
     const open = this.open;
-    if (!open || batch.sequence !== open.sequence) return;
+    // LED events between spills are counted by the driver; their monitoring comes with the calibration work.
+    if (!open || batch.type !== 'physics' || batch.sequence !== open.sequence) return;
     open.seen += batch.count;
     if (!this.pool.submit(`${open.run}:${open.spill}`, batch)) open.skipped += batch.count;
   }
@@ -141,6 +142,7 @@ export class DaqService {
         intensity: info.intensity,
         ecalMeanGeV: finite(ecalHist?.mean()),
         ecalPeakGeV: finite(ecalHist?.peakX()),
+        daq: spillDaq({ ...info.daq, undecodedEvents: result.bad }),
       };
       this.archive.saveSpill(summary, result.histograms);
       this.hooks.spill(summary, result.histograms);

@@ -14,6 +14,8 @@ import type { BatchView } from './recon/spill-histograms';
 
 export interface SpillResult {
   processed: number;
+  /** Events the workers could not decode (damaged MSADC data). */
+  bad: number;
   histograms: HistSnapshot[];
 }
 
@@ -62,7 +64,7 @@ export class MonitorPool {
     worker.on('exit', (code) => {
       member.alive = false;
       // Whatever this worker held of open spills is lost; its share shows up as unprocessed events.
-      for (const resolve of member.done.values()) resolve({ processed: 0, histograms: [] });
+      for (const resolve of member.done.values()) resolve({ processed: 0, bad: 0, histograms: [] });
       member.done.clear();
       if (this.closed) return;
       this.restarts += 1;
@@ -83,7 +85,7 @@ export class MonitorPool {
       case 'done': {
         const resolve = member.done.get(message.key);
         member.done.delete(message.key);
-        resolve?.({ processed: message.processed, histograms: message.histograms });
+        resolve?.({ processed: message.processed, bad: message.bad, histograms: message.histograms });
         break;
       }
       case 'error':
@@ -115,11 +117,8 @@ export class MonitorPool {
     }
     if (!target) return false;
     target.inFlight += 1;
-    const { count, channels, amplitudes, triggers } = batch;
-    this.post(target, { type: 'batch', key, count, channels, amplitudes, triggers }, [
-      amplitudes.buffer as ArrayBuffer,
-      triggers.buffer as ArrayBuffer,
-    ]);
+    const { count, data, offsets } = batch;
+    this.post(target, { type: 'batch', key, count, data, offsets }, [data.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer]);
     return true;
   }
 
@@ -130,11 +129,11 @@ export class MonitorPool {
       this.members.map(
         (m) =>
           new Promise<SpillResult>((resolve) => {
-            if (!m.alive) return resolve({ processed: 0, histograms: [] });
+            if (!m.alive) return resolve({ processed: 0, bad: 0, histograms: [] });
             const timer = setTimeout(() => {
               m.done.delete(key);
               this.log.warn({ key }, 'monitor worker did not finish the spill in time');
-              resolve({ processed: 0, histograms: [] });
+              resolve({ processed: 0, bad: 0, histograms: [] });
             }, timeoutMs);
             m.done.set(key, (result) => {
               clearTimeout(timer);
@@ -150,6 +149,7 @@ export class MonitorPool {
     }
     return {
       processed: parts.reduce((n, p) => n + p.processed, 0),
+      bad: parts.reduce((n, p) => n + p.bad, 0),
       histograms: [...byName.values()].map((list) => mergeSnapshots(list)),
     };
   }

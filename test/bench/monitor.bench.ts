@@ -1,31 +1,22 @@
-// Monitor throughput: events per second through reconstruction and histogramming, in one thread and
-// through the worker pool (1 and 2 workers), against a baseline that only reads every amplitude once.
-import { BeamAndEcal } from '../../drivers/twin/beam-and-ecal';
-import { Random } from '../../drivers/twin/random';
+// Monitor throughput: events per second through decoding, reconstruction and histogramming, in one thread
+// and through the worker pool (1 and 2 workers), against a baseline that only reads every byte once.
 import { monitorConfigFor } from '../../src-main/core/core';
 import { silentLogger } from '../../src-main/log';
 import { MonitorPool } from '../../src-main/monitor/pool';
 import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
-import { findSetup } from '../../src-main/setup/setups';
+import { batchOf, encodedSpill, twinFor } from '../support/twin-data';
 
-const setup = findSetup('invisible-e');
+const { setup, twin, encoder } = twinFor('invisible-e', 1);
 const config = monitorConfigFor(setup);
-const EVENTS = 200_000;
+const EVENTS = 20_000;
 const BATCH = 500;
-const model = new BeamAndEcal(
-  { particle: 'e-', energyGeV: 100, composition: setup.beam.composition, particlesPerSpill: 5e6, intensityRms: 0.2, eventsPerSpill: 3000, cell: setup.ecal.beamCell, spotMm: 5 },
-  { nx: 6, ny: 6, pitchMm: 38.2, adcPerGeV: { preshower: 100, main: 26.7 }, noiseAdc: 2 },
-);
-const rng = new Random(1);
-const data = new Float32Array(EVENTS * config.channels);
-for (let i = 0; i < EVENTS; i++) model.event(rng, data, i * config.channels);
+const events: Uint8Array[] = [];
+for (let s = 0; events.length < EVENTS; s++) events.push(...encodedSpill(twin, encoder, s, EVENTS - events.length).events);
+const data = batchOf(events).data;
 
 function batches() {
   const out = [];
-  for (let first = 0; first < EVENTS; first += BATCH) {
-    const amplitudes = data.slice(first * config.channels, (first + BATCH) * config.channels);
-    out.push({ count: BATCH, channels: config.channels, amplitudes, triggers: new Uint8Array(BATCH) });
-  }
+  for (let first = 0; first < EVENTS; first += BATCH) out.push(batchOf(events.slice(first, first + BATCH)));
   return out;
 }
 
@@ -72,8 +63,8 @@ const base = baseline();
 const recon = inThread();
 const one = await pooled(1);
 const two = await pooled(2);
-console.log(`baseline (read every amplitude): ${base.toLocaleString()} events/s`);
-console.log(`reconstruction + histogram, one thread: ${recon.toLocaleString()} events/s (${(recon / base).toFixed(3)} × baseline)`);
+console.log(`baseline (read every byte): ${base.toLocaleString()} events/s`);
+console.log(`decode + reconstruction + histogram, one thread: ${recon.toLocaleString()} events/s (${(recon / base).toFixed(3)} × baseline)`);
 console.log(`through the pool, 1 worker: ${one.rate.toLocaleString()} events/s (${(one.rate / recon).toFixed(2)} × in-thread), ${one.processed} processed`);
 console.log(`through the pool, 2 workers: ${two.rate.toLocaleString()} events/s (${(two.rate / recon).toFixed(2)} × in-thread), ${two.processed} processed`);
 console.log(

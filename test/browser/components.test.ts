@@ -4,10 +4,11 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { nextTick } from 'vue';
 import type { ApiClient } from '@shared/api/contract';
-import type { Run, Status } from '@shared/api/schemas';
+import type { Run, SpillSummary, Status } from '@shared/api/schemas';
 import { Hist1D } from '@shared/histogram';
 import HistogramChart from '../../src-renderer/components/HistogramChart.vue';
 import RunPanel from '../../src-renderer/components/RunPanel.vue';
+import SpillTable from '../../src-renderer/components/SpillTable.vue';
 import StateBadge from '../../src-renderer/components/StateBadge.vue';
 import StatusBar from '../../src-renderer/components/StatusBar.vue';
 import { useConnectionStore } from '../../src-renderer/stores/connection';
@@ -145,5 +146,60 @@ describe('RunPanel', () => {
     expect(w.get('[data-testid="command-error"]').text()).toContain('cannot start a run while run 18 is running');
     // The comment is kept so the shifter does not retype it.
     expect((w.get('[data-testid="run-comment"]').element as HTMLInputElement).value).toBe('  LED check  ');
+  });
+});
+
+describe('SpillTable', () => {
+  const daq = {
+    physicsTriggers: 900,
+    beamTriggers: 4000,
+    randomTriggers: 480,
+    calibrationEvents: 100,
+    corruptEvents: 0,
+    truncatedEvents: 0,
+    outOfOrderEvents: 0,
+    undecodedEvents: 0,
+    missingSourceEvents: 0,
+    missingSources: [] as number[],
+    orphanEvents: 0,
+    lostEvents: 0,
+    badEvents: 0,
+    skippedEvents: 0,
+    scalerAccepted: 5380,
+    deadTimeFraction: 0.0112,
+    endOfBurst: true,
+  };
+  const spill = (n: number, d: SpillSummary['daq']): SpillSummary => ({
+    run: 5,
+    spill: n,
+    startedAt: 0,
+    endedAt: 4800,
+    eventsSeen: 5380,
+    eventsProcessed: 5380,
+    processedFraction: 1,
+    intensity: 5e6,
+    ecalMeanGeV: 70,
+    ecalPeakGeV: 99.8,
+    daq: d,
+  });
+
+  it('shows the DAQ state of each spill in colour, icon and words, with every figure in the tooltip', async () => {
+    const w = mount(SpillTable, {
+      props: {
+        spills: [
+          spill(1, daq),
+          spill(2, { ...daq, corruptEvents: 3, undecodedEvents: 2, badEvents: 5, lostEvents: 7, skippedEvents: 7 }),
+          spill(3, { ...daq, missingSources: [601], missingSourceEvents: 5380, skippedEvents: 5380 }),
+          spill(4, { ...daq, endOfBurst: false, scalerAccepted: null, deadTimeFraction: null }),
+          spill(5, null),
+        ],
+      },
+    });
+    const cells = w.findAll('[data-testid="spill-daq"]');
+    expect(cells.map((c) => c.text())).toEqual(['✓clean', '⚠5 bad, 7 skipped', '✕source 601 missing', '⚠no end of burst', '–not recorded']);
+    expect(cells[1]!.find('.badge').classes()).toContain('warn');
+    expect(cells[2]!.find('.badge').classes()).toContain('bad');
+    expect(cells[1]!.attributes('title')).toMatch(/3 corrupt, 0 truncated, 0 out of order, 2 undecodable/);
+    expect(w.text()).toContain('1.12 %');
   });
 });

@@ -38,7 +38,8 @@ test('start a run, watch spills arrive and the ECAL histogram draw, stop it, fin
   await expect(row).toContainText('■ ended');
   await expect(row).toContainText('e2e: first beam of the night · end of e2e test');
   await row.click();
-  await page.getByTestId('spill-table').locator('tbody tr').first().click();
+  // A spill row, not the "no spills yet" row shown while the run's spills load.
+  await page.getByTestId('spill-table').locator('tbody tr.clickable').first().click();
   await expect(page).toHaveURL(/#\/histograms\?run=1&spill=1/);
   await expect(page.locator('[data-histogram="ecal_energy"] canvas')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('histograms.png') });

@@ -1,6 +1,6 @@
 // The issue's acceptance path, through the real built CLI, real sockets and a real SQLite file.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -67,14 +67,14 @@ describe('na64rc ctl sim', () => {
     server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'physics']);
     const list = await runCli(['ctl', '--data', dir, 'sim', 'list']);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/daq: .*\n {2}now: no faults\n {2}faults:\n {4}beam-off: /);
+    expect(list.stdout).toMatch(/daq: .*\n {2}now: no faults\n {2}faults:\n {4}beam-off: .*\n {4}corrupt-events: .*\n {4}truncated-events: .*\n {4}missing-source <channel>: /);
 
     await waitFor('a spill', async () => (await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills')).body.length >= 1);
     const off = await runCli(['ctl', '--data', dir, '--json', 'sim', 'fault', 'daq', 'beam-off']);
     expect(off.code).toBe(0);
     expect(JSON.parse(off.stdout).active).toMatchObject([{ fault: 'beam-off', channel: null }]);
-    const status = await api<Status>(server.info, '/api/v1/status');
-    expect(status.body.beam.phase).toBe('off');
+    // The driver learns that the SPS is off from the start of burst that does not come (half a cycle late).
+    await waitFor('beam off', async () => (await api<Status>(server!.info, '/api/v1/status')).body.beam.phase === 'off');
     const before = (await api<SpillSummary[]>(server.info, '/api/v1/runs/1/spills')).body.length;
     await new Promise((r) => setTimeout(r, 1500)); // ≈ 3.5 SPS cycles at ×40
     expect((await api<SpillSummary[]>(server.info, '/api/v1/runs/1/spills')).body.length).toBeLessThanOrEqual(before + 1);
@@ -93,6 +93,101 @@ describe('na64rc ctl sim', () => {
     const hostile = await runCli(['ctl', '--data', dir, 'sim', 'fault', '../../etc', 'x']);
     expect(hostile.code).toBe(1);
     expect(hostile.stderr).toMatch(/invalid input: device: a device id is lowercase letters, digits and "-"/);
+  });
+});
+
+describe('na64rc serve --setup muon', () => {
+  it('runs the muon setup end to end: its setup name, its beam, MIP-scale ECAL spectra and the DAQ figures per spill', async () => {
+    server = await startServe(dir, ['--sim', '--setup', 'muon', '--time-scale', '20', '--start-run', 'physics']);
+    const status = await api<Status>(server.info, '/api/v1/status');
+    expect(status.body).toMatchObject({ setup: 'muon', beam: { particle: 'mu+', energyGeV: 160 } });
+    const spills = await waitFor('2 spills', async () => {
+      const r = await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills');
+      return r.body.length >= 2 ? r.body : null;
+    });
+    for (const s of spills) {
+      // Muons leave ≈ 0.4 GeV in the ECAL: the histogram's axis is the muon setup's 0–5 GeV.
+      expect(s.ecalPeakGeV).toBeLessThan(2);
+      expect(s.daq).toMatchObject({ endOfBurst: true, badEvents: 0, missingSources: [] });
+      expect(s.daq!.beamTriggers).toBeGreaterThan(100);
+      expect(s.daq!.physicsTriggers).toBe(0);
+    }
+    const h = await api<{ fXaxis: { fXmax: number } }>(server.info, `/api/v1/spills/1/${spills[0]!.spill}/histograms/ecal_energy`);
+    expect(h.body.fXaxis.fXmax).toBe(5);
+    const run = await api<Run>(server.info, '/api/v1/runs/1');
+    expect(run.body.setup).toBe('muon');
+  });
+});
+
+describe('na64rc ctl sim: DAQ faults', () => {
+  it('counts a missing source and damaged events in the spill summary, and the run goes on', async () => {
+    server = await startServe(dir, ['--sim', '--time-scale', '20', '--start-run', 'physics']);
+    await waitFor('a spill', async () => (await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills')).body.length >= 1);
+    expect((await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'missing-source', '601'])).code).toBe(0);
+    expect((await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'corrupt-events'])).code).toBe(0);
+    const bad = await waitFor('a spill with the faults', async () => {
+      const r = await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills');
+      return r.body.find((s) => s.daq && s.daq.missingSourceEvents > 100) ?? null;
+    });
+    expect(bad.daq!.missingSources).toEqual([601]);
+    expect(bad.daq!.skippedEvents).toBeGreaterThanOrEqual(bad.daq!.missingSourceEvents);
+    const noSource = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'missing-source', '999']);
+    expect(noSource.code).toBe(1);
+    expect(noSource.stderr).toMatch(/source 999 is not read out in this setup/);
+    expect((await runCli(['ctl', '--data', dir, 'sim', 'clear', 'daq'])).code).toBe(0);
+    expect((await api<Status>(server.info, '/api/v1/status')).body.run.state).toBe('running');
+  });
+});
+
+describe('na64rc sim and na64rc inspect', () => {
+  it('writes the twin to a raw DATE file and reads it back: run, spills, events per type, sources, errors', async () => {
+    const file = join(dir, 'cdr01001-000042.dat');
+    const sim = await runCli(['sim', '--setup', 'invisible-e', '--spills', '2', '--seed', '5', '--run', '42', '--out', file]);
+    expect(sim.code).toBe(0);
+    expect(sim.stdout).toMatch(/wrote .*cdr01001-000042\.dat: setup invisible-e, run 42, 2 spills, \d+ events/);
+    const again = join(dir, 'again.dat');
+    await runCli(['sim', '--spills', '2', '--seed', '5', '--run', '42', '--out', again]);
+    expect(readFileSync(again).equals(readFileSync(file))).toBe(true); // deterministic for a seed
+
+    const text = await runCli(['inspect', file]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/events {2}SOR 1, SOB 2, PHYSICS \d+, EOB 2, CALIBRATION 200, EOR 1/);
+    expect(text.stdout).toMatch(/sources 600: \d+, 601: \d+, 602: \d+, 603: \d+/);
+    expect(text.stdout).toMatch(/errors {2}corrupt 0, truncated 0, undecodable 0/);
+    expect(text.stdout).toMatch(/burst 1: SOB 1, PHYSICS \d+, EOB 1, CALIBRATION 100, scalers: \d+ particles/);
+    const json = JSON.parse((await runCli(['inspect', file, '--json'])).stdout);
+    expect(json).toMatchObject({ runs: [42], bursts: [{ burst: 1 }, { burst: 2 }], errors: { corrupt: 0, truncated: 0, undecoded: 0 } });
+    expect(json.sources['600']).toBe(json.byType.PHYSICS + json.byType.CALIBRATION);
+
+    // A damaged copy: cut in the middle, a flipped byte; inspect reports it and still reads the rest.
+    const bytes = readFileSync(file);
+    const damaged = Buffer.concat([bytes.subarray(0, 100_000), bytes.subarray(100_003)]);
+    damaged[300_000] = damaged[300_000]! ^ 0xff;
+    writeFileSync(join(dir, 'damaged.dat'), damaged);
+    const report = JSON.parse((await runCli(['inspect', join(dir, 'damaged.dat'), '--json'])).stdout);
+    expect(report.errors.truncated + report.errors.corrupt + report.errors.undecoded).toBeGreaterThanOrEqual(2);
+    expect(report.events).toBeGreaterThan(json.events - 5);
+    expect(report.problems.length).toBeGreaterThan(0);
+  });
+
+  it('rejects bad arguments and unreadable files in one line', async () => {
+    const missing = await runCli(['inspect', join(dir, 'nope.dat')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^na64rc: cannot read .*nope\.dat: ENOENT\n$/);
+    const spills = await runCli(['sim', '--spills', '0', '--out', join(dir, 'x.dat')]);
+    expect(spills.code).not.toBe(0);
+    expect(spills.stderr).toMatch(/must be between 1 and 4095/);
+    const setup = await runCli(['sim', '--setup', 'nowhere', '--spills', '1', '--out', join(dir, 'x.dat')]);
+    expect(setup.stderr).toMatch(/invisible-e/);
+    const out = await runCli(['sim', '--spills', '1', '--out', '/nonexistent/dir/x.dat']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/cannot write .*ENOENT/);
+    const signal = await runCli(['sim', '--spills', '1', '--signal', 'lots', '--out', join(dir, 'x.dat')]);
+    expect(signal.stderr).toMatch(/expected a number from 0 to 1/);
+    const garbage = join(dir, 'garbage.dat');
+    writeFileSync(garbage, Buffer.from('this is not a DATE file at all'.repeat(100)));
+    const g = JSON.parse((await runCli(['inspect', garbage, '--json'])).stdout);
+    expect(g).toMatchObject({ events: 0, errors: { corrupt: 1 } });
   });
 });
 

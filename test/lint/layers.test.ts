@@ -26,6 +26,9 @@ describe('na64/layers', () => {
     ['src-main/shared/x.ts', "export * from '../core/core';", /may not import src-main\/core\/core/],
     ['src-main/monitor/monitor.worker.ts', "import { RunsArchive } from '../archive/runs-archive';", /may not import src-main\/archive/],
     ['drivers/twin/x.ts', "import { Core } from '../../src-main/core/core';", /may not import src-main/],
+    ['drivers/twin/x.ts', "import { DateWriter } from '../na64-daq/format/writer';", /may not import drivers\/na64-daq/],
+    ['src-main/monitor/monitor.worker.ts', "import { Na64Daq } from '../../drivers/na64-daq/driver';", /may not import drivers\/na64-daq\/driver/],
+    ['src-main/monitor/monitor.worker.ts', "import { Random } from '../../drivers/twin/random';", /may not import drivers\/twin/],
     ['drivers/caen-n1470/x.ts', "import { twin } from '../iseg-scpi/driver';", /may not import drivers\/iseg-scpi/],
     ['drivers/sdk/index.ts', "import { Random } from '../twin/random';", /may not import drivers\/twin/],
     ['drivers/transports/tcp.ts', "import { Random } from '../twin/random';", /may not import drivers\/twin/],
@@ -50,7 +53,9 @@ describe('na64/layers', () => {
     ['drivers/caen-n1470/x.ts', "import { Random } from '../twin/random';"],
     ['drivers/caen-n1470/x.ts', "import { RequestReply } from '../transports/request-reply';"],
     ['drivers/transports/x.ts', "import type { DriverState } from '../sdk/index';"],
-    ['src-main/core/x.ts', "import { twinDaqPlugin } from '../../drivers/twin/twin-daq';"],
+    ['src-main/core/x.ts', "import { na64DaqPlugin } from '../../drivers/na64-daq/driver';"],
+    ['src-main/monitor/monitor.worker.ts', "import { decodeMsadc } from '../../drivers/na64-daq/format/msadc';"],
+    ['drivers/na64-daq/simulator.ts', "import { Twin } from '../twin/twin';"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await layerErrors(file, code)).toEqual([]);
   });

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../db/migrations/index';
 import { openDatabase, SchemaTooNewError, schemaVersion, type Db } from '../../src-main/archive/database';
 import { decodeHistogram } from '../../src-main/archive/histogram-codec';
-import { RunsArchive } from '../../src-main/archive/runs-archive';
+import { RunsArchive, spillDaq } from '../../src-main/archive/runs-archive';
+import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { Hist1D } from '../../src-main/shared/histogram';
 
 let dir: string;
@@ -21,7 +22,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function spill(run: number, n: number) {
+function spill(run: number, n: number, daq: SpillSummary['daq'] = DAQ) {
   return {
     run,
     spill: n,
@@ -33,8 +34,27 @@ function spill(run: number, n: number) {
     intensity: 5e6,
     ecalMeanGeV: 99.5,
     ecalPeakGeV: 100.25,
+    daq,
   };
 }
+
+const DAQ = spillDaq({
+  physicsTriggers: 40,
+  beamTriggers: 55,
+  randomTriggers: 5,
+  calibrationEvents: 100,
+  corruptEvents: 1,
+  truncatedEvents: 2,
+  outOfOrderEvents: 0,
+  undecodedEvents: 3,
+  missingSourceEvents: 4,
+  missingSources: [601, 603],
+  orphanEvents: 0,
+  lostEvents: 6,
+  scalerAccepted: 112,
+  deadTimeFraction: 0.0125,
+  endOfBurst: true,
+});
 
 describe('database', () => {
   it('runs in WAL with synchronous=NORMAL and foreign keys, at the latest schema', () => {
@@ -127,6 +147,17 @@ describe('RunsArchive', () => {
     // Compressed: far smaller than the JSON.
     const row = db.prepare('SELECT length(data) AS n FROM spill_histograms').get() as { n: number };
     expect(row.n).toBeLessThan(JSON.stringify(h.snapshot()).length / 4);
+  });
+
+  it('keeps the DAQ figures of a spill, and says "unknown" (null) for a spill stored without them', () => {
+    const a = new RunsArchive(db);
+    const run = a.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 1 });
+    a.saveSpill(spill(run.number, 1), []);
+    a.saveSpill(spill(run.number, 2, null), []);
+    const [first, second] = a.listSpills(run.number);
+    expect(first!.daq).toEqual(DAQ);
+    expect(first!.daq).toMatchObject({ badEvents: 6, skippedEvents: 10 });
+    expect(second!.daq).toBeNull();
   });
 
   it('refuses a spill of a run that does not exist (foreign key)', () => {

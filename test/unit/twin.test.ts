@@ -1,9 +1,18 @@
+// The digital twin against its documented defaults (drivers/twin/defaults.ts, reference/na64-detector.md
+// "Named defaults for the simulation"), measured the way the monitor measures: on the encoded DATE events.
 import { describe, expect, it } from 'vitest';
-import type { EventBatch, SpillEnd, SpillStart } from '../../drivers/sdk/index';
-import { BeamAndEcal } from '../../drivers/twin/beam-and-ecal';
+import { DateFramer } from '../../drivers/na64-daq/format/framer';
+import { eventTypeName } from '../../drivers/na64-daq/format/date';
+import { twinRunEvents } from '../../drivers/na64-daq/raw-file';
+import { ECAL_CONSTANT, ECAL_STOCHASTIC, MIP_HCAL_GEV, SRD_ELECTRON } from '../../drivers/twin/defaults';
+import { PMT_GAIN_EXPONENT } from '../../drivers/twin/pmt-voltages';
 import { Random } from '../../drivers/twin/random';
+import { TwinSetup } from '../../drivers/twin/setup';
 import { SpsCycle } from '../../drivers/twin/sps-cycle';
-import { twinDaqPlugin } from '../../drivers/twin/twin-daq';
+import { TRIGGER } from '../../drivers/twin/twin';
+import { monitorConfigFor } from '../../src-main/core/core';
+import { EventDecoder } from '../../src-main/monitor/recon/event-decoder';
+import { encodedSpill, ids, twinFor } from '../support/twin-data';
 
 describe('Random', () => {
   it('is deterministic for a seed and different between seeds', () => {
@@ -47,112 +56,248 @@ describe('SpsCycle', () => {
   });
 });
 
-const beam = {
-  particle: 'e-' as const,
-  energyGeV: 100,
-  composition: { electron: 1, hadron: 0, muon: 0 },
-  particlesPerSpill: 5e6,
-  intensityRms: 0.2,
-  eventsPerSpill: 3000,
-  cell: [3, 3] as [number, number],
-  spotMm: 5,
-};
-const ecal = { nx: 6, ny: 6, pitchMm: 38.2, adcPerGeV: { preshower: 100, main: 26.7 }, noiseAdc: 2 };
+/** Robust peak: the mean within ±2.5 σ, iterated, and the σ of that core. */
+function peak(values: number[]): { mean: number; sigma: number } {
+  let mean = values.reduce((a, b) => a + b, 0) / values.length;
+  let sigma = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+  for (let i = 0; i < 10; i++) {
+    const core = values.filter((v) => Math.abs(v - mean) < 2.5 * sigma);
+    mean = core.reduce((a, b) => a + b, 0) / core.length;
+    // A Gaussian cut at ±2.5σ keeps an RMS of 0.9459 σ.
+    sigma = Math.sqrt(core.reduce((a, b) => a + (b - mean) ** 2, 0) / core.length) / 0.9459;
+  }
+  return { mean, sigma };
+}
 
-describe('BeamAndEcal', () => {
-  it('contains a 100 GeV electron shower with the documented resolution, mostly in the beam cell', () => {
-    const model = new BeamAndEcal(beam, ecal);
-    const rng = new Random(3);
-    const out = new Float32Array(72);
-    const energies: number[] = [];
-    let centralFraction = 0;
-    for (let i = 0; i < 5000; i++) {
-      model.event(rng, out, 0);
-      let e = 0;
-      for (let c = 0; c < 72; c++) e += out[c]! / (c < 36 ? 100 : 26.7);
-      energies.push(e);
-      centralFraction += out[36 + 3 * 6 + 3]! / 26.7 / e;
+function sumOf(amplitudes: Float64Array, cells: readonly number[], gevPerAdc: readonly number[]): number {
+  let e = 0;
+  for (const c of cells) e += amplitudes[c]! * gevPerAdc[c]!;
+  return e;
+}
+
+describe('the twin, measured on its DATE events', () => {
+  it('ECAL sum of 100 GeV electrons peaks at 100 GeV within 1 %, with σ/E = 10 %/√E ⊕ 1 % and the pedestal noise', () => {
+    const { setup, twin, encoder } = twinFor('invisible-e', 21);
+    const config = monitorConfigFor(setup);
+    const decoder = new EventDecoder(config);
+    const electrons: number[] = [];
+    const empty: number[] = [];
+    for (let s = 0; electrons.length < 3000; s++) {
+      const { events, truth } = encodedSpill(twin, encoder, s);
+      events.forEach((bytes, i) => {
+        const t = truth[i]!;
+        decoder.decode(new DataView(bytes.buffer), 0, bytes.length);
+        const e = sumOf(decoder.amplitudes, config.ecalCells, config.gevPerAdc);
+        if (t.particles.length === 1 && t.particles[0]!.particle === 'electron' && !t.signal) electrons.push(e);
+        if (t.particles.length === 0) empty.push(e);
+      });
     }
-    const mean = energies.reduce((a, b) => a + b) / energies.length;
-    const rms = Math.sqrt(energies.reduce((a, b) => a + (b - mean) ** 2, 0) / energies.length);
-    expect(mean).toBeGreaterThan(99);
-    expect(mean).toBeLessThan(100.5);
-    // σ/E = 10 %/√E ⊕ 1 % → 1.41 GeV at 100 GeV, plus ≈0.5 GeV of summed noise.
-    expect(rms).toBeGreaterThan(1.3);
-    expect(rms).toBeLessThan(1.8);
-    // ≈75 % of a centred shower in the central cell of the main section (minus the preshower's share).
-    expect(centralFraction / 5000).toBeGreaterThan(0.65);
-    expect(centralFraction / 5000).toBeLessThan(0.8);
+    const shower = peak(electrons);
+    const noise = peak(empty);
+    expect(Math.abs(shower.mean - 100) / 100).toBeLessThan(0.01);
+    const documented = 100 * Math.hypot(ECAL_STOCHASTIC / Math.sqrt(100), ECAL_CONSTANT);
+    const expected = Math.hypot(documented, noise.sigma);
+    expect(noise.sigma).toBeLessThan(1.5);
+    expect(Math.abs(noise.mean)).toBeLessThan(0.2);
+    expect(shower.sigma / expected).toBeGreaterThan(0.9);
+    expect(shower.sigma / expected).toBeLessThan(1.1);
   });
 
-  it('never writes an amplitude above the 12-bit saturation', () => {
-    const model = new BeamAndEcal({ ...beam, energyGeV: 400 }, ecal);
-    const rng = new Random(4);
-    const out = new Float32Array(72);
-    for (let i = 0; i < 200; i++) {
-      model.event(rng, out, 0);
-      expect(Math.max(...out)).toBeLessThanOrEqual(4095);
+  it('has the documented beam composition per setup (hadron contamination ≈ 1 % of the electron beam)', () => {
+    for (const [name, hadron, muon] of [
+      ['invisible-e', 0.01, 0.001],
+      ['muon', 0.005, 0.995],
+      ['hadron', 0.99, 0],
+    ] as const) {
+      const { twin } = twinFor(name, 3);
+      const rng = new Random(5);
+      const n = 200_000;
+      const counts = { electron: 0, hadron: 0, muon: 0 };
+      for (let i = 0; i < n; i++) counts[twin.response.pick(rng)]++;
+      for (const [kind, p] of [['hadron', hadron], ['muon', muon]] as const) {
+        const sigma = Math.sqrt((p * (1 - p)) / n) + 1e-6;
+        expect(Math.abs(counts[kind] / n - p), `${name} ${kind}`).toBeLessThan(5 * sigma);
+      }
     }
+    // The beam trigger records particles as they come: its hadrons are the beam's hadrons.
+    const { twin, encoder } = twinFor('hadron', 8);
+    const { truth } = encodedSpill(twin, encoder, 0, 600);
+    const hadrons = truth.filter((t) => t.particles[0]?.particle === 'hadron').length;
+    const beam = truth.filter((t) => t.particles.length > 0).length;
+    expect(hadrons / beam).toBeGreaterThan(0.96);
+  });
+
+  it('SRD: electrons leave tens of MeV per module, hadrons and muons essentially nothing; a 1 MeV cut separates them', () => {
+    const { setup, twin } = twinFor('invisible-e', 4);
+    const srd = setup.cells.filter((c) => c.kind === 'srd').map((c) => c.index);
+    const rng = new Random(6);
+    const dep = new Float64Array(setup.cells.length);
+    const modulesAbove = (kind: 'electron' | 'hadron' | 'muon') => {
+      dep.fill(0);
+      twin.response.particle(rng, kind, 0, dep);
+      return srd.filter((i) => dep[i]! > 0.001).length;
+    };
+    const perModule: number[] = [];
+    let electronsPass = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      if (modulesAbove('electron') >= 2) electronsPass++;
+      perModule.push(dep[srd[0]!]!);
+    }
+    perModule.sort((a, b) => a - b);
+    const mean = perModule.reduce((a, b) => a + b, 0) / n;
+    expect(mean * 1000).toBeGreaterThan(20);
+    expect(mean * 1000).toBeLessThan(40);
+    expect(perModule[Math.floor(0.999 * n)]! * 1000).toBeGreaterThan(60); // the tail toward 150 MeV
+    const belowOneMeV = perModule.filter((e) => e < 0.001).length / n;
+    expect(belowOneMeV).toBeGreaterThan(0.01);
+    expect(belowOneMeV).toBeLessThan(0.03);
+    expect(SRD_ELECTRON.emptyFraction).toBe(0.02);
+    expect(electronsPass / n).toBeGreaterThan(0.99);
+    let hadronsPass = 0;
+    let muonsPass = 0;
+    for (let i = 0; i < n; i++) {
+      if (modulesAbove('hadron') >= 2) hadronsPass++;
+      if (modulesAbove('muon') >= 2) muonsPass++;
+    }
+    expect(hadronsPass).toBe(0);
+    expect(muonsPass).toBe(0);
+  });
+
+  it('muons leave MIP signals: ≈ 2.5–3 GeV per HCAL module, ≈ 0.4 GeV in the ECAL (most of it in the cell they cross)', () => {
+    const { setup, twin, encoder } = twinFor('muon', 12);
+    const config = monitorConfigFor(setup);
+    const decoder = new EventDecoder(config);
+    const hcal0 = setup.cells.filter((c) => c.kind === 'hcal' && c.part === 0).map((c) => c.index);
+    const beamCell = setup.cells.find((c) => c.name === 'ECAL1-2-3')!.index;
+    const perModule: number[] = [];
+    const ecal: number[] = [];
+    const { events, truth } = encodedSpill(twin, encoder, 0, 1500);
+    events.forEach((bytes, i) => {
+      const t = truth[i]!;
+      if (t.particles.length !== 1 || t.particles[0]!.particle !== 'muon') return;
+      decoder.decode(new DataView(bytes.buffer), 0, bytes.length);
+      perModule.push(sumOf(decoder.amplitudes, hcal0, config.gevPerAdc));
+      ecal.push(sumOf(decoder.amplitudes, [beamCell], config.gevPerAdc));
+    });
+    expect(perModule.length).toBeGreaterThan(500);
+    // The most probable value (a Landau-like spectrum peaks below its mean).
+    const mode = (values: number[], width: number) => {
+      const bins = new Map<number, number>();
+      for (const v of values) bins.set(Math.round(v / width), (bins.get(Math.round(v / width)) ?? 0) + 1);
+      return width * [...bins.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+    };
+    expect(mode(perModule, 0.1)).toBeGreaterThan(0.9 * MIP_HCAL_GEV);
+    expect(mode(perModule, 0.1)).toBeLessThan(1.15 * MIP_HCAL_GEV);
+    // The crossed main-section cell: 90 % of ≈ 0.4 GeV (× 1.15 for the Landau mean), well above its noise.
+    const mean = ecal.reduce((a, b) => a + b, 0) / ecal.length;
+    expect(mean).toBeGreaterThan(0.25);
+    expect(mean).toBeLessThan(0.5);
+  });
+
+  it('LED calibration events arrive only between spills, after the end of burst and before the next start', () => {
+    const { setup, twin } = twinFor('invisible-e', 2);
+    const types: string[] = [];
+    const framer = new DateFramer({ event: (_b, h) => types.push(eventTypeName(h.type)!), problem: (p) => types.push(`problem ${p.detail}`) });
+    for (const e of twinRunEvents(twin, setup.channelMap, { spills: 2, run: 7 })) framer.push(e);
+    framer.finish();
+    const sequence = types.join(' ').replace(/PHYSICS( PHYSICS)*/g, 'PHYSICS…').replace(/CALIBRATION( CALIBRATION)*/g, 'CALIBRATION…');
+    expect(sequence).toBe('SOR SOB PHYSICS… EOB CALIBRATION… SOB PHYSICS… EOB CALIBRATION… EOR');
+    expect(types.filter((t) => t === 'CALIBRATION')).toHaveLength(2 * setup.trigger.ledPerInterspill);
+  });
+
+  it('is deterministic for a seed: the same events, byte for byte', () => {
+    const a = twinFor('invisible-e', 77);
+    const b = twinFor('invisible-e', 77);
+    const c = twinFor('invisible-e', 78);
+    const first = encodedSpill(a.twin, a.encoder, 3, 50).events;
+    expect(encodedSpill(b.twin, b.encoder, 3, 50).events).toEqual(first);
+    expect(encodedSpill(c.twin, c.encoder, 3, 50).events).not.toEqual(first);
+  });
+
+  it('follows the PMT voltage: gain ∝ (V/V₀)^7, nothing below half the nominal voltage, saturation at 4095', () => {
+    const { setup, twin, encoder } = twinFor('invisible-e', 3);
+    const config = monitorConfigFor(setup);
+    const decoder = new EventDecoder(config);
+    const cell = setup.cells.find((c) => c.name === 'ECAL1-2-4')!;
+    const led = (sequence: number) => {
+      const e = twin.led(sequence).next()!;
+      // LED events are CALIBRATION; the decoder reads PHYSICS: relabel a copy for the measurement.
+      const bytes = encoder.event({ ...e, type: 'physics' }, ids(1));
+      decoder.decode(new DataView(bytes.buffer), 0, bytes.length);
+      return { amplitude: decoder.amplitudes[cell.index]!, max: Math.max(...e.samples.subarray(cell.index * 32, cell.index * 32 + 32)) };
+    };
+    const nominal = led(0).amplitude;
+    expect(nominal).toBeGreaterThan(600);
+    twin.pmt.set(cell.name, cell.nominalVolts * 1.1);
+    expect(led(0).amplitude / nominal).toBeCloseTo(1.1 ** PMT_GAIN_EXPONENT, 1);
+    twin.pmt.set(cell.name, cell.nominalVolts * 0.4);
+    expect(Math.abs(led(0).amplitude)).toBeLessThan(10);
+    twin.pmt.set(cell.name, cell.nominalVolts * 1.6);
+    expect(led(0).max).toBe(4095);
+  });
+
+  it('drifts slowly: a random walk of ≈ 0.5 % per √hour per channel', () => {
+    const { twin } = twinFor('invisible-e', 3);
+    const start = Float64Array.from(twin.gainsFor(0));
+    // 1000 SPS cycles of 16.8 s ≈ 4.7 h: expected RMS change 0.5 % × √4.7 ≈ 1.1 %.
+    const later = twin.gainsFor(1000);
+    const rms = Math.sqrt(start.reduce((a, g, i) => a + (later[i]! / g - 1) ** 2, 0) / start.length);
+    expect(rms).toBeGreaterThan(0.007);
+    expect(rms).toBeLessThan(0.016);
+    // Going back gives the same gains again: a spill's content depends only on the seed and its number.
+    expect(Array.from(twin.gainsFor(0))).toEqual(Array.from(start));
+  });
+
+  it('shows injected channel faults: dead, hot and noisy', () => {
+    const { setup, twin } = twinFor('invisible-e', 3);
+    const cell = setup.cells.find((c) => c.name === 'ECAL1-3-3')!.index;
+    const waveform = () => {
+      const e = twin.led(1).next()!;
+      return Array.from(e.samples.subarray(cell * 32, cell * 32 + 32));
+    };
+    const rms = (w: number[]) => Math.sqrt(w.slice(0, 6).reduce((a, v) => a + (v - w[0]!) ** 2, 0) / 6);
+    expect(Math.max(...waveform()) - waveform()[0]!).toBeGreaterThan(500);
+    twin.setChannelFault(cell, 'dead');
+    expect(Math.max(...waveform()) - Math.min(...waveform())).toBeLessThan(20);
+    twin.setChannelFault(cell, 'noisy');
+    expect(rms(waveform())).toBeGreaterThan(8);
+    twin.setChannelFault(cell, 'hot');
+    expect(Math.max(...waveform()) - waveform()[0]!).toBeGreaterThan(2000);
+    twin.setChannelFault(cell, null);
+    expect(() => twin.setChannelFault(9999, 'dead')).toThrow(/does not exist/);
+  });
+
+  it('injects A′ → invisible events on request, visible only in the simulation truth, with the physics trigger', () => {
+    const { twin, encoder } = twinFor('invisible-e', 31, { signalPerElectron: 2e-4 });
+    const { truth, events } = encodedSpill(twin, encoder, 0);
+    const signal = truth.map((t, i) => ({ t, i })).filter(({ t }) => t.signal);
+    expect(signal.length).toBeGreaterThan(100);
+    for (const { t, i } of signal) {
+      const p = t.particles[0]!;
+      expect(p.missingFraction).toBeGreaterThan(0);
+      // The trigger saw less than 80 GeV in the ECAL: the A′ took at least ≈ 20 % (a little leaks past the edges).
+      expect(100 * (1 - p.missingFraction)).toBeLessThan(85);
+      const trigger = new DataView(events[i]!.buffer).getUint32(32, true) >>> 1;
+      expect(trigger & TRIGGER.physics).toBeTruthy();
+    }
+    // dN/dx ∝ x, then the trigger: E_ECAL < 80 GeV keeps x > 0.2, E_PS > 0.3 GeV drops x ≳ 0.94 (too little
+    // left to shower in the preshower). The mean of 2x over [0.2, 0.94] is 0.65.
+    const mean = signal.reduce((a, { t }) => a + t.particles[0]!.missingFraction, 0) / signal.length;
+    expect(Math.abs(mean - 0.65)).toBeLessThan(0.03);
+    const { twin: plain, encoder: enc } = twinFor('invisible-e', 31);
+    expect(encodedSpill(plain, enc, 0).truth.some((t) => t.signal)).toBe(false);
   });
 });
 
-describe('twin DAQ event source', () => {
-  const config = (seed: number) =>
-    twinDaqPlugin.manifest.parseConfig({
-      seed,
-      timeScale: 200,
-      beam: { particle: 'e-', energyGeV: 100, composition: { electron: 0.99, hadron: 0.01, muon: 0 }, cell: [3, 3], eventsPerSpill: 400 },
-      ecal: { nx: 6, ny: 6 },
-    });
-
-  async function record(seed: number, spills: number) {
-    const source = twinDaqPlugin.create(config(seed), { now: Date.now, log: { info() {}, warn() {}, error() {} } });
-    const starts: SpillStart[] = [];
-    const ends: SpillEnd[] = [];
-    const batches: EventBatch[] = [];
-    source.arm(true);
-    await new Promise<void>((resolve) => {
-      void source.start({
-        spillStart: (s) => starts.push(s),
-        batch: (b) => batches.push(b),
-        spillEnd: (e) => {
-          ends.push(e);
-          if (ends.length === spills) resolve();
-        },
-      });
-    });
-    await source.close();
-    return { starts, ends, batches };
-  }
-
-  it('brackets every spill with start and end and delivers exactly the triggered events', async () => {
-    const { starts, ends, batches } = await record(11, 2);
-    expect(starts.map((s) => s.sequence)).toEqual([0, 1]);
-    expect(ends.map((e) => e.sequence)).toEqual([0, 1]);
-    for (const end of ends) {
-      const delivered = batches.filter((b) => b.sequence === end.sequence).reduce((n, b) => n + b.count, 0);
-      expect(delivered).toBe(end.triggers);
-      expect(end.intensity).toBeGreaterThan(0);
-    }
-    expect(batches.every((b) => b.amplitudes.length === b.count * b.channels && b.channels === 72)).toBe(true);
-  });
-
-  it('gives the same events for the same seed, whatever the timing', async () => {
-    const a = await record(5, 1);
-    const b = await record(5, 1);
-    const c = await record(6, 1);
-    const flat = (r: typeof a) => r.batches.flatMap((x) => Array.from(x.amplitudes)).slice(0, 5000);
-    expect(flat(b)).toEqual(flat(a));
-    expect(flat(c)).not.toEqual(flat(a));
-  });
-
-  it('rejects a bad configuration with a readable error', () => {
-    expect(() => twinDaqPlugin.manifest.parseConfig({ timeScale: -1 })).toThrow();
-    expect(() =>
-      twinDaqPlugin.create(
-        twinDaqPlugin.manifest.parseConfig({ ...config(1), beam: { ...config(1).beam, cell: [9, 9] } }),
-        { now: Date.now, log: { info() {}, warn() {}, error() {} } },
-      ),
-    ).toThrow(/outside/);
+describe('setup files', () => {
+  it('reject a geometry that does not add up, with the field named', () => {
+    const { setup } = twinFor('invisible-e', 1);
+    const bad = { ...setup, detectors: { ...setup.detectors, ecal: { ...setup.detectors.ecal, beamCell: [9, 3] } } };
+    const r = TwinSetup.safeParse(bad);
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.message).toMatch(/beam cell \(9,3\) is outside the 6×6 ecal/);
+    const twice = { ...setup, detectors: { ...setup.detectors, counters: [...setup.detectors.counters, setup.detectors.counters[0]] } };
+    expect(TwinSetup.safeParse(twice).error!.issues[0]!.message).toMatch(/listed twice/);
   });
 });

@@ -34,6 +34,37 @@ export const Run = z.object({
 });
 export type Run = z.infer<typeof Run>;
 
+const Count = z.number().int().nonnegative();
+
+/** What the DAQ stream looked like in a spill (driver and monitor figures). */
+export const SpillDaq = z.object({
+  /** Physics-type events received, by trigger bit (an event may carry both the physics and the beam bit). */
+  physicsTriggers: Count,
+  beamTriggers: Count,
+  randomTriggers: Count,
+  /** LED (calibration) events in the gap before the spill. */
+  calibrationEvents: Count,
+  /** Damaged events, skipped: bad structure, cut short, out of order, or MSADC data that does not decode. */
+  corruptEvents: Count,
+  truncatedEvents: Count,
+  outOfOrderEvents: Count,
+  undecodedEvents: Count,
+  /** Events skipped because a front-end source was missing from them, and the sources that were missing. */
+  missingSourceEvents: Count,
+  missingSources: z.array(z.number().int().min(0).max(1023)),
+  /** Events that arrived before their start of burst (joined mid-spill), and events the DAQ accepted that never arrived. */
+  orphanEvents: Count,
+  lostEvents: Count,
+  /** Sums for the shifter: damaged (corrupt + truncated + out of order + undecoded) and skipped (missing source + orphan + lost). */
+  badEvents: Count,
+  skippedEvents: Count,
+  /** End-of-burst scaler: events the DAQ accepted, and the fraction of the spill it was dead; null without an end of burst. */
+  scalerAccepted: Count.nullable(),
+  deadTimeFraction: z.number().min(0).max(1).nullable(),
+  endOfBurst: z.boolean(),
+});
+export type SpillDaq = z.infer<typeof SpillDaq>;
+
 export const SpillSummary = z.object({
   run: RunNumber,
   spill: SpillNumber,
@@ -48,6 +79,8 @@ export const SpillSummary = z.object({
   intensity: z.number().nonnegative(),
   ecalMeanGeV: z.number().nullable(),
   ecalPeakGeV: z.number().nullable(),
+  /** DAQ figures; null for spills recorded before they were kept. */
+  daq: SpillDaq.nullable(),
 });
 export type SpillSummary = z.infer<typeof SpillSummary>;
 

@@ -1,0 +1,434 @@
+// The NA64 DAQ event-stream driver: reads DATE events from the DAQ's monitoring stream (TCP) or from raw
+// files (cdr01001-00RRRR.dat), derives the spill signals from start- and end-of-burst events and the spill's
+// scaler totals from the end-of-burst block, and hands physics and calibration events on as batches of raw
+// bytes. It only frames the stream: sub-events and MSADC data are decoded in the monitor workers.
+// Damaged, out-of-order and incomplete events are counted per spill and skipped; a dropped connection is
+// retried with backoff; nothing here throws on bad input.
+import { createReadStream, type ReadStream } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { z } from 'zod';
+import type {
+  DriverContext,
+  DriverState,
+  EventSource,
+  EventSourceListener,
+  EventSourcePlugin,
+  SpillDaqFigures,
+} from '../sdk/index';
+import { EventType, type DateHeader, triggerWord, Trigger, DATE_HEADER_BYTES } from './format/date';
+import { DateFramer } from './format/framer';
+import { sourcesOf } from './format/reader';
+import { readSlinkHeader, SCALER_SOURCE_ID, SLINK_HEADER_WORDS } from './format/slink';
+import { scalersFromWords, type ScalerTotals } from './format/scaler';
+
+export const Na64DaqConfig = z.object({
+  source: z.discriminatedUnion('transport', [
+    z.object({ transport: z.literal('tcp'), host: z.string().min(1).max(255).default('127.0.0.1'), port: z.number().int().min(1).max(65535) }),
+    z.object({
+      transport: z.literal('file'),
+      path: z.string().min(1),
+      /** Replay speed: event timestamps are followed this many times faster than they were written. */
+      timeScale: z.number().positive().max(100_000).default(1),
+    }),
+  ]),
+  /** Front-end source ids every physics event must carry (from the channel map). */
+  sources: z.array(z.number().int().min(0).max(1023)).min(1),
+  /** Nominal spill and cycle lengths (wall ms) for the beam display between signals. */
+  spillMs: z.number().positive(),
+  cycleMs: z.number().positive(),
+  /** Events per batch handed to the monitor. */
+  batchSize: z.number().int().min(1).max(10_000).default(500),
+  reconnect: z.object({ minMs: z.number().int().min(10).default(100), maxMs: z.number().int().min(10).default(5000) }).prefault({}),
+});
+export type Na64DaqConfig = z.infer<typeof Na64DaqConfig>;
+
+interface OpenSpill {
+  sequence: number;
+  burst: number;
+  startedAt: number;
+  lastNbInBurst: number;
+  delivered: number;
+  received: number;
+  figures: SpillDaqFigures;
+  missing: Set<number>;
+}
+
+function emptyFigures(): SpillDaqFigures {
+  return {
+    physicsTriggers: 0,
+    beamTriggers: 0,
+    randomTriggers: 0,
+    calibrationEvents: 0,
+    corruptEvents: 0,
+    truncatedEvents: 0,
+    outOfOrderEvents: 0,
+    missingSourceEvents: 0,
+    missingSources: [],
+    orphanEvents: 0,
+    lostEvents: 0,
+    scalerAccepted: null,
+    deadTimeFraction: null,
+    endOfBurst: false,
+  };
+}
+
+/** Collects events into one batch buffer; `take()` hands it over (the buffers are transferred, not copied). */
+class BatchBuilder {
+  private data = new Uint8Array(1 << 20);
+  private offsets: number[] = [0];
+
+  get count(): number {
+    return this.offsets.length - 1;
+  }
+
+  add(bytes: Uint8Array): void {
+    const end = this.offsets[this.offsets.length - 1]!;
+    if (end + bytes.length > this.data.length) {
+      let size = this.data.length * 2;
+      while (size < end + bytes.length) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.data.subarray(0, end));
+      this.data = grown;
+    }
+    this.data.set(bytes, end);
+    this.offsets.push(end + bytes.length);
+  }
+
+  take(): { data: Uint8Array; offsets: Uint32Array; count: number } {
+    const end = this.offsets[this.offsets.length - 1]!;
+    const out = { data: this.data.slice(0, end), offsets: Uint32Array.from(this.offsets), count: this.count };
+    this.offsets = [0];
+    return out;
+  }
+}
+
+export class Na64Daq implements EventSource {
+  readonly kind = 'event-source' as const;
+  readonly id = 'na64-daq';
+  private current: DriverState = 'offline';
+  private readonly stateListeners = new Set<(s: DriverState, reason: string) => void>();
+  private listener: EventSourceListener | null = null;
+  private readonly framer: DateFramer;
+  private socket: Socket | null = null;
+  private file: ReadStream | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryMs: number;
+  private closed = false;
+  private armed = false;
+  private sequence = -1;
+  private spill: OpenSpill | null = null;
+  /** Counted between spills, reported with the next one. */
+  private gap = emptyFigures();
+  private physicsBatch = new BatchBuilder();
+  private calibrationBatch = new BatchBuilder();
+  private calibrationSequence = -1;
+  private lastSobAt: number | null = null;
+  private lastEobAt: number | null = null;
+  private readonly startedAt: number;
+  private readonly expected: number[];
+  private readonly sourcesSeen: number[] = [];
+  /** File replay: events waiting for their time, and the pacing origin. */
+  private replay: { queue: { bytes: Uint8Array; header: DateHeader }[]; origin: number | null; firstStamp: number; timer: NodeJS.Timeout | null } | null = null;
+  daqRun: number | null = null;
+
+  constructor(
+    private readonly config: Na64DaqConfig,
+    private readonly context: DriverContext,
+  ) {
+    this.retryMs = config.reconnect.minMs;
+    this.startedAt = context.now();
+    this.expected = [...new Set(config.sources)].sort((a, b) => a - b);
+    this.framer = new DateFramer({
+      event: (bytes, header) => (this.replay ? this.queueReplay(bytes, header) : this.onEvent(bytes, header)),
+      problem: (report) => {
+        const figures = this.spill?.figures ?? this.gap;
+        if (report.problem === 'truncated') figures.truncatedEvents++;
+        else figures.corruptEvents++;
+        this.setState('degraded', `bad data from the DAQ: ${report.detail}`);
+      },
+    });
+  }
+
+  state(): DriverState {
+    return this.current;
+  }
+
+  onState(listener: (s: DriverState, reason: string) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  private setState(state: DriverState, reason: string): void {
+    if (state === this.current) return;
+    this.current = state;
+    for (const l of this.stateListeners) l(state, reason);
+  }
+
+  async start(listener: EventSourceListener): Promise<void> {
+    this.listener = listener;
+    if (this.config.source.transport === 'tcp') this.connect();
+    else this.openFile(this.config.source.path);
+  }
+
+  arm(armed: boolean): void {
+    this.armed = armed;
+  }
+
+  // ── Transports ─────────────────────────────────────────────────────────────────────────────────────
+
+  private connect(): void {
+    if (this.closed || this.config.source.transport !== 'tcp') return;
+    const { host, port } = this.config.source;
+    this.setState('connecting', `connecting to the DAQ monitoring stream at ${host}:${port}`);
+    const socket = connect({ host, port });
+    this.socket = socket;
+    socket.on('connect', () => {
+      this.retryMs = this.config.reconnect.minMs;
+      this.setState('online', `reading the DAQ monitoring stream at ${host}:${port}`);
+    });
+    socket.on('data', (chunk: Buffer) => this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    socket.on('error', () => undefined); // 'close' follows and handles it
+    socket.on('close', () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      // The event being read when the connection dropped is counted as truncated; the next connection
+      // starts at the next event.
+      this.framer.finish();
+      if (this.closed) return;
+      this.context.log.warn('DAQ monitoring stream lost; reconnecting', { host, port, retryMs: this.retryMs });
+      this.setState('connecting', `connection to ${host}:${port} lost; retrying in ${(this.retryMs / 1000).toFixed(1)} s`);
+      this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
+      this.retryMs = Math.min(this.config.reconnect.maxMs, this.retryMs * 2);
+    });
+  }
+
+  private openFile(path: string): void {
+    this.setState('connecting', `opening ${path}`);
+    this.replay = { queue: [], origin: null, firstStamp: 0, timer: null };
+    const file = createReadStream(path, { highWaterMark: 1 << 20 });
+    this.file = file;
+    file.on('open', () => this.setState('online', `replaying ${path}`));
+    file.on('data', (chunk) => {
+      const b = chunk as Buffer;
+      this.framer.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      // Hold the file while many events wait for their time.
+      if (this.replay!.queue.length > 20_000) file.pause();
+    });
+    file.on('error', (error) => {
+      this.context.log.error('cannot read the raw file', { path, error: error.message });
+      this.setState('offline', `cannot read ${path}: ${error.message}`);
+    });
+    file.on('end', () => {
+      this.framer.finish();
+      this.file = null;
+      this.pump();
+    });
+  }
+
+  private queueReplay(bytes: Uint8Array, header: DateHeader): void {
+    const r = this.replay!;
+    if (r.origin === null) {
+      r.origin = this.context.now();
+      r.firstStamp = header.timestamp;
+    }
+    r.queue.push({ bytes: bytes.slice(), header });
+    this.pump();
+  }
+
+  /** Release the queued events whose time has come (DATE timestamps, seconds, scaled by timeScale). */
+  private pump(): void {
+    const r = this.replay;
+    if (!r || r.timer || this.config.source.transport !== 'file') return;
+    const scale = this.config.source.timeScale;
+    const now = this.context.now();
+    while (r.queue.length) {
+      const next = r.queue[0]!;
+      const due = r.origin! + ((next.header.timestamp - r.firstStamp) * 1000) / scale;
+      if (due > now) {
+        r.timer = setTimeout(() => {
+          r.timer = null;
+          this.pump();
+        }, due - now);
+        return;
+      }
+      r.queue.shift();
+      this.onEvent(next.bytes, next.header);
+      if (this.closed) return;
+    }
+    if (this.file?.isPaused()) this.file.resume();
+    if (!this.file && r.queue.length === 0) {
+      this.closeSpill(this.context.now(), null);
+      this.setState('offline', 'end of the raw file');
+    }
+  }
+
+  // ── Events ─────────────────────────────────────────────────────────────────────────────────────────
+
+  private onEvent(bytes: Uint8Array, header: DateHeader): void {
+    switch (header.type) {
+      case EventType.SOR:
+        this.daqRun = header.run;
+        break;
+      case EventType.EOR:
+        this.closeSpill(this.context.now(), null);
+        break;
+      case EventType.SOB:
+        this.beginSpill(header);
+        break;
+      case EventType.EOB:
+        if (this.spill && this.spill.burst === header.burst) this.closeSpill(this.context.now(), this.scalers(bytes, header));
+        break;
+      case EventType.PHYSICS:
+        this.physics(bytes, header);
+        break;
+      case EventType.CALIBRATION:
+        this.calibration(bytes);
+        break;
+    }
+    if (this.current === 'degraded' && this.spill && this.bad(this.spill.figures) === 0 && this.bad(this.gap) === 0) {
+      this.setState('online', 'the DAQ stream is clean again');
+    }
+  }
+
+  private bad(f: SpillDaqFigures): number {
+    return f.corruptEvents + f.truncatedEvents + f.outOfOrderEvents + f.missingSourceEvents;
+  }
+
+  private beginSpill(header: DateHeader): void {
+    const now = this.context.now();
+    // A spill whose end of burst never came is closed now, with what it had.
+    if (this.spill) this.closeSpill(now, null);
+    this.flushCalibration();
+    this.sequence += 1;
+    this.lastSobAt = now;
+    const figures = this.gap;
+    this.gap = emptyFigures();
+    this.spill = { sequence: this.sequence, burst: header.burst, startedAt: now, lastNbInBurst: header.nbInBurst, delivered: 0, received: 0, figures, missing: new Set() };
+    this.listener?.spillStart({ sequence: this.sequence, startedAt: now, endsAt: now + this.config.spillMs, nextStartAt: now + this.config.cycleMs });
+  }
+
+  private physics(bytes: Uint8Array, header: DateHeader): void {
+    const spill = this.spill;
+    if (!spill || spill.burst !== header.burst) {
+      (spill?.figures ?? this.gap).orphanEvents++;
+      return;
+    }
+    const f = spill.figures;
+    spill.received++;
+    if (header.nbInBurst <= spill.lastNbInBurst) {
+      f.outOfOrderEvents++;
+      return;
+    }
+    spill.lastNbInBurst = header.nbInBurst;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const present = sourcesOf(view, 0, bytes.byteLength, this.sourcesSeen);
+    if (present.length < this.expected.length || this.expected.some((s) => !present.includes(s))) {
+      f.missingSourceEvents++;
+      for (const s of this.expected) if (!present.includes(s)) spill.missing.add(s);
+      this.setState('degraded', `events arrive without source${spill.missing.size > 1 ? 's' : ''} ${[...spill.missing].join(', ')}`);
+      return;
+    }
+    const trigger = triggerWord(header.triggerPattern);
+    if (trigger & Trigger.physics) f.physicsTriggers++;
+    if (trigger & Trigger.beam) f.beamTriggers++;
+    if (trigger & Trigger.random) f.randomTriggers++;
+    if (!this.armed) return;
+    this.physicsBatch.add(bytes);
+    if (this.physicsBatch.count >= this.config.batchSize) this.flushPhysics();
+  }
+
+  private calibration(bytes: Uint8Array): void {
+    // LED events come between spills: they belong to the gap after the last spill.
+    this.gap.calibrationEvents++;
+    if (!this.armed || this.sequence < 0) return;
+    this.calibrationSequence = this.sequence;
+    this.calibrationBatch.add(bytes);
+    if (this.calibrationBatch.count >= this.config.batchSize) this.flushCalibration();
+  }
+
+  private flushPhysics(): void {
+    const spill = this.spill;
+    if (!spill || this.physicsBatch.count === 0) return;
+    const b = this.physicsBatch.take();
+    this.listener?.batch({ sequence: spill.sequence, type: 'physics', firstEvent: spill.delivered, ...b });
+    spill.delivered += b.count;
+  }
+
+  private flushCalibration(): void {
+    if (this.calibrationBatch.count === 0) return;
+    const b = this.calibrationBatch.take();
+    this.listener?.batch({ sequence: this.calibrationSequence, type: 'calibration', firstEvent: 0, ...b });
+  }
+
+  private scalers(bytes: Uint8Array, header: DateHeader): ScalerTotals | null {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let p = DATE_HEADER_BYTES; p + 4 * SLINK_HEADER_WORDS <= header.size; ) {
+      const s = readSlinkHeader(view, p);
+      if (s.sourceId === SCALER_SOURCE_ID) {
+        const words: number[] = [];
+        for (let q = p + 4 * SLINK_HEADER_WORDS; q < p + 4 * s.words; q += 4) words.push(view.getUint32(q, true));
+        return scalersFromWords(words);
+      }
+      p += 4 * s.words;
+    }
+    return null;
+  }
+
+  private closeSpill(now: number, scalers: ScalerTotals | null): void {
+    const spill = this.spill;
+    if (!spill) return;
+    this.flushPhysics();
+    this.spill = null;
+    this.lastEobAt = now;
+    const f = spill.figures;
+    f.missingSources = [...spill.missing].sort((a, b) => a - b);
+    f.endOfBurst = scalers !== null;
+    if (scalers) {
+      f.scalerAccepted = scalers.accepted;
+      f.lostEvents = Math.max(0, scalers.accepted - spill.received);
+      f.deadTimeFraction = scalers.gateUs > 0 ? Math.min(1, scalers.deadTimeUs / scalers.gateUs) : null;
+    }
+    this.listener?.spillEnd({
+      sequence: spill.sequence,
+      endedAt: now,
+      nextStartAt: (this.lastSobAt ?? now) + this.config.cycleMs,
+      triggers: scalers?.triggers ?? spill.received,
+      intensity: scalers?.particles ?? 0,
+      daq: f,
+    });
+  }
+
+  beam() {
+    const now = this.context.now();
+    const { spillMs, cycleMs } = this.config;
+    if (this.spill) return { phase: 'spill' as const, phaseStartedAt: this.spill.startedAt, phaseEndsAt: this.spill.startedAt + spillMs, spillMs, cycleMs };
+    const lastStart = this.lastSobAt ?? this.startedAt - cycleMs + spillMs;
+    const nextStart = lastStart + cycleMs;
+    // No start of burst for half a cycle past its time: the SPS is not extracting (or the DAQ is silent).
+    if (now > nextStart + cycleMs / 2) return { phase: 'off' as const, phaseStartedAt: nextStart, phaseEndsAt: now, spillMs, cycleMs };
+    return { phase: 'interspill' as const, phaseStartedAt: this.lastEobAt ?? this.startedAt, phaseEndsAt: nextStart, spillMs, cycleMs };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.replay?.timer) clearTimeout(this.replay.timer);
+    this.socket?.destroy();
+    this.socket = null;
+    this.file?.destroy();
+    this.file = null;
+    this.listener = null;
+    this.setState('offline', 'closed');
+  }
+}
+
+export const na64DaqPlugin: EventSourcePlugin<Na64DaqConfig, Na64Daq> = {
+  manifest: {
+    id: 'na64-daq',
+    kind: 'event-source',
+    version: '1.0.0',
+    description: 'NA64 DAQ event stream: DATE events (S-Link, MSADC) from the monitoring TCP stream or raw files',
+    parseConfig: (raw) => Na64DaqConfig.parse(raw),
+  },
+  create: (config, context) => new Na64Daq(config, context),
+};

@@ -1,0 +1,117 @@
+// Encodes the twin's events as the NA64 DAQ writes them: a DATE event per trigger, one S-Link sub-event per
+// front-end source, MSADC blocks per port and chip, channels as the channel map places the cells. Used by
+// the TCP simulator and by `na64rc sim` (raw files).
+import { EventType, triggerPatternOf, type EventTypeCode } from './format/date';
+import type { ChannelMapEntry } from './format/channel-map';
+import { CHANNELS_PER_CHIP } from './format/msadc';
+import { scalerWords } from './format/scaler';
+import { FORMAT_MSADC, FORMAT_SCALER, SCALER_SOURCE_ID } from './format/slink';
+import { DateWriter, type HeaderFields } from './format/writer';
+import type { SpillScalers, TwinEvent } from '../twin/twin';
+
+interface Channel {
+  chan: number;
+  cell: number;
+}
+interface Block {
+  port: number;
+  chip: number;
+  channels: Channel[];
+}
+interface Source {
+  sourceId: number;
+  blocks: Block[];
+}
+
+export interface EventIds {
+  run: number;
+  nbInRun: number;
+  burst: number;
+  nbInBurst: number;
+  /** Seconds since the epoch. */
+  timestamp: number;
+}
+
+export class TwinEncoder {
+  private readonly writer = new DateWriter();
+  readonly sources: Source[];
+
+  /** `entries` place the twin's cells (by name) on (source, port, channel); every cell must be placed once. */
+  constructor(
+    cellNames: readonly string[],
+    entries: readonly ChannelMapEntry[],
+    private readonly samples: number,
+  ) {
+    const index = new Map(cellNames.map((n, i) => [n, i]));
+    const bySource = new Map<number, Map<number, Channel[]>>();
+    const placed = new Set<string>();
+    for (const e of entries) {
+      const cell = index.get(e.cell);
+      if (cell === undefined) throw new RangeError(`channel map line ${e.line}: cell ${e.cell} is not part of this setup`);
+      placed.add(e.cell);
+      const blocks = bySource.get(e.sourceId) ?? new Map<number, Channel[]>();
+      bySource.set(e.sourceId, blocks);
+      const key = e.port * 4 + Math.floor(e.channel / CHANNELS_PER_CHIP);
+      blocks.set(key, [...(blocks.get(key) ?? []), { chan: e.channel % CHANNELS_PER_CHIP, cell }]);
+    }
+    const missing = cellNames.filter((n) => !placed.has(n));
+    if (missing.length) throw new RangeError(`the channel map has no channel for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more cells` : ''}`);
+    this.sources = [...bySource.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([sourceId, blocks]) => ({
+        sourceId,
+        blocks: [...blocks.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([key, channels]) => ({ port: key >> 2, chip: key & 3, channels: channels.sort((a, b) => a.chan - b.chan) })),
+      }));
+  }
+
+  sourceIds(): number[] {
+    return this.sources.map((s) => s.sourceId);
+  }
+
+  private header(type: EventTypeCode, ids: EventIds, trigger: number): HeaderFields {
+    return {
+      type,
+      run: ids.run,
+      nbInRun: ids.nbInRun,
+      burst: ids.burst,
+      nbInBurst: ids.nbInBurst,
+      triggerPattern: triggerPatternOf(trigger),
+      detectorPattern: 1,
+      typeAttribute: [0, 0, 0],
+      ldcId: 0,
+      gdcId: 1,
+      timestamp: ids.timestamp,
+    };
+  }
+
+  /** A physics or calibration event; sources in `skip` are left out (a front-end that sent nothing). */
+  event(event: TwinEvent, ids: EventIds, skip?: ReadonlySet<number>): Uint8Array {
+    const w = this.writer.begin(this.header(event.type === 'physics' ? EventType.PHYSICS : EventType.CALIBRATION, ids, event.trigger));
+    const n = this.samples;
+    for (const source of this.sources) {
+      if (skip?.has(source.sourceId)) continue;
+      w.beginSubEvent(source.sourceId, FORMAT_MSADC);
+      for (const block of source.blocks) {
+        w.beginAdc(block.port, block.chip);
+        for (const ch of block.channels) w.channel(ch.chan, event.samples, ch.cell * n, n);
+      }
+    }
+    return w.end();
+  }
+
+  /** SOR, EOR, SOB: a header only. */
+  marker(type: EventTypeCode, ids: EventIds): Uint8Array {
+    return this.writer.begin(this.header(type, ids, 0)).end();
+  }
+
+  /** EOB with the spill's scaler totals. */
+  endOfBurst(ids: EventIds, scalers: SpillScalers): Uint8Array {
+    return this.writer
+      .begin(this.header(EventType.EOB, ids, 0))
+      .beginSubEvent(SCALER_SOURCE_ID, FORMAT_SCALER)
+      .raw(scalerWords(scalers))
+      .end();
+  }
+}

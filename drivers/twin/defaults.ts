@@ -1,0 +1,123 @@
+// Every number of the twin that no publication gives, in one place, each with its reasoning
+// (reference/na64-detector.md, "Named defaults for the simulation"). Setup files choose the beam, the
+// trigger and the geometry; these are the detector-physics and electronics constants behind them.
+
+// ── Calorimeter response ──────────────────────────────────────────────────────────────────────────────
+/** ECAL σ/E = 10 %/√E ⊕ 1 % (typical Pb/Sc Shashlik; the analysis MC smears 4 % per cell at 100 GeV). */
+export const ECAL_STOCHASTIC = 0.1;
+export const ECAL_CONSTANT = 0.01;
+/** Preshower (≈4 X₀ of ≈40 X₀) takes 4–8 % of an electron's energy. */
+export const PRESHOWER_FRACTION = [0.04, 0.08] as const;
+/**
+ * ECAL lateral profile per axis: a narrow core and a wide halo, f(x) = a·e^(−|x|/b1)/2b1 + (1−a)·e^(−|x|/b2)/2b2.
+ * a = 0.9, b1 = 8 mm, b2 = 30 mm puts ≈75 % of a centred shower into the central 38.2 mm cell (Molière radius
+ * ≈ 3.5 cm).
+ */
+export const ECAL_PROFILE = { core: 0.9, b1: 8, b2: 30 };
+/** Hadron showers are wider: the same form with lengths scaled for Fe/Sc cells of ≈ 194 mm. */
+export const HCAL_PROFILE = { core: 0.8, b1: 40, b2: 120 };
+/** HCAL σ/E = 60 %/√E ⊕ 5 % (typical Fe/Sc with 25 mm iron). */
+export const HCAL_STOCHASTIC = 0.6;
+export const HCAL_CONSTANT = 0.05;
+/** Longitudinal share of a hadron shower over consecutive HCAL modules (≈ 7 λ each, ≈ 30 λ in total). */
+export const HCAL_MODULE_SHARE = [0.86, 0.11, 0.025, 0.005] as const;
+/** The ECAL is ≈ 1.3 λ deep (≈ 40 X₀ of Pb/Sc); its preshower the first ≈ 0.13 λ. */
+export const ECAL_LAMBDA = 1.3;
+export const PRESHOWER_LAMBDA = 0.13;
+/**
+ * A hadron shower starting inside the preshower leaves there up to this share of its ECAL deposit (less the
+ * later it starts): its π⁰ photons shower on the X₀ scale, the hadronic part on the λ scale.
+ */
+export const HADRON_PRESHOWER_SHARE = 0.02;
+/** WCAL (visible mode, tungsten) ≈ 1 λ: a hadron interacts there with probability 1 − e^(−1). */
+export const WCAL_LAMBDA = 1;
+/** Share of an electron's energy in the WCAL pre-shower, and the leak past its main part into the catcher. */
+export const WCAL_PRESHOWER_FRACTION = 0.08;
+export const WCAL_LEAK_FRACTION = 0.001;
+/** VHCAL sees this share of the hadronic energy leaving the ECAL at large angle. */
+export const VHCAL_SHARE = 0.05;
+
+// ── Minimum-ionising particles (most probable values; Landau-like spread) ────────────────────────────
+/** A MIP crossing the ECAL (≈ 40 X₀ of Pb/Sc) leaves ≈ 0.4 GeV, a tenth of it in the preshower. */
+export const MIP_ECAL_GEV = 0.4;
+/** ≈ 1.2 GeV/m in iron-equivalent material per ≈ 1 m module: 2.5–3 GeV per HCAL module. */
+export const MIP_HCAL_GEV = 2.7;
+export const MIP_VHCAL_GEV = 0.3;
+export const MIP_WCAL_GEV = 0.15;
+/** VETO modules: ≈ 4 cm of scintillator, ≈ 8 MeV. */
+export const MIP_VETO_GEV = 0.008;
+/** Relative width of the Landau-like spread: E = MPV · (1 + w · Moyal). */
+export const MIP_WIDTH = 0.12;
+
+// ── SRD (synchrotron radiation detector) ───────────────────────────────────────────────────────────────
+/**
+ * Electrons: per module E = MPV + w·Moyal with MPV 22 MeV, w 6 MeV: mean ≈ 30 MeV, tail to ≈ 150 MeV
+ * (spectra are booked 0–250 MeV, the per-module cut is at 80 MeV). 2 % of the time a module gets no SR
+ * photon (≈ 1–3 % below 1 MeV).
+ */
+export const SRD_ELECTRON = { mpvGeV: 0.022, widthGeV: 0.006, emptyFraction: 0.02 };
+/** Hadrons and muons: noise only, σ ≈ 0.3 MeV; accidental SR from a pile-up electron 10⁻⁵ of the time. */
+export const SRD_NOISE_GEV = 0.0003;
+export const SRD_ACCIDENTAL = 1e-5;
+
+// ── Digitisation (MSADC) ──────────────────────────────────────────────────────────────────────────────
+export const SAMPLES = 32;
+/** Per-channel pedestal 150 ± 30 ADC (fixed per channel), noise σ ≈ 2 ADC. */
+export const PEDESTAL_MEAN = 150;
+export const PEDESTAL_SPREAD = 30;
+export const NOISE_ADC = 2;
+/** A noisy channel (injected fault) has this many times the noise. */
+export const NOISY_FACTOR = 15;
+/** A hot channel (injected fault) fires a pulse of this amplitude in every event. */
+export const HOT_AMPLITUDE_ADC = 1500;
+/**
+ * Pulse: difference of exponentials with τ_rise 22 ns and τ_decay 60 ns: 10–90 % rise ≈ 20 ns, peak 35 ns
+ * after the start; a start at 100 ns (+ up to one sample of trigger jitter) puts the peak at sample 10–12 of 32
+ * and leaves samples 0–7 for the pedestal.
+ */
+export const PULSE_RISE_NS = 22;
+export const PULSE_DECAY_NS = 60;
+export const PULSE_START_NS = 100;
+/**
+ * ADC counts per GeV deposited (nominal gain). 100 GeV in the central ECAL main cell ≈ 2000 ADC above
+ * pedestal; counters, VETO and SRD scaled so a MIP or a typical SR deposit sits well above noise with
+ * headroom below the 4095 saturation.
+ */
+export const ADC_PER_GEV = {
+  ecalPreshower: 100,
+  ecalMain: 26.7,
+  hcal: 35,
+  vhcal: 60,
+  veto: 40_000,
+  srd: 14_000,
+  counter: 150_000,
+  wcalPreshower: 100,
+  wcalMain: 22,
+  wcalCatcher: 1000,
+};
+/** LED calibration pulses: ≈ 1000 ADC at nominal gain, ±10 % from channel to channel (fibre coupling). */
+export const LED_AMPLITUDE_ADC = 1000;
+export const LED_SPREAD = 0.1;
+/** Nominal PMT high voltages per detector (V); the gain follows (V/V₀)^7 around them. */
+export const NOMINAL_VOLTS = {
+  ECAL: 1400,
+  HCAL: 1600,
+  VHCAL: 1550,
+  VETO: 1700,
+  SRD: 1100,
+  WCAL: 1450,
+  counter: 1800,
+};
+/** Gain drift: a random walk of ≤ 0.5 % per hour per channel. */
+export const DRIFT_PER_SQRT_HOUR = 0.005;
+
+// ── Beam and DAQ ──────────────────────────────────────────────────────────────────────────────────────
+/** Out-of-time pile-up: Poisson with mean = particle rate × this window. */
+export const PILEUP_WINDOW_NS = 100;
+/** DAQ dead time per accepted event; the non-paralysable model gives a sustained limit ≈ 10 kHz. */
+export const DEAD_TIME_US = 10;
+/**
+ * A′ → invisible injection: the A′ takes a fraction x of the beam energy with dN/dx ∝ x on (0, 1] (x = √u),
+ * a documented simplification of the bremsstrahlung-like spectrum peaked toward high x.
+ */
+export const SIGNAL_SPECTRUM = 'dN/dx ∝ x';

@@ -1,0 +1,149 @@
+// MSADC waveforms: 12-bit samples every 12.5 ns, a fixed pedestal and Gaussian noise per channel, the pulse
+// shape of defaults.ts scaled by the deposit × the channel's gain (PMT high voltage, slow drift), saturation
+// at 4095, and the injectable channel faults (dead, hot, noisy).
+import type { TwinCell } from './cells';
+import { HOT_AMPLITUDE_ADC, NOISE_ADC, NOISY_FACTOR, PEDESTAL_MEAN, PEDESTAL_SPREAD, PULSE_DECAY_NS, PULSE_RISE_NS, PULSE_START_NS, SAMPLES } from './defaults';
+import { Random } from './random';
+
+export type ChannelFault = 'dead' | 'hot' | 'noisy';
+
+const ADC_MAX = 4095;
+const SAMPLE_NS = 12.5;
+/** Pulse template resolution (ns per entry). */
+const TEMPLATE_STEP_NS = 0.05;
+const NOISE_TABLE_BITS = 16;
+/** Length of each channel's table of quiet (pulse-free) samples. */
+const QUIET_LENGTH = 4096;
+/** Trigger phases the sampled templates are tabulated at (12.5 ns / 64 ≈ 0.2 ns). */
+const PHASES = 64;
+
+function pulse(t: number): number {
+  return t <= 0 ? 0 : Math.exp(-t / PULSE_DECAY_NS) - Math.exp(-t / PULSE_RISE_NS);
+}
+
+/** The pulse shape normalised to a peak of 1, tabulated from its start. */
+function template(): Float32Array {
+  const n = Math.ceil((SAMPLES * SAMPLE_NS + 400) / TEMPLATE_STEP_NS);
+  const out = new Float32Array(n);
+  let peak = 0;
+  for (let i = 0; i < n; i++) peak = Math.max(peak, pulse(i * TEMPLATE_STEP_NS));
+  for (let i = 0; i < n; i++) out[i] = pulse(i * TEMPLATE_STEP_NS) / peak;
+  return out;
+}
+
+/**
+ * Sum of the sampled pulse over samples [from, to) for a unit peak, averaged over the trigger phase: the
+ * factor that turns a pedestal-subtracted sample sum into an amplitude (the monitor's calibration uses it).
+ */
+export function pulseArea(from: number, to: number): number {
+  const tpl = template();
+  let total = 0;
+  const phases = 64;
+  for (let p = 0; p < phases; p++) {
+    const start = PULSE_START_NS + (p / phases) * SAMPLE_NS;
+    for (let k = from; k < to; k++) {
+      const i = Math.round((k * SAMPLE_NS - start) / TEMPLATE_STEP_NS);
+      if (i >= 0 && i < tpl.length) total += tpl[i]!;
+    }
+  }
+  return total / phases;
+}
+
+/** One pulse in an event: amplitudes per cell (ADC, peak) and the start time in the readout window (ns). */
+export interface Pulse {
+  amplitude: Float64Array;
+  startNs: number;
+}
+
+export class Digitizer {
+  readonly samples = SAMPLES;
+  readonly pedestals: Float32Array;
+  private readonly noiseSigma: Float32Array;
+  private readonly tpl = template();
+  private readonly noise: Float32Array;
+  private readonly faults: (ChannelFault | null)[];
+  /** Per channel: pedestal + noise, rounded, for the fast path of channels without a pulse. */
+  private readonly quiet: Uint16Array[];
+  /** The template sampled every 12.5 ns from the first sample after the start, at PHASES phases. */
+  private readonly sampled: Float32Array[];
+  private readonly work = new Float64Array(SAMPLES);
+
+  constructor(
+    readonly cells: readonly TwinCell[],
+    seed: number,
+  ) {
+    const rng = new Random(seed ^ 0x0adc0adc);
+    this.pedestals = Float32Array.from(cells, () => Math.round(PEDESTAL_MEAN + PEDESTAL_SPREAD * Math.max(-3, Math.min(3, rng.gauss()))));
+    this.noiseSigma = new Float32Array(cells.length).fill(NOISE_ADC);
+    this.noise = new Float32Array(1 << NOISE_TABLE_BITS);
+    for (let i = 0; i < this.noise.length; i++) this.noise[i] = rng.gauss();
+    this.quiet = cells.map((_, c) => {
+      const q = new Uint16Array(QUIET_LENGTH + SAMPLES);
+      for (let i = 0; i < q.length; i++) q[i] = Math.max(0, Math.round(this.pedestals[c]! + NOISE_ADC * rng.gauss()));
+      return q;
+    });
+    this.sampled = Array.from({ length: PHASES }, (_, ph) => {
+      const offset = (ph / PHASES) * SAMPLE_NS;
+      const k = Math.floor((this.tpl.length * TEMPLATE_STEP_NS - offset) / SAMPLE_NS);
+      return Float32Array.from({ length: k }, (_, i) => this.tpl[Math.round((offset + i * SAMPLE_NS) / TEMPLATE_STEP_NS)] ?? 0);
+    });
+    this.faults = cells.map(() => null);
+  }
+
+  setFault(cell: number, fault: ChannelFault | null): void {
+    if (!Number.isInteger(cell) || cell < 0 || cell >= this.cells.length) throw new RangeError(`channel ${cell} does not exist: this setup has channels 0–${this.cells.length - 1}`);
+    this.faults[cell] = fault;
+    this.noiseSigma[cell] = fault === 'noisy' ? NOISE_ADC * NOISY_FACTOR : NOISE_ADC;
+  }
+
+  fault(cell: number): ChannelFault | null {
+    return this.faults[cell] ?? null;
+  }
+
+  /**
+   * Write every cell's waveform into `out` (cells × samples, cell-major). `gain[c]` scales the pulses of
+   * cell c (PMT voltage × drift); a dead cell shows its pedestal only, a hot one a large pulse every event.
+   * Cells without a pulse above a tenth of an ADC count copy pedestal + noise from their own table (fast path).
+   */
+  digitize(rng: Random, pulses: readonly Pulse[], gain: Float64Array, out: Uint16Array): void {
+    const n = this.samples;
+    const work = this.work;
+    for (let c = 0; c < this.cells.length; c++) {
+      const base = c * n;
+      const j = (rng.uniform() * QUIET_LENGTH) | 0;
+      const fault = this.faults[c];
+      const g = fault === 'dead' ? 0 : gain[c]!;
+      let active = fault === 'hot' || fault === 'noisy';
+      if (!active && g > 0) {
+        for (let p = 0; p < pulses.length; p++) if (pulses[p]!.amplitude[c]! * g >= 0.1) active = true;
+      }
+      if (!active) {
+        const quiet = this.quiet[c]!;
+        for (let k = 0; k < n; k++) out[base + k] = quiet[j + k]!;
+        continue;
+      }
+      const ped = this.pedestals[c]!;
+      const sigma = this.noiseSigma[c]!;
+      for (let k = 0; k < n; k++) work[k] = ped + sigma * this.noise[j + k]!;
+      for (let p = 0; p < pulses.length; p++) {
+        const a = pulses[p]!.amplitude[c]! * g;
+        if (a >= 0.1) this.addPulse(a, pulses[p]!.startNs);
+      }
+      if (fault === 'hot') this.addPulse(HOT_AMPLITUDE_ADC, PULSE_START_NS);
+      for (let k = 0; k < n; k++) {
+        const v = work[k]!;
+        out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+      }
+    }
+  }
+
+  /** Add a pulse of peak `amplitude` starting at `startNs`, from the template sampled at the nearest phase. */
+  private addPulse(amplitude: number, startNs: number): void {
+    const first = Math.max(0, Math.ceil(startNs / SAMPLE_NS));
+    const phase = Math.round(((first * SAMPLE_NS - startNs) / SAMPLE_NS) * PHASES) % PHASES;
+    const table = this.sampled[phase]!;
+    const work = this.work;
+    const end = Math.min(this.samples, first + table.length);
+    for (let k = first; k < end; k++) work[k]! += amplitude * table[k - first]!;
+  }
+}

@@ -1,0 +1,298 @@
+// What each kind of beam particle leaves in each cell (GeV deposited, before the PMTs and digitisers):
+// counters and vetoes, SRD synchrotron radiation, WCAL, ECAL with longitudinal split and lateral sharing,
+// VETO, VHCAL and HCAL. Every constant is a named default in defaults.ts.
+import type { TwinCell } from './cells';
+import {
+  ECAL_CONSTANT,
+  ECAL_LAMBDA,
+  ECAL_PROFILE,
+  ECAL_STOCHASTIC,
+  HADRON_PRESHOWER_SHARE,
+  HCAL_CONSTANT,
+  HCAL_MODULE_SHARE,
+  HCAL_PROFILE,
+  HCAL_STOCHASTIC,
+  MIP_ECAL_GEV,
+  MIP_HCAL_GEV,
+  MIP_VETO_GEV,
+  MIP_VHCAL_GEV,
+  MIP_WCAL_GEV,
+  MIP_WIDTH,
+  PRESHOWER_FRACTION,
+  PRESHOWER_LAMBDA,
+  SRD_ACCIDENTAL,
+  SRD_ELECTRON,
+  SRD_NOISE_GEV,
+  VHCAL_SHARE,
+  WCAL_LAMBDA,
+  WCAL_LEAK_FRACTION,
+  WCAL_PRESHOWER_FRACTION,
+} from './defaults';
+import type { Random } from './random';
+import type { TwinSetup } from './setup';
+
+export type ParticleKind = 'electron' | 'hadron' | 'muon';
+
+/** The simulation truth of one particle, never written into the raw data. */
+export interface ParticleTruth {
+  particle: ParticleKind;
+  /** A′ → invisible: the fraction of the beam energy carried away, 0 when no A′ was produced. */
+  missingFraction: number;
+  ecalGeV: number;
+  preshowerGeV: number;
+  hcalGeV: number;
+  vetoHit: boolean;
+  halo: boolean;
+}
+
+interface Grid {
+  nx: number;
+  ny: number;
+  pitchMm: number;
+  beamCell: readonly [number, number];
+  /** cell index per (part, x·ny + y) */
+  index: number[][];
+}
+
+type Profile = { core: number; b1: number; b2: number };
+
+/** Cumulative distribution of the one-axis lateral profile (no closures: this runs ~10⁸ times a spill). */
+function profileCdf(x: number, p: Profile): number {
+  const a = x < 0 ? 0.5 * Math.exp(x / p.b1) : 1 - 0.5 * Math.exp(-x / p.b1);
+  const b = x < 0 ? 0.5 * Math.exp(x / p.b2) : 1 - 0.5 * Math.exp(-x / p.b2);
+  return p.core * a + (1 - p.core) * b;
+}
+
+/** Landau-like deviate: the Moyal distribution, −ln(z²) for a standard normal z (mode 0, mean ≈ 1.27). */
+export function moyal(rng: Random): number {
+  const z = rng.gauss();
+  return -Math.log(z * z + 1e-300);
+}
+
+function mip(rng: Random, mpv: number): number {
+  return Math.max(0, mpv * (1 + MIP_WIDTH * moyal(rng)));
+}
+
+export class DetectorResponse {
+  private readonly counters: { index: number; veto: boolean; mipGeV: number }[] = [];
+  private readonly srd: number[] = [];
+  private readonly wcal: number[] = [];
+  private readonly veto: number[] = [];
+  private readonly ecal: Grid;
+  private readonly vhcal: Grid | null;
+  private readonly hcal: Grid | null;
+  private readonly fx = new Float64Array(16);
+  private readonly fy = new Float64Array(16);
+  private readonly lastShower: { grid: Grid | null; x: number; y: number; profile: Profile | null; widen: number } = { grid: null, x: 0, y: 0, profile: null, widen: 0 };
+  private readonly energy: number;
+  private readonly fractions: number[];
+
+  constructor(
+    readonly setup: TwinSetup,
+    cells: readonly TwinCell[],
+  ) {
+    const d = setup.detectors;
+    const byName = new Map(cells.map((c) => [c.name, c.index]));
+    for (const c of d.counters) this.counters.push({ index: byName.get(c.name)!, veto: c.veto, mipGeV: c.mipMeV / 1000 });
+    for (const c of cells) {
+      if (c.kind === 'srd') this.srd.push(c.index);
+      if (c.kind === 'wcal') this.wcal.push(c.index);
+      if (c.kind === 'veto') this.veto.push(c.index);
+    }
+    const grid = (g: NonNullable<TwinSetup['detectors']['hcal']> | TwinSetup['detectors']['ecal'], parts: number, name: (p: number, x: number, y: number) => string): Grid => ({
+      nx: g.nx,
+      ny: g.ny,
+      pitchMm: g.pitchMm,
+      beamCell: g.beamCell,
+      index: Array.from({ length: parts }, (_, p) => Array.from({ length: g.nx * g.ny }, (_, i) => byName.get(name(p, Math.floor(i / g.ny), i % g.ny))!)),
+    });
+    this.ecal = grid(d.ecal, 2, (s, x, y) => `ECAL${s}-${x}-${y}`);
+    this.vhcal = d.vhcal ? grid({ ...d.vhcal, modules: 1 }, 1, (_p, x, y) => `VHCAL-${x}-${y}`) : null;
+    this.hcal = d.hcal ? grid(d.hcal, d.hcal.modules, (m, x, y) => `HCAL${m}-${x}-${y}`) : null;
+    this.energy = setup.beam.energyGeV;
+    const c = setup.beam.composition;
+    const total = c.electron + c.hadron + c.muon;
+    this.fractions = [c.electron / total, c.hadron / total, c.muon / total];
+  }
+
+  /** Draw the kind of the next beam particle from the setup's composition. */
+  pick(rng: Random): ParticleKind {
+    const u = rng.uniform();
+    if (u < this.fractions[0]!) return 'electron';
+    if (u < this.fractions[0]! + this.fractions[1]!) return 'hadron';
+    return 'muon';
+  }
+
+  composition(): { electron: number; hadron: number; muon: number } {
+    return { electron: this.fractions[0]!, hadron: this.fractions[1]!, muon: this.fractions[2]! };
+  }
+
+  /**
+   * Add one particle's deposits (GeV) to `dep` (indexed by cell). `missingFraction` > 0 makes an electron
+   * radiate an A′ that carries that fraction of its energy away unseen.
+   */
+  particle(rng: Random, kind: ParticleKind, missingFraction: number, dep: Float64Array): ParticleTruth {
+    const truth: ParticleTruth = { particle: kind, missingFraction: kind === 'electron' ? missingFraction : 0, ecalGeV: 0, preshowerGeV: 0, hcalGeV: 0, vetoHit: false, halo: false };
+    const e0 = this.energy;
+    // Beam counters: every beam particle crosses the trigger counters; vetoes see only halo particles.
+    truth.halo = rng.uniform() < this.setup.beam.haloFraction;
+    for (const c of this.counters) {
+      if (!c.veto || truth.halo) dep[c.index]! += mip(rng, c.mipGeV);
+    }
+    // SRD: synchrotron radiation from electrons bent in the magnets; nothing but noise from hadrons and muons.
+    for (const i of this.srd) {
+      let e = SRD_NOISE_GEV * rng.gauss();
+      if (kind === 'electron' ? rng.uniform() >= SRD_ELECTRON.emptyFraction : rng.uniform() < SRD_ACCIDENTAL) {
+        e += SRD_ELECTRON.mpvGeV + SRD_ELECTRON.widthGeV * moyal(rng);
+      }
+      dep[i]! += Math.max(0, e);
+    }
+    const hitX = (this.ecal.beamCell[0] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
+    const hitY = (this.ecal.beamCell[1] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
+    if (kind === 'electron') this.electron(rng, e0 * (1 - truth.missingFraction), hitX, hitY, dep, truth);
+    else if (kind === 'muon') this.muon(rng, hitX, hitY, dep, truth);
+    else this.hadron(rng, e0, hitX, hitY, dep, truth);
+    return truth;
+  }
+
+  private electron(rng: Random, visible: number, hitX: number, hitY: number, dep: Float64Array, truth: ParticleTruth): void {
+    if (this.wcal.length) {
+      // Visible mode: the tungsten calorimeter absorbs the shower; its catcher sees the leak.
+      const [pre, main, catcher] = this.wcal as [number, number, number];
+      const e = visible * (1 + Math.hypot(ECAL_STOCHASTIC / Math.sqrt(Math.max(visible, 1e-3)), ECAL_CONSTANT) * rng.gauss());
+      dep[pre]! += e * WCAL_PRESHOWER_FRACTION;
+      dep[main]! += e * (1 - WCAL_PRESHOWER_FRACTION - WCAL_LEAK_FRACTION);
+      dep[catcher]! += e * WCAL_LEAK_FRACTION * moyal(rng) * 0.5;
+      return;
+    }
+    if (visible <= 0) return;
+    const sigma = Math.hypot(ECAL_STOCHASTIC / Math.sqrt(visible), ECAL_CONSTANT);
+    const e = Math.max(0, visible * (1 + sigma * rng.gauss()));
+    const ps = PRESHOWER_FRACTION[0] + (PRESHOWER_FRACTION[1] - PRESHOWER_FRACTION[0]) * rng.uniform();
+    this.shower(this.ecal, 0, e * ps, hitX, hitY, ECAL_PROFILE, 1, dep);
+    this.shower(this.ecal, 1, e * (1 - ps), hitX, hitY, ECAL_PROFILE, 1, dep);
+    truth.ecalGeV += e;
+    truth.preshowerGeV += e * ps;
+  }
+
+  private muon(rng: Random, hitX: number, hitY: number, dep: Float64Array, truth: ParticleTruth): void {
+    for (const i of this.wcal) dep[i]! += mip(rng, MIP_WCAL_GEV / 3);
+    const e = mip(rng, MIP_ECAL_GEV);
+    this.shower(this.ecal, 0, 0.1 * e, hitX, hitY, ECAL_PROFILE, 0.3, dep);
+    this.shower(this.ecal, 1, 0.9 * e, hitX, hitY, ECAL_PROFILE, 0.3, dep);
+    truth.ecalGeV += e;
+    truth.preshowerGeV += 0.1 * e;
+    this.vetoMip(rng, 1, dep, truth);
+    if (this.vhcal) dep[this.beamCellIndex(this.vhcal, 0)]! += mip(rng, MIP_VHCAL_GEV);
+    if (this.hcal) {
+      for (let m = 0; m < this.hcal.index.length; m++) {
+        const e = mip(rng, MIP_HCAL_GEV);
+        dep[this.beamCellIndex(this.hcal, m)]! += e;
+        truth.hcalGeV += e;
+      }
+    }
+  }
+
+  private hadron(rng: Random, e0: number, hitX: number, hitY: number, dep: Float64Array, truth: ParticleTruth): void {
+    let remaining = e0;
+    let depth = rng.exponential(1); // interaction depth in nuclear interaction lengths
+    let interacted = false;
+    if (this.wcal.length) {
+      const [pre, main, catcher] = this.wcal as [number, number, number];
+      if (depth < WCAL_LAMBDA) {
+        const e = remaining * (0.3 + 0.4 * rng.uniform());
+        dep[pre]! += 0.2 * e;
+        dep[main]! += 0.8 * e;
+        dep[catcher]! += mip(rng, MIP_WCAL_GEV);
+        remaining -= e;
+        interacted = true;
+      } else {
+        for (const i of this.wcal) dep[i]! += mip(rng, MIP_WCAL_GEV / 3);
+      }
+      depth -= WCAL_LAMBDA;
+    }
+    // ECAL: a hadron that interacts there leaves 5–60 % of its energy, a good share in the preshower when it
+    // interacts in the first 0.13 λ; one that does not is a MIP; one that showered upstream deposits part
+    // of what is left.
+    let ecal: number;
+    let ps: number;
+    if (interacted) {
+      ecal = remaining * (0.1 + 0.3 * rng.uniform());
+      ps = 0.02 + 0.08 * rng.uniform();
+    } else if (depth < ECAL_LAMBDA) {
+      ecal = remaining * (0.05 + 0.55 * rng.uniform());
+      // Only a shower that starts inside the preshower deposits there beyond the track's own ionisation,
+      // the more the earlier it starts.
+      const mipPs = (0.1 * MIP_ECAL_GEV) / ecal;
+      ps = depth < PRESHOWER_LAMBDA ? mipPs + HADRON_PRESHOWER_SHARE * (1 - depth / PRESHOWER_LAMBDA) * rng.uniform() : mipPs;
+      interacted = true;
+    } else {
+      ecal = mip(rng, MIP_ECAL_GEV);
+      ps = 0.1;
+    }
+    this.shower(this.ecal, 0, ecal * ps, hitX, hitY, ECAL_PROFILE, 1.6, dep);
+    this.shower(this.ecal, 1, ecal * (1 - ps), hitX, hitY, ECAL_PROFILE, 1.6, dep);
+    truth.ecalGeV += ecal;
+    truth.preshowerGeV += ecal * ps;
+    remaining = Math.max(0, remaining - ecal);
+    // The leading hadron or its shower's charged particles cross the VETO.
+    this.vetoMip(rng, interacted ? 1 + 2 * rng.uniform() : 1, dep, truth);
+    if (this.vhcal) {
+      const e = remaining * VHCAL_SHARE * rng.uniform();
+      this.shower(this.vhcal, 0, e, hitX, hitY, HCAL_PROFILE, 1, dep);
+      remaining -= e;
+    }
+    if (this.hcal && remaining > 0) {
+      const sigma = Math.hypot(HCAL_STOCHASTIC / Math.sqrt(remaining), HCAL_CONSTANT);
+      const e = Math.max(0, remaining * (1 + sigma * rng.gauss()));
+      for (let m = 0; m < this.hcal.index.length; m++) {
+        const share = HCAL_MODULE_SHARE[m] ?? 0;
+        this.shower(this.hcal, m, e * share, hitX, hitY, HCAL_PROFILE, 1, dep);
+        truth.hcalGeV += e * share;
+      }
+    }
+  }
+
+  private vetoMip(rng: Random, multiplicity: number, dep: Float64Array, truth: ParticleTruth): void {
+    if (!this.veto.length) return;
+    truth.vetoHit = true;
+    for (let m = 0; m < this.veto.length; m += 2) {
+      const e = mip(rng, MIP_VETO_GEV * multiplicity);
+      // Two PMTs read each module; each sees the same light within ±10 %.
+      dep[this.veto[m]!]! += e * (1 + 0.1 * rng.gauss());
+      if (m + 1 < this.veto.length) dep[this.veto[m + 1]!]! += e * (1 + 0.1 * rng.gauss());
+    }
+  }
+
+  private beamCellIndex(g: Grid, part: number): number {
+    return g.index[part]![g.beamCell[0] * g.ny + g.beamCell[1]]!;
+  }
+
+  /**
+   * Share `energy` over the cells of one part of a grid by the lateral profile (scaled by `widen`) around the
+   * hit; the hit is given in ECAL coordinates and mapped onto this grid's beam cell.
+   */
+  private shower(g: Grid, part: number, energy: number, hitX: number, hitY: number, profile: Profile, widen: number, dep: Float64Array): void {
+    if (energy <= 0) return;
+    const e = this.ecal;
+    const x = hitX - (e.beamCell[0] + 0.5) * e.pitchMm + (g.beamCell[0] + 0.5) * g.pitchMm;
+    const y = hitY - (e.beamCell[1] + 0.5) * e.pitchMm + (g.beamCell[1] + 0.5) * g.pitchMm;
+    // The preshower and main section share one hit: compute the per-axis fractions once for both.
+    const last = this.lastShower;
+    if (last.grid !== g || last.x !== x || last.y !== y || last.profile !== profile || last.widen !== widen) {
+      for (let i = 0; i < g.nx; i++) this.fx[i] = profileCdf(((i + 1) * g.pitchMm - x) / widen, profile) - profileCdf((i * g.pitchMm - x) / widen, profile);
+      for (let j = 0; j < g.ny; j++) this.fy[j] = profileCdf(((j + 1) * g.pitchMm - y) / widen, profile) - profileCdf((j * g.pitchMm - y) / widen, profile);
+      last.grid = g;
+      last.x = x;
+      last.y = y;
+      last.profile = profile;
+      last.widen = widen;
+    }
+    const index = g.index[part]!;
+    for (let i = 0; i < g.nx; i++) {
+      const fx = this.fx[i]! * energy;
+      if (fx < 1e-7) continue;
+      for (let j = 0; j < g.ny; j++) dep[index[i * g.ny + j]!]! += fx * this.fy[j]!;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// An experiment setup as the twin needs it: the beam, the trigger and the detector geometry, read from a
+// config file (setups/<name>.json, with its MSADC channel map in setups/<name>.map). Validated here, so a
+// bad file is a readable error at start-up and never a crash later.
+import { z } from 'zod';
+
+const Xy = z.tuple([z.number().int().min(0).max(63), z.number().int().min(0).max(63)]);
+const Grid = z.object({
+  nx: z.number().int().min(1).max(16),
+  ny: z.number().int().min(1).max(16),
+  pitchMm: z.number().positive().max(1000),
+  /** Cell the beam axis goes through. */
+  beamCell: Xy,
+  /** Position of the front face along the beam, mm from the ECAL front (documentation and ordering). */
+  zMm: z.number(),
+});
+
+export const Counter = z.object({
+  name: z.enum(['S0', 'S1', 'S2', 'S3', 'S4', 'Smu', 'V0', 'V1', 'V2', 'WCAT']),
+  /** Veto counters have a hole for the beam: only halo particles hit them. */
+  veto: z.boolean().default(false),
+  /** Most probable energy a minimum-ionising particle leaves, MeV (thickness of the scintillator). */
+  mipMeV: z.number().positive().max(100),
+  zMm: z.number(),
+});
+
+export const TwinSetup = z
+  .object({
+    name: z.string().regex(/^[a-z0-9-]{1,32}$/, 'a setup name is lowercase letters, digits and "-"'),
+    description: z.string().max(300),
+    beam: z.object({
+      line: z.enum(['H4', 'M2']),
+      particle: z.enum(['e-', 'e+', 'mu-', 'mu+', 'pi-']),
+      energyGeV: z.number().positive().max(400),
+      /** Fractions of beam particles by kind; normalised when drawn. */
+      composition: z.object({ electron: z.number().min(0), hadron: z.number().min(0), muon: z.number().min(0) }),
+      particlesPerSpill: z.number().positive().max(1e9),
+      /** Relative RMS of the spill-to-spill intensity. */
+      intensityRms: z.number().min(0).max(1),
+      /** Beam spot RMS at the calorimeter face, mm. */
+      spotMm: z.number().nonnegative().max(100),
+      /** Fraction of beam particles accompanied by a halo particle that hits the veto counters. */
+      haloFraction: z.number().min(0).max(1),
+    }),
+    trigger: z.object({
+      /** Physics trigger: counter coincidence, no veto, E_ECAL below and preshower above these (GeV). */
+      physics: z.object({ ecalBelowGeV: z.number().positive(), preshowerAboveGeV: z.number().min(0) }).nullable(),
+      /** One beam particle in `beamPrescale` fires the beam trigger. */
+      beamPrescale: z.number().int().min(1),
+      randomHz: z.number().min(0).max(10_000),
+      /** LED calibration events fired in each gap between spills. */
+      ledPerInterspill: z.number().int().min(0).max(10_000),
+    }),
+    detectors: z.object({
+      counters: z.array(Counter).max(16),
+      srd: z.object({ modules: z.number().int().min(1).max(8), zMm: z.number() }).nullable(),
+      wcal: z.object({ zMm: z.number() }).nullable(),
+      ecal: Grid.extend({ sections: z.literal(2) }),
+      veto: z.object({ modules: z.number().int().min(1).max(8), zMm: z.number() }).nullable(),
+      vhcal: Grid.nullable(),
+      hcal: Grid.extend({ modules: z.number().int().min(1).max(4) }).nullable(),
+    }),
+    /** The ECAL energy histogram's axis: 0 … this, GeV. */
+    monitor: z.object({ ecalEnergyMaxGeV: z.number().positive().max(1000) }),
+  })
+  .superRefine((s, ctx) => {
+    for (const key of ['ecal', 'vhcal', 'hcal'] as const) {
+      const g = s.detectors[key];
+      if (g && (g.beamCell[0] >= g.nx || g.beamCell[1] >= g.ny)) {
+        ctx.addIssue({ code: 'custom', path: ['detectors', key, 'beamCell'], message: `beam cell (${g.beamCell.join(',')}) is outside the ${g.nx}×${g.ny} ${key}` });
+      }
+    }
+    const names = s.detectors.counters.map((c) => c.name);
+    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['detectors', 'counters'], message: 'a counter is listed twice' });
+    const c = s.beam.composition;
+    if (!(c.electron + c.hadron + c.muon > 0)) ctx.addIssue({ code: 'custom', path: ['beam', 'composition'], message: 'the beam composition adds up to nothing' });
+  });
+export type TwinSetup = z.infer<typeof TwinSetup>;

@@ -1,0 +1,346 @@
+// The NA64 digital twin: for each SPS spill, the beam particles the triggers select, what the detector
+// makes of them and the MSADC waveforms the DAQ reads out, in time order; LED calibration events between
+// spills. Deterministic for a seed: a spill's content depends only on the seed, its sequence number and
+// the PMT voltages at the time. The DAQ simulator (drivers/na64-daq) encodes what this produces.
+import { nominalVoltages, setupCells, type TwinCell } from './cells';
+import { DEAD_TIME_US, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS, PULSE_START_NS, SAMPLES } from './defaults';
+import { Digitizer, type ChannelFault, type Pulse } from './digitizer';
+import { PmtVoltages } from './pmt-voltages';
+import { Random } from './random';
+import { DetectorResponse, type ParticleKind, type ParticleTruth } from './response';
+import type { TwinSetup } from './setup';
+
+/** Trigger bits, the same as the NA64 trigger word: physics, beam (prescaled), random, calibration (LED). */
+export const TRIGGER = { physics: 1, beam: 2, random: 4, calibration: 8 } as const;
+
+export interface TwinOptions {
+  seed: number;
+  /** PMT voltages the gains follow; one instance is shared with the HV simulators. */
+  pmt?: PmtVoltages;
+  /** A′ → invisible events per electron on target (0: no signal injected). */
+  signalPerElectron?: number;
+  /** Spill and cycle length in simulated ms (the SPS cycle), for rates and the gain drift. */
+  spillMs: number;
+  cycleMs: number;
+}
+
+export interface EventTruth {
+  /** The triggering particle first (none for random and LED triggers), then out-of-time pile-up. */
+  particles: ParticleTruth[];
+  signal: boolean;
+}
+
+export interface TwinEvent {
+  /** Simulated ms since the start of the spill (or, for LED events, since its end). */
+  timeMs: number;
+  type: 'physics' | 'calibration';
+  trigger: number;
+  /** cells × samples waveforms, cell-major; valid until the next call of `next()`. */
+  samples: Uint16Array;
+  truth: EventTruth;
+}
+
+export interface SpillScalers {
+  /** Beam particles on target in the spill (the beam counters' coincidence count). */
+  particles: number;
+  /** Triggers fired, and accepted by the DAQ (the rest fell into its dead time). */
+  triggers: number;
+  accepted: number;
+  /** DAQ dead time in the spill, and how long the spill gate was open, µs. */
+  deadTimeUs: number;
+  gateUs: number;
+  physics: number;
+  beam: number;
+  random: number;
+}
+
+type TriggerClass = 'beam' | 'random' | 'signal' | ParticleKind;
+
+function poisson(rng: Random, mean: number): number {
+  if (mean <= 0) return 0;
+  if (mean > 60) return Math.max(0, Math.round(mean + Math.sqrt(mean) * rng.gauss()));
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = rng.uniform();
+  while (p > limit) {
+    k++;
+    p *= rng.uniform();
+  }
+  return k;
+}
+
+/** Mix the seed and the spill sequence so every spill's content depends on nothing but these two. */
+function spillSeed(seed: number, sequence: number, salt: number): number {
+  return (Math.imul(seed ^ 0x5f3759df, 0x01000193) ^ Math.imul(sequence + 1, 0x9e3779b1) ^ Math.imul(salt, 0x85ebca6b)) >>> 0;
+}
+
+export class Twin {
+  readonly cells: TwinCell[];
+  readonly response: DetectorResponse;
+  readonly digitizer: Digitizer;
+  readonly pmt: PmtVoltages;
+  private readonly ecalCells: number[];
+  private readonly preshowerCells: number[];
+  private readonly vetoCounters: number[];
+  private readonly triggerProbability = new Map<TriggerClass, number>();
+  private readonly gains: Float64Array;
+  private gainsDirty = true;
+  private drift: { sequence: number; values: Float64Array; rng: Random };
+  private readonly ledFactor: Float64Array;
+
+  constructor(
+    readonly setup: TwinSetup,
+    readonly options: TwinOptions,
+  ) {
+    this.cells = setupCells(setup);
+    this.pmt = options.pmt ?? new PmtVoltages(nominalVoltages(this.cells));
+    this.pmt.onChange(() => (this.gainsDirty = true));
+    this.response = new DetectorResponse(setup, this.cells);
+    this.digitizer = new Digitizer(this.cells, options.seed);
+    this.ecalCells = this.cells.filter((c) => c.kind === 'ecal').map((c) => c.index);
+    this.preshowerCells = this.cells.filter((c) => c.kind === 'ecal' && c.part === 0).map((c) => c.index);
+    const vetoNames = new Set<string>(setup.detectors.counters.filter((c) => c.veto).map((c) => c.name));
+    this.vetoCounters = this.cells.filter((c) => vetoNames.has(c.name)).map((c) => c.index);
+    this.gains = new Float64Array(this.cells.length);
+    this.drift = this.freshDrift();
+    const led = new Random(options.seed ^ 0x1ed1ed);
+    this.ledFactor = Float64Array.from(this.cells, () => 1 + LED_SPREAD * led.gauss());
+    // How often each kind of particle fires the physics trigger, measured once on the model itself; the
+    // spill then draws how many of each it records instead of simulating every particle on target.
+    const rng = new Random(options.seed ^ 0x7219);
+    const dep = new Float64Array(this.cells.length);
+    for (const kind of ['electron', 'hadron', 'muon', 'signal'] as const) {
+      let fired = 0;
+      const n = 4000;
+      for (let i = 0; i < n; i++) {
+        dep.fill(0);
+        this.response.particle(rng, kind === 'signal' ? 'electron' : kind, kind === 'signal' ? this.signalFraction(rng) : 0, dep);
+        if (this.physicsFires(dep)) fired++;
+      }
+      this.triggerProbability.set(kind, fired / n);
+    }
+  }
+
+  /** Fraction of the physics trigger a particle kind fires (measured on the model). */
+  physicsProbability(kind: ParticleKind | 'signal'): number {
+    return this.triggerProbability.get(kind) ?? 0;
+  }
+
+  /** A′ energy fraction, dN/dx ∝ x on (0, 1]. */
+  private signalFraction(rng: Random): number {
+    return Math.sqrt(1 - rng.uniform());
+  }
+
+  /** Analog trigger sums on the deposits: counters fired (no veto), ECAL below and preshower above threshold. */
+  physicsFires(dep: Float64Array): boolean {
+    const t = this.setup.trigger.physics;
+    if (!t) return false;
+    for (const i of this.vetoCounters) if (dep[i]! > 0) return false;
+    let ecal = 0;
+    for (const i of this.ecalCells) ecal += dep[i]!;
+    if (ecal >= t.ecalBelowGeV) return false;
+    let ps = 0;
+    for (const i of this.preshowerCells) ps += dep[i]!;
+    return ps > t.preshowerAboveGeV;
+  }
+
+  setChannelFault(cell: number, fault: ChannelFault | null): void {
+    this.digitizer.setFault(cell, fault);
+  }
+
+  private freshDrift() {
+    return { sequence: 0, values: new Float64Array(this.cells.length).fill(1), rng: new Random(this.options.seed ^ 0xd71f7) };
+  }
+
+  /** Slow gain drift: a random walk per channel, one step per SPS cycle. */
+  private driftAt(sequence: number): Float64Array {
+    if (sequence < this.drift.sequence) this.drift = this.freshDrift();
+    const step = DRIFT_PER_SQRT_HOUR * Math.sqrt(this.options.cycleMs / 3_600_000);
+    while (this.drift.sequence < sequence) {
+      for (let c = 0; c < this.cells.length; c++) this.drift.values[c]! *= 1 + step * this.drift.rng.gauss();
+      this.drift.sequence++;
+    }
+    this.gainsDirty = true;
+    return this.drift.values;
+  }
+
+  /** Per-cell gain now: PMT voltage × drift. */
+  gainsFor(sequence: number): Float64Array {
+    const drift = this.driftAt(sequence);
+    if (this.gainsDirty) {
+      for (const c of this.cells) this.gains[c.index] = this.pmt.gain(c.name) * drift[c.index]!;
+      this.gainsDirty = false;
+    }
+    return this.gains;
+  }
+
+  spill(sequence: number): TwinSpill {
+    return new TwinSpill(this, sequence, new Random(spillSeed(this.options.seed, sequence, 1)));
+  }
+
+  /** LED calibration events in the gap after spill `sequence`. */
+  led(sequence: number): TwinLed {
+    return new TwinLed(this, sequence, new Random(spillSeed(this.options.seed, sequence, 2)), this.ledFactor);
+  }
+}
+
+/** Pile-up particles come within this range of the trigger (ns): earlier ones leave their tails in the window. */
+const PILEUP_FROM_NS = -200;
+const PILEUP_TO_NS = 300;
+const MAX_PILEUP = 3;
+
+export class TwinSpill {
+  readonly intensity: number;
+  readonly scalers: SpillScalers;
+  private readonly times: Float64Array;
+  private readonly classes: TriggerClass[];
+  private cursor = 0;
+  private readonly samples: Uint16Array;
+  private readonly pulses: Pulse[];
+  private readonly pileupMean: number;
+
+  constructor(
+    private readonly twin: Twin,
+    readonly sequence: number,
+    private readonly rng: Random,
+  ) {
+    const { setup, options } = twin;
+    const beam = setup.beam;
+    this.intensity = Math.max(0, beam.particlesPerSpill * (1 + beam.intensityRms * rng.gauss()));
+    const particles = Math.round(this.intensity);
+    const spillSec = options.spillMs / 1000;
+    const f = twin.response.composition();
+    const counts: [TriggerClass, number][] = [
+      ['beam', poisson(rng, particles / setup.trigger.beamPrescale)],
+      ['random', poisson(rng, setup.trigger.randomHz * spillSec)],
+    ];
+    if (setup.trigger.physics) {
+      for (const kind of ['electron', 'hadron', 'muon'] as const) counts.push([kind, poisson(rng, particles * f[kind] * twin.physicsProbability(kind))]);
+      counts.push(['signal', poisson(rng, particles * f.electron * (options.signalPerElectron ?? 0) * twin.physicsProbability('signal'))]);
+    }
+    const fired = counts.reduce((n, [, k]) => n + k, 0);
+    // Non-paralysable dead time: at a trigger rate r the DAQ is live 1 / (1 + r·τ) of the time.
+    const live = 1 / (1 + (fired / spillSec) * DEAD_TIME_US * 1e-6);
+    const kept: { time: number; cls: TriggerClass }[] = [];
+    let physics = 0;
+    for (const [cls, n] of counts) {
+      for (let i = 0; i < n; i++) {
+        const time = rng.uniform() * options.spillMs;
+        if (rng.uniform() >= live) continue;
+        kept.push({ time, cls });
+        if (cls !== 'beam' && cls !== 'random') physics++;
+      }
+    }
+    kept.sort((a, b) => a.time - b.time);
+    this.times = Float64Array.from(kept, (k) => k.time);
+    this.classes = kept.map((k) => k.cls);
+    const count = (cls: TriggerClass) => kept.filter((k) => k.cls === cls).length;
+    this.scalers = {
+      particles,
+      triggers: fired,
+      accepted: kept.length,
+      deadTimeUs: kept.length * DEAD_TIME_US,
+      gateUs: options.spillMs * 1000,
+      physics,
+      beam: count('beam'),
+      random: count('random'),
+    };
+    this.samples = new Uint16Array(twin.cells.length * SAMPLES);
+    this.pulses = Array.from({ length: 1 + MAX_PILEUP }, () => ({ amplitude: new Float64Array(twin.cells.length), startNs: 0 }));
+    this.pileupMean = (particles / spillSec) * PILEUP_WINDOW_NS * 1e-9;
+  }
+
+  get count(): number {
+    return this.times.length;
+  }
+
+  /** Simulated ms (since the spill start) of the next event, or null at the end of the spill. */
+  nextTime(): number | null {
+    return this.cursor < this.times.length ? this.times[this.cursor]! : null;
+  }
+
+  next(): TwinEvent | null {
+    if (this.cursor >= this.times.length) return null;
+    const i = this.cursor++;
+    const cls = this.classes[i]!;
+    const { twin, rng } = this;
+    const dep = this.pulses[0]!.amplitude;
+    const truth: EventTruth = { particles: [], signal: cls === 'signal' };
+    let trigger: number;
+    let used = 0;
+    if (cls === 'random') {
+      trigger = TRIGGER.random;
+    } else {
+      // A particle of the class that fired: the beam trigger takes whatever comes, the physics trigger
+      // records only particles that pass it (drawn until one does).
+      for (let attempt = 0; ; attempt++) {
+        dep.fill(0);
+        const kind = cls === 'beam' ? twin.response.pick(rng) : cls === 'signal' ? 'electron' : cls;
+        const missing = cls === 'signal' ? Math.sqrt(1 - rng.uniform()) : 0;
+        const p = twin.response.particle(rng, kind, missing, dep);
+        const fires = twin.physicsFires(dep);
+        if (cls === 'beam' || fires || attempt > 10_000) {
+          truth.particles.push(p);
+          trigger = (cls === 'beam' ? TRIGGER.beam : 0) | (fires ? TRIGGER.physics : 0);
+          break;
+        }
+      }
+      this.toAdc(0, PULSE_START_NS + rng.uniform() * 12.5);
+      used = 1;
+    }
+    const pileup = Math.min(MAX_PILEUP, poisson(rng, this.pileupMean));
+    for (let k = 0; k < pileup; k++) {
+      const pulse = this.pulses[used]!;
+      pulse.amplitude.fill(0);
+      truth.particles.push(twin.response.particle(rng, twin.response.pick(rng), 0, pulse.amplitude));
+      this.toAdc(used, PULSE_START_NS + PILEUP_FROM_NS + (PILEUP_TO_NS - PILEUP_FROM_NS) * rng.uniform());
+      used++;
+    }
+    twin.digitizer.digitize(rng, this.pulses.slice(0, used), twin.gainsFor(this.sequence), this.samples);
+    return { timeMs: this.times[i]!, type: 'physics', trigger, samples: this.samples, truth };
+  }
+
+  /** Deposits (GeV) → peak amplitudes at nominal gain (ADC). */
+  private toAdc(pulse: number, startNs: number): void {
+    const p = this.pulses[pulse]!;
+    p.startNs = startNs;
+    const cells = this.twin.cells;
+    for (let c = 0; c < cells.length; c++) p.amplitude[c]! *= cells[c]!.adcPerGeV;
+  }
+}
+
+/** LED events start this long after the end of the spill and come at this spacing (simulated ms). */
+const LED_FIRST_MS = 200;
+const LED_SPACING_MS = 10;
+
+export class TwinLed {
+  private cursor = 0;
+  private readonly samples: Uint16Array;
+  private readonly pulse: Pulse;
+
+  constructor(
+    private readonly twin: Twin,
+    readonly sequence: number,
+    private readonly rng: Random,
+    ledFactor: Float64Array,
+  ) {
+    this.samples = new Uint16Array(twin.cells.length * SAMPLES);
+    this.pulse = { amplitude: Float64Array.from(ledFactor, (f) => LED_AMPLITUDE_ADC * f), startNs: PULSE_START_NS };
+  }
+
+  get count(): number {
+    return this.twin.setup.trigger.ledPerInterspill;
+  }
+
+  nextTime(): number | null {
+    return this.cursor < this.count ? LED_FIRST_MS + this.cursor * LED_SPACING_MS : null;
+  }
+
+  next(): TwinEvent | null {
+    const timeMs = this.nextTime();
+    if (timeMs === null) return null;
+    this.cursor++;
+    this.twin.digitizer.digitize(this.rng, [this.pulse], this.twin.gainsFor(this.sequence), this.samples);
+    return { timeMs, type: 'calibration', trigger: TRIGGER.calibration, samples: this.samples, truth: { particles: [], signal: false } };
+  }
+}
