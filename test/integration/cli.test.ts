@@ -131,6 +131,12 @@ describe('na64rc ctl sim: DAQ faults', () => {
     });
     expect(bad.daq!.missingSources).toEqual([601]);
     expect(bad.daq!.skippedEvents).toBeGreaterThanOrEqual(bad.daq!.missingSourceEvents);
+    // …and the alarm system says so: a missing source is a high alarm, the damaged events a bad spill.
+    const alarms = await waitFor('the DAQ alarms', async () => {
+      const r = (await api<{ id: string; state: string; priority: string }[]>(server!.info, '/api/v1/alarms')).body;
+      return r.some((a) => a.id === 'daq.missing-source') && r.some((a) => a.id === 'daq.bad-spill') ? r : null;
+    });
+    expect(alarms.find((a) => a.id === 'daq.missing-source')).toMatchObject({ state: 'unack', priority: 'high' });
     const noSource = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'missing-source', '999']);
     expect(noSource.code).toBe(1);
     expect(noSource.stderr).toMatch(/source 999 is not read out in this setup/);

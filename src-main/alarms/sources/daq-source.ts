@@ -27,6 +27,14 @@ export class DaqAlarmSource {
 
   spill(summary: SpillSummary): void {
     const values: Record<string, number | null> = { 'daq:processed-fraction': summary.processedFraction };
+    const daq = summary.daq;
+    if (daq) {
+      const received = summary.eventsSeen + daq.badEvents + daq.skippedEvents;
+      // Damaged or skipped events of the spill, and front-end sources missing from it (NA64's 2025 bad spills).
+      values['daq:bad-fraction'] = received > 0 ? (daq.badEvents + daq.skippedEvents) / received : 0;
+      values['daq:missing-sources'] = daq.missingSources.length;
+      values['daq:dead-time'] = daq.deadTimeFraction;
+    }
     if (summary.intensity > 0) {
       const ratio = summary.eventsSeen / summary.intensity;
       const usual = median(this.ratios);
