@@ -67,7 +67,7 @@ describe('SpillHistograms (decode → pedestal and amplitude → calibration →
     const spill = new SpillHistograms(config);
     spill.fill(batchOf([encoder.event(led, ids(1))]));
     expect(spill.processed).toBe(0);
-    expect(spill.ecalEnergy.entries).toBe(0);
+    expect(spill.h.ecalEnergy.entries).toBe(0);
   });
 });
 
