@@ -361,7 +361,7 @@ export function blindBox(h: Extract<HistSnapshot, { kind: 'TH2D' }>, ecalBelow: 
     }
   }
   out.entries = entries;
-  return { ...out.snapshot(), title: `${h.title.replace(' (signal box blinded)', '')} (signal box blinded)` };
+  return { ...out.snapshot(), title: `${h.title} (signal box blinded)` };
 }
 
 export type { Verdict };

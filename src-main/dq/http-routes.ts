@@ -8,6 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { Core } from '../core/core';
 import { HttpError, sendCsv, sendHistogram, sendJson } from '../api/http-api';
 import { HistogramName, RunNumber, SpillNumber } from '../shared/api/schemas';
+import { badSpillsCsv } from './bad-spills-csv';
 import { reasons, toView } from './dq-service';
 
 function whole(url: URL, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -22,8 +23,6 @@ function number<T>(schema: { safeParse(v: unknown): { success: boolean; data?: T
   if (!r.success) throw new HttpError(400, 'BAD_REQUEST', `${what} "${raw.slice(0, 64)}" is not valid`);
   return r.data as T;
 }
-
-const csvField = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export function handleDqHttp(core: Core, res: ServerResponse, url: URL, parts: string[]): void {
   const dq = core.dq;
@@ -41,12 +40,7 @@ export function handleDqHttp(core: Core, res: ServerResponse, url: URL, parts: s
     const format = url.searchParams.get('format') ?? 'json';
     if (format === 'json') return sendJson(res, 200, rows);
     if (format !== 'csv') throw new HttpError(400, 'BAD_REQUEST', `unknown format "${format.slice(0, 32)}"; use json or csv`);
-    const detectors = [...new Set(rows.flatMap((r) => Object.keys(r.detectors)))].sort();
-    const lines = [['run', 'spill', 'started_at', 'ended_at', 'verdict', ...detectors.map((x) => x.toLowerCase()), 'reasons'].join(',')];
-    for (const r of rows) {
-      lines.push([r.run, r.spill, new Date(r.startedAt).toISOString(), new Date(r.endedAt).toISOString(), r.verdict, ...detectors.map((x) => r.detectors[x] ?? ''), csvField(r.reasons)].join(','));
-    }
-    return sendCsv(res, lines.join('\n') + '\n', run ? `bad-spills-run${run}.csv` : 'bad-spills.csv');
+    return sendCsv(res, badSpillsCsv(rows), run ? `bad-spills-run${run}.csv` : 'bad-spills.csv');
   }
   if (what === 'spills' && a !== undefined && b !== undefined && c === undefined) {
     const run = number<number>(RunNumber, a, 'run number');

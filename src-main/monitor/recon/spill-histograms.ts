@@ -106,7 +106,7 @@ export class SpillHistograms {
       showerY: new Hist1D('shower_y', 'ECAL shower centre Y', { ...ax.shower, title: 'Y [mm]' }),
       hcalEnergy: new Hist1D('hcal_energy', 'HCAL total energy', ax.hcalEnergy),
       hcalModules: new Hist2D('hcal_module_energy', 'HCAL energy per module', axis(Math.max(1, layout.hcalModules.length), 0, Math.max(1, layout.hcalModules.length), 'HCAL module'), ax.hcalEnergy),
-      ecalVsHcal: new Hist2D('ecal_vs_hcal', 'E_{HCAL} vs E_{ECAL} (signal box blinded)', { ...ax.ecalEnergy, nbins: Math.min(ax.ecalEnergy.nbins, 150) }, { ...ax.hcalEnergy, nbins: Math.min(ax.hcalEnergy.nbins, 150) }),
+      ecalVsHcal: new Hist2D('ecal_vs_hcal', 'E_{HCAL} vs E_{ECAL}', { ...ax.ecalEnergy, nbins: Math.min(ax.ecalEnergy.nbins, 150) }, { ...ax.hcalEnergy, nbins: Math.min(ax.hcalEnergy.nbins, 150) }),
       srdEnergy: new Hist2D('srd_energy', 'SRD energy per module and sum, all events', srdColumns, ax.srdMeV),
       srdElectrons: new Hist2D('srd_energy_e', 'SRD energy, calorimeter-tagged electrons', srdColumns, ax.srdMeV),
       srdHadrons: new Hist2D('srd_energy_hadron', 'SRD energy, calorimeter-tagged hadrons', srdColumns, ax.srdMeV),
