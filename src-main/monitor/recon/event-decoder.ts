@@ -1,8 +1,8 @@
 // One raw DATE event → per cell: pedestal, amplitude, peak time and sample sum. The MSADC data is decoded in
 // place from 32-bit words (no per-channel callback, no sample copies): each channel's words are summed in
-// four fixed ranges (pedestal, gap, pulse window, tail), so the inner loops have no per-sample branch; the
-// data-word ids are OR-ed together and checked once per channel, and the sum is checked against the channel
-// header's checksum, so damaged data still fails the whole event. Only cells with a hit get a second pass
+// fixed ranges (pedestal, gap, pulse window, tail), so the inner loops have no per-sample branch; the
+// data-word ids are checked once per channel, and the sum is checked against the channel header's
+// checksum, so damaged data still fails the whole event. Only cells with a hit get a second pass
 // for their peak time.
 //
 // Pile-up: a particle up to ≈ 200 ns before the trigger leaves its pulse tail in the pedestal samples, which
@@ -16,6 +16,8 @@ import type { MonitorConfig } from './config';
 
 /** 8 σ of the 4-sample pedestal mean (σ ≈ 1 ADC for 2 ADC of noise per sample). */
 export const PILEUP_PEDESTAL_ADC = 8;
+/** A peak this far above the pedestal is a pulse, not noise: the scan may stop once it has halved. */
+const PEAK_SEEN_ADC = 8;
 /** The running pedestal averages the last ≈ 64 clean event pedestals. */
 const PEDESTAL_EVENTS = 64;
 
@@ -126,34 +128,49 @@ export class EventDecoder {
         const e1 = q + pedWords < last ? q + pedWords : last;
         const e2 = q + fromWord < last ? q + fromWord : last;
         const e3 = q + toWord < last ? q + toWord : last;
-        let ids = 0;
-        let ped = 0;
-        let gap = 0;
-        let win = 0;
-        let tail = 0;
+        // Per word: the two 12-bit samples summed as two masked fields (low and high), and the top bytes
+        // OR-ed and AND-ed: both equal the data-word id only if every word carries it.
+        let any = 0;
+        let all = -1;
+        let pedLo = 0;
+        let pedHi = 0;
+        let restLo = 0;
+        let restHi = 0;
+        let winLo = 0;
+        let winHi = 0;
         let k = q;
         for (; k < e1; k++) {
           const d = w[k]!;
-          ids |= (d >>> 24) ^ DATA_ID;
-          ped += (d & 0xfff) + ((d >>> 12) & 0xfff);
+          any |= d;
+          all &= d;
+          pedLo += d & 0xfff;
+          pedHi += d & 0xfff000;
         }
         for (; k < e2; k++) {
           const d = w[k]!;
-          ids |= (d >>> 24) ^ DATA_ID;
-          gap += (d & 0xfff) + ((d >>> 12) & 0xfff);
+          any |= d;
+          all &= d;
+          restLo += d & 0xfff;
+          restHi += d & 0xfff000;
         }
         for (; k < e3; k++) {
           const d = w[k]!;
-          ids |= (d >>> 24) ^ DATA_ID;
-          win += (d & 0xfff) + ((d >>> 12) & 0xfff);
+          any |= d;
+          all &= d;
+          winLo += d & 0xfff;
+          winHi += d & 0xfff000;
         }
         for (; k < last; k++) {
           const d = w[k]!;
-          ids |= (d >>> 24) ^ DATA_ID;
-          tail += (d & 0xfff) + ((d >>> 12) & 0xfff);
+          any |= d;
+          all &= d;
+          restLo += d & 0xfff;
+          restHi += d & 0xfff000;
         }
-        if (ids !== 0) throw new MsadcError('data-word', `bad data word in the channel at word ${p}`);
-        const sum = ped + gap + win + tail;
+        if (any >>> 24 !== DATA_ID || all >>> 24 !== DATA_ID) throw new MsadcError('data-word', `bad data word in the channel at word ${p}`);
+        const ped = pedLo + pedHi / 4096;
+        const win = winLo + winHi / 4096;
+        const sum = ped + win + restLo + restHi / 4096;
         if ((sum & 0xffff) !== (ch & 0xffff)) throw new MsadcError('checksum', `sample checksum mismatch at word ${p}`);
         const cell = addressToCell[base + ((ch >>> 25) & 0xf)]!;
         if (cell >= 0 && e3 === q + toWord) {
@@ -188,6 +205,7 @@ export class EventDecoder {
 function peakTime(w: Uint32Array, from: number, to: number, firstSample: number, pedestal: number): number {
   let best = -1;
   let at = 0;
+  // Past the peak, once the pulse has fallen below half its height, the rest is its tail (or later pile-up).
   for (let k = from; k < to; k++) {
     const d = w[k]!;
     const a = d & 0xfff;
@@ -200,6 +218,7 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
       best = b;
       at = 2 * (k - from) + 1;
     }
+    if (best - pedestal > PEAK_SEEN_ADC && 2 * (b - pedestal) < best - pedestal) break;
   }
   const n = 2 * (to - from);
   let shift = 0;

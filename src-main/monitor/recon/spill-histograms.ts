@@ -45,14 +45,17 @@ export class SpillHistograms {
   private readonly srdMeV: Float64Array;
   private readonly counters: Int32Array;
   private readonly threshold: number;
-  private readonly pedestalMap: PedestalMap;
+  /** Filled from the per-channel loop of every event (see ChannelColumns). */
+  private readonly pedestalMap: ChannelColumns;
+  private readonly peakTimes: ChannelColumns;
+  private readonly cellEnergy: ChannelColumns;
+  private readonly occupancy: Float64Array;
   /** A tower (both sections) has a hit above the hit threshold at the main section's scale. */
   private readonly towerHitGeV: number;
 
   readonly h: {
     ecalEnergy: Hist1D;
     ecalPreshower: Hist1D;
-    ecalCellEnergy: Hist2D;
     ecalOccupancy: Hist2D;
     ecalShape: Hist1D;
     showerX: Hist1D;
@@ -65,9 +68,7 @@ export class SpillHistograms {
     srdHadrons: Hist2D;
     vetoEnergy: Hist1D;
     counterAmplitudes: Hist2D;
-    peakTime: Hist2D;
     triggerRates: Hist1D;
-    channelOccupancy: Hist1D;
   };
 
   constructor(private readonly config: MonitorConfig) {
@@ -92,14 +93,16 @@ export class SpillHistograms {
     this.srdMeV = new Float64Array(layout.srd.length);
     this.counters = Int32Array.from(layout.counters);
     this.threshold = config.zeroSuppressionAdc ?? Number.NEGATIVE_INFINITY;
-    this.pedestalMap = new PedestalMap(cells, ax.pedestalAdc);
+    const e0 = config.cuts.beamEnergyGeV;
+    this.pedestalMap = new ChannelColumns('pedestals', 'Pedestal per channel', cellAxis(cells), ax.pedestalAdc);
+    this.peakTimes = new ChannelColumns('peak_time', 'Peak time per channel (hits)', cellAxis(cells), ax.peakTimeNs);
+    this.cellEnergy = new ChannelColumns('ecal_cell_energy', 'ECAL energy per cell (hits)', cellAxis(ecal.length, 'ECAL cell (preshower, then main)'), axis(100, 0, e0, 'E_{cell} [GeV]'));
+    this.occupancy = new Float64Array(cells);
     this.towerHitGeV = config.hitThresholdAdc * (this.calib[layout.ecalMain[0] ?? 0] ?? 0);
     const srdColumns = axis(layout.srd.length + 1, 0, layout.srd.length + 1, 'SRD module (last column: sum)');
-    const e0 = config.cuts.beamEnergyGeV;
     this.h = {
       ecalEnergy: new Hist1D('ecal_energy', 'ECAL total energy', ax.ecalEnergy),
       ecalPreshower: new Hist1D('ecal_preshower', 'ECAL preshower energy', ax.ecalPreshower),
-      ecalCellEnergy: new Hist2D('ecal_cell_energy', 'ECAL energy per cell (hits)', cellAxis(ecal.length, 'ECAL cell (preshower, then main)'), axis(100, 0, e0, 'E_{cell} [GeV]')),
       ecalOccupancy: new Hist2D('ecal_occupancy', 'ECAL occupancy (towers with a hit)', axis(layout.ecalNx, 0, layout.ecalNx, 'x [cell]'), axis(layout.ecalNy, 0, layout.ecalNy, 'y [cell]')),
       ecalShape: new Hist1D('ecal_shape', 'ECAL shower shape: E_{max tower} / E_{ECAL}', axis(100, 0, 1, 'E_{max tower} / E_{ECAL}')),
       showerX: new Hist1D('shower_x', 'ECAL shower centre X', { ...ax.shower, title: 'X [mm]' }),
@@ -112,9 +115,7 @@ export class SpillHistograms {
       srdHadrons: new Hist2D('srd_energy_hadron', 'SRD energy, calorimeter-tagged hadrons', srdColumns, ax.srdMeV),
       vetoEnergy: new Hist1D('veto_energy', 'VETO energy (sum of PMTs)', ax.vetoMeV),
       counterAmplitudes: new Hist2D('counter_amplitudes', 'Beam counter amplitudes', cellAxis(Math.max(1, layout.counters.length), 'counter'), ax.counterAdc),
-      peakTime: new Hist2D('peak_time', 'Peak time per channel (hits)', cellAxis(cells), ax.peakTimeNs),
       triggerRates: new Hist1D('trigger_rates', 'Triggers by type', axis(TRIGGER_BINS.length, 0, TRIGGER_BINS.length, 'trigger (physics, beam, random, calibration)')),
-      channelOccupancy: new Hist1D('channel_occupancy', 'Hits per channel', cellAxis(cells)),
     };
   }
 
@@ -154,10 +155,10 @@ export class SpillHistograms {
       energy[c] = a > threshold ? a * calib[c]! : 0;
       if (a === a) this.pedestalMap.add(c, pedestals[c]!);
       if (a > hit) {
-        h.channelOccupancy.fill(c);
-        h.peakTime.fill(c, peakTimes[c]!);
+        this.occupancy[c]!++;
+        this.peakTimes.add(c, peakTimes[c]!);
         const e = this.ecalIndex[c]!;
-        if (e >= 0) h.ecalCellEnergy.fill(e, energy[c]!);
+        if (e >= 0) this.cellEnergy.add(e, energy[c]!);
       }
       const t = towerOf[c]!;
       if (t >= 0) tower[t]! += energy[c]!;
@@ -266,70 +267,88 @@ export class SpillHistograms {
   }
 
   snapshots(): HistSnapshot[] {
-    return [...Object.values(this.h).map((x) => x.snapshot()), this.pedestalMap.snapshot()];
+    return [
+      ...Object.values(this.h).map((x) => x.snapshot()),
+      this.pedestalMap.snapshot(),
+      this.peakTimes.snapshot(),
+      this.cellEnergy.snapshot(),
+      occupancySnapshot(this.occupancy),
+    ];
   }
 }
 
 /**
- * `pedestals` (channel × pedestal ADC): every channel of every event adds one entry, 130 per event, so it is
- * accumulated without the general fill (one index and one increment per channel, statistics summed per
- * event) and becomes a TH2D at the end of the spill.
+ * A per-channel 2D histogram (column = channel, y = a value) filled from the per-channel loop of every event
+ * (pedestals: 120+ entries per event): accumulated as bare counts, one index and one increment per entry,
+ * and made a TH2D at the end of the spill with its statistics from the bin centres (within half a bin).
  */
-class PedestalMap {
+class ChannelColumns {
   private readonly counts: Float64Array;
   private readonly min: number;
   private readonly max: number;
   private readonly scale: number;
   private readonly stride: number;
-  private sumw = 0;
-  private sumwx = 0;
-  private sumwx2 = 0;
-  private sumwy = 0;
-  private sumwy2 = 0;
-  private sumwxy = 0;
-  private entries = 0;
 
   constructor(
-    private readonly cells: number,
+    private readonly name: string,
+    private readonly title: string,
+    private readonly x: AxisSpec,
     private readonly y: AxisSpec,
   ) {
-    this.stride = cells + 2;
+    this.stride = x.nbins + 2;
     this.counts = new Float64Array(this.stride * (y.nbins + 2));
     this.min = y.min;
     this.max = y.max;
     this.scale = y.nbins / (y.max - y.min);
   }
 
-  add(cell: number, pedestal: number): void {
-    this.entries++;
+  add(column: number, value: number): void {
     let by: number;
-    if (!(pedestal >= this.min)) by = 0;
-    else if (pedestal >= this.max) by = this.y.nbins + 1;
-    else {
-      by = 1 + Math.floor((pedestal - this.min) * this.scale);
-      if (by > this.y.nbins) by = this.y.nbins;
-      this.sumw++;
-      this.sumwx += cell;
-      this.sumwx2 += cell * cell;
-      this.sumwy += pedestal;
-      this.sumwy2 += pedestal * pedestal;
-      this.sumwxy += cell * pedestal;
-    }
-    this.counts[cell + 1 + this.stride * by]!++;
+    if (!(value >= this.min)) by = 0;
+    else if (value >= this.max) by = this.y.nbins + 1;
+    else by = 1 + Math.floor((value - this.min) * this.scale);
+    this.counts[column + 1 + this.stride * by]!++;
   }
 
   snapshot(): HistSnapshot {
-    const h = new Hist2D('pedestals', 'Pedestal per channel', cellAxis(this.cells), this.y);
+    const h = new Hist2D(this.name, this.title, this.x, this.y);
     h.contents.set(this.counts);
     h.sumw2.set(this.counts);
-    h.entries = this.entries;
-    h.sumw = this.sumw;
-    h.sumwSq = this.sumw;
-    h.sumwx = this.sumwx;
-    h.sumwx2 = this.sumwx2;
-    h.sumwy = this.sumwy;
-    h.sumwy2 = this.sumwy2;
-    h.sumwxy = this.sumwxy;
+    const width = (this.y.max - this.y.min) / this.y.nbins;
+    const nx = this.x.nbins;
+    for (let by = 0; by <= this.y.nbins + 1; by++) {
+      for (let bx = 0; bx <= nx + 1; bx++) {
+        const n = this.counts[bx + this.stride * by]!;
+        if (!n) continue;
+        h.entries += n;
+        if (bx < 1 || bx > nx || by < 1 || by > this.y.nbins) continue;
+        const x = this.x.min + (bx - 0.5) * ((this.x.max - this.x.min) / nx);
+        const y = this.y.min + (by - 0.5) * width;
+        h.sumw += n;
+        h.sumwSq += n;
+        h.sumwx += n * x;
+        h.sumwx2 += n * x * x;
+        h.sumwy += n * y;
+        h.sumwy2 += n * y * y;
+        h.sumwxy += n * x * y;
+      }
+    }
     return h.snapshot();
   }
+}
+
+/** Hits per channel: a count per channel, made a TH1D at the end of the spill. */
+function occupancySnapshot(counts: Float64Array): HistSnapshot {
+  const h = new Hist1D('channel_occupancy', 'Hits per channel', cellAxis(counts.length));
+  for (let c = 0; c < counts.length; c++) {
+    const n = counts[c]!;
+    h.contents[c + 1] = n;
+    h.sumw2[c + 1] = n;
+    h.entries += n;
+    h.sumw += n;
+    h.sumwSq += n;
+    h.sumwx += n * (c + 0.5);
+    h.sumwx2 += n * (c + 0.5) * (c + 0.5);
+  }
+  return h.snapshot();
 }
