@@ -154,7 +154,6 @@ export class Core {
     });
     this.logbook.summary.register('alarms', alarmSummarySection(this.alarms));
     this.dq = new DqService(db, archive, setup, { logbook: this.logbook, alarms: (values) => this.alarms.update(values), localUser: this.localUser, log: options.log });
-    archive.dqSource = (run) => new Map(this.dq.store.run(run).map((s) => [s.spill, s.dq]));
     this.logbook.summary.register('eot', this.dq.eotSection());
     this.logbook.summary.register('bad-spills', this.dq.badSpillSection());
     this.logbook.runStopFacts = (run) => this.dq.runStopFacts(run);

@@ -80,6 +80,8 @@ export class DqService {
     this.nominal = new Map(setup.cells.map((c, i) => [c.name, nominal.gevPerAdc[i]!]));
     this.calibrations.ensureActive(setup.name, this.nominal, sinks.localUser, this.now());
     this.loadReference();
+    // Every spill list carries the spills' data quality (blinded as the store serves it).
+    archive.dqSource = (run) => new Map(this.store.run(run).map((s) => [s.spill, s.dq]));
   }
 
   private now(): number {
