@@ -158,9 +158,24 @@ export class DaqService {
         ecalPeakGeV: finite(ecalHist?.peakX()),
         daq: spillDaq({ ...info.daq, undecodedEvents: result.bad }),
       };
-      const assessment = this.hooks.assess?.(summary, result.histograms, result.figures, open.calibrationVersion);
-      if (assessment) summary.dq = assessment.dq;
-      this.archive.saveSpill(summary, result.histograms, assessment?.write);
+      // Data quality never costs the spill: if judging it or storing its verdicts fails, the spill is
+      // stored without them (and the log says why).
+      let assessment: ReturnType<NonNullable<DaqHooks['assess']>> | null = null;
+      try {
+        assessment = this.hooks.assess?.(summary, result.histograms, result.figures, open.calibrationVersion) ?? null;
+        if (assessment) summary.dq = assessment.dq;
+      } catch (error) {
+        this.log.error({ err: error, run: open.run, spill: open.spill }, 'data-quality assessment failed; the spill is stored without it');
+      }
+      try {
+        this.archive.saveSpill(summary, result.histograms, assessment?.write);
+      } catch (error) {
+        if (!assessment) throw error;
+        this.log.error({ err: error, run: open.run, spill: open.spill }, 'the data-quality record could not be stored; the spill is stored without it');
+        assessment = null;
+        summary.dq = null;
+        this.archive.saveSpill(summary, result.histograms);
+      }
       assessment?.committed(summary);
       this.hooks.spill(summary, result.histograms);
     } catch (error) {

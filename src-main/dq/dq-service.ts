@@ -175,12 +175,14 @@ export class DqService {
   private alarmInputs(dq: SpillDq, checks: readonly DqCheck[], earlierPurities: readonly number[]): void {
     const channels = (kind: 'dead' | 'hot') => checks.reduce((n, c) => n + (c.problems?.[kind].length ?? 0), 0);
     const usual = median(earlierPurities) ?? this.reference?.ref.figures.purity ?? null;
-    this.sinks.alarms({
+    const values: Record<string, number> = {
       'dq:bad-detectors': Object.values(dq.detectors).filter((v) => v === 'bad').length,
       'dq:dead-channels': channels('dead'),
       'dq:hot-channels': channels('hot'),
-      'dq:purity-drop': dq.purity !== null && usual !== null ? Math.max(0, usual - dq.purity) : null,
-    });
+    };
+    // Without earlier spills or a reference there is nothing to drop from: the input is left as it was.
+    if (dq.purity !== null && usual !== null) values['dq:purity-drop'] = Math.max(0, usual - dq.purity);
+    this.sinks.alarms(values);
   }
 
   /** The last spill's DQ (for a client that connects between spills). */
