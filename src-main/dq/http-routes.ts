@@ -11,10 +11,10 @@ import { HistogramName, RunNumber, SpillNumber } from '../shared/api/schemas';
 import { badSpillsCsv } from './bad-spills-csv';
 import { reasons, toView } from './dq-service';
 
-function whole(url: URL, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
+function whole(url: URL, name: string, max = Number.MAX_SAFE_INTEGER, min = 0): number | undefined {
   const raw = url.searchParams.get(name);
   if (raw === null) return undefined;
-  if (!/^\d{1,15}$/.test(raw) || Number(raw) > max) throw new HttpError(400, 'BAD_REQUEST', `${name} "${raw.slice(0, 32)}" is not a whole number in range`);
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) > max || Number(raw) < min) throw new HttpError(400, 'BAD_REQUEST', `${name} "${raw.slice(0, 32)}" is not a whole number in range`);
   return Number(raw);
 }
 
@@ -30,12 +30,12 @@ export function handleDqHttp(core: Core, res: ServerResponse, url: URL, parts: s
   const notFound = () => new HttpError(404, 'NOT_FOUND', `no such resource: ${url.pathname}`);
   if (extra.length) throw notFound();
   if (what === 'eot' && a === undefined) {
-    const run = whole(url, 'run', 2 ** 31 - 1);
+    const run = whole(url, 'run', 2 ** 31 - 1, 1);
     return sendJson(res, 200, dq.eot(run ?? core.runControl.current()?.number ?? null));
   }
   if (what === 'bad-spills' && a === undefined) {
-    const run = whole(url, 'run', 2 ** 31 - 1);
-    const spills = dq.store.badSpills({ run, from: whole(url, 'from'), to: whole(url, 'to'), limit: whole(url, 'limit', 100_000) ?? 100_000 });
+    const run = whole(url, 'run', 2 ** 31 - 1, 1);
+    const spills = dq.store.badSpills({ run, from: whole(url, 'from'), to: whole(url, 'to'), limit: whole(url, 'limit', 100_000, 1) ?? 100_000 });
     const rows = spills.map((s) => ({ run: s.run, spill: s.spill, startedAt: s.startedAt, endedAt: s.endedAt, verdict: s.dq.verdict, detectors: s.dq.detectors, reasons: reasons(s.checks) }));
     const format = url.searchParams.get('format') ?? 'json';
     if (format === 'json') return sendJson(res, 200, rows);

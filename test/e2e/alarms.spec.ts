@@ -17,7 +17,9 @@ const test = base.extend<{ extraArgs: string[]; dir: string; server: ServeProces
     rmSync(dir, { recursive: true, force: true });
   },
   server: async ({ dir, extraArgs }, use) => {
-    const server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'physics', ...extraArgs]);
+    // ×20: at ×40 a 2-core machine running Chromium cannot simulate every spill in time with full reconstruction,
+    // and the late spills raise the no-spill alarm on their own.
+    const server = await startServe(dir, ['--sim', '--time-scale', '20', '--start-run', 'physics', ...extraArgs]);
     await use(server);
     await server.stop();
   },
@@ -46,7 +48,7 @@ test('beam lost: the alarm shows with guidance and sound, is acknowledged with a
   await expect(page.getByTestId('nav-alarm-count')).toHaveText('1');
   await page.screenshot({ path: test.info().outputPath('alarm-banner.png') });
 
-  // It escalates to high after 5 SPS cycles without a spill (2 s at ×40): acknowledge it then.
+  // It escalates to high after 5 SPS cycles without a spill (4.2 s at ×20): acknowledge it then.
   await expect(banner).toContainText('HIGH', { timeout: 15_000 });
   // Alt+K acknowledges the banner's alarm, asking for a comment.
   await page.keyboard.press('Alt+K');
@@ -145,7 +147,9 @@ test('an HV trip raises its alarm with sound and guidance; acknowledged with a c
   await page.getByTestId('banner-ack').click();
   await page.getByTestId('reason-text').fill('HCAL0-0-0 tripped during the spill, switching it back on');
   await page.getByTestId('reason-confirm').click();
-  await expect(banner).toHaveCount(0);
+  // The trip's alarm leaves the banner; what may follow is its consequence in the data (the dead HCAL cell
+  // raises the data-quality alarms after the next spill).
+  await expect(page.locator('[data-testid="alarm-banner"][data-alarm="hv.trip:HCAL0-0-0"]')).toHaveCount(0);
 
   // The shifter clears the trip and switches the channel back on from the HV view.
   expect((await runCli(['ctl', '--data', dir, 'sim', 'clear', 'hv-caen-0'])).code).toBe(0);

@@ -144,6 +144,10 @@ describe('live monitoring (na64rc serve --sim, invisible-e)', () => {
     expect(readFileSync(out, 'utf8')).toContain(`1,${after + 1},`);
     expect((await api(server.info, '/api/v1/dq/bad-spills?run=abc')).status).toBe(400);
     expect((await api(server.info, '/api/v1/dq/bad-spills?format=xml')).status).toBe(400);
+    expect((await api(server.info, '/api/v1/dq/bad-spills?run=0')).status).toBe(400);
+    expect((await api(server.info, '/api/v1/dq/spills/1/99999')).status).toBe(400);
+    expect((await api(server.info, '/api/v1/dq/references/1/histograms/..%2Fsecret')).status).toBe(400);
+    expect((await api(server.info, '/api/v1/dq/nothing')).status).toBe(404);
 
     // Unblinding: an expert's act, logged in the logbook; afterwards the count is shown.
     expect((await ctl('dq', 'unblind', '1', '--reason', 'box opening approved by the collaboration')).code).toBe(0);
