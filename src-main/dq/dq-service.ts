@@ -17,7 +17,7 @@ import type { DqLiveEvent, EotStatus } from '../shared/api/dq';
 import type { Run, SpillDq, SpillSummary, Verdict } from '../shared/api/schemas';
 import type { EntryFacts } from '../shared/api/logbook';
 import { Hist2D, mergeSnapshots, type HistSnapshot } from '../shared/histogram';
-import { epiFigures, runChecks, type DqCheck, type ReferenceFigures } from './checks';
+import { epiFigures, MIN_ENTRIES, runChecks, type DqCheck, type ReferenceFigures } from './checks';
 import { DqStore, type DqReference } from './dq-store';
 import { electronsOnTarget } from './eot';
 
@@ -140,7 +140,7 @@ export class DqService {
       histograms: merged,
       spills: (acc?.spills ?? 0) + 1,
       events: (acc?.events ?? 0) + figures.events,
-      purities: dq.purity === null ? [...(acc?.purities ?? [])] : [...(acc?.purities ?? []), dq.purity].slice(-20),
+      purities: dq.purity === null || figures.beamEvents < MIN_ENTRIES ? [...(acc?.purities ?? [])] : [...(acc?.purities ?? []), dq.purity].slice(-20),
     };
     return {
       dq,
@@ -164,7 +164,7 @@ export class DqService {
         ),
       committed: (stored) => {
         this.accumulation = next;
-        this.alarmInputs(dq, checks, acc?.purities ?? []);
+        this.alarmInputs(dq, checks, acc?.purities ?? [], figures.beamEvents);
         this.lastEvent = { type: 'spill', run: stored.run, spill: stored.spill, dq: stored.dq ?? dq, checks, eot: this.eot(stored.run) };
         this.live.publish('dq', this.lastEvent);
       },
@@ -172,7 +172,7 @@ export class DqService {
   }
 
   /** Inputs of the data-quality alarms (group 'dq'). */
-  private alarmInputs(dq: SpillDq, checks: readonly DqCheck[], earlierPurities: readonly number[]): void {
+  private alarmInputs(dq: SpillDq, checks: readonly DqCheck[], earlierPurities: readonly number[], beamEvents: number): void {
     const channels = (kind: 'dead' | 'hot') => checks.reduce((n, c) => n + (c.problems?.[kind].length ?? 0), 0);
     const usual = median(earlierPurities) ?? this.reference?.ref.figures.purity ?? null;
     const values: Record<string, number> = {
@@ -180,8 +180,9 @@ export class DqService {
       'dq:dead-channels': channels('dead'),
       'dq:hot-channels': channels('hot'),
     };
-    // Without earlier spills or a reference there is nothing to drop from: the input is left as it was.
-    if (dq.purity !== null && usual !== null) values['dq:purity-drop'] = Math.max(0, usual - dq.purity);
+    // Without earlier spills or a reference there is nothing to drop from, and a spill cut short has too few
+    // beam triggers to say: the input is left as it was.
+    if (dq.purity !== null && usual !== null && beamEvents >= MIN_ENTRIES) values['dq:purity-drop'] = Math.max(0, usual - dq.purity);
     this.sinks.alarms(values);
   }
 
