@@ -1,7 +1,7 @@
 // How states look: one place decides the colour, icon and word of every state the UI shows.
 import { onBeforeUnmount, onMounted, ref } from 'vue';
 import type { AlarmState, Priority } from '@shared/alarms';
-import type { BeamPhase, RunState, SpillDaq } from '@shared/api/schemas';
+import type { BeamPhase, RunState, SpillDaq, Verdict } from '@shared/api/schemas';
 import type { ConnectionState } from './api/connection';
 import type { Tone } from './components/StateBadge.vue';
 
@@ -157,4 +157,26 @@ export function useNow(intervalMs = 200) {
   onMounted(() => (timer = setInterval(() => (now.value = Date.now()), intervalMs)));
   onBeforeUnmount(() => clearInterval(timer));
   return now;
+}
+
+/** Data-quality verdicts: Good / Medium / Bad / no data, each with its colour, icon and word. */
+export function verdictLook(v: Verdict | null | undefined): Look {
+  switch (v) {
+    case 'good':
+      return { tone: 'good', icon: '✓', label: 'GOOD' };
+    case 'medium':
+      return { tone: 'warn', icon: '!', label: 'MEDIUM' };
+    case 'bad':
+      return { tone: 'bad', icon: '✕', label: 'BAD' };
+    default:
+      return { tone: 'idle', icon: '–', label: 'NO DATA' };
+  }
+}
+
+/** Large counts as a mantissa and a power of ten (EOT: 4.38×10⁹). */
+export function formatEot(n: number): string {
+  if (!(n >= 1e4)) return n.toFixed(0);
+  const exponent = Math.floor(Math.log10(n));
+  const digits = String(exponent).replace(/[0-9-]/g, (d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'['0123456789'.indexOf(d)] ?? '⁻');
+  return `${(n / 10 ** exponent).toFixed(2)}×10${digits}`;
 }

@@ -6,6 +6,7 @@ import m0003 from './0003-spill-daq-figures';
 import m0004 from './0004-high-voltage';
 import m0005 from './0005-logbook';
 import m0006 from './0006-alarms';
+import m0007 from './0007-monitoring';
 
 export interface Migration {
   version: number;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'high-voltage', sql: m0004 },
   { version: 5, name: 'logbook', sql: m0005 },
   { version: 6, name: 'alarms', sql: m0006 },
+  { version: 7, name: 'monitoring', sql: m0007 },
 ];

@@ -59,8 +59,19 @@ export const TwinSetup = z
       vhcal: Grid.nullable(),
       hcal: Grid.extend({ modules: z.number().int().min(1).max(4) }).nullable(),
     }),
-    /** The ECAL energy histogram's axis: 0 … this, GeV. */
-    monitor: z.object({ ecalEnergyMaxGeV: z.number().positive().max(1000) }),
+    /**
+     * Live monitoring: the ECAL energy histogram's axis (0 … this, GeV) and, optionally, the setup's own SRD
+     * cut, signal-region ECAL cut and EOT goal (defaults in src-main/setup/monitoring.ts).
+     */
+    monitor: z.object({
+      ecalEnergyMaxGeV: z.number().positive().max(1000),
+      srdCut: z
+        .object({ moduleMinMeV: z.number().min(0).max(1000), moduleMaxMeV: z.number().positive().max(1000), minModules: z.number().int().min(1).max(8) })
+        .refine((c) => c.moduleMaxMeV > c.moduleMinMeV, 'the SRD window needs moduleMaxMeV above moduleMinMeV')
+        .optional(),
+      signalEcalBelowGeV: z.number().positive().max(1000).optional(),
+      eotGoal: z.number().positive().max(1e16).optional(),
+    }),
   })
   .superRefine((s, ctx) => {
     for (const key of ['ecal', 'vhcal', 'hcal'] as const) {

@@ -11,12 +11,16 @@
 //   GET /api/v1/hv                                              → supplies and channels, status words, age
 //   GET /api/v1/hv/:channel/history?from&to[&points][&format=csv] (ms since the epoch; CSV is raw samples)
 //   GET /api/v1/hv-audit[?limit=N&channel=NAME][&format=csv]
+//   GET /api/v1/runs/:run/histograms[/:name[?format=root|csv]]  → run-accumulated histograms
+//   GET /api/v1/dq/… (src-main/dq/http-routes.ts): EOT, bad spills (JSON/CSV), a spill's checks, references
 // Errors are JSON {"error": {"code", "message"}} with the matching HTTP status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core/core';
 import { handleLogbookHttp } from '../logbook/http-routes';
 import { HistogramName, RunNumber, SpillNumber } from '../shared/api/schemas';
-import { binLowEdge, type HistSnapshot } from '../shared/histogram';
+import type { HistSnapshot } from '../shared/histogram';
+import { histogramCsv } from '../shared/histogram-csv';
+import { handleDqHttp } from '../dq/http-routes';
 import { toRootJson } from '../shared/root-json';
 import { HistoryQuery, HvChannelName } from '../shared/api/hv';
 import { HvAudit } from '../hv/audit';
@@ -55,18 +59,16 @@ function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | 
   return result.data;
 }
 
-function histogramCsv(h: HistSnapshot): string {
-  if (h.kind !== 'TH1D') throw new HttpError(400, 'BAD_REQUEST', 'CSV export is for 1D histograms; use format=root');
-  const lines = ['bin,low_edge,high_edge,content,error'];
-  for (let bin = 0; bin <= h.x.nbins + 1; bin++) {
-    const low = bin === 0 ? '-inf' : String(binLowEdge(h.x, bin));
-    const high = bin === h.x.nbins + 1 ? 'inf' : String(binLowEdge(h.x, bin + 1));
-    lines.push(`${bin},${low},${high},${h.contents[bin]},${Math.sqrt(h.sumw2[bin] ?? 0)}`);
-  }
-  return lines.join('\n') + '\n';
+/** A histogram as ROOT JSON (default) or CSV (`?format=csv`). */
+export function sendHistogram(res: ServerResponse, url: URL, h: HistSnapshot, filename: string): void {
+  const format = url.searchParams.get('format') ?? 'root';
+  if (format === 'root') return sendJson(res, 200, toRootJson(h));
+  if (format === 'csv') return sendCsv(res, histogramCsv(h), `${filename}.csv`);
+  throw new HttpError(400, 'BAD_REQUEST', `unknown format "${format.slice(0, 32)}"; use root or csv`);
 }
 
-function sendCsv(res: ServerResponse, text: string, filename: string): void {
+export function sendCsv(res: ServerResponse, text: string, filename: string): void {
+  // (also used by the data-quality routes)
   res.writeHead(200, {
     'Content-Type': 'text/csv; charset=utf-8',
     'Content-Disposition': `attachment; filename="${filename}"`,
@@ -146,6 +148,14 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
     if (!found) throw new HttpError(404, 'NOT_FOUND', `run ${run} does not exist`);
     if (b === undefined) return sendJson(res, 200, found);
     if (b === 'spills' && c === undefined) return sendJson(res, 200, core.archive.listSpills(run));
+    // Run-accumulated histograms: names, or one of them (blinded like every histogram served).
+    if (b === 'histograms' && d === undefined) {
+      if (c === undefined) return sendJson(res, 200, core.dq.store.runHistogramNames(run));
+      const name = parse(HistogramName, c, 'histogram name');
+      const h = core.dq.store.runHistogram(run, name);
+      if (!h) throw new HttpError(404, 'NOT_FOUND', `no run-accumulated histogram ${name} for run ${run}`);
+      return sendHistogram(res, url, core.dq.present(run, h), `run${run}-${name}`);
+    }
     throw notFound();
   }
 
@@ -179,11 +189,10 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
     if (name === undefined) return sendJson(res, 200, core.archive.histogramNames(run, spill));
     const h = core.archive.histogram(run, spill, name);
     if (!h) throw new HttpError(404, 'NOT_FOUND', `no histogram ${name} for spill ${spill} of run ${run}`);
-    const format = url.searchParams.get('format') ?? 'root';
-    if (format === 'root') return sendJson(res, 200, toRootJson(h));
-    if (format === 'csv') return sendCsv(res, histogramCsv(h), `run${run}-spill${spill}-${name}.csv`);
-    throw new HttpError(400, 'BAD_REQUEST', `unknown format "${format.slice(0, 32)}"; use root or csv`);
+    return sendHistogram(res, url, core.dq.present(run, h), `run${run}-spill${spill}-${name}`);
   }
+
+  if (resource === 'dq') return handleDqHttp(core, res, url, parts.slice(3));
 
   throw notFound();
 }

@@ -5,6 +5,7 @@ import { alarmsRouter } from '../alarms/api';
 import { archiveRouter } from '../archive/api';
 import { authRouter } from '../auth/api';
 import type { Core } from '../core/core';
+import { dqRouter } from '../dq/api';
 import { logbookRouter } from '../logbook/api';
 import { hvRouter } from '../hv/api';
 import { runControlRouter } from '../run-control/api';
@@ -20,6 +21,7 @@ export function createRouter(core: Core) {
     ...logbookRouter(core),
     ...alarmsRouter(core),
     ...hvRouter(core),
+    ...dqRouter(core),
   });
 }
 

@@ -7,7 +7,7 @@ import type { HistSnapshot } from '../shared/histogram';
 export const HISTOGRAM_ENCODING = 'json+deflate';
 
 export function encodeHistogram(h: HistSnapshot): Uint8Array {
-  return deflateSync(strToU8(JSON.stringify(h)), { level: 6 });
+  return deflateSync(strToU8(JSON.stringify(h)), { level: 1 });
 }
 
 export function decodeHistogram(encoding: string, data: Uint8Array): HistSnapshot {

@@ -1,6 +1,6 @@
 // Runs, spills and spill histograms in SQLite. One transaction per logical write: a run start, a run end,
 // a whole spill with its histograms.
-import type { Run, RunType, SpillDaq, SpillSummary } from '../shared/api/schemas';
+import type { Run, RunType, SpillDaq, SpillDq, SpillSummary } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import type { Db } from './database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from './histogram-codec';
@@ -196,10 +196,13 @@ export class RunsArchive {
     return this.q.listRuns.all(before ?? Number.MAX_SAFE_INTEGER, limit).map(toRun);
   }
 
-  /** Store a finished spill and all its histograms in one transaction (without DAQ figures: they are unknown). */
-  saveSpill(summary: Omit<SpillSummary, 'daq'> & { daq?: SpillDaq | null }, histograms: readonly HistSnapshot[]): void {
+  /**
+   * Store a finished spill and all its histograms in one transaction (without DAQ figures: they are unknown);
+   * `also` writes what other domains keep of the spill (data quality) in the same transaction.
+   */
+  saveSpill(summary: Omit<SpillSummary, 'daq'> & { daq?: SpillDaq | null }, histograms: readonly HistSnapshot[], also?: () => void): void {
     this.db.transaction(() => {
-      const { daq, ...spill } = summary;
+      const { daq, dq: _dq, ...spill } = summary;
       this.q.insertSpill.run({
         ...spill,
         daqRecorded: daq ? 1 : 0,
@@ -222,11 +225,16 @@ export class RunsArchive {
       for (const h of histograms) {
         this.q.insertHistogram.run(summary.run, summary.spill, h.name, h.kind, HISTOGRAM_ENCODING, encodeHistogram(h));
       }
+      also?.();
     })();
   }
 
+  /** Where a spill's data-quality record comes from (the DQ domain sets it; blinding is its business). */
+  dqSource: ((run: number) => ReadonlyMap<number, SpillDq>) | null = null;
+
   listSpills(run: number): SpillSummary[] {
-    return this.q.listSpills.all(run).map(toSpill);
+    const dq = this.dqSource?.(run);
+    return this.q.listSpills.all(run).map((row) => (dq ? { ...toSpill(row), dq: dq.get(row.spill) ?? null } : toSpill(row)));
   }
 
   spillExists(run: number, spill: number): boolean {

@@ -35,6 +35,7 @@ import {
   ctlHvSnapshotRestore,
   ctlHvSnapshotSave,
 } from './ctl-hv';
+import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
 import { DEVICE_SIMULATORS, deviceSim, type DeviceSimulator } from './device-sim';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
 import { defaultDataDir } from './paths';
@@ -290,6 +291,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .action((o: { hours: number }) => ctlAlarmKpi(ctx(), o.hours));
 
   addHvCommands(ctl, ctx, integer);
+  addDqCommands(ctl, ctx);
   return program;
 }
 
@@ -374,4 +376,38 @@ function addHvCommands(ctl: Command, ctx: () => CtlContext, integer: (min: numbe
     .description("mark a snapshot as the setup's golden one (expert)")
     .argument('<id>', 'snapshot id', integer(1, 2 ** 31 - 1))
     .action((id: number) => ctlHvSnapshotGolden(ctx(), id));
+}
+
+function addDqCommands(ctl: Command, ctx: () => CtlContext): void {
+  const run = integer(1, 2 ** 31 - 1);
+  const spill = integer(1, 4095);
+  const dq = ctl.command('dq').description('data quality, EOT and e/π: spill verdicts, bad-spill lists, references, unblinding');
+  dq.command('eot')
+    .description('electrons on target: the run and the total against the goal')
+    .option('--run <n>', 'this run (default: the current one)', run)
+    .action((o: { run?: number }) => ctlDqEot(ctx(), o.run));
+  dq.command('spill')
+    .description("a spill's verdicts per detector, e/π figures and every check with its reason")
+    .argument('<run>', 'run number', run)
+    .argument('<spill>', 'spill number', spill)
+    .action((r: number, s: number) => ctlDqSpill(ctx(), r, s));
+  dq.command('run').description('per-spill verdict, EOT, purity and SRD efficiency of a run').argument('<run>', 'run number', run).action((r: number) => ctlDqRun(ctx(), r));
+  dq.command('bad-spills')
+    .description('Bad and Medium spills with their reasons, for offline analysis')
+    .option('--run <n>', 'only this run', run)
+    .option('--format <f>', 'text, csv or json', 'text')
+    .option('--out <file>', 'write to a file instead of printing')
+    .action((o: { run?: number; format: string; out?: string }) => ctlDqBadSpills(ctx(), o));
+  dq.command('references').description("the setup's references (★ the active one)").action(() => ctlDqReferences(ctx()));
+  dq.command('promote')
+    .description("make a stored spill the setup's data-quality reference (expert)")
+    .argument('<run>', 'run number', run)
+    .argument('<spill>', 'spill number', spill)
+    .option('--comment <text>', 'why this spill', '')
+    .action((r: number, s: number, o: { comment: string }) => ctlDqPromote(ctx(), r, s, o.comment));
+  dq.command('unblind')
+    .description("show a run's missing-energy signal region (expert; logged in the logbook)")
+    .argument('<run>', 'run number', run)
+    .requiredOption('--reason <text>', 'why (goes into the logbook)')
+    .action((r: number, o: { reason: string }) => ctlDqUnblind(ctx(), r, o.reason));
 }

@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
 import { na64DaqPlugin, type Na64Daq } from '../../drivers/na64-daq/driver';
 import { DaqSimulator } from '../../drivers/na64-daq/simulator';
-import { addressIndex } from '../../drivers/na64-daq/format/channel-map';
 import { nominalVoltages } from '../../drivers/twin/cells';
-import { pulseArea } from '../../drivers/twin/digitizer';
 import { PmtVoltages } from '../../drivers/twin/pmt-voltages';
 import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
 import { Twin } from '../../drivers/twin/twin';
@@ -16,15 +14,16 @@ import type { DriverContext } from '../../drivers/sdk/index';
 import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
 import { DaqService } from '../daq/daq-service';
+import { DqService } from '../dq/dq-service';
 import { HvService } from '../hv/hv-service';
 import { HvSnapshots } from '../hv/snapshots';
 import type { Logger } from '../log';
 import { Logbook } from '../logbook/logbook';
 import { MonitorPool, defaultPoolSize } from '../monitor/pool';
-import type { MonitorConfig } from '../monitor/recon/config';
 import { RunControl } from '../run-control/run-control';
 import { Simulators } from '../sim/simulators';
 import { loadSetup, SIMULATED_DAQ_RUN, type Setup } from '../setup/setups';
+import { monitorConfigFor } from '../setup/monitoring';
 import { AlarmService } from '../alarms/alarm-service';
 import { parseDefinitions, type AlarmDefinitionInput } from '../alarms/definitions';
 import { alarmActionEntry, alarmSummarySection } from '../alarms/logbook-link';
@@ -53,16 +52,6 @@ export interface CoreOptions {
   log: Logger;
 }
 
-/**
- * The total ECAL energy sums every cell: pedestal-subtracted noise averages to zero, whereas a per-cell
- * threshold drops the shower halo and biases the sum low (≈2 % at 5σ) until a beam calibration
- * (E_beam / peak) absorbs it.
- */
-const ZERO_SUPPRESSION_ADC = null;
-/** Amplitude from the MSADC samples: pedestal from the first 4 (as na64sw), pulse summed over samples 6–31. */
-const PEDESTAL_SAMPLES = 4;
-const WINDOW = { from: 6, to: 32 };
-
 /** The setup's alarms: the common ones, those generated from its HV map, and the site's extra ones. */
 function alarmDefinitions(setup: string, extra: readonly unknown[] = []): AlarmDefinitionInput[] {
   return [...COMMON_ALARMS, ...hvAlarms(hvSetupFor(setup)), ...(extra as AlarmDefinitionInput[])];
@@ -79,28 +68,11 @@ function localUserName(): string {
   return clean.slice(0, 32) || 'operator';
 }
 
-/**
- * What the monitor workers need for a setup: where each cell is read out, and the calibration, for now the
- * twin's nominal scale (ADC per GeV at the nominal voltage); versioned constants replace it later.
- */
-export function monitorConfigFor(setup: Setup): MonitorConfig {
-  const cellIndex = new Map(setup.cells.map((c) => [c.name, c.index]));
-  const addressToCell = addressIndex(setup.channelMap);
-  for (let i = 0; i < addressToCell.length; i++) if (addressToCell[i]! >= 0) addressToCell[i] = cellIndex.get(setup.channelMap[addressToCell[i]!]!.cell)!;
-  const max = setup.monitor.ecalEnergyMaxGeV;
-  // 0.5 GeV bins where the range allows, at most 1000 bins.
-  const nbins = Math.min(1000, Math.max(50, Math.round(2 * max)));
-  return {
-    cells: setup.cells.length,
-    addressToCell,
-    ecalCells: setup.cells.filter((c) => c.kind === 'ecal').map((c) => c.index),
-    gevPerAdc: setup.cells.map((c) => 1 / c.adcPerGeV),
-    pedestalSamples: PEDESTAL_SAMPLES,
-    window: { ...WINDOW, pulseArea: pulseArea(WINDOW.from, WINDOW.to) },
-    zeroSuppressionAdc: ZERO_SUPPRESSION_ADC,
-    histograms: { ecalEnergy: { nbins, min: 0, max, title: 'E_{ECAL} [GeV]' } },
-  };
-}
+/** Kept here for the tests and benchmarks that build a monitor configuration from a setup. */
+export { monitorConfigFor } from '../setup/monitoring';
+
+/** Histograms every spill announcement carries (the Shift view's plots); the others are fetched on demand. */
+export const LIVE_HISTOGRAMS = new Set(['ecal_energy', 'hcal_energy', 'srd_energy', 'shower_x', 'shower_y', 'veto_energy', 'trigger_rates', 'ecal_occupancy']);
 
 export type LiveChannels = { live: LiveEvent };
 
@@ -130,6 +102,8 @@ export class Core {
   /** The person at this machine: the owner of the desktop window and of the start token. */
   readonly localUser = localUserName();
   readonly runControl: RunControl;
+  /** Live monitoring: data quality, EOT, e/π, references, blinding, the calibration the workers use. */
+  readonly dq: DqService;
   private lastSpill: SpillEvent | null = null;
   private closed = false;
 
@@ -179,6 +153,10 @@ export class Core {
       log: options.log,
     });
     this.logbook.summary.register('alarms', alarmSummarySection(this.alarms));
+    this.dq = new DqService(db, archive, setup, { logbook: this.logbook, alarms: (values) => this.alarms.update(values), localUser: this.localUser, log: options.log });
+    this.logbook.summary.register('eot', this.dq.eotSection());
+    this.logbook.summary.register('bad-spills', this.dq.badSpillSection());
+    this.logbook.runStopFacts = (run) => this.dq.runStopFacts(run);
   }
 
   /** The session of the desktop window (the local operator). */
@@ -229,13 +207,14 @@ export class Core {
       source,
       pool,
       archive,
-      monitorConfigFor(setup),
+      () => core?.dq.monitorConfig() ?? monitorConfigFor(setup),
       {
         beam: () => core?.publishStatus(),
         spill: (summary, histograms) => core?.onSpill(summary, histograms),
         storeFailed: () => {
           if (core) core.databaseErrors += 1;
         },
+        assess: (summary, histograms, figures, calibrationVersion) => core!.dq.assess(summary, histograms, figures, calibrationVersion),
       },
       options.log,
     );
@@ -269,7 +248,9 @@ export class Core {
   }
 
   private onSpill(summary: SpillSummary, histograms: HistSnapshot[]): void {
-    this.lastSpill = { type: 'spill', summary, histograms };
+    // Screens get the key histograms of every spill (blinded); the rest are fetched when looked at.
+    const shown = histograms.filter((h) => LIVE_HISTOGRAMS.has(h.name)).map((h) => this.dq.present(summary.run, h));
+    this.lastSpill = { type: 'spill', summary, histograms: shown };
     this.alarms.spill(summary);
     this.events.publish('spill-stored', { summary, histograms });
     this.live.publish('live', this.lastSpill);

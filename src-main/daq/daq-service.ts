@@ -6,6 +6,7 @@ import { spillDaq, type RunsArchive } from '../archive/runs-archive';
 import type { Logger } from '../log';
 import type { MonitorPool } from '../monitor/pool';
 import type { MonitorConfig } from '../monitor/recon/config';
+import type { SpillFigures } from '../monitor/recon/figures';
 import type { SpillSummary } from '../shared/api/schemas';
 import { Hist1D, type HistSnapshot } from '../shared/histogram';
 
@@ -19,6 +20,15 @@ export interface DaqHooks {
   spill(summary: SpillSummary, histograms: HistSnapshot[]): void;
   /** A spill could not be stored (the database refused it). */
   storeFailed(error: unknown): void;
+  /**
+   * Judge a spill before it is stored: its data-quality figures go into the summary, `write` runs inside the
+   * spill's transaction, `committed` after it.
+   */
+  assess?(summary: SpillSummary, histograms: HistSnapshot[], figures: SpillFigures, calibrationVersion: string): {
+    dq: NonNullable<SpillSummary['dq']>;
+    write(): void;
+    committed(summary: SpillSummary): void;
+  };
 }
 
 interface OpenSpill {
@@ -30,18 +40,20 @@ interface OpenSpill {
   skipped: number;
   stored: Promise<void>;
   markStored: () => void;
+  calibrationVersion: string;
 }
 
 export class DaqService {
   /** `lastSpill` is the last burst number given out; a spill that fails to store leaves a gap, as on real DAQs. */
-  private run: { number: number; lastSpill: number; stopping: boolean } | null = null;
+  private run: { number: number; lastSpill: number; stopping: boolean; calibrationVersion: string } | null = null;
   private open: OpenSpill | null = null;
 
   constructor(
     private readonly source: EventSource,
     private readonly pool: MonitorPool,
     private readonly archive: RunsArchive,
-    private readonly monitorConfig: MonitorConfig,
+    /** Asked at each run start: the active calibration applies from the next run on. */
+    private readonly monitorConfig: () => MonitorConfig,
     private readonly hooks: DaqHooks,
     private readonly log: Logger,
   ) {}
@@ -65,8 +77,9 @@ export class DaqService {
   }
 
   beginRun(run: number): void {
-    this.pool.configure(this.monitorConfig);
-    this.run = { number: run, lastSpill: 0, stopping: false };
+    const config = this.monitorConfig();
+    this.pool.configure(config);
+    this.run = { number: run, lastSpill: 0, stopping: false, calibrationVersion: config.calibration.version };
     this.source.arm(true);
   }
 
@@ -106,10 +119,11 @@ export class DaqService {
       return;
     }
     let markStored!: () => void;
+    const calibrationVersion = run.calibrationVersion;
     const stored = new Promise<void>((resolve) => (markStored = resolve));
     const spill = run.lastSpill + 1;
     run.lastSpill = spill;
-    this.open = { run: run.number, spill, sequence: info.sequence, startedAt: info.startedAt, seen: 0, skipped: 0, stored, markStored };
+    this.open = { run: run.number, spill, sequence: info.sequence, startedAt: info.startedAt, seen: 0, skipped: 0, stored, markStored, calibrationVersion };
     this.pool.begin(`${run.number}:${spill}`);
   }
 
@@ -144,7 +158,25 @@ export class DaqService {
         ecalPeakGeV: finite(ecalHist?.peakX()),
         daq: spillDaq({ ...info.daq, undecodedEvents: result.bad }),
       };
-      this.archive.saveSpill(summary, result.histograms);
+      // Data quality never costs the spill: if judging it or storing its verdicts fails, the spill is
+      // stored without them (and the log says why).
+      let assessment: ReturnType<NonNullable<DaqHooks['assess']>> | null = null;
+      try {
+        assessment = this.hooks.assess?.(summary, result.histograms, result.figures, open.calibrationVersion) ?? null;
+        if (assessment) summary.dq = assessment.dq;
+      } catch (error) {
+        this.log.error({ err: error, run: open.run, spill: open.spill }, 'data-quality assessment failed; the spill is stored without it');
+      }
+      try {
+        this.archive.saveSpill(summary, result.histograms, assessment?.write);
+      } catch (error) {
+        if (!assessment) throw error;
+        this.log.error({ err: error, run: open.run, spill: open.spill }, 'the data-quality record could not be stored; the spill is stored without it');
+        assessment = null;
+        summary.dq = null;
+        this.archive.saveSpill(summary, result.histograms);
+      }
+      assessment?.committed(summary);
       this.hooks.spill(summary, result.histograms);
     } catch (error) {
       this.log.error({ err: error, run: open.run, spill: open.spill }, 'could not store the spill');

@@ -243,6 +243,9 @@ export class Logbook {
     });
   }
 
+  /** Facts and lines other domains add to a run's stop entry (EOT, data-quality summary, calibration). */
+  runStopFacts: ((run: Run) => { facts: EntryFacts; lines: string[] }) | null = null;
+
   /** The stop entry of a run, in the thread its start entry opened (also for runs found aborted at start-up). */
   runEnded(run: Run): void {
     const durationMs = (run.stoppedAt ?? this.now()) - run.startedAt;
@@ -253,6 +256,13 @@ export class Logbook {
       `- **events:** ${run.events}`,
       `- **duration:** ${(durationMs / 60_000).toFixed(1)} min`,
     ];
+    let extra: { facts: EntryFacts; lines: string[] } = { facts: {}, lines: [] };
+    try {
+      extra = this.runStopFacts?.(run) ?? extra;
+    } catch (error) {
+      this.log.error({ err: error, run: run.number }, 'could not gather the EOT and data-quality facts of the run');
+    }
+    lines.push(...extra.lines);
     const thread = this.store.runStartEntry(run.number);
     this.addSystemEntry({
       kind: 'run-stop',
@@ -260,7 +270,7 @@ export class Logbook {
       body: lines.join('\n'),
       tags: ['run', run.type],
       links: [{ kind: 'run', run: run.number }],
-      facts: { runType: run.type, setup: run.setup, stopReason: run.stopReason ?? '', runEnd: run.end, spills: run.spills, events: run.events, durationMs },
+      facts: { runType: run.type, setup: run.setup, stopReason: run.stopReason ?? '', runEnd: run.end, spills: run.spills, events: run.events, durationMs, ...extra.facts },
       ...(thread !== null ? { replyTo: thread } : {}),
     });
   }

@@ -36,7 +36,7 @@ port.on('message', (message: ToWorker) => {
       case 'end': {
         const spill = spills.get(message.key);
         spills.delete(message.key);
-        reply({ type: 'done', key: message.key, processed: spill?.processed ?? 0, bad: spill?.bad ?? 0, histograms: spill?.snapshots() ?? [] });
+        reply({ type: 'done', key: message.key, processed: spill?.processed ?? 0, bad: spill?.bad ?? 0, histograms: spill?.snapshots() ?? [], figures: spill?.figures ?? null });
         break;
       }
     }

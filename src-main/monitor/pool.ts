@@ -11,12 +11,15 @@ import type { Logger } from '../log';
 import type { FromWorker, ToWorker } from './protocol';
 import type { MonitorConfig } from './recon/config';
 import type { BatchView } from './recon/spill-histograms';
+import { addFigures, emptyFigures, type SpillFigures } from './recon/figures';
 
 export interface SpillResult {
   processed: number;
   /** Events the workers could not decode (damaged MSADC data). */
   bad: number;
   histograms: HistSnapshot[];
+  /** Counts behind EOT, e/π and the signal region, summed over the workers. */
+  figures: SpillFigures;
 }
 
 interface Member {
@@ -33,6 +36,8 @@ function workerEntry(): { file: string; workerData?: { tsEntry: string } } {
   if (existsSync(built)) return { file: built };
   return { file: join(here, 'ts-worker-loader.mjs'), workerData: { tsEntry: pathToFileURL(join(here, 'monitor.worker.ts')).href } };
 }
+
+const nothing = (): SpillResult => ({ processed: 0, bad: 0, histograms: [], figures: emptyFigures() });
 
 export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
@@ -64,7 +69,7 @@ export class MonitorPool {
     worker.on('exit', (code) => {
       member.alive = false;
       // Whatever this worker held of open spills is lost; its share shows up as unprocessed events.
-      for (const resolve of member.done.values()) resolve({ processed: 0, bad: 0, histograms: [] });
+      for (const resolve of member.done.values()) resolve(nothing());
       member.done.clear();
       if (this.closed) return;
       this.restarts += 1;
@@ -85,7 +90,7 @@ export class MonitorPool {
       case 'done': {
         const resolve = member.done.get(message.key);
         member.done.delete(message.key);
-        resolve?.({ processed: message.processed, bad: message.bad, histograms: message.histograms });
+        resolve?.({ processed: message.processed, bad: message.bad, histograms: message.histograms, figures: message.figures ?? emptyFigures() });
         break;
       }
       case 'error':
@@ -129,11 +134,11 @@ export class MonitorPool {
       this.members.map(
         (m) =>
           new Promise<SpillResult>((resolve) => {
-            if (!m.alive) return resolve({ processed: 0, bad: 0, histograms: [] });
+            if (!m.alive) return resolve(nothing());
             const timer = setTimeout(() => {
               m.done.delete(key);
               this.log.warn({ key }, 'monitor worker did not finish the spill in time');
-              resolve({ processed: 0, bad: 0, histograms: [] });
+              resolve(nothing());
             }, timeoutMs);
             m.done.set(key, (result) => {
               clearTimeout(timer);
@@ -151,6 +156,7 @@ export class MonitorPool {
       processed: parts.reduce((n, p) => n + p.processed, 0),
       bad: parts.reduce((n, p) => n + p.bad, 0),
       histograms: [...byName.values()].map((list) => mergeSnapshots(list)),
+      figures: parts.reduce((sum, p) => addFigures(sum, p.figures), emptyFigures()),
     };
   }
 

@@ -2,6 +2,7 @@
 // arrays of raw DATE events, never one message per event (10× slower, reference/ecosystem.md §2.8).
 import type { HistSnapshot } from '../shared/histogram';
 import type { MonitorConfig } from './recon/config';
+import type { SpillFigures } from './recon/figures';
 
 export type ToWorker =
   | { type: 'configure'; config: MonitorConfig }
@@ -11,5 +12,5 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ack'; key: string; count: number }
-  | { type: 'done'; key: string; processed: number; bad: number; histograms: HistSnapshot[] }
+  | { type: 'done'; key: string; processed: number; bad: number; histograms: HistSnapshot[]; figures: SpillFigures | null }
   | { type: 'error'; key: string | null; message: string };

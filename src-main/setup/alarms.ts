@@ -1,5 +1,5 @@
 // The alarms every setup has (DAQ, system), their guidance, and the run-type profiles that suppress what
-// does not matter in a run type. Detector-specific alarms (HV channels, data quality) join from their domains.
+// does not matter in a run type. HV channel alarms join from their domain; the data-quality alarms (group 'dq') are here.
 import type { AlarmDefinitionInput, RunTypeProfiles } from '../alarms/definitions';
 
 export const COMMON_ALARMS: AlarmDefinitionInput[] = [
@@ -99,6 +99,63 @@ export const COMMON_ALARMS: AlarmDefinitionInput[] = [
       cause: 'The DAQ was busy for a large part of the spill: trigger rate too high for the readout (intensity, noisy trigger).',
       consequence: 'Events are lost in proportion; EOT counting needs the dead-time correction.',
       action: 'Check the trigger rates and the beam intensity; ask the run coordinator whether to lower the intensity.',
+    },
+    view: 'shift',
+  },
+  {
+    id: 'dq.detector-bad',
+    name: 'Detector judged Bad by data quality',
+    group: 'dq',
+    input: 'dq:bad-detectors',
+    unit: 'detectors',
+    condition: { kind: 'above', levels: [{ priority: 'medium', set: 1 }] },
+    count: { times: 2, withinMs: 120_000 },
+    guidance: {
+      cause: 'A data-quality check of the last spills failed for a detector: its spectrum changed shape against the reference, its energy scale moved, or channels went dead, hot or noisy.',
+      consequence: 'Spills are flagged Bad for the offline analysis; physics data may be lost if it goes on.',
+      action: 'Open the Histograms view of the detector named in the Shift view; compare with the reference; check its HV; call the detector expert.',
+    },
+    view: 'histograms',
+  },
+  {
+    id: 'dq.purity-drop',
+    name: 'Beam purity dropped (e/π)',
+    group: 'dq',
+    input: 'dq:purity-drop',
+    condition: { kind: 'above', levels: [{ priority: 'low', set: 0.02 }, { priority: 'medium', set: 0.05 }], deadband: 0.005 },
+    count: { times: 2, withinMs: 120_000 },
+    guidance: {
+      cause: 'Fewer beam particles are tagged as electrons than over the last spills: more hadrons in the beam (beam-line settings, target), or the SRD or ECAL lost efficiency.',
+      consequence: 'EOT grows more slowly than the intensity; hadron background in the physics trigger grows.',
+      action: 'Check the e/π trend and the SRD efficiency in the Shift view; ask the CCC/beam physicist about the H4 settings; check the SRD HV.',
+    },
+    view: 'shift',
+  },
+  {
+    id: 'dq.dead-channels',
+    name: 'Dead detector channels',
+    group: 'dq',
+    input: 'dq:dead-channels',
+    unit: 'channels',
+    condition: { kind: 'above', levels: [{ priority: 'medium', set: 1 }, { priority: 'high', set: 4 }] },
+    guidance: {
+      cause: 'Channels that should see hits (from the reference or the run so far) saw almost none: HV off or tripped, a cable, a dead MSADC channel.',
+      consequence: 'Energy is missing from the sums: fake missing-energy events, a biased ECAL peak.',
+      action: 'Find the channels in the Shift view DQ reasons; check their HV channels; call the detector expert.',
+    },
+    view: 'shift',
+  },
+  {
+    id: 'dq.hot-channels',
+    name: 'Hot detector channels',
+    group: 'dq',
+    input: 'dq:hot-channels',
+    unit: 'channels',
+    condition: { kind: 'above', levels: [{ priority: 'medium', set: 1 }] },
+    guidance: {
+      cause: 'Channels fire in most events, far more than expected: a noisy PMT, light leak, electronics pick-up.',
+      consequence: 'Energy is added to every event: the ECAL/HCAL sums and the vetoes become unreliable.',
+      action: 'Find the channels in the Shift view DQ reasons; check the pedestals and the HV; call the detector expert.',
     },
     view: 'shift',
   },

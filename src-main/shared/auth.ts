@@ -35,6 +35,10 @@ export const PERMISSIONS = {
   'alarm.shelve': 'shifter',
   'alarm.service': 'expert',
   'alarm.mute': 'expert',
+  /** Unblinding a run's missing-energy signal region (logged in the logbook). */
+  'dq.unblind': 'expert',
+  /** Promoting a spill to the setup's data-quality reference. */
+  'dq.reference': 'expert',
   'users.manage': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof PERMISSIONS;

@@ -59,6 +59,14 @@ export function findBin(axis: AxisSpec, x: number): number {
   return bin > axis.nbins ? axis.nbins : bin;
 }
 
+/** findBin with the axis scale precomputed (the fill hot path): the same bins as `findBin`. */
+function fastBin(x: number, min: number, max: number, scale: number, nbins: number): number {
+  if (!(x >= min)) return 0;
+  if (x >= max) return nbins + 1;
+  const bin = 1 + Math.floor((x - min) * scale);
+  return bin > nbins ? nbins : bin;
+}
+
 export function binCenter(axis: AxisSpec, bin: number): number {
   const width = (axis.max - axis.min) / axis.nbins;
   return axis.min + (bin - 0.5) * width;
@@ -80,6 +88,10 @@ export class Hist1D {
   sumwSq = 0;
   sumwx = 0;
   sumwx2 = 0;
+  private readonly xMin: number;
+  private readonly xMax: number;
+  private readonly xScale: number;
+  private readonly xBins: number;
 
   constructor(
     readonly name: string,
@@ -90,10 +102,14 @@ export class Hist1D {
     checkAxis(x, 'x');
     this.contents = new Float64Array(x.nbins + 2);
     this.sumw2 = new Float64Array(x.nbins + 2);
+    this.xMin = x.min;
+    this.xMax = x.max;
+    this.xBins = x.nbins;
+    this.xScale = x.nbins / (x.max - x.min);
   }
 
   fill(value: number, weight = 1): void {
-    const bin = findBin(this.x, value);
+    const bin = fastBin(value, this.xMin, this.xMax, this.xScale, this.xBins);
     this.contents[bin]! += weight;
     this.sumw2[bin]! += weight * weight;
     this.entries += 1;
@@ -189,6 +205,8 @@ export class Hist2D {
   sumwy = 0;
   sumwy2 = 0;
   sumwxy = 0;
+  private readonly fx: { min: number; max: number; scale: number; nbins: number };
+  private readonly fy: { min: number; max: number; scale: number; nbins: number };
 
   constructor(
     readonly name: string,
@@ -202,6 +220,8 @@ export class Hist2D {
     const cells = (x.nbins + 2) * (y.nbins + 2);
     this.contents = new Float64Array(cells);
     this.sumw2 = new Float64Array(cells);
+    this.fx = { min: x.min, max: x.max, scale: x.nbins / (x.max - x.min), nbins: x.nbins };
+    this.fy = { min: y.min, max: y.max, scale: y.nbins / (y.max - y.min), nbins: y.nbins };
   }
 
   globalBin(binx: number, biny: number): number {
@@ -209,9 +229,11 @@ export class Hist2D {
   }
 
   fill(xv: number, yv: number, weight = 1): void {
-    const bx = findBin(this.x, xv);
-    const by = findBin(this.y, yv);
-    const cell = this.globalBin(bx, by);
+    const fx = this.fx;
+    const fy = this.fy;
+    const bx = fastBin(xv, fx.min, fx.max, fx.scale, fx.nbins);
+    const by = fastBin(yv, fy.min, fy.max, fy.scale, fy.nbins);
+    const cell = bx + (fx.nbins + 2) * by;
     this.contents[cell]! += weight;
     this.sumw2[cell]! += weight * weight;
     this.entries += 1;

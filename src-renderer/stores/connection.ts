@@ -5,6 +5,7 @@ import type { ApiClient } from '@shared/api/contract';
 import { allowed, type Permission, type Session } from '@shared/auth';
 import { connectShell, connectSocket, takeToken, type ConnectionState } from '../api/connection';
 import { useAlarmStore } from './alarms';
+import { useDqStore } from './dq';
 import { useRunStore } from './run';
 import { useSpillStore } from './spill';
 
@@ -44,6 +45,7 @@ export const useConnectionStore = defineStore('connection', () => {
         api.value = markRaw(client);
         void follow(client);
         void useAlarmStore().follow(client, () => api.value === client);
+        void useDqStore().follow(client, () => api.value === client);
       },
     };
     if (window.na64rcShell) connectShell(events);

@@ -17,7 +17,9 @@ const test = base.extend<{ extraArgs: string[]; dir: string; server: ServeProces
     rmSync(dir, { recursive: true, force: true });
   },
   server: async ({ dir, extraArgs }, use) => {
-    const server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'physics', ...extraArgs]);
+    // ×20: at ×40 a 2-core machine running Chromium cannot simulate every spill in time with full reconstruction,
+    // and the late spills raise the no-spill alarm on their own.
+    const server = await startServe(dir, ['--sim', '--time-scale', '20', '--start-run', 'physics', ...extraArgs]);
     await use(server);
     await server.stop();
   },
@@ -46,7 +48,7 @@ test('beam lost: the alarm shows with guidance and sound, is acknowledged with a
   await expect(page.getByTestId('nav-alarm-count')).toHaveText('1');
   await page.screenshot({ path: test.info().outputPath('alarm-banner.png') });
 
-  // It escalates to high after 5 SPS cycles without a spill (2 s at ×40): acknowledge it then.
+  // It escalates to high after 5 SPS cycles without a spill (4.2 s at ×20): acknowledge it then.
   await expect(banner).toContainText('HIGH', { timeout: 15_000 });
   // Alt+K acknowledges the banner's alarm, asking for a comment.
   await page.keyboard.press('Alt+K');
@@ -126,43 +128,49 @@ test.describe('a flood', () => {
   });
 });
 
-test('an HV trip raises its alarm with sound and guidance; acknowledged with a comment; the channel back on clears it; the log shows it all', async ({ page, server, dir }) => {
-  await page.goto(`${server.info.url}/#token=${server.info.token}`);
-  await expect(page.getByTestId('connection')).toContainText('CONNECTED');
-  await page.getByTestId('nav-hv').click();
-  await expect(page.getByTestId('hv-supply-hv-caen-0')).toHaveAttribute('data-state', 'online', { timeout: 15_000 });
-  await expect(page.getByTestId('alarm-banner')).toHaveCount(0);
+// An LED run: its data-quality and beam alarms are suppressed by design, so the banner and the sound are the
+// trip's own (in a physics run the dead HCAL cell raises the data-quality alarms right after it).
+test.describe('in an LED run', () => {
+  test.use({ extraArgs: ['--start-run', 'led'] });
 
-  // A breakdown on HCAL0-0-0 (CAEN board 0, channel 0) trips it.
-  expect((await runCli(['ctl', '--data', dir, 'sim', 'fault', 'hv-caen-0', 'trip', '0'])).code).toBe(0);
-  const banner = page.getByTestId('alarm-banner');
-  await expect(banner).toHaveAttribute('data-alarm', 'hv.trip:HCAL0-0-0', { timeout: 15_000 });
-  await expect(banner).toContainText('HIGH');
-  await expect(banner).toContainText('clear the trip and switch the channel on');
-  await expect(page.getByTestId('last-announcement')).toContainText('high: HV trip HCAL0-0-0');
-  await page.screenshot({ path: test.info().outputPath('hv-trip-alarm.png') });
+  test('an HV trip raises its alarm with sound and guidance; acknowledged with a comment; the channel back on clears it; the log shows it all', async ({ page, server, dir }) => {
+    await page.goto(`${server.info.url}/#token=${server.info.token}`);
+    await expect(page.getByTestId('connection')).toContainText('CONNECTED');
+    await page.getByTestId('nav-hv').click();
+    await expect(page.getByTestId('hv-supply-hv-caen-0')).toHaveAttribute('data-state', 'online', { timeout: 15_000 });
+    await expect(page.getByTestId('alarm-banner')).toHaveCount(0);
 
-  await page.getByTestId('banner-ack').click();
-  await page.getByTestId('reason-text').fill('HCAL0-0-0 tripped during the spill, switching it back on');
-  await page.getByTestId('reason-confirm').click();
-  await expect(banner).toHaveCount(0);
+    // A breakdown on HCAL0-0-0 (CAEN board 0, channel 0) trips it.
+    expect((await runCli(['ctl', '--data', dir, 'sim', 'fault', 'hv-caen-0', 'trip', '0'])).code).toBe(0);
+    const banner = page.getByTestId('alarm-banner');
+    await expect(banner).toHaveAttribute('data-alarm', 'hv.trip:HCAL0-0-0', { timeout: 15_000 });
+    await expect(banner).toContainText('HIGH');
+    await expect(banner).toContainText('clear the trip and switch the channel on');
+    await expect(page.getByTestId('last-announcement')).toContainText('high: HV trip HCAL0-0-0');
+    await page.screenshot({ path: test.info().outputPath('hv-trip-alarm.png') });
 
-  // The shifter clears the trip and switches the channel back on from the HV view.
-  expect((await runCli(['ctl', '--data', dir, 'sim', 'clear', 'hv-caen-0'])).code).toBe(0);
-  await page.getByTestId('hv-tab-HCAL').click();
-  const channel = page.getByTestId('hv-channel-HCAL0-0-0');
-  await channel.getByRole('checkbox').check();
-  await page.getByTestId('hv-on').click();
-  await page.getByTestId('hv-confirm-yes').click();
-  await expect(channel).toHaveAttribute('data-conditions', /^on/, { timeout: 15_000 });
+    await page.getByTestId('banner-ack').click();
+    await page.getByTestId('reason-text').fill('HCAL0-0-0 tripped during the spill, switching it back on');
+    await page.getByTestId('reason-confirm').click();
+    await expect(banner).toHaveCount(0);
 
-  await page.getByTestId('nav-alarms').click();
-  await expect(page.getByTestId('alarm-table').locator('[data-alarm="hv.trip:HCAL0-0-0"]')).toHaveCount(0, { timeout: 10_000 });
-  await page.getByTestId('alarm-tab-history').click();
-  const history = page.getByTestId('alarm-history');
-  const rows = history.locator('tr', { hasText: 'hv.trip:HCAL0-0-0' });
-  await expect(rows.filter({ hasText: 'activated' })).toContainText('normal → unack');
-  await expect(rows.filter({ hasText: 'acknowledged' })).toContainText('switching it back on');
-  await expect(rows.filter({ hasText: 'cleared' })).toContainText('ack → normal');
-  await page.screenshot({ path: test.info().outputPath('hv-trip-history.png') });
+    // The shifter clears the trip and switches the channel back on from the HV view.
+    expect((await runCli(['ctl', '--data', dir, 'sim', 'clear', 'hv-caen-0'])).code).toBe(0);
+    await page.getByTestId('hv-tab-HCAL').click();
+    const channel = page.getByTestId('hv-channel-HCAL0-0-0');
+    await channel.getByRole('checkbox').check();
+    await page.getByTestId('hv-on').click();
+    await page.getByTestId('hv-confirm-yes').click();
+    await expect(channel).toHaveAttribute('data-conditions', /^on/, { timeout: 15_000 });
+
+    await page.getByTestId('nav-alarms').click();
+    await expect(page.getByTestId('alarm-table').locator('[data-alarm="hv.trip:HCAL0-0-0"]')).toHaveCount(0, { timeout: 10_000 });
+    await page.getByTestId('alarm-tab-history').click();
+    const history = page.getByTestId('alarm-history');
+    const rows = history.locator('tr', { hasText: 'hv.trip:HCAL0-0-0' });
+    await expect(rows.filter({ hasText: 'activated' })).toContainText('normal → unack');
+    await expect(rows.filter({ hasText: 'acknowledged' })).toContainText('switching it back on');
+    await expect(rows.filter({ hasText: 'cleared' })).toContainText('ack → normal');
+    await page.screenshot({ path: test.info().outputPath('hv-trip-history.png') });
+  });
 });

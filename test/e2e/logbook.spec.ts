@@ -15,7 +15,7 @@ test('a shifter logs a plot, replies, edits (revision kept), finds it, and sees 
   await page.getByTestId('run-comment').fill('e2e: logbook test');
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('live-spill')).toHaveText(/run 1 spill [1-9]/, { timeout: 20_000 });
-  await page.getByTestId('live-histogram').getByTestId('snapshot-plot').click();
+  await page.getByTestId('live-histogram').locator('[data-histogram="ecal_energy"]').getByTestId('snapshot-plot').click();
 
   // One click: the logbook opens with a new entry that has the plot attached.
   await expect(page).toHaveURL(/#\/logbook/);

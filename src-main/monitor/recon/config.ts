@@ -1,20 +1,96 @@
-// What a monitor worker needs to know to turn raw DATE events into physics: sent once per run.
+// What a monitor worker needs to know to turn raw DATE events into physics: sent once per run. Plain arrays
+// only (structured-clone safe); the worker turns them into typed arrays once.
 import type { AxisSpec } from '../../shared/histogram';
 
+/** The SRD cut that tags an electron: enough modules inside the per-module window (MeV). */
+export interface SrdCut {
+  moduleMinMeV: number;
+  moduleMaxMeV: number;
+  minModules: number;
+}
+
+/** Event selections, all configurable per setup (src-main/setup/monitoring.ts has the defaults and why). */
+export interface PhysicsCuts {
+  beamEnergyGeV: number;
+  srd: SrdCut;
+  /** A calorimeter electron: E_ECAL above this fraction of the beam energy with a quiet HCAL. */
+  electronEcalFraction: number;
+  /** HCAL below this (GeV) is quiet: no hadron, no muon. */
+  hcalQuietGeV: number;
+  /** A calorimeter hadron: HCAL above this (GeV) and not a muon. */
+  hadronHcalGeV: number;
+  /** A muon: ECAL below this (GeV) and every HCAL module above `muonModuleGeV`. */
+  muonEcalMaxGeV: number;
+  muonModuleGeV: number;
+  /** Missing-energy signal region: E_ECAL below this with quiet VETO and HCAL (blinded). */
+  signalEcalBelowGeV: number;
+  /** VETO (sum of its PMTs, GeV) below this is quiet. */
+  vetoQuietGeV: number;
+}
+
+export interface MonitorLayout {
+  /** ECAL cells of the preshower (section 0) and main section, and each ECAL cell's tower (x, y). */
+  ecalPreshower: number[];
+  ecalMain: number[];
+  ecalNx: number;
+  ecalNy: number;
+  ecalPitchMm: number;
+  /** tower of every cell (x·ny + y) for ECAL cells, −1 for the others. */
+  ecalTower: number[];
+  /** HCAL cells per module (empty when the setup has no HCAL). */
+  hcalModules: number[][];
+  veto: number[];
+  srd: number[];
+  counters: number[];
+  /** Display names of every cell (histogram bin labels, DQ reasons). */
+  names: string[];
+  /** Detector family of every cell (ECAL, HCAL, SRD, VETO, counters …). */
+  detectors: string[];
+}
+
+export interface MonitorCalibration {
+  /** The calibration set's version, recorded with every spill. */
+  version: string;
+  /** GeV per ADC count of amplitude, per cell. */
+  gevPerAdc: number[];
+  /**
+   * LED-based gain correction, per cell: multiplied into the calibration (1 = none). The LED tracking
+   * (calibration workflow) sets it between spills.
+   */
+  ledCorrection: number[];
+}
+
+export interface MonitorAxes {
+  ecalEnergy: AxisSpec;
+  ecalPreshower: AxisSpec;
+  hcalEnergy: AxisSpec;
+  shower: AxisSpec;
+  srdMeV: AxisSpec;
+  vetoMeV: AxisSpec;
+  counterAdc: AxisSpec;
+  pedestalAdc: AxisSpec;
+  peakTimeNs: AxisSpec;
+}
+
 export interface MonitorConfig {
-  /** Readout cells of the setup (the order of `gevPerAdc`). */
+  /** Readout cells of the setup (the order of every per-cell array). */
   cells: number;
   /** MSADC address → cell: `addressToCell[(sourceId·8 + port)·64 + channel]`, −1 where nothing is mapped. */
   addressToCell: Int16Array;
   /** Cells summed into the ECAL energy (preshower and main). */
   ecalCells: number[];
-  /** Calibration: GeV per ADC count of amplitude, per cell. */
+  /** Calibration: GeV per ADC count of amplitude, per cell (the active set's, see `calibration`). */
   gevPerAdc: number[];
-  /** Samples at the start of the window that give the pedestal (na64sw: the first 4). */
+  calibration: MonitorCalibration;
+  /** Samples at the start of the window that give the pedestal (na64sw: the first 4); even. */
   pedestalSamples: number;
-  /** Samples [from, to) summed for the amplitude, and the sum a pulse of amplitude 1 gives over them. */
+  /** Samples [from, to) summed for the amplitude, and the sum a pulse of amplitude 1 gives over them; even bounds. */
   window: { from: number; to: number; pulseArea: number };
-  /** Cells below this amplitude (ADC, after pedestal subtraction) do not count; null sums every cell. */
+  /** Cells below this amplitude (ADC, after pedestal subtraction) do not count in the sums; null sums every cell. */
   zeroSuppressionAdc: number | null;
-  histograms: { ecalEnergy: AxisSpec };
+  /** A cell with an amplitude above this (ADC) is a hit: occupancy, peak time, per-cell energy. */
+  hitThresholdAdc: number;
+  layout: MonitorLayout;
+  cuts: PhysicsCuts;
+  histograms: MonitorAxes;
 }

@@ -1,8 +1,11 @@
-// The per-spill histograms a monitor worker fills, and how one event fills them.
-// Pure code, no threads: the worker, the tests and a future offline replay all call the same functions.
-import { Hist1D, type HistSnapshot } from '../../shared/histogram';
+// The per-spill histograms and counts a monitor worker fills, and how one event fills them:
+// decode → calibrated cell energies → per-event physics (sums, shower centre and shape, particle tag, EOT,
+// blinded signal region) → every histogram. Pure code, no threads: the worker, the tests, the benchmark and
+// a future offline replay all call the same functions. No allocation per event.
+import { Hist1D, Hist2D, type AxisSpec, type HistSnapshot } from '../../shared/histogram';
 import type { MonitorConfig } from './config';
 import { EventDecoder } from './event-decoder';
+import { emptyFigures, type SpillFigures } from './figures';
 
 /** A batch of raw DATE events: event i is `data[offsets[i] … offsets[i + 1])`. */
 export interface BatchView {
@@ -11,16 +14,109 @@ export interface BatchView {
   offsets: Uint32Array;
 }
 
+/** Trigger bits of the NA64 trigger word (drivers/na64-daq/format/date.ts). */
+const BEAM = 1 << 1;
+const RANDOM = 1 << 2;
+/** Bins of `trigger_rates`: one per trigger bit. */
+export const TRIGGER_BINS = ['physics', 'beam', 'random', 'calibration'] as const;
+
+const axis = (nbins: number, min: number, max: number, title: string): AxisSpec => ({ nbins, min, max, title });
+const cellAxis = (n: number, title = 'channel'): AxisSpec => axis(n, 0, n, title);
+
 export class SpillHistograms {
-  readonly ecalEnergy: Hist1D;
   /** Physics events reconstructed, and events that could not be decoded (counted, not filled). */
   processed = 0;
   bad = 0;
+  readonly figures: SpillFigures = emptyFigures();
   private readonly decoder: EventDecoder;
+  private readonly calib: Float64Array;
+  private readonly energy: Float64Array;
+  private readonly tower: Float64Array;
+  private readonly towerOf: Int16Array;
+  private readonly towerX: Float64Array;
+  private readonly towerY: Float64Array;
+  private readonly ecalIndex: Int16Array;
+  private readonly preshower: Int32Array;
+  private readonly main: Int32Array;
+  private readonly hcalModules: Int32Array[];
+  private readonly hcalModule: Float64Array;
+  private readonly veto: Int32Array;
+  private readonly srd: Int32Array;
+  private readonly srdMeV: Float64Array;
+  private readonly counters: Int32Array;
+  private readonly threshold: number;
+  /** Filled from the per-channel loop of every event (see ChannelColumns). */
+  private readonly pedestalMap: ChannelColumns;
+  private readonly peakTimes: ChannelColumns;
+  private readonly cellEnergy: ChannelColumns;
+  private readonly occupancy: Float64Array;
+  /** A tower (both sections) has a hit above the hit threshold at the main section's scale. */
+  private readonly towerHitGeV: number;
+
+  readonly h: {
+    ecalEnergy: Hist1D;
+    ecalPreshower: Hist1D;
+    ecalOccupancy: Hist2D;
+    ecalShape: Hist1D;
+    showerX: Hist1D;
+    showerY: Hist1D;
+    hcalEnergy: Hist1D;
+    hcalModules: Hist2D;
+    ecalVsHcal: Hist2D;
+    srdEnergy: Hist2D;
+    srdElectrons: Hist2D;
+    srdHadrons: Hist2D;
+    vetoEnergy: Hist1D;
+    counterAmplitudes: Hist2D;
+    triggerRates: Hist1D;
+  };
 
   constructor(private readonly config: MonitorConfig) {
-    this.ecalEnergy = new Hist1D('ecal_energy', 'ECAL total energy', config.histograms.ecalEnergy);
+    const { layout, histograms: ax, cells, calibration } = config;
     this.decoder = new EventDecoder(config);
+    this.calib = Float64Array.from(calibration.gevPerAdc, (g, c) => g * (calibration.ledCorrection[c] ?? 1));
+    this.energy = new Float64Array(cells);
+    const towers = layout.ecalNx * layout.ecalNy;
+    this.tower = new Float64Array(towers);
+    this.towerOf = Int16Array.from(layout.ecalTower);
+    this.towerX = Float64Array.from({ length: towers }, (_, t) => (Math.floor(t / layout.ecalNy) + 0.5 - layout.ecalNx / 2) * layout.ecalPitchMm);
+    this.towerY = Float64Array.from({ length: towers }, (_, t) => ((t % layout.ecalNy) + 0.5 - layout.ecalNy / 2) * layout.ecalPitchMm);
+    const ecal = [...layout.ecalPreshower, ...layout.ecalMain];
+    this.ecalIndex = new Int16Array(cells).fill(-1);
+    ecal.forEach((c, i) => (this.ecalIndex[c] = i));
+    this.preshower = Int32Array.from(layout.ecalPreshower);
+    this.main = Int32Array.from(layout.ecalMain);
+    this.hcalModules = layout.hcalModules.map((m) => Int32Array.from(m));
+    this.hcalModule = new Float64Array(layout.hcalModules.length);
+    this.veto = Int32Array.from(layout.veto);
+    this.srd = Int32Array.from(layout.srd);
+    this.srdMeV = new Float64Array(layout.srd.length);
+    this.counters = Int32Array.from(layout.counters);
+    this.threshold = config.zeroSuppressionAdc ?? Number.NEGATIVE_INFINITY;
+    const e0 = config.cuts.beamEnergyGeV;
+    this.pedestalMap = new ChannelColumns('pedestals', 'Pedestal per channel', cellAxis(cells), ax.pedestalAdc);
+    this.peakTimes = new ChannelColumns('peak_time', 'Peak time per channel (hits)', cellAxis(cells), ax.peakTimeNs);
+    this.cellEnergy = new ChannelColumns('ecal_cell_energy', 'ECAL energy per cell (hits)', cellAxis(ecal.length, 'ECAL cell (preshower, then main)'), axis(100, 0, e0, 'E_{cell} [GeV]'));
+    this.occupancy = new Float64Array(cells);
+    this.towerHitGeV = config.hitThresholdAdc * (this.calib[layout.ecalMain[0] ?? 0] ?? 0);
+    const srdColumns = axis(layout.srd.length + 1, 0, layout.srd.length + 1, 'SRD module (last column: sum)');
+    this.h = {
+      ecalEnergy: new Hist1D('ecal_energy', 'ECAL total energy', ax.ecalEnergy),
+      ecalPreshower: new Hist1D('ecal_preshower', 'ECAL preshower energy', ax.ecalPreshower),
+      ecalOccupancy: new Hist2D('ecal_occupancy', 'ECAL occupancy (towers with a hit)', axis(layout.ecalNx, 0, layout.ecalNx, 'x [cell]'), axis(layout.ecalNy, 0, layout.ecalNy, 'y [cell]')),
+      ecalShape: new Hist1D('ecal_shape', 'ECAL shower shape: E_{max tower} / E_{ECAL}', axis(100, 0, 1, 'E_{max tower} / E_{ECAL}')),
+      showerX: new Hist1D('shower_x', 'ECAL shower centre X', { ...ax.shower, title: 'X [mm]' }),
+      showerY: new Hist1D('shower_y', 'ECAL shower centre Y', { ...ax.shower, title: 'Y [mm]' }),
+      hcalEnergy: new Hist1D('hcal_energy', 'HCAL total energy', ax.hcalEnergy),
+      hcalModules: new Hist2D('hcal_module_energy', 'HCAL energy per module', axis(Math.max(1, layout.hcalModules.length), 0, Math.max(1, layout.hcalModules.length), 'HCAL module'), ax.hcalEnergy),
+      ecalVsHcal: new Hist2D('ecal_vs_hcal', 'E_{HCAL} vs E_{ECAL}', { ...ax.ecalEnergy, nbins: Math.min(ax.ecalEnergy.nbins, 150) }, { ...ax.hcalEnergy, nbins: Math.min(ax.hcalEnergy.nbins, 150) }),
+      srdEnergy: new Hist2D('srd_energy', 'SRD energy per module and sum, all events', srdColumns, ax.srdMeV),
+      srdElectrons: new Hist2D('srd_energy_e', 'SRD energy, calorimeter-tagged electrons', srdColumns, ax.srdMeV),
+      srdHadrons: new Hist2D('srd_energy_hadron', 'SRD energy, calorimeter-tagged hadrons', srdColumns, ax.srdMeV),
+      vetoEnergy: new Hist1D('veto_energy', 'VETO energy (sum of PMTs)', ax.vetoMeV),
+      counterAmplitudes: new Hist2D('counter_amplitudes', 'Beam counter amplitudes', cellAxis(Math.max(1, layout.counters.length), 'counter'), ax.counterAdc),
+      triggerRates: new Hist1D('trigger_rates', 'Triggers by type', axis(TRIGGER_BINS.length, 0, TRIGGER_BINS.length, 'trigger (physics, beam, random, calibration)')),
+    };
   }
 
   /** Reconstruct and histogram every event of a batch. */
@@ -29,9 +125,6 @@ export class SpillHistograms {
       throw new RangeError(`batch of ${batch.count} events carries only ${batch.offsets.length} offsets`);
     }
     const view = new DataView(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
-    const { ecalCells, gevPerAdc } = this.config;
-    const threshold = this.config.zeroSuppressionAdc ?? Number.NEGATIVE_INFINITY;
-    const amplitudes = this.decoder.amplitudes;
     for (let i = 0; i < batch.count; i++) {
       const from = batch.offsets[i]!;
       const to = batch.offsets[i + 1]!;
@@ -42,17 +135,220 @@ export class SpillHistograms {
         this.bad++;
         continue;
       }
-      let total = 0;
-      for (const cell of ecalCells) {
-        const adc = amplitudes[cell]!;
-        if (adc > threshold) total += adc * gevPerAdc[cell]!;
-      }
-      this.ecalEnergy.fill(total);
+      this.event();
       this.processed++;
     }
   }
 
-  snapshots(): HistSnapshot[] {
-    return [this.ecalEnergy.snapshot()];
+  /** The physics of the event just decoded, into every histogram and count. */
+  private event(): void {
+    const { amplitudes, pedestals, peakTimes } = this.decoder;
+    const trigger = this.decoder.trigger;
+    const { energy, calib, h, threshold, tower, towerOf } = this;
+    const cells = energy.length;
+    const hit = this.config.hitThresholdAdc;
+    const cuts = this.config.cuts;
+    tower.fill(0);
+    for (let c = 0; c < cells; c++) {
+      const a = amplitudes[c]!;
+      // NaN (not read out) fails both comparisons: no energy, no pedestal.
+      energy[c] = a > threshold ? a * calib[c]! : 0;
+      if (a === a) this.pedestalMap.add(c, pedestals[c]!);
+      if (a > hit) {
+        this.occupancy[c]!++;
+        this.peakTimes.add(c, peakTimes[c]!);
+        const e = this.ecalIndex[c]!;
+        if (e >= 0) this.cellEnergy.add(e, energy[c]!);
+      }
+      const t = towerOf[c]!;
+      if (t >= 0) tower[t]! += energy[c]!;
+    }
+    let ps = 0;
+    for (let i = 0; i < this.preshower.length; i++) ps += energy[this.preshower[i]!]!;
+    let ecal = ps;
+    for (let i = 0; i < this.main.length; i++) ecal += energy[this.main[i]!]!;
+    // Shower centre (energy-weighted towers) and shape (share of the hottest tower).
+    let sx = 0;
+    let sy = 0;
+    let max = 0;
+    let maxTower = -1;
+    for (let t = 0; t < tower.length; t++) {
+      const e = tower[t]!;
+      if (e > max) {
+        max = e;
+        maxTower = t;
+      }
+      if (e > 0) {
+        sx += e * this.towerX[t]!;
+        sy += e * this.towerY[t]!;
+      }
+    }
+    const ny = this.config.layout.ecalNy;
+    for (let t = 0; t < tower.length; t++) if (tower[t]! > this.towerHitGeV) h.ecalOccupancy.fill(Math.floor(t / ny), t % ny);
+    let hcal = 0;
+    let minModule = Number.POSITIVE_INFINITY;
+    for (let m = 0; m < this.hcalModules.length; m++) {
+      const cellsOf = this.hcalModules[m]!;
+      let e = 0;
+      for (let i = 0; i < cellsOf.length; i++) e += energy[cellsOf[i]!]!;
+      this.hcalModule[m] = e;
+      hcal += e;
+      if (e < minModule) minModule = e;
+      h.hcalModules.fill(m, e);
+    }
+    let veto = 0;
+    for (let i = 0; i < this.veto.length; i++) veto += energy[this.veto[i]!]!;
+    let srdSum = 0;
+    let srdIn = 0;
+    for (let m = 0; m < this.srd.length; m++) {
+      const mev = energy[this.srd[m]!]! * 1000;
+      this.srdMeV[m] = mev;
+      srdSum += mev;
+      if (mev > cuts.srd.moduleMinMeV && mev < cuts.srd.moduleMaxMeV) srdIn++;
+    }
+    for (let i = 0; i < this.counters.length; i++) {
+      const a = amplitudes[this.counters[i]!]!;
+      if (a === a) h.counterAmplitudes.fill(i, a);
+    }
+
+    h.ecalEnergy.fill(ecal);
+    h.ecalPreshower.fill(ps);
+    if (ecal > 0 && maxTower >= 0) {
+      h.showerX.fill(sx / ecal);
+      h.showerY.fill(sy / ecal);
+      h.ecalShape.fill(max / ecal);
+    }
+    h.hcalEnergy.fill(hcal);
+    h.ecalVsHcal.fill(ecal, hcal);
+    h.vetoEnergy.fill(veto * 1000);
+    for (let m = 0; m < this.srd.length; m++) h.srdEnergy.fill(m, this.srdMeV[m]!);
+    if (this.srd.length) h.srdEnergy.fill(this.srd.length, srdSum);
+    if (trigger & 1) h.triggerRates.fill(0);
+    if (trigger & BEAM) h.triggerRates.fill(1);
+    if (trigger & RANDOM) h.triggerRates.fill(2);
+    if (trigger & 8) h.triggerRates.fill(3);
+
+    const f = this.figures;
+    f.events++;
+    if (trigger & RANDOM && !(trigger & ~RANDOM)) {
+      // Random triggers sample the detector without a beam particle: pedestals and noise, no physics tag.
+      f.randomEvents++;
+      return;
+    }
+    const srdPass = this.srd.length > 0 && srdIn >= Math.min(cuts.srd.minModules, this.srd.length);
+    const hcalQuiet = hcal < cuts.hcalQuietGeV;
+    const muon = this.hcalModules.length > 0 && ecal < cuts.muonEcalMaxGeV && minModule > cuts.muonModuleGeV;
+    const caloElectron = ecal > cuts.electronEcalFraction * cuts.beamEnergyGeV && hcalQuiet;
+    // A calorimeter hadron: energy in the HCAL and not a full electromagnetic shower in front of it (which
+    // would be an electron with a pile-up hadron).
+    const caloHadron = !muon && hcal > cuts.hadronHcalGeV && ecal < cuts.electronEcalFraction * cuts.beamEnergyGeV;
+    // The e-tag: the SRD, or a full electromagnetic shower with a quiet HCAL.
+    const electron = srdPass || caloElectron;
+    if (caloElectron) {
+      f.caloElectrons++;
+      if (srdPass) f.caloElectronsSrd++;
+      for (let m = 0; m < this.srd.length; m++) h.srdElectrons.fill(m, this.srdMeV[m]!);
+      if (this.srd.length) h.srdElectrons.fill(this.srd.length, srdSum);
+    } else if (caloHadron) {
+      f.caloHadrons++;
+      if (srdPass) f.caloHadronsSrd++;
+      for (let m = 0; m < this.srd.length; m++) h.srdHadrons.fill(m, this.srdMeV[m]!);
+      if (this.srd.length) h.srdHadrons.fill(this.srd.length, srdSum);
+    }
+    if (trigger & BEAM) {
+      f.beamEvents++;
+      if (electron) f.beamElectrons++;
+      else if (muon) f.beamMuons++;
+      else if (caloHadron || !hcalQuiet) f.beamHadrons++;
+    }
+    // Missing-energy candidate: an SRD-tagged electron that left little in the ECAL and nothing in VETO and
+    // HCAL. Counted here, shown to nobody until an expert unblinds.
+    if (srdPass && ecal < cuts.signalEcalBelowGeV && hcalQuiet && veto < cuts.vetoQuietGeV) f.signalCandidates++;
   }
+
+  snapshots(): HistSnapshot[] {
+    return [
+      ...Object.values(this.h).map((x) => x.snapshot()),
+      this.pedestalMap.snapshot(),
+      this.peakTimes.snapshot(),
+      this.cellEnergy.snapshot(),
+      occupancySnapshot(this.occupancy),
+    ];
+  }
+}
+
+/**
+ * A per-channel 2D histogram (column = channel, y = a value) filled from the per-channel loop of every event
+ * (pedestals: 120+ entries per event): accumulated as bare counts, one index and one increment per entry,
+ * and made a TH2D at the end of the spill with its statistics from the bin centres (within half a bin).
+ */
+class ChannelColumns {
+  private readonly counts: Float64Array;
+  private readonly min: number;
+  private readonly max: number;
+  private readonly scale: number;
+  private readonly stride: number;
+
+  constructor(
+    private readonly name: string,
+    private readonly title: string,
+    private readonly x: AxisSpec,
+    private readonly y: AxisSpec,
+  ) {
+    this.stride = x.nbins + 2;
+    this.counts = new Float64Array(this.stride * (y.nbins + 2));
+    this.min = y.min;
+    this.max = y.max;
+    this.scale = y.nbins / (y.max - y.min);
+  }
+
+  add(column: number, value: number): void {
+    let by: number;
+    if (!(value >= this.min)) by = 0;
+    else if (value >= this.max) by = this.y.nbins + 1;
+    else by = 1 + Math.floor((value - this.min) * this.scale);
+    this.counts[column + 1 + this.stride * by]!++;
+  }
+
+  snapshot(): HistSnapshot {
+    const h = new Hist2D(this.name, this.title, this.x, this.y);
+    h.contents.set(this.counts);
+    h.sumw2.set(this.counts);
+    const width = (this.y.max - this.y.min) / this.y.nbins;
+    const nx = this.x.nbins;
+    for (let by = 0; by <= this.y.nbins + 1; by++) {
+      for (let bx = 0; bx <= nx + 1; bx++) {
+        const n = this.counts[bx + this.stride * by]!;
+        if (!n) continue;
+        h.entries += n;
+        if (bx < 1 || bx > nx || by < 1 || by > this.y.nbins) continue;
+        const x = this.x.min + (bx - 0.5) * ((this.x.max - this.x.min) / nx);
+        const y = this.y.min + (by - 0.5) * width;
+        h.sumw += n;
+        h.sumwSq += n;
+        h.sumwx += n * x;
+        h.sumwx2 += n * x * x;
+        h.sumwy += n * y;
+        h.sumwy2 += n * y * y;
+        h.sumwxy += n * x * y;
+      }
+    }
+    return h.snapshot();
+  }
+}
+
+/** Hits per channel: a count per channel, made a TH1D at the end of the spill. */
+function occupancySnapshot(counts: Float64Array): HistSnapshot {
+  const h = new Hist1D('channel_occupancy', 'Hits per channel', cellAxis(counts.length));
+  for (let c = 0; c < counts.length; c++) {
+    const n = counts[c]!;
+    h.contents[c + 1] = n;
+    h.sumw2[c + 1] = n;
+    h.entries += n;
+    h.sumw += n;
+    h.sumwSq += n;
+    h.sumwx += n * (c + 0.5);
+    h.sumwx2 += n * (c + 0.5) * (c + 0.5);
+  }
+  return h.snapshot();
 }

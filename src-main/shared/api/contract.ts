@@ -5,6 +5,7 @@
 import type { ContractRouterClient } from '@orpc/contract';
 import { alarmsContract } from './alarms';
 import { archiveContract } from './archive';
+import { dqContract } from './dq';
 import { authContract } from './auth';
 import { logbookContract } from './logbook';
 import { hvContract } from './hv';
@@ -19,6 +20,7 @@ export const contract = {
   ...logbookContract,
   ...alarmsContract,
   ...hvContract,
+  ...dqContract,
 };
 
 export type Contract = typeof contract;

@@ -65,6 +65,34 @@ export const SpillDaq = z.object({
 });
 export type SpillDaq = z.infer<typeof SpillDaq>;
 
+/** Data-quality verdicts in the CMS/ALICE style: null = not enough data to judge (minimum-entries guard). */
+export const Verdict = z.enum(['good', 'medium', 'bad', 'null']);
+export type Verdict = z.infer<typeof Verdict>;
+
+/** A spill's data quality and physics figures, as every spill list carries them. */
+export const SpillDq = z.object({
+  /** Worst of the detectors' verdicts. */
+  verdict: Verdict,
+  /** Worst-of verdict per detector (ECAL, HCAL, SRD, VETO, Counters, Trigger). */
+  detectors: z.record(z.string(), Verdict),
+  /** Electrons on target in the spill (beam-trigger e-tags × prescale ÷ live fraction). */
+  eot: z.number().nonnegative(),
+  /** e/π: electron share of the beam-triggered events, SRD cut efficiency on calorimeter electrons, hadron suppression. */
+  purity: z.number().min(0).max(1).nullable(),
+  hadronFraction: z.number().min(0).max(1).nullable(),
+  electronEfficiency: z.number().min(0).max(1).nullable(),
+  /** Calorimeter hadrons per one passing the SRD cut; when none passes, the number of hadrons seen (a lower limit). */
+  hadronSuppression: z.number().nonnegative().nullable(),
+  suppressionIsLimit: z.boolean(),
+  /** Mean ECAL energy of calorimeter-tagged electrons (the beam energy as the ECAL sees it). */
+  beamEnergyGeV: z.number().nullable(),
+  calibrationVersion: z.string(),
+  referenceVersion: z.number().int().nullable(),
+  /** Missing-energy candidates in the signal region: null while the run is blinded. */
+  signalCandidates: z.number().int().nonnegative().nullable(),
+});
+export type SpillDq = z.infer<typeof SpillDq>;
+
 export const SpillSummary = z.object({
   run: RunNumber,
   spill: SpillNumber,
@@ -81,6 +109,8 @@ export const SpillSummary = z.object({
   ecalPeakGeV: z.number().nullable(),
   /** DAQ figures; null for spills recorded before they were kept. */
   daq: SpillDaq.nullable(),
+  /** Data quality, EOT and e/π; null for spills recorded before they were kept. */
+  dq: SpillDq.nullish(),
 });
 export type SpillSummary = z.infer<typeof SpillSummary>;
 

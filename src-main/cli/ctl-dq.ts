@@ -1,0 +1,88 @@
+// `na64rc ctl dq …`: data quality, EOT and e/π of a running server; bad-spill export, references, unblinding.
+import { writeFileSync } from 'node:fs';
+import { badSpillsCsv } from '../dq/bad-spills-csv';
+import type { DqSpill, EotStatus } from '../shared/api/dq';
+import type { SpillDq } from '../shared/api/schemas';
+import { withApi, output, time, type CtlContext } from './ctl';
+import { CliError } from './errors';
+
+const WORD = { good: '✓ Good', medium: '! Medium', bad: '✕ Bad', null: '– no data' } as const;
+const pct = (x: number | null, digits = 1) => (x === null ? '—' : `${(100 * x).toFixed(digits)} %`);
+const eot = (n: number) => (n >= 1e4 ? n.toExponential(3) : n.toFixed(0));
+
+export function describeEot(e: EotStatus): string {
+  return `EOT ${e.run === null ? '' : `run ${e.run}: ${eot(e.runEot)}, `}total ${eot(e.totalEot)} of the ${eot(e.goal)} goal (${((100 * e.totalEot) / e.goal).toPrecision(3)} %), setup ${e.setup}`;
+}
+
+export function describeSpillDq(d: SpillDq): string {
+  const detectors = Object.entries(d.detectors)
+    .map(([name, v]) => `${name} ${WORD[v]}`)
+    .join(' · ');
+  const suppression = d.hadronSuppression === null ? '—' : `${d.suppressionIsLimit ? '> ' : ''}${d.hadronSuppression.toFixed(0)}`;
+  return [
+    `verdict ${WORD[d.verdict]}  (${detectors})`,
+    `EOT ${eot(d.eot)} · purity ${pct(d.purity, 2)} · hadrons ${pct(d.hadronFraction, 2)} · SRD efficiency ${pct(d.electronEfficiency)} · hadron suppression ${suppression}`,
+    `beam energy ${d.beamEnergyGeV === null ? '—' : `${d.beamEnergyGeV.toFixed(1)} GeV`} · calibration ${d.calibrationVersion} · reference ${d.referenceVersion === null ? 'none' : `v${d.referenceVersion}`} · signal region ${d.signalCandidates === null ? 'blinded' : d.signalCandidates}`,
+  ].join('\n');
+}
+
+export async function ctlDqEot(ctx: CtlContext, run: number | undefined): Promise<void> {
+  const e = await withApi(ctx, (api) => api.dq.eot(run === undefined ? {} : { run }));
+  output(ctx, e, describeEot(e));
+}
+
+export async function ctlDqSpill(ctx: CtlContext, run: number, spill: number): Promise<void> {
+  const s: DqSpill = await withApi(ctx, (api) => api.dq.spill({ run, spill }));
+  const checks = s.checks.map((c) => `  ${WORD[c.verdict].padEnd(9)} ${c.detector.padEnd(8)} ${c.reason}`);
+  output(ctx, s, [`run ${run} spill ${spill}`, describeSpillDq(s.dq), ...checks].join('\n'));
+}
+
+export async function ctlDqRun(ctx: CtlContext, run: number): Promise<void> {
+  const t = await withApi(ctx, (api) => api.dq.run({ run }));
+  const rows = t.spills.map(
+    (s) => `${String(s.spill).padStart(5)}  ${time(s.endedAt)}  ${WORD[s.dq.verdict].padEnd(9)} ${eot(s.dq.eot).padStart(10)}  ${pct(s.dq.purity, 2).padStart(8)}  ${pct(s.dq.electronEfficiency).padStart(7)}`,
+  );
+  output(ctx, t, [describeEot(t.eot), `${t.blinded ? 'signal region blinded' : 'unblinded'}`, 'spill  ended                verdict         EOT    purity  SRD eff', ...rows].join('\n'));
+}
+
+export async function ctlDqBadSpills(ctx: CtlContext, o: { run?: number; format: string; out?: string }): Promise<void> {
+  if (o.format !== 'csv' && o.format !== 'json' && o.format !== 'text') throw new CliError(`unknown format "${o.format}"; use text, csv or json`);
+  const rows = await withApi(ctx, (api) => api.dq.badSpills(o.run === undefined ? {} : { run: o.run }));
+  const text =
+    o.format === 'csv'
+      ? badSpillsCsv(rows)
+      : o.format === 'json' || ctx.json
+        ? JSON.stringify(rows, null, 2) + '\n'
+        : rows.length
+          ? rows.map((r) => `run ${r.run} spill ${r.spill}  ${WORD[r.verdict]}  ${r.reasons}`).join('\n') + '\n'
+          : 'no Bad or Medium spills\n';
+  if (o.out) {
+    try {
+      writeFileSync(o.out, text);
+    } catch (error) {
+      throw new CliError(`cannot write ${o.out}: ${(error as Error).message}`);
+    }
+    ctx.print(`${rows.length} spills written to ${o.out}`);
+  } else ctx.print(text.trimEnd());
+}
+
+export async function ctlDqReferences(ctx: CtlContext): Promise<void> {
+  const list = await withApi(ctx, (api) => api.dq.references.list());
+  output(
+    ctx,
+    list,
+    list.length
+      ? list.map((r) => `${r.active ? '★' : ' '} v${r.version}  run ${r.run} spill ${r.spill}  ${time(r.createdAt)}  ${r.createdBy}${r.comment ? `  ${r.comment}` : ''}`).join('\n')
+      : 'no reference yet: promote a good spill (na64rc ctl dq promote RUN SPILL)',
+  );
+}
+
+export async function ctlDqPromote(ctx: CtlContext, run: number, spill: number, comment: string): Promise<void> {
+  const r = await withApi(ctx, (api) => api.dq.references.promote({ run, spill, comment }));
+  output(ctx, r, `reference v${r.version} of ${r.setup}: run ${r.run} spill ${r.spill}`);
+}
+
+export async function ctlDqUnblind(ctx: CtlContext, run: number, reason: string): Promise<void> {
+  const r = await withApi(ctx, (api) => api.dq.unblind({ run, reason }));
+  output(ctx, r, `run ${r.run} unblinded: ${r.signalCandidates} signal-region candidates (logged in the logbook)`);
+}

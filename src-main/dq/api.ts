@@ -1,0 +1,96 @@
+// Live monitoring's part of the API. Reading is open to every session; promoting a reference and unblinding
+// need their permissions. Every histogram served goes through the blinding.
+import type { Core } from '../core/core';
+import { os, requires } from '../api/implementer';
+import type { DqLiveEvent } from '../shared/api/dq';
+import { DqError, reasons, toView } from './dq-service';
+
+export function dqRouter(core: Core) {
+  const dq = core.dq;
+  type Errors = { NOT_FOUND: (o: { message: string }) => Error; CONFLICT?: (o: { message: string }) => Error; BAD_REQUEST?: (o: { message: string }) => Error };
+  const mapErrors = (error: unknown, errors: Errors): never => {
+    if (error instanceof DqError) {
+      const make = errors[error.code];
+      if (make) throw make({ message: error.message });
+    }
+    throw error;
+  };
+  const runExists = (run: number, errors: Errors) => {
+    const found = core.archive.getRun(run);
+    if (!found) throw errors.NOT_FOUND({ message: `run ${run} does not exist` });
+    return found;
+  };
+  return {
+    dq: {
+      live: os.dq.live.handler(async function* ({ signal }) {
+        const updates = dq.live.subscribe('dq', { signal });
+        const current = core.runControl.current();
+        yield { type: 'snapshot', eot: dq.eot(current?.number ?? null), reference: dq.activeReference() ? toView(dq.activeReference()!) : null } satisfies DqLiveEvent;
+        const latest = dq.latest();
+        if (latest) yield latest;
+        for await (const event of updates) yield event;
+      }),
+      spill: os.dq.spill.handler(({ input, errors }) => {
+        const stored = dq.store.spill(input.run, input.spill);
+        if (!stored) throw errors.NOT_FOUND({ message: `spill ${input.spill} of run ${input.run} has no data-quality record` });
+        return { run: stored.run, spill: stored.spill, dq: stored.dq, checks: stored.checks };
+      }),
+      run: os.dq.run.handler(({ input, errors }) => {
+        runExists(input.run, errors);
+        const ended = new Map(core.archive.listSpills(input.run).map((s) => [s.spill, s.endedAt]));
+        return {
+          run: input.run,
+          blinded: dq.isBlinded(input.run),
+          eot: dq.eot(input.run),
+          spills: dq.store.run(input.run).map((s) => ({ spill: s.spill, endedAt: ended.get(s.spill) ?? 0, dq: s.dq })),
+        };
+      }),
+      eot: os.dq.eot.handler(({ input }) => dq.eot(input.run ?? core.runControl.current()?.number ?? null)),
+      badSpills: os.dq.badSpills.handler(({ input }) =>
+        dq.store.badSpills(input).map((s) => ({ run: s.run, spill: s.spill, startedAt: s.startedAt, endedAt: s.endedAt, verdict: s.dq.verdict, detectors: s.dq.detectors, reasons: reasons(s.checks) })),
+      ),
+      histograms: os.dq.histograms.handler(({ input, errors }) => {
+        runExists(input.run, errors);
+        if (input.spill === undefined) return dq.store.runHistogramNames(input.run);
+        if (!core.archive.spillExists(input.run, input.spill)) throw errors.NOT_FOUND({ message: `spill ${input.spill} of run ${input.run} does not exist` });
+        return core.archive.histogramNames(input.run, input.spill);
+      }),
+      histogram: os.dq.histogram.handler(({ input, errors }) => {
+        const h = input.spill === undefined ? dq.store.runHistogram(input.run, input.name) : core.archive.histogram(input.run, input.spill, input.name);
+        if (!h) throw errors.NOT_FOUND({ message: `no histogram ${input.name} for ${input.spill === undefined ? '' : `spill ${input.spill} of `}run ${input.run}` });
+        return dq.present(input.run, h);
+      }),
+      references: {
+        list: os.dq.references.list.handler(() => dq.store.references(core.setup.name).map(toView)),
+        active: os.dq.references.active.handler(() => {
+          const ref = dq.activeReference();
+          return ref ? toView(ref) : null;
+        }),
+        histogram: os.dq.references.histogram.handler(({ input, errors }) => {
+          const h = dq.referenceHistogram(input.id, input.name);
+          if (!h) throw errors.NOT_FOUND({ message: `no histogram ${input.name} in reference ${input.id}` });
+          return h;
+        }),
+        promote: os.dq.references.promote.use(requires('dq.reference')).handler(({ input, context, errors }) => {
+          try {
+            return toView(dq.promote(input.run, input.spill, context.session.user, input.comment));
+          } catch (error) {
+            return mapErrors(error, errors);
+          }
+        }),
+      },
+      unblind: os.dq.unblind.use(requires('dq.unblind')).handler(({ input, context, errors }) => {
+        try {
+          dq.unblind(input.run, input.reason, context.session.user);
+        } catch (error) {
+          mapErrors(error, errors);
+        }
+        return { run: input.run, signalCandidates: dq.store.run(input.run).reduce((n, s) => n + s.signalCandidates, 0) };
+      }),
+      calibration: os.dq.calibration.handler(() => {
+        const set = dq.calibrations.active(core.setup.name);
+        return set ? { setup: set.setup, version: set.version, author: set.author, createdAt: set.createdAt, status: set.status, comment: set.comment, cells: dq.calibrations.values(set.id).length } : null;
+      }),
+    },
+  };
+}

@@ -1,0 +1,286 @@
+// Data quality in SQLite: per-spill results (verdicts, checks, EOT, e/π, blinded signal count), the
+// run-accumulated histograms, the versioned references per setup, and the runs an expert unblinded.
+// Writes of a spill happen inside the spill's own transaction (RunsArchive.saveSpill).
+import type { Db } from '../archive/database';
+import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from '../archive/histogram-codec';
+import type { SpillDq, Verdict } from '../shared/api/schemas';
+import type { HistSnapshot } from '../shared/histogram';
+import type { DqCheck, ReferenceFigures } from './checks';
+
+export interface StoredSpillDq {
+  run: number;
+  spill: number;
+  dq: SpillDq;
+  checks: DqCheck[];
+  /** The blinded count as stored (never served for a blinded run). */
+  signalCandidates: number;
+  beamEvents: number;
+  beamElectrons: number;
+  beamHadrons: number;
+  beamMuons: number;
+  caloHadrons: number;
+}
+
+export interface DqReference {
+  id: number;
+  setup: string;
+  version: number;
+  run: number;
+  spill: number;
+  createdAt: number;
+  createdBy: string;
+  comment: string;
+  active: boolean;
+  figures: ReferenceFigures;
+}
+
+interface DqRow {
+  run: number;
+  spill: number;
+  verdict: Verdict;
+  detectors: string;
+  checks: string;
+  calibration_version: string;
+  reference_version: number | null;
+  eot: number;
+  beam_events: number;
+  beam_electrons: number;
+  beam_hadrons: number;
+  beam_muons: number;
+  electron_efficiency: number | null;
+  hadron_suppression: number | null;
+  suppression_is_limit: number;
+  calo_hadrons: number;
+  beam_energy_gev: number | null;
+  signal_candidates: number;
+}
+
+interface RefRow {
+  id: number;
+  setup: string;
+  version: number;
+  run: number;
+  spill: number;
+  created_at: number;
+  created_by: string;
+  comment: string;
+  active: number;
+  figures: string;
+}
+
+function toStored(r: DqRow, unblinded: boolean): StoredSpillDq {
+  const tagged = r.beam_events;
+  return {
+    run: r.run,
+    spill: r.spill,
+    checks: JSON.parse(r.checks) as DqCheck[],
+    signalCandidates: r.signal_candidates,
+    beamEvents: r.beam_events,
+    beamElectrons: r.beam_electrons,
+    beamHadrons: r.beam_hadrons,
+    beamMuons: r.beam_muons,
+    caloHadrons: r.calo_hadrons,
+    dq: {
+      verdict: r.verdict,
+      detectors: JSON.parse(r.detectors) as Record<string, Verdict>,
+      eot: r.eot,
+      purity: tagged > 0 ? r.beam_electrons / tagged : null,
+      hadronFraction: tagged > 0 ? r.beam_hadrons / tagged : null,
+      electronEfficiency: r.electron_efficiency,
+      hadronSuppression: r.hadron_suppression,
+      suppressionIsLimit: r.suppression_is_limit === 1,
+      beamEnergyGeV: r.beam_energy_gev,
+      calibrationVersion: r.calibration_version,
+      referenceVersion: r.reference_version,
+      signalCandidates: unblinded ? r.signal_candidates : null,
+    },
+  };
+}
+
+const toReference = (r: RefRow): DqReference => ({
+  id: r.id,
+  setup: r.setup,
+  version: r.version,
+  run: r.run,
+  spill: r.spill,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  comment: r.comment,
+  active: r.active === 1,
+  figures: JSON.parse(r.figures) as ReferenceFigures,
+});
+
+export class DqStore {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      insertDq: db.prepare(
+        `INSERT INTO spill_dq (run, spill, verdict, detectors, checks, calibration_version, reference_version, eot, beam_events, beam_electrons,
+           beam_hadrons, beam_muons, electron_efficiency, hadron_suppression, suppression_is_limit, calo_hadrons, beam_energy_gev, signal_candidates)
+         VALUES (@run, @spill, @verdict, @detectors, @checks, @calibrationVersion, @referenceVersion, @eot, @beamEvents, @beamElectrons,
+           @beamHadrons, @beamMuons, @electronEfficiency, @hadronSuppression, @suppressionIsLimit, @caloHadrons, @beamEnergyGeV, @signalCandidates)`,
+      ),
+      spillDq: db.prepare<[number, number], DqRow>(`SELECT * FROM spill_dq WHERE run = ? AND spill = ?`),
+      runDq: db.prepare<[number], DqRow>(`SELECT * FROM spill_dq WHERE run = ? ORDER BY spill`),
+      badSpills: db.prepare<[number, number, number, number, number], DqRow & { started_at: number; ended_at: number }>(
+        `SELECT d.*, s.started_at, s.ended_at FROM spill_dq d JOIN spills s USING (run, spill)
+          WHERE d.verdict IN ('bad', 'medium') AND (? = 0 OR d.run = ?) AND s.ended_at >= ? AND s.ended_at < ?
+          ORDER BY d.run, d.spill LIMIT ?`,
+      ),
+      eotRun: db.prepare<[number], { eot: number | null }>(`SELECT sum(eot) AS eot FROM spill_dq WHERE run = ?`),
+      eotSetup: db.prepare<[string], { eot: number | null }>(`SELECT sum(d.eot) AS eot FROM spill_dq d JOIN runs r ON r.number = d.run WHERE r.setup = ?`),
+      eotWindow: db.prepare<[number, number], { eot: number | null; spills: number }>(
+        `SELECT sum(d.eot) AS eot, count(*) AS spills FROM spill_dq d JOIN spills s USING (run, spill) WHERE s.ended_at >= ? AND s.ended_at < ?`,
+      ),
+      verdictCounts: db.prepare<[number], { verdict: Verdict; n: number }>(`SELECT verdict, count(*) AS n FROM spill_dq WHERE run = ? GROUP BY verdict`),
+      runHistogram: db.prepare<[number, string], { encoding: string; data: Buffer; spills: number }>(`SELECT encoding, data, spills FROM run_histograms WHERE run = ? AND name = ?`),
+      runHistograms: db.prepare<[number], { name: string; encoding: string; data: Buffer; spills: number }>(`SELECT name, encoding, data, spills FROM run_histograms WHERE run = ? ORDER BY name`),
+      runHistogramNames: db.prepare<[number], { name: string }>(`SELECT name FROM run_histograms WHERE run = ? ORDER BY name`),
+      upsertRunHistogram: db.prepare<[number, string, string, string, Uint8Array, number]>(
+        `INSERT INTO run_histograms (run, name, kind, encoding, data, spills) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run, name) DO UPDATE SET kind = excluded.kind, encoding = excluded.encoding, data = excluded.data, spills = excluded.spills`,
+      ),
+      activeReference: db.prepare<[string], RefRow>(`SELECT * FROM dq_references WHERE setup = ? AND active = 1`),
+      reference: db.prepare<[number], RefRow>(`SELECT * FROM dq_references WHERE id = ?`),
+      references: db.prepare<[string], RefRow>(`SELECT * FROM dq_references WHERE setup = ? ORDER BY version DESC`),
+      maxVersion: db.prepare<[string], { v: number | null }>(`SELECT max(version) AS v FROM dq_references WHERE setup = ?`),
+      retire: db.prepare<[string]>(`UPDATE dq_references SET active = 0 WHERE setup = ? AND active = 1`),
+      insertReference: db.prepare<[string, number, number, number, number, string, string, string]>(
+        `INSERT INTO dq_references (setup, version, run, spill, created_at, created_by, comment, active, figures) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+      ),
+      insertReferenceHistogram: db.prepare<[number, string, string, string, Uint8Array]>(
+        `INSERT INTO dq_reference_histograms (reference, name, kind, encoding, data) VALUES (?, ?, ?, ?, ?)`,
+      ),
+      referenceHistograms: db.prepare<[number], { name: string; encoding: string; data: Buffer }>(`SELECT name, encoding, data FROM dq_reference_histograms WHERE reference = ?`),
+      spillHistograms: db.prepare<[number, number], { name: string; encoding: string; data: Buffer }>(`SELECT name, encoding, data FROM spill_histograms WHERE run = ? AND spill = ?`),
+      unblinded: db.prepare<[number], { run: number; at: number; user: string; reason: string }>(`SELECT * FROM dq_unblinded_runs WHERE run = ?`),
+      unblind: db.prepare<[number, number, string, string]>(`INSERT INTO dq_unblinded_runs (run, at, user, reason) VALUES (?, ?, ?, ?)`),
+    };
+  }
+
+  /** Inside the spill's transaction: its DQ row and the run-accumulated histograms after it. */
+  writeSpill(row: StoredSpillDq, runHistograms: readonly HistSnapshot[], spillsInRun: number): void {
+    const { dq } = row;
+    this.q.insertDq.run({
+      run: row.run,
+      spill: row.spill,
+      verdict: dq.verdict,
+      detectors: JSON.stringify(dq.detectors),
+      checks: JSON.stringify(row.checks),
+      calibrationVersion: dq.calibrationVersion,
+      referenceVersion: dq.referenceVersion,
+      eot: dq.eot,
+      beamEvents: row.beamEvents,
+      beamElectrons: row.beamElectrons,
+      beamHadrons: row.beamHadrons,
+      beamMuons: row.beamMuons,
+      electronEfficiency: dq.electronEfficiency,
+      hadronSuppression: dq.hadronSuppression,
+      suppressionIsLimit: dq.suppressionIsLimit ? 1 : 0,
+      caloHadrons: row.caloHadrons,
+      beamEnergyGeV: dq.beamEnergyGeV,
+      signalCandidates: row.signalCandidates,
+    });
+    for (const h of runHistograms) this.q.upsertRunHistogram.run(row.run, h.name, h.kind, HISTOGRAM_ENCODING, encodeHistogram(h), spillsInRun);
+  }
+
+  spill(run: number, spill: number): StoredSpillDq | null {
+    const row = this.q.spillDq.get(run, spill);
+    return row ? toStored(row, this.isUnblinded(run)) : null;
+  }
+
+  run(run: number): StoredSpillDq[] {
+    const unblinded = this.isUnblinded(run);
+    return this.q.runDq.all(run).map((r) => toStored(r, unblinded));
+  }
+
+  badSpills(filter: { run?: number | undefined; from?: number | undefined; to?: number | undefined; limit?: number | undefined }): (StoredSpillDq & { startedAt: number; endedAt: number })[] {
+    const rows = this.q.badSpills.all(filter.run ? 1 : 0, filter.run ?? 0, filter.from ?? 0, filter.to ?? Number.MAX_SAFE_INTEGER, filter.limit ?? 100_000);
+    return rows.map((r) => ({ ...toStored(r, this.isUnblinded(r.run)), startedAt: r.started_at, endedAt: r.ended_at }));
+  }
+
+  eotOfRun(run: number): number {
+    return this.q.eotRun.get(run)?.eot ?? 0;
+  }
+
+  eotOfSetup(setup: string): number {
+    return this.q.eotSetup.get(setup)?.eot ?? 0;
+  }
+
+  eotBetween(from: number, to: number): { eot: number; spills: number } {
+    const r = this.q.eotWindow.get(from, to);
+    return { eot: r?.eot ?? 0, spills: r?.spills ?? 0 };
+  }
+
+  verdictCounts(run: number): Record<Verdict, number> {
+    const out: Record<Verdict, number> = { good: 0, medium: 0, bad: 0, null: 0 };
+    for (const r of this.q.verdictCounts.all(run)) out[r.verdict] = r.n;
+    return out;
+  }
+
+  runHistogram(run: number, name: string): HistSnapshot | null {
+    const row = this.q.runHistogram.get(run, name);
+    return row ? decodeHistogram(row.encoding, row.data) : null;
+  }
+
+  runHistogramNames(run: number): string[] {
+    return this.q.runHistogramNames.all(run).map((r) => r.name);
+  }
+
+  /** Every run-accumulated histogram of a run and how many spills went in (to resume a run's accumulation). */
+  runHistograms(run: number): { histograms: HistSnapshot[]; spills: number } {
+    const rows = this.q.runHistograms.all(run);
+    return { histograms: rows.map((r) => decodeHistogram(r.encoding, r.data)), spills: rows[0]?.spills ?? 0 };
+  }
+
+  activeReference(setup: string): DqReference | null {
+    const row = this.q.activeReference.get(setup);
+    return row ? toReference(row) : null;
+  }
+
+  reference(id: number): DqReference | null {
+    const row = this.q.reference.get(id);
+    return row ? toReference(row) : null;
+  }
+
+  references(setup: string): DqReference[] {
+    return this.q.references.all(setup).map(toReference);
+  }
+
+  referenceHistograms(id: number): Map<string, HistSnapshot> {
+    return new Map(this.q.referenceHistograms.all(id).map((r) => [r.name, decodeHistogram(r.encoding, r.data)]));
+  }
+
+  /** A stored spill becomes the setup's active reference (the next version); the previous one is retired. */
+  promote(input: { setup: string; run: number; spill: number; user: string; comment: string; figures: ReferenceFigures; at: number }): DqReference {
+    const id = this.db.transaction(() => {
+      const version = (this.q.maxVersion.get(input.setup)?.v ?? 0) + 1;
+      this.q.retire.run(input.setup);
+      const info = this.q.insertReference.run(input.setup, version, input.run, input.spill, input.at, input.user, input.comment, JSON.stringify(input.figures));
+      const id = Number(info.lastInsertRowid);
+      for (const h of this.q.spillHistograms.all(input.run, input.spill)) {
+        const kind = decodeHistogram(h.encoding, h.data).kind;
+        this.q.insertReferenceHistogram.run(id, h.name, kind, h.encoding, h.data);
+      }
+      return id;
+    })();
+    return this.reference(id)!;
+  }
+
+  isUnblinded(run: number): boolean {
+    return this.q.unblinded.get(run) !== undefined;
+  }
+
+  unblinding(run: number): { at: number; user: string; reason: string } | null {
+    return this.q.unblinded.get(run) ?? null;
+  }
+
+  /** Record the unblinding and run `also` (the logbook entry) in the same transaction. */
+  unblind(run: number, user: string, reason: string, at: number, also: () => void): void {
+    this.db.transaction(() => {
+      this.q.unblind.run(run, at, user, reason);
+      also();
+    })();
+  }
+}

@@ -1,0 +1,115 @@
+// What the monitor workers need for a setup: where each cell is read out, the detector layout, the event
+// selections and the histogram axes. Every selection number is a named default here with its reasoning;
+// a setup file may override the SRD cut, the signal-region ECAL cut and the EOT goal (`monitor` block).
+import { addressIndex } from '../../drivers/na64-daq/format/channel-map';
+import { pulseArea } from '../../drivers/twin/digitizer';
+import type { MonitorCalibration, MonitorConfig, PhysicsCuts } from '../monitor/recon/config';
+import type { Setup } from './setups';
+
+/**
+ * The total ECAL energy sums every cell: pedestal-subtracted noise averages to zero, whereas a per-cell
+ * threshold drops the shower halo and biases the sum low (≈2 % at 5σ) until a beam calibration
+ * (E_beam / peak) absorbs it.
+ */
+const ZERO_SUPPRESSION_ADC = null;
+/** Amplitude from the MSADC samples: pedestal from the first 4 (as na64sw), pulse summed over samples 6–31. */
+const PEDESTAL_SAMPLES = 4;
+const WINDOW = { from: 6, to: 32 };
+/** A hit: 10 ADC of amplitude is ≈ 10 σ of the amplitude noise (σ ≈ 1 ADC from 2 ADC per sample). */
+export const HIT_THRESHOLD_ADC = 10;
+
+/** SRD: each module in (1, 80) MeV for ≥ 2 of 3 modules (NA64 2022 cuts; the lower edge is not published). */
+export const DEFAULT_SRD_CUT = { moduleMinMeV: 1, moduleMaxMeV: 80, minModules: 2 };
+/** Missing-energy signal region: E_ECAL < 50 GeV (2016–2022; 40 GeV from 2023 with the VHCAL). */
+export const DEFAULT_SIGNAL_ECAL_BELOW_GEV = 50;
+/** Exposure goal for the EOT display: 5×10¹² EOT (NA64 e⁻ programme goal, reference/na64-detector.md). */
+export const DEFAULT_EOT_GOAL = 5e12;
+/** A calorimeter electron deposits > 70 % of the beam energy in the ECAL (σ/E ≈ 1 % at 100 GeV). */
+const ELECTRON_ECAL_FRACTION = 0.7;
+/**
+ * Quiet HCAL: < 3 GeV. The unsuppressed sum of its 36 cells has a noise σ ≈ 0.9 GeV (≈ 5 ADC per cell, mostly
+ * from the 4-sample pedestal), so 3 GeV keeps > 99.9 % of electrons; a muon leaves ≈ 11 GeV, a hadron tens.
+ */
+const HCAL_QUIET_GEV = 3;
+/** A hadron leaves > 5 GeV in the HCAL (a 100 GeV hadron leaves tens of GeV; a muon ≈ 2.7 GeV per module). */
+const HADRON_HCAL_GEV = 5;
+/** A muon: a MIP in the ECAL (≈ 0.4 GeV, < 2 GeV) and ≥ 1 GeV (≈ 0.4 MIP) in every HCAL module. */
+const MUON_ECAL_MAX_GEV = 2;
+const MUON_MODULE_GEV = 1;
+/** Quiet VETO: below half a MIP of one module (≈ 8 MeV per module), summed over its PMTs. */
+const VETO_QUIET_GEV = 0.004;
+
+export function physicsCuts(setup: Setup): PhysicsCuts {
+  return {
+    beamEnergyGeV: setup.beam.energyGeV,
+    srd: setup.monitor.srdCut ?? DEFAULT_SRD_CUT,
+    electronEcalFraction: ELECTRON_ECAL_FRACTION,
+    hcalQuietGeV: HCAL_QUIET_GEV,
+    hadronHcalGeV: HADRON_HCAL_GEV,
+    muonEcalMaxGeV: MUON_ECAL_MAX_GEV,
+    muonModuleGeV: MUON_MODULE_GEV,
+    signalEcalBelowGeV: setup.monitor.signalEcalBelowGeV ?? DEFAULT_SIGNAL_ECAL_BELOW_GEV,
+    vetoQuietGeV: VETO_QUIET_GEV,
+  };
+}
+
+export function eotGoal(setup: Setup): number {
+  return setup.monitor.eotGoal ?? DEFAULT_EOT_GOAL;
+}
+
+/** The twin's nominal scale (ADC per GeV at the nominal voltage): the seed of each setup's first calibration set. */
+export function nominalCalibration(setup: Setup): MonitorCalibration {
+  return { version: 'nominal', gevPerAdc: setup.cells.map((c) => 1 / c.adcPerGeV), ledCorrection: setup.cells.map(() => 1) };
+}
+
+export function monitorConfigFor(setup: Setup, calibration: MonitorCalibration = nominalCalibration(setup)): MonitorConfig {
+  const cellIndex = new Map(setup.cells.map((c) => [c.name, c.index]));
+  const addressToCell = addressIndex(setup.channelMap);
+  for (let i = 0; i < addressToCell.length; i++) if (addressToCell[i]! >= 0) addressToCell[i] = cellIndex.get(setup.channelMap[addressToCell[i]!]!.cell)!;
+  const max = setup.monitor.ecalEnergyMaxGeV;
+  // 0.5 GeV bins where the range allows, at most 1000 bins.
+  const nbins = Math.min(1000, Math.max(50, Math.round(2 * max)));
+  const e0 = setup.beam.energyGeV;
+  const ecal = setup.detectors.ecal;
+  const of = (kind: string) => setup.cells.filter((c) => c.kind === kind).map((c) => c.index);
+  const hcalModules: number[][] = [];
+  for (const c of setup.cells) if (c.kind === 'hcal') (hcalModules[c.part] ??= []).push(c.index);
+  const halfMm = (Math.max(ecal.nx, ecal.ny) / 2) * ecal.pitchMm;
+  return {
+    cells: setup.cells.length,
+    addressToCell,
+    ecalCells: of('ecal'),
+    gevPerAdc: calibration.gevPerAdc,
+    calibration,
+    pedestalSamples: PEDESTAL_SAMPLES,
+    window: { ...WINDOW, pulseArea: pulseArea(WINDOW.from, WINDOW.to) },
+    zeroSuppressionAdc: ZERO_SUPPRESSION_ADC,
+    hitThresholdAdc: HIT_THRESHOLD_ADC,
+    layout: {
+      ecalPreshower: setup.cells.filter((c) => c.kind === 'ecal' && c.part === 0).map((c) => c.index),
+      ecalMain: setup.cells.filter((c) => c.kind === 'ecal' && c.part === 1).map((c) => c.index),
+      ecalNx: ecal.nx,
+      ecalNy: ecal.ny,
+      ecalPitchMm: ecal.pitchMm,
+      ecalTower: setup.cells.map((c) => (c.kind === 'ecal' ? c.x * ecal.ny + c.y : -1)),
+      hcalModules: hcalModules.filter(Boolean),
+      veto: of('veto'),
+      srd: of('srd'),
+      counters: of('counter'),
+      names: setup.cells.map((c) => c.name),
+      detectors: setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector)),
+    },
+    cuts: physicsCuts(setup),
+    histograms: {
+      ecalEnergy: { nbins, min: 0, max, title: 'E_{ECAL} [GeV]' },
+      ecalPreshower: { nbins: 150, min: 0, max: Math.max(1, 0.15 * max), title: 'E_{PS} [GeV]' },
+      hcalEnergy: { nbins: 150, min: 0, max: 1.2 * e0, title: 'E_{HCAL} [GeV]' },
+      shower: { nbins: 120, min: -halfMm, max: halfMm, title: 'mm' },
+      srdMeV: { nbins: 125, min: 0, max: 250, title: 'E_{SRD} [MeV]' },
+      vetoMeV: { nbins: 100, min: 0, max: 100, title: 'E_{VETO} [MeV]' },
+      counterAdc: { nbins: 128, min: 0, max: 4096, title: 'amplitude [ADC]' },
+      pedestalAdc: { nbins: 200, min: 0, max: 400, title: 'pedestal [ADC]' },
+      peakTimeNs: { nbins: 64, min: 0, max: 400, title: 'peak time [ns]' },
+    },
+  };
+}

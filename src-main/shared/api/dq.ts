@@ -1,0 +1,106 @@
+// API contract of live monitoring and data quality: per-spill verdicts and checks, EOT, e/π trends,
+// run-accumulated and reference histograms, references, bad-spill lists, and unblinding.
+import { eventIterator, oc } from '@orpc/contract';
+import { z } from 'zod';
+import { HistogramName, HistSnapshot, RunNumber, SpillDq, SpillNumber, Verdict } from './schemas';
+
+export const DqCheck = z.object({
+  id: z.string(),
+  detector: z.string(),
+  histogram: z.string().nullable(),
+  verdict: Verdict,
+  value: z.number().nullable(),
+  reason: z.string(),
+  channels: z.array(z.string()).optional(),
+  problems: z.object({ dead: z.array(z.string()), hot: z.array(z.string()), noisy: z.array(z.string()) }).optional(),
+});
+export type DqCheck = z.infer<typeof DqCheck>;
+
+export const EotStatus = z.object({
+  setup: z.string(),
+  /** The run asked about (null: none), its EOT, the setup's total and the exposure goal. */
+  run: RunNumber.nullable(),
+  runEot: z.number().nonnegative(),
+  totalEot: z.number().nonnegative(),
+  goal: z.number().positive(),
+});
+export type EotStatus = z.infer<typeof EotStatus>;
+
+export const DqSpill = z.object({ run: RunNumber, spill: SpillNumber, dq: SpillDq, checks: z.array(DqCheck) });
+export type DqSpill = z.infer<typeof DqSpill>;
+
+export const BadSpill = z.object({
+  run: RunNumber,
+  spill: SpillNumber,
+  startedAt: z.number(),
+  endedAt: z.number(),
+  verdict: Verdict,
+  detectors: z.record(z.string(), Verdict),
+  reasons: z.string(),
+});
+export type BadSpill = z.infer<typeof BadSpill>;
+
+export const ReferenceView = z.object({
+  id: z.number().int(),
+  setup: z.string(),
+  version: z.number().int(),
+  run: RunNumber,
+  spill: SpillNumber,
+  createdAt: z.number(),
+  createdBy: z.string(),
+  comment: z.string(),
+  active: z.boolean(),
+});
+export type ReferenceView = z.infer<typeof ReferenceView>;
+
+export const RunTrend = z.object({
+  run: RunNumber,
+  blinded: z.boolean(),
+  eot: EotStatus,
+  spills: z.array(z.object({ spill: SpillNumber, endedAt: z.number(), dq: SpillDq })),
+});
+export type RunTrend = z.infer<typeof RunTrend>;
+
+export const DqLiveEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('snapshot'), eot: EotStatus, reference: ReferenceView.nullable() }),
+  z.object({ type: z.literal('spill'), run: RunNumber, spill: SpillNumber, dq: SpillDq, checks: z.array(DqCheck), eot: EotStatus }),
+  z.object({ type: z.literal('reference'), reference: ReferenceView }),
+]);
+export type DqLiveEvent = z.infer<typeof DqLiveEvent>;
+
+const Reason = z.string().trim().min(1, 'say why').max(2000, 'at most 2000 characters');
+const NotFound = { NOT_FOUND: { message: 'not found' } };
+const Conflict = { CONFLICT: { message: 'conflicts with what exists' } };
+
+export const dqContract = {
+  dq: {
+    /** The EOT and reference first, then every judged spill and every new reference. */
+    live: oc.output(eventIterator(DqLiveEvent)),
+    spill: oc.errors(NotFound).input(z.object({ run: RunNumber, spill: SpillNumber })).output(DqSpill),
+    run: oc.errors(NotFound).input(z.object({ run: RunNumber })).output(RunTrend),
+    eot: oc.input(z.object({ run: RunNumber.optional() })).output(EotStatus),
+    badSpills: oc
+      .input(z.object({ run: RunNumber.optional(), from: z.number().int().nonnegative().optional(), to: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(100_000).default(1000) }))
+      .output(z.array(BadSpill)),
+    /** Names of a spill's histograms, or of the run-accumulated ones when `spill` is left out. */
+    histograms: oc.errors(NotFound).input(z.object({ run: RunNumber, spill: SpillNumber.optional() })).output(z.array(HistogramName)),
+    /** One histogram of a spill, or run-accumulated; the signal box is blinded unless the run was unblinded. */
+    histogram: oc.errors(NotFound).input(z.object({ run: RunNumber, spill: SpillNumber.optional(), name: HistogramName })).output(HistSnapshot),
+    references: {
+      list: oc.output(z.array(ReferenceView)),
+      active: oc.output(ReferenceView.nullable()),
+      histogram: oc.errors(NotFound).input(z.object({ id: z.number().int().positive(), name: HistogramName })).output(HistSnapshot),
+      promote: oc
+        .errors({ ...NotFound, ...Conflict })
+        .input(z.object({ run: RunNumber, spill: SpillNumber, comment: z.string().max(2000).default('') }))
+        .output(ReferenceView),
+    },
+    unblind: oc
+      .errors({ ...NotFound, ...Conflict, BAD_REQUEST: { message: 'refused' } })
+      .input(z.object({ run: RunNumber, reason: Reason }))
+      .output(z.object({ run: RunNumber, signalCandidates: z.number().int().nonnegative() })),
+    calibration: oc.output(
+      z.object({ setup: z.string(), version: z.string(), author: z.string(), createdAt: z.number(), status: z.string(), comment: z.string(), cells: z.number().int() }).nullable(),
+    ),
+  },
+};

@@ -1,0 +1,113 @@
+// The DAQ service with a scripted event source and a real monitor pool: data quality goes into the stored
+// spill, and a failure of the data-quality step never costs the spill (stored without its verdicts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventSource, EventSourceListener } from '../../drivers/sdk/index';
+import { openDatabase, type Db } from '../../src-main/archive/database';
+import { RunsArchive } from '../../src-main/archive/runs-archive';
+import { DaqService, type DaqHooks } from '../../src-main/daq/daq-service';
+import { silentLogger } from '../../src-main/log';
+import { MonitorPool } from '../../src-main/monitor/pool';
+import { monitorConfigFor } from '../../src-main/setup/monitoring';
+import type { SpillSummary } from '../../src-main/shared/api/schemas';
+import { batchOf, encodedSpill, twinFor } from '../support/twin-data';
+
+const { setup, twin, encoder } = twinFor('invisible-e', 3);
+const events = encodedSpill(twin, encoder, 0, 300).events;
+
+/** An event source driven by the test: one spill of 300 events. */
+function scriptedSource(): EventSource & { play(): Promise<void> } {
+  let listener: EventSourceListener | null = null;
+  return {
+    kind: 'event-source',
+    start: async (l: EventSourceListener) => {
+      listener = l;
+    },
+    arm: () => undefined,
+    beam: () => ({ phase: 'interspill', phaseStartedAt: 0, phaseEndsAt: 1, spillMs: 4800, cycleMs: 16800 }),
+    close: async () => undefined,
+    onState: () => () => undefined,
+    state: () => 'online',
+    async play() {
+      listener!.spillStart({ sequence: 1, startedAt: 1000, endsAt: 5800, nextStartAt: 17800 });
+      listener!.batch({ sequence: 1, type: 'physics', firstEvent: 0, ...batchOf(events) });
+      listener!.spillEnd({
+        sequence: 1,
+        endedAt: 5800,
+        nextStartAt: 17800,
+        triggers: 300,
+        intensity: 3e5,
+        daq: { physicsTriggers: 0, beamTriggers: 300, randomTriggers: 0, calibrationEvents: 0, corruptEvents: 0, truncatedEvents: 0, outOfOrderEvents: 0, missingSourceEvents: 0, missingSources: [], orphanEvents: 0, lostEvents: 0, scalerAccepted: 300, deadTimeFraction: 0, endOfBurst: true },
+      });
+    },
+  } as unknown as EventSource & { play(): Promise<void> };
+}
+
+describe('DaqService and data quality', () => {
+  let dir: string;
+  let db: Db;
+  let archive: RunsArchive;
+  let pool: MonitorPool;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'na64rc-daq-'));
+    db = openDatabase(join(dir, 'na64rc.sqlite'));
+    archive = new RunsArchive(db);
+    pool = new MonitorPool(silentLogger(), 1);
+  });
+  afterEach(async () => {
+    await pool.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function takeSpill(assess: DaqHooks['assess']): Promise<SpillSummary> {
+    const source = scriptedSource();
+    let stored: SpillSummary | null = null;
+    const daq = new DaqService(source, pool, archive, () => monitorConfigFor(setup), { beam: () => undefined, spill: (s) => (stored = s), storeFailed: () => undefined, ...(assess ? { assess } : {}) }, silentLogger());
+    await daq.start();
+    const run = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 0 });
+    daq.beginRun(run.number);
+    await source.play();
+    for (let i = 0; i < 200 && !stored; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(stored).not.toBeNull();
+    return archive.listSpills(run.number)[0]!;
+  }
+
+  it('hands the spill, its histograms, figures and calibration version to the assessment and stores the verdict with it', async () => {
+    let seen: { figures: number; version: string; names: string[] } | null = null;
+    let wrote = false;
+    const spill = await takeSpill((summary, histograms, figures, version) => {
+      seen = { figures: figures.events, version, names: histograms.map((h) => h.name) };
+      return {
+        dq: { verdict: 'good', detectors: {}, eot: 1, purity: null, hadronFraction: null, electronEfficiency: null, hadronSuppression: null, suppressionIsLimit: false, beamEnergyGeV: null, calibrationVersion: version, referenceVersion: null, signalCandidates: null },
+        write: () => (wrote = true),
+        committed: () => undefined,
+      };
+    });
+    expect(seen).toMatchObject({ figures: 300, version: 'nominal' });
+    expect(seen!.names).toEqual(expect.arrayContaining(['ecal_energy', 'pedestals', 'srd_energy', 'trigger_rates']));
+    expect(wrote).toBe(true);
+    expect(spill.eventsProcessed).toBe(300);
+  });
+
+  it('stores the spill without data quality when the assessment throws, or when its record cannot be written', async () => {
+    const first = await takeSpill(() => {
+      throw new Error('a bug in a check');
+    });
+    expect(first.eventsProcessed).toBe(300);
+    expect(archive.histogramNames(first.run, 1)).toContain('ecal_energy');
+    const second = await takeSpill(() => ({
+      dq: { verdict: 'good', detectors: {}, eot: 1, purity: null, hadronFraction: null, electronEfficiency: null, hadronSuppression: null, suppressionIsLimit: false, beamEnergyGeV: null, calibrationVersion: 'x', referenceVersion: null, signalCandidates: null },
+      write: () => {
+        throw new Error('constraint failed');
+      },
+      committed: () => {
+        throw new Error('must not be called');
+      },
+    }));
+    expect(second.eventsProcessed).toBe(300);
+    expect(archive.histogramNames(second.run, 1).length).toBeGreaterThan(10);
+  });
+});

@@ -1,0 +1,191 @@
+// Data-quality building blocks: the χ² and Kolmogorov tests, verdict roll-up, the blinded signal box, the
+// bad-spill CSV, and the DQ service on a real SQLite file (calibration seeding, references, unblinding, the
+// refusals a person gets for bad requests).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../src-main/archive/database';
+import { RunsArchive } from '../../src-main/archive/runs-archive';
+import { badSpillsCsv } from '../../src-main/dq/bad-spills-csv';
+import { chi2Test, kolmogorovProbability, kolmogorovTest, worst } from '../../src-main/dq/checks';
+import { blindBox, DqError, DqService } from '../../src-main/dq/dq-service';
+import { electronsOnTarget } from '../../src-main/dq/eot';
+import { silentLogger } from '../../src-main/log';
+import { Logbook } from '../../src-main/logbook/logbook';
+import { emptyFigures } from '../../src-main/monitor/recon/figures';
+import { loadSetup } from '../../src-main/setup/setups';
+import type { SpillSummary } from '../../src-main/shared/api/schemas';
+import { Hist1D, Hist2D } from '../../src-main/shared/histogram';
+
+describe('shape tests', () => {
+  it('χ² and Kolmogorov: the same shape passes at any normalisation, a shifted one fails', () => {
+    const a = [10, 40, 100, 40, 10, 0];
+    const twice = a.map((x) => 2 * x);
+    expect(chi2Test(a, twice).chi2).toBeCloseTo(0, 10);
+    expect(kolmogorovTest(a, twice).distance).toBeCloseTo(0, 10);
+    const shifted = [0, 10, 40, 100, 40, 10];
+    const c = chi2Test(a, shifted);
+    expect(c.chi2 / c.ndf).toBeGreaterThan(10);
+    expect(kolmogorovTest(a, shifted).distance).toBeGreaterThan(0.1);
+  });
+
+  it("Kolmogorov probability is ROOT's TMath::KolmogorovProb", () => {
+    expect(kolmogorovProbability(1)).toBeCloseTo(0.27, 3);
+    expect(kolmogorovProbability(0.5)).toBeCloseTo(0.9639, 3);
+    expect(kolmogorovProbability(0.1)).toBe(1);
+    expect(kolmogorovProbability(3)).toBeLessThan(1e-6);
+  });
+
+  it('rolls verdicts up worst-of, no data below Good', () => {
+    expect(worst(['good', 'null', 'medium'])).toBe('medium');
+    expect(worst(['null', 'null'])).toBe('null');
+    expect(worst(['good', 'bad', 'medium'])).toBe('bad');
+  });
+});
+
+describe('blinding', () => {
+  it('empties the signal box (E_ECAL < cut and quiet HCAL), keeps the rest, recomputes the statistics', () => {
+    const h = new Hist2D('ecal_vs_hcal', 'E_{HCAL} vs E_{ECAL}', { nbins: 15, min: 0, max: 150, title: 'x' }, { nbins: 10, min: 0, max: 100, title: 'y' });
+    h.fill(20, 1); // in the box
+    h.fill(-5, 0.5); // underflow in x, inside the box in y
+    h.fill(100, 1); // outside: full ECAL
+    h.fill(20, 50); // outside: hadron
+    const b = blindBox(h.snapshot(), 50, 3);
+    const at = (x: number, y: number) => b.contents[1 + Math.floor(x / 10) + 17 * (1 + Math.floor(y / 10))]!;
+    expect(at(20, 1)).toBe(0);
+    expect(b.contents[0 + 17 * 1]).toBe(0);
+    expect(at(100, 1)).toBe(1);
+    expect(at(20, 50)).toBe(1);
+    expect(b.entries).toBe(2);
+    expect(b.title).toMatch(/blinded/);
+    if (b.kind === 'TH2D') expect(b.stats.sumwx / b.stats.sumw).toBeCloseTo(65, 6); // bin centres 105 and 25
+  });
+});
+
+describe('EOT', () => {
+  it('scales the e-tagged share of beam triggers to the counted particles; without a count, prescale ÷ live fraction', () => {
+    const f = { ...emptyFigures(), beamEvents: 5000, beamElectrons: 4950 };
+    expect(electronsOnTarget(f, { intensity: 5e6, prescale: 1000, deadTimeFraction: 0.1 })).toBeCloseTo(4.95e6, 0);
+    expect(electronsOnTarget(f, { intensity: 0, prescale: 1000, deadTimeFraction: 0.1 })).toBeCloseTo(5.5e6, 0);
+    expect(electronsOnTarget(f, { intensity: 0, prescale: 1000, deadTimeFraction: null })).toBe(4.95e6);
+    expect(electronsOnTarget(f, { intensity: 0, prescale: 1000, deadTimeFraction: 1 })).toBe(0);
+    expect(electronsOnTarget(emptyFigures(), { intensity: 5e6, prescale: 1000, deadTimeFraction: 0 })).toBe(0);
+  });
+});
+
+describe('bad-spill CSV', () => {
+  it('quotes reasons with commas and quotes, one column per detector', () => {
+    const csv = badSpillsCsv([
+      { run: 3, spill: 7, startedAt: 0, endedAt: 1000, verdict: 'bad', detectors: { ECAL: 'bad', SRD: 'good' }, reasons: 'Bad: ECAL dead: ECAL1-3-3, ECAL1-3-4; "hot"' },
+    ]);
+    const [head, row] = csv.trim().split('\n');
+    expect(head).toBe('run,spill,started_at,ended_at,verdict,ecal,srd,reasons');
+    expect(row).toBe('3,7,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.000Z,bad,bad,good,"Bad: ECAL dead: ECAL1-3-3, ECAL1-3-4; ""hot"""');
+  });
+});
+
+describe('DqService on SQLite', () => {
+  let dir: string;
+  let db: Db;
+  let archive: RunsArchive;
+  let alarms: Record<string, number | boolean | null>;
+  const setup = loadSetup('invisible-e');
+  const open = () => {
+    const logbook = new Logbook(db, archive, dir, silentLogger());
+    return { dq: new DqService(db, archive, setup, { logbook, alarms: (v) => Object.assign(alarms, v), localUser: 'tester', log: silentLogger() }), logbook };
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'na64rc-dq-'));
+    db = openDatabase(join(dir, 'na64rc.sqlite'));
+    archive = new RunsArchive(db);
+    alarms = {};
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function storeSpill(dq: DqService, run: number, spill: number, beamElectrons = 4950): SpillSummary {
+    const summary: SpillSummary = {
+      run,
+      spill,
+      startedAt: spill * 1000,
+      endedAt: spill * 1000 + 500,
+      eventsSeen: 5500,
+      eventsProcessed: 5500,
+      processedFraction: 1,
+      intensity: 5e6,
+      ecalMeanGeV: null,
+      ecalPeakGeV: null,
+      daq: null,
+    };
+    const h = new Hist1D('ecal_energy', 'ECAL', { nbins: 300, min: 0, max: 150, title: 'E' });
+    for (let i = 0; i < 3000; i++) h.fill(99 + (i % 5) * 0.5);
+    const figures = { ...emptyFigures(), events: 5500, beamEvents: 5000, beamElectrons, signalCandidates: 2, caloElectrons: 4000, caloElectronsSrd: 3980 };
+    const a = dq.assess(summary, [h.snapshot()], figures, 'v-test');
+    summary.dq = a.dq;
+    archive.saveSpill(summary, [h.snapshot()], a.write);
+    a.committed(summary);
+    return summary;
+  }
+
+  it('seeds one active calibration set per setup at first start and keeps it afterwards', () => {
+    const first = open().dq;
+    const set = first.calibrations.active('invisible-e')!;
+    expect(set.version).toBe('invisible-e-nominal-v1');
+    expect(first.calibrations.values(set.id)).toHaveLength(setup.cells.length);
+    expect(first.monitorConfig().calibration.version).toBe('invisible-e-nominal-v1');
+    const again = open().dq;
+    expect(again.calibrations.list('invisible-e')).toHaveLength(1);
+    // The LED hook: one positive factor per cell, multiplied in from the next run.
+    expect(() => again.setLedCorrection([1, 2])).toThrow(/one positive factor for each/);
+    expect(() => again.setLedCorrection(setup.cells.map(() => Number.NaN))).toThrow(DqError);
+    again.setLedCorrection(setup.cells.map(() => 1.05));
+    expect(again.monitorConfig().calibration.ledCorrection[0]).toBe(1.05);
+  });
+
+  it('stores each spill with its verdicts, EOT and run accumulation; blinds the count until an expert unblinds, logged', () => {
+    const { dq, logbook } = open();
+    const run = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 0 });
+    storeSpill(dq, run.number, 1);
+    storeSpill(dq, run.number, 2);
+    const spills = archive.listSpills(run.number);
+    expect(spills.map((s) => s.dq?.calibrationVersion)).toEqual(['v-test', 'v-test']);
+    expect(spills[0]!.dq!.signalCandidates).toBeNull();
+    expect(dq.eot(run.number).runEot).toBeCloseTo(2 * 4.95e6, 0);
+    expect(dq.store.runHistogram(run.number, 'ecal_energy')!.entries).toBe(6000);
+    expect(alarms['dq:bad-detectors']).toBe(0);
+
+    expect(() => dq.unblind(run.number, '   ', 'expert1')).toThrow(/say why/);
+    expect(() => dq.unblind(999, 'because', 'expert1')).toThrow(/does not exist/);
+    dq.unblind(run.number, 'approved box opening', 'expert1');
+    expect(() => dq.unblind(run.number, 'again', 'expert1')).toThrow(/already unblinded/);
+    expect(archive.listSpills(run.number)[0]!.dq!.signalCandidates).toBe(2);
+    const entry = logbook.search({ q: 'unblinded', limit: 10 }).hits[0]!.entry;
+    expect(entry.kind).toBe('dq-unblind');
+    expect(entry.body).toContain('approved box opening');
+    expect(entry.body).toContain('signal-region candidates:** 4');
+  });
+
+  it('promotes a stored spill to the next reference version, per setup; refuses unknown spills', () => {
+    const { dq } = open();
+    const run = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 0 });
+    storeSpill(dq, run.number, 1);
+    const v1 = dq.promote(run.number, 1, 'expert1', 'clean');
+    expect(v1).toMatchObject({ version: 1, active: true, run: run.number, spill: 1 });
+    expect(v1.figures.events).toBe(5500);
+    const v2 = dq.promote(run.number, 1, 'expert1', 'again');
+    expect(v2.version).toBe(2);
+    expect(dq.store.references('invisible-e').filter((r) => r.active)).toHaveLength(1);
+    expect(dq.referenceHistogram(v2.id, 'ecal_energy')!.entries).toBe(3000);
+    expect(() => dq.promote(run.number, 9, 'expert1', '')).toThrow(/does not exist/);
+    const other = archive.startRun({ type: 'physics', setup: 'muon', comment: '', startedAt: 0 });
+    archive.saveSpill({ run: other.number, spill: 1, startedAt: 0, endedAt: 1, eventsSeen: 1, eventsProcessed: 1, processedFraction: 1, intensity: 1, ecalMeanGeV: null, ecalPeakGeV: null }, []);
+    expect(() => dq.promote(other.number, 1, 'expert1', '')).toThrow(/references are per setup/);
+    // The next spill is judged against it.
+    const s = storeSpill(dq, run.number, 2);
+    expect(s.dq!.referenceVersion).toBe(2);
+    expect(dq.store.spill(run.number, 2)!.checks.find((c) => c.id === 'ecal_energy.chi2')!.verdict).toBe('good');
+  });
+});
