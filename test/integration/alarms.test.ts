@@ -55,7 +55,10 @@ describe('alarms end to end', () => {
     const cliLog = await runCli(['ctl', '--data', dir, 'alarm', 'log', '--alarm', 'daq.no-spill']);
     expect(cliLog.stdout).toMatch(/acknowledged {2}(unack|rtn-unack) → (ack|normal) {2}by .* \(admin\): SPS down, CCC informed/);
     const kpi = await runCli(['ctl', '--data', dir, '--json', 'alarm', 'kpi', '--hours', '1']);
-    expect(JSON.parse(kpi.stdout)).toMatchObject({ alarms: 1 });
+    // Other alarms may join on a loaded machine (e.g. a spill that lost events): count this one.
+    const figures = JSON.parse(kpi.stdout) as { alarms: number; topAlarms: { alarm: string; count: number }[] };
+    expect(figures.alarms).toBeGreaterThanOrEqual(1);
+    expect(figures.topAlarms).toContainEqual({ alarm: 'daq.no-spill', count: 1 });
 
     // The acknowledgement is in the logbook too, with its reason, linked to the alarm; and the shift
     // summary carries the alarm figures.
@@ -67,7 +70,7 @@ describe('alarms end to end', () => {
     expect(entry.body).toContain('SPS down, CCC informed');
     expect(entry.links).toEqual([{ kind: 'alarm', alarm: 'daq.no-spill' }]);
     const summary = await runCli(['ctl', '--data', dir, '--json', 'log', 'summary']);
-    expect(JSON.parse(summary.stdout).body).toMatch(/## Alarms\n\n1 alarms \(per 10 min/);
+    expect(JSON.parse(summary.stdout).body).toMatch(/## Alarms\n\n\d+ alarms \(per 10 min/);
   });
 
   it('a pedestal run suppresses the beam alarms by design; shelving needs a reason and an expiry', async () => {
