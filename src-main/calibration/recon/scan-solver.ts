@@ -208,9 +208,10 @@ export function solveScan(input: SolveInput, data: Float32Array): TowerResult[] 
       peakError.set(k, peak.error / peak.mean);
       cores.push({ k, e, lo: peak.lo, hi: peak.hi });
     }
-    // κ: least squares of target = β·R + γ·S over the cores (S: the split towers' preshower sum per unit κ,
-    // R: the rest). κ = γ/β depends on how the sum varies with the preshower share, not on its scale, which
-    // the peaks set: fitting both on one pass would correct the scale twice and oscillate.
+    // κ: least squares of target = β·R + γ·S over the cores (S: the preshower sum per unit κ, R: the main
+    // section). κ·γ/β depends on how the sum varies with the preshower share, not on its scale, which the
+    // peaks set: fitting both on one pass would correct the scale twice and oscillate. It is applied to the
+    // towers being calibrated; the others keep their constants.
     if (kappa > 0) {
       let sRR = 0, sRS = 0, sSS = 0, sRT = 0, sST = 0, sTT = 0, n = 0;
       for (const { k, e, lo, hi } of cores) {
@@ -219,8 +220,10 @@ export function solveScan(input: SolveInput, data: Float32Array): TowerResult[] 
         for (let i = 0; i < ev.at.length; i++) {
           if (e[i]! < lo || e[i]! > hi) continue;
           const at = ev.at[i]! + RECORD_HEADER;
+          // Every preshower cell's energy: the leakage into towers not being calibrated varies with the
+          // preshower share too, and left in R it would pull κ (by tens of per cent in a scan of a few cells).
           let ss = 0;
-          for (const [t] of splittable) ss += ps[t]! * ev.data[at + t]!;
+          for (let t = 0; t < T; t++) ss += ps[t]! * ev.data[at + t]!;
           const S = ss / kappa;
           const R = e[i]! - ss;
           sRR += R * R;
