@@ -50,6 +50,8 @@ export interface CoreOptions {
   logbookEditWindowMs?: number;
   /** Site alarm definitions added to the setup's (validated like them). */
   extraAlarms?: readonly unknown[];
+  /** Simulation: known per-cell gain factors of the twin (cell name → factor), the truth a beam scan recovers. */
+  simCellGains?: ReadonlyMap<string, number>;
   log: Logger;
 }
 
@@ -205,7 +207,13 @@ export class Core {
     const pmtVoltages = new PmtVoltages(
       new Map([...nominalVoltages(setup.cells), ...hvMap.channels.map((c) => [c.name, c.nominalVolts] as const)]),
     );
-    const twin = new Twin(setup, { seed: options.seed, pmt: pmtVoltages, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
+    const twin = new Twin(setup, {
+      seed: options.seed,
+      pmt: pmtVoltages,
+      spillMs: DEFAULT_SPS_CYCLE.spillMs,
+      cycleMs: DEFAULT_SPS_CYCLE.cycleMs,
+      ...(options.simCellGains ? { cellGains: options.simCellGains } : {}),
+    });
     const simulator = new DaqSimulator({ twin, channelMap: setup.channelMap, cycle: DEFAULT_SPS_CYCLE, timeScale: options.timeScale, run: SIMULATED_DAQ_RUN }, context);
     const address = await simulator.start();
     const source = na64DaqPlugin.create(
