@@ -462,9 +462,11 @@ export class CalibrationService {
       events: r.events,
       fit: r.fit ? { ...r.fit, preshower: r.preshower, main: r.main, iterations: r.iterations } : null,
     }));
-    const led = new Map<string, number>();
+    // The records were LED-corrected to the base set's reference, so the new constants hold for it; a cell
+    // the base has no reference for was measured uncorrected, at about the scan's mean LED amplitude.
+    const led = new Map(this.sets.ledReference(base.id));
     this.ecalNames.forEach((n, i) => {
-      if (s.led.n[i]! > 0) led.set(n, s.led.sum[i]! / s.led.n[i]!);
+      if (!(led.get(n)! > 0) && s.led.n[i]! > 0) led.set(n, s.led.sum[i]! / s.led.n[i]!);
     });
     const version = this.freeVersion(`${this.setup.name}-scan-r${s.run}`);
     const ok = results.filter((r) => r.status === 'ok').length;
@@ -479,7 +481,7 @@ export class CalibrationService {
         status: 'draft',
       },
       [...values.values()],
-      { fits, led: led.size === this.ecalNames.length ? led : this.sets.ledReference(base.id) },
+      { fits, led },
     );
   }
 
@@ -591,6 +593,10 @@ export class CalibrationService {
     }
     if (kind === 'rollback' && set.status !== 'retired' && set.status !== 'approved') {
       throw new CalibrationError('CONFLICT', `set ${version} is ${set.status}: roll back to a retired (earlier) or approved set`);
+    }
+    const scan = this.scan;
+    if (scan && (scan.status === 'running' || scan.status === 'paused' || scan.status === 'fitting')) {
+      throw new CalibrationError('CONFLICT', `a beam scan is ${scan.status} in run ${scan.run}: it is measured against the active set's constants and LED reference; stop it or let it finish before you change the active set`);
     }
     const run = this.deps.currentRun();
     this.sets.activate(set, user, this.now());

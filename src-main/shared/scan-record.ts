@@ -1,7 +1,9 @@
 // The beam-scan event record: what a monitor worker keeps of each event for the ECAL calibration, and what
-// the calibration worker fits. One flat Float32Array, RECORD_HEADER numbers then the raw amplitudes (ADC,
-// pedestal subtracted, no calibration) of every ECAL cell: the preshower towers, then the main towers, each
-// in tower order (x·ny + y). Shared by both workers, so it lives here (environment-free).
+// the calibration worker fits. One flat Float32Array, RECORD_HEADER numbers then the amplitudes (ADC,
+// pedestal subtracted, times the spill's LED gain correction, no calibration constant) of every ECAL cell:
+// the preshower towers, then the main towers, each in tower order (x·ny + y). The LED correction puts every
+// spill of the scan on the gains of the active set's LED reference, which the new set then inherits. Shared
+// by both workers, so it lives here (environment-free).
 
 /** aimed tower (−1: the app only follows the maximum), tower with the maximum energy, saturation flags. */
 export const RECORD_HEADER = 3;

@@ -34,6 +34,8 @@ export class SpillHistograms {
   readonly figures: SpillFigures = emptyFigures();
   private readonly decoder: EventDecoder;
   private readonly calib: Float64Array;
+  /** The LED gain correction of each cell for this spill (1 where none): beam-scan records carry it. */
+  private readonly led: Float64Array;
   private readonly energy: Float64Array;
   private readonly tower: Float64Array;
   private readonly towerOf: Int16Array;
@@ -82,7 +84,8 @@ export class SpillHistograms {
   constructor(private readonly config: MonitorConfig) {
     const { layout, histograms: ax, cells, calibration } = config;
     this.decoder = new EventDecoder(config);
-    this.calib = Float64Array.from(calibration.gevPerAdc, (g, c) => g * (calibration.ledCorrection[c] ?? 1));
+    this.led = Float64Array.from(calibration.gevPerAdc, (_, c) => calibration.ledCorrection[c] ?? 1);
+    this.calib = Float64Array.from(calibration.gevPerAdc, (g, c) => g * this.led[c]!);
     this.energy = new Float64Array(cells);
     const towers = layout.ecalNx * layout.ecalNy;
     this.tower = new Float64Array(towers);
@@ -278,7 +281,12 @@ export class SpillHistograms {
     if (scan && trigger & BEAM && hcalQuiet && ecal > scan.minEcalGeV && (scan.aimed >= 0 || (maxTower >= 0 && this.scanTowers[maxTower]))) this.record(scan.aimed, maxTower);
   }
 
-  /** Keep the raw ECAL amplitudes of a beam-scan event (unbounded growth is capped by maxRecords). */
+  /**
+   * Keep the ECAL amplitudes of a beam-scan event, LED-corrected (unbounded growth is capped by maxRecords).
+   * A scan steers the beam from tower to tower over tens of SPS cycles while the PMT gains drift; corrected to
+   * the active set's LED reference, every tower's events are measured at the same gains, the ones the new
+   * constants then hold for.
+   */
   private record(aimed: number, maxTower: number): void {
     const scan = this.config.scan!;
     if (this.scanCount >= scan.maxRecords) return;
@@ -299,14 +307,14 @@ export class SpillHistograms {
       const c = this.preshower[i]!;
       const t = this.towerOf[c]!;
       const a = amplitudes[c]!;
-      r[at + RECORD_HEADER + t] = a === a ? a : 0;
+      r[at + RECORD_HEADER + t] = a === a ? a * this.led[c]! : 0;
       if (t === ref && peakSamples[c]! >= ADC_SATURATION) flags |= SATURATED_PRESHOWER;
     }
     for (let i = 0; i < this.main.length; i++) {
       const c = this.main[i]!;
       const t = this.towerOf[c]!;
       const a = amplitudes[c]!;
-      r[at + RECORD_HEADER + towers + t] = a === a ? a : 0;
+      r[at + RECORD_HEADER + towers + t] = a === a ? a * this.led[c]! : 0;
       if (t === ref && peakSamples[c]! >= ADC_SATURATION) flags |= SATURATED_MAIN;
     }
     r[at] = aimed;
