@@ -600,8 +600,11 @@ export class CalibrationService {
     }
     const run = this.deps.currentRun();
     this.sets.activate(set, user, this.now());
+    const before = this.reference;
     this.reference = this.loadReference();
-    this.ledNow = null;
+    // A set made by a scan holds for the LED reference it was measured against, usually the one before it:
+    // the running correction stays. Against another reference the last one means nothing until the next gap.
+    if (!this.reference.every((v, i) => v === before[i])) this.ledNow = null;
     this.push();
     const verb = kind === 'activate' ? 'activated' : 'rolled back to';
     try {

@@ -138,7 +138,12 @@ describe('ECAL calibration (na64rc serve --sim, invisible-e)', () => {
     expect(worst).toBeLessThan(0.005);
 
     expect((await ctl('calibration', 'approve', version, '--comment', 'full scan')).code).toBe(0);
+    const lastOfScan = (await api<SpillSummary[]>(server.info, '/api/v1/runs/2/spills')).body.at(-1)!.spill;
     expect((await ctl('calibration', 'activate', version, '--comment', 'after the scan')).code).toBe(0);
+    // The new set holds for the LED reference the scan was corrected to: the next spill keeps its correction.
+    const [next] = await newSpills(2, lastOfScan + 1, 1);
+    const trend = await json<{ points: { spill: number; source: string }[] }>('calibration', 'led', '--cell', 'ECAL1-3-3', '--run', '2');
+    expect(trend.points.find((p) => p.spill === next)?.source).toBe('spill');
     expect((await ctl('run', 'stop', '--reason', 'scan done')).code).toBe(0);
     expect((await ctl('run', 'start', 'physics')).code).toBe(0);
     const spills = await newSpills(3, 1, 2);
