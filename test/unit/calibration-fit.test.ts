@@ -104,12 +104,12 @@ describe('scan solver verdicts', () => {
   });
 
   /** Records of events aimed at and centred on `tower`: its energy (GeV) split 6 % preshower, 94 % main. */
-  function records(tower: number, energies: ArrayLike<number>, flags = 0): Float32Array {
+  function records(tower: number, energies: ArrayLike<number>, flags = 0, aimed = tower): Float32Array {
     const size = recordLength(T);
     const out = new Float32Array(size * energies.length);
     for (let i = 0; i < energies.length; i++) {
       const at = i * size;
-      out[at] = tower;
+      out[at] = aimed;
       out[at + 1] = tower;
       out[at + 2] = flags;
       out[at + RECORD_HEADER + tower] = 0.06 * energies[i]! * 100;
@@ -153,5 +153,17 @@ describe('scan solver verdicts', () => {
       expect(by.get(t)!.main.value).toBe(1 / 26.7);
       expect(by.get(t)!.preshower.value).toBe(1 / 100);
     }
+  });
+
+  it('follows the cell with the maximum energy when the beam is steered by hand (no aim known)', () => {
+    const rng = new Random(22);
+    // The workers record only full showers (the ECAL sum above 30 % of E_beam), so a dead cell's events show
+    // up centred on its neighbours, if at all.
+    const data = records(14, gaussian(rng, 3000, targets[14]! * 0.9, 1.5), 0, -1);
+    const [good, quiet] = solveScan(input([14, 15]), data);
+    expect(good!.status, good!.reason).toBe('ok');
+    expect(good!.main.value * 0.9 * 26.7).toBeCloseTo(1, 2);
+    // Without an aim a dead cell cannot be told from one the beam never reached.
+    expect(quiet).toMatchObject({ status: 'too-few-events', reason: expect.stringMatching(/has 0 of the 1000 events needed \(the beam never hit it\)/) });
   });
 });
