@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ORPCError } from '@orpc/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Random } from '../../drivers/twin/random';
 import { connect, type Connection } from '../../src-main/api/node-client';
@@ -19,6 +18,7 @@ import type { CalibrationSetDetail, CalibrationSetView, ScanView } from '../../s
 import type { SearchResult } from '../../src-main/shared/api/logbook';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { refusal } from '../support/refusal';
 
 const setup = loadSetup('invisible-e');
 let dir: string;
@@ -82,15 +82,6 @@ async function newSpills(run: number, after: number, count: number, timeoutMs = 
     },
     timeoutMs,
   );
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ORPCError<string, unknown>> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ORPCError);
-  return error as ORPCError<string, unknown>;
 }
 
 async function as(user: string, role: string): Promise<Connection> {

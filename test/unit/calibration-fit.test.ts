@@ -10,6 +10,7 @@ import { towerTargets } from '../../src-main/calibration/recon/targets';
 import { targetModel } from '../../src-main/setup/calibration';
 import { loadSetup } from '../../src-main/setup/setups';
 import { RECORD_HEADER, recordLength, SATURATED_MAIN } from '../../src-main/shared/scan-record';
+import { concat } from '../support/concat';
 
 const gaussian = (rng: Random, n: number, mu: number, sigma: number) => Float64Array.from({ length: n }, () => mu + sigma * rng.gauss());
 
@@ -117,27 +118,18 @@ describe('scan solver verdicts', () => {
     }
     return out;
   }
-  const join = (...parts: Float32Array[]) => {
-    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  };
 
   it('calibrates a good cell and gives every bad one its status and reason, keeping its constant', () => {
     const rng = new Random(21);
     const good = 14; // (2,2)
     const scale = 1.1; // the good cell reads 10 % high with the nominal constants
-    const data = join(
+    const data = concat([
       records(good, gaussian(rng, 3000, targets[good]! * scale, 1.5)),
       records(15, new Float64Array(2000).fill(0.001)), // (2,3): no signal where the beam is
       records(20, gaussian(rng, 2000, targets[20]!, 1.5), SATURATED_MAIN), // (3,2): clips
       records(21, gaussian(rng, 300, targets[21]!, 1.5)), // (3,3): 300 of 1000 events
       records(8, Float64Array.from({ length: 3000 }, () => targets[8]! * (0.3 + 1.2 * rng.uniform()))), // (1,2): flat
-    );
+    ]);
     const results = solveScan(input([good, 15, 20, 21, 8, 9]), data);
     const by = new Map(results.map((r) => [r.tower, r]));
     expect(by.get(good)!.status, by.get(good)!.reason).toBe('ok');

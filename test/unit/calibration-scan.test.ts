@@ -15,6 +15,7 @@ import { targetModel } from '../../src-main/setup/calibration';
 import { LedTracker } from '../../src-main/calibration/led-tracker';
 import { monitorConfigFor, nominalCalibration } from '../../src-main/setup/monitoring';
 import { loadSetup, type Setup } from '../../src-main/setup/setups';
+import { concat } from '../support/concat';
 import { batchOf, ids } from '../support/twin-data';
 
 /** invisible-e with only the beam trigger, 2500 beam triggers per spill: what a calibration run records. */
@@ -61,13 +62,7 @@ function scan(twin: Twin, towers: readonly number[]) {
     h.fill(batchOf(events));
     parts.push(h.scanSnapshot()!);
   });
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 describe('beam scan against the twin truth', () => {
