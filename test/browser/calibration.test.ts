@@ -271,7 +271,7 @@ describe('beam scan panel', () => {
     signIn('shifter');
     useCalibrationStore().setScan(scan);
     const w = mount(ScanPanel, { props: { picked: ['(3,3)'], picking: false, towers: 36 } });
-    expect(w.get('[data-testid="cal-scan-denied"]').text()).toBe('⊘ Beam scans needs the expert role; you are sam (shifter).');
+    expect(w.get('[data-testid="cal-scan-denied"]').text()).toBe('⊘ Beam scans: needs the expert role; you are sam (shifter).');
     for (const id of ['start', 'pause', 'resume', 'stop', 'fit', 'extend', 'pick', 'events', 'model']) expect(w.get(`[data-testid="cal-scan-${id}"]`).element.matches(':disabled'), id).toBe(true);
   });
 
