@@ -8,6 +8,11 @@ import type { Look } from './presentation';
 
 export type Section = 0 | 1;
 export const SECTION_NAMES: Record<Section, string> = { 0: 'ECAL0 preshower', 1: 'ECAL1 main' };
+/** The main section first: it holds most of the shower. */
+export const SECTIONS: readonly { value: Section; label: string }[] = [
+  { value: 1, label: SECTION_NAMES[1] },
+  { value: 0, label: SECTION_NAMES[0] },
+];
 
 export function setStatusLook(status: CalibrationSetView['status']): Look {
   switch (status) {
