@@ -206,6 +206,7 @@ export class CalibrationService {
       }
       this.deps.alarms({ 'calibration:led-drift': this.ledNow.maxDrift === null ? null : 100 * this.ledNow.maxDrift });
       this.push();
+      this.live.publish('calibration', this.ledNowView());
     } catch (error) {
       this.deps.log.error({ err: error, run }, 'LED tracking failed for this gap; the previous correction stays');
     }

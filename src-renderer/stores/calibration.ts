@@ -85,10 +85,6 @@ export const useCalibrationStore = defineStore('calibration', () => {
     return Object.freeze(await api().calibration.sets.diff({ from, to }));
   }
 
-  async function refreshLed(): Promise<void> {
-    led.value = Object.freeze(await api().calibration.led.now());
-  }
-
   async function ledTrend(cell: string, run?: number): Promise<LedTrend> {
     return Object.freeze(await api().calibration.led.trend(run === undefined ? { cell } : { cell, run }));
   }
@@ -121,5 +117,5 @@ export const useCalibrationStore = defineStore('calibration', () => {
     fit: () => scanCall(api().calibration.scan.fit()),
   };
 
-  return { scan, led, sets, setsRevision, follow, loadSets, setScan, detail, fit, diff, refreshLed, ledTrend, approve, activate, rollback, importSet, exportSet, scanActions };
+  return { scan, led, sets, setsRevision, follow, loadSets, setScan, detail, fit, diff, ledTrend, approve, activate, rollback, importSet, exportSet, scanActions };
 });

@@ -197,7 +197,8 @@ describe('ECAL calibration (na64rc serve --sim, invisible-e)', () => {
       const r = await api<AlarmView[]>(server!.info, '/api/v1/alarms');
       return r.body.find((a) => a.id === 'calibration.led-drift' && a.priority !== null) ?? null;
     });
-    expect(alarm.priority).toBe('medium');
+    // 5 % raises it (medium); past 15 % it is high, which a loaded machine's lagging simulation may reach first.
+    expect(['medium', 'high']).toContain(alarm.priority);
   }, 120_000);
 
   it('gives a dead, a saturated and a starved cell their status, activates nothing, and leaves approval and activation to experts', async () => {

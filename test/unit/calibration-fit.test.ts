@@ -4,11 +4,12 @@
 // number.
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../drivers/twin/random';
-import { crystalBallDensity, fitPeak } from '../../src-main/calibration/recon/peak-fit';
+import { fitPeak } from '../../src-main/calibration/recon/peak-fit';
 import { solveScan, type SolveInput } from '../../src-main/calibration/recon/scan-solver';
 import { towerTargets } from '../../src-main/calibration/recon/targets';
 import { targetModel } from '../../src-main/setup/calibration';
 import { loadSetup } from '../../src-main/setup/setups';
+import { crystalBallDensity } from '../../src-main/shared/peak-model';
 import { RECORD_HEADER, recordLength, SATURATED_MAIN } from '../../src-main/shared/scan-record';
 import { concat } from '../support/concat';
 

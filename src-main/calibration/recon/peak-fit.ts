@@ -6,8 +6,10 @@
 // the calibration worker and in the tests.
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import { inverse, Matrix } from 'ml-matrix';
+// The same model functions draw the fitted curve on screen.
+import { crystalBallDensity, gaussDensity, type PeakModelName } from '../../shared/peak-model';
 
-export type PeakModel = 'gauss' | 'crystal-ball';
+export type PeakModel = PeakModelName;
 
 export interface FitParameter {
   name: string;
@@ -36,39 +38,8 @@ export interface PeakFit {
   residuals: number[];
 }
 
-const SQRT_HALF_PI = Math.sqrt(Math.PI / 2);
 /** Restarts from the optimum before a fit whose χ² still moves is declared not converged. */
 const RESTARTS = 8;
-
-/**
- * erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5×10⁻⁷): the Crystal Ball's normalisation needs it only at
- * α/√2, where that is far below the fit's own precision.
- */
-export function erf(x: number): number {
-  const sign = x < 0 ? -1 : 1;
-  const ax = Math.abs(x);
-  const t = 1 / (1 + 0.3275911 * ax);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-ax * ax);
-  return sign * y;
-}
-
-/** Gaussian normalised to a yield N: counts per unit x. */
-export function gaussDensity(x: number, n: number, mu: number, sigma: number): number {
-  const t = (x - mu) / sigma;
-  return (n / (sigma * Math.sqrt(2 * Math.PI))) * Math.exp(-0.5 * t * t);
-}
-
-/** Crystal Ball normalised to a yield N (low-side tail for α > 0, tail power n > 1). */
-export function crystalBallDensity(x: number, n: number, mu: number, sigma: number, alpha: number, power: number): number {
-  const a = Math.abs(alpha);
-  const t = (x - mu) / sigma;
-  const c = (power / a / (power - 1)) * Math.exp(-0.5 * a * a);
-  const d = SQRT_HALF_PI * (1 + erf(a / Math.SQRT2));
-  const norm = n / (sigma * (c + d));
-  if (t > -a) return norm * Math.exp(-0.5 * t * t);
-  const b = power / a - a;
-  return norm * (power / a) ** power * Math.exp(-0.5 * a * a) * (b - t) ** -power;
-}
 
 export interface PeakFitOptions {
   model: PeakModel;

@@ -3,7 +3,7 @@
 // resolution, measured with the statistic the scan uses (WINDOW). Near an edge the leakage changes fast
 // with the hit position and the spectrum is skewed: its mean, its median and a Gaussian core fit are up to
 // ≈ 1 % apart there, so target and data must be measured the same way.
-import { erf } from './peak-fit';
+import { erf } from '../../shared/peak-model';
 
 /**
  * The peak statistic: the mean of the events between these shares of the tower's target. Unlike a Gaussian
