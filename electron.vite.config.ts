@@ -13,6 +13,7 @@ export default defineConfig({
           shell: resolve(import.meta.dirname, 'src-main/shell/main.ts'),
           cli: resolve(import.meta.dirname, 'src-main/cli/main.ts'),
           'monitor.worker': resolve(import.meta.dirname, 'src-main/monitor/monitor.worker.ts'),
+          'calibration.worker': resolve(import.meta.dirname, 'src-main/calibration/calibration.worker.ts'),
         },
         output: {
           format: 'es',

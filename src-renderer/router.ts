@@ -1,7 +1,7 @@
 // The views. Hash history: works the same from app:// in Electron and from http:// in a browser.
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import AlarmsView from './views/AlarmsView.vue';
-import ComingView from './views/ComingView.vue';
+import CalibrationView from './views/CalibrationView.vue';
 import HistogramsView from './views/HistogramsView.vue';
 import LogbookView from './views/LogbookView.vue';
 import HvView from './views/HvView.vue';
@@ -33,19 +33,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/alarms', name: 'alarms', component: AlarmsView },
   { path: '/logbook', name: 'logbook', component: LogbookView },
   { path: '/runs', name: 'runs', component: RunsView },
-  {
-    path: '/calibration',
-    name: 'calibration',
-    component: ComingView,
-    props: {
-      title: 'ECAL calibration',
-      items: [
-        'beam-scan calibration runs with live per-cell peak fits',
-        'LED gain tracking per cell between spills',
-        'versioned calibration sets: diff, approve, activate, roll back',
-      ],
-    },
-  },
+  { path: '/calibration', name: 'calibration', component: CalibrationView },
   { path: '/:rest(.*)*', redirect: '/shift' },
 ];
 

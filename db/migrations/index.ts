@@ -7,6 +7,7 @@ import m0004 from './0004-high-voltage';
 import m0005 from './0005-logbook';
 import m0006 from './0006-alarms';
 import m0007 from './0007-monitoring';
+import m0008 from './0008-calibration';
 
 export interface Migration {
   version: number;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'logbook', sql: m0005 },
   { version: 6, name: 'alarms', sql: m0006 },
   { version: 7, name: 'monitoring', sql: m0007 },
+  { version: 8, name: 'calibration', sql: m0008 },
 ];

@@ -10,6 +10,7 @@ import { EventType, MAX_BURST } from './format/date';
 import type { ChannelMapEntry } from './format/channel-map';
 import { TwinEncoder, type EventIds } from './encoder';
 import { Random } from '../twin/random';
+import { INJECTED_DRIFT_PER_SPILL } from '../twin/defaults';
 
 export interface DaqSimulatorOptions {
   twin: Twin;
@@ -40,6 +41,7 @@ const FAULTS: readonly FaultSpec[] = [
   { id: 'dead-channel', description: 'a channel shows its pedestal only (channel = index in the setup, see the channel map)', perChannel: true },
   { id: 'hot-channel', description: 'a channel fires a large pulse in every event', perChannel: true },
   { id: 'noisy-channel', description: 'a channel has 15× its electronic noise', perChannel: true },
+  { id: 'gain-drift', description: `a channel's gain grows by ${100 * INJECTED_DRIFT_PER_SPILL} % every spill (what the LED tracking follows)`, perChannel: true },
 ];
 
 interface Client {
@@ -125,19 +127,38 @@ export class DaqSimulator implements Simulator {
       throw new RangeError(`source ${channel} is not read out in this setup; its sources are ${this.sourceIds().join(', ')}`);
     }
     if (fault.endsWith('-channel')) this.options.twin.setChannelFault(channel!, fault.replace('-channel', '') as 'dead' | 'hot' | 'noisy');
+    if (fault === 'gain-drift') this.options.twin.setGainDrift(channel!, INJECTED_DRIFT_PER_SPILL);
     this.faultsOn.set(`${fault}:${channel ?? ''}`, { fault, channel, since: this.context.now() });
     if (fault === 'disconnect') for (const c of this.clients) c.socket.destroy();
     this.wake();
   }
 
   clear(): void {
-    for (const f of this.faultsOn.values()) if (f.fault.endsWith('-channel')) this.options.twin.setChannelFault(f.channel!, null);
+    for (const f of this.faultsOn.values()) {
+      if (f.fault.endsWith('-channel')) this.options.twin.setChannelFault(f.channel!, null);
+      if (f.fault === 'gain-drift') this.options.twin.setGainDrift(f.channel!, null);
+    }
     this.faultsOn.clear();
     this.wake();
   }
 
   active(): readonly ActiveFault[] {
     return [...this.faultsOn.values()];
+  }
+
+  // ── Beam steering (calibration scans) ──────────────────────────────────────────────────────────────
+
+  /**
+   * Steer the simulated beam onto an ECAL tower (null: back onto the beam axis). The core calls this during a
+   * beam scan; at the real experiment the beam line is steered by hand and the app only follows the tower
+   * with the maximum energy.
+   */
+  steer(tower: readonly [number, number] | null): void {
+    this.options.twin.steer(tower);
+  }
+
+  aim(): readonly [number, number] {
+    return this.options.twin.aim();
   }
 
   private has(fault: string): boolean {

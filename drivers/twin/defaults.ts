@@ -110,6 +110,12 @@ export const NOMINAL_VOLTS = {
 };
 /** Gain drift: a random walk of ≤ 0.5 % per hour per channel. */
 export const DRIFT_PER_SQRT_HOUR = 0.005;
+/**
+ * An injected gain drift (simulator fault `gain-drift`): the channel's gain grows by this much per spill.
+ * 1 % per spill (≈ 4 % a minute at the real cycle) is far faster than a real PMT drifts, so a test sees the
+ * LED tracking follow it within a few spills.
+ */
+export const INJECTED_DRIFT_PER_SPILL = 0.01;
 
 // ── Beam and DAQ ──────────────────────────────────────────────────────────────────────────────────────
 /** Out-of-time pile-up: Poisson with mean = particle rate × this window. */

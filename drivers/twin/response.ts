@@ -86,6 +86,8 @@ export class DetectorResponse {
   private readonly lastShower: { grid: Grid | null; x: number; y: number; profile: Profile | null; widen: number } = { grid: null, x: 0, y: 0, profile: null, widen: 0 };
   private readonly energy: number;
   private readonly fractions: number[];
+  /** The ECAL tower the beam is aimed at: the setup's beam cell unless a calibration scan steers it. */
+  aim: readonly [number, number];
 
   constructor(
     readonly setup: TwinSetup,
@@ -110,9 +112,17 @@ export class DetectorResponse {
     this.vhcal = d.vhcal ? grid({ ...d.vhcal, modules: 1 }, 1, (_p, x, y) => `VHCAL-${x}-${y}`) : null;
     this.hcal = d.hcal ? grid(d.hcal, d.hcal.modules, (m, x, y) => `HCAL${m}-${x}-${y}`) : null;
     this.energy = setup.beam.energyGeV;
+    this.aim = d.ecal.beamCell;
     const c = setup.beam.composition;
     const total = c.electron + c.hadron + c.muon;
     this.fractions = [c.electron / total, c.hadron / total, c.muon / total];
+  }
+
+  steer(tower: readonly [number, number] | null): void {
+    if (tower && !(Number.isInteger(tower[0]) && Number.isInteger(tower[1]) && tower[0] >= 0 && tower[1] >= 0 && tower[0] < this.ecal.nx && tower[1] < this.ecal.ny)) {
+      throw new RangeError(`tower (${tower.join(',')}) is outside the ${this.ecal.nx}×${this.ecal.ny} ECAL`);
+    }
+    this.aim = tower ? [tower[0], tower[1]] : this.ecal.beamCell;
   }
 
   /** Draw the kind of the next beam particle from the setup's composition. */
@@ -147,8 +157,8 @@ export class DetectorResponse {
       }
       dep[i]! += Math.max(0, e);
     }
-    const hitX = (this.ecal.beamCell[0] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
-    const hitY = (this.ecal.beamCell[1] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
+    const hitX = (this.aim[0] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
+    const hitY = (this.aim[1] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
     if (kind === 'electron') this.electron(rng, e0 * (1 - truth.missingFraction), hitX, hitY, dep, truth);
     else if (kind === 'muon') this.muon(rng, hitX, hitY, dep, truth);
     else this.hadron(rng, e0, hitX, hitY, dep, truth);

@@ -19,6 +19,11 @@ export interface TwinOptions {
   pmt?: PmtVoltages;
   /** A′ → invisible events per electron on target (0: no signal injected). */
   signalPerElectron?: number;
+  /**
+   * Known per-cell gain factors (cell name → factor, 1 = nominal) on top of the PMT voltages and the slow
+   * drift: the calibration truth a beam-scan test recovers (e.g. a ±15 % spread). Also `Twin.setCellGains`.
+   */
+  cellGains?: ReadonlyMap<string, number>;
   /** Spill and cycle length in simulated ms (the SPS cycle), for rates and the gain drift. */
   spillMs: number;
   cycleMs: number;
@@ -87,6 +92,9 @@ export class Twin {
   private gainsDirty = true;
   private drift: { sequence: number; values: Float64Array; rng: Random };
   private readonly ledFactor: Float64Array;
+  private readonly cellGain: Float64Array;
+  /** Injected drifts: per cell, the growth per spill and the spill it started from (set at first use). */
+  private readonly injected = new Map<number, { perSpill: number; from: number | null }>();
 
   constructor(
     readonly setup: TwinSetup,
@@ -102,6 +110,8 @@ export class Twin {
     const vetoNames = new Set<string>(setup.detectors.counters.filter((c) => c.veto).map((c) => c.name));
     this.vetoCounters = this.cells.filter((c) => vetoNames.has(c.name)).map((c) => c.index);
     this.gains = new Float64Array(this.cells.length);
+    this.cellGain = new Float64Array(this.cells.length).fill(1);
+    if (options.cellGains) this.setCellGains(options.cellGains);
     this.drift = this.freshDrift();
     const led = new Random(options.seed ^ 0x1ed1ed);
     this.ledFactor = Float64Array.from(this.cells, () => 1 + LED_SPREAD * led.gauss());
@@ -148,6 +158,46 @@ export class Twin {
     this.digitizer.setFault(cell, fault);
   }
 
+  /** Set known gain factors (cell name → factor > 0); cells not named go back to 1. */
+  setCellGains(gains: ReadonlyMap<string, number>): void {
+    const byName = new Map(this.cells.map((c) => [c.name, c.index]));
+    const next = new Float64Array(this.cells.length).fill(1);
+    for (const [name, g] of gains) {
+      const i = byName.get(name);
+      if (i === undefined) throw new RangeError(`the setup has no cell ${name}`);
+      if (!(g > 0) || !Number.isFinite(g)) throw new RangeError(`the gain of ${name} must be a positive number, got ${g}`);
+      next[i] = g;
+    }
+    this.cellGain.set(next);
+    this.gainsDirty = true;
+  }
+
+  /** The known gain factor of a cell (1 unless set). */
+  cellGainOf(cell: number): number {
+    return this.cellGain[cell] ?? 1;
+  }
+
+  /** Start (a growth per spill) or stop (null) an injected gain drift of one cell, from the next spill on. */
+  setGainDrift(cell: number, perSpill: number | null): void {
+    if (!Number.isInteger(cell) || cell < 0 || cell >= this.cells.length) throw new RangeError(`cell ${cell} is not in this setup (0…${this.cells.length - 1})`);
+    if (perSpill === null) this.injected.delete(cell);
+    else this.injected.set(cell, { perSpill, from: null });
+    this.gainsDirty = true;
+  }
+
+  /**
+   * Steer the beam onto an ECAL tower (x, y), as a calibration scan does; null: back onto the setup's beam
+   * axis. Takes effect from the next event.
+   */
+  steer(tower: readonly [number, number] | null): void {
+    this.response.steer(tower);
+  }
+
+  /** The ECAL tower the beam is steered onto now. */
+  aim(): readonly [number, number] {
+    return this.response.aim;
+  }
+
   private freshDrift() {
     return { sequence: 0, values: new Float64Array(this.cells.length).fill(1), rng: new Random(this.options.seed ^ 0xd71f7) };
   }
@@ -164,11 +214,15 @@ export class Twin {
     return this.drift.values;
   }
 
-  /** Per-cell gain now: PMT voltage × drift. */
+  /** Per-cell gain now: PMT voltage × drift × the known gain factor × an injected drift. */
   gainsFor(sequence: number): Float64Array {
     const drift = this.driftAt(sequence);
     if (this.gainsDirty) {
-      for (const c of this.cells) this.gains[c.index] = this.pmt.gain(c.name) * drift[c.index]!;
+      for (const c of this.cells) this.gains[c.index] = this.pmt.gain(c.name) * drift[c.index]! * this.cellGain[c.index]!;
+      for (const [cell, d] of this.injected) {
+        d.from ??= sequence;
+        this.gains[cell]! *= (1 + d.perSpill) ** Math.max(0, sequence - d.from);
+      }
       this.gainsDirty = false;
     }
     return this.gains;

@@ -17,7 +17,7 @@ export const Condition = z.discriminatedUnion('kind', [
 ]);
 export type Condition = z.infer<typeof Condition>;
 
-export const ALARM_GROUPS = ['hv', 'daq', 'dq', 'system', 'engine'] as const;
+export const ALARM_GROUPS = ['hv', 'daq', 'dq', 'calibration', 'system', 'engine'] as const;
 export const AlarmGroup = z.enum(ALARM_GROUPS);
 export type AlarmGroup = z.infer<typeof AlarmGroup>;
 

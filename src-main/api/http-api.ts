@@ -13,6 +13,7 @@
 //   GET /api/v1/hv-audit[?limit=N&channel=NAME][&format=csv]
 //   GET /api/v1/runs/:run/histograms[/:name[?format=root|csv]]  → run-accumulated histograms
 //   GET /api/v1/dq/… (src-main/dq/http-routes.ts): EOT, bad spills (JSON/CSV), a spill's checks, references
+//   GET /api/v1/calibration/sets[/:version[?format=csv]] (src-main/calibration/http-routes.ts)
 // Errors are JSON {"error": {"code", "message"}} with the matching HTTP status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core/core';
@@ -21,6 +22,7 @@ import { HistogramName, RunNumber, SpillNumber } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import { histogramCsv } from '../shared/histogram-csv';
 import { handleDqHttp } from '../dq/http-routes';
+import { handleCalibrationHttp } from '../calibration/http-routes';
 import { toRootJson } from '../shared/root-json';
 import { HistoryQuery, HvChannelName } from '../shared/api/hv';
 import { HvAudit } from '../hv/audit';
@@ -193,6 +195,7 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
   }
 
   if (resource === 'dq') return handleDqHttp(core, res, url, parts.slice(3));
+  if (resource === 'calibration') return handleCalibrationHttp(core, res, url, parts.slice(3));
 
   throw notFound();
 }

@@ -4,6 +4,7 @@
 import { alarmsRouter } from '../alarms/api';
 import { archiveRouter } from '../archive/api';
 import { authRouter } from '../auth/api';
+import { calibrationRouter } from '../calibration/api';
 import type { Core } from '../core/core';
 import { dqRouter } from '../dq/api';
 import { logbookRouter } from '../logbook/api';
@@ -22,6 +23,7 @@ export function createRouter(core: Core) {
     ...alarmsRouter(core),
     ...hvRouter(core),
     ...dqRouter(core),
+    ...calibrationRouter(core),
   });
 }
 

@@ -35,6 +35,20 @@ import {
   ctlHvSnapshotRestore,
   ctlHvSnapshotSave,
 } from './ctl-hv';
+import {
+  ctlCalibrationActivate,
+  ctlCalibrationApprove,
+  ctlCalibrationDiff,
+  ctlCalibrationExport,
+  ctlCalibrationImport,
+  ctlCalibrationLed,
+  ctlCalibrationList,
+  ctlCalibrationRollback,
+  ctlCalibrationScan,
+  ctlCalibrationScanExtend,
+  ctlCalibrationScanStart,
+  ctlCalibrationShow,
+} from './ctl-calibration';
 import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
 import { DEVICE_SIMULATORS, deviceSim, type DeviceSimulator } from './device-sim';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
@@ -104,6 +118,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--workers <n>', 'monitor worker threads (default: cores − 1)', integer(1, 64))
     .option('--log-edit-minutes <n>', 'how long authors may edit their logbook entries (default 120; 0: never, replies only)', integer(0, 7 * 24 * 60))
     .option('--alarms <file>', 'JSON file with extra alarm definitions (validated at start)')
+    .option('--sim-gains <file>', 'JSON object of known per-cell gain factors for the twin, e.g. {"ECAL1-3-3": 1.12} (a calibration truth)')
     .action(async (opts) => {
       // Handlers first: a signal that comes while the server starts (the address is already printed) is
       // remembered and honoured once it is up, instead of killing the process with the default action.
@@ -292,6 +307,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
 
   addHvCommands(ctl, ctx, integer);
   addDqCommands(ctl, ctx);
+  addCalibrationCommands(ctl, ctx);
   return program;
 }
 
@@ -410,4 +426,58 @@ function addDqCommands(ctl: Command, ctx: () => CtlContext): void {
     .argument('<run>', 'run number', run)
     .requiredOption('--reason <text>', 'why (goes into the logbook)')
     .action((r: number, o: { reason: string }) => ctlDqUnblind(ctx(), r, o.reason));
+}
+
+function addCalibrationCommands(ctl: Command, ctx: () => CtlContext): void {
+  const c = ctl.command('calibration').description('ECAL calibration: versioned sets, beam scans, LED gain tracking');
+  c.command('list').description("the setup's calibration sets, newest first (★ active)").action(() => ctlCalibrationList(ctx()));
+  c.command('show').description('a set: status, who approved and activated it, its scan fits and ECAL constants').argument('<version>').action((v: string) => ctlCalibrationShow(ctx(), v));
+  c.command('diff').description('relative change per cell between two sets (6×6 map, largest first, outliers flagged)').argument('<from>').argument('<to>').action((a: string, b: string) => ctlCalibrationDiff(ctx(), a, b));
+  c.command('approve').description('approve a draft set (expert)').argument('<version>').option('--comment <text>', 'why', '').action((v: string, o: { comment: string }) => ctlCalibrationApprove(ctx(), v, o.comment));
+  c.command('activate')
+    .description('make an approved set active from the next spill (expert; logged in the logbook)')
+    .argument('<version>')
+    .option('--comment <text>', 'why', '')
+    .action((v: string, o: { comment: string }) => ctlCalibrationActivate(ctx(), v, o.comment));
+  c.command('rollback')
+    .description('go back to an earlier (retired) set in one step (expert; logged in the logbook)')
+    .argument('<version>')
+    .requiredOption('--reason <text>', 'why (goes into the logbook)')
+    .action((v: string, o: { reason: string }) => ctlCalibrationRollback(ctx(), v, o.reason));
+  c.command('export')
+    .description('a set as JSON or CSV')
+    .argument('<version>')
+    .option('--format <f>', 'json or csv', 'json')
+    .option('--out <file>', 'write to a file instead of printing')
+    .action((v: string, o: { format: string; out?: string }) => ctlCalibrationExport(ctx(), v, o));
+  c.command('import')
+    .description('a set from a JSON or CSV file, as a draft (expert)')
+    .argument('<file>')
+    .option('--format <f>', 'json or csv (default: from the file name)')
+    .option('--version <name>', 'the version to store it as (default: the one in the file)')
+    .action((f: string, o: { format?: string; version?: string }) => ctlCalibrationImport(ctx(), f, o));
+  const events = integer(100, 1_000_000);
+  const scan = c.command('scan').description('ECAL beam scans: the beam on each chosen cell in turn, peaks fitted into a draft set (expert)');
+  scan
+    .command('start')
+    .description('start a scan (in the calibration run, started if none is on)')
+    .option('--cells <list>', '"all" or cells as x,y separated by ";" or spaces, e.g. "3,3; 2,3"', 'all')
+    .option('--events <n>', 'events per cell (default 2000)', events)
+    .option('--model <m>', 'peak model: gauss (Gaussian core) or crystal-ball')
+    .action((o: { cells: string; events?: number; model?: string }) => ctlCalibrationScanStart(ctx(), o));
+  for (const action of ['status', 'pause', 'resume', 'stop', 'fit'] as const) {
+    const what = { status: 'progress per cell, fit status, time left', pause: 'pause collecting', resume: 'resume collecting', stop: 'stop collecting (fit later with "scan fit")', fit: 'fit what was collected into a draft set' }[action];
+    scan.command(action).description(what).action(() => ctlCalibrationScan(ctx(), action));
+  }
+  scan
+    .command('extend')
+    .description('collect more events per cell and/or more cells')
+    .option('--events <n>', 'events per cell from now on', events)
+    .option('--cells <list>', 'cells to add, as for start')
+    .action((o: { events?: number; cells?: string }) => ctlCalibrationScanExtend(ctx(), o));
+  c.command('led')
+    .description("the last LED gap's gain changes, or a cell's LED trend over a run")
+    .option('--cell <name>', 'an ECAL cell, e.g. ECAL1-3-3')
+    .option('--run <n>', 'this run (default: the current or last one)', integer(1, 2 ** 31 - 1))
+    .action((o: { cell?: string; run?: number }) => ctlCalibrationLed(ctx(), o));
 }

@@ -24,6 +24,27 @@ export interface ServeOptions {
   logEditMinutes?: number;
   /** A JSON file with an array of extra alarm definitions. */
   alarms?: string;
+  /** A JSON file of known per-cell gain factors for the twin ({"ECAL1-3-3": 1.12, …}): a calibration truth. */
+  simGains?: string;
+}
+
+/** The twin's known per-cell gains from a file: an object of cell name → positive factor (at most 10,000). */
+export function readSimGains(file: string): Map<string, number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CliError(`cannot read the simulated gains ${file}: ${(error as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError(`${file} must hold a JSON object of cell name → gain factor`);
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  if (entries.length > 10_000) throw new CliError(`${file} lists ${entries.length} cells; a setup has at most a few hundred`);
+  const gains = new Map<string, number>();
+  for (const [cell, g] of entries) {
+    if (typeof g !== 'number' || !Number.isFinite(g) || g <= 0 || g > 100) throw new CliError(`${file}: the gain of ${cell.slice(0, 40)} must be a number above 0 (and at most 100)`);
+    gains.set(cell, g);
+  }
+  return gains;
 }
 
 function readAlarmFile(file: string): unknown[] {
@@ -65,6 +86,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
   }
 
   const extraAlarms = options.alarms ? readAlarmFile(options.alarms) : [];
+  const simCellGains = options.simGains ? readSimGains(options.simGains) : undefined;
   const log = createLogger({ file: join(dataDir, 'na64rc.log') });
   // No hardware configuration exists yet, so every start is the built-in simulation; --sim makes it explicit.
   let core: Core;
@@ -76,11 +98,13 @@ export async function serve(options: ServeOptions, print: (line: string) => void
       seed: options.seed,
       log,
       extraAlarms,
+      ...(simCellGains ? { simCellGains } : {}),
       ...(options.workers ? { monitorWorkers: options.workers } : {}),
       ...(options.logEditMinutes !== undefined ? { logbookEditWindowMs: options.logEditMinutes * 60_000 } : {}),
     });
   } catch (error) {
     if (error instanceof AlarmDefinitionError) throw new CliError(error.message);
+    if (error instanceof RangeError && simCellGains) throw new CliError(`${options.simGains}: ${error.message}`);
     throw error;
   }
   const token = core.startToken;

@@ -13,7 +13,8 @@ import { Twin } from '../../drivers/twin/twin';
 import type { DriverContext } from '../../drivers/sdk/index';
 import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
-import { DaqService } from '../daq/daq-service';
+import { DaqService, type SpillTaken } from '../daq/daq-service';
+import { CalibrationService } from '../calibration/calibration-service';
 import { DqService } from '../dq/dq-service';
 import { HvService } from '../hv/hv-service';
 import { HvSnapshots } from '../hv/snapshots';
@@ -49,6 +50,8 @@ export interface CoreOptions {
   logbookEditWindowMs?: number;
   /** Site alarm definitions added to the setup's (validated like them). */
   extraAlarms?: readonly unknown[];
+  /** Simulation: known per-cell gain factors of the twin (cell name → factor), the truth a beam scan recovers. */
+  simCellGains?: ReadonlyMap<string, number>;
   log: Logger;
 }
 
@@ -102,8 +105,10 @@ export class Core {
   /** The person at this machine: the owner of the desktop window and of the start token. */
   readonly localUser = localUserName();
   readonly runControl: RunControl;
-  /** Live monitoring: data quality, EOT, e/π, references, blinding, the calibration the workers use. */
+  /** Live monitoring: data quality, EOT, e/π, references, blinding. */
   readonly dq: DqService;
+  /** ECAL calibration: beam scans, versioned sets, LED gain tracking; what the workers calibrate with. */
+  readonly calibration: CalibrationService;
   private lastSpill: SpillEvent | null = null;
   private closed = false;
 
@@ -157,6 +162,20 @@ export class Core {
     this.logbook.summary.register('eot', this.dq.eotSection());
     this.logbook.summary.register('bad-spills', this.dq.badSpillSection());
     this.logbook.runStopFacts = (run) => this.dq.runStopFacts(run);
+    this.calibration = new CalibrationService({
+      db,
+      setup,
+      logbook: this.logbook,
+      alarms: (values) => this.alarms.update(values),
+      settings: (calibration, scan) => daq.settings(calibration, scan),
+      currentRun: () => this.runControl.current(),
+      startRun: (comment) => this.runControl.start('calibration', comment),
+      steer: (tower) => simulator.steer(tower),
+      localUser: this.localUser,
+      log: options.log,
+    });
+    this.events.subscribe('run-started', () => this.calibration.runStarted());
+    this.events.subscribe('run-ended', (run) => this.calibration.runEnded(run));
   }
 
   /** The session of the desktop window (the local operator). */
@@ -188,7 +207,13 @@ export class Core {
     const pmtVoltages = new PmtVoltages(
       new Map([...nominalVoltages(setup.cells), ...hvMap.channels.map((c) => [c.name, c.nominalVolts] as const)]),
     );
-    const twin = new Twin(setup, { seed: options.seed, pmt: pmtVoltages, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
+    const twin = new Twin(setup, {
+      seed: options.seed,
+      pmt: pmtVoltages,
+      spillMs: DEFAULT_SPS_CYCLE.spillMs,
+      cycleMs: DEFAULT_SPS_CYCLE.cycleMs,
+      ...(options.simCellGains ? { cellGains: options.simCellGains } : {}),
+    });
     const simulator = new DaqSimulator({ twin, channelMap: setup.channelMap, cycle: DEFAULT_SPS_CYCLE, timeScale: options.timeScale, run: SIMULATED_DAQ_RUN }, context);
     const address = await simulator.start();
     const source = na64DaqPlugin.create(
@@ -207,10 +232,11 @@ export class Core {
       source,
       pool,
       archive,
-      () => core?.dq.monitorConfig() ?? monitorConfigFor(setup),
+      () => core?.calibration.monitorConfig() ?? monitorConfigFor(setup),
       {
         beam: () => core?.publishStatus(),
-        spill: (summary, histograms) => core?.onSpill(summary, histograms),
+        spill: (summary, histograms, taken) => core?.onSpill(summary, histograms, taken),
+        led: (batch, run) => core?.calibration.ledBatch(batch, run),
         storeFailed: () => {
           if (core) core.databaseErrors += 1;
         },
@@ -247,7 +273,8 @@ export class Core {
     return core;
   }
 
-  private onSpill(summary: SpillSummary, histograms: HistSnapshot[]): void {
+  private onSpill(summary: SpillSummary, histograms: HistSnapshot[], taken: SpillTaken): void {
+    this.calibration.spillStored(summary, taken);
     // Screens get the key histograms of every spill (blinded); the rest are fetched when looked at.
     const shown = histograms.filter((h) => LIVE_HISTOGRAMS.has(h.name)).map((h) => this.dq.present(summary.run, h));
     this.lastSpill = { type: 'spill', summary, histograms: shown };
@@ -312,6 +339,7 @@ export class Core {
     await this.source.close();
     await this.simulator.close();
     await this.pool.close();
+    await this.calibration.close();
     this.db.close();
   }
 }

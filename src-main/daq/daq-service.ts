@@ -5,7 +5,8 @@ import type { EventBatch, EventSource, SpillEnd, SpillStart } from '../../driver
 import { spillDaq, type RunsArchive } from '../archive/runs-archive';
 import type { Logger } from '../log';
 import type { MonitorPool } from '../monitor/pool';
-import type { MonitorConfig } from '../monitor/recon/config';
+import type { MonitorCalibration, MonitorConfig } from '../monitor/recon/config';
+import type { ScanSelection } from '../shared/scan-record';
 import type { SpillFigures } from '../monitor/recon/figures';
 import type { SpillSummary } from '../shared/api/schemas';
 import { Hist1D, type HistSnapshot } from '../shared/histogram';
@@ -16,8 +17,13 @@ export const MAX_SPILLS_PER_RUN = 4095;
 export interface DaqHooks {
   /** The beam phase changed (a spill began or ended). */
   beam(): void;
-  /** A spill of the current run was stored. */
-  spill(summary: SpillSummary, histograms: HistSnapshot[]): void;
+  /** A spill of the current run was stored, with the calibration it was reconstructed with and its beam-scan records. */
+  spill(summary: SpillSummary, histograms: HistSnapshot[], taken: SpillTaken): void;
+  /**
+   * LED events between spills (a batch of raw calibration events; `sequence` is the spill before the gap).
+   * Called synchronously before the next spill begins, so new settings given here apply to it.
+   */
+  led?(batch: EventBatch, run: number): void;
   /** A spill could not be stored (the database refused it). */
   storeFailed(error: unknown): void;
   /**
@@ -31,6 +37,13 @@ export interface DaqHooks {
   };
 }
 
+/** How a spill was taken: the calibration its events were reconstructed with, and its beam-scan records. */
+export interface SpillTaken {
+  calibration: MonitorCalibration;
+  scanSelection: ScanSelection | null;
+  scan: Float32Array | null;
+}
+
 interface OpenSpill {
   run: number;
   spill: number;
@@ -40,12 +53,13 @@ interface OpenSpill {
   skipped: number;
   stored: Promise<void>;
   markStored: () => void;
-  calibrationVersion: string;
+  calibration: MonitorCalibration;
+  scan: ScanSelection | null;
 }
 
 export class DaqService {
   /** `lastSpill` is the last burst number given out; a spill that fails to store leaves a gap, as on real DAQs. */
-  private run: { number: number; lastSpill: number; stopping: boolean; calibrationVersion: string } | null = null;
+  private run: { number: number; lastSpill: number; stopping: boolean; calibration: MonitorCalibration; scan: ScanSelection | null } | null = null;
   private open: OpenSpill | null = null;
 
   constructor(
@@ -79,8 +93,24 @@ export class DaqService {
   beginRun(run: number): void {
     const config = this.monitorConfig();
     this.pool.configure(config);
-    this.run = { number: run, lastSpill: 0, stopping: false, calibrationVersion: config.calibration.version };
+    this.run = { number: run, lastSpill: 0, stopping: false, calibration: config.calibration, scan: config.scan ?? null };
     this.source.arm(true);
+  }
+
+  /** The run in progress (null between runs). */
+  currentRun(): number | null {
+    return this.run?.number ?? null;
+  }
+
+  /**
+   * New calibration (an activated set, a new LED correction) and beam-scan selection for the spills that
+   * begin from now on, without restarting the workers. Ignored between runs: the next run asks anew.
+   */
+  settings(calibration: MonitorCalibration, scan: ScanSelection | null): void {
+    if (!this.run) return;
+    this.run.calibration = calibration;
+    this.run.scan = scan;
+    this.pool.settings(calibration, scan);
   }
 
   /** Let the spill in progress finish and be stored (bounded by `timeoutMs`), then stop taking data. */
@@ -119,18 +149,21 @@ export class DaqService {
       return;
     }
     let markStored!: () => void;
-    const calibrationVersion = run.calibrationVersion;
+    const { calibration, scan } = run;
     const stored = new Promise<void>((resolve) => (markStored = resolve));
     const spill = run.lastSpill + 1;
     run.lastSpill = spill;
-    this.open = { run: run.number, spill, sequence: info.sequence, startedAt: info.startedAt, seen: 0, skipped: 0, stored, markStored, calibrationVersion };
+    this.open = { run: run.number, spill, sequence: info.sequence, startedAt: info.startedAt, seen: 0, skipped: 0, stored, markStored, calibration, scan };
     this.pool.begin(`${run.number}:${spill}`);
   }
 
   private onBatch(batch: EventBatch): void {
+    if (batch.type === 'calibration') {
+      if (this.run && !this.run.stopping) this.hooks.led?.(batch, this.run.number);
+      return;
+    }
     const open = this.open;
-    // LED events between spills are counted by the driver; their monitoring comes with the calibration work.
-    if (!open || batch.type !== 'physics' || batch.sequence !== open.sequence) return;
+    if (!open || batch.sequence !== open.sequence) return;
     open.seen += batch.count;
     if (!this.pool.submit(`${open.run}:${open.spill}`, batch)) open.skipped += batch.count;
   }
@@ -162,7 +195,7 @@ export class DaqService {
       // stored without them (and the log says why).
       let assessment: ReturnType<NonNullable<DaqHooks['assess']>> | null = null;
       try {
-        assessment = this.hooks.assess?.(summary, result.histograms, result.figures, open.calibrationVersion) ?? null;
+        assessment = this.hooks.assess?.(summary, result.histograms, result.figures, open.calibration.version) ?? null;
         if (assessment) summary.dq = assessment.dq;
       } catch (error) {
         this.log.error({ err: error, run: open.run, spill: open.spill }, 'data-quality assessment failed; the spill is stored without it');
@@ -177,7 +210,7 @@ export class DaqService {
         this.archive.saveSpill(summary, result.histograms);
       }
       assessment?.committed(summary);
-      this.hooks.spill(summary, result.histograms);
+      this.hooks.spill(summary, result.histograms, { calibration: open.calibration, scanSelection: open.scan, scan: result.scan });
     } catch (error) {
       this.log.error({ err: error, run: open.run, spill: open.spill }, 'could not store the spill');
       this.hooks.storeFailed(error);

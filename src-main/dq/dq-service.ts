@@ -1,7 +1,7 @@
 // Data quality of the live data: at each end of spill, the checks against the setup's reference, EOT and
 // e/π figures, the run-accumulated histograms (written in the spill's own transaction), the alarm inputs,
-// and the blinding of the signal region in everything served. Also the calibration the workers use (the
-// active set from the database) and the logbook's EOT and bad-spill sections.
+// and the blinding of the signal region in everything served. Also the seeding of each setup's first
+// calibration set (the workflow is src-main/calibration) and the logbook's EOT and bad-spill sections.
 import { EventPublisher } from '@orpc/server';
 import type { Db } from '../archive/database';
 import type { RunsArchive } from '../archive/runs-archive';
@@ -9,9 +9,9 @@ import { CalibrationSets } from '../calibration/calibration-sets';
 import type { Logger } from '../log';
 import type { Logbook } from '../logbook/logbook';
 import type { SummarySectionSource } from '../logbook/shift-summary';
-import type { MonitorConfig, PhysicsCuts } from '../monitor/recon/config';
+import type { PhysicsCuts } from '../monitor/recon/config';
 import type { SpillFigures } from '../monitor/recon/figures';
-import { eotGoal, monitorConfigFor, nominalCalibration, physicsCuts } from '../setup/monitoring';
+import { eotGoal, nominalCalibration, physicsCuts } from '../setup/monitoring';
 import type { Setup } from '../setup/setups';
 import type { DqLiveEvent, EotStatus } from '../shared/api/dq';
 import type { Run, SpillDq, SpillSummary, Verdict } from '../shared/api/schemas';
@@ -56,7 +56,6 @@ export class DqService {
   readonly live = new EventPublisher<{ dq: DqLiveEvent }>({ maxBufferedEvents: 20 });
   private accumulation: RunAccumulation | null = null;
   private reference: { ref: DqReference; histograms: Map<string, HistSnapshot> } | null = null;
-  private ledCorrection: number[] | null = null;
   private readonly nominal: Map<string, number>;
   private lastEvent: Extract<DqLiveEvent, { type: 'spill' }> | null = null;
   private readonly cuts: PhysicsCuts;
@@ -91,20 +90,6 @@ export class DqService {
   private loadReference(): void {
     const ref = this.store.activeReference(this.setup.name);
     this.reference = ref ? { ref, histograms: this.store.referenceHistograms(ref.id) } : null;
-  }
-
-  /** The workers' configuration for the next run: the active calibration set and the LED correction. */
-  monitorConfig(): MonitorConfig {
-    const set = this.calibrations.active(this.setup.name) ?? this.calibrations.ensureActive(this.setup.name, this.nominal, this.sinks.localUser, this.now());
-    return monitorConfigFor(this.setup, this.calibrations.forMonitor(set, this.setup.cells.map((c) => c.name), this.nominal, this.ledCorrection ?? undefined));
-  }
-
-  /** The LED-based gain correction hook: a factor per cell (setup order) multiplied into the calibration from the next run on. */
-  setLedCorrection(factors: readonly number[] | null): void {
-    if (factors && (factors.length !== this.setup.cells.length || factors.some((f) => !(f > 0) || !Number.isFinite(f)))) {
-      throw new DqError('BAD_REQUEST', `an LED correction needs one positive factor for each of the ${this.setup.cells.length} cells`);
-    }
-    this.ledCorrection = factors ? [...factors] : null;
   }
 
   /** Judge a spill that is about to be stored. */

@@ -22,6 +22,11 @@ port.on('message', (message: ToWorker) => {
         config = message.config;
         spills.clear();
         break;
+      case 'settings':
+        // Spills already begun keep the settings they began with.
+        if (!config) throw new Error('settings before configure');
+        config = { ...config, calibration: message.calibration, scan: message.scan };
+        break;
       case 'begin':
         if (!config) throw new Error('begin before configure');
         spills.set(message.key, new SpillHistograms(config));
@@ -36,7 +41,9 @@ port.on('message', (message: ToWorker) => {
       case 'end': {
         const spill = spills.get(message.key);
         spills.delete(message.key);
-        reply({ type: 'done', key: message.key, processed: spill?.processed ?? 0, bad: spill?.bad ?? 0, histograms: spill?.snapshots() ?? [], figures: spill?.figures ?? null });
+        const scan = spill?.scanSnapshot() ?? null;
+        const done: FromWorker = { type: 'done', key: message.key, processed: spill?.processed ?? 0, bad: spill?.bad ?? 0, histograms: spill?.snapshots() ?? [], figures: spill?.figures ?? null, scan };
+        port!.postMessage(done, scan ? [scan.buffer as ArrayBuffer] : []);
         break;
       }
     }

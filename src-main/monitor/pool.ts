@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { mergeSnapshots, type HistSnapshot } from '../shared/histogram';
 import type { Logger } from '../log';
 import type { FromWorker, ToWorker } from './protocol';
-import type { MonitorConfig } from './recon/config';
+import type { MonitorCalibration, MonitorConfig } from './recon/config';
+import type { ScanSelection } from '../shared/scan-record';
 import type { BatchView } from './recon/spill-histograms';
 import { addFigures, emptyFigures, type SpillFigures } from './recon/figures';
 
@@ -20,6 +21,8 @@ export interface SpillResult {
   histograms: HistSnapshot[];
   /** Counts behind EOT, e/π and the signal region, summed over the workers. */
   figures: SpillFigures;
+  /** Beam-scan records of the spill from every worker (shared/scan-record.ts), null when no scan ran. */
+  scan: Float32Array | null;
 }
 
 interface Member {
@@ -37,7 +40,19 @@ function workerEntry(): { file: string; workerData?: { tsEntry: string } } {
   return { file: join(here, 'ts-worker-loader.mjs'), workerData: { tsEntry: pathToFileURL(join(here, 'monitor.worker.ts')).href } };
 }
 
-const nothing = (): SpillResult => ({ processed: 0, bad: 0, histograms: [], figures: emptyFigures() });
+const nothing = (): SpillResult => ({ processed: 0, bad: 0, histograms: [], figures: emptyFigures(), scan: null });
+
+function concat(parts: readonly (Float32Array | null)[]): Float32Array | null {
+  const present = parts.filter((p): p is Float32Array => p !== null);
+  if (!present.length) return null;
+  const out = new Float32Array(present.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of present) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 export function defaultPoolSize(): number {
   return Math.max(1, availableParallelism() - 1);
@@ -46,6 +61,7 @@ export function defaultPoolSize(): number {
 export class MonitorPool {
   private readonly members: Member[] = [];
   private config: MonitorConfig | null = null;
+  private settingsMessage: Extract<ToWorker, { type: 'settings' }> | null = null;
   private readonly openSpills = new Set<string>();
   private closed = false;
   restarts = 0;
@@ -77,6 +93,7 @@ export class MonitorPool {
       const replacement = this.spawn(index);
       this.members[index] = replacement;
       if (this.config) this.post(replacement, { type: 'configure', config: this.config });
+      if (this.settingsMessage) this.post(replacement, this.settingsMessage);
       for (const key of this.openSpills) this.post(replacement, { type: 'begin', key });
     });
     return member;
@@ -90,7 +107,7 @@ export class MonitorPool {
       case 'done': {
         const resolve = member.done.get(message.key);
         member.done.delete(message.key);
-        resolve?.({ processed: message.processed, bad: message.bad, histograms: message.histograms, figures: message.figures ?? emptyFigures() });
+        resolve?.({ processed: message.processed, bad: message.bad, histograms: message.histograms, figures: message.figures ?? emptyFigures(), scan: message.scan });
         break;
       }
       case 'error':
@@ -106,7 +123,14 @@ export class MonitorPool {
 
   configure(config: MonitorConfig): void {
     this.config = config;
+    this.settingsMessage = null;
     for (const m of this.members) this.post(m, { type: 'configure', config });
+  }
+
+  /** New calibration and scan selection for the spills begun from now on (spills in progress keep theirs). */
+  settings(calibration: MonitorCalibration, scan: ScanSelection | null): void {
+    this.settingsMessage = { type: 'settings', calibration, scan };
+    for (const m of this.members) this.post(m, this.settingsMessage);
   }
 
   begin(key: string): void {
@@ -157,6 +181,7 @@ export class MonitorPool {
       bad: parts.reduce((n, p) => n + p.bad, 0),
       histograms: [...byName.values()].map((list) => mergeSnapshots(list)),
       figures: parts.reduce((sum, p) => addFigures(sum, p.figures), emptyFigures()),
+      scan: concat(parts.map((p) => p.scan)),
     };
   }
 

@@ -1,6 +1,7 @@
 // The alarms every setup has (DAQ, system), their guidance, and the run-type profiles that suppress what
 // does not matter in a run type. HV channel alarms join from their domain; the data-quality alarms (group 'dq') are here.
 import type { AlarmDefinitionInput, RunTypeProfiles } from '../alarms/definitions';
+import { LED_DRIFT_HIGH, LED_DRIFT_WARNING } from './calibration';
 
 export const COMMON_ALARMS: AlarmDefinitionInput[] = [
   {
@@ -130,6 +131,22 @@ export const COMMON_ALARMS: AlarmDefinitionInput[] = [
       action: 'Check the e/π trend and the SRD efficiency in the Shift view; ask the CCC/beam physicist about the H4 settings; check the SRD HV.',
     },
     view: 'shift',
+  },
+  {
+    // Group 'calibration', not 'dq': LED pulses fire between spills in every run type, and a drifting gain
+    // matters most in the calibration and LED runs that the 'dq' group is suppressed in.
+    id: 'calibration.led-drift',
+    name: 'ECAL gain drift seen by the LED',
+    group: 'calibration',
+    input: 'calibration:led-drift',
+    unit: '%',
+    condition: { kind: 'above', levels: [{ priority: 'medium', set: 100 * LED_DRIFT_WARNING }, { priority: 'high', set: 100 * LED_DRIFT_HIGH }], deadband: 0.5 },
+    guidance: {
+      cause: 'An ECAL channel\'s LED amplitude moved away from the reference of the active calibration: its PMT gain drifted (HV, temperature) or the LED itself changed.',
+      consequence: 'The LED correction carries the difference; beyond 15 % the calibration no longer holds and ECAL energies are biased.',
+      action: 'Open the Calibration view (LED trend) to find the cell; check its HV channel; if many cells moved together suspect the LED; plan a beam scan.',
+    },
+    view: 'calibration',
   },
   {
     id: 'dq.dead-channels',

@@ -39,6 +39,12 @@ export const PERMISSIONS = {
   'dq.unblind': 'expert',
   /** Promoting a spill to the setup's data-quality reference. */
   'dq.reference': 'expert',
+  /** Beam scans: start, pause, resume, extend, stop and fit (the beam is steered in simulation). */
+  'calibration.scan': 'expert',
+  /** Approving a draft calibration set, and importing a set (as a draft). */
+  'calibration.approve': 'expert',
+  /** Activating an approved set, and rolling back to an earlier one (logged in the logbook). */
+  'calibration.activate': 'expert',
   'users.manage': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof PERMISSIONS;

@@ -91,11 +91,16 @@ test('a trip, a stuck readback and a disconnect each show as such, and everythin
 test('a viewer sees the HV but every control is disabled, and the HTTP API takes no writes', async ({ page, server, dir }) => {
   const add = await runCli(['ctl', '--data', dir, '--json', 'user', 'add', 'vic', '--role', 'viewer']);
   const token = JSON.parse(add.stdout).token as string;
+  // A clean page logs no error (a reactive watch on the API client once sent a call named "catch").
+  const problems: string[] = [];
+  page.on('console', (m) => (m.type() === 'error' ? problems.push(m.text()) : undefined));
+  page.on('pageerror', (e) => problems.push(String(e)));
   await openHv(page, server, token);
   await expect(page.getByTestId('hv-on')).toBeDisabled();
   await expect(page.getByTestId('hv-off')).toBeDisabled();
   await expect(page.getByTestId('hv-actions').getByRole('button', { name: /ramp up/ })).toBeDisabled();
   await expect(page.getByTestId('hv-actions')).toContainText('need the expert role; you are viewer');
+  expect(problems).toEqual([]);
   const refused = await page.evaluate(async (t) => {
     const res = await fetch('/api/v1/hv', { method: 'POST', headers: { Authorization: `Bearer ${t}` } });
     return res.status;

@@ -1,6 +1,7 @@
 // A changed voltage shows in the physics, through every real part: the HV command goes to the simulated
 // supply over its protocol, the supply ramps, the twin's PMT gain follows (V/V0)^7, the DAQ stream carries
-// the smaller pulses, and the monitor's ECAL energy peak of the next spills moves down.
+// the smaller pulses, the LED pulses between spills measure the lower gain, the LED correction takes it out
+// of the ECAL energy from the next spill on, and the drift is alarmed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,24 +23,42 @@ afterEach(async () => {
 
 const spills = async () => (await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills')).body;
 
-describe('HV → PMT gain → ECAL energy', () => {
-  it('lowering the HV of the ECAL cell the beam hits moves the ECAL peak down; restoring it brings it back', async () => {
+type LedTrend = { reference: number | null; points: { spill: number; amplitude: number | null; correction: number; source: string }[] };
+const led = async () => JSON.parse((await runCli(['ctl', '--data', dir, '--json', 'calibration', 'led', '--cell', 'ECAL1-3-3'])).stdout) as LedTrend;
+
+describe('HV → PMT gain → LED and ECAL energy', () => {
+  it('lowering the HV of the ECAL cell the beam hits lowers its LED amplitude by (V/V0)^7; the LED correction keeps the ECAL peak at the beam energy and the drift is alarmed; restoring it brings the gain back', async () => {
     server = await startServe(dir, ['--sim', '--time-scale', '20', '--start-run', 'physics']);
     const before = await waitFor('2 spills', async () => ((await spills()).length >= 2 ? spills() : null));
     for (const s of before) expect(Math.abs(s.ecalPeakGeV! - 100)).toBeLessThan(2);
+    const reference = (await waitFor('an LED reference', async () => ((await led()).reference ? led() : null))).reference!;
 
     // The beam hits ECAL cell (3,3) of the main section: 5 % less voltage is 0.95^7 ≈ 0.70 of its gain.
     const set = await runCli(['ctl', '--data', dir, 'hv', 'set', 'vset', '1045', 'ECAL1-3-3', '--reason', 'gain test']);
     expect(set.code, set.stderr).toBe(0);
     const from = (await spills()).length + 2; // let the ramp finish
-    const lowered = await waitFor('a spill at the lower voltage', async () => (await spills()).find((s) => s.spill > from));
-    expect(lowered.ecalPeakGeV!).toBeLessThan(90);
-    expect(lowered.ecalPeakGeV!).toBeGreaterThan(70);
+    const lowered = await waitFor('a spill corrected for the lower voltage', async () => {
+      const s = (await spills()).find((s) => s.spill > from + 1);
+      return s ? { spill: s, led: (await led()).points.find((p) => p.spill === s.spill) } : null;
+    });
+    expect(lowered.led!.source).toBe('spill');
+    expect(lowered.led!.amplitude! / reference).toBeCloseTo(0.95 ** 7, 1);
+    expect(lowered.led!.correction).toBeGreaterThan(1.35);
+    expect(Math.abs(lowered.spill.ecalPeakGeV! - 100)).toBeLessThan(2);
+    const alarm = await waitFor('the LED drift alarm', async () => {
+      const r = await api<{ id: string; priority: string | null }[]>(server!.info, '/api/v1/alarms');
+      return r.body.find((a) => a.id === 'calibration.led-drift' && a.priority !== null) ?? null;
+    });
+    expect(alarm.priority).toBe('high');
 
     const back = await runCli(['ctl', '--data', dir, 'hv', 'set', 'vset', '1100', 'ECAL1-3-3', '--reason', 'gain test done']);
     expect(back.code, back.stderr).toBe(0);
     const from2 = (await spills()).length + 2;
-    const restored = await waitFor('a spill at the nominal voltage again', async () => (await spills()).find((s) => s.spill > from2));
-    expect(Math.abs(restored.ecalPeakGeV! - 100)).toBeLessThan(2);
-  });
+    const restored = await waitFor('a spill at the nominal voltage again', async () => {
+      const s = (await spills()).find((s) => s.spill > from2 + 1);
+      return s ? { spill: s, led: (await led()).points.find((p) => p.spill === s.spill) } : null;
+    });
+    expect(restored.led!.amplitude! / reference).toBeCloseTo(1, 1);
+    expect(Math.abs(restored.spill.ecalPeakGeV! - 100)).toBeLessThan(2);
+  }, 60_000);
 });

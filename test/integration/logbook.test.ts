@@ -4,7 +4,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ORPCError } from '@orpc/client';
 import Database from 'better-sqlite3';
 import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { connect, type Connection } from '../../src-main/api/node-client';
 import type { LogEntry, SearchResult } from '../../src-main/shared/api/logbook';
 import { LOGBOOK_LIMITS } from '../../src-main/shared/api/logbook';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { refusal } from '../support/refusal';
 
 // A 1×1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -27,15 +27,6 @@ async function token(user: string, role: string): Promise<string> {
   const r = await runCli(['ctl', '--data', dir, '--json', 'user', 'add', user, '--role', role]);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout).token as string;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ORPCError<string, unknown>> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ORPCError);
-  return error as ORPCError<string, unknown>;
 }
 
 async function get(path: string, auth = server.info.token): Promise<Response> {

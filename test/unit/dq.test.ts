@@ -9,7 +9,7 @@ import { openDatabase, type Db } from '../../src-main/archive/database';
 import { RunsArchive } from '../../src-main/archive/runs-archive';
 import { badSpillsCsv } from '../../src-main/dq/bad-spills-csv';
 import { chi2Test, kolmogorovProbability, kolmogorovTest, worst } from '../../src-main/dq/checks';
-import { blindBox, DqError, DqService } from '../../src-main/dq/dq-service';
+import { blindBox, DqService } from '../../src-main/dq/dq-service';
 import { electronsOnTarget } from '../../src-main/dq/eot';
 import { silentLogger } from '../../src-main/log';
 import { Logbook } from '../../src-main/logbook/logbook';
@@ -135,14 +135,8 @@ describe('DqService on SQLite', () => {
     const set = first.calibrations.active('invisible-e')!;
     expect(set.version).toBe('invisible-e-nominal-v1');
     expect(first.calibrations.values(set.id)).toHaveLength(setup.cells.length);
-    expect(first.monitorConfig().calibration.version).toBe('invisible-e-nominal-v1');
     const again = open().dq;
     expect(again.calibrations.list('invisible-e')).toHaveLength(1);
-    // The LED hook: one positive factor per cell, multiplied in from the next run.
-    expect(() => again.setLedCorrection([1, 2])).toThrow(/one positive factor for each/);
-    expect(() => again.setLedCorrection(setup.cells.map(() => Number.NaN))).toThrow(DqError);
-    again.setLedCorrection(setup.cells.map(() => 1.05));
-    expect(again.monitorConfig().calibration.ledCorrection[0]).toBe(1.05);
   });
 
   it('stores each spill with its verdicts, EOT and run accumulation; blinds the count until an expert unblinds, logged', () => {

@@ -1,6 +1,7 @@
 // What a monitor worker needs to know to turn raw DATE events into physics: sent once per run. Plain arrays
 // only (structured-clone safe); the worker turns them into typed arrays once.
 import type { AxisSpec } from '../../shared/histogram';
+import type { ScanSelection } from '../../shared/scan-record';
 
 /** The SRD cut that tags an electron: enough modules inside the per-module window (MeV). */
 export interface SrdCut {
@@ -82,6 +83,8 @@ export interface MonitorConfig {
   /** Calibration: GeV per ADC count of amplitude, per cell (the active set's, see `calibration`). */
   gevPerAdc: number[];
   calibration: MonitorCalibration;
+  /** A beam scan in progress: which events to record for the ECAL calibration (null: none). */
+  scan?: ScanSelection | null;
   /** Samples at the start of the window that give the pedestal (na64sw: the first 4); even. */
   pedestalSamples: number;
   /** Samples [from, to) summed for the amplitude, and the sum a pulse of amplitude 1 gives over them; even bounds. */

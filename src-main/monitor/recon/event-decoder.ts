@@ -33,6 +33,8 @@ export class EventDecoder {
   readonly peakTimes: Float64Array;
   /** Sum of all samples by cell. */
   readonly sums: Float64Array;
+  /** Largest sample (ADC, pedestal included) by cell; NaN unless the cell had a hit. 4095 is saturation. */
+  readonly peakSamples: Float64Array;
   /** The NA64 trigger word of the last event. */
   trigger = 0;
   private readonly addressToCell: Int16Array;
@@ -47,7 +49,14 @@ export class EventDecoder {
   private wordsOf: ArrayBufferLike | null = null;
   private scratch = new Uint32Array(4096);
 
-  constructor(config: MonitorConfig) {
+  /**
+   * `eventType`: the DATE event type this decoder reads (physics by default; the LED tracking reads the
+   * calibration events between spills); others are skipped.
+   */
+  constructor(
+    config: MonitorConfig,
+    private readonly eventType: number = EventType.PHYSICS,
+  ) {
     const { pedestalSamples, window } = config;
     if (pedestalSamples % 2 || window.from % 2 || window.to % 2 || pedestalSamples < 2 || window.from < pedestalSamples || window.to <= window.from) {
       throw new RangeError(`pedestal samples (${pedestalSamples}) and the window [${window.from}, ${window.to}) must be even and ordered`);
@@ -58,6 +67,7 @@ export class EventDecoder {
     this.pedestalCounts = new Uint32Array(config.cells);
     this.peakTimes = new Float64Array(config.cells);
     this.sums = new Float64Array(config.cells);
+    this.peakSamples = new Float64Array(config.cells);
     this.addressToCell = config.addressToCell;
     this.pedWords = pedestalSamples / 2;
     this.fromWord = window.from / 2;
@@ -92,10 +102,11 @@ export class EventDecoder {
   /** Decode the event in words [start, end) of `w` (little-endian host). */
   decodeWords(w: Uint32Array, start: number, end: number): boolean {
     if (end - start < DATE_HEADER_WORDS) throw new RangeError('event shorter than its header');
-    if (w[start + 4] !== EventType.PHYSICS) return false;
+    if (w[start + 4] !== this.eventType) return false;
     this.trigger = ((w[start + 8]! >>> 1) | (w[start + 9]! << 31)) >>> 0;
     this.amplitudes.fill(Number.NaN);
     this.peakTimes.fill(Number.NaN);
+    this.peakSamples.fill(Number.NaN);
     for (let p = start + DATE_HEADER_WORDS; p < end; ) {
       const w0 = w[p]!;
       const size = w0 & 0xffff;
@@ -190,7 +201,10 @@ export class EventDecoder {
           pedestals[cell] = raw;
           amplitudes[cell] = amplitude;
           sums[cell] = sum;
-          if (amplitude > hit) peakTimes[cell] = peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal);
+          if (amplitude > hit) {
+            peakTimes[cell] = peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal);
+            this.peakSamples[cell] = lastPeakSample;
+          }
         }
         p = last;
       }
@@ -202,6 +216,9 @@ export class EventDecoder {
  * Time of the largest sample in words [from, to) (first sample number `firstSample`), refined by a parabola
  * through it and its neighbours: ns from the first sample of the readout.
  */
+/** The largest sample `peakTime` found (a module variable: no allocation per channel). */
+let lastPeakSample = 0;
+
 function peakTime(w: Uint32Array, from: number, to: number, firstSample: number, pedestal: number): number {
   let best = -1;
   let at = 0;
@@ -220,6 +237,7 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
     }
     if (best - pedestal > PEAK_SEEN_ADC && 2 * (b - pedestal) < best - pedestal) break;
   }
+  lastPeakSample = best;
   const n = 2 * (to - from);
   let shift = 0;
   if (at > 0 && at < n - 1) {

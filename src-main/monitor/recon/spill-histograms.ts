@@ -6,6 +6,10 @@ import { Hist1D, Hist2D, type AxisSpec, type HistSnapshot } from '../../shared/h
 import type { MonitorConfig } from './config';
 import { EventDecoder } from './event-decoder';
 import { emptyFigures, type SpillFigures } from './figures';
+import { RECORD_HEADER, recordLength, SATURATED_MAIN, SATURATED_PRESHOWER } from '../../shared/scan-record';
+
+/** The MSADC's largest count: a pulse that reaches it is clipped. */
+const ADC_SATURATION = 4095;
 
 /** A batch of raw DATE events: event i is `data[offsets[i] … offsets[i + 1])`. */
 export interface BatchView {
@@ -30,6 +34,8 @@ export class SpillHistograms {
   readonly figures: SpillFigures = emptyFigures();
   private readonly decoder: EventDecoder;
   private readonly calib: Float64Array;
+  /** The LED gain correction of each cell for this spill (1 where none): beam-scan records carry it. */
+  private readonly led: Float64Array;
   private readonly energy: Float64Array;
   private readonly tower: Float64Array;
   private readonly towerOf: Int16Array;
@@ -52,6 +58,10 @@ export class SpillHistograms {
   private readonly occupancy: Float64Array;
   /** A tower (both sections) has a hit above the hit threshold at the main section's scale. */
   private readonly towerHitGeV: number;
+  /** Beam-scan records of this spill (see shared/scan-record.ts), and which towers are recorded. */
+  private scanRecords: Float32Array = new Float32Array(0);
+  scanCount = 0;
+  private readonly scanTowers: Uint8Array;
 
   readonly h: {
     ecalEnergy: Hist1D;
@@ -74,7 +84,8 @@ export class SpillHistograms {
   constructor(private readonly config: MonitorConfig) {
     const { layout, histograms: ax, cells, calibration } = config;
     this.decoder = new EventDecoder(config);
-    this.calib = Float64Array.from(calibration.gevPerAdc, (g, c) => g * (calibration.ledCorrection[c] ?? 1));
+    this.led = Float64Array.from(calibration.gevPerAdc, (_, c) => calibration.ledCorrection[c] ?? 1);
+    this.calib = Float64Array.from(calibration.gevPerAdc, (g, c) => g * this.led[c]!);
     this.energy = new Float64Array(cells);
     const towers = layout.ecalNx * layout.ecalNy;
     this.tower = new Float64Array(towers);
@@ -99,6 +110,8 @@ export class SpillHistograms {
     this.cellEnergy = new ChannelColumns('ecal_cell_energy', 'ECAL energy per cell (hits)', cellAxis(ecal.length, 'ECAL cell (preshower, then main)'), axis(100, 0, e0, 'E_{cell} [GeV]'));
     this.occupancy = new Float64Array(cells);
     this.towerHitGeV = config.hitThresholdAdc * (this.calib[layout.ecalMain[0] ?? 0] ?? 0);
+    this.scanTowers = new Uint8Array(towers);
+    for (const t of config.scan?.towers ?? []) if (t >= 0 && t < towers) this.scanTowers[t] = 1;
     const srdColumns = axis(layout.srd.length + 1, 0, layout.srd.length + 1, 'SRD module (last column: sum)');
     this.h = {
       ecalEnergy: new Hist1D('ecal_energy', 'ECAL total energy', ax.ecalEnergy),
@@ -264,6 +277,57 @@ export class SpillHistograms {
     // Missing-energy candidate: an SRD-tagged electron that left little in the ECAL and nothing in VETO and
     // HCAL. Counted here, shown to nobody until an expert unblinds.
     if (srdPass && ecal < cuts.signalEcalBelowGeV && hcalQuiet && veto < cuts.vetoQuietGeV) f.signalCandidates++;
+    const scan = this.config.scan;
+    if (scan && trigger & BEAM && hcalQuiet && ecal > scan.minEcalGeV && (scan.aimed >= 0 || (maxTower >= 0 && this.scanTowers[maxTower]))) this.record(scan.aimed, maxTower);
+  }
+
+  /**
+   * Keep the ECAL amplitudes of a beam-scan event, LED-corrected (unbounded growth is capped by maxRecords).
+   * A scan steers the beam from tower to tower over tens of SPS cycles while the PMT gains drift; corrected to
+   * the active set's LED reference, every tower's events are measured at the same gains, the ones the new
+   * constants then hold for.
+   */
+  private record(aimed: number, maxTower: number): void {
+    const scan = this.config.scan!;
+    if (this.scanCount >= scan.maxRecords) return;
+    const { layout } = this.config;
+    const towers = layout.ecalNx * layout.ecalNy;
+    const size = recordLength(towers);
+    if ((this.scanCount + 1) * size > this.scanRecords.length) {
+      const grown = new Float32Array(Math.max(64 * size, this.scanRecords.length * 2));
+      grown.set(this.scanRecords);
+      this.scanRecords = grown;
+    }
+    const at = this.scanCount * size;
+    const r = this.scanRecords;
+    const { amplitudes, peakSamples } = this.decoder;
+    const ref = aimed >= 0 ? aimed : maxTower;
+    let flags = 0;
+    for (let i = 0; i < this.preshower.length; i++) {
+      const c = this.preshower[i]!;
+      const t = this.towerOf[c]!;
+      const a = amplitudes[c]!;
+      r[at + RECORD_HEADER + t] = a === a ? a * this.led[c]! : 0;
+      if (t === ref && peakSamples[c]! >= ADC_SATURATION) flags |= SATURATED_PRESHOWER;
+    }
+    for (let i = 0; i < this.main.length; i++) {
+      const c = this.main[i]!;
+      const t = this.towerOf[c]!;
+      const a = amplitudes[c]!;
+      r[at + RECORD_HEADER + towers + t] = a === a ? a * this.led[c]! : 0;
+      if (t === ref && peakSamples[c]! >= ADC_SATURATION) flags |= SATURATED_MAIN;
+    }
+    r[at] = aimed;
+    r[at + 1] = maxTower;
+    r[at + 2] = flags;
+    this.scanCount++;
+  }
+
+  /** The beam-scan records of this spill (a copy sized to what was recorded). */
+  scanSnapshot(): Float32Array | null {
+    if (!this.config.scan) return null;
+    const { layout } = this.config;
+    return this.scanRecords.slice(0, this.scanCount * recordLength(layout.ecalNx * layout.ecalNy));
   }
 
   snapshots(): HistSnapshot[] {

@@ -4,6 +4,7 @@
 // comes as its own event iterator (e.g. `hv.live`), not as new variants of the run-control stream.
 import type { ContractRouterClient } from '@orpc/contract';
 import { alarmsContract } from './alarms';
+import { calibrationContract } from './calibration';
 import { archiveContract } from './archive';
 import { dqContract } from './dq';
 import { authContract } from './auth';
@@ -21,6 +22,7 @@ export const contract = {
   ...alarmsContract,
   ...hvContract,
   ...dqContract,
+  ...calibrationContract,
 };
 
 export type Contract = typeof contract;

@@ -1,0 +1,76 @@
+// The ECAL calibration's part of the API. Reading is open to every session; scans need calibration.scan,
+// approving and importing calibration.approve, activating and rolling back calibration.activate (experts).
+import type { Core } from '../core/core';
+import { os, requires } from '../api/implementer';
+import type { CalibrationEvent } from '../shared/api/calibration';
+import { CalibrationError } from './calibration-sets';
+import { RunStateError } from '../run-control/run-control';
+
+type Make = (o: { message: string }) => Error;
+type Errors = { NOT_FOUND?: Make; CONFLICT?: Make; BAD_REQUEST?: Make };
+
+/** Run `action`; a refused calibration action becomes the typed oRPC error with its sentence. */
+async function guard<T>(errors: Errors, action: () => T | Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof CalibrationError) {
+      const make = errors[error.code];
+      if (make) throw make({ message: error.message });
+    }
+    if (error instanceof RunStateError && errors.CONFLICT) throw errors.CONFLICT({ message: `the calibration run could not start: ${error.message}` });
+    throw error;
+  }
+}
+
+export function calibrationRouter(core: Core) {
+  const c = () => core.calibration;
+  return {
+    calibration: {
+      live: os.calibration.live.handler(async function* ({ signal }) {
+        const updates = c().live.subscribe('calibration', { signal });
+        yield { type: 'scan', scan: c().scanView() } satisfies CalibrationEvent;
+        yield c().ledNowView();
+        for await (const event of updates) yield event;
+      }),
+      sets: {
+        list: os.calibration.sets.list.handler(() => c().list()),
+        get: os.calibration.sets.get.handler(({ input, errors }) => guard(errors, () => c().detail(input.version))),
+        fit: os.calibration.sets.fit.handler(({ input, errors }) => guard(errors, () => c().towerFit(input.version, input.cell))),
+        diff: os.calibration.sets.diff.handler(({ input, errors }) => guard(errors, () => c().diff(input.from, input.to))),
+        approve: os.calibration.sets.approve
+          .use(requires('calibration.approve'))
+          .handler(({ input, context, errors }) => guard(errors, () => c().approve(input.version, context.session.user, input.comment))),
+        activate: os.calibration.sets.activate
+          .use(requires('calibration.activate'))
+          .handler(({ input, context, errors }) => guard(errors, () => c().activate(input.version, context.session.user, input.comment, 'activate'))),
+        rollback: os.calibration.sets.rollback
+          .use(requires('calibration.activate'))
+          .handler(({ input, context, errors }) => guard(errors, () => c().activate(input.version, context.session.user, input.reason, 'rollback'))),
+        export: os.calibration.sets.export.handler(({ input, errors }) => guard(errors, () => c().exportSet(input.version, input.format))),
+        import: os.calibration.sets.import
+          .use(requires('calibration.approve'))
+          .handler(({ input, context, errors }) => guard(errors, () => c().importSet(input.content, input.format, context.session.user, input.version))),
+      },
+      scan: {
+        status: os.calibration.scan.status.handler(() => c().scanView()),
+        start: os.calibration.scan.start
+          .use(requires('calibration.scan'))
+          .handler(({ input, context, errors }) =>
+            guard(errors, () => c().startScan({ cells: input.cells, ...(input.eventsPerCell ? { eventsPerCell: input.eventsPerCell } : {}), ...(input.model ? { model: input.model } : {}) }, context.session.user)),
+          ),
+        pause: os.calibration.scan.pause.use(requires('calibration.scan')).handler(({ errors }) => guard(errors, () => c().pauseScan())),
+        resume: os.calibration.scan.resume.use(requires('calibration.scan')).handler(({ errors }) => guard(errors, () => c().resumeScan())),
+        stop: os.calibration.scan.stop.use(requires('calibration.scan')).handler(({ errors }) => guard(errors, () => c().stopScan())),
+        extend: os.calibration.scan.extend
+          .use(requires('calibration.scan'))
+          .handler(({ input, errors }) => guard(errors, () => c().extendScan({ ...(input.eventsPerCell ? { eventsPerCell: input.eventsPerCell } : {}), ...(input.cells ? { cells: input.cells } : {}) }))),
+        fit: os.calibration.scan.fit.use(requires('calibration.scan')).handler(({ context, errors }) => guard(errors, () => c().fit(context.session.user))),
+      },
+      led: {
+        now: os.calibration.led.now.handler(() => c().ledNowView()),
+        trend: os.calibration.led.trend.handler(({ input, errors }) => guard(errors, () => c().ledTrend(input.cell, input.run))),
+      },
+    },
+  };
+}
