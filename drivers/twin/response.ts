@@ -290,8 +290,19 @@ export class DetectorResponse {
     // The preshower and main section share one hit: compute the per-axis fractions once for both.
     const last = this.lastShower;
     if (last.grid !== g || last.x !== x || last.y !== y || last.profile !== profile || last.widen !== widen) {
-      for (let i = 0; i < g.nx; i++) this.fx[i] = profileCdf(((i + 1) * g.pitchMm - x) / widen, profile) - profileCdf((i * g.pitchMm - x) / widen, profile);
-      for (let j = 0; j < g.ny; j++) this.fy[j] = profileCdf(((j + 1) * g.pitchMm - y) / widen, profile) - profileCdf((j * g.pitchMm - y) / widen, profile);
+      // Each cell edge once: a cell's share is the difference of the profile's CDF at its two edges.
+      let below = profileCdf(-x / widen, profile);
+      for (let i = 0; i < g.nx; i++) {
+        const above = profileCdf(((i + 1) * g.pitchMm - x) / widen, profile);
+        this.fx[i] = above - below;
+        below = above;
+      }
+      below = profileCdf(-y / widen, profile);
+      for (let j = 0; j < g.ny; j++) {
+        const above = profileCdf(((j + 1) * g.pitchMm - y) / widen, profile);
+        this.fy[j] = above - below;
+        below = above;
+      }
       last.grid = g;
       last.x = x;
       last.y = y;

@@ -90,6 +90,8 @@ export class Twin {
   private readonly triggerProbability = new Map<TriggerClass, number>();
   private readonly gains: Float64Array;
   private gainsDirty = true;
+  /** The spill the cached gains are for: they depend on it through the drifts. */
+  private gainsSequence = -1;
   private drift: { sequence: number; values: Float64Array; rng: Random };
   private readonly ledFactor: Float64Array;
   private readonly cellGain: Float64Array;
@@ -210,20 +212,21 @@ export class Twin {
       for (let c = 0; c < this.cells.length; c++) this.drift.values[c]! *= 1 + step * this.drift.rng.gauss();
       this.drift.sequence++;
     }
-    this.gainsDirty = true;
     return this.drift.values;
   }
 
   /** Per-cell gain now: PMT voltage × drift × the known gain factor × an injected drift. */
   gainsFor(sequence: number): Float64Array {
-    const drift = this.driftAt(sequence);
-    if (this.gainsDirty) {
+    // Every event asks; the gains change only with the spill, the HV, a fault or the known gains.
+    if (this.gainsDirty || sequence !== this.gainsSequence) {
+      const drift = this.driftAt(sequence);
       for (const c of this.cells) this.gains[c.index] = this.pmt.gain(c.name) * drift[c.index]! * this.cellGain[c.index]!;
       for (const [cell, d] of this.injected) {
         d.from ??= sequence;
         this.gains[cell]! *= (1 + d.perSpill) ** Math.max(0, sequence - d.from);
       }
       this.gainsDirty = false;
+      this.gainsSequence = sequence;
     }
     return this.gains;
   }
