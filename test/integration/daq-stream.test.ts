@@ -56,18 +56,22 @@ function record(d: Na64Daq) {
 async function stream(seed = 1) {
   const twin = new Twin(setup, { seed, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
   simulator = new DaqSimulator({ twin, channelMap: setup.channelMap, cycle: { ...DEFAULT_SPS_CYCLE, firstSpillAfterMs: 200 }, timeScale: TIME_SCALE, run: 3 }, context);
-  const address = await simulator.start();
-  driver = na64DaqPlugin.create(
+  driver = driverFor(await simulator.start(), simulator.sourceIds());
+  return { sim: simulator, rec: record(driver), twin };
+}
+
+/** The real driver on the simulator's port, paced like it. */
+function driverFor(address: { host: string; port: number }, sources: number[]): Na64Daq {
+  return na64DaqPlugin.create(
     na64DaqPlugin.manifest.parseConfig({
       source: { transport: 'tcp', ...address },
-      sources: simulator.sourceIds(),
+      sources,
       spillMs: DEFAULT_SPS_CYCLE.spillMs / TIME_SCALE,
       cycleMs: DEFAULT_SPS_CYCLE.cycleMs / TIME_SCALE,
       reconnect: { minMs: 50, maxMs: 200 },
     }),
     context,
   );
-  return { sim: simulator, rec: record(driver), twin };
 }
 
 const delivered = (batches: EventBatch[], sequence: number) => batches.filter((b) => b.type === 'physics' && b.sequence === sequence).reduce((n, b) => n + b.count, 0);
@@ -189,16 +193,7 @@ describe('na64-daq driver ← DAQ simulator in its own thread (as the server run
     simulator = sim;
     const address = await sim.start();
     expect(sim.sourceIds()).toEqual(new DaqSimulator({ twin: new Twin(setup, { seed: 7, spillMs: 1, cycleMs: 1 }), channelMap: setup.channelMap, cycle: DEFAULT_SPS_CYCLE, timeScale: 1, run: 3 }, context).sourceIds());
-    driver = na64DaqPlugin.create(
-      na64DaqPlugin.manifest.parseConfig({
-        source: { transport: 'tcp', ...address },
-        sources: sim.sourceIds(),
-        spillMs: DEFAULT_SPS_CYCLE.spillMs / TIME_SCALE,
-        cycleMs: DEFAULT_SPS_CYCLE.cycleMs / TIME_SCALE,
-        reconnect: { minMs: 50, maxMs: 200 },
-      }),
-      context,
-    );
+    driver = driverFor(address, sim.sourceIds());
     const rec = record(driver);
     await waitFor('2 spills', async () => rec.ends.length >= 2);
     expect(rec.ends.every((e) => e.daq.lostEvents === 0 && e.daq.scalerAccepted === delivered(rec.batches, e.sequence))).toBe(true);
