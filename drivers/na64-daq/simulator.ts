@@ -32,7 +32,7 @@ const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
 /** Wall ms of generation per step before yielding to the event loop (the core shares this thread). */
 const STEP_BUDGET_MS = 25;
 
-const FAULTS: readonly FaultSpec[] = [
+export const DAQ_SIMULATOR_FAULTS: readonly FaultSpec[] = [
   { id: 'beam-off', description: 'the SPS stops extracting: no spills until cleared (a spill in progress is cut short)', perChannel: false },
   { id: 'corrupt-events', description: `flip bits in ${100 * DAMAGED_FRACTION} % of the events`, perChannel: false },
   { id: 'truncated-events', description: `cut ${100 * DAMAGED_FRACTION} % of the events short`, perChannel: false },
@@ -43,6 +43,23 @@ const FAULTS: readonly FaultSpec[] = [
   { id: 'noisy-channel', description: 'a channel has 15× its electronic noise', perChannel: true },
   { id: 'gain-drift', description: `a channel's gain grows by ${100 * INJECTED_DRIFT_PER_SPILL} % every spill (what the LED tracking follows)`, perChannel: true },
 ];
+
+/**
+ * Throw a readable RangeError for a fault the simulator does not know or a channel it does not have (the
+ * same check wherever the simulator runs: in this thread or behind DaqSimulatorThread).
+ */
+export function checkFault(fault: string, channel: number | null, sourceIds: readonly number[], cells: number): void {
+  const spec = DAQ_SIMULATOR_FAULTS.find((f) => f.id === fault);
+  if (!spec) throw new RangeError(`the DAQ simulator has no fault "${fault}"; it knows ${DAQ_SIMULATOR_FAULTS.map((f) => f.id).join(', ')}`);
+  if (spec.perChannel && channel === null) throw new RangeError(`${fault} needs a channel`);
+  if (!spec.perChannel && channel !== null) throw new RangeError(`${fault} applies to the whole ${fault === 'beam-off' ? 'beam' : 'DAQ'}, not to a channel`);
+  if (fault === 'missing-source' && !sourceIds.includes(channel!)) {
+    throw new RangeError(`source ${channel} is not read out in this setup; its sources are ${sourceIds.join(', ')}`);
+  }
+  if ((fault.endsWith('-channel') || fault === 'gain-drift') && !(Number.isInteger(channel) && channel! >= 0 && channel! < cells)) {
+    throw new RangeError(`channel ${channel} does not exist: this setup has channels 0–${cells - 1}`);
+  }
+}
 
 interface Client {
   socket: Socket;
@@ -115,17 +132,11 @@ export class DaqSimulator implements Simulator {
   // ── Simulator ──────────────────────────────────────────────────────────────────────────────────────
 
   faults(): readonly FaultSpec[] {
-    return FAULTS;
+    return DAQ_SIMULATOR_FAULTS;
   }
 
   inject(fault: string, channel: number | null): void {
-    const spec = FAULTS.find((f) => f.id === fault);
-    if (!spec) throw new RangeError(`the DAQ simulator has no fault "${fault}"; it knows ${FAULTS.map((f) => f.id).join(', ')}`);
-    if (spec.perChannel && channel === null) throw new RangeError(`${fault} needs a channel`);
-    if (!spec.perChannel && channel !== null) throw new RangeError(`${fault} applies to the whole ${fault === 'beam-off' ? 'beam' : 'DAQ'}, not to a channel`);
-    if (fault === 'missing-source' && !this.sourceIds().includes(channel!)) {
-      throw new RangeError(`source ${channel} is not read out in this setup; its sources are ${this.sourceIds().join(', ')}`);
-    }
+    checkFault(fault, channel, this.sourceIds(), this.options.twin.cells.length);
     if (fault.endsWith('-channel')) this.options.twin.setChannelFault(channel!, fault.replace('-channel', '') as 'dead' | 'hot' | 'noisy');
     if (fault === 'gain-drift') this.options.twin.setGainDrift(channel!, INJECTED_DRIFT_PER_SPILL);
     this.faultsOn.set(`${fault}:${channel ?? ''}`, { fault, channel, since: this.context.now() });

@@ -162,15 +162,7 @@ export class Twin {
 
   /** Set known gain factors (cell name → factor > 0); cells not named go back to 1. */
   setCellGains(gains: ReadonlyMap<string, number>): void {
-    const byName = new Map(this.cells.map((c) => [c.name, c.index]));
-    const next = new Float64Array(this.cells.length).fill(1);
-    for (const [name, g] of gains) {
-      const i = byName.get(name);
-      if (i === undefined) throw new RangeError(`the setup has no cell ${name}`);
-      if (!(g > 0) || !Number.isFinite(g)) throw new RangeError(`the gain of ${name} must be a positive number, got ${g}`);
-      next[i] = g;
-    }
-    this.cellGain.set(next);
+    this.cellGain.set(cellGainFactors(this.cells, gains));
     this.gainsDirty = true;
   }
 
@@ -400,4 +392,17 @@ export class TwinLed {
     this.twin.digitizer.digitize(this.rng, [this.pulse], this.twin.gainsFor(this.sequence), this.samples);
     return { timeMs, type: 'calibration', trigger: TRIGGER.calibration, samples: this.samples, truth: { particles: [], signal: false } };
   }
+}
+
+/** Known gain factors per cell index (1 where not named); a RangeError names a cell or a factor that is wrong. */
+export function cellGainFactors(cells: readonly TwinCell[], gains: ReadonlyMap<string, number>): Float64Array {
+  const byName = new Map(cells.map((c) => [c.name, c.index]));
+  const out = new Float64Array(cells.length).fill(1);
+  for (const [name, g] of gains) {
+    const i = byName.get(name);
+    if (i === undefined) throw new RangeError(`the setup has no cell ${name}`);
+    if (!(g > 0) || !Number.isFinite(g)) throw new RangeError(`the gain of ${name} must be a positive number, got ${g}`);
+    out[i] = g;
+  }
+  return out;
 }

@@ -1,20 +1,10 @@
 // The core thread's handle on the calibration fit worker (calibration.worker.ts): started on first use,
 // restarted if it dies (a scan's records are then lost and the scan says so), closed with the core.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log';
+import { workerEntry } from '../worker-entry';
 import type { FromFitWorker, ToFitWorker } from './protocol';
 import type { SolveInput, TowerResult } from './recon/scan-solver';
-
-/** The built worker sits next to the built chunks (out/main); from sources (tests) tsx loads the .ts file. */
-function workerEntry(): { file: string; workerData?: { tsEntry: string } } {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const built = join(here, 'calibration.worker.js');
-  if (existsSync(built)) return { file: built };
-  return { file: join(here, '..', 'monitor', 'ts-worker-loader.mjs'), workerData: { tsEntry: pathToFileURL(join(here, 'calibration.worker.ts')).href } };
-}
 
 /** A solve of a full 36-tower scan takes a few seconds; this bounds a stuck one. */
 const SOLVE_TIMEOUT_MS = 120_000;
@@ -31,7 +21,7 @@ export class FitWorker {
 
   private get(): Worker {
     if (this.worker) return this.worker;
-    const entry = workerEntry();
+    const entry = workerEntry('calibration.worker', 'calibration/calibration.worker.ts');
     const worker = new Worker(entry.file, { workerData: entry.workerData, name: 'calibration-fit' });
     worker.on('message', (m: FromFitWorker) => this.onMessage(m));
     worker.on('error', (error) => this.log.error({ err: error }, 'calibration fit worker failed'));

@@ -5,11 +5,10 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
 import { na64DaqPlugin, type Na64Daq } from '../../drivers/na64-daq/driver';
-import { DaqSimulator } from '../../drivers/na64-daq/simulator';
+import { DaqSimulatorThread } from '../../drivers/na64-daq/simulator-thread';
 import { nominalVoltages } from '../../drivers/twin/cells';
 import { PmtVoltages } from '../../drivers/twin/pmt-voltages';
 import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
-import { Twin } from '../../drivers/twin/twin';
 import type { DriverContext } from '../../drivers/sdk/index';
 import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
@@ -19,6 +18,7 @@ import { DqService } from '../dq/dq-service';
 import { HvService } from '../hv/hv-service';
 import { HvSnapshots } from '../hv/snapshots';
 import type { Logger } from '../log';
+import { workerEntry } from '../worker-entry';
 import { Logbook } from '../logbook/logbook';
 import { MonitorPool, defaultPoolSize } from '../monitor/pool';
 import { RunControl } from '../run-control/run-control';
@@ -117,7 +117,7 @@ export class Core {
     readonly setup: Setup,
     private readonly db: Db,
     private readonly source: Na64Daq,
-    private readonly simulator: DaqSimulator,
+    private readonly simulator: DaqSimulatorThread,
     /** PMT voltages the twin's gains follow; the HV simulators write VMON into it. */
     readonly pmtVoltages: PmtVoltages,
     private readonly pool: MonitorPool,
@@ -204,17 +204,25 @@ export class Core {
     // Simulation: the twin behind the DAQ simulator's TCP stream, read by the real driver. The PMT gains
     // follow the voltages the HV simulators output; a cell's gain is 1 at its HV channel's nominal voltage.
     const hvMap = hvSetupFor(setup.name);
-    const pmtVoltages = new PmtVoltages(
-      new Map([...nominalVoltages(setup.cells), ...hvMap.channels.map((c) => [c.name, c.nominalVolts] as const)]),
+    const nominal = new Map([...nominalVoltages(setup.cells), ...hvMap.channels.map((c) => [c.name, c.nominalVolts] as const)]);
+    const pmtVoltages = new PmtVoltages(nominal);
+    // The simulator runs in its own thread: generating a spill takes ≈ 0.5 s of CPU, the core's event loop
+    // stays free for the driver, the database and the API.
+    const simulator = new DaqSimulatorThread(
+      {
+        entry: workerEntry('simulator.worker', '../drivers/na64-daq/simulator.worker.ts'),
+        setup,
+        channelMap: setup.channelMap,
+        seed: options.seed,
+        ...(options.simCellGains ? { cellGains: options.simCellGains } : {}),
+        pmt: pmtVoltages,
+        nominalVolts: nominal,
+        cycle: DEFAULT_SPS_CYCLE,
+        timeScale: options.timeScale,
+        run: SIMULATED_DAQ_RUN,
+      },
+      context,
     );
-    const twin = new Twin(setup, {
-      seed: options.seed,
-      pmt: pmtVoltages,
-      spillMs: DEFAULT_SPS_CYCLE.spillMs,
-      cycleMs: DEFAULT_SPS_CYCLE.cycleMs,
-      ...(options.simCellGains ? { cellGains: options.simCellGains } : {}),
-    });
-    const simulator = new DaqSimulator({ twin, channelMap: setup.channelMap, cycle: DEFAULT_SPS_CYCLE, timeScale: options.timeScale, run: SIMULATED_DAQ_RUN }, context);
     const address = await simulator.start();
     const source = na64DaqPlugin.create(
       na64DaqPlugin.manifest.parseConfig({

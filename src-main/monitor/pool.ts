@@ -1,13 +1,11 @@
 // The pool of monitor workers. Batches go to the least-loaded worker; at the end of a spill each worker's
 // partial histograms are merged. When every worker is saturated a batch is skipped and counted, so the
 // spill can say which fraction of its events was processed (nothing is dropped silently).
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { mergeSnapshots, type HistSnapshot } from '../shared/histogram';
 import type { Logger } from '../log';
+import { workerEntry } from '../worker-entry';
 import type { FromWorker, ToWorker } from './protocol';
 import type { MonitorCalibration, MonitorConfig } from './recon/config';
 import type { ScanSelection } from '../shared/scan-record';
@@ -30,14 +28,6 @@ interface Member {
   inFlight: number;
   alive: boolean;
   done: Map<string, (result: SpillResult) => void>;
-}
-
-/** The built worker sits next to the built pool (out/main); from sources (tests) tsx loads the .ts file. */
-function workerEntry(): { file: string; workerData?: { tsEntry: string } } {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const built = join(here, 'monitor.worker.js');
-  if (existsSync(built)) return { file: built };
-  return { file: join(here, 'ts-worker-loader.mjs'), workerData: { tsEntry: pathToFileURL(join(here, 'monitor.worker.ts')).href } };
 }
 
 const nothing = (): SpillResult => ({ processed: 0, bad: 0, histograms: [], figures: emptyFigures(), scan: null });
@@ -77,7 +67,7 @@ export class MonitorPool {
   }
 
   private spawn(index: number): Member {
-    const entry = workerEntry();
+    const entry = workerEntry('monitor.worker', 'monitor/monitor.worker.ts');
     const worker = new Worker(entry.file, { workerData: entry.workerData, name: `monitor-${index}` });
     const member: Member = { worker, inFlight: 0, alive: true, done: new Map() };
     worker.on('message', (message: FromWorker) => this.onMessage(member, message));

@@ -194,6 +194,20 @@ describe('na64rc sim and na64rc inspect', () => {
     writeFileSync(garbage, Buffer.from('this is not a DATE file at all'.repeat(100)));
     const g = JSON.parse((await runCli(['inspect', garbage, '--json'])).stdout);
     expect(g).toMatchObject({ events: 0, errors: { corrupt: 1 } });
+    // The twin's known gains (a calibration truth) come from a file too: every way it can be wrong.
+    const gains = join(dir, 'gains.json');
+    for (const [content, said] of [
+      ['{"ECAL1-3-3": 1.1', /cannot read the simulated gains .*gains\.json: .*JSON/],
+      ['[1.1]', /gains\.json must hold a JSON object of cell name → gain factor/],
+      ['{"ECAL1-3-3": -2}', /gains\.json: the gain of ECAL1-3-3 must be a number above 0/],
+      ['{"ECAL9-9-9": 1.1}', /gains\.json: the setup has no cell ECAL9-9-9/],
+    ] as const) {
+      writeFileSync(gains, content);
+      const r = await runCli(['serve', '--sim', '--data', join(dir, 'gains-data'), '--port', '0', '--sim-gains', gains]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(said);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 });
 

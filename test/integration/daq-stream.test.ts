@@ -10,6 +10,9 @@ import { na64DaqPlugin, type Na64Daq } from '../../drivers/na64-daq/driver';
 import { TwinEncoder } from '../../drivers/na64-daq/encoder';
 import { twinRunEvents } from '../../drivers/na64-daq/raw-file';
 import { DaqSimulator } from '../../drivers/na64-daq/simulator';
+import { DaqSimulatorThread } from '../../drivers/na64-daq/simulator-thread';
+import { PmtVoltages } from '../../drivers/twin/pmt-voltages';
+import { workerEntry } from '../../src-main/worker-entry';
 import type { DriverState, EventBatch, SpillEnd, SpillStart } from '../../drivers/sdk/index';
 import { Twin } from '../../drivers/twin/twin';
 import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
@@ -26,7 +29,7 @@ const base = loadSetup('invisible-e');
 const setup = { ...base, beam: { ...base.beam, particlesPerSpill: 5e5 } };
 const TIME_SCALE = 40;
 
-let simulator: DaqSimulator | null = null;
+let simulator: DaqSimulator | DaqSimulatorThread | null = null;
 let driver: Na64Daq | null = null;
 let server: Server | null = null;
 let dir: string | null = null;
@@ -53,18 +56,22 @@ function record(d: Na64Daq) {
 async function stream(seed = 1) {
   const twin = new Twin(setup, { seed, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
   simulator = new DaqSimulator({ twin, channelMap: setup.channelMap, cycle: { ...DEFAULT_SPS_CYCLE, firstSpillAfterMs: 200 }, timeScale: TIME_SCALE, run: 3 }, context);
-  const address = await simulator.start();
-  driver = na64DaqPlugin.create(
+  driver = driverFor(await simulator.start(), simulator.sourceIds());
+  return { sim: simulator, rec: record(driver), twin };
+}
+
+/** The real driver on the simulator's port, paced like it. */
+function driverFor(address: { host: string; port: number }, sources: number[]): Na64Daq {
+  return na64DaqPlugin.create(
     na64DaqPlugin.manifest.parseConfig({
       source: { transport: 'tcp', ...address },
-      sources: simulator.sourceIds(),
+      sources,
       spillMs: DEFAULT_SPS_CYCLE.spillMs / TIME_SCALE,
       cycleMs: DEFAULT_SPS_CYCLE.cycleMs / TIME_SCALE,
       reconnect: { minMs: 50, maxMs: 200 },
     }),
     context,
   );
-  return { sim: simulator, rec: record(driver), twin };
 }
 
 const delivered = (batches: EventBatch[], sequence: number) => batches.filter((b) => b.type === 'physics' && b.sequence === sequence).reduce((n, b) => n + b.count, 0);
@@ -159,6 +166,53 @@ describe('na64-daq driver ← DAQ simulator (TCP)', () => {
     expect(sim.active()).toMatchObject([{ fault: 'dead-channel', channel: 10 }]);
     sim.clear();
     expect(sim.active()).toEqual([]);
+  });
+});
+
+describe('na64-daq driver ← DAQ simulator in its own thread (as the server runs it)', () => {
+  const threaded = (options: { cellGains?: Map<string, number> } = {}) =>
+    new DaqSimulatorThread(
+      {
+        entry: workerEntry('simulator.worker', '../drivers/na64-daq/simulator.worker.ts'),
+        setup,
+        channelMap: setup.channelMap,
+        seed: 7,
+        pmt: new PmtVoltages(),
+        nominalVolts: new Map(),
+        cycle: { ...DEFAULT_SPS_CYCLE, firstSpillAfterMs: 200 },
+        timeScale: TIME_SCALE,
+        run: 3,
+        ...options,
+      },
+      context,
+    );
+
+  it('streams spills, takes faults (checked on the calling thread with the same sentences) and stops cleanly', async () => {
+    expect(() => threaded({ cellGains: new Map([['ECAL9-9-9', 1.1]]) })).toThrow('the setup has no cell ECAL9-9-9');
+    const sim = threaded();
+    simulator = sim;
+    const address = await sim.start();
+    expect(sim.sourceIds()).toEqual(new DaqSimulator({ twin: new Twin(setup, { seed: 7, spillMs: 1, cycleMs: 1 }), channelMap: setup.channelMap, cycle: DEFAULT_SPS_CYCLE, timeScale: 1, run: 3 }, context).sourceIds());
+    driver = driverFor(address, sim.sourceIds());
+    const rec = record(driver);
+    await waitFor('2 spills', async () => rec.ends.length >= 2);
+    expect(rec.ends.every((e) => e.daq.lostEvents === 0 && e.daq.scalerAccepted === delivered(rec.batches, e.sequence))).toBe(true);
+
+    expect(() => sim.inject('meltdown', null)).toThrow(/no fault "meltdown"; it knows beam-off, corrupt-events/);
+    expect(() => sim.inject('gain-drift', 5000)).toThrow('channel 5000 does not exist: this setup has channels 0–121');
+    expect(() => sim.inject('missing-source', 1)).toThrow(/source 1 is not read out in this setup/);
+    // The beam goes off in the thread: no spill starts until it is cleared.
+    sim.inject('beam-off', null);
+    expect(sim.active()).toMatchObject([{ fault: 'beam-off', channel: null }]);
+    await new Promise((r) => setTimeout(r, 100));
+    const before = rec.starts.length;
+    await new Promise((r) => setTimeout(r, (3 * DEFAULT_SPS_CYCLE.cycleMs) / TIME_SCALE));
+    expect(rec.starts.length).toBe(before);
+    sim.clear();
+    expect(sim.active()).toEqual([]);
+    await waitFor('a spill after the beam came back', async () => rec.starts.length > before);
+    await sim.close();
+    await waitFor('the driver to lose the stream', async () => rec.states.at(-1) !== 'online');
   });
 });
 
