@@ -31,7 +31,7 @@ import { CalibrationError, CalibrationSets, type CalibrationSet, type Calibratio
 
 export { CalibrationError };
 import { FitWorker } from './fit-worker';
-import { LedTracker, worstSource, type LedCorrection } from './led-tracker';
+import { carriedOver, LedTracker, worstSource, type LedCorrection } from './led-tracker';
 import type { PeakModel } from './recon/peak-fit';
 import type { TowerResult } from './recon/scan-solver';
 import { parseSetFile, serializeSet, type SetFile } from './set-files';
@@ -170,7 +170,12 @@ export class CalibrationService {
 
   runStarted(): void {
     this.led.beginRun();
-    this.ledNow = null;
+    // Until the run's first LED gap (a run started late in a gap has none before its first spill) the last
+    // correction stays, marked as coming from the previous spills, not as this spill's own gap.
+    if (this.ledNow) {
+      this.ledNow = carriedOver(this.ledNow);
+      this.push();
+    }
   }
 
   runEnded(run: Run): void {

@@ -137,6 +137,14 @@ export class LedTracker {
   }
 }
 
+/**
+ * The last correction carried into a new run, whose first spill has no LED gap of its own yet: the same
+ * factors, marked as coming from the previous spills (NA64's first fallback), no amplitude of its own.
+ */
+export function carriedOver(c: LedCorrection): LedCorrection {
+  return { ...c, amplitude: c.amplitude.map(() => null), source: c.source.map((s) => (s === 'none' ? 'none' : 'previous')), maxDrift: null };
+}
+
 /** The worst source among the cells (what a spill's LED record says in one word). */
 export function worstSource(sources: readonly LedSource[]): LedSource {
   let worst = 0;

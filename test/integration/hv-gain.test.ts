@@ -21,13 +21,15 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const spills = async () => (await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills')).body;
+let run = 1;
+const spills = async () => (await api<SpillSummary[]>(server!.info, `/api/v1/runs/${run}/spills`)).body;
 
 type LedTrend = { reference: number | null; points: { spill: number; amplitude: number | null; correction: number; source: string }[] };
-const led = async () => JSON.parse((await runCli(['ctl', '--data', dir, '--json', 'calibration', 'led', '--cell', 'ECAL1-3-3'])).stdout) as LedTrend;
+const led = async () => JSON.parse((await runCli(['ctl', '--data', dir, '--json', 'calibration', 'led', '--cell', 'ECAL1-3-3', '--run', String(run)])).stdout) as LedTrend;
 
 describe('HV → PMT gain → LED and ECAL energy', () => {
-  it('lowering the HV of the ECAL cell the beam hits lowers its LED amplitude by (V/V0)^7; the LED correction keeps the ECAL peak at the beam energy and the drift is alarmed; restoring it brings the gain back', async () => {
+  it('lowering the HV of the ECAL cell the beam hits lowers its LED amplitude by (V/V0)^7; the LED correction keeps the ECAL peak at the beam energy (also in the first spill of the next run) and the drift is alarmed; restoring it brings the gain back', async () => {
+    run = 1;
     server = await startServe(dir, ['--sim', '--time-scale', '20', '--start-run', 'physics']);
     const before = await waitFor('2 spills', async () => ((await spills()).length >= 2 ? spills() : null));
     for (const s of before) expect(Math.abs(s.ecalPeakGeV! - 100)).toBeLessThan(2);
@@ -50,6 +52,19 @@ describe('HV → PMT gain → LED and ECAL energy', () => {
       return r.body.find((a) => a.id === 'calibration.led-drift' && a.priority !== null) ?? null;
     });
     expect(alarm.priority).toBe('high');
+
+    // A new run: its first spill is corrected too, from the part of the LED gap the run saw or, when the run
+    // began too late in the gap, with the last correction carried over.
+    expect((await runCli(['ctl', '--data', dir, 'run', 'stop', '--reason', 'new run'])).code).toBe(0);
+    expect((await runCli(['ctl', '--data', dir, 'run', 'start', 'physics'])).code).toBe(0);
+    run = 2;
+    const first = await waitFor('the first spill of run 2', async () => {
+      const s = (await spills()).find((s) => s.spill === 1);
+      return s ? { spill: s, led: (await led()).points.find((p) => p.spill === 1) } : null;
+    });
+    expect(['spill', 'previous']).toContain(first.led!.source);
+    expect(first.led!.correction).toBeGreaterThan(1.35);
+    expect(Math.abs(first.spill.ecalPeakGeV! - 100)).toBeLessThan(2);
 
     const back = await runCli(['ctl', '--data', dir, 'hv', 'set', 'vset', '1100', 'ECAL1-3-3', '--reason', 'gain test done']);
     expect(back.code, back.stderr).toBe(0);

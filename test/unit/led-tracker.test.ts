@@ -2,7 +2,7 @@
 // reference measures a gain change, the correction undoes it, and a cell without LED data in a gap falls
 // back to the mean of its previous 3 gaps, then to the run's average, then to no correction (NA64's rule).
 import { describe, expect, it } from 'vitest';
-import { LedTracker, worstSource } from '../../src-main/calibration/led-tracker';
+import { carriedOver, LedTracker, worstSource } from '../../src-main/calibration/led-tracker';
 import { monitorConfigFor } from '../../src-main/setup/monitoring';
 import { batchOf, ids, twinFor } from '../support/twin-data';
 
@@ -59,6 +59,12 @@ describe('LED gain tracking', () => {
     const run = tracker.correction(tracker.measure(8, gap(8, dark)), reference);
     expect(run.source[k]).toBe('run');
     expect(run.ratio[k]!).toBeCloseTo(ratios.reduce((a, b) => a + b, 0) / ratios.length, 10);
+    // Carried into a new run (for its first spill, before a gap of its own): same factors, no amplitude.
+    const carried = carriedOver(run);
+    expect(carried.factor).toEqual(run.factor);
+    expect(carried.amplitude.every((a) => a === null)).toBe(true);
+    expect(carried.source[k]).toBe('previous');
+    expect(carried.maxDrift).toBeNull();
     // A new run starts over: nothing to fall back on, no correction.
     tracker.beginRun();
     const none = tracker.correction(tracker.measure(10, gap(10, dark)), reference);
