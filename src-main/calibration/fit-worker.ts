@@ -6,7 +6,7 @@ import { workerEntry } from '../worker-entry';
 import type { FromFitWorker, ToFitWorker } from './protocol';
 import type { SolveInput, TowerResult } from './recon/scan-solver';
 
-/** A solve of a full 36-tower scan takes a few seconds; this bounds a stuck one. */
+/** A solve of a full 36-tower scan takes ≈ 1 s (`npm run bench -- calibration`); this bounds a stuck one. */
 const SOLVE_TIMEOUT_MS = 120_000;
 
 export class FitWorker {
