@@ -5,6 +5,7 @@
 // reference; the workflow (approval, activation, rollback) is in calibration-service.ts.
 import type { Db } from '../archive/database';
 import type { MonitorCalibration } from '../monitor/recon/config';
+import type { SET_STATUSES } from '../shared/api/calibration';
 
 /** A refused calibration action, with what the API answers (not found, conflict, bad request). */
 export class CalibrationError extends Error {
@@ -16,8 +17,7 @@ export class CalibrationError extends Error {
   }
 }
 
-export const CALIBRATION_STATUSES = ['draft', 'approved', 'active', 'retired'] as const;
-export type CalibrationStatus = (typeof CALIBRATION_STATUSES)[number];
+export type CalibrationStatus = (typeof SET_STATUSES)[number];
 
 export interface CalibrationSet {
   id: number;

@@ -10,9 +10,10 @@ import { EventDecoder } from '../monitor/recon/event-decoder';
 import type { MonitorConfig } from '../monitor/recon/config';
 import { EventType } from '../../drivers/na64-daq/format/date';
 import { LED_FALLBACK_SPILLS, LED_MIN_EVENTS } from '../setup/calibration';
+import { LED_SOURCE } from '../shared/api/calibration';
 
-export const LED_SOURCES = ['spill', 'previous', 'run', 'none'] as const;
-export type LedSource = (typeof LED_SOURCES)[number];
+/** Where a correction comes from, best first: the spill's own gap, the previous gaps, the run average, none. */
+export type LedSource = (typeof LED_SOURCE)[number];
 
 /** One gap's LED measurement: mean amplitude (ADC) and events per ECAL cell (NaN / 0 without data). */
 export interface LedGap {
@@ -148,6 +149,6 @@ export function carriedOver(c: LedCorrection): LedCorrection {
 /** The worst source among the cells (what a spill's LED record says in one word). */
 export function worstSource(sources: readonly LedSource[]): LedSource {
   let worst = 0;
-  for (const s of sources) worst = Math.max(worst, LED_SOURCES.indexOf(s));
-  return LED_SOURCES[worst]!;
+  for (const s of sources) worst = Math.max(worst, LED_SOURCE.indexOf(s));
+  return LED_SOURCE[worst]!;
 }

@@ -6,6 +6,7 @@ import { solveScan } from '../../src-main/calibration/recon/scan-solver';
 import { targetModel } from '../../src-main/setup/calibration';
 import { RECORD_HEADER, recordLength } from '../../src-main/shared/scan-record';
 import { knownGains, scanRecords, scanSetup, scanTwin } from '../support/beam-scan';
+import { bestSeconds } from '../support/best-time';
 
 const T = 36;
 const towers = Array.from({ length: T }, (_, t) => t);
@@ -28,28 +29,18 @@ const input = {
   names: towers.map((t) => `(${Math.floor(t / 6)},${t % 6})`),
 };
 
-function best(run: () => void, repeat = 3): number {
-  let fastest = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < repeat; i++) {
-    const t = performance.now();
-    run();
-    fastest = Math.min(fastest, performance.now() - t);
-  }
-  return fastest / 1000;
-}
-
 let sink = 0;
-const pass = best(() => {
+const pass = bestSeconds(() => {
   const size = recordLength(T);
   for (let at = 0; at < records.length; at += size) {
     let e = 0;
     for (let t = 0; t < T; t++) e += input.preshower[t]! * records[at + RECORD_HEADER + t]! + input.main[t]! * records[at + RECORD_HEADER + T + t]!;
     sink += e;
   }
-});
+}, 3);
 let iterations = 0;
 let ok = 0;
-const solve = best(() => {
+const solve = bestSeconds(() => {
   const results = solveScan(input, records);
   iterations = Math.max(...results.map((r) => r.iterations));
   ok = results.filter((r) => r.status === 'ok').length;

@@ -6,6 +6,7 @@ import { monitorConfigFor } from '../../src-main/core/core';
 import { EventDecoder } from '../../src-main/monitor/recon/event-decoder';
 import { concat } from '../support/date-example';
 import { encodedSpill, twinFor } from '../support/twin-data';
+import { bestSeconds } from '../support/best-time';
 
 const { setup, twin, encoder } = twinFor('invisible-e', 1);
 const events: Uint8Array[] = [];
@@ -13,18 +14,8 @@ for (let s = 0; events.length < 12_000; s++) events.push(...encodedSpill(twin, e
 const stream = concat(events);
 const MB = stream.length / 1e6;
 
-function best(run: () => void, repeat = 5): number {
-  let fastest = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < repeat; i++) {
-    const t = performance.now();
-    run();
-    fastest = Math.min(fastest, performance.now() - t);
-  }
-  return fastest / 1000;
-}
-
 let sink = 0;
-const baseline = best(() => {
+const baseline = bestSeconds(() => {
   const words = new Uint32Array(stream.buffer, stream.byteOffset, stream.byteLength / 4);
   let x = 0;
   for (let i = 0; i < words.length; i++) x ^= words[i]!;
@@ -32,7 +23,7 @@ const baseline = best(() => {
 });
 
 let framed = 0;
-const framing = best(() => {
+const framing = bestSeconds(() => {
   framed = 0;
   const framer = new DateFramer({ event: () => framed++, problem: () => undefined });
   for (let at = 0; at < stream.length; at += 65_536) framer.push(stream.subarray(at, at + 65_536));
@@ -41,7 +32,7 @@ const framing = best(() => {
 
 const decoder = new EventDecoder(monitorConfigFor(setup));
 let decoded = 0;
-const decoding = best(() => {
+const decoding = bestSeconds(() => {
   decoded = 0;
   const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
   let at = 0;

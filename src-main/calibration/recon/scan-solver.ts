@@ -14,12 +14,13 @@
 // every scanned tower (≈ 1.2 / √N_all, since the preshower share varies by ±33 % from event to event
 // while the sum scatters by the resolution). Fitting the split tower by tower instead would leave each
 // preshower constant a few per cent off, and the main constants ≈ 6 % of that.
+import type { TOWER_STATUS } from '../../shared/api/calibration';
 import { recordLength, RECORD_HEADER } from '../../shared/scan-record';
 import { fitPeak, type PeakFit, type PeakModel } from './peak-fit';
 import { towerTargets, windowMean, WINDOW, type TargetModel } from './targets';
 
-export const TOWER_STATUSES = ['ok', 'pending', 'too-few-events', 'dead', 'saturated', 'fit-failed', 'not-converged'] as const;
-export type TowerStatus = (typeof TOWER_STATUSES)[number];
+/** What the solver says of a tower (the API's statuses but 'collecting', which only a running scan has). */
+export type TowerStatus = Exclude<(typeof TOWER_STATUS)[number], 'collecting'>;
 
 export interface SolveInput {
   nx: number;
