@@ -14,7 +14,6 @@ export default defineConfig({
           cli: resolve(import.meta.dirname, 'src-main/cli/main.ts'),
           'monitor.worker': resolve(import.meta.dirname, 'src-main/monitor/monitor.worker.ts'),
           'calibration.worker': resolve(import.meta.dirname, 'src-main/calibration/calibration.worker.ts'),
-          'simulator.worker': resolve(import.meta.dirname, 'drivers/na64-daq/simulator.worker.ts'),
         },
         output: {
           format: 'es',

@@ -1,7 +1,7 @@
 // The `na64rc` command line: `serve` runs the core headless, `ctl` talks to a running server.
 // (Entry point: main.ts.)
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_SETUP, setupNames } from '../setup/setups';
+import { DEFAULT_SETUP, setupNames } from '../../setups/load';
 import { RUN_TYPES, type RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
 import { ROLES, type Role } from '../shared/auth';
@@ -50,11 +50,12 @@ import {
   ctlCalibrationShow,
 } from './ctl-calibration';
 import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
-import { DEVICE_SIMULATORS, deviceSim, type DeviceSimulator } from './device-sim';
+import { DEVICE_SIMULATORS, deviceSim, type DeviceSimOptions, type DeviceSimulatorKind } from './simulators/device-sim';
+import { ctlDeviceList, ctlDeviceLog, ctlDeviceReconnect, ctlRunSite, ctlSiteLoad, ctlSiteShow, siteCheck } from './ctl-devices';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
 import { defaultDataDir } from './paths';
 import { serve, type Served } from './serve';
-import { inspectRawFile, simulateRawFile } from './raw-files';
+import { inspectRawFile, simulateRawFile } from './simulators/raw-files';
 
 function integer(min: number, max: number) {
   return (raw: string): number => {
@@ -106,14 +107,15 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
 
   program
     .command('serve')
-    .description('run the core headless and serve the UI and the API (the built-in simulation where no hardware is configured)')
-    .option('--sim', 'run on the built-in simulated NA64 (the digital twin)', false)
-    .addOption(new Option('--setup <name>', 'experiment setup (a config file in setups/)').choices(setupNames()).default(DEFAULT_SETUP))
+    .description('run the core headless and serve the UI and the API, with the devices of a site file (without one: the simulated NA64)')
+    .option('--site <file>', 'site file (JSON or YAML): the setup and every device with its address; see sites/')
+    .option('--sim', 'run on the simulated NA64: its device simulators as processes of their own, the site they make written into --data', false)
+    .addOption(new Option('--setup <name>', 'experiment setup of the simulation (a config file in setups/)').choices(setupNames()).default(DEFAULT_SETUP))
     .option('--host <address>', 'address to listen on (loopback unless you mean it)', '127.0.0.1')
     .option('--port <n>', 'TCP port; 0 picks a free one', integer(0, 65535), 8064)
     .option('--data <dir>', 'data directory (database, logs, server.json)', defaultDataDir())
-    .option('--time-scale <x>', 'run simulated time this many times faster than real time', positiveNumber(1000), 1)
-    .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
+    .option('--time-scale <x>', 'simulation: run simulated time this many times faster than real time', positiveNumber(1000), 1)
+    .option('--seed <n>', 'simulation: seed of the simulators', integer(0, 2 ** 32 - 1), 64)
     .option('--start-run <type>', `start a run right away (${RUN_TYPES.join(', ')})`, runType)
     .option('--workers <n>', 'monitor worker threads (default: cores − 1)', integer(1, 64))
     .option('--log-edit-minutes <n>', 'how long authors may edit their logbook entries (default 120; 0: never, replies only)', integer(0, 7 * 24 * 60))
@@ -146,19 +148,49 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
 
   program
     .command('device-sim')
-    .description('run one HV device simulator on TCP, standalone (driver work, training)')
-    .addArgument(new Argument('<device>', 'which device').choices([...DEVICE_SIMULATORS]))
-    .requiredOption('--port <n>', 'TCP port (0 picks a free one)', integer(0, 65535))
+    .description('run one device simulator in its own process: its device protocol on --port, its control channel (faults, steering, twin link) on --control')
+    .addArgument(new Argument('<device>', 'the plugin it simulates').choices([...DEVICE_SIMULATORS]))
+    .requiredOption('--port <n>', 'TCP port of the device protocol (0 picks a free one)', integer(0, 65535))
+    .option('--control <n>', 'TCP port of the control channel (0 picks a free one)', integer(0, 65535), 0)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--channels <k>', 'channels (CAEN: rounded up to whole 4-channel boards)', integer(1, 128))
-    .option('--seed <n>', 'seed of the readback noise', integer(0, 2 ** 32 - 1), 64)
-    .option('--time-scale <x>', 'ramp and trip this many times faster than real time', positiveNumber(1000), 1)
-    .action(async (device: DeviceSimulator, o: { port: number; host: string; channels?: number; seed: number; timeScale: number }) => {
-      const { sim } = await deviceSim(device, o, print);
+    .addOption(new Option('--setup <name>', "experiment setup: the DAQ's beam and detector; an HV supply's channels with --device").choices(setupNames()))
+    .option('--device <id>', "the site device it stands for (an HV supply's channels in the setup's HV map)")
+    .option('--hv-map <file>', "HV channel map (default: the setup's)")
+    .option('--twin <host:port>', "HV: send the output voltages to the DAQ simulator's control channel (the PMT gains follow them)")
+    .option('--channels <k>', 'HV without a setup: channels (CAEN: rounded up to whole 4-channel boards)', integer(1, 128))
+    .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
+    .option('--time-scale <x>', 'run simulated time this many times faster than real time', positiveNumber(1000), 1)
+    .option('--sim-gains <file>', 'DAQ: JSON object of known per-cell gain factors of the twin, e.g. {"ECAL1-3-3": 1.12}')
+    .option('--json', 'print the ports as one JSON line', false)
+    .option('--with-parent', 'exit when stdin closes (the process that started it is gone)', false)
+    .action(async (device: DeviceSimulatorKind, o: DeviceSimOptions & { json: boolean; withParent: boolean }) => {
+      const sim = await deviceSim(device, o, (line) => console.error(line));
+      if (o.json) print(JSON.stringify({ device: o.device ?? device, port: sim.port, control: sim.control }));
+      else {
+        print(`${sim.describe}: listening on ${o.host}:${sim.port}, control channel on ${o.host}:${sim.control}`);
+        if (device === 'caen-n1470') print(`  try: printf '$BD:00,CMD:MON,CH:4,PAR:VMON\\r\\n' | nc ${o.host} ${sim.port}`);
+        if (device === 'iseg-scpi') print(`  try: printf '*IDN?\\r\\n' | nc ${o.host} ${sim.port}`);
+        print(`  faults: echo '{"op":"describe"}' | nc ${o.host} ${sim.control}`);
+      }
       const stop = () => void sim.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      if (o.withParent) {
+        process.stdin.on('end', stop);
+        process.stdin.on('close', stop);
+        process.stdin.resume();
+      }
     });
+
+  program
+    .command('site')
+    .description('site files: the setup and every device the app talks to')
+    .command('check')
+    .description('validate a site file and print its devices without connecting; --probe connects to each once and prints what it says it is')
+    .argument('<file>', 'site file (JSON or YAML)')
+    .option('--probe', 'connect to each device once (*IDN?, BDNAME, the DAQ stream\'s sources)', false)
+    .option('--json', 'print machine-readable JSON', false)
+    .action((file: string, o: { probe: boolean; json: boolean }) => siteCheck(file, o, print, (line) => console.error(line)));
 
   program
     .command('sim')
@@ -216,6 +248,35 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .description("revoke a user's token")
     .argument('<name>', 'user name')
     .action((name: string) => ctlUserRevoke(ctx(), name));
+
+  run
+    .command('site')
+    .description('the hardware that took a run: the site file and each device as it stood at the start')
+    .argument('<run>', 'run number', integer(1, 2 ** 31 - 1))
+    .action((n: number) => ctlRunSite(ctx(), n));
+
+  const device = ctl.command('device').description("the site's devices: state, identity, health; reconnect");
+  device.command('list').description('every device with its address, state, identity, last error, last answer and reconnects').action(() => ctlDeviceList(ctx()));
+  device
+    .command('reconnect')
+    .description("drop a device's connection and connect again now (expert)")
+    .argument('<id>', 'device id')
+    .option('--reason <text>', 'why (kept in the device log)', '')
+    .action((id: string, o: { reason: string }) => ctlDeviceReconnect(ctx(), id, o.reason));
+  device
+    .command('log')
+    .description("the device log: state changes and operators' actions, newest first")
+    .option('--device <id>', 'one device only')
+    .option('--limit <n>', 'entries', integer(1, 1000), 50)
+    .action((o: { device?: string; limit: number }) => ctlDeviceLog(ctx(), o.device, o.limit));
+  const site = ctl.command('site').description('the site file in use');
+  site.command('show').description('the site in use: file, setup, since when and by whom').action(() => ctlSiteShow(ctx()));
+  site
+    .command('load')
+    .description('load another site file (admin, between runs): validated, then applied device by device')
+    .argument('<file>', 'site file (JSON or YAML)')
+    .requiredOption('--reason <text>', 'why the site changes (kept in the device log)')
+    .action((file: string, o: { reason: string }) => ctlSiteLoad(ctx(), file, o.reason));
 
   const sim = ctl.command('sim').description('fault injection into the simulated devices (expert)');
   sim.command('list').description('simulated devices, their faults and what is active').action(() => ctlSimList(ctx()));

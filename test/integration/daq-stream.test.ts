@@ -18,7 +18,7 @@ import { Twin } from '../../drivers/twin/twin';
 import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
 import { monitorConfigFor } from '../../src-main/core/core';
 import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
-import { loadSetup } from '../../src-main/setup/setups';
+import { loadSetup } from '../../setups/load';
 import { waitFor } from '../support/serve-process';
 import { concat } from '../support/date-example';
 

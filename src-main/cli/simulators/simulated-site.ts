@@ -1,0 +1,149 @@
+// `serve --sim`: the simulated NA64 as a site like any other. Every device of the setup's simulated site
+// (sites/simulated.json, sites/simulated-<setup>.json) is started as its own process (`na64rc device-sim`)
+// on free loopback ports, the DAQ simulator first so the HV simulators can link their voltages to its
+// twin; then the equivalent site, with those ports, is written into the data directory, and the server
+// runs exactly the code it runs on hardware. The simulators end with the server (or when it dies: each
+// one exits when its stdin closes).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { packageRoot } from '../../../setups/load';
+import type { SiteInput } from '../../devices/site-schema';
+import type { Logger } from '../../log';
+import { CliError } from '../errors';
+
+export interface SimulatedSiteOptions {
+  setup: string;
+  dataDir: string;
+  seed: number;
+  timeScale: number;
+  /** Known per-cell gains of the twin (a JSON file), handed to the DAQ simulator. */
+  simGains?: string;
+  log: Logger;
+}
+
+export interface SimulatedSite {
+  /** The site file written into the data directory. */
+  file: string;
+  /** The simulator processes, by device id. */
+  processes: ReadonlyMap<string, ChildProcess>;
+  stop(): Promise<void>;
+}
+
+/** How long one simulator may take to open its ports. */
+const START_TIMEOUT_MS = 30_000;
+/** The SPS cycle the twin runs (sps-cycle.ts), for the DAQ entry's beam display at the chosen time scale. */
+const SPS_CYCLE = { spillMs: 4800, cycleMs: 16_800 };
+
+export function simulatedSiteTemplate(setup: string): string {
+  return join(packageRoot(), 'sites', setup === 'invisible-e' ? 'simulated.json' : `simulated-${setup}.json`);
+}
+
+function readTemplate(setup: string): SiteInput {
+  const file = simulatedSiteTemplate(setup);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as SiteInput;
+  } catch (error) {
+    throw new CliError(`no simulated site for setup ${setup} (${file}): ${(error as Error).message}`);
+  }
+}
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  control: number;
+}
+
+/** Start one `na64rc device-sim` and wait for the line that gives its ports. */
+function startSimulator(device: string, args: string[], log: Logger): Promise<Started> {
+  const bin = join(packageRoot(), 'bin', 'na64rc.js');
+  // In the Electron shell, process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
+  const child = spawn(process.execPath, [bin, 'device-sim', ...args, '--json', '--with-parent'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  });
+  return new Promise((resolve, reject) => {
+    let said = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new CliError(`the simulator of ${device} did not start within ${START_TIMEOUT_MS / 1000} s${said ? `: ${said}` : ''}`));
+    }, START_TIMEOUT_MS);
+    let started = false;
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!started && line.startsWith('{')) {
+        try {
+          const m = JSON.parse(line) as { port: number; control: number };
+          started = true;
+          clearTimeout(timer);
+          resolve({ child, port: m.port, control: m.control });
+          return;
+        } catch {
+          // not the ports line; logged below
+        }
+      }
+      log.info({ device }, line);
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      said = said ? `${said}; ${line}` : line;
+      log.warn({ device }, line);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!started) reject(new CliError(`the simulator of ${device} stopped before it started (${signal ?? `exit ${code}`})${said ? `: ${said}` : ''}`));
+      else log.warn({ device, code, signal }, 'a device simulator stopped');
+    });
+  });
+}
+
+export async function startSimulatedSite(o: SimulatedSiteOptions): Promise<SimulatedSite> {
+  const template = readTemplate(o.setup);
+  const processes = new Map<string, ChildProcess>();
+  const stop = async () => {
+    await Promise.all(
+      [...processes.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+  const common = ['--seed', String(o.seed), '--time-scale', String(o.timeScale), '--setup', o.setup];
+  try {
+    const devices = template.devices;
+    const daq = devices.find((d) => d.plugin === 'na64-daq');
+    if (!daq) throw new CliError(`${simulatedSiteTemplate(o.setup)} has no DAQ stream`);
+    const started = new Map<string, Started>();
+    const daqSim = await startSimulator(daq.id, ['na64-daq', '--port', '0', '--control', '0', '--device', daq.id, ...common, ...(o.simGains ? ['--sim-gains', o.simGains] : [])], o.log);
+    processes.set(daq.id, daqSim.child);
+    started.set(daq.id, daqSim);
+    const others = await Promise.all(
+      devices
+        .filter((d) => d !== daq)
+        .map(async (d) => {
+          const s = await startSimulator(d.id, [d.plugin, '--port', '0', '--control', '0', '--device', d.id, '--twin', `127.0.0.1:${daqSim.control}`, ...common], o.log);
+          processes.set(d.id, s.child);
+          return [d.id, s] as const;
+        }),
+    );
+    for (const [id, s] of others) started.set(id, s);
+    const site: SiteInput = {
+      ...template,
+      simulation: { timeScale: o.timeScale },
+      devices: devices.map((d) => {
+        const s = started.get(d.id)!;
+        const options = d.plugin === 'na64-daq' ? { ...d.options, spillMs: SPS_CYCLE.spillMs / o.timeScale, cycleMs: SPS_CYCLE.cycleMs / o.timeScale } : d.options;
+        return { ...d, options, transport: { kind: 'tcp', host: '127.0.0.1', port: s.port }, simulator: { control: { host: '127.0.0.1', port: s.control } } };
+      }),
+    };
+    const file = join(o.dataDir, 'site.json');
+    writeFileSync(file, `${JSON.stringify(site, null, 2)}\n`, { mode: 0o600 });
+    return { file, processes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
