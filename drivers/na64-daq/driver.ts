@@ -126,6 +126,8 @@ export class Na64Daq implements EventSource {
   private spill: OpenSpill | null = null;
   /** Counted between spills, reported with the next one. */
   private gap = emptyFigures();
+  /** Events that came before their burst's start of burst, by burst number. */
+  private readonly orphans = new Map<number, number>();
   private physicsBatch = new BatchBuilder();
   private calibrationBatch = new BatchBuilder();
   private calibrationSequence = -1;
@@ -201,14 +203,18 @@ export class Na64Daq implements EventSource {
     }
     if (this.sourcesFound === null) {
       await new Promise<void>((resolve) => {
+        // Until the first physics event, the time runs out, or the stream cannot be reached.
         const timer = setTimeout(done, timeoutMs);
+        const stop = this.onState((state) => state === 'offline' && done());
         const waiter = () => done();
+        const waiters = this.identityWaiters;
+        waiters.add(waiter);
         function done() {
           clearTimeout(timer);
+          stop();
+          waiters.delete(waiter);
           resolve();
         }
-        this.identityWaiters.add(waiter);
-        setTimeout(() => this.identityWaiters.delete(waiter), timeoutMs + 1);
       });
     }
     const identity = this.identity();
@@ -216,7 +222,7 @@ export class Na64Daq implements EventSource {
     if (this.state() === 'online' || this.state() === 'degraded') {
       return { model: 'NA64 DAQ monitoring stream (DATE)', serial: null, firmware: null, detail: `connected; no event within ${(timeoutMs / 1000).toFixed(1)} s (beam off?)` };
     }
-    throw new Error(this.stateReason());
+    throw new Error(this.stateReason().replace(/; retrying in .*$/, ''));
   }
 
   async start(listener: EventSourceListener): Promise<void> {
@@ -379,6 +385,8 @@ export class Na64Daq implements EventSource {
     this.lastSobAt = now;
     const figures = this.gap;
     this.gap = emptyFigures();
+    figures.orphanEvents += this.orphans.get(header.burst) ?? 0;
+    this.orphans.clear();
     this.spill = { sequence: this.sequence, burst: header.burst, startedAt: now, lastNbInBurst: header.nbInBurst, delivered: 0, received: 0, figures, missing: new Set() };
     this.listener?.spillStart({ sequence: this.sequence, startedAt: now, endsAt: now + this.config.spillMs, nextStartAt: now + this.config.cycleMs });
   }
@@ -386,7 +394,10 @@ export class Na64Daq implements EventSource {
   private physics(bytes: Uint8Array, header: DateHeader): void {
     const spill = this.spill;
     if (!spill || spill.burst !== header.burst) {
-      (spill?.figures ?? this.gap).orphanEvents++;
+      // An event before its burst's start: counted with that burst when its start comes. Events of a burst
+      // whose start was never seen (the stream was joined mid-spill) belong to no spill of this run.
+      this.orphans.set(header.burst, (this.orphans.get(header.burst) ?? 0) + 1);
+      if (this.orphans.size > 4) this.orphans.delete(this.orphans.keys().next().value!);
       return;
     }
     const f = spill.figures;

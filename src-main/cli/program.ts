@@ -158,6 +158,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--hv-map <file>', "HV channel map (default: the setup's)")
     .option('--twin <host:port>', "HV: send the output voltages to the DAQ simulator's control channel (the PMT gains follow them)")
     .option('--channels <k>', 'HV without a setup: channels (CAEN: rounded up to whole 4-channel boards)', integer(1, 128))
+    .option('--serial-echo', "HV: echo every byte received, as the device's serial port does (for a TCP port bridged to a pty)", false)
     .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
     .option('--time-scale <x>', 'run simulated time this many times faster than real time', positiveNumber(1000), 1)
     .option('--sim-gains <file>', 'DAQ: JSON object of known per-cell gain factors of the twin, e.g. {"ECAL1-3-3": 1.12}')

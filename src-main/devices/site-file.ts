@@ -80,11 +80,11 @@ function parseText(text: string, file: string, format: 'json' | 'yaml'): unknown
   if (format === 'yaml') {
     try {
       // Strict YAML: a key given twice is an error, not a silent overwrite; aliases are capped (billion laughs).
-      return parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: false });
+      return parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 });
     } catch (error) {
       if (error instanceof YAMLParseError) {
         const line = error.linePos?.[0]?.line;
-        throw new SiteError([`${file}: ${line ? `line ${line}: ` : ''}not valid YAML: ${error.message.split('\n')[0]}`]);
+        throw new SiteError([`${file}: ${line ? `line ${line}: ` : ''}not valid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`]);
       }
       throw new SiteError([`${file}: not valid YAML: ${(error as Error).message}`]);
     }
@@ -200,7 +200,7 @@ export function parseSite(text: string, file: string, format: 'json' | 'yaml', b
           if (!ids.has(c.device)) problems.push(`${hvMap.file}: line ${c.line}: ${c.name} is fed by ${c.device}, which is not a device of ${file}`);
           continue;
         }
-        if (d.kind !== 'hv-supply') problems.push(`${hvMap.file}: line ${c.line}: ${c.device} is a ${d.kind}, not an HV supply`);
+        if (d.kind !== 'hv-supply') problems.push(`${hvMap.file}: line ${c.line}: ${c.device} is not an HV supply (its plugin is ${d.plugin.manifest.id})`);
         else if (d.channels !== null && c.channel >= d.channels) {
           problems.push(`${hvMap.file}: line ${c.line}: ${c.device} has channels 0–${d.channels - 1} (devices[${ids.get(c.device)}].options), not ${c.channel}`);
         }

@@ -38,6 +38,8 @@ export interface DeviceSimOptions {
   twin?: string;
   /** Channels of an HV module without a setup (CAEN: whole boards of four). */
   channels?: number;
+  /** Echo every byte received, as the device's serial port does (to be bridged to a pty). */
+  serialEcho?: boolean;
   seed: number;
   timeScale: number;
   /** The DAQ simulator's twin with known per-cell gain factors (a JSON file {"ECAL1-3-3": 1.12, …}). */
@@ -174,7 +176,7 @@ export async function deviceSim(kind: DeviceSimulatorKind, o: DeviceSimOptions, 
   const hv: HvSimulatorBase = kind === 'caen-n1470' ? new CaenN1470Simulator(options, specs) : new IsegScpiSimulator(options, specs);
   hv.start();
   try {
-    port = await hv.listenTcp(o.port, o.host);
+    port = await hv.listenTcp(o.port, o.host, o.serialEcho ?? false);
   } catch (error) {
     await hv.close();
     listenError(error, 'the device', o.port, o.host);

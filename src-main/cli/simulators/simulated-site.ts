@@ -49,14 +49,14 @@ function readTemplate(setup: string): SiteInput {
   }
 }
 
-interface Started {
+export interface StartedSimulator {
   child: ChildProcess;
   port: number;
   control: number;
 }
 
-/** Start one `na64rc device-sim` and wait for the line that gives its ports. */
-function startSimulator(device: string, args: string[], log: Logger): Promise<Started> {
+/** Start one `na64rc device-sim` (its own process) and wait for the line that gives its ports. */
+export function startSimulator(device: string, args: string[], log: Logger): Promise<StartedSimulator> {
   const bin = join(packageRoot(), 'bin', 'na64rc.js');
   // In the Electron shell, process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
   const child = spawn(process.execPath, [bin, 'device-sim', ...args, '--json', '--with-parent'], {
@@ -116,7 +116,7 @@ export async function startSimulatedSite(o: SimulatedSiteOptions): Promise<Simul
     const devices = template.devices;
     const daq = devices.find((d) => d.plugin === 'na64-daq');
     if (!daq) throw new CliError(`${simulatedSiteTemplate(o.setup)} has no DAQ stream`);
-    const started = new Map<string, Started>();
+    const started = new Map<string, StartedSimulator>();
     const daqSim = await startSimulator(daq.id, ['na64-daq', '--port', '0', '--control', '0', '--device', daq.id, ...common, ...(o.simGains ? ['--sim-gains', o.simGains] : [])], o.log);
     processes.set(daq.id, daqSim.child);
     started.set(daq.id, daqSim);
