@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { z } from 'zod';
 import {
   describeTransport,
+  emptySpillDaqFigures,
   type DeviceEntry,
   type DeviceIdentity,
   type DriverContext,
@@ -60,25 +61,8 @@ interface OpenSpill {
   missing: Set<number>;
 }
 
-function emptyFigures(): SpillDaqFigures {
-  return {
-    physicsTriggers: 0,
-    beamTriggers: 0,
-    randomTriggers: 0,
-    calibrationEvents: 0,
-    corruptEvents: 0,
-    truncatedEvents: 0,
-    outOfOrderEvents: 0,
-    missingSourceEvents: 0,
-    missingSources: [],
-    orphanEvents: 0,
-    lostEvents: 0,
-    scalerAccepted: null,
-    deadTimeFraction: null,
-    endOfBurst: false,
-    streamLost: null,
-  };
-}
+/** A connection counts as made when it has lasted this long without data (the stream may be quiet between spills). */
+const SETTLE_MS = 1000;
 
 /** Collects events into one batch buffer; `take()` hands it over (the buffers are transferred, not copied). */
 class BatchBuilder {
@@ -125,7 +109,7 @@ export class Na64Daq implements EventSource {
   private sequence = -1;
   private spill: OpenSpill | null = null;
   /** Counted between spills, reported with the next one. */
-  private gap = emptyFigures();
+  private gap = emptySpillDaqFigures();
   /** Events that came before their burst's start of burst, by burst number. */
   private readonly orphans = new Map<number, number>();
   private physicsBatch = new BatchBuilder();
@@ -254,17 +238,27 @@ export class Na64Daq implements EventSource {
     this.life.connecting(`connecting to the DAQ monitoring stream at ${host}:${port}`);
     const socket = connect({ host, port });
     this.socket = socket;
+    // Online (and the backoff reset) once the stream sends or the connection has lasted: a peer that accepts
+    // and hangs up at once is still down, and is not retried every 100 ms.
+    let settle: NodeJS.Timeout | null = null;
+    const online = () => {
+      if (settle) clearTimeout(settle);
+      settle = null;
+      if (this.socket === socket && this.life.state() === 'connecting') this.life.succeeded(`reading the DAQ monitoring stream at ${host}:${port}`);
+    };
     socket.on('connect', () => {
       this.seenAt = this.context.now();
-      this.life.succeeded(`reading the DAQ monitoring stream at ${host}:${port}`);
+      settle = setTimeout(online, SETTLE_MS);
     });
     socket.on('data', (chunk: Buffer) => {
       this.seenAt = this.context.now();
+      if (settle) online();
       this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     });
     let failure = '';
     socket.on('error', (error) => (failure = error.message)); // 'close' follows and handles it
     socket.on('close', () => {
+      if (settle) clearTimeout(settle);
       if (this.socket !== socket) return;
       this.socket = null;
       // The event being read when the connection dropped is counted as truncated; the next connection
@@ -384,7 +378,7 @@ export class Na64Daq implements EventSource {
     this.sequence += 1;
     this.lastSobAt = now;
     const figures = this.gap;
-    this.gap = emptyFigures();
+    this.gap = emptySpillDaqFigures();
     figures.orphanEvents += this.orphans.get(header.burst) ?? 0;
     this.orphans.clear();
     this.spill = { sequence: this.sequence, burst: header.burst, startedAt: now, lastNbInBurst: header.nbInBurst, delivered: 0, received: 0, figures, missing: new Set() };

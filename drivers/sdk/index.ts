@@ -192,6 +192,27 @@ export interface SpillDaqFigures {
   streamLost: string | null;
 }
 
+/** A spill's figures before anything was counted. */
+export function emptySpillDaqFigures(): SpillDaqFigures {
+  return {
+    physicsTriggers: 0,
+    beamTriggers: 0,
+    randomTriggers: 0,
+    calibrationEvents: 0,
+    corruptEvents: 0,
+    truncatedEvents: 0,
+    outOfOrderEvents: 0,
+    missingSourceEvents: 0,
+    missingSources: [],
+    orphanEvents: 0,
+    lostEvents: 0,
+    scalerAccepted: null,
+    deadTimeFraction: null,
+    endOfBurst: false,
+    streamLost: null,
+  };
+}
+
 /**
  * One batch of events of one spill as raw DATE bytes, so it can be transferred to a monitor worker without
  * copying; the worker decodes the sub-events and MSADC data. `offsets` has `count + 1` entries: event i is

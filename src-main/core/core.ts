@@ -3,7 +3,7 @@
 // hardware or simulators: they come from the site file, through the drivers host.
 import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
 import type { Device, EventSource } from '../../drivers/sdk/index';
 import { openDatabase, type Db } from '../archive/database';
@@ -80,6 +80,8 @@ export interface CoreEvents {
   'spill-stored': { summary: SpillSummary; histograms: HistSnapshot[] };
 }
 type SpillEvent = Extract<LiveEvent, { type: 'spill' }>;
+
+const RUN_ON = 'the site cannot change while a run is on: stop the run first (the hardware of a run does not change during it)';
 
 export class SiteLoadError extends Error {
   constructor(
@@ -312,13 +314,15 @@ export class Core {
   checkSite(text: string, format: 'json' | 'yaml', name: string): SiteCheck {
     let next: LoadedSite;
     try {
-      next = parseSite(text, name, format, dirname(this.devices.site().file));
+      next = parseSite(text, name, format, this.devices.site().baseDir);
     } catch (error) {
       if (error instanceof SiteError) return { ok: false, problems: error.problems, devices: [], changes: [] };
       throw error;
     }
     const devices = next.devices.map((d) => ({ id: d.id, plugin: d.plugin.manifest.id, kind: d.kind, address: d.address, options: optionsLine(d.options) }));
-    return { ok: true, problems: [], devices, changes: this.devices.plan(next) };
+    // A valid file that cannot be loaded now says why, as loading it would.
+    const refused = [this.devices.refusal(next), this.runControl.state() === 'idle' ? null : RUN_ON].filter((r): r is string => r !== null);
+    return { ok: refused.length === 0, problems: refused, devices, changes: this.devices.plan(next) };
   }
 
   /**
@@ -326,10 +330,10 @@ export class Core {
    * every change audited in the device log and the site's use recorded.
    */
   async loadSite(text: string, format: 'json' | 'yaml', name: string, session: Session, reason: string): Promise<DeviceChange[]> {
-    if (this.runControl.state() !== 'idle') throw new SiteLoadError('the site cannot change while a run is on: stop the run first (the hardware of a run does not change during it)', 'not-now');
+    if (this.runControl.state() !== 'idle') throw new SiteLoadError(RUN_ON, 'not-now');
     let next: LoadedSite;
     try {
-      next = parseSite(text, name, format, dirname(this.devices.site().file));
+      next = parseSite(text, name, format, this.devices.site().baseDir);
     } catch (error) {
       if (error instanceof SiteError) throw new SiteLoadError(error.message, 'invalid');
       throw error;

@@ -3,7 +3,7 @@
 // transaction and announces it. Events skipped under back-pressure are counted in the spill. While the
 // event source is offline during a run, every spill the SPS cycle brings is recorded as lost, with no
 // data and the reason, so the run's record has no silent hole.
-import type { DriverState, EventBatch, EventSource, EventSourceListener, SpillEnd, SpillStart } from '../../drivers/sdk/index';
+import { emptySpillDaqFigures, type DriverState, type EventBatch, type EventSource, type EventSourceListener, type SpillEnd, type SpillStart } from '../../drivers/sdk/index';
 import { spillDaq, type RunsArchive } from '../archive/runs-archive';
 import type { Logger } from '../log';
 import type { MonitorPool } from '../monitor/pool';
@@ -61,24 +61,7 @@ interface OpenSpill {
 
 /** Figures of a spill the event stream never delivered: nothing but why. */
 function lostSpillFigures(why: string) {
-  return spillDaq({
-    physicsTriggers: 0,
-    beamTriggers: 0,
-    randomTriggers: 0,
-    calibrationEvents: 0,
-    corruptEvents: 0,
-    truncatedEvents: 0,
-    outOfOrderEvents: 0,
-    undecodedEvents: 0,
-    missingSourceEvents: 0,
-    missingSources: [],
-    orphanEvents: 0,
-    lostEvents: 0,
-    scalerAccepted: null,
-    deadTimeFraction: null,
-    endOfBurst: false,
-    streamLost: why,
-  });
+  return spillDaq({ ...emptySpillDaqFigures(), undecodedEvents: 0, streamLost: why });
 }
 
 export class DaqService {

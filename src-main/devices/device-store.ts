@@ -37,7 +37,7 @@ export class DeviceStore {
       runSite: db.prepare<[number], { name: string; file: string; hash: string; setup: string; text: string }>(
         `SELECT s.name, s.file, s.hash, s.setup, s.text FROM runs r JOIN sites s ON s.id = r.site WHERE r.number = ?`,
       ),
-      runDevices: db.prepare<[number], RunDeviceRow>(`SELECT * FROM run_devices WHERE run = ? ORDER BY device`),
+      runDevices: db.prepare<[number], RunDeviceRow>(`SELECT * FROM run_devices WHERE run = ? ORDER BY rowid`),
       insertLog: db.prepare(
         `INSERT INTO device_log (at, device, event, state, detail, user, role) VALUES (@at, @device, @event, @state, @detail, @user, @role)`,
       ),

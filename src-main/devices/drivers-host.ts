@@ -14,6 +14,8 @@ import { optionsLine, type LoadedSite, type SiteDevice } from './site-file';
 
 /** Live updates of the devices at most this often: a degraded stream can change its reason every event. */
 const PUBLISH_MS = 250;
+/** And at least this often, so the age of each device's last answer is current on every screen. */
+const REFRESH_MS = 1000;
 
 interface Tracked {
   entry: SiteDevice;
@@ -51,6 +53,7 @@ export class DriversHost {
   private siteSince: { at: number; by: string };
   private readonly replacers = new Map<Capability, Replacer>();
   private publishTimer: NodeJS.Timeout | null = null;
+  private readonly refreshTimer: NodeJS.Timeout;
   private readonly now: () => number;
   private closed = false;
 
@@ -63,6 +66,8 @@ export class DriversHost {
     this.currentSite = site;
     this.siteSince = since;
     for (const entry of site.devices) this.add(entry);
+    this.refreshTimer = setInterval(() => this.schedulePublish(), REFRESH_MS);
+    this.refreshTimer.unref();
   }
 
   private context(id: string): DriverContext {
@@ -107,15 +112,18 @@ export class DriversHost {
       t.lastErrorAt = now;
     }
     if (state !== previous) {
+      // The attempts of a device that stays down (connecting, offline again, every backoff) are not news:
+      // the log keeps the change to offline and the return, not one pair of lines per retry.
+      const retrying = t.down && (state === 'connecting' || (state === 'offline' && previous === 'connecting'));
       t.state = state;
-      t.since = now;
+      if (!retrying) t.since = now;
       if (state === 'online' || state === 'degraded') {
         if (t.down && t.everOnline) t.reconnects++;
         t.everOnline = true;
         t.down = false;
       }
       if (state === 'offline') t.down = true;
-      if (!this.closed) {
+      if (!this.closed && !retrying) {
         this.options.store.log({ at: now, device: t.entry.id, event: 'state', state, detail: reason, user: null, role: null });
         this.options.log.info({ device: t.entry.id, state, reason }, 'device state');
       }
@@ -246,14 +254,20 @@ export class DriversHost {
 
   /**
    * Apply another site device by device: unchanged devices keep their connection; replaced, added and
-   * removed ones are swapped in the services that hold them. The setup and the HV map cannot change while
-   * the app runs (the channels, alarms and histograms follow them): that needs a restart.
+   * removed ones are swapped in the services that hold them (see `refusal` for what needs a restart).
    */
-  async apply(next: LoadedSite, session: Session, reason: string): Promise<DeviceChange[]> {
+  /** Why `next` cannot be applied while the app runs (null when it can): the channels, alarms and histograms follow the setup and the HV map. */
+  refusal(next: LoadedSite): string | null {
     const current = this.currentSite;
-    if (next.setup.name !== current.setup.name) throw new SiteChangeError(`the setup cannot change while the app runs (${current.setup.name} → ${next.setup.name}); restart with the new site`);
+    if (next.setup.name !== current.setup.name) return `the setup cannot change while the app runs (${current.setup.name} → ${next.setup.name}); restart with the new site`;
     const mapOf = (s: LoadedSite) => JSON.stringify(s.hvMap.channels.map(({ line: _line, ...c }) => c));
-    if (mapOf(next) !== mapOf(current)) throw new SiteChangeError('the HV channel map cannot change while the app runs; restart with the new site');
+    if (mapOf(next) !== mapOf(current)) return 'the HV channel map cannot change while the app runs; restart with the new site';
+    return null;
+  }
+
+  async apply(next: LoadedSite, session: Session, reason: string): Promise<DeviceChange[]> {
+    const refused = this.refusal(next);
+    if (refused) throw new SiteChangeError(refused);
     const changes = this.plan(next);
     const byId = new Map(next.devices.map((d) => [d.id, d]));
     for (const change of changes) {
@@ -294,6 +308,7 @@ export class DriversHost {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.refreshTimer);
     if (this.publishTimer) clearTimeout(this.publishTimer);
     for (const t of this.tracked.values()) {
       t.stop();

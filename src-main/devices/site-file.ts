@@ -34,6 +34,8 @@ export interface SiteDevice {
 export interface LoadedSite {
   /** Where it was read from (an absolute path, or a name for text loaded through the API). */
   file: string;
+  /** Where its relative paths start: the file's folder (a site loaded through the API keeps the first site's). */
+  baseDir: string;
   text: string;
   format: 'json' | 'yaml';
   /** SHA-256 of the text: which version of the file took a run. */
@@ -210,6 +212,7 @@ export function parseSite(text: string, file: string, format: 'json' | 'yaml', b
   if (problems.length || !setup || !hvMap) throw new SiteError(problems);
   return {
     file,
+    baseDir,
     text,
     format,
     hash: createHash('sha256').update(text).digest('hex'),

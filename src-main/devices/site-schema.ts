@@ -3,15 +3,22 @@
 // (sites/*.json, sites/*.yaml). The core treats every entry the same way: a simulator is just a device at
 // a loopback address.
 import { z } from 'zod';
+import { PLUGINS, pluginById } from '../../drivers/registry';
 import { TransportSpec } from '../../drivers/sdk/index';
+import { setupNames } from '../../setups/load';
 
 export const DEVICE_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 export const SiteDeviceSchema = z.strictObject({
   /** The device's name in the app, the HV map, alarms and logs: "hv-caen-0", "daq". */
   id: z.string().regex(DEVICE_ID, 'a device id is lowercase letters, digits and "-", at most 32'),
-  /** The driver plugin (drivers/registry.ts): na64-daq, caen-n1470, iseg-scpi. */
-  plugin: z.string().min(1).max(64),
+  /** The driver plugin (drivers/registry.ts): na64-daq, caen-n1470, iseg-scpi. Checked on its own, so a
+   *  wrong plugin is reported beside the entry's other mistakes. */
+  plugin: z
+    .string()
+    .min(1)
+    .max(64)
+    .refine((id) => pluginById(id) !== null, { error: (issue) => `unknown plugin "${String(issue.input).slice(0, 40)}"; known plugins: ${PLUGINS.map((p) => p.manifest.id).join(', ')}` }),
   description: z.string().max(500).optional(),
   transport: TransportSpec,
   /** The plugin's own options, checked against its manifest's schema. */
@@ -29,7 +36,10 @@ export const SiteSchema = z.strictObject({
   name: z.string().min(1).max(120),
   description: z.string().max(2000).optional(),
   /** The experiment setup (setups/<name>.json): invisible-e, visible-e, muon, hadron. */
-  setup: z.string().regex(/^[a-z0-9-]{1,32}$/, 'a setup name is lowercase letters, digits and "-"'),
+  setup: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, 'a setup name is lowercase letters, digits and "-"')
+    .refine((name) => setupNames().includes(name), { error: (issue) => `unknown setup "${String(issue.input)}"; known setups: ${setupNames().join(', ')}` }),
   /** The HV channel map: a path relative to the site file, or a file name in setups/ (default <setup>.hv.map). */
   hvMap: z.string().min(1).max(4096).optional(),
   /**

@@ -86,14 +86,6 @@ export const useDevicesStore = defineStore('devices', () => {
     }
   }
 
-  /**
-   * Read the list again. The live stream carries changes of state, so between changes the time of each
-   * device's last answer would only grow on screen; the view asks for it while it is shown.
-   */
-  async function refresh(): Promise<void> {
-    setDevices(await api().devices.list());
-  }
-
   async function reconnect(id: string, reason: string): Promise<DeviceStatus> {
     const client = api();
     const d = await client.devices.reconnect({ id, reason });
@@ -122,5 +114,5 @@ export const useDevicesStore = defineStore('devices', () => {
     return Object.freeze(await api().devices.ofRun({ run }));
   }
 
-  return { devices, site, log, serverOffset, follow, refresh, setDevices, setSite, loadLog, reconnect, checkSite, loadSite, ofRun };
+  return { devices, site, log, serverOffset, follow, setDevices, setSite, loadLog, reconnect, checkSite, loadSite, ofRun };
 });

@@ -171,7 +171,7 @@ describe('device table', () => {
     expect(row('hv-caen-0').get('[data-testid="device-reason"]').text()).toBe('serial /dev/ttyACM0: no such file; retrying in 4.0 s');
     expect(row('hv-caen-0').text()).toContain('for 30 s');
     // The last error is the present reason: said once, with its time.
-    expect(row('hv-caen-0').get('[data-testid="device-last-error"]').text()).toContain('the reason beside');
+    expect(row('hv-caen-0').get('[data-testid="device-last-error"]').text()).toContain('same as why');
     expect(row('hv-iseg-1').get('[data-testid="device-last-error"]').text()).toBe('none');
     // A device back online keeps its last error, with when it happened.
     const past = row('hv-iseg-2').get('[data-testid="device-last-error"]');

@@ -24,7 +24,7 @@ function entry(id: string, port: number, channels = 4): SiteDevice {
 }
 
 function site(devices: SiteDevice[], name = 'bench'): LoadedSite {
-  return { file: '/tmp/bench.json', text: '{}', format: 'json', hash: name, name, description: null, simulation: null, setup, hvMap, devices };
+  return { file: '/tmp/bench.json', baseDir: '/tmp', text: '{}', format: 'json', hash: name, name, description: null, simulation: null, setup, hvMap, devices };
 }
 
 let dir: string;
@@ -60,17 +60,23 @@ describe('drivers host', () => {
     a.go('degraded', 'garbage reply');
     a.go('degraded', 'another garbage reply');
     a.go('online', 'answering');
-    const s = host.get('hv-a');
-    expect(s).toMatchObject({ state: 'online', reconnects: 1, lastError: 'another garbage reply' });
+    expect(host.get('hv-a')).toMatchObject({ state: 'online', reconnects: 1, lastError: 'another garbage reply' });
     expect(alarms.at(-1)).toEqual({ 'device:hv-a:offline': false, 'device:hv-a:degraded': false });
-    // Reasons change often (a degraded stream); only state changes are written down.
+    // Reasons change often (a degraded stream) and a device that stays down retries every backoff: only
+    // real changes are written down, newest first.
+    a.go('offline', 'refused; retrying in 1.0 s');
+    a.go('connecting', 'connecting');
+    a.go('offline', 'refused; retrying in 2.0 s');
+    a.go('online', 'answering');
     expect(store.list('hv-a', 10).map((e) => [e.event, e.state, e.detail])).toEqual([
       ['state', 'online', 'answering'],
+      ['state', 'offline', 'refused; retrying in 1.0 s'],
+      ['state', 'online', 'answering'],
       ['state', 'degraded', 'garbage reply'],
-      ['state', 'connecting', 'connecting'],
       ['state', 'offline', 'connection refused; retrying in 0.5 s'],
       ['state', 'online', 'answering'],
     ]);
+    expect(host.get('hv-a').reconnects).toBe(2);
     // A device that was never online is not counted as reconnected when it first answers.
     device('hv-b').go('online', 'answering');
     expect(host.get('hv-b').reconnects).toBe(0);

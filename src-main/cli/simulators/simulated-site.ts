@@ -111,20 +111,22 @@ export async function startSimulatedSite(o: SimulatedSiteOptions): Promise<Simul
       ),
     );
   };
-  const common = ['--seed', String(o.seed), '--time-scale', String(o.timeScale), '--setup', o.setup];
+  const common = ['--time-scale', String(o.timeScale), '--setup', o.setup];
+  // Each simulator its own seed: its readback noise and its serial number differ from the others'.
+  const seed = (i: number) => ['--seed', String((o.seed + i * 7919) >>> 0)];
   try {
     const devices = template.devices;
     const daq = devices.find((d) => d.plugin === 'na64-daq');
     if (!daq) throw new CliError(`${simulatedSiteTemplate(o.setup)} has no DAQ stream`);
     const started = new Map<string, StartedSimulator>();
-    const daqSim = await startSimulator(daq.id, ['na64-daq', '--port', '0', '--control', '0', '--device', daq.id, ...common, ...(o.simGains ? ['--sim-gains', o.simGains] : [])], o.log);
+    const daqSim = await startSimulator(daq.id, ['na64-daq', '--port', '0', '--control', '0', '--device', daq.id, ...seed(0), ...common, ...(o.simGains ? ['--sim-gains', o.simGains] : [])], o.log);
     processes.set(daq.id, daqSim.child);
     started.set(daq.id, daqSim);
     const others = await Promise.all(
       devices
         .filter((d) => d !== daq)
-        .map(async (d) => {
-          const s = await startSimulator(d.id, [d.plugin, '--port', '0', '--control', '0', '--device', d.id, '--twin', `127.0.0.1:${daqSim.control}`, ...common], o.log);
+        .map(async (d, i) => {
+          const s = await startSimulator(d.id, [d.plugin, '--port', '0', '--control', '0', '--device', d.id, '--twin', `127.0.0.1:${daqSim.control}`, ...seed(i + 1), ...common], o.log);
           processes.set(d.id, s.child);
           return [d.id, s] as const;
         }),
