@@ -20,6 +20,8 @@ export class TwinLink {
   private closed = false;
   private readonly stop: () => void;
   private warned = false;
+  /** Failed attempts in a row: at start-up the DAQ simulator may not listen yet, which is not worth a line. */
+  private failures = 0;
 
   constructor(
     private readonly host: string,
@@ -43,14 +45,18 @@ export class TwinLink {
     socket.on('connect', () => {
       this.connected = true;
       this.warned = false;
+      this.failures = 0;
       this.log.info('twin link up', { to: `${this.host}:${this.port}` });
       this.send([...this.latest]);
     });
     // Replies are acknowledgements; nothing in them is needed here.
     socket.on('data', () => undefined);
     socket.on('error', (error) => {
-      if (!this.warned) this.log.warn('twin link down; retrying', { to: `${this.host}:${this.port}`, error: error.message });
-      this.warned = true;
+      this.failures++;
+      if (!this.warned && this.failures >= 3) {
+        this.log.warn('twin link down; retrying', { to: `${this.host}:${this.port}`, error: error.message });
+        this.warned = true;
+      }
     });
     socket.on('close', () => {
       if (this.socket !== socket) return;

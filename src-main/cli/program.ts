@@ -50,12 +50,20 @@ import {
   ctlCalibrationShow,
 } from './ctl-calibration';
 import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
-import { DEVICE_SIMULATORS, deviceSim, type DeviceSimOptions, type DeviceSimulatorKind } from './simulators/device-sim';
-import { ctlDeviceList, ctlDeviceLog, ctlDeviceReconnect, ctlRunSite, ctlSiteLoad, ctlSiteShow, siteCheck } from './ctl-devices';
+import type { DeviceSimOptions, DeviceSimulatorKind } from './simulators/device-sim';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
 import { defaultDataDir } from './paths';
-import { serve, type Served } from './serve';
-import { inspectRawFile, simulateRawFile } from './simulators/raw-files';
+import type { Served } from './serve';
+
+// The commands that load much (the core, the drivers, the twin) are imported when run: a device simulator
+// or a `ctl` call starts in a fraction of the time, and `serve --sim` starts five simulators at once.
+const serveModule = () => import('./serve');
+const devicesModule = () => import('./ctl-devices');
+const simulatorsModule = () => import('./simulators/device-sim');
+const rawFilesModule = () => import('./simulators/raw-files');
+
+/** The plugins a device simulator exists for (simulators/device-sim.ts). */
+const DEVICE_SIMULATORS: readonly DeviceSimulatorKind[] = ['na64-daq', 'caen-n1470', 'iseg-scpi'];
 
 function integer(min: number, max: number) {
   return (raw: string): number => {
@@ -142,7 +150,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
-      served = await serve(opts, print);
+      served = await (await serveModule()).serve(opts, print);
       if (pending) shutdown(pending);
     });
 
@@ -165,7 +173,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--json', 'print the ports as one JSON line', false)
     .option('--with-parent', 'exit when stdin closes (the process that started it is gone)', false)
     .action(async (device: DeviceSimulatorKind, o: DeviceSimOptions & { json: boolean; withParent: boolean }) => {
-      const sim = await deviceSim(device, o, (line) => console.error(line));
+      const sim = await (await simulatorsModule()).deviceSim(device, o, (line) => console.error(line));
       if (o.json) print(JSON.stringify({ device: o.device ?? device, port: sim.port, control: sim.control }));
       else {
         print(`${sim.describe}: listening on ${o.host}:${sim.port}, control channel on ${o.host}:${sim.control}`);
@@ -191,7 +199,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .argument('<file>', 'site file (JSON or YAML)')
     .option('--probe', 'connect to each device once (*IDN?, BDNAME, the DAQ stream\'s sources)', false)
     .option('--json', 'print machine-readable JSON', false)
-    .action((file: string, o: { probe: boolean; json: boolean }) => siteCheck(file, o, print, (line) => console.error(line)));
+    .action(async (file: string, o: { probe: boolean; json: boolean }) => (await devicesModule()).siteCheck(file, o, print, (line) => console.error(line)));
 
   program
     .command('sim')
@@ -202,14 +210,14 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--run <n>', 'DATE run number written into the events', integer(1, 2 ** 31 - 1), 1)
     .option('--signal <fraction>', 'inject A′ → invisible events: this many per electron on target', probability, 0)
     .requiredOption('--out <file>', 'raw file to write (e.g. cdr01001-000001.dat)')
-    .action((o: { setup: string; spills: number; seed: number; run: number; signal: number; out: string }) => simulateRawFile(o, print));
+    .action(async (o: { setup: string; spills: number; seed: number; run: number; signal: number; out: string }) => (await rawFilesModule()).simulateRawFile(o, print));
 
   program
     .command('inspect')
     .description('read a raw DATE file: run, spills, events per type, per-source counts and errors')
     .argument('<file>', 'raw file')
     .option('--json', 'print machine-readable JSON', false)
-    .action((file: string, o: { json: boolean }) => inspectRawFile(file, o.json, print));
+    .action(async (file: string, o: { json: boolean }) => (await rawFilesModule()).inspectRawFile(file, o.json, print));
 
   const ctl = program
     .command('ctl')
@@ -254,30 +262,30 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .command('site')
     .description('the hardware that took a run: the site file and each device as it stood at the start')
     .argument('<run>', 'run number', integer(1, 2 ** 31 - 1))
-    .action((n: number) => ctlRunSite(ctx(), n));
+    .action(async (n: number) => (await devicesModule()).ctlRunSite(ctx(), n));
 
   const device = ctl.command('device').description("the site's devices: state, identity, health; reconnect");
-  device.command('list').description('every device with its address, state, identity, last error, last answer and reconnects').action(() => ctlDeviceList(ctx()));
+  device.command('list').description('every device with its address, state, identity, last error, last answer and reconnects').action(async () => (await devicesModule()).ctlDeviceList(ctx()));
   device
     .command('reconnect')
     .description("drop a device's connection and connect again now (expert)")
     .argument('<id>', 'device id')
     .option('--reason <text>', 'why (kept in the device log)', '')
-    .action((id: string, o: { reason: string }) => ctlDeviceReconnect(ctx(), id, o.reason));
+    .action(async (id: string, o: { reason: string }) => (await devicesModule()).ctlDeviceReconnect(ctx(), id, o.reason));
   device
     .command('log')
     .description("the device log: state changes and operators' actions, newest first")
     .option('--device <id>', 'one device only')
     .option('--limit <n>', 'entries', integer(1, 1000), 50)
-    .action((o: { device?: string; limit: number }) => ctlDeviceLog(ctx(), o.device, o.limit));
+    .action(async (o: { device?: string; limit: number }) => (await devicesModule()).ctlDeviceLog(ctx(), o.device, o.limit));
   const site = ctl.command('site').description('the site file in use');
-  site.command('show').description('the site in use: file, setup, since when and by whom').action(() => ctlSiteShow(ctx()));
+  site.command('show').description('the site in use: file, setup, since when and by whom').action(async () => (await devicesModule()).ctlSiteShow(ctx()));
   site
     .command('load')
     .description('load another site file (admin, between runs): validated, then applied device by device')
     .argument('<file>', 'site file (JSON or YAML)')
     .requiredOption('--reason <text>', 'why the site changes (kept in the device log)')
-    .action((file: string, o: { reason: string }) => ctlSiteLoad(ctx(), file, o.reason));
+    .action(async (file: string, o: { reason: string }) => (await devicesModule()).ctlSiteLoad(ctx(), file, o.reason));
 
   const sim = ctl.command('sim').description('fault injection into the simulated devices (expert)');
   sim.command('list').description('simulated devices, their faults and what is active').action(() => ctlSimList(ctx()));

@@ -20,8 +20,7 @@ import { HvMapError, nominalVolts } from '../../../setups/hv-map';
 import { DAQ_MAP_RUN, defaultHvMapFile, loadHvMap, loadSetup, SetupError } from '../../../setups/load';
 import { CliError } from '../errors';
 
-export const DEVICE_SIMULATORS = ['na64-daq', 'caen-n1470', 'iseg-scpi'] as const;
-export type DeviceSimulatorKind = (typeof DEVICE_SIMULATORS)[number];
+export type DeviceSimulatorKind = 'na64-daq' | 'caen-n1470' | 'iseg-scpi';
 
 export interface DeviceSimOptions {
   port: number;

@@ -1,11 +1,12 @@
 // `serve --sim`: the simulated NA64 as a site like any other. Every device of the setup's simulated site
 // (sites/simulated.json, sites/simulated-<setup>.json) is started as its own process (`na64rc device-sim`)
-// on free loopback ports, the DAQ simulator first so the HV simulators can link their voltages to its
+// on free loopback ports, all at once, the HV simulators linking their voltages to the DAQ simulator's
 // twin; then the equivalent site, with those ports, is written into the data directory, and the server
 // runs exactly the code it runs on hardware. The simulators end with the server (or when it dies: each
 // one exits when its stdin closes).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { packageRoot } from '../../../setups/load';
@@ -53,6 +54,18 @@ export interface StartedSimulator {
   child: ChildProcess;
   port: number;
   control: number;
+}
+
+/** A TCP port free on loopback now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Start one `na64rc device-sim` (its own process) and wait for the line that gives its ports. */
@@ -119,19 +132,22 @@ export async function startSimulatedSite(o: SimulatedSiteOptions): Promise<Simul
     const daq = devices.find((d) => d.plugin === 'na64-daq');
     if (!daq) throw new CliError(`${simulatedSiteTemplate(o.setup)} has no DAQ stream`);
     const started = new Map<string, StartedSimulator>();
-    const daqSim = await startSimulator(daq.id, ['na64-daq', '--port', '0', '--control', '0', '--device', daq.id, ...seed(0), ...common, ...(o.simGains ? ['--sim-gains', o.simGains] : [])], o.log);
-    processes.set(daq.id, daqSim.child);
-    started.set(daq.id, daqSim);
-    const others = await Promise.all(
-      devices
-        .filter((d) => d !== daq)
-        .map(async (d, i) => {
-          const s = await startSimulator(d.id, [d.plugin, '--port', '0', '--control', '0', '--device', d.id, '--twin', `127.0.0.1:${daqSim.control}`, ...seed(i + 1), ...common], o.log);
-          processes.set(d.id, s.child);
-          return [d.id, s] as const;
-        }),
+    // All at once: the DAQ simulator's control port is chosen here, so the HV simulators can be told where
+    // to link their voltages before it listens (their twin link retries until it does).
+    const daqControl = await freePort();
+    const launched = await Promise.allSettled(
+      devices.map(async (d, i) => {
+        const args =
+          d === daq
+            ? ['na64-daq', '--port', '0', '--control', String(daqControl), ...(o.simGains ? ['--sim-gains', o.simGains] : [])]
+            : [d.plugin, '--port', '0', '--control', '0', '--twin', `127.0.0.1:${daqControl}`];
+        const s = await startSimulator(d.id, [...args, '--device', d.id, ...seed(i), ...common], o.log);
+        processes.set(d.id, s.child);
+        started.set(d.id, s);
+      }),
     );
-    for (const [id, s] of others) started.set(id, s);
+    const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const site: SiteInput = {
       ...template,
       simulation: { timeScale: o.timeScale },
