@@ -283,12 +283,13 @@ export class DriversHost {
         const old = this.tracked.get(change.device) ?? null;
         const entry = byId.get(change.device) ?? null;
         const capability = (entry ?? old!.entry).plugin.manifest.capabilities[0]!;
+        // The new device first: if it cannot be made, the old one stays as it was.
+        const added = entry ? this.add(entry) : null;
         if (old) {
           old.stop();
-          this.tracked.delete(change.device);
+          if (!added) this.tracked.delete(change.device);
           await old.device.close();
         }
-        const added = entry ? this.add(entry) : null;
         await this.replacers.get(capability)?.(change.device, added?.device ?? null, old?.device ?? null);
         if (!added) this.options.alarms({ [`device:${change.device}:offline`]: false, [`device:${change.device}:degraded`]: false });
         audit(change.action, change.what);

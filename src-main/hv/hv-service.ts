@@ -63,7 +63,6 @@ interface Watch {
 export interface HvEvents {
   /** A channel's status words or freshness changed (trip, over-current, interlock, stale, …). */
   'channel-conditions': { channel: string; detector: string; conditions: string[]; latched: string[]; staleness: Staleness; vmon: number | null; vset: number | null; at: number };
-  'supply-state': { supply: string; state: HvSupplyStatus['state']; reason: string; at: number };
 }
 
 export interface HvServiceOptions {
@@ -107,7 +106,7 @@ export class HvService {
     return service;
   }
 
-  private addSupply(driver: HvSupply): SupplyState {
+  private addSupply(driver: HvSupply): void {
     const state: SupplyState = { id: driver.id, driver, timer: null, polling: false, lastPollAt: null, boards: [], byChannel: new Map() };
     for (const c of this.options.map.channels.filter((m) => m.device === driver.id)) {
       const info = driver.channels()[c.channel];
@@ -125,16 +124,7 @@ export class HvService {
       this.channels.set(c.name, ch);
       this.order.push(ch);
     }
-    this.watchState(state);
     this.supplies.push(state);
-    return state;
-  }
-
-  private watchState(s: SupplyState): void {
-    const driver = s.driver;
-    driver.onState((state, reason) => {
-      if (s.driver === driver && this.supplies.includes(s)) this.events.publish('supply-state', { supply: s.id, state, reason, at: this.now() });
-    });
   }
 
   /**
@@ -157,7 +147,6 @@ export class HvService {
       ch.board = info?.board ?? 0;
       ch.boardChannel = info?.boardChannel ?? ch.spec.channel;
     }
-    this.watchState(s);
     this.schedule(s, 0);
   }
 

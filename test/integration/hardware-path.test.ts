@@ -4,11 +4,14 @@
 // offline and alarmed within two poll periods while the run goes on and commands to it are refused with the
 // reason; started again on the same port it is back online without restarting the server and its alarm
 // clears. The same for the DAQ stream: the spills of the gap are recorded as lost, with why, and the stream
-// resumes.
-import { mkdtempSync, rmSync } from 'node:fs';
+// resumes. Another site file is loaded between runs by an admin, device by device.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../src-main/api/node-client';
+import { startSimulator } from '../../src-main/cli/simulators/simulated-site';
+import { silentLogger } from '../../src-main/log';
 import type { AlarmView } from '../../src-main/shared/api/alarms';
 import type { DeviceStatus, RunSite } from '../../src-main/shared/api/devices';
 import type { HvCommand } from '../../src-main/shared/api/hv';
@@ -130,5 +133,56 @@ describe('devices from a site file, in processes of their own', () => {
     await ctl('hv', 'on', 'ECAL1-3-3', '--reason', 'twin link check done');
     await waitFor('the ECAL peak back at the beam energy', async () => (await peakNow()) > 95, 30_000);
     await ctl('run', 'stop', '--reason', 'done');
+  });
+
+  it('loads another site between runs (admin): checked, applied device by device, audited; refused during a run, for a shifter and when invalid', async () => {
+    // The iseg module moved from its USB port to the LAN: another process at another address.
+    const moved = await startSimulator('hv-iseg-0', ['iseg-scpi', '--port', '0', '--setup', 'invisible-e', '--device', 'hv-iseg-0', '--hv-map', bench.hvMap, '--seed', '9'], silentLogger());
+    try {
+      const site = JSON.parse(readFileSync(bench.file, 'utf8'));
+      site.name = 'hardware-path test bench, iseg on the LAN';
+      site.devices[2].transport = { kind: 'tcp', host: '127.0.0.1', port: moved.port };
+      const next = join(dir, 'bench-site-lan.json');
+      writeFileSync(next, JSON.stringify(site));
+      const bad = join(dir, 'bench-site-bad.json');
+      writeFileSync(bad, JSON.stringify({ ...site, devices: [...site.devices, { ...site.devices[1], id: 'hv-caen-1' }] }));
+
+      await ctl('run', 'start', 'physics');
+      const during = await ctl('site', 'load', next, '--reason', 'moved the module');
+      expect(during.code).toBe(1);
+      expect(during.stderr).toMatch(/the site cannot change while a run is on: stop the run first/);
+      await ctl('run', 'stop', '--reason', 'site change');
+
+      const token = JSON.parse((await ctl('--json', 'user', 'add', 'sam', '--role', 'shifter')).stdout).token as string;
+      const shifter = await connect(server.info.url, token);
+      await expect(shifter.api.devices.site.load({ text: JSON.stringify(site), format: 'json', name: 'lan.json', reason: 'try' })).rejects.toThrow(/site\.load needs the admin role; sam is shifter/);
+      shifter.close();
+
+      const invalid = await ctl('site', 'load', bad, '--reason', 'typo');
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr).toMatch(/devices\[3\]\.transport: tcp 127\.0\.0\.1:\d+ is also the address of devices\[1\]/);
+
+      const loaded = await ctl('site', 'load', next, '--reason', 'moved the module');
+      expect(loaded.code, loaded.stderr).toBe(0);
+      expect(loaded.stdout).toMatch(/^site "hardware-path test bench, iseg on the LAN" loaded$/m);
+      expect(loaded.stdout).toMatch(new RegExp(`^  hv-iseg-0\\s+replaced\\s+done: address serial ${bench.pty} @9600 8N1 → tcp 127\\.0\\.0\\.1:${moved.port}$`, 'm'));
+      expect(loaded.stdout).toMatch(/^  daq\s+unchanged\s+done$/m);
+      await waitFor('hv-iseg-0 online at its new address', async () => {
+        const d = await device('hv-iseg-0');
+        return d.state === 'online' && d.address === `tcp 127.0.0.1:${moved.port}`;
+      });
+      // Its channels follow the new device; the others never dropped.
+      await waitFor('the ECAL channels fresh again', async () => {
+        const hv = (await api<{ channels: { supply: string; staleness: string }[] }>(server.info, '/api/v1/hv')).body;
+        return hv.channels.filter((c) => c.supply === 'hv-iseg-0').every((c) => c.staleness === 'fresh');
+      });
+      expect((await device('daq')).reconnects).toBe(1);
+      const log = await ctl('device', 'log', '--device', 'hv-iseg-0');
+      expect(log.stdout).toMatch(/hv-iseg-0\s+replaced\s+address serial .* → tcp 127\.0\.0\.1:\d+ \(moved the module\) — root \(admin\)/);
+      const shown = await ctl('site', 'show');
+      expect(shown.stdout).toMatch(/^site "hardware-path test bench, iseg on the LAN" \(bench-site-lan\.json\), setup invisible-e, 124 HV channels/);
+    } finally {
+      moved.child.kill();
+    }
   });
 });
