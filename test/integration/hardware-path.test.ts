@@ -166,7 +166,7 @@ describe('devices from a site file, in processes of their own', () => {
       expect(loaded.code, loaded.stderr).toBe(0);
       expect(loaded.stdout).toMatch(/^site "hardware-path test bench, iseg on the LAN" loaded$/m);
       expect(loaded.stdout).toMatch(new RegExp(`^  hv-iseg-0\\s+replaced\\s+done: address serial ${bench.pty} @9600 8N1 → tcp 127\\.0\\.0\\.1:${moved.port}$`, 'm'));
-      expect(loaded.stdout).toMatch(/^  daq\s+unchanged\s+done$/m);
+      expect(loaded.stdout).toMatch(/^ {2}daq\s+unchanged\s+done$/m);
       await waitFor('hv-iseg-0 online at its new address', async () => {
         const d = await device('hv-iseg-0');
         return d.state === 'online' && d.address === `tcp 127.0.0.1:${moved.port}`;
