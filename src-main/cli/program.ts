@@ -1,6 +1,6 @@
 // The `na64rc` command line: `serve` runs the core headless, `ctl` talks to a running server.
 // (Entry point: main.ts.)
-import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SETUP, setupNames } from '../../setups/load';
 import { RUN_TYPES, type RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
@@ -50,37 +50,19 @@ import {
   ctlCalibrationShow,
 } from './ctl-calibration';
 import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
-import type { DeviceSimOptions, DeviceSimulatorKind } from './simulators/device-sim';
+import { integer, positiveNumber } from './arguments';
+import { addDeviceSimCommand } from './simulators/device-sim-command';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
 import { defaultDataDir } from './paths';
 import type { Served } from './serve';
 
 // The commands that load much (the core, the drivers, the twin) are imported when run: a device simulator
-// or a `ctl` call starts in a fraction of the time, and `serve --sim` starts five simulators at once.
+// or a `ctl` call starts in a fraction of the time. (`na64rc device-sim` has an entry of its own,
+// simulators/device-sim-main.ts, which loads not even the API contract: `serve --sim` starts five.)
 const serveModule = () => import('./serve');
 const devicesModule = () => import('./ctl-devices');
-const simulatorsModule = () => import('./simulators/device-sim');
 const rawFilesModule = () => import('./simulators/raw-files');
 
-/** The plugins a device simulator exists for (simulators/device-sim.ts). */
-const DEVICE_SIMULATORS: readonly DeviceSimulatorKind[] = ['na64-daq', 'caen-n1470', 'iseg-scpi'];
-
-function integer(min: number, max: number) {
-  return (raw: string): number => {
-    if (!/^-?\d+$/.test(raw)) throw new InvalidArgumentError(`expected a whole number, got "${raw}"`);
-    const n = Number(raw);
-    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`);
-    return n;
-  };
-}
-
-function positiveNumber(max: number) {
-  return (raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a number above 0 and at most ${max}, got "${raw}"`);
-    return n;
-  };
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -154,42 +136,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
       if (pending) shutdown(pending);
     });
 
-  program
-    .command('device-sim')
-    .description('run one device simulator in its own process: its device protocol on --port, its control channel (faults, steering, twin link) on --control')
-    .addArgument(new Argument('<device>', 'the plugin it simulates').choices([...DEVICE_SIMULATORS]))
-    .requiredOption('--port <n>', 'TCP port of the device protocol (0 picks a free one)', integer(0, 65535))
-    .option('--control <n>', 'TCP port of the control channel (0 picks a free one)', integer(0, 65535), 0)
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .addOption(new Option('--setup <name>', "experiment setup: the DAQ's beam and detector; an HV supply's channels with --device").choices(setupNames()))
-    .option('--device <id>', "the site device it stands for (an HV supply's channels in the setup's HV map)")
-    .option('--hv-map <file>', "HV channel map (default: the setup's)")
-    .option('--twin <host:port>', "HV: send the output voltages to the DAQ simulator's control channel (the PMT gains follow them)")
-    .option('--channels <k>', 'HV without a setup: channels (CAEN: rounded up to whole 4-channel boards)', integer(1, 128))
-    .option('--serial-echo', "HV: echo every byte received, as the device's serial port does (for a TCP port bridged to a pty)", false)
-    .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
-    .option('--time-scale <x>', 'run simulated time this many times faster than real time', positiveNumber(1000), 1)
-    .option('--sim-gains <file>', 'DAQ: JSON object of known per-cell gain factors of the twin, e.g. {"ECAL1-3-3": 1.12}')
-    .option('--json', 'print the ports as one JSON line', false)
-    .option('--with-parent', 'exit when stdin closes (the process that started it is gone)', false)
-    .action(async (device: DeviceSimulatorKind, o: DeviceSimOptions & { json: boolean; withParent: boolean }) => {
-      const sim = await (await simulatorsModule()).deviceSim(device, o, (line) => console.error(line));
-      if (o.json) print(JSON.stringify({ device: o.device ?? device, port: sim.port, control: sim.control }));
-      else {
-        print(`${sim.describe}: listening on ${o.host}:${sim.port}, control channel on ${o.host}:${sim.control}`);
-        if (device === 'caen-n1470') print(`  try: printf '$BD:00,CMD:MON,CH:4,PAR:VMON\\r\\n' | nc ${o.host} ${sim.port}`);
-        if (device === 'iseg-scpi') print(`  try: printf '*IDN?\\r\\n' | nc ${o.host} ${sim.port}`);
-        print(`  faults: echo '{"op":"describe"}' | nc ${o.host} ${sim.control}`);
-      }
-      const stop = () => void sim.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      if (o.withParent) {
-        process.stdin.on('end', stop);
-        process.stdin.on('close', stop);
-        process.stdin.resume();
-      }
-    });
+  addDeviceSimCommand(program, print);
 
   program
     .command('site')

@@ -3,11 +3,9 @@
 // as processes of their own and their site is written into the data directory: the same code runs either way.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AlarmDefinitionError } from '../alarms/definitions';
-import { Core } from '../core/core';
+import type { Core } from '../core/core';
 import { loadSiteFile, SiteError, type LoadedSite } from '../devices/site-file';
 import { createLogger } from '../log';
-import { startServer } from '../server/http-server';
 import { NoServerError, processAlive, readServerFile, removeServerFile, writeServerFile } from '../server/server-file';
 import type { RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
@@ -78,6 +76,9 @@ export async function serve(options: ServeOptions, print: (line: string) => void
   const log = createLogger({ file: join(dataDir, 'na64rc.log') });
   let simulated: SimulatedSite | null = null;
   let site: LoadedSite;
+  // The core and the server are loaded while the simulators start (their own processes).
+  const modules = Promise.all([import('../core/core'), import('../server/http-server'), import('../alarms/definitions')]);
+  modules.catch(() => undefined);
   try {
     if (options.site) site = loadSiteFile(options.site);
     else {
@@ -96,6 +97,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
     if (error instanceof SiteError) throw new CliError(error.message);
     throw error;
   }
+  const [{ Core }, { startServer }, { AlarmDefinitionError }] = await modules;
   let core: Core;
   try {
     core = await Core.open({
