@@ -12,9 +12,9 @@ export default defineConfig({
         input: {
           shell: resolve(import.meta.dirname, 'src-main/shell/main.ts'),
           cli: resolve(import.meta.dirname, 'src-main/cli/main.ts'),
+          'device-sim': resolve(import.meta.dirname, 'src-main/cli/simulators/device-sim-main.ts'),
           'monitor.worker': resolve(import.meta.dirname, 'src-main/monitor/monitor.worker.ts'),
           'calibration.worker': resolve(import.meta.dirname, 'src-main/calibration/calibration.worker.ts'),
-          'simulator.worker': resolve(import.meta.dirname, 'drivers/na64-daq/simulator.worker.ts'),
         },
         output: {
           format: 'es',

@@ -5,10 +5,16 @@
 //   src-main/shared     environment-free: imports only itself, zod, @orpc/contract and markdown-it (no node:*, no DOM APIs)
 //   *.worker.ts         only src-main/shared, its folder's recon/ and protocol.ts, and drivers/*/format/ (the
 //                       environment-free data formats it decodes); workers import no services
-//   src-main (other)    Node core: anything but electron and the renderer
+//   src-main (other)    Node core: src-main, db, setups (the app's data), and of drivers only the plugin
+//                       contract (drivers/sdk), the plugin registry (drivers/registry.ts) and the data formats
+//                       (drivers/*/format/): never a concrete driver, a simulator or the twin
+//   src-main/cli/simulators  the commands that run simulators (device-sim, serve --sim's launcher, the raw-file
+//                       twin): the one part of src-main that may import drivers/ as a whole
 //   src-renderer        only itself and src-main/shared; no Node built-ins, no Node-only packages
+//   setups              the app's data and its readers: only itself and drivers/*/format/ (the channel map)
 //   drivers/sdk         only itself; drivers/transports: sdk and itself
-//   drivers/<plugin>    only drivers/sdk, drivers/transports, drivers/twin and its own folder; never src-main
+//   drivers/registry.ts the plugin list: drivers/sdk and the plugins' driver.ts files (no simulator)
+//   drivers/<plugin>    only drivers/sdk, drivers/transports, drivers/twin, setups and its own folder; never src-main
 //   db                  only itself
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -31,8 +37,11 @@ function layerOf(file) {
   if (file.startsWith('src-main/shell/')) return { name: 'shell' };
   if (file.startsWith('src-main/shared/')) return { name: 'shared' };
   if (file.startsWith('src-main/') && file.endsWith('.worker.ts')) return { name: 'worker', dir: posix(dirname(file)) + '/' };
+  if (file.startsWith('src-main/cli/simulators/')) return { name: 'simulator-cli' };
   if (file.startsWith('src-main/')) return { name: 'core' };
   if (file.startsWith('src-renderer/')) return { name: 'renderer' };
+  if (file.startsWith('setups/')) return { name: 'setups' };
+  if (file === 'drivers/registry.ts') return { name: 'registry' };
   if (file.startsWith('drivers/sdk/')) return { name: 'driver-sdk' };
   if (file.startsWith('drivers/transports/')) return { name: 'transports' };
   if (file.startsWith('drivers/')) return { name: 'driver', dir: file.split('/').slice(0, 2).join('/') + '/' };
@@ -40,15 +49,21 @@ function layerOf(file) {
   return null;
 }
 
+const FORMATS = /^drivers\/[a-z0-9-]+\/format\//;
+const CORE = ['src-main/', 'db/', 'setups/', 'drivers/sdk/', 'drivers/registry.ts', FORMATS];
+
 const ALLOWED_INTERNAL = {
-  shell: () => ['src-main/', 'drivers/', 'db/'],
+  shell: () => CORE,
   shared: () => ['src-main/shared/'],
-  worker: (l) => ['src-main/shared/', `${l.dir}recon/`, `${l.dir}protocol.ts`, /^drivers\/[a-z0-9-]+\/format\//],
-  core: () => ['src-main/', 'drivers/', 'db/'],
+  worker: (l) => ['src-main/shared/', `${l.dir}recon/`, `${l.dir}protocol.ts`, FORMATS],
+  core: () => CORE,
+  'simulator-cli': () => ['src-main/', 'db/', 'setups/', 'drivers/'],
   renderer: () => ['src-renderer/', 'src-main/shared/'],
+  setups: () => ['setups/', FORMATS],
+  registry: () => ['drivers/sdk/', /^drivers\/[a-z0-9-]+\/driver\.ts$/],
   'driver-sdk': () => ['drivers/sdk/'],
   transports: () => ['drivers/sdk/', 'drivers/transports/'],
-  driver: (l) => ['drivers/sdk/', 'drivers/transports/', 'drivers/twin/', l.dir],
+  driver: (l) => ['drivers/sdk/', 'drivers/transports/', 'drivers/twin/', 'setups/', l.dir],
   db: () => ['db/'],
 };
 
@@ -91,9 +106,10 @@ export default {
           : posix(relative(ROOT, resolve(ROOT, dirname(file), source)));
         const allowed = ALLOWED_INTERNAL[layer.name](layer);
         const withTs = /\.[a-z]+$/.test(target) ? target : `${target}.ts`;
-        const ok = (a) => (a instanceof RegExp ? a.test(target) : target.startsWith(a) || withTs === a);
+        const ok = (a) => (a instanceof RegExp ? a.test(target) || a.test(withTs) : target.startsWith(a) || withTs === a);
         if (!allowed.some(ok)) {
-          why = `${file} (${layer.name}) may not import ${target}: allowed are ${allowed.map((a) => (a instanceof RegExp ? 'drivers/*/format/' : a)).join(', ')}`;
+          const shown = (a) => (a === FORMATS ? 'drivers/*/format/' : a instanceof RegExp ? 'drivers/*/driver.ts' : a);
+          why = `${file} (${layer.name}) may not import ${target}: allowed are ${allowed.map(shown).join(', ')}`;
         }
       } else {
         why = checkBare(layer, source);

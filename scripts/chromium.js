@@ -1,8 +1,8 @@
 // Finds Debian's Chromium (or another Chromium/Chrome) for the browser and end-to-end tests, and, where
 // it can (root with apt-get), installs Debian's `chromium` package. Playwright's own browser download
 // cannot work on these machines (no internet beyond npm and Debian).
-import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { aptInstall, canInstall } from './debian-packages.js';
 
 const CANDIDATES = [
   process.env.CHROMIUM_PATH,
@@ -36,20 +36,13 @@ export function findChromium() {
   return null;
 }
 
-function canInstall() {
-  if (process.platform !== 'linux' || typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
-  return spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
-}
-
 /** The path of a usable Chromium, installing Debian's package when possible; throws with instructions otherwise. */
 export function ensureChromium(log = console.log) {
   const found = findChromium();
   if (found) return found;
   if (canInstall()) {
     log('Chromium not found: installing Debian package "chromium" (apt-get) for the browser and end-to-end tests…');
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], {
-      stdio: 'inherit',
-    });
+    aptInstall('chromium');
     const installed = findChromium();
     if (installed) return installed;
   }

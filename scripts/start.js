@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: the desktop window where the Electron binary is installed; otherwise one line saying so,
-// then the same core headless with the built-in simulation, and the address to open.
+// then the same core headless (the simulated NA64, or `npm start -- --site FILE`), and the address to open.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +28,7 @@ const passthrough = process.argv.slice(2);
 const child = electron
   ? spawn(electron, [root, ...passthrough], { stdio: 'inherit' })
   : (console.log('Electron is not installed on this machine (its binary cannot be downloaded here): starting the headless server on the simulated NA64 instead.'),
-    spawn(process.execPath, [join(root, 'bin', 'na64rc.js'), 'serve', '--sim', ...passthrough], { stdio: 'inherit' }));
+    spawn(process.execPath, [join(root, 'bin', 'na64rc.js'), 'serve', ...(passthrough.includes('--site') ? [] : ['--sim']), ...passthrough], { stdio: 'inherit' }));
 
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureChromium } from './chromium.js';
+import { ensureCommand } from './debian-packages.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (pkg, file) => join(root, 'node_modules', pkg, file);
@@ -12,6 +13,7 @@ const bin = (pkg, file) => join(root, 'node_modules', pkg, file);
 let chromium;
 try {
   chromium = ensureChromium();
+  ensureCommand('socat', 'socat', 'The hardware-path test drives a serial device through a real pty pair made by socat');
 } catch (error) {
   console.error(`\nnpm test: ${error.message}`);
   process.exit(1);

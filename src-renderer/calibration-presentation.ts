@@ -1,8 +1,7 @@
 // How the ECAL calibration looks: colour, icon and word of set, scan, tower and LED states; the colours and
 // texts of the 6×6 map in each of its modes (coefficient against the nominal set, change against another
-// set, fit quality); the fitted curve drawn from the fit's parameters; why a control is disabled.
+// set, fit quality); the fitted curve drawn from the fit's parameters.
 import type { CalibrationDiff, CalibrationSetView, LedTrend, PeakFitView, ScanView } from '@shared/api/calibration';
-import { allowed, PERMISSIONS, type Permission, type Session } from '@shared/auth';
 import { peakCounts } from '@shared/peak-model';
 import type { Look } from './presentation';
 
@@ -72,13 +71,6 @@ export function ledSourceLook(source: LedTrend['points'][number]['source']): Loo
     case 'none':
       return { tone: 'bad', icon: '–', label: 'NO CORRECTION' };
   }
-}
-
-/** Why this session may not do `permission` (null when it may): shown beside every disabled control. */
-export function whyDisabled(session: Session | null, connected: boolean, permission: Permission): string | null {
-  if (!connected || !session) return 'not connected to the core';
-  if (allowed(session.role, permission)) return null;
-  return `needs the ${PERMISSIONS[permission]} role; you are ${session.user} (${session.role})`;
 }
 
 // ── the map ────────────────────────────────────────────────────────────────────────────────────────────

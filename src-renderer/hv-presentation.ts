@@ -53,19 +53,6 @@ export function stalenessLook(s: Staleness): Look | null {
   }
 }
 
-export function supplyLook(state: string): Look {
-  switch (state) {
-    case 'online':
-      return { tone: 'good', icon: '●', label: 'ONLINE' };
-    case 'degraded':
-      return { tone: 'warn', icon: '◐', label: 'DEGRADED' };
-    case 'connecting':
-      return { tone: 'warn', icon: '⟳', label: 'CONNECTING' };
-    default:
-      return { tone: 'bad', icon: '✕', label: 'OFFLINE' };
-  }
-}
-
 export function phaseLook(p: HvCommandPhase): Look {
   switch (p) {
     case 'requested':

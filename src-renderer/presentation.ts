@@ -1,6 +1,7 @@
 // How states look: one place decides the colour, icon and word of every state the UI shows.
 import { onBeforeUnmount, onMounted, ref } from 'vue';
 import type { AlarmState, Priority } from '@shared/alarms';
+import { allowed, PERMISSIONS, type Permission, type Session } from '@shared/auth';
 import type { BeamPhase, RunState, SpillDaq, Verdict } from '@shared/api/schemas';
 import type { ConnectionState } from './api/connection';
 import type { Tone } from './components/StateBadge.vue';
@@ -110,6 +111,8 @@ export function daqLook(daq: SpillDaq | null): Look & { detail: string } {
     `skipped: ${daq.missingSourceEvents} with a missing source, ${daq.orphanEvents} before their start of burst, ${daq.lostEvents} never arrived`,
     daq.endOfBurst ? `end of burst: ${daq.scalerAccepted} events accepted` : 'no end of burst: scaler totals unknown',
   ].join('\n');
+  // Checked first: a lost stream explains the missing sources, skipped events and absent end of burst.
+  if (daq.streamLost) return { tone: 'bad', icon: '↯', label: 'stream lost', detail: `DAQ event stream lost: ${daq.streamLost}\n${detail}` };
   if (daq.missingSources.length) {
     return { tone: 'bad', icon: '✕', label: `source ${daq.missingSources.join(', ')} missing`, detail };
   }
@@ -179,4 +182,11 @@ export function formatEot(n: number): string {
   const exponent = Math.floor(Math.log10(n));
   const digits = String(exponent).replace(/[0-9-]/g, (d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'['0123456789'.indexOf(d)] ?? '⁻');
   return `${(n / 10 ** exponent).toFixed(2)}×10${digits}`;
+}
+
+/** Why this session may not do `permission` (null when it may): shown beside every disabled control. */
+export function whyDisabled(session: Session | null, connected: boolean, permission: Permission): string | null {
+  if (!connected || !session) return 'not connected to the core';
+  if (allowed(session.role, permission)) return null;
+  return `needs the ${PERMISSIONS[permission]} role; you are ${session.user} (${session.role})`;
 }

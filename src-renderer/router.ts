@@ -2,6 +2,7 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import AlarmsView from './views/AlarmsView.vue';
 import CalibrationView from './views/CalibrationView.vue';
+import DevicesView from './views/DevicesView.vue';
 import HistogramsView from './views/HistogramsView.vue';
 import LogbookView from './views/LogbookView.vue';
 import HvView from './views/HvView.vue';
@@ -23,6 +24,7 @@ export const NAV: NavItem[] = [
   { name: 'logbook', label: 'Logbook', icon: '✎', key: '5' },
   { name: 'runs', label: 'Runs', icon: '☰', key: '6' },
   { name: 'calibration', label: 'Calibration', icon: '◫', key: '7' },
+  { name: 'devices', label: 'Devices', icon: '⌁', key: '8' },
 ];
 
 const routes: RouteRecordRaw[] = [
@@ -34,6 +36,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/logbook', name: 'logbook', component: LogbookView },
   { path: '/runs', name: 'runs', component: RunsView },
   { path: '/calibration', name: 'calibration', component: CalibrationView },
+  { path: '/devices', name: 'devices', component: DevicesView },
   { path: '/:rest(.*)*', redirect: '/shift' },
 ];
 

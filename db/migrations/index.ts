@@ -8,6 +8,7 @@ import m0005 from './0005-logbook';
 import m0006 from './0006-alarms';
 import m0007 from './0007-monitoring';
 import m0008 from './0008-calibration';
+import m0009 from './0009-devices';
 
 export interface Migration {
   version: number;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'alarms', sql: m0006 },
   { version: 7, name: 'monitoring', sql: m0007 },
   { version: 8, name: 'calibration', sql: m0008 },
+  { version: 9, name: 'devices', sql: m0009 },
 ];

@@ -3,16 +3,18 @@
 // (all channels in one reply), the board's alarm, interlock and LOCAL/REMOTE state.
 import { z } from 'zod';
 import {
+  describeTransport,
   HvCommandError,
+  type DeviceEntry,
   type DriverContext,
+  type DriverPlugin,
   type HvBoardStatus,
   type HvChannelInfo,
   type HvLimits,
   type HvReadback,
-  type HvSupplyPlugin,
 } from '../sdk/index';
 import { PolledHvSupply, messageOf, type HvWrite, type PollResult } from '../sdk/polled-hv-supply';
-import { LinkSpec, linkFor } from '../transports/index';
+import { linkFor } from '../transports/index';
 import type { ByteLink } from '../transports/link';
 import { RequestReply } from '../transports/request-reply';
 import {
@@ -26,15 +28,33 @@ import {
   type CaenRequest,
 } from './protocol';
 
-export const CaenN1470Config = z.object({
-  id: z.string().regex(/^[a-z0-9-]{1,32}$/),
-  link: LinkSpec,
-  /** Boards on the chain, addressed BD 0…boards-1. */
-  boards: z.number().int().min(1).max(32),
+const BoardAddress = z.number().int().min(0).max(31);
+
+/** The options of a CAEN chain in a site file. */
+export const CaenN1470Options = z.strictObject({
+  /**
+   * The boards on the RS485 chain: their number (addressed BD 0…n−1) or their BD addresses in chain order
+   * (each set on the board's rotary switch), e.g. [0, 1, 2, 5].
+   */
+  boards: z.union([
+    z.number().int().min(1).max(32),
+    z
+      .array(BoardAddress)
+      .min(1)
+      .max(32)
+      .refine((a) => new Set(a).size === a.length, 'a board address is listed twice'),
+  ]),
+  /** How often every channel is read (1 Hz named default). */
+  pollMs: z.number().int().min(100).max(60_000).default(1000),
   /** Drivers in the wild wait 1–5 s; the module answers within milliseconds. */
   timeoutMs: z.number().int().min(50).max(10_000).default(1000),
 });
-export type CaenN1470Config = z.infer<typeof CaenN1470Config>;
+export type CaenN1470Options = z.infer<typeof CaenN1470Options>;
+
+/** The BD addresses of a chain, in order. */
+export function boardAddresses(options: Pick<CaenN1470Options, 'boards'>): number[] {
+  return typeof options.boards === 'number' ? Array.from({ length: options.boards }, (_, i) => i) : [...options.boards];
+}
 
 const LIMITS: HvLimits = {
   vset: { min: 0, max: 8000 },
@@ -62,22 +82,23 @@ class CaenN1470 extends PolledHvSupply {
   private readonly link: ByteLink;
   private rr: RequestReply | null = null;
   private layout: HvChannelInfo[] = [];
-  private boardModels: string[] = [];
+  private boardModels = new Map<number, string>();
+  private readonly addresses: number[];
+  private readonly timeoutMs: number;
 
-  constructor(
-    private readonly config: CaenN1470Config,
-    context: DriverContext,
-  ) {
-    super(config.id, context);
-    this.link = linkFor(config.link);
+  constructor(entry: DeviceEntry<CaenN1470Options>, context: DriverContext) {
+    super(entry.id, describeTransport(entry.transport), entry.options.pollMs, context);
+    this.link = linkFor(entry.transport);
+    this.addresses = boardAddresses(entry.options);
+    this.timeoutMs = entry.options.timeoutMs;
     // Until the boards have said how many channels they have, assume the N1470's four.
-    this.layout = this.layoutFor(Array.from({ length: config.boards }, () => 4));
+    this.layout = this.layoutFor(this.addresses.map(() => 4));
   }
 
   private layoutFor(counts: number[]): HvChannelInfo[] {
     const out: HvChannelInfo[] = [];
-    counts.forEach((n, board) => {
-      for (let c = 0; c < n; c++) out.push({ channel: out.length, board, boardChannel: c });
+    counts.forEach((n, i) => {
+      for (let c = 0; c < n; c++) out.push({ channel: out.length, board: this.addresses[i]!, boardChannel: c });
     });
     return out;
   }
@@ -100,19 +121,30 @@ class CaenN1470 extends PolledHvSupply {
   }
 
   protected async connect(): Promise<void> {
-    this.rr = new RequestReply(this.link, this.config.timeoutMs);
+    this.rr = new RequestReply(this.link, this.timeoutMs);
     await this.link.open();
     const counts: number[] = [];
-    this.boardModels = [];
-    for (let bd = 0; bd < this.config.boards; bd++) {
+    const boards: { bd: number; name: string; serial: string; firmware: string }[] = [];
+    this.boardModels = new Map();
+    for (const bd of this.addresses) {
       const [name] = await this.ask({ bd, cmd: 'MON', par: 'BDNAME' });
       const [nch] = await this.ask({ bd, cmd: 'MON', par: 'BDNCH' });
       const n = parseDecimal(nch ?? '');
       if (n === null || !Number.isInteger(n) || n < 1 || n > 8) throw new CaenProtocolError(`BD ${bd} reports ${nch} channels`);
+      // Serial number and firmware identify the hardware that took a run; a board too old to say is not an error.
+      const optional = async (par: string) => (await this.ask({ bd, cmd: 'MON', par }).catch(() => ['?']))[0] ?? '?';
+      boards.push({ bd, name: name ?? '?', serial: await optional('BDSNUM'), firmware: await optional('BDFREL') });
       counts.push(n);
-      this.boardModels.push(name ?? '?');
+      this.boardModels.set(bd, name ?? '?');
     }
     this.layout = this.layoutFor(counts);
+    const models = [...new Set(boards.map((b) => b.name))];
+    this.identified = {
+      model: `${models.join(' + ')} (${boards.length} board${boards.length === 1 ? '' : 's'})`,
+      serial: boards.map((b) => b.serial).join(','),
+      firmware: [...new Set(boards.map((b) => b.firmware))].join(','),
+      detail: boards.map((b) => `BD ${b.bd}: ${b.name} s/n ${b.serial} fw ${b.firmware}`).join('; '),
+    };
   }
 
   protected async disconnect(): Promise<void> {
@@ -159,7 +191,7 @@ class CaenN1470 extends PolledHvSupply {
     });
     return {
       channels,
-      board: { board: bd, model: this.boardModels[bd] ?? '?', control: ctr === 'LOCAL' ? 'local' : 'remote', interlock: ilk === 'YES', alarms: alarm.board },
+      board: { board: bd, model: this.boardModels.get(bd) ?? '?', control: ctr === 'LOCAL' ? 'local' : 'remote', interlock: ilk === 'YES', alarms: alarm.board },
     };
   }
 
@@ -168,7 +200,7 @@ class CaenN1470 extends PolledHvSupply {
     const poll = { at, channels: [] as HvReadback[], boards: [] as HvBoardStatus[] };
     const problems: string[] = [];
     let firstError: unknown = null;
-    for (let bd = 0; bd < this.config.boards; bd++) {
+    for (const bd of this.addresses) {
       try {
         const r = await this.readBoard(bd);
         poll.channels.push(...r.channels);
@@ -199,13 +231,18 @@ class CaenN1470 extends PolledHvSupply {
   }
 }
 
-export const caenN1470Plugin: HvSupplyPlugin<CaenN1470Config> = {
+export const caenN1470Plugin: DriverPlugin<CaenN1470Options, PolledHvSupply> = {
   manifest: {
     id: 'caen-n1470',
     kind: 'hv-supply',
-    version: '0.1.0',
-    description: 'CAEN N1470 / N1471 / DT147x / R14xxET HV boards over TCP 1470 or USB/serial ($BD: protocol)',
-    parseConfig: (raw) => CaenN1470Config.parse(raw),
+    version: '0.2.0',
+    description: 'CAEN N1470 / N1471 / DT147x / R14xxET HV boards on an RS485 chain, over TCP 1470 or USB/serial ($BD: protocol)',
+    transports: ['tcp', 'serial'],
+    defaultPort: 1470,
+    options: CaenN1470Options,
+    capabilities: ['hv-supply'],
+    // Four channels per N1470 board until the boards say otherwise (BDNCH).
+    channels: (options) => 4 * boardAddresses(options).length,
   },
-  create: (config, context) => new CaenN1470(config, context),
+  create: (entry, context) => new CaenN1470(entry, context),
 };

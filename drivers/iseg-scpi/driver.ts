@@ -4,26 +4,30 @@
 // which keeps request and reply in step. Orders carry ;*OPC? so the module says when it has done them.
 import { z } from 'zod';
 import {
+  describeTransport,
   HvCommandError,
+  type DeviceEntry,
   type DriverContext,
+  type DriverPlugin,
   type HvChannelInfo,
   type HvLimits,
   type HvReadback,
-  type HvSupplyPlugin,
 } from '../sdk/index';
 import { PolledHvSupply, type HvWrite, type PollResult } from '../sdk/polled-hv-supply';
-import { LinkSpec, linkFor } from '../transports/index';
+import { linkFor } from '../transports/index';
 import { printable, type ByteLink } from '../transports/link';
 import { RequestReply } from '../transports/request-reply';
 import { CRLF, IsegProtocolError, decodeStatus, formatChannelList, isScpiError, parseNumberList, type IsegUnit } from './protocol';
 
-export const IsegScpiConfig = z.object({
-  id: z.string().regex(/^[a-z0-9-]{1,32}$/),
-  link: LinkSpec,
+/** The options of an iseg module in a site file. */
+export const IsegScpiOptions = z.strictObject({
+  /** Channels of the module that are used (the first n; the module may have more). */
   channels: z.number().int().min(1).max(48),
+  /** How often every channel is read (1 Hz named default). */
+  pollMs: z.number().int().min(100).max(60_000).default(1000),
   timeoutMs: z.number().int().min(50).max(10_000).default(1000),
 });
-export type IsegScpiConfig = z.infer<typeof IsegScpiConfig>;
+export type IsegScpiOptions = z.infer<typeof IsegScpiOptions>;
 
 /** Amperes to µA without binary noise (1.2340E-4 A is 123.4 µA, not 123.39999999999999). */
 const microamps = (a: number) => Math.round(a * 1e10) / 1e4;
@@ -42,16 +46,15 @@ class IsegScpi extends PolledHvSupply {
   private readonly link: ByteLink;
   private rr: RequestReply | null = null;
   private echo = false;
-  private identity = '';
+  private idn = '';
   private readonly layout: HvChannelInfo[];
+  private readonly options: IsegScpiOptions;
 
-  constructor(
-    private readonly config: IsegScpiConfig,
-    context: DriverContext,
-  ) {
-    super(config.id, context);
-    this.link = linkFor(config.link);
-    this.layout = Array.from({ length: config.channels }, (_, c) => ({ channel: c, board: 0, boardChannel: c }));
+  constructor(entry: DeviceEntry<IsegScpiOptions>, context: DriverContext) {
+    super(entry.id, describeTransport(entry.transport), entry.options.pollMs, context);
+    this.options = entry.options;
+    this.link = linkFor(entry.transport);
+    this.layout = Array.from({ length: entry.options.channels }, (_, c) => ({ channel: c, board: 0, boardChannel: c }));
   }
 
   channels(): readonly HvChannelInfo[] {
@@ -77,16 +80,19 @@ class IsegScpi extends PolledHvSupply {
   }
 
   protected async connect(): Promise<void> {
-    this.rr = new RequestReply(this.link, this.config.timeoutMs);
+    this.rr = new RequestReply(this.link, this.options.timeoutMs);
     await this.link.open();
     const lines = await this.rr.ask(`*IDN?${CRLF}`, (got) => got.length >= 2 || (got.length === 1 && got[0] !== '*IDN?'));
     this.echo = lines[0] === '*IDN?';
-    this.identity = lines.at(-1)!;
-    if (!/^iseg/i.test(this.identity)) throw new IsegProtocolError(`not an iseg device: "${printable(this.identity)}"`);
+    this.idn = lines.at(-1)!;
+    if (!/^iseg/i.test(this.idn)) throw new IsegProtocolError(`not an iseg device: "${printable(this.idn)}"`);
     const count = Number(await this.ask(':READ:MOD:CHAN?'));
-    if (!Number.isInteger(count) || count < this.config.channels) {
-      throw new IsegProtocolError(`the module has ${count} channels, the configuration expects ${this.config.channels}`);
+    if (!Number.isInteger(count) || count < this.options.channels) {
+      throw new IsegProtocolError(`the module has ${count} channels, the configuration expects ${this.options.channels}`);
     }
+    // *IDN? is "manufacturer,model,serial,firmware" (IEEE 488.2).
+    const [, model, serial, firmware] = this.idn.split(',').map((f) => f.trim());
+    this.identified = { model: model || 'iseg module', serial: serial || null, firmware: firmware || null, detail: `*IDN? ${printable(this.idn)}${this.echo ? ' (serial echo on)' : ''}` };
   }
 
   protected async disconnect(): Promise<void> {
@@ -95,7 +101,7 @@ class IsegScpi extends PolledHvSupply {
 
   protected async readAll(): Promise<PollResult> {
     const at = this.context.now();
-    const n = this.config.channels;
+    const n = this.options.channels;
     const list = formatChannelList(this.layout.map((c) => c.channel));
     const read = async (query: string, unit: IsegUnit) => parseNumberList(await this.ask(`${query} ${list}`), unit, n);
     const vmon = await read(':MEAS:VOLT?', 'V');
@@ -127,7 +133,7 @@ class IsegScpi extends PolledHvSupply {
       };
     });
     const interlock = channels.some((c) => c.conditions.includes('interlock'));
-    const model = this.identity.split(',')[1] ?? 'iseg';
+    const model = this.idn.split(',')[1] ?? 'iseg';
     return { poll: { at, channels, boards: [{ board: 0, model, control: 'remote', interlock, alarms: [] }] }, problems: [] };
   }
 
@@ -153,13 +159,17 @@ class IsegScpi extends PolledHvSupply {
   }
 }
 
-export const isegScpiPlugin: HvSupplyPlugin<IsegScpiConfig> = {
+export const isegScpiPlugin: DriverPlugin<IsegScpiOptions, PolledHvSupply> = {
   manifest: {
     id: 'iseg-scpi',
     kind: 'hv-supply',
-    version: '0.1.0',
-    description: 'iseg SHR / NHR / NHS / EHS HV modules over LAN (TCP 10001) or USB/serial (SCPI)',
-    parseConfig: (raw) => IsegScpiConfig.parse(raw),
+    version: '0.2.0',
+    description: 'iseg SHR / NHR / NHS / EHS HV modules over LAN (TCP 10001) or USB/serial (SCPI, with the serial echo)',
+    transports: ['tcp', 'serial'],
+    defaultPort: 10001,
+    options: IsegScpiOptions,
+    capabilities: ['hv-supply'],
+    channels: (options) => options.channels,
   },
-  create: (config, context) => new IsegScpi(config, context),
+  create: (entry, context) => new IsegScpi(entry, context),
 };

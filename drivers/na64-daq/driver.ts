@@ -7,40 +7,48 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { z } from 'zod';
-import type {
-  DriverContext,
-  DriverState,
-  EventSource,
-  EventSourceListener,
-  EventSourcePlugin,
-  SpillDaqFigures,
+import {
+  describeTransport,
+  emptySpillDaqFigures,
+  type DeviceEntry,
+  type DeviceIdentity,
+  type DriverContext,
+  type DriverPlugin,
+  type DriverState,
+  type EventSource,
+  type EventSourceListener,
+  type SpillDaqFigures,
+  type TransportSpec,
 } from '../sdk/index';
+import { DeviceLifecycle } from '../sdk/lifecycle';
 import { EventType, type DateHeader, triggerWord, Trigger, DATE_HEADER_BYTES } from './format/date';
 import { DateFramer } from './format/framer';
 import { sourcesOf } from './format/reader';
 import { readSlinkHeader, SCALER_SOURCE_ID, SLINK_HEADER_WORDS } from './format/slink';
 import { scalersFromWords, type ScalerTotals } from './format/scaler';
 
-export const Na64DaqConfig = z.object({
-  source: z.discriminatedUnion('transport', [
-    z.object({ transport: z.literal('tcp'), host: z.string().min(1).max(255).default('127.0.0.1'), port: z.number().int().min(1).max(65535) }),
-    z.object({
-      transport: z.literal('file'),
-      path: z.string().min(1),
-      /** Replay speed: event timestamps are followed this many times faster than they were written. */
-      timeScale: z.number().positive().max(100_000).default(1),
-    }),
-  ]),
-  /** Front-end source ids every physics event must carry (from the channel map). */
-  sources: z.array(z.number().int().min(0).max(1023)).min(1),
-  /** Nominal spill and cycle lengths (wall ms) for the beam display between signals. */
-  spillMs: z.number().positive(),
-  cycleMs: z.number().positive(),
+/** The options of the DAQ event stream in a site file. */
+export const Na64DaqOptions = z.strictObject({
+  /**
+   * Front-end source ids every physics event must carry. A site may leave them out: the drivers host fills
+   * in the sources of the setup's channel map.
+   */
+  sources: z
+    .array(z.number().int().min(0).max(1023))
+    .min(1)
+    .max(64)
+    .refine((a) => new Set(a).size === a.length, 'a source id is listed twice')
+    .optional(),
+  /** The SPS cycle as the beam display counts it between spill signals (wall ms): 4.8 s spills every 16.8 s. */
+  spillMs: z.number().positive().max(600_000).default(4800),
+  cycleMs: z.number().positive().max(3_600_000).default(16_800),
   /** Events per batch handed to the monitor. */
   batchSize: z.number().int().min(1).max(10_000).default(500),
-  reconnect: z.object({ minMs: z.number().int().min(10).default(100), maxMs: z.number().int().min(10).default(5000) }).prefault({}),
+  /** Reconnect backoff of the monitoring stream (ms): doubling from minMs to maxMs, with jitter. */
+  reconnect: z.strictObject({ minMs: z.number().int().min(10).default(100), maxMs: z.number().int().min(10).max(600_000).default(5000) }).prefault({}),
 });
-export type Na64DaqConfig = z.infer<typeof Na64DaqConfig>;
+export type Na64DaqOptions = z.input<typeof Na64DaqOptions>;
+type Na64DaqConfig = z.infer<typeof Na64DaqOptions> & { sources: number[]; source: Extract<TransportSpec, { kind: 'tcp' | 'file' }> };
 
 interface OpenSpill {
   sequence: number;
@@ -53,24 +61,8 @@ interface OpenSpill {
   missing: Set<number>;
 }
 
-function emptyFigures(): SpillDaqFigures {
-  return {
-    physicsTriggers: 0,
-    beamTriggers: 0,
-    randomTriggers: 0,
-    calibrationEvents: 0,
-    corruptEvents: 0,
-    truncatedEvents: 0,
-    outOfOrderEvents: 0,
-    missingSourceEvents: 0,
-    missingSources: [],
-    orphanEvents: 0,
-    lostEvents: 0,
-    scalerAccepted: null,
-    deadTimeFraction: null,
-    endOfBurst: false,
-  };
-}
+/** A connection counts as made when it has lasted this long without data (the stream may be quiet between spills). */
+const SETTLE_MS = 1000;
 
 /** Collects events into one batch buffer; `take()` hands it over (the buffers are transferred, not copied). */
 class BatchBuilder {
@@ -104,38 +96,46 @@ class BatchBuilder {
 
 export class Na64Daq implements EventSource {
   readonly kind = 'event-source' as const;
-  readonly id = 'na64-daq';
-  private current: DriverState = 'offline';
-  private readonly stateListeners = new Set<(s: DriverState, reason: string) => void>();
+  readonly id: string;
+  readonly address: string;
+  private readonly life: DeviceLifecycle;
   private listener: EventSourceListener | null = null;
   private readonly framer: DateFramer;
   private socket: Socket | null = null;
   private file: ReadStream | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
-  private retryMs: number;
   private closed = false;
   private armed = false;
   private sequence = -1;
   private spill: OpenSpill | null = null;
   /** Counted between spills, reported with the next one. */
-  private gap = emptyFigures();
+  private gap = emptySpillDaqFigures();
+  /** Events that came before their burst's start of burst, by burst number. */
+  private readonly orphans = new Map<number, number>();
   private physicsBatch = new BatchBuilder();
   private calibrationBatch = new BatchBuilder();
   private calibrationSequence = -1;
   private lastSobAt: number | null = null;
   private lastEobAt: number | null = null;
+  private seenAt: number | null = null;
   private readonly startedAt: number;
   private readonly expected: number[];
   private readonly sourcesSeen: number[] = [];
+  /** Sources of the first complete physics event since the connection, for the identity. */
+  private sourcesFound: number[] | null = null;
+  private readonly identityWaiters = new Set<() => void>();
   /** File replay: events waiting for their time, and the pacing origin. */
   private replay: { queue: { bytes: Uint8Array; header: DateHeader }[]; origin: number | null; firstStamp: number; timer: NodeJS.Timeout | null } | null = null;
   daqRun: number | null = null;
 
   constructor(
+    id: string,
     private readonly config: Na64DaqConfig,
     private readonly context: DriverContext,
   ) {
-    this.retryMs = config.reconnect.minMs;
+    this.id = id;
+    this.address = describeTransport(config.source);
+    this.life = new DeviceLifecycle(context.now, { firstMs: config.reconnect.minMs, maxMs: config.reconnect.maxMs });
     this.startedAt = context.now();
     this.expected = [...new Set(config.sources)].sort((a, b) => a - b);
     this.framer = new DateFramer({
@@ -144,29 +144,74 @@ export class Na64Daq implements EventSource {
         const figures = this.spill?.figures ?? this.gap;
         if (report.problem === 'truncated') figures.truncatedEvents++;
         else figures.corruptEvents++;
-        this.setState('degraded', `bad data from the DAQ: ${report.detail}`);
+        this.life.partial(`bad data from the DAQ: ${report.detail}`);
       },
     });
   }
 
   state(): DriverState {
-    return this.current;
+    return this.life.state();
+  }
+
+  stateReason(): string {
+    return this.life.why();
   }
 
   onState(listener: (s: DriverState, reason: string) => void): () => void {
-    this.stateListeners.add(listener);
-    return () => this.stateListeners.delete(listener);
+    return this.life.onState(listener);
   }
 
-  private setState(state: DriverState, reason: string): void {
-    if (state === this.current) return;
-    this.current = state;
-    for (const l of this.stateListeners) l(state, reason);
+  lastSeenAt(): number | null {
+    return this.seenAt;
+  }
+
+  identity(): DeviceIdentity | null {
+    if (this.daqRun === null && this.sourcesFound === null) return null;
+    const sources = this.sourcesFound ? `sources ${this.sourcesFound.join(', ')}` : 'no physics event yet';
+    return {
+      model: 'NA64 DAQ monitoring stream (DATE)',
+      serial: null,
+      firmware: null,
+      detail: `${this.daqRun === null ? 'no start of run seen' : `DATE run ${this.daqRun}`}; ${sources}`,
+    };
+  }
+
+  /**
+   * The stream says what it is with its start of run and its first physics event: wait for both (or the
+   * time), reading without delivering if the source was not started.
+   */
+  async identify(timeoutMs: number): Promise<DeviceIdentity> {
+    if (!this.socket && !this.file && !this.retryTimer) {
+      if (this.config.source.kind === 'tcp') this.connect();
+      else this.openFile(this.config.source.path);
+    }
+    if (this.sourcesFound === null) {
+      await new Promise<void>((resolve) => {
+        // Until the first physics event, the time runs out, or the stream cannot be reached.
+        const timer = setTimeout(done, timeoutMs);
+        const stop = this.onState((state) => state === 'offline' && done());
+        const waiter = () => done();
+        const waiters = this.identityWaiters;
+        waiters.add(waiter);
+        function done() {
+          clearTimeout(timer);
+          stop();
+          waiters.delete(waiter);
+          resolve();
+        }
+      });
+    }
+    const identity = this.identity();
+    if (identity) return identity;
+    if (this.state() === 'online' || this.state() === 'degraded') {
+      return { model: 'NA64 DAQ monitoring stream (DATE)', serial: null, firmware: null, detail: `connected; no event within ${(timeoutMs / 1000).toFixed(1)} s (beam off?)` };
+    }
+    throw new Error(this.stateReason().replace(/; retrying in .*$/, ''));
   }
 
   async start(listener: EventSourceListener): Promise<void> {
     this.listener = listener;
-    if (this.config.source.transport === 'tcp') this.connect();
+    if (this.config.source.kind === 'tcp') this.connect();
     else this.openFile(this.config.source.path);
   }
 
@@ -174,40 +219,71 @@ export class Na64Daq implements EventSource {
     this.armed = armed;
   }
 
+  reconnect(): void {
+    if (this.config.source.kind !== 'tcp' || this.closed) return;
+    this.life.retryNow();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const socket = this.socket;
+    if (socket) socket.destroy();
+    else this.connect();
+  }
+
   // ── Transports ─────────────────────────────────────────────────────────────────────────────────────
 
   private connect(): void {
-    if (this.closed || this.config.source.transport !== 'tcp') return;
+    this.retryTimer = null;
+    if (this.closed || this.config.source.kind !== 'tcp') return;
     const { host, port } = this.config.source;
-    this.setState('connecting', `connecting to the DAQ monitoring stream at ${host}:${port}`);
+    this.life.connecting(`connecting to the DAQ monitoring stream at ${host}:${port}`);
     const socket = connect({ host, port });
     this.socket = socket;
+    // Online (and the backoff reset) once the stream sends or the connection has lasted: a peer that accepts
+    // and hangs up at once is still down, and is not retried every 100 ms.
+    let settle: NodeJS.Timeout | null = null;
+    const online = () => {
+      if (settle) clearTimeout(settle);
+      settle = null;
+      if (this.socket === socket && this.life.state() === 'connecting') this.life.succeeded(`reading the DAQ monitoring stream at ${host}:${port}`);
+    };
     socket.on('connect', () => {
-      this.retryMs = this.config.reconnect.minMs;
-      this.setState('online', `reading the DAQ monitoring stream at ${host}:${port}`);
+      this.seenAt = this.context.now();
+      settle = setTimeout(online, SETTLE_MS);
     });
-    socket.on('data', (chunk: Buffer) => this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
-    socket.on('error', () => undefined); // 'close' follows and handles it
+    socket.on('data', (chunk: Buffer) => {
+      this.seenAt = this.context.now();
+      if (settle) online();
+      this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    });
+    let failure = '';
+    socket.on('error', (error) => (failure = error.message)); // 'close' follows and handles it
     socket.on('close', () => {
+      if (settle) clearTimeout(settle);
       if (this.socket !== socket) return;
       this.socket = null;
       // The event being read when the connection dropped is counted as truncated; the next connection
-      // starts at the next event.
+      // starts at the next event. The spill being taken ends here: what came of it is kept, and it says
+      // that the stream was lost.
       this.framer.finish();
+      this.sourcesFound = null;
       if (this.closed) return;
-      this.context.log.warn('DAQ monitoring stream lost; reconnecting', { host, port, retryMs: this.retryMs });
-      this.setState('connecting', `connection to ${host}:${port} lost; retrying in ${(this.retryMs / 1000).toFixed(1)} s`);
-      this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
-      this.retryMs = Math.min(this.config.reconnect.maxMs, this.retryMs * 2);
+      const why = failure ? `${host}:${port}: ${failure}` : `the DAQ monitoring stream at ${host}:${port} closed`;
+      this.closeSpill(this.context.now(), null, why);
+      this.context.log.warn('DAQ monitoring stream lost; reconnecting', { host, port, why });
+      this.life.lost(why);
+      this.retryTimer = setTimeout(() => this.connect(), this.life.retryInMs());
     });
   }
 
   private openFile(path: string): void {
-    this.setState('connecting', `opening ${path}`);
+    this.life.connecting(`opening ${path}`);
     this.replay = { queue: [], origin: null, firstStamp: 0, timer: null };
     const file = createReadStream(path, { highWaterMark: 1 << 20 });
     this.file = file;
-    file.on('open', () => this.setState('online', `replaying ${path}`));
+    file.on('open', () => {
+      this.seenAt = this.context.now();
+      this.life.succeeded(`replaying ${path}`);
+    });
     file.on('data', (chunk) => {
       const b = chunk as Buffer;
       this.framer.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
@@ -216,7 +292,7 @@ export class Na64Daq implements EventSource {
     });
     file.on('error', (error) => {
       this.context.log.error('cannot read the raw file', { path, error: error.message });
-      this.setState('offline', `cannot read ${path}: ${error.message}`);
+      this.life.closed(`cannot read ${path}: ${error.message}`);
     });
     file.on('end', () => {
       this.framer.finish();
@@ -238,7 +314,7 @@ export class Na64Daq implements EventSource {
   /** Release the queued events whose time has come (DATE timestamps, seconds, scaled by timeScale). */
   private pump(): void {
     const r = this.replay;
-    if (!r || r.timer || this.config.source.transport !== 'file') return;
+    if (!r || r.timer || this.config.source.kind !== 'file') return;
     const scale = this.config.source.timeScale;
     const now = this.context.now();
     while (r.queue.length) {
@@ -258,7 +334,7 @@ export class Na64Daq implements EventSource {
     if (this.file?.isPaused()) this.file.resume();
     if (!this.file && r.queue.length === 0) {
       this.closeSpill(this.context.now(), null);
-      this.setState('offline', 'end of the raw file');
+      this.life.closed('end of the raw file');
     }
   }
 
@@ -285,8 +361,8 @@ export class Na64Daq implements EventSource {
         this.calibration(bytes);
         break;
     }
-    if (this.current === 'degraded' && this.spill && this.bad(this.spill.figures) === 0 && this.bad(this.gap) === 0) {
-      this.setState('online', 'the DAQ stream is clean again');
+    if (this.life.state() === 'degraded' && this.spill && this.bad(this.spill.figures) === 0 && this.bad(this.gap) === 0) {
+      this.life.succeeded('the DAQ stream is clean again');
     }
   }
 
@@ -302,7 +378,9 @@ export class Na64Daq implements EventSource {
     this.sequence += 1;
     this.lastSobAt = now;
     const figures = this.gap;
-    this.gap = emptyFigures();
+    this.gap = emptySpillDaqFigures();
+    figures.orphanEvents += this.orphans.get(header.burst) ?? 0;
+    this.orphans.clear();
     this.spill = { sequence: this.sequence, burst: header.burst, startedAt: now, lastNbInBurst: header.nbInBurst, delivered: 0, received: 0, figures, missing: new Set() };
     this.listener?.spillStart({ sequence: this.sequence, startedAt: now, endsAt: now + this.config.spillMs, nextStartAt: now + this.config.cycleMs });
   }
@@ -310,7 +388,10 @@ export class Na64Daq implements EventSource {
   private physics(bytes: Uint8Array, header: DateHeader): void {
     const spill = this.spill;
     if (!spill || spill.burst !== header.burst) {
-      (spill?.figures ?? this.gap).orphanEvents++;
+      // An event before its burst's start: counted with that burst when its start comes. Events of a burst
+      // whose start was never seen (the stream was joined mid-spill) belong to no spill of this run.
+      this.orphans.set(header.burst, (this.orphans.get(header.burst) ?? 0) + 1);
+      if (this.orphans.size > 4) this.orphans.delete(this.orphans.keys().next().value!);
       return;
     }
     const f = spill.figures;
@@ -322,10 +403,15 @@ export class Na64Daq implements EventSource {
     spill.lastNbInBurst = header.nbInBurst;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const present = sourcesOf(view, 0, bytes.byteLength, this.sourcesSeen);
+    if (this.sourcesFound === null) {
+      this.sourcesFound = [...present].sort((a, b) => a - b);
+      for (const waiter of this.identityWaiters) waiter();
+      this.identityWaiters.clear();
+    }
     if (present.length < this.expected.length || this.expected.some((s) => !present.includes(s))) {
       f.missingSourceEvents++;
       for (const s of this.expected) if (!present.includes(s)) spill.missing.add(s);
-      this.setState('degraded', `events arrive without source${spill.missing.size > 1 ? 's' : ''} ${[...spill.missing].join(', ')}`);
+      this.life.partial(`events arrive without source${spill.missing.size > 1 ? 's' : ''} ${[...spill.missing].join(', ')}`);
       return;
     }
     const trigger = triggerWord(header.triggerPattern);
@@ -374,13 +460,15 @@ export class Na64Daq implements EventSource {
     return null;
   }
 
-  private closeSpill(now: number, scalers: ScalerTotals | null): void {
+  /** End the open spill: at its end of burst (`scalers`), without one, or because the stream was lost (`lost`: why). */
+  private closeSpill(now: number, scalers: ScalerTotals | null, lost: string | null = null): void {
     const spill = this.spill;
     if (!spill) return;
     this.flushPhysics();
     this.spill = null;
     this.lastEobAt = now;
     const f = spill.figures;
+    f.streamLost = lost;
     f.missingSources = [...spill.missing].sort((a, b) => a - b);
     f.endOfBurst = scalers !== null;
     if (scalers) {
@@ -418,17 +506,24 @@ export class Na64Daq implements EventSource {
     this.file?.destroy();
     this.file = null;
     this.listener = null;
-    this.setState('offline', 'closed');
+    this.life.closed();
   }
 }
 
-export const na64DaqPlugin: EventSourcePlugin<Na64DaqConfig, Na64Daq> = {
+export const na64DaqPlugin: DriverPlugin<z.infer<typeof Na64DaqOptions>, Na64Daq> = {
   manifest: {
     id: 'na64-daq',
     kind: 'event-source',
-    version: '1.0.0',
+    version: '1.1.0',
     description: 'NA64 DAQ event stream: DATE events (S-Link, MSADC) from the monitoring TCP stream or raw files',
-    parseConfig: (raw) => Na64DaqConfig.parse(raw),
+    transports: ['tcp', 'file'],
+    options: Na64DaqOptions,
+    capabilities: ['event-source'],
   },
-  create: (config, context) => new Na64Daq(config, context),
+  create: (entry: DeviceEntry<z.infer<typeof Na64DaqOptions>>, context) => {
+    const source = entry.transport;
+    if (source.kind !== 'tcp' && source.kind !== 'file') throw new Error(`the DAQ stream is read over tcp or from a file, not ${source.kind}`);
+    if (!entry.options.sources) throw new Error('the DAQ stream needs the source ids every event must carry');
+    return new Na64Daq(entry.id, { ...entry.options, sources: entry.options.sources, source }, context);
+  },
 };

@@ -1,9 +1,11 @@
 // The DAQ simulator: a TCP server on 127.0.0.1 that streams the twin's events as DATE events, as the NA64
 // DAQ's monitoring stream serves them, paced by the SPS cycle (faster than real time with `timeScale`).
-// It is the device the real driver (driver.ts) reads in simulation mode, and it misbehaves on command:
-// beam off, corrupt / truncated events, a missing source, disconnects, dead / hot / noisy channels.
+// It is the device the real driver (driver.ts) reads when the site points at it (`na64rc device-sim
+// na64-daq`, its own process), and it misbehaves on command over its control channel: beam off, corrupt /
+// truncated events, a missing source, disconnects, dead / hot / noisy channels, gain drift.
 import { createServer, type Server, type Socket } from 'node:net';
-import type { ActiveFault, DriverContext, FaultSpec, Simulator } from '../sdk/index';
+import type { ActiveFault, DriverContext, FaultSpec } from '../sdk/index';
+import type { ControlledSimulator } from '../sdk/sim-control';
 import { SpsCycle, type SpsCycleConfig } from '../twin/sps-cycle';
 import type { Twin, TwinLed, TwinSpill } from '../twin/twin';
 import { EventType, MAX_BURST } from './format/date';
@@ -29,7 +31,7 @@ export interface DaqSimulatorOptions {
 const DAMAGED_FRACTION = 0.02;
 /** A client that has this much unsent data loses further physics events (as a lagging monitor does). */
 const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
-/** Wall ms of generation per step before yielding to the event loop (the core shares this thread). */
+/** Wall ms of generation per step before yielding to the event loop (the control channel shares this thread). */
 const STEP_BUDGET_MS = 25;
 
 export const DAQ_SIMULATOR_FAULTS: readonly FaultSpec[] = [
@@ -66,7 +68,7 @@ interface Client {
   sentSor: boolean;
 }
 
-export class DaqSimulator implements Simulator {
+export class DaqSimulator implements ControlledSimulator {
   readonly simulatorId = 'daq';
   readonly simulatorDescription = 'the simulated SPS beam and NA64 DAQ monitoring stream (digital twin, DATE over TCP)';
   private readonly encoder: TwinEncoder;
@@ -83,10 +85,13 @@ export class DaqSimulator implements Simulator {
   private nbInBurst = 0;
   address: { host: string; port: number } | null = null;
 
+  private readonly cellNames: Set<string>;
+
   constructor(
     private readonly options: DaqSimulatorOptions,
     private readonly context: DriverContext,
   ) {
+    this.cellNames = new Set(options.twin.cells.map((c) => c.name));
     this.encoder = new TwinEncoder(
       options.twin.cells.map((c) => c.name),
       options.channelMap,
@@ -160,12 +165,17 @@ export class DaqSimulator implements Simulator {
   // ── Beam steering (calibration scans) ──────────────────────────────────────────────────────────────
 
   /**
-   * Steer the simulated beam onto an ECAL tower (null: back onto the beam axis). The core calls this during a
-   * beam scan; at the real experiment the beam line is steered by hand and the app only follows the tower
-   * with the maximum energy.
+   * Steer the simulated beam onto an ECAL tower (null: back onto the beam axis), asked over the control
+   * channel during a beam scan; at the real experiment the beam line is steered by hand and the app only
+   * follows the tower with the maximum energy.
    */
   steer(tower: readonly [number, number] | null): void {
     this.options.twin.steer(tower);
+  }
+
+  /** The HV simulators' outputs over the twin link: the PMT gains follow them. Unknown cells are ignored. */
+  volts(cells: readonly (readonly [string, number])[]): void {
+    for (const [cell, v] of cells) if (this.cellNames.has(cell) && v >= 0) this.options.twin.pmt.set(cell, v);
   }
 
   aim(): readonly [number, number] {

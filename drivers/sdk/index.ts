@@ -1,9 +1,12 @@
 // The driver plugin contract: everything a driver may know about the application, and everything the
-// application may know about a driver. Drivers import this file (and the transports), never src-main.
+// application may know about a driver. Drivers import this file (and the transports), never src-main; the
+// core imports this file and the plugin registry (drivers/registry.ts), never a concrete driver.
 //
-// A plugin is a manifest plus `create(config, context)`. What it creates is a Device with an explicit
-// lifecycle and one or more capability interfaces (EventSource now; HvSupply and BeamCounters join with
-// their drivers).
+// A plugin is a manifest (id, kind, the transports it speaks over, its options schema, its capabilities)
+// plus `create(entry, context)`, where `entry` is one device of the site file. What it creates is a Device
+// with an explicit lifecycle and the capability interfaces its manifest declares (EventSource, HvSupply;
+// the digitizers, beam counters and timing of the next issues join the same table).
+import { z } from 'zod';
 
 /** connecting → online → degraded → offline; a driver reports every change through `onState`. */
 export type DriverState = 'connecting' | 'online' | 'degraded' | 'offline';
@@ -16,24 +19,123 @@ export interface DriverLogger {
 
 export interface DriverContext {
   log: DriverLogger;
-  /** Wall-clock source; simulators scale their own time from it. */
+  /** Wall-clock source. */
   now(): number;
 }
 
-export interface DriverManifest<Config> {
-  id: string;
-  kind: 'event-source' | 'hv-supply';
-  version: string;
-  description: string;
-  /** Validates and fills defaults; throws a readable error for a bad configuration. */
-  parseConfig(raw: unknown): Config;
+// ── Transports: how the app reaches a device ─────────────────────────────────────────────────────────────
+
+const Port = z.number().int().min(1).max(65535);
+const UsbId = z.number().int().min(0).max(0xffff);
+
+/** One address of a device, as a site file gives it. */
+export const TransportSpec = z.discriminatedUnion('kind', [
+  /** TCP: CAEN ET models on port 1470, iseg LAN on 10001, the DAQ's monitoring stream. */
+  z.strictObject({ kind: z.literal('tcp'), host: z.string().min(1).max(255), port: Port }),
+  /** Serial or USB virtual COM port (CDC-ACM): a path, the baud rate and the framing (data bits, parity, stop bits). */
+  z.strictObject({
+    kind: z.literal('serial'),
+    path: z.string().min(1).max(255),
+    baudRate: z.number().int().min(50).max(4_000_000).default(9600),
+    framing: z.string().regex(/^[5-8][NEO][12]$/, 'framing is data bits, parity (N, E or O) and stop bits, e.g. "8N1"').default('8N1'),
+  }),
+  /** USB (USBTMC, vendor bulk endpoints): the device is found by its vendor and product id and, where several are plugged, its serial. */
+  z.strictObject({ kind: z.literal('usb'), vendorId: UsbId, productId: UsbId, serial: z.string().min(1).max(126).optional() }),
+  /** A recorded raw file replayed as if it were the device (the DAQ's DATE files). */
+  z.strictObject({ kind: z.literal('file'), path: z.string().min(1).max(4096), timeScale: z.number().positive().max(100_000).default(1) }),
+]);
+export type TransportSpec = z.infer<typeof TransportSpec>;
+export type TransportKind = TransportSpec['kind'];
+
+/** An address as people read it: "tcp 10.0.0.5:1470", "serial /dev/ttyACM0 @9600 8N1", "usb 04b4:1175". */
+export function describeTransport(t: TransportSpec): string {
+  switch (t.kind) {
+    case 'tcp':
+      return `tcp ${t.host}:${t.port}`;
+    case 'serial':
+      return `serial ${t.path} @${t.baudRate} ${t.framing}`;
+    case 'usb': {
+      const hex = (n: number) => n.toString(16).padStart(4, '0');
+      return `usb ${hex(t.vendorId)}:${hex(t.productId)}${t.serial ? ` serial ${t.serial}` : ''}`;
+    }
+    case 'file':
+      return `file ${t.path}`;
+  }
+}
+
+// ── Devices ────────────────────────────────────────────────────────────────────────────────────────────
+
+/** What a device said it is when it was last connected. */
+export interface DeviceIdentity {
+  /** The model as it names itself, e.g. "DT1470ET", "EHS 8060n", "NA64 DAQ monitoring stream". */
+  model: string;
+  serial: string | null;
+  firmware: string | null;
+  /** What it answered, as read: the *IDN? line, BDNAME/BDSNUM/BDFREL per board, the DAQ's run and source ids. */
+  detail: string;
 }
 
 export interface Device {
   readonly id: string;
+  readonly kind: DeviceKind;
+  /** The address as people read it (describeTransport). */
+  readonly address: string;
   state(): DriverState;
+  /** Why the device is in its state, e.g. "tcp 127.0.0.1:1470: connection refused; retrying in 2.0 s". */
+  stateReason(): string;
   onState(listener: (state: DriverState, reason: string) => void): () => void;
+  /** When the device last answered (wall-clock ms), null if it never has. */
+  lastSeenAt(): number | null;
+  /** What the device said it is at its last connection; null until it has said. */
+  identity(): DeviceIdentity | null;
+  /** Connect if needed and resolve with the identity within `timeoutMs`, or reject with why not. */
+  identify(timeoutMs: number): Promise<DeviceIdentity>;
+  /** Drop the connection and connect again now (an operator's "reconnect"), without waiting for the backoff. */
+  reconnect(): void;
   close(): Promise<void>;
+}
+
+/** The capability interfaces a device can offer, by name (the drivers host hands them to the services). */
+export interface Capabilities {
+  'event-source': EventSource;
+  'hv-supply': HvSupply;
+}
+export type Capability = keyof Capabilities;
+export type DeviceKind = Capability;
+
+/** One device of a site file, validated: what a plugin creates a device from. */
+export interface DeviceEntry<Options> {
+  id: string;
+  transport: TransportSpec;
+  options: Options;
+}
+
+export interface DriverManifest<Options> {
+  /** The plugin's name in a site file ("plugin": "caen-n1470"). */
+  id: string;
+  kind: DeviceKind;
+  version: string;
+  description: string;
+  /** The transports the device speaks over; a site entry with another is refused. */
+  transports: readonly TransportKind[];
+  /** The TCP port the vendor fixes, shown as a hint. */
+  defaultPort?: number;
+  /** The plugin's options in a site file, with their defaults. Strict: an unknown key is an error. */
+  options: z.ZodType<Options, unknown>;
+  capabilities: readonly Capability[];
+  /** HV supplies: how many channels the options give it, before the device says (checks the HV map against it). */
+  channels?(options: Options): number;
+}
+
+export interface DriverPlugin<Options = unknown, Created extends Device = Device> {
+  manifest: DriverManifest<Options>;
+  create(entry: DeviceEntry<Options>, context: DriverContext): Created;
+}
+
+/** A plugin as a registry holds it, its option type erased: `create` is only ever given options its own schema parsed. */
+export type AnyDriverPlugin = DriverPlugin<unknown, Device>;
+export function erased<Options, Created extends Device>(plugin: DriverPlugin<Options, Created>): AnyDriverPlugin {
+  return plugin as unknown as AnyDriverPlugin;
 }
 
 // ── EventSource: the DAQ event stream and the spill signals that bracket it ──────────────────────────────
@@ -83,6 +185,32 @@ export interface SpillDaqFigures {
   scalerAccepted: number | null;
   deadTimeFraction: number | null;
   endOfBurst: boolean;
+  /**
+   * Why the event stream was lost in this spill (the connection dropped during it, or was down for all of
+   * it), null when it was not.
+   */
+  streamLost: string | null;
+}
+
+/** A spill's figures before anything was counted. */
+export function emptySpillDaqFigures(): SpillDaqFigures {
+  return {
+    physicsTriggers: 0,
+    beamTriggers: 0,
+    randomTriggers: 0,
+    calibrationEvents: 0,
+    corruptEvents: 0,
+    truncatedEvents: 0,
+    outOfOrderEvents: 0,
+    missingSourceEvents: 0,
+    missingSources: [],
+    orphanEvents: 0,
+    lostEvents: 0,
+    scalerAccepted: null,
+    deadTimeFraction: null,
+    endOfBurst: false,
+    streamLost: null,
+  };
 }
 
 /**
@@ -114,11 +242,6 @@ export interface EventSource extends Device {
   arm(armed: boolean): void;
   /** The beam timing as the source knows it now, for a status display between signals. */
   beam(): { phase: 'spill' | 'interspill' | 'off'; phaseStartedAt: number; phaseEndsAt: number; spillMs: number; cycleMs: number };
-}
-
-export interface EventSourcePlugin<Config, Created extends EventSource = EventSource> {
-  manifest: DriverManifest<Config>;
-  create(config: Config, context: DriverContext): Created;
 }
 
 // ── Simulators: fault injection for training, development and tests ───────────────────────────────────
@@ -257,6 +380,8 @@ export interface HvSupply extends Device {
   readonly kind: 'hv-supply';
   /** Vendor and model family, e.g. "CAEN N1470 ($BD: protocol)". */
   readonly model: string;
+  /** How often the service reads every channel (the site's `pollMs`). */
+  readonly pollMs: number;
   channels(): readonly HvChannelInfo[];
   limits(): HvLimits;
   /**
@@ -269,9 +394,4 @@ export interface HvSupply extends Device {
   switch(channel: number, on: boolean): Promise<void>;
   /** Clear the latched trip / alarm / events of a channel so it can be switched on again. */
   clearAlarms(channel: number): Promise<void>;
-}
-
-export interface HvSupplyPlugin<Config, Created extends HvSupply = HvSupply> {
-  manifest: DriverManifest<Config>;
-  create(config: Config, context: DriverContext): Created;
 }

@@ -1,22 +1,39 @@
-// The driver lifecycle every polled device shares: connecting → online → degraded → offline, and
-// reconnecting with exponential backoff so a device that is gone is not hammered (and a device that is
-// back is found again within the longest backoff).
+// The driver lifecycle every device shares: connecting → online → degraded → offline, and reconnecting with
+// exponential backoff and jitter, so a device that is gone is not hammered (and a device that is back is
+// found again within the longest backoff), and devices that went down together (a crate's power, a
+// network switch) do not all retry in the same millisecond.
 import type { DriverState } from './index';
 
 /** Named defaults: first retry after 0.5 s, doubling up to 10 s (a restarted crate is back within 10 s). */
 export const BACKOFF = { firstMs: 500, maxMs: 10_000 } as const;
+/** Each wait is stretched or shrunk at random by up to this share (±20 %). */
+export const BACKOFF_JITTER = 0.2;
+
+export interface BackoffOptions {
+  firstMs: number;
+  maxMs: number;
+  /** A number in [0, 1): Math.random by default (tests give their own). */
+  random?: () => number;
+}
 /** Consecutive failed polls on an open connection before it is dropped and reopened. */
 export const FAILURES_BEFORE_RECONNECT = 3;
 
 export class DeviceLifecycle {
-  private current: DriverState = 'offline';
-  private reason = 'not started';
+  private current: DriverState = 'connecting';
+  private reason = 'not connected yet';
   private readonly listeners = new Set<(state: DriverState, reason: string) => void>();
   private failures = 0;
   private retryAt = 0;
-  private backoffMs: number = BACKOFF.firstMs;
+  private backoffMs: number;
+  private readonly backoff: BackoffOptions;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    backoff: BackoffOptions = BACKOFF,
+  ) {
+    this.backoff = backoff;
+    this.backoffMs = backoff.firstMs;
+  }
 
   state(): DriverState {
     return this.current;
@@ -52,12 +69,18 @@ export class DeviceLifecycle {
     this.set('connecting', reason);
   }
 
-  /** A full, clean poll (or connect): online, backoff reset. */
-  succeeded(): void {
-    this.failures = 0;
-    this.backoffMs = BACKOFF.firstMs;
+  /** An operator asked for a reconnect: the next attempt may be made at once, with the backoff reset. */
+  retryNow(): void {
     this.retryAt = 0;
-    this.set('online', 'answering');
+    this.backoffMs = this.backoff.firstMs;
+  }
+
+  /** A full, clean poll (or connect): online, backoff reset. */
+  succeeded(reason = 'answering'): void {
+    this.failures = 0;
+    this.backoffMs = this.backoff.firstMs;
+    this.retryAt = 0;
+    this.set('online', reason);
   }
 
   /** The device answered, but not everything: garbage, a timeout, a refused read. */
@@ -82,12 +105,15 @@ export class DeviceLifecycle {
   /** The connection is gone or could not be made: offline until the backoff allows the next attempt. */
   lost(reason: string): void {
     this.failures = 0;
-    this.retryAt = this.now() + this.backoffMs;
-    this.set('offline', `${reason}; retrying in ${(this.backoffMs / 1000).toFixed(1)} s`);
-    this.backoffMs = Math.min(BACKOFF.maxMs, this.backoffMs * 2);
+    const random = this.backoff.random ?? Math.random;
+    const wait = Math.round(this.backoffMs * (1 + BACKOFF_JITTER * (2 * random() - 1)));
+    this.retryAt = this.now() + wait;
+    this.set('offline', `${reason}; retrying in ${(wait / 1000).toFixed(1)} s`);
+    this.backoffMs = Math.min(this.backoff.maxMs, this.backoffMs * 2);
   }
 
-  closed(): void {
-    this.set('offline', 'closed');
+  /** Closed on purpose (or the source ended): offline with no retry. */
+  closed(reason = 'closed'): void {
+    this.set('offline', reason);
   }
 }

@@ -3,6 +3,7 @@
 // protocol failures into HvCommandError with a sentence. A vendor driver supplies connect, read, write.
 import {
   HvCommandError,
+  type DeviceIdentity,
   type DriverContext,
   type DriverState,
   type HvChannelInfo,
@@ -30,15 +31,21 @@ export abstract class PolledHvSupply implements HvSupply {
   protected readonly life: DeviceLifecycle;
   private connected = false;
   private connecting: Promise<void> | null = null;
+  private seenAt: number | null = null;
+  /** Set by `connect` from what the device said (model, serial, firmware). */
+  protected identified: DeviceIdentity | null = null;
 
   constructor(
     readonly id: string,
+    /** Where the device is, as people read it (the link's address). */
+    readonly address: string,
+    readonly pollMs: number,
     protected readonly context: DriverContext,
   ) {
     this.life = new DeviceLifecycle(context.now);
   }
 
-  /** Open the link and identify the device (model, channel count); throw on failure. */
+  /** Open the link and identify the device (model, channel count, `identified`); throw on failure. */
   protected abstract connect(): Promise<void>;
   protected abstract disconnect(): Promise<void>;
   protected abstract readAll(): Promise<PollResult>;
@@ -60,6 +67,35 @@ export abstract class PolledHvSupply implements HvSupply {
     return this.life.onState(listener);
   }
 
+  lastSeenAt(): number | null {
+    return this.seenAt;
+  }
+
+  identity(): DeviceIdentity | null {
+    return this.identified;
+  }
+
+  async identify(timeoutMs: number): Promise<DeviceIdentity> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.ensureConnected(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.identified ?? { model: this.model, serial: null, firmware: null, detail: 'connected; the device did not say more' };
+  }
+
+  reconnect(): void {
+    this.life.retryNow();
+    if (!this.connected) return;
+    this.connected = false;
+    this.life.connecting('reconnecting on request');
+    void this.disconnect().catch(() => undefined);
+  }
+
   private async ensureConnected(): Promise<void> {
     if (this.connected) return;
     if (!this.life.mayConnect()) {
@@ -70,6 +106,7 @@ export abstract class PolledHvSupply implements HvSupply {
       try {
         await this.connect();
         this.connected = true;
+        this.seenAt = this.context.now();
       } catch (error) {
         await this.disconnect().catch(() => undefined);
         this.life.lost(messageOf(error));
@@ -99,6 +136,7 @@ export abstract class PolledHvSupply implements HvSupply {
     await this.ensureConnected();
     try {
       const { poll, problems } = await this.readAll();
+      this.seenAt = this.context.now();
       if (problems.length) this.life.partial(problems.join('; '));
       else this.life.succeeded();
       return poll;
@@ -111,9 +149,12 @@ export abstract class PolledHvSupply implements HvSupply {
     if (!Number.isInteger(channel) || channel < 0 || channel >= this.channels().length) {
       throw new HvCommandError(`${this.id} has channels 0–${this.channels().length - 1}, not ${channel}`, 'refused');
     }
+    // A command to a device that is down is refused at once with the reason: never queued, never silently lost.
+    if (this.life.state() === 'offline') throw new HvCommandError(`${this.id} is offline: ${this.life.why()}`, 'unreachable');
     await this.ensureConnected();
     try {
       await this.write(channel, op);
+      this.seenAt = this.context.now();
     } catch (error) {
       throw await this.failure(error);
     }

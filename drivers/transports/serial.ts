@@ -18,11 +18,15 @@ export interface SerialStream {
 export interface SerialOptions {
   path: string;
   baudRate: number;
+  dataBits?: 5 | 6 | 7 | 8;
+  parity?: 'none' | 'even' | 'odd';
+  stopBits?: 1 | 2;
 }
 
 export type SerialPortFactory = (options: SerialOptions) => SerialStream;
 
-const realPort: SerialPortFactory = (o) => new SerialPort({ path: o.path, baudRate: o.baudRate, autoOpen: false });
+const realPort: SerialPortFactory = (o) =>
+  new SerialPort({ path: o.path, baudRate: o.baudRate, dataBits: o.dataBits ?? 8, parity: o.parity ?? 'none', stopBits: o.stopBits ?? 1, autoOpen: false });
 
 export class SerialLink implements ByteLink {
   readonly address: string;

@@ -1,19 +1,12 @@
 // Every number of the twin that no publication gives, in one place, each with its reasoning
 // (reference/na64-detector.md, "Named defaults for the simulation"). Setup files choose the beam, the
-// trigger and the geometry; these are the detector-physics and electronics constants behind them.
+// trigger and the geometry; the detector's nominal constants (ECAL resolution and profile, ADC per GeV, the
+// MSADC pulse shape) are the app's data in setups/nominal.ts; the working points are in the HV maps. These
+// are the detector-physics and electronics constants only the simulation needs.
 
 // ── Calorimeter response ──────────────────────────────────────────────────────────────────────────────
-/** ECAL σ/E = 10 %/√E ⊕ 1 % (typical Pb/Sc Shashlik; the analysis MC smears 4 % per cell at 100 GeV). */
-export const ECAL_STOCHASTIC = 0.1;
-export const ECAL_CONSTANT = 0.01;
 /** Preshower (≈4 X₀ of ≈40 X₀) takes 4–8 % of an electron's energy. */
 export const PRESHOWER_FRACTION = [0.04, 0.08] as const;
-/**
- * ECAL lateral profile per axis: a narrow core and a wide halo, f(x) = a·e^(−|x|/b1)/2b1 + (1−a)·e^(−|x|/b2)/2b2.
- * a = 0.9, b1 = 8 mm, b2 = 30 mm puts ≈75 % of a centred shower into the central 38.2 mm cell (Molière radius
- * ≈ 3.5 cm).
- */
-export const ECAL_PROFILE = { core: 0.9, b1: 8, b2: 30 };
 /** Hadron showers are wider: the same form with lengths scaled for Fe/Sc cells of ≈ 194 mm. */
 export const HCAL_PROFILE = { core: 0.8, b1: 40, b2: 120 };
 /** HCAL σ/E = 60 %/√E ⊕ 5 % (typical Fe/Sc with 25 mm iron). */
@@ -61,7 +54,6 @@ export const SRD_NOISE_GEV = 0.0003;
 export const SRD_ACCIDENTAL = 1e-5;
 
 // ── Digitisation (MSADC) ──────────────────────────────────────────────────────────────────────────────
-export const SAMPLES = 32;
 /** Per-channel pedestal 150 ± 30 ADC (fixed per channel), noise σ ≈ 2 ADC. */
 export const PEDESTAL_MEAN = 150;
 export const PEDESTAL_SPREAD = 30;
@@ -70,44 +62,9 @@ export const NOISE_ADC = 2;
 export const NOISY_FACTOR = 15;
 /** A hot channel (injected fault) fires a pulse of this amplitude in every event. */
 export const HOT_AMPLITUDE_ADC = 1500;
-/**
- * Pulse: difference of exponentials with τ_rise 22 ns and τ_decay 60 ns: 10–90 % rise ≈ 20 ns, peak 35 ns
- * after the start; a start at 100 ns (+ up to one sample of trigger jitter) puts the peak at sample 10–12 of 32
- * and leaves samples 0–7 for the pedestal.
- */
-export const PULSE_RISE_NS = 22;
-export const PULSE_DECAY_NS = 60;
-export const PULSE_START_NS = 100;
-/**
- * ADC counts per GeV deposited (nominal gain). 100 GeV in the central ECAL main cell ≈ 2000 ADC above
- * pedestal; counters, VETO and SRD scaled so a MIP or a typical SR deposit sits well above noise with
- * headroom below the 4095 saturation.
- */
-export const ADC_PER_GEV = {
-  ecalPreshower: 100,
-  ecalMain: 26.7,
-  hcal: 35,
-  vhcal: 60,
-  veto: 40_000,
-  srd: 14_000,
-  counter: 150_000,
-  wcalPreshower: 100,
-  wcalMain: 22,
-  wcalCatcher: 1000,
-};
 /** LED calibration pulses: ≈ 1000 ADC at nominal gain, ±10 % from channel to channel (fibre coupling). */
 export const LED_AMPLITUDE_ADC = 1000;
 export const LED_SPREAD = 0.1;
-/** Nominal PMT high voltages per detector (V); the gain follows (V/V₀)^7 around them. */
-export const NOMINAL_VOLTS = {
-  ECAL: 1400,
-  HCAL: 1600,
-  VHCAL: 1550,
-  VETO: 1700,
-  SRD: 1100,
-  WCAL: 1450,
-  counter: 1800,
-};
 /** Gain drift: a random walk of ≤ 0.5 % per hour per channel. */
 export const DRIFT_PER_SQRT_HOUR = 0.005;
 /**

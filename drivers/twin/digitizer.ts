@@ -1,53 +1,20 @@
 // MSADC waveforms: 12-bit samples every 12.5 ns, a fixed pedestal and Gaussian noise per channel, the pulse
-// shape of defaults.ts scaled by the deposit × the channel's gain (PMT high voltage, slow drift), saturation
+// shape of setups/nominal.ts scaled by the deposit × the channel's gain (PMT high voltage, slow drift), saturation
 // at 4095, and the injectable channel faults (dead, hot, noisy).
-import type { TwinCell } from './cells';
-import { HOT_AMPLITUDE_ADC, NOISE_ADC, NOISY_FACTOR, PEDESTAL_MEAN, PEDESTAL_SPREAD, PULSE_DECAY_NS, PULSE_RISE_NS, PULSE_START_NS, SAMPLES } from './defaults';
+import type { Cell } from '../../setups/cells';
+import { PULSE_START_NS, pulseTemplate, SAMPLES, TEMPLATE_STEP_NS } from '../../setups/nominal';
+import { HOT_AMPLITUDE_ADC, NOISE_ADC, NOISY_FACTOR, PEDESTAL_MEAN, PEDESTAL_SPREAD } from './defaults';
 import { Random } from './random';
 
 export type ChannelFault = 'dead' | 'hot' | 'noisy';
 
 const ADC_MAX = 4095;
 const SAMPLE_NS = 12.5;
-/** Pulse template resolution (ns per entry). */
-const TEMPLATE_STEP_NS = 0.05;
 const NOISE_TABLE_BITS = 16;
 /** Length of each channel's table of quiet (pulse-free) samples. */
 const QUIET_LENGTH = 4096;
 /** Trigger phases the sampled templates are tabulated at (12.5 ns / 64 ≈ 0.2 ns). */
 const PHASES = 64;
-
-function pulse(t: number): number {
-  return t <= 0 ? 0 : Math.exp(-t / PULSE_DECAY_NS) - Math.exp(-t / PULSE_RISE_NS);
-}
-
-/** The pulse shape normalised to a peak of 1, tabulated from its start. */
-function template(): Float32Array {
-  const n = Math.ceil((SAMPLES * SAMPLE_NS + 400) / TEMPLATE_STEP_NS);
-  const out = new Float32Array(n);
-  let peak = 0;
-  for (let i = 0; i < n; i++) peak = Math.max(peak, pulse(i * TEMPLATE_STEP_NS));
-  for (let i = 0; i < n; i++) out[i] = pulse(i * TEMPLATE_STEP_NS) / peak;
-  return out;
-}
-
-/**
- * Sum of the sampled pulse over samples [from, to) for a unit peak, averaged over the trigger phase: the
- * factor that turns a pedestal-subtracted sample sum into an amplitude (the monitor's calibration uses it).
- */
-export function pulseArea(from: number, to: number): number {
-  const tpl = template();
-  let total = 0;
-  const phases = 64;
-  for (let p = 0; p < phases; p++) {
-    const start = PULSE_START_NS + (p / phases) * SAMPLE_NS;
-    for (let k = from; k < to; k++) {
-      const i = Math.round((k * SAMPLE_NS - start) / TEMPLATE_STEP_NS);
-      if (i >= 0 && i < tpl.length) total += tpl[i]!;
-    }
-  }
-  return total / phases;
-}
 
 /** One pulse in an event: amplitudes per cell (ADC, peak) and the start time in the readout window (ns). */
 export interface Pulse {
@@ -59,7 +26,7 @@ export class Digitizer {
   readonly samples = SAMPLES;
   readonly pedestals: Float32Array;
   private readonly noiseSigma: Float32Array;
-  private readonly tpl = template();
+  private readonly tpl = pulseTemplate();
   private readonly noise: Float32Array;
   private readonly faults: (ChannelFault | null)[];
   /** Per channel: pedestal + noise, rounded, for the fast path of channels without a pulse. */
@@ -69,7 +36,7 @@ export class Digitizer {
   private readonly work = new Float64Array(SAMPLES);
 
   constructor(
-    readonly cells: readonly TwinCell[],
+    readonly cells: readonly Cell[],
     seed: number,
   ) {
     const rng = new Random(seed ^ 0x0adc0adc);

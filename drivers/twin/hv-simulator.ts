@@ -79,10 +79,15 @@ export abstract class HvSimulatorBase implements Simulator {
     return [...this.faultsActive.values()].some((f) => f.fault === fault);
   }
 
-  /** Bytes from a client, per connection: split into lines, answer each with the active faults applied. */
-  private handlerFor(): (chunk: string, session: LineSession) => void {
+  /**
+   * Bytes from a client, per connection: split into lines, answer each with the active faults applied.
+   * `echo`: every byte received is sent back first, as a serial interface with echo on does (iseg's USB-VCP
+   * factory default), so a TCP port bridged to a pty behaves like the device's serial port.
+   */
+  private handlerFor(echo = false): (chunk: string, session: LineSession) => void {
     const splitters = new WeakMap<LineSession, LineSplitter>();
     return (chunk, session) => {
+      if (echo && !this.has('disconnect')) session.send(chunk);
       let splitter = splitters.get(session);
       if (!splitter) {
         splitter = new LineSplitter((line) => this.reply(line, session));
@@ -109,9 +114,9 @@ export abstract class HvSimulatorBase implements Simulator {
     return `${s}\r\n`;
   }
 
-  /** Listen on TCP (port 0 picks a free one); resolves with the port. */
-  async listenTcp(port: number, host = '127.0.0.1'): Promise<number> {
-    const server = new TcpDeviceServer(this.handlerFor());
+  /** Listen on TCP (port 0 picks a free one); resolves with the port. `echo`: as the device's serial port does. */
+  async listenTcp(port: number, host = '127.0.0.1', echo = false): Promise<number> {
+    const server = new TcpDeviceServer(this.handlerFor(echo));
     const bound = await server.listen(port, host);
     this.servers.push(server);
     if (this.has('disconnect')) server.disconnect(true);

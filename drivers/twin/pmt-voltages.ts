@@ -1,10 +1,7 @@
-// The PMT high voltages the twin's detector response follows. The HV simulators write what their channels
-// actually output (VMON); the twin reads them for every event it makes: gain ∝ (V / V_nominal)^7, and a
-// channel whose HV is off gives no signal. This is how a changed voltage shows in the histograms.
-//
-// Cells are named in the experiment's words, the same names the DAQ channel map uses:
-//   ECAL{section}-{x}-{y}  (section 0 preshower, 1 main)     HCAL{module}-{x}-{y}     VHCAL-{x}-{y}
-//   VETO{n}   SRD{n}   WCAL{n}   WCAT   and counters by name: S0 S1 S2 S3 S4 Smu V0 V1 V2
+// The PMT high voltages the twin's detector response follows. The HV simulators send what their channels
+// actually output (VMON) over the twin link (twin-link.ts); the twin reads them for every event it makes:
+// gain ∝ (V / V_nominal)^7 with V_nominal the HV map's working point, and a channel whose HV is off gives no
+// signal. This is how a changed voltage shows in the histograms. Cells are named as in setups/cells.ts.
 
 /** Gain of a 10-dynode PMT around its working point goes as V^k with k ≈ 6–8 (named default 7). */
 export const PMT_GAIN_EXPONENT = 7;

@@ -1,12 +1,12 @@
 // What each kind of beam particle leaves in each cell (GeV deposited, before the PMTs and digitisers):
 // counters and vetoes, SRD synchrotron radiation, WCAL, ECAL with longitudinal split and lateral sharing,
-// VETO, VHCAL and HCAL. Every constant is a named default in defaults.ts.
-import type { TwinCell } from './cells';
+// VETO, VHCAL and HCAL. Every constant is a named default in defaults.ts, the ECAL's nominal ones in
+// setups/nominal.ts.
+import type { Cell } from '../../setups/cells';
+import { ECAL_CONSTANT, ECAL_PROFILE, ECAL_STOCHASTIC } from '../../setups/nominal';
+import type { SetupConfig } from '../../setups/setup-schema';
 import {
-  ECAL_CONSTANT,
   ECAL_LAMBDA,
-  ECAL_PROFILE,
-  ECAL_STOCHASTIC,
   HADRON_PRESHOWER_SHARE,
   HCAL_CONSTANT,
   HCAL_MODULE_SHARE,
@@ -29,7 +29,6 @@ import {
   WCAL_PRESHOWER_FRACTION,
 } from './defaults';
 import type { Random } from './random';
-import type { TwinSetup } from './setup';
 
 export type ParticleKind = 'electron' | 'hadron' | 'muon';
 
@@ -90,8 +89,8 @@ export class DetectorResponse {
   aim: readonly [number, number];
 
   constructor(
-    readonly setup: TwinSetup,
-    cells: readonly TwinCell[],
+    readonly setup: SetupConfig,
+    cells: readonly Cell[],
   ) {
     const d = setup.detectors;
     const byName = new Map(cells.map((c) => [c.name, c.index]));
@@ -101,7 +100,7 @@ export class DetectorResponse {
       if (c.kind === 'wcal') this.wcal.push(c.index);
       if (c.kind === 'veto') this.veto.push(c.index);
     }
-    const grid = (g: NonNullable<TwinSetup['detectors']['hcal']> | TwinSetup['detectors']['ecal'], parts: number, name: (p: number, x: number, y: number) => string): Grid => ({
+    const grid = (g: NonNullable<SetupConfig['detectors']['hcal']> | SetupConfig['detectors']['ecal'], parts: number, name: (p: number, x: number, y: number) => string): Grid => ({
       nx: g.nx,
       ny: g.ny,
       pitchMm: g.pitchMm,

@@ -2,20 +2,21 @@
 // makes of them and the MSADC waveforms the DAQ reads out, in time order; LED calibration events between
 // spills. Deterministic for a seed: a spill's content depends only on the seed, its sequence number and
 // the PMT voltages at the time. The DAQ simulator (drivers/na64-daq) encodes what this produces.
-import { nominalVoltages, setupCells, type TwinCell } from './cells';
-import { DEAD_TIME_US, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS, PULSE_START_NS, SAMPLES } from './defaults';
+import { setupCells, type Cell } from '../../setups/cells';
+import { PULSE_START_NS, SAMPLES } from '../../setups/nominal';
+import type { SetupConfig } from '../../setups/setup-schema';
+import { DEAD_TIME_US, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS } from './defaults';
 import { Digitizer, type ChannelFault, type Pulse } from './digitizer';
 import { PmtVoltages } from './pmt-voltages';
 import { Random } from './random';
 import { DetectorResponse, type ParticleKind, type ParticleTruth } from './response';
-import type { TwinSetup } from './setup';
 
 /** Trigger bits, the same as the NA64 trigger word: physics, beam (prescaled), random, calibration (LED). */
 export const TRIGGER = { physics: 1, beam: 2, random: 4, calibration: 8 } as const;
 
 export interface TwinOptions {
   seed: number;
-  /** PMT voltages the gains follow; one instance is shared with the HV simulators. */
+  /** PMT voltages the gains follow (the HV simulators' outputs, by cell; gain 1 at the HV map's working point). */
   pmt?: PmtVoltages;
   /** A′ → invisible events per electron on target (0: no signal injected). */
   signalPerElectron?: number;
@@ -80,7 +81,7 @@ function spillSeed(seed: number, sequence: number, salt: number): number {
 }
 
 export class Twin {
-  readonly cells: TwinCell[];
+  readonly cells: Cell[];
   readonly response: DetectorResponse;
   readonly digitizer: Digitizer;
   readonly pmt: PmtVoltages;
@@ -99,11 +100,11 @@ export class Twin {
   private readonly injected = new Map<number, { perSpill: number; from: number | null }>();
 
   constructor(
-    readonly setup: TwinSetup,
+    readonly setup: SetupConfig,
     readonly options: TwinOptions,
   ) {
     this.cells = setupCells(setup);
-    this.pmt = options.pmt ?? new PmtVoltages(nominalVoltages(this.cells));
+    this.pmt = options.pmt ?? new PmtVoltages();
     this.pmt.onChange(() => (this.gainsDirty = true));
     this.response = new DetectorResponse(setup, this.cells);
     this.digitizer = new Digitizer(this.cells, options.seed);
@@ -395,7 +396,7 @@ export class TwinLed {
 }
 
 /** Known gain factors per cell index (1 where not named); a RangeError names a cell or a factor that is wrong. */
-export function cellGainFactors(cells: readonly TwinCell[], gains: ReadonlyMap<string, number>): Float64Array {
+export function cellGainFactors(cells: readonly Cell[], gains: ReadonlyMap<string, number>): Float64Array {
   const byName = new Map(cells.map((c) => [c.name, c.index]));
   const out = new Float64Array(cells.length).fill(1);
   for (const [name, g] of gains) {

@@ -92,12 +92,18 @@ export class AlarmEngine {
   ) {
     this.startedAt = now();
     this.lastTick = this.startedAt;
-    const stored = store.load();
     this.records = new Map();
+    this.addDefinitions(definitions);
+  }
+
+  /** Watch more alarms (a device added by a site load); ids already known are kept as they are. */
+  addDefinitions(definitions: readonly AlarmDefinition[]): void {
+    const stored = this.store.load();
     for (const def of definitions) {
+      if (this.defs.has(def.id)) continue;
       this.defs.set(def.id, def);
       this.byInput.set(def.input, [...(this.byInput.get(def.input) ?? []), def]);
-      this.records.set(def.id, stored.get(def.id) ?? newRecord(def.id, this.startedAt));
+      this.records.set(def.id, stored.get(def.id) ?? newRecord(def.id, this.now()));
       this.filters.set(def.id, newFilter());
     }
   }

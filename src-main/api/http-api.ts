@@ -14,6 +14,10 @@
 //   GET /api/v1/runs/:run/histograms[/:name[?format=root|csv]]  → run-accumulated histograms
 //   GET /api/v1/dq/… (src-main/dq/http-routes.ts): EOT, bad spills (JSON/CSV), a spill's checks, references
 //   GET /api/v1/calibration/sets[/:version[?format=csv]] (src-main/calibration/http-routes.ts)
+//   GET /api/v1/devices                                         → every device: address, state, identity, health
+//   GET /api/v1/devices/log[?device=ID&limit=N]                 → device state changes and operator actions
+//   GET /api/v1/site                                            → the site file in use
+//   GET /api/v1/runs/:run/site                                  → the site file and devices that took a run
 // Errors are JSON {"error": {"code", "message"}} with the matching HTTP status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../core/core';
@@ -137,6 +141,14 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
   if (resource === 'status' && a === undefined) return sendJson(res, 200, core.status());
   if (resource === 'hv' && c === undefined) return handleHv(core, res, url, a, b);
   if (resource === 'hv-audit' && a === undefined) return handleHvAudit(core, res, url);
+  if (resource === 'site' && a === undefined) return sendJson(res, 200, core.devices.siteInfo());
+  if (resource === 'devices' && a === undefined) return sendJson(res, 200, core.devices.list());
+  if (resource === 'devices' && a === 'log' && b === undefined) {
+    const limit = parse(RunNumber.max(1000), url.searchParams.get('limit') ?? '100', 'limit');
+    const device = url.searchParams.get('device');
+    if (device !== null && !/^[a-z0-9][a-z0-9-]{0,31}$/.test(device)) throw new HttpError(400, 'BAD_REQUEST', `device "${device.slice(0, 40)}" is not a device id`);
+    return sendJson(res, 200, core.deviceStore.list(device, limit));
+  }
 
   if (resource === 'runs') {
     if (a === undefined) {
@@ -150,6 +162,7 @@ export function handleApi(core: Core, req: IncomingMessage, res: ServerResponse,
     if (!found) throw new HttpError(404, 'NOT_FOUND', `run ${run} does not exist`);
     if (b === undefined) return sendJson(res, 200, found);
     if (b === 'spills' && c === undefined) return sendJson(res, 200, core.archive.listSpills(run));
+    if (b === 'site' && c === undefined) return sendJson(res, 200, core.deviceStore.runSite(run));
     // Run-accumulated histograms: names, or one of them (blinded like every histogram served).
     if (b === 'histograms' && d === undefined) {
       if (c === undefined) return sendJson(res, 200, core.dq.store.runHistogramNames(run));

@@ -6,6 +6,7 @@ import { archiveRouter } from '../archive/api';
 import { authRouter } from '../auth/api';
 import { calibrationRouter } from '../calibration/api';
 import type { Core } from '../core/core';
+import { devicesRouter } from '../devices/api';
 import { dqRouter } from '../dq/api';
 import { logbookRouter } from '../logbook/api';
 import { hvRouter } from '../hv/api';
@@ -24,6 +25,7 @@ export function createRouter(core: Core) {
     ...hvRouter(core),
     ...dqRouter(core),
     ...calibrationRouter(core),
+    ...devicesRouter(core),
   });
 }
 

@@ -44,6 +44,7 @@ interface SpillRow {
   scaler_accepted: number | null;
   dead_time_fraction: number | null;
   end_of_burst: number;
+  stream_lost: string | null;
 }
 
 /** The DAQ figures with their two sums, as the API carries them. */
@@ -73,6 +74,7 @@ function toDaq(row: SpillRow): SpillDaq | null {
     scalerAccepted: row.scaler_accepted,
     deadTimeFraction: row.dead_time_fraction,
     endOfBurst: row.end_of_burst === 1,
+    streamLost: row.stream_lost,
   });
 }
 
@@ -136,11 +138,11 @@ export class RunsArchive {
         `INSERT INTO spills (run, spill, started_at, ended_at, events_seen, events_processed, intensity, ecal_mean_gev, ecal_peak_gev,
            daq_recorded, physics_triggers, beam_triggers, random_triggers, calibration_events, corrupt_events, truncated_events,
            out_of_order_events, undecoded_events, missing_source_events, missing_sources, orphan_events, lost_events,
-           scaler_accepted, dead_time_fraction, end_of_burst)
+           scaler_accepted, dead_time_fraction, end_of_burst, stream_lost)
          VALUES (@run, @spill, @startedAt, @endedAt, @eventsSeen, @eventsProcessed, @intensity, @ecalMeanGeV, @ecalPeakGeV,
            @daqRecorded, @physicsTriggers, @beamTriggers, @randomTriggers, @calibrationEvents, @corruptEvents, @truncatedEvents,
            @outOfOrderEvents, @undecodedEvents, @missingSourceEvents, @missingSources, @orphanEvents, @lostEvents,
-           @scalerAccepted, @deadTimeFraction, @endOfBurst)`,
+           @scalerAccepted, @deadTimeFraction, @endOfBurst, @streamLost)`,
       ),
       insertHistogram: db.prepare<[number, number, string, string, string, Uint8Array]>(
         `INSERT INTO spill_histograms (run, spill, name, kind, encoding, data) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -162,12 +164,16 @@ export class RunsArchive {
     return Math.max(stored, this.q.maxRun.get()?.n ?? 0);
   }
 
-  /** Allocate the next run number and record the run as running, atomically. */
-  startRun(input: { type: RunType; setup: string; comment: string; startedAt: number }): Run {
+  /**
+   * Allocate the next run number and record the run as running, atomically; `also` writes what other
+   * domains keep of the run's start (the hardware that takes it) in the same transaction.
+   */
+  startRun(input: { type: RunType; setup: string; comment: string; startedAt: number }, also?: (run: number) => void): Run {
     const number = this.db.transaction(() => {
       const next = this.lastRunNumber() + 1;
       this.q.insertRun.run(next, input.type, input.setup, input.startedAt, input.comment);
       this.q.setLastRunNumber.run(String(next));
+      also?.(next);
       return next;
     })();
     return this.getRun(number)!;
@@ -221,6 +227,7 @@ export class RunsArchive {
         scalerAccepted: daq?.scalerAccepted ?? null,
         deadTimeFraction: daq?.deadTimeFraction ?? null,
         endOfBurst: daq?.endOfBurst ? 1 : 0,
+        streamLost: daq?.streamLost ?? null,
       });
       for (const h of histograms) {
         this.q.insertHistogram.run(summary.run, summary.spill, h.name, h.kind, HISTOGRAM_ENCODING, encodeHistogram(h));

@@ -22,7 +22,7 @@ import {
   SCAN_MIN_ECAL_FRACTION,
   targetModel,
 } from '../setup/calibration';
-import type { Setup } from '../setup/setups';
+import type { Setup } from '../../setups/load';
 import type { Run, SpillSummary } from '../shared/api/schemas';
 import type { CalibrationDiff, CalibrationEvent, CalibrationSetDetail, CalibrationSetView, LedTrend, ScanView, TowerFitView } from '../shared/api/calibration';
 import { recordLength, type ScanSelection } from '../shared/scan-record';

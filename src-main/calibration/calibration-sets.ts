@@ -1,6 +1,6 @@
 // Versioned calibration sets in SQLite: per cell, GeV per ADC count of amplitude with its uncertainty. A set
 // is draft, approved, active (at most one per setup, enforced by the schema) or retired. At first start each
-// setup gets an active set seeded from the twin's nominal scale, so the monitor always calibrates from the
+// setup gets an active set seeded from the nominal scale (setups/nominal.ts), so the monitor always calibrates from the
 // database and every spill records the version it used. Also the beam-scan fits behind a set and its LED
 // reference; the workflow (approval, activation, rollback) is in calibration-service.ts.
 import type { Db } from '../archive/database';
@@ -198,7 +198,7 @@ export class CalibrationSets {
     return (
       this.active(setup) ??
       this.create(
-        { setup, version: `${setup}-nominal-v1`, author, sourceRuns: '', comment: "seeded from the twin's nominal ADC-per-GeV scale", createdAt: now, status: 'active' },
+        { setup, version: `${setup}-nominal-v1`, author, sourceRuns: '', comment: "seeded from the nominal ADC-per-GeV scale", createdAt: now, status: 'active' },
         [...nominal].map(([cell, gevPerAdc]) => ({ cell, gevPerAdc, uncertainty: gevPerAdc * NOMINAL_UNCERTAINTY })),
       )
     );

@@ -115,6 +115,7 @@ export async function ctlUserRevoke(ctx: CtlContext, user: string): Promise<void
 }
 
 function describeSim(d: SimDevice): string {
+  if (!d.reachable) return `${d.device}: not reachable: ${d.description}`;
   const active = d.active.length
     ? d.active.map((a) => `${a.fault}${a.channel === null ? '' : ` on channel ${a.channel}`} since ${time(a.since)}`).join(', ')
     : 'no faults';
@@ -124,7 +125,7 @@ function describeSim(d: SimDevice): string {
 
 export async function ctlSimList(ctx: CtlContext): Promise<void> {
   const devices = await withApi(ctx, (api) => api.sim.list());
-  output(ctx, devices, devices.map(describeSim).join('\n'));
+  output(ctx, devices, devices.length ? devices.map(describeSim).join('\n') : 'no simulated devices');
 }
 
 export async function ctlSimFault(ctx: CtlContext, device: string, fault: string, channel: number | null): Promise<void> {

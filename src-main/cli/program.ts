@@ -1,7 +1,7 @@
 // The `na64rc` command line: `serve` runs the core headless, `ctl` talks to a running server.
 // (Entry point: main.ts.)
-import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_SETUP, setupNames } from '../setup/setups';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_SETUP, setupNames } from '../../setups/load';
 import { RUN_TYPES, type RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
 import { ROLES, type Role } from '../shared/auth';
@@ -50,28 +50,19 @@ import {
   ctlCalibrationShow,
 } from './ctl-calibration';
 import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
-import { DEVICE_SIMULATORS, deviceSim, type DeviceSimulator } from './device-sim';
+import { integer, positiveNumber } from './arguments';
+import { addDeviceSimCommand } from './simulators/device-sim-command';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
 import { defaultDataDir } from './paths';
-import { serve, type Served } from './serve';
-import { inspectRawFile, simulateRawFile } from './raw-files';
+import type { Served } from './serve';
 
-function integer(min: number, max: number) {
-  return (raw: string): number => {
-    if (!/^-?\d+$/.test(raw)) throw new InvalidArgumentError(`expected a whole number, got "${raw}"`);
-    const n = Number(raw);
-    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`);
-    return n;
-  };
-}
+// The commands that load much (the core, the drivers, the twin) are imported when run: a device simulator
+// or a `ctl` call starts in a fraction of the time. (`na64rc device-sim` has an entry of its own,
+// simulators/device-sim-main.ts, which loads not even the API contract: `serve --sim` starts five.)
+const serveModule = () => import('./serve');
+const devicesModule = () => import('./ctl-devices');
+const rawFilesModule = () => import('./simulators/raw-files');
 
-function positiveNumber(max: number) {
-  return (raw: string): number => {
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a number above 0 and at most ${max}, got "${raw}"`);
-    return n;
-  };
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -106,14 +97,15 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
 
   program
     .command('serve')
-    .description('run the core headless and serve the UI and the API (the built-in simulation where no hardware is configured)')
-    .option('--sim', 'run on the built-in simulated NA64 (the digital twin)', false)
-    .addOption(new Option('--setup <name>', 'experiment setup (a config file in setups/)').choices(setupNames()).default(DEFAULT_SETUP))
+    .description('run the core headless and serve the UI and the API, with the devices of a site file (without one: the simulated NA64)')
+    .option('--site <file>', 'site file (JSON or YAML): the setup and every device with its address; see sites/')
+    .option('--sim', 'run on the simulated NA64: its device simulators as processes of their own, the site they make written into --data', false)
+    .addOption(new Option('--setup <name>', 'experiment setup of the simulation (a config file in setups/)').choices(setupNames()).default(DEFAULT_SETUP))
     .option('--host <address>', 'address to listen on (loopback unless you mean it)', '127.0.0.1')
     .option('--port <n>', 'TCP port; 0 picks a free one', integer(0, 65535), 8064)
     .option('--data <dir>', 'data directory (database, logs, server.json)', defaultDataDir())
-    .option('--time-scale <x>', 'run simulated time this many times faster than real time', positiveNumber(1000), 1)
-    .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
+    .option('--time-scale <x>', 'simulation: run simulated time this many times faster than real time', positiveNumber(1000), 1)
+    .option('--seed <n>', 'simulation: seed of the simulators', integer(0, 2 ** 32 - 1), 64)
     .option('--start-run <type>', `start a run right away (${RUN_TYPES.join(', ')})`, runType)
     .option('--workers <n>', 'monitor worker threads (default: cores − 1)', integer(1, 64))
     .option('--log-edit-minutes <n>', 'how long authors may edit their logbook entries (default 120; 0: never, replies only)', integer(0, 7 * 24 * 60))
@@ -140,25 +132,21 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
-      served = await serve(opts, print);
+      served = await (await serveModule()).serve(opts, print);
       if (pending) shutdown(pending);
     });
 
+  addDeviceSimCommand(program, print);
+
   program
-    .command('device-sim')
-    .description('run one HV device simulator on TCP, standalone (driver work, training)')
-    .addArgument(new Argument('<device>', 'which device').choices([...DEVICE_SIMULATORS]))
-    .requiredOption('--port <n>', 'TCP port (0 picks a free one)', integer(0, 65535))
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--channels <k>', 'channels (CAEN: rounded up to whole 4-channel boards)', integer(1, 128))
-    .option('--seed <n>', 'seed of the readback noise', integer(0, 2 ** 32 - 1), 64)
-    .option('--time-scale <x>', 'ramp and trip this many times faster than real time', positiveNumber(1000), 1)
-    .action(async (device: DeviceSimulator, o: { port: number; host: string; channels?: number; seed: number; timeScale: number }) => {
-      const { sim } = await deviceSim(device, o, print);
-      const stop = () => void sim.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    .command('site')
+    .description('site files: the setup and every device the app talks to')
+    .command('check')
+    .description('validate a site file and print its devices without connecting; --probe connects to each once and prints what it says it is')
+    .argument('<file>', 'site file (JSON or YAML)')
+    .option('--probe', 'connect to each device once (*IDN?, BDNAME, the DAQ stream\'s sources)', false)
+    .option('--json', 'print machine-readable JSON', false)
+    .action(async (file: string, o: { probe: boolean; json: boolean }) => (await devicesModule()).siteCheck(file, o, print, (line) => console.error(line)));
 
   program
     .command('sim')
@@ -169,14 +157,14 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--run <n>', 'DATE run number written into the events', integer(1, 2 ** 31 - 1), 1)
     .option('--signal <fraction>', 'inject A′ → invisible events: this many per electron on target', probability, 0)
     .requiredOption('--out <file>', 'raw file to write (e.g. cdr01001-000001.dat)')
-    .action((o: { setup: string; spills: number; seed: number; run: number; signal: number; out: string }) => simulateRawFile(o, print));
+    .action(async (o: { setup: string; spills: number; seed: number; run: number; signal: number; out: string }) => (await rawFilesModule()).simulateRawFile(o, print));
 
   program
     .command('inspect')
     .description('read a raw DATE file: run, spills, events per type, per-source counts and errors')
     .argument('<file>', 'raw file')
     .option('--json', 'print machine-readable JSON', false)
-    .action((file: string, o: { json: boolean }) => inspectRawFile(file, o.json, print));
+    .action(async (file: string, o: { json: boolean }) => (await rawFilesModule()).inspectRawFile(file, o.json, print));
 
   const ctl = program
     .command('ctl')
@@ -216,6 +204,35 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .description("revoke a user's token")
     .argument('<name>', 'user name')
     .action((name: string) => ctlUserRevoke(ctx(), name));
+
+  run
+    .command('site')
+    .description('the hardware that took a run: the site file and each device as it stood at the start')
+    .argument('<run>', 'run number', integer(1, 2 ** 31 - 1))
+    .action(async (n: number) => (await devicesModule()).ctlRunSite(ctx(), n));
+
+  const device = ctl.command('device').description("the site's devices: state, identity, health; reconnect");
+  device.command('list').description('every device with its address, state, identity, last error, last answer and reconnects').action(async () => (await devicesModule()).ctlDeviceList(ctx()));
+  device
+    .command('reconnect')
+    .description("drop a device's connection and connect again now (expert)")
+    .argument('<id>', 'device id')
+    .option('--reason <text>', 'why (kept in the device log)', '')
+    .action(async (id: string, o: { reason: string }) => (await devicesModule()).ctlDeviceReconnect(ctx(), id, o.reason));
+  device
+    .command('log')
+    .description("the device log: state changes and operators' actions, newest first")
+    .option('--device <id>', 'one device only')
+    .option('--limit <n>', 'entries', integer(1, 1000), 50)
+    .action(async (o: { device?: string; limit: number }) => (await devicesModule()).ctlDeviceLog(ctx(), o.device, o.limit));
+  const site = ctl.command('site').description('the site file in use');
+  site.command('show').description('the site in use: file, setup, since when and by whom').action(async () => (await devicesModule()).ctlSiteShow(ctx()));
+  site
+    .command('load')
+    .description('load another site file (admin, between runs): validated, then applied device by device')
+    .argument('<file>', 'site file (JSON or YAML)')
+    .requiredOption('--reason <text>', 'why the site changes (kept in the device log)')
+    .action(async (file: string, o: { reason: string }) => (await devicesModule()).ctlSiteLoad(ctx(), file, o.reason));
 
   const sim = ctl.command('sim').description('fault injection into the simulated devices (expert)');
   sim.command('list').description('simulated devices, their faults and what is active').action(() => ctlSimList(ctx()));

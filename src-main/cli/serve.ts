@@ -1,17 +1,21 @@
-// `na64rc serve`: the core headless, the renderer over HTTP, the API over WebSocket and HTTP.
+// `na64rc serve`: the core headless, the renderer over HTTP, the API over WebSocket and HTTP. The devices
+// come from a site file (`--site`); without one (or with `--sim`) the simulated NA64's devices are started
+// as processes of their own and their site is written into the data directory: the same code runs either way.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AlarmDefinitionError } from '../alarms/definitions';
-import { Core } from '../core/core';
+import type { Core } from '../core/core';
+import { loadSiteFile, SiteError, type LoadedSite } from '../devices/site-file';
 import { createLogger } from '../log';
-import { startServer } from '../server/http-server';
 import { NoServerError, processAlive, readServerFile, removeServerFile, writeServerFile } from '../server/server-file';
 import type { RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
 import { CliError } from './errors';
 import { rendererDir } from './paths';
+import { startSimulatedSite, type SimulatedSite } from './simulators/simulated-site';
 
 export interface ServeOptions {
+  /** A site file: the setup and every device (hardware or simulators). Without one, the simulated NA64. */
+  site?: string;
   sim: boolean;
   setup: string;
   host: string;
@@ -24,27 +28,8 @@ export interface ServeOptions {
   logEditMinutes?: number;
   /** A JSON file with an array of extra alarm definitions. */
   alarms?: string;
-  /** A JSON file of known per-cell gain factors for the twin ({"ECAL1-3-3": 1.12, …}): a calibration truth. */
+  /** Simulation: a JSON file of known per-cell gain factors for the twin ({"ECAL1-3-3": 1.12, …}): a calibration truth. */
   simGains?: string;
-}
-
-/** The twin's known per-cell gains from a file: an object of cell name → positive factor (at most 10,000). */
-export function readSimGains(file: string): Map<string, number> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new CliError(`cannot read the simulated gains ${file}: ${(error as Error).message}`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new CliError(`${file} must hold a JSON object of cell name → gain factor`);
-  const entries = Object.entries(parsed as Record<string, unknown>);
-  if (entries.length > 10_000) throw new CliError(`${file} lists ${entries.length} cells; a setup has at most a few hundred`);
-  const gains = new Map<string, number>();
-  for (const [cell, g] of entries) {
-    if (typeof g !== 'number' || !Number.isFinite(g) || g <= 0 || g > 100) throw new CliError(`${file}: the gain of ${cell.slice(0, 40)} must be a number above 0 (and at most 100)`);
-    gains.set(cell, g);
-  }
-  return gains;
 }
 
 function readAlarmFile(file: string): unknown[] {
@@ -85,26 +70,47 @@ export async function serve(options: ServeOptions, print: (line: string) => void
     if (!(error instanceof NoServerError)) throw error;
   }
 
+  if (options.site && options.sim) throw new CliError('--site and --sim exclude each other: a site file names its devices, --sim starts the simulated ones');
+  if (options.site && options.simGains) throw new CliError('--sim-gains sets the simulated twin; with --site the devices are whatever the site file names');
   const extraAlarms = options.alarms ? readAlarmFile(options.alarms) : [];
-  const simCellGains = options.simGains ? readSimGains(options.simGains) : undefined;
   const log = createLogger({ file: join(dataDir, 'na64rc.log') });
-  // No hardware configuration exists yet, so every start is the built-in simulation; --sim makes it explicit.
+  let simulated: SimulatedSite | null = null;
+  let site: LoadedSite;
+  // The core and the server are loaded while the simulators start (their own processes).
+  const modules = Promise.all([import('../core/core'), import('../server/http-server'), import('../alarms/definitions')]);
+  modules.catch(() => undefined);
+  try {
+    if (options.site) site = loadSiteFile(options.site);
+    else {
+      simulated = await startSimulatedSite({
+        setup: options.setup,
+        dataDir,
+        seed: options.seed,
+        timeScale: options.timeScale,
+        log,
+        ...(options.simGains ? { simGains: resolve(options.simGains) } : {}),
+      });
+      site = loadSiteFile(simulated.file);
+    }
+  } catch (error) {
+    await simulated?.stop();
+    if (error instanceof SiteError) throw new CliError(error.message);
+    throw error;
+  }
+  const [{ Core }, { startServer }, { AlarmDefinitionError }] = await modules;
   let core: Core;
   try {
     core = await Core.open({
       dataDir,
-      setup: options.setup,
-      timeScale: options.timeScale,
-      seed: options.seed,
+      site,
       log,
       extraAlarms,
-      ...(simCellGains ? { simCellGains } : {}),
       ...(options.workers ? { monitorWorkers: options.workers } : {}),
       ...(options.logEditMinutes !== undefined ? { logbookEditWindowMs: options.logEditMinutes * 60_000 } : {}),
     });
   } catch (error) {
+    await simulated?.stop();
     if (error instanceof AlarmDefinitionError) throw new CliError(error.message);
-    if (error instanceof RangeError && simCellGains) throw new CliError(`${options.simGains}: ${error.message}`);
     throw error;
   }
   const token = core.startToken;
@@ -114,6 +120,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
     server = await startServer(core, { host: options.host, port: options.port, rendererDir: ui, log });
   } catch (error) {
     await core.close('the server could not start');
+    await simulated?.stop();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new CliError(`port ${options.port} on ${options.host} is in use; choose another with --port`);
     if (code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${options.host}: no such local address`);
@@ -128,13 +135,18 @@ export async function serve(options: ServeOptions, print: (line: string) => void
     startedAt: Date.now(),
     dataDir,
     setup: core.setup.name,
-    simulation: true,
+    site: site.file,
+    simulation: site.simulation !== null,
   });
-  log.info({ url: server.url, dataDir, setup: core.setup.name, timeScale: options.timeScale }, 'serving');
+  log.info({ url: server.url, dataDir, site: site.file, setup: core.setup.name }, 'serving');
 
-  print(`NA64 Run Control ${VERSION}: simulated NA64 (${options.sim ? '--sim' : 'no hardware configured'}), setup ${core.setup.name}, time ×${options.timeScale}`);
+  const what = simulated
+    ? `simulated NA64 (${options.sim ? '--sim' : 'no site file given'}), setup ${core.setup.name}, time ×${options.timeScale}`
+    : `site "${site.name}" (${site.devices.length} devices), setup ${core.setup.name}`;
+  print(`NA64 Run Control ${VERSION}: ${what}`);
   print(`  open  ${server.url}/#token=${token}`);
   print(`  data  ${dataDir}`);
+  print(`  site  ${site.file}`);
   if (!existsSync(join(ui, 'index.html'))) print('  note  the renderer is not built (npm run build): the API works, the UI does not');
 
   if (options.startRun) await core.runControl.start(options.startRun, 'started with --start-run');
@@ -144,6 +156,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
     (stopping ??= (async () => {
       await server.close();
       await core.close(reason);
+      await simulated?.stop();
       removeServerFile(dataDir);
     })());
   return { url: server.url, token, stop };

@@ -1,63 +1,57 @@
 // The composition root of the core services. The same core runs headless (`na64rc serve`) and inside the
-// Electron main process; nothing here knows which.
+// Electron main process; nothing here knows which, and nothing here knows whether the site's devices are
+// hardware or simulators: they come from the site file, through the drivers host.
 import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
-import { na64DaqPlugin, type Na64Daq } from '../../drivers/na64-daq/driver';
-import { DaqSimulatorThread } from '../../drivers/na64-daq/simulator-thread';
-import { nominalVoltages } from '../../drivers/twin/cells';
-import { PmtVoltages } from '../../drivers/twin/pmt-voltages';
-import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
-import type { DriverContext } from '../../drivers/sdk/index';
+import type { Device, EventSource } from '../../drivers/sdk/index';
 import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
 import { DaqService, type SpillTaken } from '../daq/daq-service';
 import { CalibrationService } from '../calibration/calibration-service';
 import { DqService } from '../dq/dq-service';
+import { deviceAlarms } from '../devices/device-alarms';
+import { DeviceStore } from '../devices/device-store';
+import { DriversHost, SiteChangeError } from '../devices/drivers-host';
+import { optionsLine, parseSite, SiteError, type LoadedSite } from '../devices/site-file';
 import { HvService } from '../hv/hv-service';
 import { HvSnapshots } from '../hv/snapshots';
 import type { Logger } from '../log';
-import { workerEntry } from '../worker-entry';
 import { Logbook } from '../logbook/logbook';
 import { MonitorPool, defaultPoolSize } from '../monitor/pool';
 import { RunControl } from '../run-control/run-control';
 import { Simulators } from '../sim/simulators';
-import { loadSetup, SIMULATED_DAQ_RUN, type Setup } from '../setup/setups';
-import { monitorConfigFor } from '../setup/monitoring';
+import type { Setup } from '../../setups/load';
 import { AlarmService } from '../alarms/alarm-service';
 import { parseDefinitions, type AlarmDefinitionInput } from '../alarms/definitions';
 import { alarmActionEntry, alarmSummarySection } from '../alarms/logbook-link';
 import { followHv } from '../alarms/sources/hv-source';
 import { COMMON_ALARMS, RUN_TYPE_PROFILES } from '../setup/alarms';
 import { hvAlarms } from '../setup/hv-alarms';
-import { hvSetupFor } from '../setup/hv/index';
 import { AccessTokens } from '../auth/access-tokens';
 import { newToken } from '../security/token';
 import type { Session } from '../shared/auth';
+import type { DeviceChange, SiteCheck } from '../shared/api/devices';
 import type { LiveEvent, Run, SpillSummary, Status } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import { VERSION } from '../version';
 
 export interface CoreOptions {
   dataDir: string;
-  setup: string;
-  /** Simulated time runs this many times faster than the wall clock. */
-  timeScale: number;
-  seed: number;
+  /** The site: the setup and every device (hardware, or simulators at loopback addresses). */
+  site: LoadedSite;
   monitorWorkers?: number;
   /** How long the author may edit a logbook entry (default: the logbook's DEFAULT_EDIT_WINDOW_MS). */
   logbookEditWindowMs?: number;
   /** Site alarm definitions added to the setup's (validated like them). */
   extraAlarms?: readonly unknown[];
-  /** Simulation: known per-cell gain factors of the twin (cell name → factor), the truth a beam scan recovers. */
-  simCellGains?: ReadonlyMap<string, number>;
   log: Logger;
 }
 
-/** The setup's alarms: the common ones, those generated from its HV map, and the site's extra ones. */
-function alarmDefinitions(setup: string, extra: readonly unknown[] = []): AlarmDefinitionInput[] {
-  return [...COMMON_ALARMS, ...hvAlarms(hvSetupFor(setup)), ...(extra as AlarmDefinitionInput[])];
+/** The site's alarms: the common ones, those generated from its HV map and its devices, and the extra ones. */
+function alarmDefinitions(site: LoadedSite, extra: readonly unknown[] = []): AlarmDefinitionInput[] {
+  return [...COMMON_ALARMS, ...hvAlarms(site.hvMap), ...deviceAlarms(site.devices), ...(extra as AlarmDefinitionInput[])];
 }
 
 function localUserName(): string {
@@ -87,95 +81,142 @@ export interface CoreEvents {
 }
 type SpillEvent = Extract<LiveEvent, { type: 'spill' }>;
 
+const RUN_ON = 'the site cannot change while a run is on: stop the run first (the hardware of a run does not change during it)';
+
+export class SiteLoadError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'invalid' | 'not-now',
+  ) {
+    super(message);
+  }
+}
+
 export class Core {
   readonly live = new EventPublisher<LiveChannels>({ maxBufferedEvents: 50 });
   readonly events = new EventPublisher<CoreEvents>({ maxBufferedEvents: 1000 });
   readonly archive: RunsArchive;
   readonly tokens: AccessTokens;
-  readonly simulators = new Simulators();
+  /** Fault injection and beam steering of the site's simulators (those whose entry names a control channel). */
+  readonly simulators: Simulators;
   readonly alarms: AlarmService;
+  /** The site's devices: their lifecycle, health and capabilities. */
+  readonly devices: DriversHost;
+  readonly deviceStore: DeviceStore;
   /** Writes the database refused since start-up (an alarm source). */
   databaseErrors = 0;
   readonly logbook: Logbook;
   /** High voltage: supplies, channels, commands, history, audit. */
-  hv!: HvService;
+  readonly hv: HvService;
   readonly hvSnapshots: HvSnapshots;
   /** The token of this start (server.json): the local administrator's. */
   readonly startToken = newToken();
   /** The person at this machine: the owner of the desktop window and of the start token. */
   readonly localUser = localUserName();
   readonly runControl: RunControl;
+  readonly daq: DaqService;
   /** Live monitoring: data quality, EOT, e/π, references, blinding. */
   readonly dq: DqService;
   /** ECAL calibration: beam scans, versioned sets, LED gain tracking; what the workers calibrate with. */
   readonly calibration: CalibrationService;
+  readonly setup: Setup;
   private lastSpill: SpillEvent | null = null;
   private closed = false;
+  /** The stored version of the site in use (runs point at it). */
+  private siteId: number;
 
   private constructor(
     readonly options: CoreOptions,
-    readonly setup: Setup,
     private readonly db: Db,
-    private readonly source: Na64Daq,
-    private readonly simulator: DaqSimulatorThread,
-    /** PMT voltages the twin's gains follow; the HV simulators write VMON into it. */
-    readonly pmtVoltages: PmtVoltages,
-    private readonly pool: MonitorPool,
-    readonly daq: DaqService,
     archive: RunsArchive,
+    private readonly pool: MonitorPool,
   ) {
+    const { site, log } = options;
+    this.setup = site.setup;
     this.archive = archive;
-    this.runControl = new RunControl(
-      archive,
-      daq,
-      setup.name,
-      () => {
-        const beam = this.source.beam();
-        return beam.spillMs * 1.5 + 2000;
-      },
-      {
-        changed: () => this.publishStatus(),
-        started: (run) => this.events.publish('run-started', run),
-        ended: (run) => this.events.publish('run-ended', run),
-      },
-      options.log,
-    );
+    this.deviceStore = new DeviceStore(db);
+    const now = Date.now();
+    this.siteId = this.deviceStore.siteInUse(site, 'start', { user: this.localUser, role: 'admin' }, now);
     this.tokens = new AccessTokens(db, this.startToken, this.localUser);
     this.hvSnapshots = new HvSnapshots(db);
-    this.simulators.register(simulator);
-    this.logbook = new Logbook(db, archive, options.dataDir, options.log, {
+    this.logbook = new Logbook(db, archive, options.dataDir, log, {
       ...(options.logbookEditWindowMs !== undefined ? { editWindowMs: options.logbookEditWindowMs } : {}),
     });
     this.logbook.followRuns(this.events);
     this.alarms = new AlarmService({
       db,
       dataDir: options.dataDir,
-      definitions: alarmDefinitions(setup.name, options.extraAlarms),
+      definitions: alarmDefinitions(site, options.extraAlarms),
       profiles: RUN_TYPE_PROFILES,
       counters: { workerRestarts: () => pool.restarts, databaseErrors: () => this.databaseErrors },
       status: () => this.status(),
       recordAction: (action) => alarmActionEntry(this.logbook, action),
-      log: options.log,
+      log,
     });
     this.logbook.summary.register('alarms', alarmSummarySection(this.alarms));
-    this.dq = new DqService(db, archive, setup, { logbook: this.logbook, alarms: (values) => this.alarms.update(values), localUser: this.localUser, log: options.log });
+    this.devices = new DriversHost(site, { store: this.deviceStore, log, alarms: (values) => this.alarms.update(values) }, { at: now, by: this.localUser });
+    this.simulators = new Simulators(() => this.devices.site().devices);
+    this.daq = new DaqService(
+      this.devices.eventSource(),
+      pool,
+      archive,
+      () => this.calibration.monitorConfig(),
+      {
+        beam: () => this.publishStatus(),
+        spill: (summary, histograms, taken) => this.onSpill(summary, histograms, taken),
+        led: (batch, run) => this.calibration.ledBatch(batch, run),
+        storeFailed: () => {
+          this.databaseErrors += 1;
+        },
+        assess: (summary, histograms, figures, calibrationVersion) => this.dq.assess(summary, histograms, figures, calibrationVersion),
+      },
+      log,
+    );
+    this.runControl = new RunControl(
+      archive,
+      this.daq,
+      this.setup.name,
+      () => {
+        const beam = this.daq.source().beam();
+        return beam.spillMs * 1.5 + 2000;
+      },
+      {
+        changed: () => this.publishStatus(),
+        started: (run) => this.events.publish('run-started', run),
+        ended: (run) => this.events.publish('run-ended', run),
+        // The hardware that takes the run, as it stands now, in the run's own start transaction.
+        recordStart: (run) => this.deviceStore.saveRunDevices(run, this.siteId, this.devices.list()),
+      },
+      log,
+    );
+    this.dq = new DqService(db, archive, this.setup, { logbook: this.logbook, alarms: (values) => this.alarms.update(values), localUser: this.localUser, log });
     this.logbook.summary.register('eot', this.dq.eotSection());
     this.logbook.summary.register('bad-spills', this.dq.badSpillSection());
     this.logbook.runStopFacts = (run) => this.dq.runStopFacts(run);
+    const steering = this.simulators.steering();
     this.calibration = new CalibrationService({
       db,
-      setup,
+      setup: this.setup,
       logbook: this.logbook,
       alarms: (values) => this.alarms.update(values),
-      settings: (calibration, scan) => daq.settings(calibration, scan),
+      settings: (calibration, scan) => this.daq.settings(calibration, scan),
       currentRun: () => this.runControl.current(),
       startRun: (comment) => this.runControl.start('calibration', comment),
-      steer: (tower) => simulator.steer(tower),
+      ...(steering
+        ? {
+            steer: (tower: readonly [number, number] | null) =>
+              void (this.simulators.steering() ?? steering)(tower).catch((error: unknown) => log.error({ err: error }, 'the beam could not be steered')),
+          }
+        : {}),
       localUser: this.localUser,
-      log: options.log,
+      log,
     });
     this.events.subscribe('run-started', () => this.calibration.runStarted());
     this.events.subscribe('run-ended', (run) => this.calibration.runEnded(run));
+    this.hv = HvService.open({ setup: this.setup.name, map: site.hvMap, supplies: this.devices.hvSupplies(), db, log });
+    followHv(this.hv.live, (values) => this.alarms.update(values));
+    this.devices.onReplace('hv-supply', (id, next) => this.hv.replaceSupply(id, next));
+    this.devices.onReplace('event-source', (_id, next) => this.daq.replaceSource(next as EventSource & Device));
   }
 
   /** The session of the desktop window (the local operator). */
@@ -184,75 +225,22 @@ export class Core {
   }
 
   static async open(options: CoreOptions): Promise<Core> {
-    const setup = loadSetup(options.setup);
     // Bad alarm definitions stop the start before anything is opened, with the alarm named.
-    parseDefinitions(alarmDefinitions(setup.name, options.extraAlarms));
+    parseDefinitions(alarmDefinitions(options.site, options.extraAlarms));
     mkdirSync(options.dataDir, { recursive: true });
     const db = openDatabase(join(options.dataDir, 'na64rc.sqlite'));
     const archive = new RunsArchive(db);
     const aborted = archive.abortRunningRuns('the server stopped while the run was on', Date.now());
     if (aborted.length) options.log.warn({ runs: aborted }, 'closed runs left running by a previous server as aborted');
-
-    const context: DriverContext = {
-      now: Date.now,
-      log: {
-        info: (m, f) => options.log.info(f ?? {}, m),
-        warn: (m, f) => options.log.warn(f ?? {}, m),
-        error: (m, f) => options.log.error(f ?? {}, m),
-      },
-    };
-    // Simulation: the twin behind the DAQ simulator's TCP stream, read by the real driver. The PMT gains
-    // follow the voltages the HV simulators output; a cell's gain is 1 at its HV channel's nominal voltage.
-    const hvMap = hvSetupFor(setup.name);
-    const nominal = new Map([...nominalVoltages(setup.cells), ...hvMap.channels.map((c) => [c.name, c.nominalVolts] as const)]);
-    const pmtVoltages = new PmtVoltages(nominal);
-    // The simulator runs in its own thread: generating a spill takes ≈ 0.5 s of CPU, the core's event loop
-    // stays free for the driver, the database and the API.
-    const simulator = new DaqSimulatorThread(
-      {
-        entry: workerEntry('simulator.worker', '../drivers/na64-daq/simulator.worker.ts'),
-        setup,
-        channelMap: setup.channelMap,
-        seed: options.seed,
-        ...(options.simCellGains ? { cellGains: options.simCellGains } : {}),
-        pmt: pmtVoltages,
-        nominalVolts: nominal,
-        cycle: DEFAULT_SPS_CYCLE,
-        timeScale: options.timeScale,
-        run: SIMULATED_DAQ_RUN,
-      },
-      context,
-    );
-    const address = await simulator.start();
-    const source = na64DaqPlugin.create(
-      na64DaqPlugin.manifest.parseConfig({
-        source: { transport: 'tcp', host: address.host, port: address.port },
-        sources: simulator.sourceIds(),
-        spillMs: DEFAULT_SPS_CYCLE.spillMs / options.timeScale,
-        cycleMs: DEFAULT_SPS_CYCLE.cycleMs / options.timeScale,
-      }),
-      context,
-    );
-    source.onState((state, reason) => options.log.info({ state, reason }, 'DAQ driver state'));
     const pool = new MonitorPool(options.log, options.monitorWorkers ?? defaultPoolSize());
-    let core: Core | null = null;
-    const daq = new DaqService(
-      source,
-      pool,
-      archive,
-      () => core?.calibration.monitorConfig() ?? monitorConfigFor(setup),
-      {
-        beam: () => core?.publishStatus(),
-        spill: (summary, histograms, taken) => core?.onSpill(summary, histograms, taken),
-        led: (batch, run) => core?.calibration.ledBatch(batch, run),
-        storeFailed: () => {
-          if (core) core.databaseErrors += 1;
-        },
-        assess: (summary, histograms, figures, calibrationVersion) => core!.dq.assess(summary, histograms, figures, calibrationVersion),
-      },
-      options.log,
-    );
-    core = new Core(options, setup, db, source, simulator, pmtVoltages, pool, daq, archive);
+    let core: Core;
+    try {
+      core = new Core(options, db, archive, pool);
+    } catch (error) {
+      await pool.close();
+      db.close();
+      throw error;
+    }
     for (const run of aborted) {
       try {
         core.logbook.runEnded(archive.getRun(run)!);
@@ -260,24 +248,7 @@ export class Core {
         options.log.error({ err: error, run }, 'could not write the logbook entry of a run found aborted');
       }
     }
-    try {
-      core.hv = await HvService.open({
-        setup: setup.name,
-        map: hvMap,
-        db,
-        log: options.log,
-        simulation: { timeScale: options.timeScale, seed: options.seed, pmt: pmtVoltages, simulators: core.simulators },
-      });
-      followHv(core.hv.live, (values) => core!.alarms.update(values));
-    } catch (error) {
-      core.alarms.close();
-      await source.close();
-      await simulator.close();
-      await pool.close();
-      db.close();
-      throw error;
-    }
-    await daq.start();
+    await core.daq.start();
     return core;
   }
 
@@ -309,14 +280,16 @@ export class Core {
   }
 
   status(): Status {
-    const beam = this.source.beam();
+    const beam = this.daq.source().beam();
     const current = this.runControl.current();
+    const simulation = this.devices.site().simulation;
     return {
       version: VERSION,
       serverTime: Date.now(),
       setup: this.setup.name,
-      simulation: true,
-      timeScale: this.options.timeScale,
+      site: this.devices.site().name,
+      simulation: simulation !== null,
+      timeScale: simulation?.timeScale ?? 1,
       run: {
         state: this.runControl.state(),
         current,
@@ -337,15 +310,56 @@ export class Core {
     };
   }
 
+  /** Check a site file's text, and say what loading it would change (nothing is applied). */
+  checkSite(text: string, format: 'json' | 'yaml', name: string): SiteCheck {
+    let next: LoadedSite;
+    try {
+      next = parseSite(text, name, format, this.devices.site().baseDir);
+    } catch (error) {
+      if (error instanceof SiteError) return { ok: false, problems: error.problems, devices: [], changes: [] };
+      throw error;
+    }
+    const devices = next.devices.map((d) => ({ id: d.id, plugin: d.plugin.manifest.id, kind: d.kind, address: d.address, options: optionsLine(d.options) }));
+    // A valid file that cannot be loaded now says why, as loading it would.
+    const refused = [this.devices.refusal(next), this.runControl.state() === 'idle' ? null : RUN_ON].filter((r): r is string => r !== null);
+    return { ok: refused.length === 0, problems: refused, devices, changes: this.devices.plan(next) };
+  }
+
+  /**
+   * Load another site (an admin's act, between runs): validated first, then applied device by device,
+   * every change audited in the device log and the site's use recorded.
+   */
+  async loadSite(text: string, format: 'json' | 'yaml', name: string, session: Session, reason: string): Promise<DeviceChange[]> {
+    if (this.runControl.state() !== 'idle') throw new SiteLoadError(RUN_ON, 'not-now');
+    let next: LoadedSite;
+    try {
+      next = parseSite(text, name, format, this.devices.site().baseDir);
+    } catch (error) {
+      if (error instanceof SiteError) throw new SiteLoadError(error.message, 'invalid');
+      throw error;
+    }
+    let changes: DeviceChange[];
+    try {
+      changes = await this.devices.apply(next, session, reason);
+    } catch (error) {
+      if (error instanceof SiteChangeError) throw new SiteLoadError(error.message, 'not-now');
+      throw error;
+    }
+    this.siteId = this.deviceStore.siteInUse(next, 'load', session, Date.now());
+    this.alarms.engine.addDefinitions(parseDefinitions(deviceAlarms(next.devices)));
+    this.options.log.warn({ site: next.name, file: next.file, user: session.user, reason, changes }, 'site loaded');
+    this.publishStatus();
+    return changes;
+  }
+
   /** Clean shutdown: a run in progress is closed as aborted with the reason, then everything is released. */
   async close(reason = 'the server was shut down'): Promise<void> {
     if (this.closed) return;
     await this.runControl.abort(reason);
     this.closed = true;
     this.alarms.close();
-    await this.hv?.close();
-    await this.source.close();
-    await this.simulator.close();
+    this.hv.close();
+    await this.devices.close();
     await this.pool.close();
     await this.calibration.close();
     this.db.close();

@@ -1,7 +1,9 @@
 // The DAQ service: follows the event source's spill signals, numbers the spills of the current run,
 // feeds batches to the monitor pool and, at each end of spill, stores the spill with its histograms in one
-// transaction and announces it. Events skipped under back-pressure are counted in the spill.
-import type { EventBatch, EventSource, SpillEnd, SpillStart } from '../../drivers/sdk/index';
+// transaction and announces it. Events skipped under back-pressure are counted in the spill. While the
+// event source is offline during a run, every spill the SPS cycle brings is recorded as lost, with no
+// data and the reason, so the run's record has no silent hole.
+import { emptySpillDaqFigures, type DriverState, type EventBatch, type EventSource, type EventSourceListener, type SpillEnd, type SpillStart } from '../../drivers/sdk/index';
 import { spillDaq, type RunsArchive } from '../archive/runs-archive';
 import type { Logger } from '../log';
 import type { MonitorPool } from '../monitor/pool';
@@ -57,27 +59,128 @@ interface OpenSpill {
   scan: ScanSelection | null;
 }
 
+/** Figures of a spill the event stream never delivered: nothing but why. */
+function lostSpillFigures(why: string) {
+  return spillDaq({ ...emptySpillDaqFigures(), undecodedEvents: 0, streamLost: why });
+}
+
 export class DaqService {
   /** `lastSpill` is the last burst number given out; a spill that fails to store leaves a gap, as on real DAQs. */
   private run: { number: number; lastSpill: number; stopping: boolean; calibration: MonitorCalibration; scan: ScanSelection | null } | null = null;
   private open: OpenSpill | null = null;
+  private src: EventSource;
+  private stopFollowing: () => void = () => {};
+  /** The event source is offline: since when, why, and the next spill the SPS cycle brings without it. */
+  private outage: { since: number; why: string; nextStart: number; timer: NodeJS.Timeout | null } | null = null;
+  /** When the last spill began (from the source's signals or the cycle), for the lost spills of an outage. */
+  private lastSpillStartAt: number | null = null;
 
   constructor(
-    private readonly source: EventSource,
+    source: EventSource,
     private readonly pool: MonitorPool,
     private readonly archive: RunsArchive,
     /** Asked at each run start: the active calibration applies from the next run on. */
     private readonly monitorConfig: () => MonitorConfig,
     private readonly hooks: DaqHooks,
     private readonly log: Logger,
-  ) {}
+    private readonly now: () => number = Date.now,
+  ) {
+    this.src = source;
+  }
+
+  private readonly listener: EventSourceListener = {
+    spillStart: (info) => this.onSpillStart(info),
+    batch: (batch) => this.onBatch(batch),
+    spillEnd: (info) => void this.onSpillEnd(info),
+  };
+
+  /** The event source now (a site load may replace it between runs). */
+  source(): EventSource {
+    return this.src;
+  }
 
   async start(): Promise<void> {
-    await this.source.start({
-      spillStart: (info) => this.onSpillStart(info),
-      batch: (batch) => this.onBatch(batch),
-      spillEnd: (info) => void this.onSpillEnd(info),
-    });
+    this.follow();
+    await this.src.start(this.listener);
+  }
+
+  /** A site load replaced the event stream's device (between runs): follow the new one. */
+  async replaceSource(next: EventSource | null): Promise<void> {
+    if (!next) return;
+    this.stopFollowing();
+    this.endOutage();
+    this.src = next;
+    this.follow();
+    await next.start(this.listener);
+    if (this.run) next.arm(true);
+  }
+
+  private follow(): void {
+    this.stopFollowing = this.src.onState((state, reason) => this.sourceState(state, reason));
+  }
+
+  // ── Outages of the event stream ──────────────────────────────────────────────────────────────────────
+
+  private sourceState(state: DriverState, reason: string): void {
+    if (state === 'online' || state === 'degraded') this.endOutage();
+    else if (state === 'offline' && !this.outage) {
+      const now = this.now();
+      const { cycleMs } = this.src.beam();
+      // The SPS keeps its cycle: the next spill is due one cycle after the last one began.
+      let nextStart = (this.lastSpillStartAt ?? now) + cycleMs;
+      while (nextStart < now - cycleMs) nextStart += cycleMs;
+      this.outage = { since: now, why: reason.replace(/; retrying in .*$/, ''), nextStart, timer: null };
+      this.scheduleLostSpill();
+    }
+  }
+
+  private endOutage(): void {
+    if (this.outage?.timer) clearTimeout(this.outage.timer);
+    this.outage = null;
+  }
+
+  private scheduleLostSpill(): void {
+    const o = this.outage;
+    if (!o) return;
+    const { spillMs } = this.src.beam();
+    o.timer = setTimeout(() => this.recordLostSpill(), Math.max(0, o.nextStart + spillMs - this.now()));
+    o.timer.unref();
+  }
+
+  /** A spill of the SPS cycle went by while the stream was offline: recorded with no data and the reason. */
+  private recordLostSpill(): void {
+    const o = this.outage;
+    if (!o) return;
+    const { spillMs, cycleMs } = this.src.beam();
+    const startedAt = o.nextStart;
+    o.nextStart += cycleMs;
+    this.lastSpillStartAt = startedAt;
+    this.scheduleLostSpill();
+    const run = this.run;
+    if (!run || run.stopping || this.open || run.lastSpill >= MAX_SPILLS_PER_RUN) return;
+    const spill = ++run.lastSpill;
+    const summary: SpillSummary = {
+      run: run.number,
+      spill,
+      startedAt,
+      endedAt: startedAt + spillMs,
+      eventsSeen: 0,
+      eventsProcessed: 0,
+      processedFraction: 1,
+      intensity: 0,
+      ecalMeanGeV: null,
+      ecalPeakGeV: null,
+      daq: lostSpillFigures(`the DAQ stream was offline (${o.why})`),
+      dq: null,
+    };
+    try {
+      this.archive.saveSpill(summary, []);
+      this.log.warn({ run: run.number, spill, why: o.why }, 'spill lost: the DAQ stream is offline');
+      this.hooks.spill(summary, [], { calibration: run.calibration, scanSelection: null, scan: null });
+    } catch (error) {
+      this.log.error({ err: error, run: run.number, spill }, 'could not store the lost spill');
+      this.hooks.storeFailed(error);
+    }
   }
 
   /** The last spill number of the current run (0 before its first spill). */
@@ -94,7 +197,7 @@ export class DaqService {
     const config = this.monitorConfig();
     this.pool.configure(config);
     this.run = { number: run, lastSpill: 0, stopping: false, calibration: config.calibration, scan: config.scan ?? null };
-    this.source.arm(true);
+    this.src.arm(true);
   }
 
   /** The run in progress (null between runs). */
@@ -131,11 +234,12 @@ export class DaqService {
         void this.pool.end(`${open.run}:${open.spill}`, 1000);
       }
     }
-    this.source.arm(false);
+    this.src.arm(false);
     this.run = null;
   }
 
   private onSpillStart(info: SpillStart): void {
+    this.lastSpillStartAt = info.startedAt;
     this.openRunSpill(info);
     // Announce after the spill is numbered, so the status already carries the new spill number.
     this.hooks.beam();

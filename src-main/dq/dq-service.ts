@@ -12,7 +12,7 @@ import type { SummarySectionSource } from '../logbook/shift-summary';
 import type { PhysicsCuts } from '../monitor/recon/config';
 import type { SpillFigures } from '../monitor/recon/figures';
 import { eotGoal, nominalCalibration, physicsCuts } from '../setup/monitoring';
-import type { Setup } from '../setup/setups';
+import type { Setup } from '../../setups/load';
 import type { DqLiveEvent, EotStatus } from '../shared/api/dq';
 import type { Run, SpillDq, SpillSummary, Verdict } from '../shared/api/schemas';
 import type { EntryFacts } from '../shared/api/logbook';

@@ -1,21 +1,12 @@
-// The HV service: the setup's supplies (real drivers against their simulators in simulation), polled at
-// each supply's rate; the latest readback per channel with its status words and how fresh it is; every
-// write with its lifecycle (requested → sent → acknowledged → confirmed by readback, or refused / timed
-// out), its role check and its audit row; the history writer; snapshots.
+// The HV service: the site's HV supplies (from the drivers host), polled at each supply's rate; the latest
+// readback per channel of the HV map with its status words and how fresh it is; every write with its
+// lifecycle (requested → sent → acknowledged → confirmed by readback, or refused / timed out), its role
+// check and its audit row; the history writer; snapshots.
 import { EventPublisher } from '@orpc/server';
-import { caenN1470Plugin } from '../../drivers/caen-n1470/driver';
-import { CaenN1470Simulator } from '../../drivers/caen-n1470/simulator';
-import { isegScpiPlugin } from '../../drivers/iseg-scpi/driver';
-import { IsegScpiSimulator } from '../../drivers/iseg-scpi/simulator';
-import { HvCommandError, type DriverContext, type HvBoardStatus, type HvReadback } from '../../drivers/sdk/index';
-import type { PolledHvSupply } from '../../drivers/sdk/polled-hv-supply';
-import type { SimHvChannelSpec } from '../../drivers/twin/hv-channel';
-import type { HvSimulatorBase } from '../../drivers/twin/hv-simulator';
-import type { PmtVoltages } from '../../drivers/twin/pmt-voltages';
+import { HvCommandError, type Device, type HvBoardStatus, type HvReadback, type HvSupply } from '../../drivers/sdk/index';
+import type { HvMap, HvMapChannel } from '../../setups/hv-map';
 import type { Db } from '../archive/database';
 import type { Logger } from '../log';
-import type { HvChannelSpec, HvSetup, HvSupplySpec } from '../setup/hv/layout';
-import type { Simulators } from '../sim/simulators';
 import { allowed, PERMISSIONS, type Permission, type Session } from '../shared/auth';
 import type { HvAction, HvChannel, HvCommand, HvCommandPhase, HvLiveEvent, HvOverview, HvSupplyStatus, Staleness } from '../shared/api/hv';
 import { HvAudit } from './audit';
@@ -38,7 +29,7 @@ export class HvNotFoundError extends Error {}
 export class HvForbiddenError extends Error {}
 
 interface ChannelState {
-  spec: HvChannelSpec;
+  spec: HvMapChannel;
   board: number;
   boardChannel: number;
   reading: HvReadback | null;
@@ -50,10 +41,8 @@ interface ChannelState {
 }
 
 interface SupplyState {
-  spec: HvSupplySpec;
-  driver: PolledHvSupply;
-  sim: HvSimulatorBase | null;
-  address: string;
+  id: string;
+  driver: HvSupply;
   timer: NodeJS.Timeout | null;
   polling: boolean;
   lastPollAt: number | null;
@@ -74,17 +63,16 @@ interface Watch {
 export interface HvEvents {
   /** A channel's status words or freshness changed (trip, over-current, interlock, stale, …). */
   'channel-conditions': { channel: string; detector: string; conditions: string[]; latched: string[]; staleness: Staleness; vmon: number | null; vset: number | null; at: number };
-  'supply-state': { supply: string; state: HvSupplyStatus['state']; reason: string; at: number };
 }
 
 export interface HvServiceOptions {
   setup: string;
-  map: HvSetup;
+  map: HvMap;
+  /** The site's HV supplies, by device id (the HV map names them). */
+  supplies: readonly HvSupply[];
   db: Db;
   log: Logger;
   now?: () => number;
-  /** Simulation: run each supply's simulator on loopback TCP and register it for fault injection. */
-  simulation: { timeScale: number; seed: number; pmt: PmtVoltages; simulators: Simulators } | null;
   /** Overrides the poll period of every supply (tests). */
   pollMs?: number;
 }
@@ -111,72 +99,16 @@ export class HvService {
     this.audit = new HvAudit(options.db);
   }
 
-  static async open(options: HvServiceOptions): Promise<HvService> {
+  static open(options: HvServiceOptions): HvService {
     const service = new HvService(options);
-    try {
-      for (const spec of options.map.supplies) await service.addSupply(spec);
-    } catch (error) {
-      await service.close();
-      throw error;
-    }
+    for (const driver of options.supplies) service.addSupply(driver);
     for (const s of service.supplies) service.schedule(s, 0);
     return service;
   }
 
-  private async addSupply(spec: HvSupplySpec): Promise<void> {
-    const { map, log, simulation } = this.options;
-    const mapped = map.channels.filter((c) => c.supply === spec.id);
-    // No hardware addresses are configured yet: every supply is its simulator on loopback TCP.
-    if (!simulation) throw new Error(`no hardware address is configured for ${spec.id}; run with --sim`);
-    const specs: SimHvChannelSpec[] = Array.from({ length: spec.channels }, (_, ch) => {
-      const c = mapped.find((m) => m.channel === ch);
-      const caen = spec.driver === 'caen-n1470';
-      return {
-        maxVolts: caen ? 8000 : 3000,
-        maxMicroamps: caen ? 3000 : 1000,
-        cell: c?.name ?? null,
-        vset: c?.nominalVolts ?? 0,
-        iset: c?.iset ?? 0,
-        on: c !== undefined,
-      };
-    });
-    const simOptions = {
-      simulatorId: spec.id,
-      seed: simulation.seed + this.supplies.length * 7919,
-      timeScale: simulation.timeScale,
-      now: this.now,
-      pmt: simulation.pmt,
-    };
-    const sim: HvSimulatorBase = spec.driver === 'caen-n1470' ? new CaenN1470Simulator(simOptions, specs) : new IsegScpiSimulator(simOptions, specs);
-    sim.start();
-    const port = await sim.listenTcp(0);
-    simulation.simulators.register(sim);
-    const link = { kind: 'tcp' as const, host: '127.0.0.1', port };
-    const context: DriverContext = {
-      now: this.now,
-      log: {
-        info: (m, f) => log.info({ supply: spec.id, ...f }, m),
-        warn: (m, f) => log.warn({ supply: spec.id, ...f }, m),
-        error: (m, f) => log.error({ supply: spec.id, ...f }, m),
-      },
-    };
-    const driver = (
-      spec.driver === 'caen-n1470'
-        ? caenN1470Plugin.create(caenN1470Plugin.manifest.parseConfig({ id: spec.id, link, boards: spec.boards }), context)
-        : isegScpiPlugin.create(isegScpiPlugin.manifest.parseConfig({ id: spec.id, link, channels: spec.channels }), context)
-    ) as PolledHvSupply;
-    const state: SupplyState = {
-      spec,
-      driver,
-      sim,
-      address: `tcp ${link.host}:${link.port}`,
-      timer: null,
-      polling: false,
-      lastPollAt: null,
-      boards: [],
-      byChannel: new Map(),
-    };
-    for (const c of mapped) {
+  private addSupply(driver: HvSupply): void {
+    const state: SupplyState = { id: driver.id, driver, timer: null, polling: false, lastPollAt: null, boards: [], byChannel: new Map() };
+    for (const c of this.options.map.channels.filter((m) => m.device === driver.id)) {
       const info = driver.channels()[c.channel];
       const ch: ChannelState = {
         spec: c,
@@ -192,22 +124,45 @@ export class HvService {
       this.channels.set(c.name, ch);
       this.order.push(ch);
     }
-    driver.onState((s, reason) => {
-      log.info({ supply: spec.id, state: s, reason }, 'HV supply state');
-      this.events.publish('supply-state', { supply: spec.id, state: s, reason, at: this.now() });
-    });
     this.supplies.push(state);
   }
 
+  /**
+   * A site load replaced a supply (its address or options changed): its channels keep their history and
+   * follow the new device from its first poll. Adding or removing a supply the HV map names is refused
+   * before this (the map cannot change while the app runs).
+   */
+  replaceSupply(id: string, next: Device | null): void {
+    const s = this.supplies.find((x) => x.id === id);
+    if (!s) return;
+    if (s.timer) clearTimeout(s.timer);
+    if (!next) {
+      this.supplies.splice(this.supplies.indexOf(s), 1);
+      return;
+    }
+    s.driver = next as HvSupply;
+    s.boards = [];
+    for (const ch of s.byChannel.values()) {
+      const info = s.driver.channels()[ch.spec.channel];
+      ch.board = info?.board ?? 0;
+      ch.boardChannel = info?.boardChannel ?? ch.spec.channel;
+    }
+    this.schedule(s, 0);
+  }
+
   private pollMs(s: SupplyState): number {
-    return this.options.pollMs ?? s.spec.pollMs;
+    return this.options.pollMs ?? s.driver.pollMs;
   }
 
   private schedule(s: SupplyState, delay: number): void {
     if (this.closed) return;
     s.timer = setTimeout(() => {
       const started = this.now();
-      void this.pollSupply(s).finally(() => this.schedule(s, Math.max(0, this.pollMs(s) - (this.now() - started))));
+      const driver = s.driver;
+      void this.pollSupply(s).finally(() => {
+        // A replaced supply's old poll loop ends here; the new device has its own.
+        if (s.driver === driver && this.supplies.includes(s)) this.schedule(s, Math.max(0, this.pollMs(s) - (this.now() - started)));
+      });
     }, delay);
   }
 
@@ -238,7 +193,7 @@ export class HvService {
       }
       if (!this.closed) this.history.transaction(() => this.history.record(at, vmon, imon, status));
     } catch (error) {
-      if (!(error instanceof HvCommandError)) this.options.log.error({ err: error, supply: s.spec.id }, 'HV poll failed');
+      if (!(error instanceof HvCommandError)) this.options.log.error({ err: error, supply: s.id }, 'HV poll failed');
     } finally {
       s.polling = false;
     }
@@ -280,9 +235,9 @@ export class HvService {
 
   private supplyStatus(s: SupplyState): HvSupplyStatus {
     return {
-      id: s.spec.id,
+      id: s.id,
       model: s.driver.model,
-      address: s.address,
+      address: s.driver.address,
       state: s.driver.state(),
       reason: s.driver.stateReason(),
       pollMs: this.pollMs(s),
@@ -296,7 +251,7 @@ export class HvService {
     return {
       name: ch.spec.name,
       detector: ch.spec.detector,
-      supply: ch.spec.supply,
+      supply: ch.spec.device,
       channel: ch.spec.channel,
       board: ch.board,
       boardChannel: ch.boardChannel,
@@ -381,7 +336,7 @@ export class HvService {
     if (this.recent.length > 50) this.recent.pop();
     this.publishCommand(command);
     for (const [i, ch] of targets.entries()) {
-      const supply = this.supplies.find((s) => s.spec.id === ch.spec.supply)!;
+      const supply = this.supplies.find((s) => s.id === ch.spec.device)!;
       const entry = command.channels[i]!;
       entry.phase = 'sent';
       const old = this.oldValue(ch, action);
@@ -458,12 +413,9 @@ export class HvService {
     return this.order.map((c) => c.spec.name);
   }
 
-  async close(): Promise<void> {
+  /** Stop polling (the drivers host closes the devices). */
+  close(): void {
     this.closed = true;
     for (const s of this.supplies) if (s.timer) clearTimeout(s.timer);
-    for (const s of this.supplies) {
-      await s.driver.close().catch(() => undefined);
-      await s.sim?.close();
-    }
   }
 }

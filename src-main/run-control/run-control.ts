@@ -21,6 +21,8 @@ export interface RunControlHooks {
   started(run: Run): void;
   /** The run ended, by a stop or aborted (shutdown, failed start). */
   ended(run: Run): void;
+  /** Written in the run's start transaction: the hardware that takes it. */
+  recordStart?(run: number): void;
 }
 
 export class RunControl {
@@ -64,7 +66,7 @@ export class RunControl {
     this.set('starting', 'allocating the run number and configuring the DAQ and monitor');
     let run: Run;
     try {
-      run = this.archive.startRun({ type, setup: this.setup, comment, startedAt: this.now() });
+      run = this.archive.startRun({ type, setup: this.setup, comment, startedAt: this.now() }, (n) => this.hooks.recordStart?.(n));
     } catch (error) {
       this.set('idle', null);
       throw error;

@@ -13,6 +13,8 @@ export const ServerFile = z.object({
   startedAt: z.number(),
   dataDir: z.string(),
   setup: z.string(),
+  /** The site file in use. */
+  site: z.string(),
   simulation: z.boolean(),
 });
 export type ServerFile = z.infer<typeof ServerFile>;

@@ -1,8 +1,8 @@
 // The ECAL calibration's named defaults, each with its reasoning, and the model of each tower's target peak
 // in a beam scan (src-main/calibration/recon/targets.ts).
-import { ECAL_CONSTANT, ECAL_PROFILE, ECAL_STOCHASTIC } from '../../drivers/twin/defaults';
+import { ECAL_CONSTANT, ECAL_PROFILE, ECAL_STOCHASTIC } from '../../setups/nominal';
 import type { TargetModel } from '../calibration/recon/targets';
-import type { Setup } from './setups';
+import type { Setup } from '../../setups/load';
 
 /**
  * Events centred on a tower before its peak is fitted. The peak's mean is known to σ/√N ≈ 1.4 %/√2000 ≈
@@ -44,7 +44,7 @@ export const LED_DRIFT_HIGH = 0.15;
 
 /**
  * The model behind each tower's target peak (src-main/calibration/recon/targets.ts): the NA64 ECAL's lateral
- * profile (Molière radius ≈ 3.5 cm) in the form and with the numbers the twin uses (drivers/twin/defaults.ts),
+ * profile (Molière radius ≈ 3.5 cm) from the detector's nominal constants (setups/nominal.ts, which the twin uses too),
  * so calibration and simulation agree (at the experiment these come from the Geant4 simulation of the ECAL),
  * the setup's beam spot, and the ECAL resolution at the beam energy until the scan measures it.
  */

@@ -1,7 +1,8 @@
-// HV alarms, generated per channel and per supply from the setup's HV map (nobody hand-writes 500 alarm
-// definitions; CAENHVAsyn's lesson): trip, |VMON − VSET|, over-current, stale readback, supply offline.
+// HV alarms, generated per channel from the site's HV map (nobody hand-writes 500 alarm definitions;
+// CAENHVAsyn's lesson): trip, |VMON − VSET|, over-current, stale readback. A supply that cannot be reached
+// is a device alarm (src-main/devices/device-alarms.ts), as for every device.
+import type { HvMap } from '../../setups/hv-map';
 import type { AlarmDefinitionInput } from '../alarms/definitions';
-import type { HvSetup } from './hv/layout';
 
 /** |VMON − VSET| beyond which a channel that should be stable is in alarm (V). Named defaults: PMT gain
  *  goes as V^7, so 10 V at ~1.2 kV is ≈6 % gain, visible in the ECAL peak; 50 V is ≈30 %. */
@@ -9,8 +10,8 @@ export const HV_DEVIATION_VOLTS = { medium: 10, high: 50 };
 /** Ramping channels are not stable yet: the deviation alarm waits this long. */
 const DEVIATION_DELAY_MS = 10_000;
 
-export function hvAlarms(map: HvSetup): AlarmDefinitionInput[] {
-  const perChannel = map.channels.flatMap((c): AlarmDefinitionInput[] => [
+export function hvAlarms(map: HvMap): AlarmDefinitionInput[] {
+  return map.channels.flatMap((c): AlarmDefinitionInput[] => [
     {
       id: `hv.trip:${c.name}`,
       name: `HV trip ${c.name}`,
@@ -19,7 +20,7 @@ export function hvAlarms(map: HvSetup): AlarmDefinitionInput[] {
       condition: { kind: 'true', priority: 'high' },
       // Not latching here: the supply itself latches a trip until the channel is cleared and switched on.
       guidance: {
-        cause: `The HV of ${c.name} (${c.supply} channel ${c.channel}) switched off: its current reached ISET for the trip time (a PMT or cable discharge, a beam splash, or ISET too low).`,
+        cause: `The HV of ${c.name} (${c.device} channel ${c.channel}) switched off: its current reached ISET for the trip time (a PMT or cable discharge, a beam splash, or ISET too low).`,
         consequence: `The ${c.detector} cell gives no signal: its energy is lost from the sums and calibrations; spills taken now are degraded.`,
         action: 'Note the spill in the logbook; clear the trip and switch the channel on from the HV view; if it trips again, leave it off and call the HV expert.',
       },
@@ -76,21 +77,4 @@ export function hvAlarms(map: HvSetup): AlarmDefinitionInput[] {
       view: 'hv',
     },
   ]);
-  const perSupply = map.supplies.map(
-    (s): AlarmDefinitionInput => ({
-      id: `hv.supply-offline:${s.id}`,
-      name: `HV supply ${s.id} not reachable`,
-      group: 'hv',
-      input: `hv-supply:${s.id}:offline`,
-      condition: { kind: 'true', priority: 'high' },
-      delayMs: 3000,
-      guidance: {
-        cause: `The control connection to ${s.id} is lost (network or serial cable, power, or the supply hangs).`,
-        consequence: 'Its channels cannot be read or switched; trips and deviations are not seen.',
-        action: 'Check the supply\'s power and cable; the driver reconnects by itself; call the HV expert if it stays offline.',
-      },
-      view: 'hv',
-    }),
-  );
-  return [...perChannel, ...perSupply];
 }

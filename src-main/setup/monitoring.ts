@@ -2,9 +2,9 @@
 // selections and the histogram axes. Every selection number is a named default here with its reasoning;
 // a setup file may override the SRD cut, the signal-region ECAL cut and the EOT goal (`monitor` block).
 import { addressIndex } from '../../drivers/na64-daq/format/channel-map';
-import { pulseArea } from '../../drivers/twin/digitizer';
+import { pulseArea } from '../../setups/nominal';
 import type { MonitorCalibration, MonitorConfig, PhysicsCuts } from '../monitor/recon/config';
-import type { Setup } from './setups';
+import type { Setup } from '../../setups/load';
 
 /**
  * The total ECAL energy sums every cell: pedestal-subtracted noise averages to zero, whereas a per-cell
@@ -57,7 +57,7 @@ export function eotGoal(setup: Setup): number {
   return setup.monitor.eotGoal ?? DEFAULT_EOT_GOAL;
 }
 
-/** The twin's nominal scale (ADC per GeV at the nominal voltage): the seed of each setup's first calibration set. */
+/** The nominal scale (setups/nominal.ts: ADC per GeV at the HV map's working point): the seed of each setup's first calibration set. */
 export function nominalCalibration(setup: Setup): MonitorCalibration {
   return { version: 'nominal', gevPerAdc: setup.cells.map((c) => 1 / c.adcPerGeV), ledCorrection: setup.cells.map(() => 1) };
 }

@@ -27,6 +27,10 @@ export const PERMISSIONS = {
   /** Marking a snapshot as the setup's golden one. */
   'hv.golden': 'expert',
   'sim.fault': 'expert',
+  /** Dropping a device's connection and connecting again now. */
+  'devices.reconnect': 'expert',
+  /** Loading another site file (the devices the app talks to, their addresses). */
+  'site.load': 'admin',
   /** Write entries and replies, attach files, open and close threads, post the shift summary. */
   'logbook.write': 'shifter',
   /** Amend any entry at any time, including system entries and entries past the edit window. */

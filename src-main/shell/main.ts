@@ -6,8 +6,10 @@ import { app, BrowserWindow, MessageChannelMain, protocol, session, shell } from
 import { createRouter } from '../api/router';
 import { rendererDir } from '../cli/paths';
 import { Core } from '../core/core';
+import { loadSiteFile } from '../devices/site-file';
+import { startSimulatedSite, type SimulatedSite } from '../cli/simulators/simulated-site';
 import { createLogger } from '../log';
-import { DEFAULT_SETUP } from '../setup/setups';
+import { DEFAULT_SETUP } from '../../setups/load';
 import { APP_ORIGIN, handleAppProtocol, registerAppScheme } from './app-protocol';
 import { serveRendererPort } from './renderer-port';
 import { createMainWindow, lockDownSession, lockDownWebContents } from './window';
@@ -18,17 +20,23 @@ app.enableSandbox();
 app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents, (url) => shell.openExternal(url)));
 
 let core: Core | null = null;
+let simulated: SimulatedSite | null = null;
 
 async function start(): Promise<void> {
   const dataDir = process.env['NA64RC_DATA'] ?? app.getPath('userData');
   const log = createLogger({ file: join(dataDir, 'na64rc.log') });
-  core = await Core.open({
-    dataDir,
-    setup: process.env['NA64RC_SETUP'] ?? DEFAULT_SETUP,
-    timeScale: Number(process.env['NA64RC_TIME_SCALE'] ?? 1),
-    seed: 64,
-    log,
-  });
+  // The site file of the control room ($NA64RC_SITE); without one, the simulated NA64's devices.
+  const sitePath = process.env['NA64RC_SITE'];
+  if (!sitePath) {
+    simulated = await startSimulatedSite({
+      setup: process.env['NA64RC_SETUP'] ?? DEFAULT_SETUP,
+      dataDir,
+      seed: 64,
+      timeScale: Number(process.env['NA64RC_TIME_SCALE'] ?? 1),
+      log,
+    });
+  }
+  core = await Core.open({ dataDir, site: loadSiteFile(sitePath ?? simulated!.file), log });
   lockDownSession(session.defaultSession);
   handleAppProtocol(protocol, rendererDir());
   const preload = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url));
@@ -49,5 +57,8 @@ app.on('before-quit', (event) => {
   if (quitting || !core) return;
   event.preventDefault();
   quitting = true;
-  void core.close('the application was closed').finally(() => app.quit());
+  void core
+    .close('the application was closed')
+    .then(() => simulated?.stop())
+    .finally(() => app.quit());
 });

@@ -11,9 +11,9 @@ export function simRouter(core: Core) {
   return {
     sim: {
       list: os.sim.list.handler(() => core.simulators.list()),
-      fault: os.sim.fault.use(requires('sim.fault')).handler(({ input, errors, context }) => {
+      fault: os.sim.fault.use(requires('sim.fault')).handler(async ({ input, errors, context }) => {
         try {
-          const device = core.simulators.inject(input.device, input.fault, input.channel);
+          const device = await core.simulators.inject(input.device, input.fault, input.channel);
           core.publishStatus();
           core.options.log.warn({ ...input, user: context.session.user }, 'simulated fault injected');
           return device;
@@ -21,9 +21,9 @@ export function simRouter(core: Core) {
           return refused(error, (message) => errors.BAD_REQUEST({ message }));
         }
       }),
-      clear: os.sim.clear.use(requires('sim.fault')).handler(({ input, errors, context }) => {
+      clear: os.sim.clear.use(requires('sim.fault')).handler(async ({ input, errors, context }) => {
         try {
-          const device = core.simulators.clear(input.device);
+          const device = await core.simulators.clear(input.device);
           core.publishStatus();
           core.options.log.warn({ ...input, user: context.session.user }, 'simulated faults cleared');
           return device;

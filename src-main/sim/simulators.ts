@@ -1,54 +1,75 @@
-// The device simulators of this server and the faults they can be told to show (training, development,
-// tests). Each simulated driver registers its simulator here; the API and `na64rc ctl sim` reach them.
-import type { Simulator } from '../../drivers/sdk/index';
+// Fault injection for training, development and tests: the site entries that name a simulator control
+// channel (devices that are simulators in their own processes) take faults, and the DAQ simulator's twin
+// takes beam steering, over that channel (drivers/sdk/sim-control.ts). Everything else in the core talks
+// to these devices exactly as to hardware.
+import { simControl, type SimControlReply, type SimControlRequest } from '../../drivers/sdk/sim-control';
+import type { SiteDevice } from '../devices/site-file';
 import type { SimDevice } from '../shared/api/sim';
 
 export class SimulatorError extends Error {}
 
-export class Simulators {
-  private readonly devices = new Map<string, Simulator>();
-
-  register(simulator: Simulator): void {
-    if (this.devices.has(simulator.simulatorId)) throw new Error(`simulator ${simulator.simulatorId} is registered twice`);
-    this.devices.set(simulator.simulatorId, simulator);
-  }
-
-  list(): SimDevice[] {
-    return [...this.devices.values()].map(describe);
-  }
-
-  private get(id: string): Simulator {
-    const device = this.devices.get(id);
-    if (!device) {
-      const known = [...this.devices.keys()].join(', ') || 'none';
-      throw new SimulatorError(`no simulated device "${id}"; this server has: ${known}`);
-    }
-    return device;
-  }
-
-  inject(id: string, fault: string, channel: number | null): SimDevice {
-    const device = this.get(id);
-    try {
-      device.inject(fault, channel);
-    } catch (error) {
-      if (error instanceof RangeError) throw new SimulatorError(error.message);
-      throw error;
-    }
-    return describe(device);
-  }
-
-  clear(id: string): SimDevice {
-    const device = this.get(id);
-    device.clear();
-    return describe(device);
-  }
+function toSimDevice(device: string, reply: SimControlReply): SimDevice {
+  if (!reply.ok) throw new SimulatorError(reply.error);
+  return { device, description: reply.simulator.description, faults: reply.simulator.faults, active: reply.simulator.active, reachable: true };
 }
 
-function describe(s: Simulator): SimDevice {
-  return {
-    device: s.simulatorId,
-    description: s.simulatorDescription,
-    faults: s.faults().map((f) => ({ ...f })),
-    active: s.active().map((a) => ({ ...a })),
-  };
+export class Simulators {
+  /** `devices`: the site's devices now (a site load can change them). */
+  constructor(private readonly devices: () => readonly SiteDevice[]) {}
+
+  private controlled(): SiteDevice[] {
+    return this.devices().filter((d) => d.simulatorControl !== null);
+  }
+
+  private async ask(d: SiteDevice, request: SimControlRequest): Promise<SimControlReply> {
+    const c = d.simulatorControl!;
+    try {
+      return await simControl(c.host, c.port, request);
+    } catch (error) {
+      throw new SimulatorError(`${d.id}: ${(error as Error).message}`);
+    }
+  }
+
+  private get(id: string): SiteDevice {
+    const d = this.controlled().find((x) => x.id === id);
+    if (!d) {
+      const known = this.controlled().map((x) => x.id).join(', ') || 'none';
+      throw new SimulatorError(`no simulated device "${id}"; this site has: ${known}`);
+    }
+    return d;
+  }
+
+  /** Every simulated device with its faults; one that does not answer is listed as unreachable. */
+  async list(): Promise<SimDevice[]> {
+    return Promise.all(
+      this.controlled().map(async (d) => {
+        try {
+          return toSimDevice(d.id, await this.ask(d, { op: 'describe' }));
+        } catch (error) {
+          return { device: d.id, description: (error as Error).message, faults: [], active: [], reachable: false };
+        }
+      }),
+    );
+  }
+
+  async inject(id: string, fault: string, channel: number | null): Promise<SimDevice> {
+    return toSimDevice(id, await this.ask(this.get(id), { op: 'inject', fault, channel }));
+  }
+
+  async clear(id: string): Promise<SimDevice> {
+    return toSimDevice(id, await this.ask(this.get(id), { op: 'clear' }));
+  }
+
+  /**
+   * Beam steering, where the event source is a simulator whose twin can steer (calibration beam scans);
+   * null at the experiment, where the beam line is steered by hand.
+   */
+  steering(): ((tower: readonly [number, number] | null) => Promise<void>) | null {
+    const source = this.devices().find((d) => d.kind === 'event-source' && d.simulatorControl !== null);
+    if (!source) return null;
+    return async (tower) => {
+      const reply = await this.ask(source, { op: 'steer', tower: tower ? [tower[0], tower[1]] : null });
+      if (!reply.ok) throw new SimulatorError(reply.error);
+    };
+  }
 }

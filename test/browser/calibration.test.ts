@@ -22,9 +22,9 @@ import {
   scanStatusLook,
   setStatusLook,
   towerStatusLook,
-  whyDisabled,
   withError,
 } from '../../src-renderer/calibration-presentation';
+import { whyDisabled } from '../../src-renderer/presentation';
 import { useCalibrationStore } from '../../src-renderer/stores/calibration';
 import { useConnectionStore } from '../../src-renderer/stores/connection';
 

@@ -32,6 +32,7 @@ function status(over: Partial<Status['run']> = {}): Status {
     version: 'test',
     serverTime: now,
     setup: 'invisible-e',
+    site: 'NA64 2026 invisible mode (H4)',
     simulation: true,
     timeScale: 20,
     run: { state: 'running', current: run, pending: null, spill: 3, lastRunNumber: 17, ...over },
@@ -68,7 +69,7 @@ describe('HistogramChart', () => {
 });
 
 describe('StatusBar', () => {
-  it('shows run, spill, beam countdown, simulation and connection', async () => {
+  it('shows run, spill, beam countdown, setup and site, simulation and connection', async () => {
     useRunStore().setStatus(status());
     const conn = useConnectionStore();
     conn.state = 'reconnecting';
@@ -80,6 +81,8 @@ describe('StatusBar', () => {
     expect(w.get('[data-testid="beam-phase"]').text()).toContain('SPILL');
     expect(w.text()).toMatch(/ends in 3\.\d s/);
     expect(w.get('[data-testid="simulation"]').text()).toContain('SIMULATION ×20');
+    expect(w.get('[data-testid="site"]').text()).toBe('site NA64 2026 invisible mode (H4)');
+    expect(w.text()).toContain('setup invisible-e');
     expect(w.get('[data-testid="connection"]').text()).toContain('RECONNECTING');
   });
 
@@ -168,6 +171,7 @@ describe('SpillTable', () => {
     scalerAccepted: 5380,
     deadTimeFraction: 0.0112,
     endOfBurst: true,
+    streamLost: null as string | null,
   };
   const spill = (n: number, d: SpillSummary['daq']): SpillSummary => ({
     run: 5,

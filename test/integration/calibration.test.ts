@@ -12,7 +12,7 @@ import { connect, type Connection } from '../../src-main/api/node-client';
 import { fitPeak } from '../../src-main/calibration/recon/peak-fit';
 import { peakShares } from '../../src-main/calibration/recon/targets';
 import { targetModel } from '../../src-main/setup/calibration';
-import { loadSetup } from '../../src-main/setup/setups';
+import { loadSetup } from '../../setups/load';
 import type { AlarmView } from '../../src-main/shared/api/alarms';
 import type { CalibrationSetDetail, CalibrationSetView, ScanView } from '../../src-main/shared/api/calibration';
 import type { SearchResult } from '../../src-main/shared/api/logbook';

@@ -85,7 +85,7 @@ describe('na64rc ctl sim', () => {
 
     const unknownDevice = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'hv9', 'trip']);
     expect(unknownDevice.code).toBe(1);
-    expect(unknownDevice.stderr).toMatch(/no simulated device "hv9"; this server has: daq/);
+    expect(unknownDevice.stderr).toMatch(/no simulated device "hv9"; this site has: daq, hv-iseg-0, hv-iseg-1, hv-iseg-2, hv-caen-0/);
     const unknownFault = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'meltdown']);
     expect(unknownFault.stderr).toMatch(/no fault "meltdown"/);
     const channel = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'beam-off', '3']);

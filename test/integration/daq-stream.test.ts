@@ -1,6 +1,7 @@
-// The real driver against the DAQ simulator over a real TCP socket on 127.0.0.1, and against raw files:
-// spill signals from SOB/EOB, scaler totals, batches of raw events, and every fault the simulator can show,
-// counted per spill while the driver keeps running and reconnects.
+// The real driver against the DAQ simulator over a real TCP socket on 127.0.0.1 (in this process, and in a
+// process of its own as `serve --sim` runs it), and against raw files: spill signals from SOB/EOB, scaler
+// totals, batches of raw events, and every fault the simulator can show, counted per spill while the driver
+// keeps running and reconnects.
 import { createServer, type Server } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,17 +11,18 @@ import { na64DaqPlugin, type Na64Daq } from '../../drivers/na64-daq/driver';
 import { TwinEncoder } from '../../drivers/na64-daq/encoder';
 import { twinRunEvents } from '../../drivers/na64-daq/raw-file';
 import { DaqSimulator } from '../../drivers/na64-daq/simulator';
-import { DaqSimulatorThread } from '../../drivers/na64-daq/simulator-thread';
-import { PmtVoltages } from '../../drivers/twin/pmt-voltages';
-import { workerEntry } from '../../src-main/worker-entry';
+import { simControl } from '../../drivers/sdk/sim-control';
+import { startSimulator, type StartedSimulator } from '../../src-main/cli/simulators/simulated-site';
+import { silentLogger } from '../../src-main/log';
 import type { DriverState, EventBatch, SpillEnd, SpillStart } from '../../drivers/sdk/index';
 import { Twin } from '../../drivers/twin/twin';
 import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
 import { monitorConfigFor } from '../../src-main/core/core';
 import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
-import { loadSetup } from '../../src-main/setup/setups';
+import { loadSetup } from '../../setups/load';
 import { waitFor } from '../support/serve-process';
 import { concat } from '../support/date-example';
+import { deviceOf } from '../support/devices';
 
 const quiet = { info() {}, warn() {}, error() {} };
 const context = { now: Date.now, log: quiet };
@@ -29,16 +31,18 @@ const base = loadSetup('invisible-e');
 const setup = { ...base, beam: { ...base.beam, particlesPerSpill: 5e5 } };
 const TIME_SCALE = 40;
 
-let simulator: DaqSimulator | DaqSimulatorThread | null = null;
+let simulator: DaqSimulator | null = null;
+let process_: StartedSimulator | null = null;
 let driver: Na64Daq | null = null;
 let server: Server | null = null;
 let dir: string | null = null;
 afterEach(async () => {
   await driver?.close();
   await simulator?.close();
+  process_?.child.kill();
   server?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
-  driver = simulator = server = null;
+  driver = simulator = server = process_ = null;
   dir = null;
 });
 
@@ -62,14 +66,11 @@ async function stream(seed = 1) {
 
 /** The real driver on the simulator's port, paced like it. */
 function driverFor(address: { host: string; port: number }, sources: number[]): Na64Daq {
-  return na64DaqPlugin.create(
-    na64DaqPlugin.manifest.parseConfig({
-      source: { transport: 'tcp', ...address },
-      sources,
-      spillMs: DEFAULT_SPS_CYCLE.spillMs / TIME_SCALE,
-      cycleMs: DEFAULT_SPS_CYCLE.cycleMs / TIME_SCALE,
-      reconnect: { minMs: 50, maxMs: 200 },
-    }),
+  return deviceOf(
+    na64DaqPlugin,
+    'daq',
+    { kind: 'tcp', ...address },
+    { sources, spillMs: DEFAULT_SPS_CYCLE.spillMs / TIME_SCALE, cycleMs: DEFAULT_SPS_CYCLE.cycleMs / TIME_SCALE, reconnect: { minMs: 50, maxMs: 200 } },
     context,
   );
 }
@@ -169,50 +170,39 @@ describe('na64-daq driver ← DAQ simulator (TCP)', () => {
   });
 });
 
-describe('na64-daq driver ← DAQ simulator in its own thread (as the server runs it)', () => {
-  const threaded = (options: { cellGains?: Map<string, number> } = {}) =>
-    new DaqSimulatorThread(
-      {
-        entry: workerEntry('simulator.worker', '../drivers/na64-daq/simulator.worker.ts'),
-        setup,
-        channelMap: setup.channelMap,
-        seed: 7,
-        pmt: new PmtVoltages(),
-        nominalVolts: new Map(),
-        cycle: { ...DEFAULT_SPS_CYCLE, firstSpillAfterMs: 200 },
-        timeScale: TIME_SCALE,
-        run: 3,
-        ...options,
-      },
-      context,
-    );
+describe('na64-daq driver ← DAQ simulator in its own process (as serve --sim runs it)', () => {
+  const spawnDaq = (...extra: string[]) =>
+    startSimulator('daq', ['na64-daq', '--port', '0', '--control', '0', '--setup', 'invisible-e', '--seed', '7', '--time-scale', String(TIME_SCALE), ...extra], silentLogger());
 
-  it('streams spills, takes faults (checked on the calling thread with the same sentences) and stops cleanly', async () => {
-    expect(() => threaded({ cellGains: new Map([['ECAL9-9-9', 1.1]]) })).toThrow('the setup has no cell ECAL9-9-9');
-    const sim = threaded();
-    simulator = sim;
-    const address = await sim.start();
-    expect(sim.sourceIds()).toEqual(new DaqSimulator({ twin: new Twin(setup, { seed: 7, spillMs: 1, cycleMs: 1 }), channelMap: setup.channelMap, cycle: DEFAULT_SPS_CYCLE, timeScale: 1, run: 3 }, context).sourceIds());
-    driver = driverFor(address, sim.sourceIds());
+  it('streams spills, takes faults over its control channel with readable refusals, and the driver sees it go', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'na64rc-gains-'));
+    writeFileSync(join(dir, 'gains.json'), JSON.stringify({ 'ECAL9-9-9': 1.1 }));
+    await expect(spawnDaq('--sim-gains', join(dir, 'gains.json'))).rejects.toThrow(/the setup has no cell ECAL9-9-9/);
+    process_ = await spawnDaq();
+    const control = (request: Parameters<typeof simControl>[2]) => simControl('127.0.0.1', process_!.control, request);
+    const described = await control({ op: 'describe' });
+    expect(described).toMatchObject({ ok: true, simulator: { id: 'daq', steering: true } });
+    driver = driverFor({ host: '127.0.0.1', port: process_.port }, [600, 601, 602, 603]);
     const rec = record(driver);
     await waitFor('2 spills', async () => rec.ends.length >= 2);
     expect(rec.ends.every((e) => e.daq.lostEvents === 0 && e.daq.scalerAccepted === delivered(rec.batches, e.sequence))).toBe(true);
+    expect(driver.identity()).toMatchObject({ detail: 'DATE run 1; sources 600, 601, 602, 603' });
 
-    expect(() => sim.inject('meltdown', null)).toThrow(/no fault "meltdown"; it knows beam-off, corrupt-events/);
-    expect(() => sim.inject('gain-drift', 5000)).toThrow('channel 5000 does not exist: this setup has channels 0–121');
-    expect(() => sim.inject('missing-source', 1)).toThrow(/source 1 is not read out in this setup/);
-    // The beam goes off in the thread: no spill starts until it is cleared.
-    sim.inject('beam-off', null);
-    expect(sim.active()).toMatchObject([{ fault: 'beam-off', channel: null }]);
+    expect(await control({ op: 'inject', fault: 'meltdown', channel: null })).toMatchObject({ ok: false, error: expect.stringMatching(/no fault "meltdown"; it knows beam-off, corrupt-events/) });
+    expect(await control({ op: 'inject', fault: 'gain-drift', channel: 5000 })).toEqual({ ok: false, error: 'channel 5000 does not exist: this setup has channels 0–121' });
+    expect(await control({ op: 'inject', fault: 'missing-source', channel: 1 })).toMatchObject({ ok: false, error: expect.stringMatching(/source 1 is not read out in this setup/) });
+    // The beam goes off in the other process: no spill starts until it is cleared.
+    expect(await control({ op: 'inject', fault: 'beam-off', channel: null })).toMatchObject({ ok: true, simulator: { active: [{ fault: 'beam-off', channel: null }] } });
     await new Promise((r) => setTimeout(r, 100));
     const before = rec.starts.length;
     await new Promise((r) => setTimeout(r, (3 * DEFAULT_SPS_CYCLE.cycleMs) / TIME_SCALE));
     expect(rec.starts.length).toBe(before);
-    sim.clear();
-    expect(sim.active()).toEqual([]);
+    expect(await control({ op: 'clear' })).toMatchObject({ ok: true, simulator: { active: [] } });
     await waitFor('a spill after the beam came back', async () => rec.starts.length > before);
-    await sim.close();
-    await waitFor('the driver to lose the stream', async () => rec.states.at(-1) !== 'online');
+    // Killed: the driver loses the stream, the spill in progress says why, and it keeps trying.
+    process_.child.kill('SIGKILL');
+    await waitFor('the driver to lose the stream', async () => rec.states.includes('offline'));
+    expect(driver.stateReason()).toMatch(/retrying in/);
   });
 });
 
@@ -225,20 +215,20 @@ describe('na64-daq driver ← hostile or broken peers', () => {
     });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
-    driver = na64DaqPlugin.create(
-      na64DaqPlugin.manifest.parseConfig({ source: { transport: 'tcp', port }, sources: [600], spillMs: 100, cycleMs: 400, reconnect: { minMs: 20, maxMs: 50 } }),
-      context,
-    );
+    driver = deviceOf(na64DaqPlugin, 'daq', { kind: 'tcp', host: '127.0.0.1', port }, { sources: [600], spillMs: 100, cycleMs: 400, reconnect: { minMs: 20, maxMs: 50 } }, context);
     const rec = record(driver);
     await waitFor('3 connections', async () => connections >= 3);
     expect(rec.starts).toEqual([]);
     expect(rec.states).toContain('degraded');
-    expect(driver.state()).not.toBe('offline');
+    // Lost, then tried again: offline between the attempts, with the reason and the next retry.
+    expect(rec.states.filter((s) => s === 'connecting').length).toBeGreaterThanOrEqual(2);
+    expect(rec.states).toContain('offline');
   });
 
   it('rejects a bad configuration with a readable error', () => {
-    expect(() => na64DaqPlugin.manifest.parseConfig({ source: { transport: 'tcp', port: 70000 }, sources: [600], spillMs: 1, cycleMs: 2 })).toThrow(/port/);
-    expect(() => na64DaqPlugin.manifest.parseConfig({ source: { transport: 'serial' }, sources: [600], spillMs: 1, cycleMs: 2 })).toThrow();
+    expect(() => deviceOf(na64DaqPlugin, 'daq', { kind: 'tcp', host: '127.0.0.1', port: 70000 }, { sources: [600] })).toThrow(/65535/);
+    expect(() => deviceOf(na64DaqPlugin, 'daq', { kind: 'serial', path: '/dev/ttyS0' }, { sources: [600] })).toThrow(/tcp or from a file, not serial/);
+    expect(() => deviceOf(na64DaqPlugin, 'daq', { kind: 'tcp', host: '127.0.0.1', port: 1 }, { sources: [600], bogus: 1 })).toThrow(/bogus/);
   });
 });
 
@@ -248,10 +238,7 @@ describe('na64-daq driver ← raw file', () => {
     const twin = new Twin(setup, { seed: 9, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
     const file = join(dir, 'cdr01001-000003.dat');
     writeFileSync(file, concat([...twinRunEvents(twin, setup.channelMap, { spills: 3, run: 3 })]));
-    driver = na64DaqPlugin.create(
-      na64DaqPlugin.manifest.parseConfig({ source: { transport: 'file', path: file, timeScale: 200 }, sources: [600, 601, 602, 603], spillMs: 24, cycleMs: 84 }),
-      context,
-    );
+    driver = deviceOf(na64DaqPlugin, 'daq', { kind: 'file', path: file, timeScale: 200 }, { sources: [600, 601, 602, 603], spillMs: 24, cycleMs: 84 }, context);
     const rec = record(driver);
     await waitFor('the end of the file', async () => driver!.state() === 'offline' && rec.ends.length === 3);
     const again = new Twin(setup, { seed: 9, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
@@ -273,10 +260,7 @@ describe('na64-daq driver ← raw file', () => {
     const file = join(dir, 'disorder.dat');
     // An event of burst 1 before its SOB, then 1, 2, 5, 3 (out of order), 5 again (duplicate); burst 2 has no EOB.
     writeFileSync(file, concat([ev(9, 1), mark(5, 0, 1), ev(1, 1), ev(2, 1), ev(5, 1), ev(3, 1), ev(5, 1), mark(6, 6, 1), mark(5, 0, 2), ev(1, 2), mark(5, 0, 3)]));
-    driver = na64DaqPlugin.create(
-      na64DaqPlugin.manifest.parseConfig({ source: { transport: 'file', path: file, timeScale: 1000 }, sources: [600, 601, 602, 603], spillMs: 24, cycleMs: 84 }),
-      context,
-    );
+    driver = deviceOf(na64DaqPlugin, 'daq', { kind: 'file', path: file, timeScale: 1000 }, { sources: [600, 601, 602, 603], spillMs: 24, cycleMs: 84 }, context);
     const rec = record(driver);
     await waitFor('the end of the file', async () => driver!.state() === 'offline' && rec.ends.length === 3);
     expect(rec.ends[0]!.daq).toMatchObject({ orphanEvents: 1, outOfOrderEvents: 2, endOfBurst: true });
@@ -286,10 +270,7 @@ describe('na64-daq driver ← raw file', () => {
   });
 
   it('says so when the file cannot be read', async () => {
-    driver = na64DaqPlugin.create(
-      na64DaqPlugin.manifest.parseConfig({ source: { transport: 'file', path: '/nonexistent/cdr.dat' }, sources: [600], spillMs: 24, cycleMs: 84 }),
-      context,
-    );
+    driver = deviceOf(na64DaqPlugin, 'daq', { kind: 'file', path: '/nonexistent/cdr.dat' }, { sources: [600], spillMs: 24, cycleMs: 84 }, context);
     const rec = record(driver);
     await waitFor('offline', async () => rec.states.includes('offline'));
   });

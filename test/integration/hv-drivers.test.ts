@@ -10,6 +10,7 @@ import { IsegScpiSimulator } from '../../drivers/iseg-scpi/simulator';
 import type { DriverState, HvSupply } from '../../drivers/sdk/index';
 import type { HvSimulatorBase } from '../../drivers/twin/hv-simulator';
 import { PmtVoltages } from '../../drivers/twin/pmt-voltages';
+import { deviceOf } from '../support/devices';
 
 const log = { info: () => {}, warn: () => {}, error: () => {} };
 const context = { log, now: Date.now };
@@ -52,7 +53,7 @@ describe('CAEN N1470 driver ↔ simulator', () => {
     const sim = new CaenN1470Simulator({ simulatorId: 'hv-caen-0', seed: 3, timeScale: 20, now: Date.now, pmt }, channels(12, 8000, (i) => (i === 0 ? 'HCAL0-0-0' : null)));
     sim.start(20);
     const port = await sim.listenTcp(0);
-    const d = keep(caenN1470Plugin.create(caenN1470Plugin.manifest.parseConfig({ id: 'hv-caen-0', link: { kind: 'tcp', host: '127.0.0.1', port }, boards: 3 }), context), sim);
+    const d = keep(deviceOf(caenN1470Plugin, 'hv-caen-0', { kind: 'tcp', host: '127.0.0.1', port }, { boards: 3 }, context), sim);
     const seen = states(d);
     const p = await d.poll();
     expect(p.channels).toHaveLength(12);
@@ -97,7 +98,7 @@ describe('CAEN N1470 driver ↔ simulator', () => {
   it('over a serial port, and garbage replies make it degraded, then it drops and reopens the link', async () => {
     const sim = new CaenN1470Simulator({ simulatorId: 'hv-caen-s', seed: 4, timeScale: 1, now: Date.now, pmt: null }, channels(4, 8000));
     sim.serialPort('sim:caen-serial-test');
-    const d = keep(caenN1470Plugin.create(caenN1470Plugin.manifest.parseConfig({ id: 'hv-caen-s', link: { kind: 'serial', path: 'sim:caen-serial-test' }, boards: 1, timeoutMs: 300 }), context), sim);
+    const d = keep(deviceOf(caenN1470Plugin, 'hv-caen-s', { kind: 'serial', path: 'sim:caen-serial-test' }, { boards: 1, timeoutMs: 300 }, context), sim);
     expect((await d.poll()).channels).toHaveLength(4);
     sim.inject('garbage-replies', null);
     await expect(d.poll()).rejects.toThrow(/not a \$BD: reply/);
@@ -115,7 +116,7 @@ describe('iseg SCPI driver ↔ simulator', () => {
   it('over TCP (no echo): reads channel lists, writes with ;*OPC?, clears a trip', async () => {
     const sim = new IsegScpiSimulator({ simulatorId: 'hv-iseg-0', seed: 5, timeScale: 20, now: Date.now, pmt: null }, channels(8, 3000));
     const port = await sim.listenTcp(0);
-    const d = keep(isegScpiPlugin.create(isegScpiPlugin.manifest.parseConfig({ id: 'hv-iseg-0', link: { kind: 'tcp', host: '127.0.0.1', port }, channels: 8 }), context), sim);
+    const d = keep(deviceOf(isegScpiPlugin, 'hv-iseg-0', { kind: 'tcp', host: '127.0.0.1', port }, { channels: 8 }, context), sim);
     const p = await d.poll();
     expect(p.channels).toHaveLength(8);
     expect(p.boards[0]!.model).toBe('EHS8030n');
@@ -141,7 +142,7 @@ describe('iseg SCPI driver ↔ simulator', () => {
   it('over a serial port with echo (the factory default): finds the echo and keeps in step', async () => {
     const sim = new IsegScpiSimulator({ simulatorId: 'hv-iseg-s', seed: 6, timeScale: 1, now: Date.now, pmt: null }, channels(4, 3000));
     sim.serialPort('sim:iseg-serial-test', true);
-    const d = keep(isegScpiPlugin.create(isegScpiPlugin.manifest.parseConfig({ id: 'hv-iseg-s', link: { kind: 'serial', path: 'sim:iseg-serial-test' }, channels: 4 }), context), sim);
+    const d = keep(deviceOf(isegScpiPlugin, 'hv-iseg-s', { kind: 'serial', path: 'sim:iseg-serial-test' }, { channels: 4 }, context), sim);
     expect((await d.poll()).channels.map((c) => c.vset)).toEqual([1000, 1000, 1000, 1000]);
     await d.set(3, 'vset', 777);
     expect((await d.poll()).channels[3]!.vset).toBe(777);
@@ -155,8 +156,9 @@ describe('iseg SCPI driver ↔ simulator', () => {
   it('refuses a device that is not an iseg module, and one with fewer channels than configured', async () => {
     const sim = new IsegScpiSimulator({ simulatorId: 'small', seed: 7, timeScale: 1, now: Date.now, pmt: null }, channels(2, 3000));
     const port = await sim.listenTcp(0);
-    const d = keep(isegScpiPlugin.create(isegScpiPlugin.manifest.parseConfig({ id: 'small', link: { kind: 'tcp', host: '127.0.0.1', port }, channels: 4 }), context), sim);
+    const d = keep(deviceOf(isegScpiPlugin, 'small', { kind: 'tcp', host: '127.0.0.1', port }, { channels: 4 }, context), sim);
     await expect(d.poll()).rejects.toThrow(/has 2 channels, the configuration expects 4/);
-    expect(() => isegScpiPlugin.manifest.parseConfig({ id: 'BAD ID', link: { kind: 'tcp', host: 'x', port: 0 }, channels: 4 })).toThrow();
+    expect(() => deviceOf(isegScpiPlugin, 'small', { kind: 'tcp', host: 'x', port: 0 }, { channels: 4 })).toThrow(/port/i);
+    expect(() => deviceOf(isegScpiPlugin, 'small', { kind: 'tcp', host: 'x', port: 1 }, { channels: 49 })).toThrow();
   });
 });

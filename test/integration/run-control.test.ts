@@ -1,22 +1,24 @@
-// Run transitions against the real core (twin source, worker pool, SQLite file).
+// Run transitions against the real core (the simulated site's processes, worker pool, SQLite file).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Core } from '../../src-main/core/core';
-import { silentLogger } from '../../src-main/log';
+import type { Core } from '../../src-main/core/core';
 import { RunStateError } from '../../src-main/run-control/run-control';
 import { waitFor } from '../support/serve-process';
+import { openSimulatedCore, type SimulatedCore } from '../support/simulated-core';
 
 let dir: string;
+let sim: SimulatedCore;
 let core: Core;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'na64rc-runs-'));
-  core = await Core.open({ dataDir: dir, setup: 'invisible-e', timeScale: 20, seed: 3, monitorWorkers: 1, log: silentLogger() });
+  sim = await openSimulatedCore(dir, { timeScale: 20, seed: 3 });
+  core = sim.core;
 });
 afterEach(async () => {
-  await core.close();
+  await sim.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -65,7 +67,7 @@ describe('run control', () => {
   it('closing the core mid-run closes the run as aborted with the reason', async () => {
     const run = await core.runControl.start('physics', '');
     await core.close('power cut drill');
-    core = await Core.open({ dataDir: dir, setup: 'invisible-e', timeScale: 20, seed: 3, monitorWorkers: 1, log: silentLogger() });
+    core = await sim.reopen();
     expect(core.archive.getRun(run.number)).toMatchObject({ end: 'aborted', stopReason: 'power cut drill' });
   });
 });

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { connect, type Connection } from '../../src-main/api/node-client';
 import { rendererDir } from '../../src-main/cli/paths';
-import { Core } from '../../src-main/core/core';
+import type { Core } from '../../src-main/core/core';
+import { openSimulatedCore, type SimulatedCore } from '../support/simulated-core';
 import { silentLogger } from '../../src-main/log';
 import { startServer, type RunningServer } from '../../src-main/server/http-server';
 import { MAX_MALFORMED_FRAMES } from '../../src-main/server/ws-guard';
@@ -18,12 +19,14 @@ import type { LiveEvent } from '../../src-main/shared/api/schemas';
 let TOKEN: string;
 let dir: string;
 let core: Core;
+let sim: SimulatedCore;
 let server: RunningServer;
 let conn: Connection;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'na64rc-server-'));
-  core = await Core.open({ dataDir: dir, setup: 'invisible-e', timeScale: 100, seed: 1, monitorWorkers: 1, log: silentLogger() });
+  sim = await openSimulatedCore(dir, { timeScale: 100, seed: 1 });
+  core = sim.core;
   TOKEN = core.startToken;
   server = await startServer(core, { host: '127.0.0.1', port: 0, rendererDir: rendererDir(), log: silentLogger() });
   conn = await connect(server.url, TOKEN);
@@ -32,7 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   conn?.close();
   await server?.close();
-  await core?.close();
+  await sim?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -108,7 +111,11 @@ describe('HTTP JSON API', () => {
     expect(m.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(m.body).toMatch(/^# TYPE na64rc_run_state gauge$/m);
     expect(m.body).toMatch(/^na64rc_run_state\{state="idle"\} [01]$/m);
-    expect(m.body).toMatch(/^na64rc_info\{version="[^"]+",setup="invisible-e",simulation="true"\} 1$/m);
+    expect(m.body).toMatch(/^na64rc_info\{version="[^"]+",setup="invisible-e",site="simulated NA64, invisible mode \(digital twin\)",simulation="true"\} 1$/m);
+    // Every device of the site: up, its lifecycle state, reconnects, the age of its last answer.
+    expect(m.body).toMatch(/^na64rc_device_state\{device="daq",plugin="na64-daq",state="online"\} 1$/m);
+    expect(m.body).toMatch(/^na64rc_device_reconnects_total\{device="hv-iseg-0",plugin="iseg-scpi"\} 0$/m);
+    expect(m.body).toMatch(/^na64rc_device_last_seen_seconds\{device="daq",plugin="na64-daq"\} \d/m);
     expect(m.body).toMatch(/^na64rc_monitor_worker_restarts_total 0$/m);
   });
 

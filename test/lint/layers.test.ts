@@ -34,6 +34,15 @@ describe('na64/layers', () => {
     ['drivers/transports/tcp.ts', "import { Random } from '../twin/random';", /may not import drivers\/twin/],
     ['drivers/iseg-scpi/driver.ts', "import { HvService } from '../../src-main/hv/hv-service';", /may not import src-main/],
     ['db/migrations/0002-x.ts', "import { Core } from '../../src-main/core/core';", /may not import/],
+    // The core knows the plugin contract and the registry, never a concrete driver, simulator or the twin.
+    ['src-main/core/x.ts', "import { na64DaqPlugin } from '../../drivers/na64-daq/driver';", /may not import drivers\/na64-daq\/driver/],
+    ['src-main/hv/x.ts', "import { CaenN1470Simulator } from '../../drivers/caen-n1470/simulator';", /may not import drivers\/caen-n1470\/simulator/],
+    ['src-main/setup/x.ts', "import { ADC_PER_GEV } from '../../drivers/twin/defaults';", /may not import drivers\/twin/],
+    ['src-main/shell/main.ts', "import { Twin } from '../../drivers/twin/twin';", /may not import drivers\/twin/],
+    ['src-main/devices/x.ts', "import { linkFor } from '../../drivers/transports/index';", /may not import drivers\/transports/],
+    ['drivers/registry.ts', "import { DaqSimulator } from './na64-daq/simulator';", /may not import drivers\/na64-daq\/simulator/],
+    ['setups/x.ts', "import { Core } from '../src-main/core/core';", /may not import src-main/],
+    ['setups/x.ts', "import { Twin } from '../drivers/twin/twin';", /may not import drivers\/twin/],
   ])('%s: %s is an error', async (file, code, message) => {
     const errors = await layerErrors(file, code);
     expect(errors).toHaveLength(1);
@@ -53,7 +62,14 @@ describe('na64/layers', () => {
     ['drivers/caen-n1470/x.ts', "import { Random } from '../twin/random';"],
     ['drivers/caen-n1470/x.ts', "import { RequestReply } from '../transports/request-reply';"],
     ['drivers/transports/x.ts', "import type { DriverState } from '../sdk/index';"],
-    ['src-main/core/x.ts', "import { na64DaqPlugin } from '../../drivers/na64-daq/driver';"],
+    ['src-main/core/x.ts', "import { pluginById } from '../../drivers/registry';"],
+    ['src-main/devices/x.ts', "import type { HvSupply } from '../../drivers/sdk/index';"],
+    ['src-main/core/x.ts', "import { loadSetup } from '../../setups/load';"],
+    ['src-main/calibration/x.ts', "import { EventType } from '../../drivers/na64-daq/format/date';"],
+    ['src-main/cli/simulators/device-sim.ts', "import { DaqSimulator } from '../../../drivers/na64-daq/simulator';"],
+    ['drivers/registry.ts', "import { caenN1470Plugin } from './caen-n1470/driver';"],
+    ['drivers/twin/twin.ts', "import { setupCells } from '../../setups/cells';"],
+    ['setups/load.ts', "import { parseChannelMap } from '../drivers/na64-daq/format/channel-map';"],
     ['src-main/monitor/monitor.worker.ts', "import { decodeMsadc } from '../../drivers/na64-daq/format/msadc';"],
     ['drivers/na64-daq/simulator.ts', "import { Twin } from '../twin/twin';"],
   ])('%s: %s is allowed', async (file, code) => {

@@ -8,7 +8,7 @@ import { Twin } from '../../drivers/twin/twin';
 import { LedTracker } from '../../src-main/calibration/led-tracker';
 import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
 import { monitorConfigFor, nominalCalibration } from '../../src-main/setup/monitoring';
-import { loadSetup, type Setup } from '../../src-main/setup/setups';
+import { loadSetup, type Setup } from '../../setups/load';
 import { concat } from './concat';
 import { batchOf, ids } from './twin-data';
 

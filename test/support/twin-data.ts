@@ -2,7 +2,7 @@
 import { TwinEncoder, type EventIds } from '../../drivers/na64-daq/encoder';
 import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
 import { Twin, type TwinEvent, type TwinOptions } from '../../drivers/twin/twin';
-import { loadSetup, type Setup } from '../../src-main/setup/setups';
+import { loadSetup, type Setup } from '../../setups/load';
 
 export function twinFor(name: string, seed: number, options: Partial<TwinOptions> = {}): { setup: Setup; twin: Twin; encoder: TwinEncoder } {
   const setup = loadSetup(name);

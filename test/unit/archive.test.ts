@@ -54,6 +54,7 @@ const DAQ = spillDaq({
   scalerAccepted: 112,
   deadTimeFraction: 0.0125,
   endOfBurst: true,
+  streamLost: null,
 });
 
 describe('database', () => {

@@ -8,7 +8,7 @@ import { fitPeak } from '../../src-main/calibration/recon/peak-fit';
 import { solveScan, type SolveInput } from '../../src-main/calibration/recon/scan-solver';
 import { towerTargets } from '../../src-main/calibration/recon/targets';
 import { targetModel } from '../../src-main/setup/calibration';
-import { loadSetup } from '../../src-main/setup/setups';
+import { loadSetup } from '../../setups/load';
 import { crystalBallDensity } from '../../src-main/shared/peak-model';
 import { RECORD_HEADER, recordLength, SATURATED_MAIN } from '../../src-main/shared/scan-record';
 import { concat } from '../support/concat';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addressIndex, ChannelMapError, mapForRun, parseChannelMap } from '../../drivers/na64-daq/format/channel-map';
-import { loadSetup, SetupError, setupNames, setupsDir } from '../../src-main/setup/setups';
+import { loadSetup, SetupError, setupNames, setupsDir } from '../../setups/load';
 
 const block = (lines: string, attrs = 'version="1" runs="1-100" year="2026" options="xy data_format3"') => `<map ${attrs}>\n${lines}\n</map>\n`;
 

@@ -39,7 +39,7 @@ function scriptedSource(): EventSource & { play(): Promise<void> } {
         nextStartAt: 17800,
         triggers: 300,
         intensity: 3e5,
-        daq: { physicsTriggers: 0, beamTriggers: 300, randomTriggers: 0, calibrationEvents: 0, corruptEvents: 0, truncatedEvents: 0, outOfOrderEvents: 0, missingSourceEvents: 0, missingSources: [], orphanEvents: 0, lostEvents: 0, scalerAccepted: 300, deadTimeFraction: 0, endOfBurst: true },
+        daq: { physicsTriggers: 0, beamTriggers: 300, randomTriggers: 0, calibrationEvents: 0, corruptEvents: 0, truncatedEvents: 0, outOfOrderEvents: 0, missingSourceEvents: 0, missingSources: [], orphanEvents: 0, lostEvents: 0, scalerAccepted: 300, deadTimeFraction: 0, endOfBurst: true, streamLost: null },
       });
     },
   } as unknown as EventSource & { play(): Promise<void> };

@@ -14,7 +14,7 @@ import { electronsOnTarget } from '../../src-main/dq/eot';
 import { silentLogger } from '../../src-main/log';
 import { Logbook } from '../../src-main/logbook/logbook';
 import { emptyFigures } from '../../src-main/monitor/recon/figures';
-import { loadSetup } from '../../src-main/setup/setups';
+import { loadSetup } from '../../setups/load';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { Hist1D, Hist2D } from '../../src-main/shared/histogram';
 

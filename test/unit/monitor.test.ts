@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Digitizer } from '../../drivers/twin/digitizer';
 import { Random } from '../../drivers/twin/random';
-import { PULSE_START_NS } from '../../drivers/twin/defaults';
+import { PULSE_START_NS } from '../../setups/nominal';
 import type { TwinEvent } from '../../drivers/twin/twin';
 import { monitorConfigFor } from '../../src-main/core/core';
 import { silentLogger } from '../../src-main/log';

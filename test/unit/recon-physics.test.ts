@@ -10,7 +10,7 @@ import { beamPeak, runChecks } from '../../src-main/dq/checks';
 import { electronsOnTarget } from '../../src-main/dq/eot';
 import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
 import { monitorConfigFor } from '../../src-main/setup/monitoring';
-import { loadSetup, type Setup } from '../../src-main/setup/setups';
+import { loadSetup, type Setup } from '../../setups/load';
 import { batchOf, ids } from '../support/twin-data';
 
 /** invisible-e with the beam trigger prescaled 1:100 (instead of 1:1000): 50,000 beam triggers per spill. */

@@ -1,13 +1,17 @@
-// The digital twin against its documented defaults (drivers/twin/defaults.ts, reference/na64-detector.md
-// "Named defaults for the simulation"), measured the way the monitor measures: on the encoded DATE events.
+// The digital twin against its documented defaults (drivers/twin/defaults.ts, setups/nominal.ts,
+// reference/na64-detector.md "Named defaults for the simulation"), measured the way the monitor measures:
+// on the encoded DATE events.
 import { describe, expect, it } from 'vitest';
 import { DateFramer } from '../../drivers/na64-daq/format/framer';
 import { eventTypeName } from '../../drivers/na64-daq/format/date';
 import { twinRunEvents } from '../../drivers/na64-daq/raw-file';
-import { ECAL_CONSTANT, ECAL_STOCHASTIC, MIP_HCAL_GEV, SRD_ELECTRON } from '../../drivers/twin/defaults';
-import { PMT_GAIN_EXPONENT } from '../../drivers/twin/pmt-voltages';
+import { MIP_HCAL_GEV, SRD_ELECTRON } from '../../drivers/twin/defaults';
+import { ECAL_CONSTANT, ECAL_STOCHASTIC } from '../../setups/nominal';
+import { SetupConfig } from '../../setups/setup-schema';
+import { PMT_GAIN_EXPONENT, PmtVoltages } from '../../drivers/twin/pmt-voltages';
+import { nominalVolts } from '../../setups/hv-map';
+import { defaultHvMapFile, loadHvMap, loadSetup } from '../../setups/load';
 import { Random } from '../../drivers/twin/random';
-import { TwinSetup } from '../../drivers/twin/setup';
 import { SpsCycle } from '../../drivers/twin/sps-cycle';
 import { TRIGGER } from '../../drivers/twin/twin';
 import { monitorConfigFor } from '../../src-main/core/core';
@@ -216,7 +220,10 @@ describe('the twin, measured on its DATE events', () => {
   });
 
   it('follows the PMT voltage: gain ∝ (V/V₀)^7, nothing below half the nominal voltage, saturation at 4095', () => {
-    const { setup, twin, encoder } = twinFor('invisible-e', 3);
+    const setup0 = loadSetup('invisible-e');
+    const hv = loadHvMap(defaultHvMapFile('invisible-e'), setup0);
+    const { setup, twin, encoder } = twinFor('invisible-e', 3, { pmt: new PmtVoltages(nominalVolts(hv)) });
+    const v0 = hv.channels.find((c) => c.name === 'ECAL1-2-4')!.nominalVolts;
     const config = monitorConfigFor(setup);
     const decoder = new EventDecoder(config);
     const cell = setup.cells.find((c) => c.name === 'ECAL1-2-4')!;
@@ -229,11 +236,11 @@ describe('the twin, measured on its DATE events', () => {
     };
     const nominal = led(0).amplitude;
     expect(nominal).toBeGreaterThan(600);
-    twin.pmt.set(cell.name, cell.nominalVolts * 1.1);
+    twin.pmt.set(cell.name, v0 * 1.1);
     expect(led(0).amplitude / nominal).toBeCloseTo(1.1 ** PMT_GAIN_EXPONENT, 1);
-    twin.pmt.set(cell.name, cell.nominalVolts * 0.4);
+    twin.pmt.set(cell.name, v0 * 0.4);
     expect(Math.abs(led(0).amplitude)).toBeLessThan(10);
-    twin.pmt.set(cell.name, cell.nominalVolts * 1.6);
+    twin.pmt.set(cell.name, v0 * 1.6);
     expect(led(0).max).toBe(4095);
   });
 
@@ -294,10 +301,10 @@ describe('setup files', () => {
   it('reject a geometry that does not add up, with the field named', () => {
     const { setup } = twinFor('invisible-e', 1);
     const bad = { ...setup, detectors: { ...setup.detectors, ecal: { ...setup.detectors.ecal, beamCell: [9, 3] } } };
-    const r = TwinSetup.safeParse(bad);
+    const r = SetupConfig.safeParse(bad);
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.message).toMatch(/beam cell \(9,3\) is outside the 6×6 ecal/);
     const twice = { ...setup, detectors: { ...setup.detectors, counters: [...setup.detectors.counters, setup.detectors.counters[0]] } };
-    expect(TwinSetup.safeParse(twice).error!.issues[0]!.message).toMatch(/listed twice/);
+    expect(SetupConfig.safeParse(twice).error!.issues[0]!.message).toMatch(/listed twice/);
   });
 });

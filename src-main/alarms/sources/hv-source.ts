@@ -1,6 +1,6 @@
-// HV alarm inputs from every poll of the HV service: trips, |VMON − VSET| of channels
-// that are on and not ramping, over-current, stale readbacks, and supplies that cannot be reached.
-import type { HvChannel, HvSupplyStatus } from '../../shared/api/hv';
+// HV alarm inputs from every poll of the HV service: trips, |VMON − VSET| of channels that are on and not
+// ramping, over-current and stale readbacks. (A supply that cannot be reached is a device alarm.)
+import type { HvChannel } from '../../shared/api/hv';
 
 type Send = (values: Record<string, number | boolean | null>) => void;
 
@@ -20,16 +20,11 @@ export function hvChannelInputs(channels: readonly HvChannel[]): Record<string, 
   return values;
 }
 
-export function hvSupplyInput(supply: Pick<HvSupplyStatus, 'id' | 'state'>): Record<string, boolean> {
-  return { [`hv-supply:${supply.id}:offline`]: supply.state === 'offline' || supply.state === 'connecting' };
-}
-
 export function followHv(
-  live: { subscribe(event: 'hv', listener: (e: { type: string; supply?: HvSupplyStatus; channels?: HvChannel[] }) => void): () => void },
+  live: { subscribe(event: 'hv', listener: (e: { type: string; channels?: HvChannel[] }) => void): () => void },
   send: Send,
 ): () => void {
   return live.subscribe('hv', (e) => {
-    if (e.type !== 'channels') return;
-    send({ ...(e.supply ? hvSupplyInput(e.supply) : {}), ...(e.channels ? hvChannelInputs(e.channels) : {}) });
+    if (e.type === 'channels' && e.channels) send(hvChannelInputs(e.channels));
   });
 }

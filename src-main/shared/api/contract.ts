@@ -6,6 +6,7 @@ import type { ContractRouterClient } from '@orpc/contract';
 import { alarmsContract } from './alarms';
 import { calibrationContract } from './calibration';
 import { archiveContract } from './archive';
+import { devicesContract } from './devices';
 import { dqContract } from './dq';
 import { authContract } from './auth';
 import { logbookContract } from './logbook';
@@ -23,6 +24,7 @@ export const contract = {
   ...hvContract,
   ...dqContract,
   ...calibrationContract,
+  ...devicesContract,
 };
 
 export type Contract = typeof contract;

@@ -62,6 +62,8 @@ export const SpillDaq = z.object({
   scalerAccepted: Count.nullable(),
   deadTimeFraction: z.number().min(0).max(1).nullable(),
   endOfBurst: z.boolean(),
+  /** Why the event stream was lost in this spill (dropped during it, or down for all of it); null when it was not. */
+  streamLost: z.string().nullable(),
 });
 export type SpillDaq = z.infer<typeof SpillDaq>;
 
@@ -133,6 +135,9 @@ export const Status = z.object({
   version: z.string(),
   serverTime: z.number(),
   setup: z.string(),
+  /** The site in use (its file's name). */
+  site: z.string(),
+  /** A site of simulators says so (never acted on, always shown), and its time scale. */
   simulation: z.boolean(),
   timeScale: z.number(),
   run: z.object({

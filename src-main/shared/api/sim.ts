@@ -7,6 +7,8 @@ export const SimDevice = z.object({
   description: z.string(),
   faults: z.array(z.object({ id: z.string(), description: z.string(), perChannel: z.boolean() })),
   active: z.array(z.object({ fault: z.string(), channel: z.number().int().nullable(), since: z.number() })),
+  /** False when the simulator's control channel does not answer (its process is gone): `description` says why. */
+  reachable: z.boolean(),
 });
 export type SimDevice = z.infer<typeof SimDevice>;
 

@@ -1,11 +1,11 @@
 // `na64rc sim` (the twin written to a raw DATE file) and `na64rc inspect` (what a raw file holds).
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RawInspector, twinRunEvents, type RawSummary } from '../../drivers/na64-daq/raw-file';
-import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
-import { Twin } from '../../drivers/twin/twin';
-import { loadSetup, SetupError } from '../setup/setups';
-import { CliError } from './errors';
+import { RawInspector, twinRunEvents, type RawSummary } from '../../../drivers/na64-daq/raw-file';
+import { DEFAULT_SPS_CYCLE } from '../../../drivers/twin/sps-cycle';
+import { Twin } from '../../../drivers/twin/twin';
+import { loadSetup, SetupError } from '../../../setups/load';
+import { CliError } from '../errors';
 
 export interface SimOptions {
   setup: string;

@@ -1,5 +1,6 @@
-// An experiment setup as the twin needs it: the beam, the trigger and the detector geometry, read from a
-// config file (setups/<name>.json, with its MSADC channel map in setups/<name>.map). Validated here, so a
+// An experiment setup: the beam, the trigger and the detector geometry, read from a config file
+// (setups/<name>.json, with its MSADC channel map in setups/<name>.map and its HV channel map in
+// setups/<name>.hv.map). The app's data, read by the core and by the simulators alike. Validated here, so a
 // bad file is a readable error at start-up and never a crash later.
 import { z } from 'zod';
 
@@ -14,8 +15,11 @@ const Grid = z.object({
   zMm: z.number(),
 });
 
+/** The beam-line counters by name: scintillators S0–S4 and Smu, veto counters V0–V2, the WCAL catcher WCAT. */
+export const COUNTER_NAMES = ['S0', 'S1', 'S2', 'S3', 'S4', 'Smu', 'V0', 'V1', 'V2', 'WCAT'] as const;
+
 export const Counter = z.object({
-  name: z.enum(['S0', 'S1', 'S2', 'S3', 'S4', 'Smu', 'V0', 'V1', 'V2', 'WCAT']),
+  name: z.enum(COUNTER_NAMES),
   /** Veto counters have a hole for the beam: only halo particles hit them. */
   veto: z.boolean().default(false),
   /** Most probable energy a minimum-ionising particle leaves, MeV (thickness of the scintillator). */
@@ -23,7 +27,7 @@ export const Counter = z.object({
   zMm: z.number(),
 });
 
-export const TwinSetup = z
+export const SetupConfig = z
   .object({
     name: z.string().regex(/^[a-z0-9-]{1,32}$/, 'a setup name is lowercase letters, digits and "-"'),
     description: z.string().max(300),
@@ -85,4 +89,4 @@ export const TwinSetup = z
     const c = s.beam.composition;
     if (!(c.electron + c.hadron + c.muon > 0)) ctx.addIssue({ code: 'custom', path: ['beam', 'composition'], message: 'the beam composition adds up to nothing' });
   });
-export type TwinSetup = z.infer<typeof TwinSetup>;
+export type SetupConfig = z.infer<typeof SetupConfig>;

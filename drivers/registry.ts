@@ -1,0 +1,12 @@
+// The plugin registry: every driver plugin the app can load, by the id a site file names it with. The core
+// imports this file and drivers/sdk only; a new driver is one import and one line here.
+import { caenN1470Plugin } from './caen-n1470/driver';
+import { isegScpiPlugin } from './iseg-scpi/driver';
+import { na64DaqPlugin } from './na64-daq/driver';
+import { erased, type AnyDriverPlugin } from './sdk/index';
+
+export const PLUGINS: readonly AnyDriverPlugin[] = [erased(na64DaqPlugin), erased(caenN1470Plugin), erased(isegScpiPlugin)];
+
+export function pluginById(id: string): AnyDriverPlugin | null {
+  return PLUGINS.find((p) => p.manifest.id === id) ?? null;
+}
