@@ -21,6 +21,11 @@ function identityLine(id: DeviceIdentity | null): string {
   return [id.model, id.serial ? `s/n ${id.serial}` : '', id.firmware ? `fw ${id.firmware}` : ''].filter(Boolean).join(', ');
 }
 
+/** The identity and, in brackets, what the device answered. */
+function identityWithDetail(id: DeviceIdentity | null): string {
+  return identityLine(id) + (id?.detail ? ` (${id.detail})` : '');
+}
+
 /** Connect to one device once and say what it is, or why not; the connection is closed again. */
 async function probe(d: SiteDevice): Promise<{ identity: DeviceIdentity | null; error: string | null }> {
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -70,7 +75,7 @@ export async function siteCheck(file: string, o: { probe: boolean; json: boolean
   } else {
     print(siteHeader(site));
     const rows = [['id', 'plugin', 'kind', 'address', probes ? 'identity' : 'options']];
-    for (const d of devices) rows.push([d.id, d.plugin, d.kind, d.address, probes ? (d.error ? `cannot connect: ${d.error}` : identityLine(d.identity ?? null) + (d.identity?.detail ? ` (${d.identity.detail})` : '')) : d.options]);
+    for (const d of devices) rows.push([d.id, d.plugin, d.kind, d.address, probes ? (d.error ? `cannot connect: ${d.error}` : identityWithDetail(d.identity ?? null)) : d.options]);
     print(table(rows));
   }
   const failed = probes?.filter((p) => p.error).length ?? 0;
@@ -131,6 +136,6 @@ export async function ctlRunSite(ctx: CtlContext, run: number): Promise<void> {
   const r = await withApi(ctx, (api) => api.devices.ofRun({ run }));
   const head = r.site ? `run ${r.run} was taken with site "${r.site.name}" (${r.site.file}, sha256 ${r.site.hash.slice(0, 16)}…), setup ${r.site.setup}` : `run ${r.run}: no site recorded (taken before sites were kept)`;
   const rows = [['device', 'plugin', 'address', 'state at start', 'identity']];
-  for (const d of r.devices) rows.push([d.device, d.plugin, d.address, d.state, identityLine(d.identity) + (d.identity?.detail ? ` (${d.identity.detail})` : '')]);
+  for (const d of r.devices) rows.push([d.device, d.plugin, d.address, d.state, identityWithDetail(d.identity)]);
   output(ctx, r, r.devices.length ? `${head}\n${table(rows)}` : head);
 }
