@@ -5,7 +5,7 @@
 // truncated events, a missing source, disconnects, dead / hot / noisy channels, gain drift.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ActiveFault, DriverContext, FaultSpec } from '../sdk/index';
-import type { ControlledSimulator } from '../sdk/sim-control';
+import type { ControlledSimulator, SimBeamState } from '../sdk/sim-control';
 import { SpsCycle, type SpsCycleConfig } from '../twin/sps-cycle';
 import type { Twin, TwinLed, TwinSpill } from '../twin/twin';
 import { EventType, MAX_BURST } from './format/date';
@@ -289,6 +289,22 @@ export class DaqSimulator implements ControlledSimulator {
 
   private idsFor(burst: number): EventIds {
     return { run: this.options.run, nbInRun: ++this.nbInRun, burst, nbInBurst: this.nbInBurst++, timestamp: Math.floor(this.context.now() / 1000) };
+  }
+
+  /** The beam this simulator runs, for the simulators of the other devices (the `beam` op of the control channel). */
+  beam(): SimBeamState {
+    const cycle = this.cycle;
+    const off = [...this.faultsOn.values()].find((f) => f.fault === 'beam-off');
+    return {
+      setup: this.options.twin.setup.name,
+      seed: this.options.twin.options.seed,
+      timeScale: this.options.timeScale,
+      firstSpillAt: cycle ? cycle.spillStart(0) : this.context.now(),
+      spillMs: cycle?.spillMs ?? this.options.cycle.spillMs / this.options.timeScale,
+      cycleMs: cycle?.cycleMs ?? this.options.cycle.cycleMs / this.options.timeScale,
+      off: off !== undefined,
+      offSince: off?.since ?? null,
+    };
   }
 
   async close(): Promise<void> {

@@ -128,6 +128,8 @@ export const BeamStatus = z.object({
   phaseEndsAt: z.number(),
   spillMs: z.number(),
   cycleMs: z.number(),
+  /** Where the spill clock's signals come from, in words ("the DAQ's SOB/EOB", "V977 input register via MVLC …"). */
+  source: z.string(),
 });
 export type BeamStatus = z.infer<typeof BeamStatus>;
 
