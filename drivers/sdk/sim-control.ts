@@ -27,9 +27,14 @@ export interface SimBeamState {
   firstSpillAt: number;
   spillMs: number;
   cycleMs: number;
-  /** The SPS is not extracting (the DAQ simulator's `beam-off` fault), since when (wall ms). */
+  /** The SPS is off (the DAQ simulator's `sps-off` fault: no timing, no spills), since when (wall ms). */
   off: boolean;
   offSince: number | null;
+  /**
+   * Since when no beam reaches NA64 while the SPS cycles on (the DAQ simulator's `beam-off` fault: the
+   * timing goes on, the counters and digitizers see nothing); null while the beam comes.
+   */
+  blockedSince: number | null;
 }
 
 export interface SimulatorDescription {

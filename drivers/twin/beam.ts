@@ -26,7 +26,10 @@ export interface TwinBeam {
   now(at?: number): BeamNow;
   /** Wall-clock ms when spill `index` starts. */
   spillStart(index: number): number;
-  /** The generator's truth of spill `index`: particles on target, triggers fired and accepted. */
+  /**
+   * The generator's truth of spill `index`: particles on target, triggers fired and accepted (none, or
+   * the part before, when the beam was blocked from reaching NA64 during the spill).
+   */
   truth(index: number): SpillScalers;
   /** Shares of electrons, hadrons and muons in the beam (the setup's). */
   composition(): Composition;
@@ -59,6 +62,15 @@ function phaseAt(s: SimBeamState, at: number): BeamNow {
   return { ...base, phase: 'interspill', index, phaseStartedAt: start + s.spillMs, phaseEndsAt: start + s.cycleMs };
 }
 
+/** What reached NA64 of spill `index`: all of it, none when the beam was blocked before it, the part before a block within it (as the DAQ simulator cuts that spill short). */
+function reached(s: SimBeamState, index: number, truth: SpillScalers): SpillScalers {
+  if (s.blockedSince === null) return truth;
+  const start = s.firstSpillAt + index * s.cycleMs;
+  const done = Math.min(1, Math.max(0, (s.blockedSince - start) / s.spillMs));
+  if (done === 1) return truth;
+  return { ...truth, particles: truth.particles * done, triggers: truth.triggers * done, accepted: truth.accepted * done, deadTimeUs: truth.deadTimeUs * done, gateUs: truth.gateUs * done };
+}
+
 class TruthCache {
   private readonly kept = new Map<number, SpillScalers>();
   constructor(private readonly twin: () => Twin) {}
@@ -86,8 +98,8 @@ export interface LocalBeamOptions {
   now?: () => number;
 }
 
-/** A beam of its own, in this process (tests, a bench device): `off(true)` stops the SPS. */
-export function localTwinBeam(o: LocalBeamOptions): TwinBeam & { off(off: boolean): void } {
+/** A beam of its own, in this process (tests, a bench device): `off(true)` stops the SPS, `block(true)` keeps the beam from NA64. */
+export function localTwinBeam(o: LocalBeamOptions): TwinBeam & { off(off: boolean): void; block(blocked: boolean): void } {
   const now = o.now ?? Date.now;
   const state: SimBeamState = {
     setup: o.setup.name,
@@ -98,17 +110,21 @@ export function localTwinBeam(o: LocalBeamOptions): TwinBeam & { off(off: boolea
     cycleMs: DEFAULT_SPS_CYCLE.cycleMs / o.timeScale,
     off: false,
     offSince: null,
+    blockedSince: null,
   };
   let twin: Twin | null = null;
   const truths = new TruthCache(() => (twin ??= twinOf(o.setup, o.seed)));
   return {
     now: (at = now()) => phaseAt(state, at),
     spillStart: (index) => state.firstSpillAt + index * state.cycleMs,
-    truth: (index) => truths.get(index),
+    truth: (index) => reached(state, index, truths.get(index)),
     composition: () => compositionOf(o.setup),
     off(off: boolean) {
       state.off = off;
       state.offSince = off ? now() : null;
+    },
+    block(blocked: boolean) {
+      state.blockedSince = blocked ? now() : null;
     },
     close: () => undefined,
   };
@@ -165,7 +181,7 @@ export function linkedTwinBeam(host: string, port: number, log: DriverLogger, no
     spillStart: (index) => (state ? state.firstSpillAt + index * state.cycleMs : Number.POSITIVE_INFINITY),
     truth: (index) => {
       if (!state) throw new Error('the simulated beam is not known yet');
-      return truths.get(index);
+      return reached(state, index, truths.get(index));
     },
     composition: () => {
       const name = state?.setup ?? 'invisible-e';

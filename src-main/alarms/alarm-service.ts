@@ -102,8 +102,13 @@ export class AlarmService {
   /** Feed of the core: status changes (and every tick) and stored spills. */
   status(s: Status): void {
     this.engine.setRunType(s.run.state === 'idle' ? null : (s.run.current?.type ?? null));
-    this.engine.setBeamOff(s.beam.phase === 'off');
+    this.engine.setBeamOff(s.beam.noBeam);
     this.daq.status(s, this.now());
+  }
+
+  /** The DAQ stream began (WE) or ended (EE) a spill: what the no-spill alarm counts. */
+  daqSignal(signal: 'WE' | 'EE', at: number): void {
+    this.daq.daqSignal(signal, at);
   }
 
   spill(summary: SpillSummary): void {

@@ -188,7 +188,10 @@ export class Core {
       () => this.calibration.monitorConfig(),
       {
         beam: () => this.publishStatus(),
-        signal: (signal, at, sequence) => this.clock.fromDaq(signal, at, sequence),
+        signal: (signal, at, sequence) => {
+          this.alarms.daqSignal(signal, at);
+          this.clock.fromDaq(signal, at, sequence);
+        },
         extraHistograms: (run, spill, startedAt) => this.digitizers.histogramsFor(run, spill, startedAt),
         spill: (summary, histograms, taken) => this.onSpill(summary, histograms, taken),
         led: (batch, run) => this.calibration.ledBatch(batch, run),
@@ -370,6 +373,7 @@ export class Core {
         spillMs: beam.spillMs,
         cycleMs: beam.cycleMs,
         source: beam.description,
+        noBeam: this.clock.noBeam(),
       },
       lastSpill: this.lastSpill?.summary ?? null,
     };

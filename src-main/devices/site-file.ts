@@ -241,6 +241,14 @@ export function parseSite(text: string, file: string, format: 'json' | 'yaml', b
 export function optionsLine(options: unknown): string {
   if (!options || typeof options !== 'object') return '';
   return Object.entries(options as Record<string, unknown>)
-    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k} ${optionValue(k, v)}`)
     .join(', ');
+}
+
+/** One option as a reader of the site file wrote it: a list of named things by their names, a VME base address in hex. */
+function optionValue(key: string, v: unknown): string {
+  if (Array.isArray(v)) return v.map((e) => (typeof e === 'object' && e !== null ? ('name' in e ? String(e.name) : JSON.stringify(e)) : String(e))).join(',');
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v);
+  if (key === 'base' && typeof v === 'number') return `0x${v.toString(16).padStart(8, '0')}`;
+  return String(v);
 }

@@ -4,6 +4,10 @@
 // site names: a timing device (the WWE / WE / EE pulses on an input register), or the DAQ stream's start
 // and end of burst. While the timing device is offline the clock falls back on the DAQ stream and says
 // so; an expert can switch to the software fake-timing generator to drive calibration runs without beam.
+//
+// "No beam" (the SPS is off, beam alarms suppressed by design) is only ever what a timing device says, or
+// fake timing. The DAQ stream's silence is not: spills missing from the DAQ while the SPS may be cycling
+// are exactly what the no-spill alarm is for, so a clock on the DAQ's SOB/EOB never suppresses it.
 import type { BeamTiming, EventSource, SpsTiming, TimingEvent, TimingSignal } from '../../drivers/sdk/index';
 import type { Logger } from '../log';
 import type { TimingView } from '../shared/api/beamline';
@@ -25,6 +29,8 @@ export interface ClockBeam extends BeamTiming {
   source: string;
   description: string;
   fake: boolean;
+  /** The SPS is off as a timing device says it (phase 'off' from the DAQ's silence is only "no spill"). */
+  spsOff: boolean;
 }
 
 export class SpillClock {
@@ -93,15 +99,15 @@ export class SpillClock {
     this.look();
   }
 
-  /** Notice the SPS going off or coming back, whichever source says it. */
+  /** Notice the SPS going off or coming back, as the timing device says it. */
   private look(): void {
     const b = this.beam();
     if (b.phase === this.lastPhase) return;
     const was = this.lastPhase;
     this.lastPhase = b.phase;
-    if (b.phase === 'off' && this.noBeamSince === null) {
+    if (b.spsOff && this.noBeamSince === null) {
       this.noBeamSince = b.phaseStartedAt;
-      this.log.warn({ source: b.description }, 'no beam: the SPS is not extracting');
+      this.log.warn({ source: b.description }, 'no beam: the SPS is off');
       if (this.signals.at(-1)?.signal !== 'SPS-OFF') this.emit({ signal: 'SPS-OFF', at: this.now(), sequence: this.sequence() });
     } else if (b.phase !== 'off' && was === 'off' && this.noBeamSince !== null) {
       this.noBeamSince = null;
@@ -115,19 +121,20 @@ export class SpillClock {
   }
 
   beam(): ClockBeam {
-    if (this.fakeTiming) return { ...this.fakePhase(this.fakeTiming), source: 'fake', description: 'fake timing (the software generator, no beam)', fake: true };
+    if (this.fakeTiming) return { ...this.fakePhase(this.fakeTiming), source: 'fake', description: 'fake timing (the software generator, no beam)', fake: true, spsOff: false };
     if (this.usingDevice()) {
       const d = this.device!;
-      return { ...d.beam(), source: d.id, description: d.source, fake: false };
+      const b = d.beam();
+      return { ...b, source: d.id, description: d.source, fake: false, spsOff: b.phase === 'off' };
     }
     const b = this.daq().beam();
     const fallback = this.device ? ` (the timing source ${this.device.id} is ${this.device.state()})` : '';
-    return { ...b, phaseEndsAt: b.phase === 'off' ? null : b.phaseEndsAt, source: 'daq', description: `the DAQ's start and end of burst${fallback}`, fake: false };
+    return { ...b, phaseEndsAt: b.phase === 'off' ? null : b.phaseEndsAt, source: 'daq', description: `the DAQ's start and end of burst${fallback}`, fake: false, spsOff: false };
   }
 
-  /** No beam: the SPS is off (beam alarms are suppressed by design meanwhile). Fake timing is not beam. */
+  /** No beam by design: the timing device says the SPS is off, or fake timing drives the clock (beam alarms are suppressed meanwhile). */
   noBeam(): boolean {
-    return this.fakeTiming !== null || this.beam().phase === 'off';
+    return this.fakeTiming !== null || this.beam().spsOff;
   }
 
   // ── Fake timing ──────────────────────────────────────────────────────────────────────────────────────
@@ -183,8 +190,8 @@ export class SpillClock {
       phaseEndsAt: b.phaseEndsAt,
       spillMs: b.spillMs,
       cycleMs: b.cycleMs,
-      noBeam: b.phase === 'off',
-      noBeamSince: b.phase === 'off' ? this.noBeamSince ?? b.phaseStartedAt : null,
+      noBeam: b.spsOff,
+      noBeamSince: b.spsOff ? this.noBeamSince ?? b.phaseStartedAt : null,
       fake: b.fake,
       signals: this.signals.map((s) => ({ ...s })),
     };

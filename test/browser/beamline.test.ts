@@ -562,7 +562,7 @@ describe('shift strip, USB line and beam panel', () => {
     expect(w.get('[data-testid="usb-line"]').attributes('title')).toContain('at bus 1 port 3, serial C010203, made by Tektronix, no site device');
   });
 
-  it('beam panel: "No beam: the SPS is off" with how long, and the timing source in small text', () => {
+  it('beam panel: "No beam: the SPS is off" with how long, and the timing source in small text', async () => {
     const now = Date.now();
     const status: Status = {
       version: 't',
@@ -572,13 +572,18 @@ describe('shift strip, USB line and beam panel', () => {
       simulation: false,
       timeScale: 1,
       run: { state: 'idle', current: null, pending: null, spill: 0, lastRunNumber: 0 },
-      beam: { phase: 'off', particle: 'e-', energyGeV: 100, phaseStartedAt: now - 42_000, phaseEndsAt: now - 42_000, spillMs: 4800, cycleMs: 16800, source: 'V977 input register via MVLC udp 192.0.2.40:32768' },
+      beam: { phase: 'off', particle: 'e-', energyGeV: 100, phaseStartedAt: now - 42_000, phaseEndsAt: now - 42_000, spillMs: 4800, cycleMs: 16800, source: 'V977 input register via MVLC udp 192.0.2.40:32768', noBeam: true },
       lastSpill: null,
     };
     useRunStore().setStatus(status);
     const w = mount(BeamPanel);
     expect(w.get('[data-testid="beam-off"]').text()).toMatch(/^✕ No beam: the SPS is off for 4[23]\.\d s\. No spills, no data\.$/);
     expect(w.get('[data-testid="beam-source"]').text()).toBe('timing: V977 input register via MVLC udp 192.0.2.40:32768');
+
+    // The DAQ's silence on a clock without a timing device is no spill, not "the SPS is off" (it is alarmed).
+    useRunStore().setStatus({ ...status, beam: { ...status.beam, source: "the DAQ's start and end of burst", noBeam: false } });
+    await nextTick();
+    expect(w.get('[data-testid="beam-off"]').text()).toMatch(/^✕ No spill from the DAQ for 4[23]\.\d s: no data\.$/);
   });
 });
 

@@ -70,10 +70,30 @@ describe('beam line on the simulated NA64', () => {
     await core.runControl.stop('cross-check seen');
   });
 
-  it('five minutes without extraction are "no beam", and raise no beam alarm', async () => {
-    const run = await core.runControl.start('physics', 'the SPS goes off during the run');
+  it('a beam that stops reaching NA64 while the SPS cycles on is alarmed as no spill, not suppressed as "no beam"', async () => {
+    await core.runControl.start('physics', 'the beam line closes during the run');
     await waitFor('a spill of the run', async () => core.daq.lastSpill() >= 1, 20_000);
     await core.simulators.inject('daq', 'beam-off', null);
+    const blockedAt = Date.now();
+    const alarm = await waitFor('the no-spill alarm', async () => core.alarms.engine.list().find((a) => a.id === 'daq.no-spill' && a.state === 'unack'), 15_000);
+    expect(alarm.priority).toBe('medium');
+    // The timing device still sees the SPS cycle: the clock is not "no beam", and the status says so.
+    expect(core.clock.view()).toMatchObject({ source: 'timing', noBeam: false });
+    expect(core.status().beam.noBeam).toBe(false);
+    expect(core.clock.view().signals.map((s) => s.signal)).not.toContain('SPS-OFF');
+    // The counters counted no beam in the spills that began since (the generator's truth is none).
+    const since = core.counters.countersState().scalers[0]!.history.filter((h) => h.startedAt > blockedAt && h.counts);
+    expect(since.length).toBeGreaterThan(0);
+    for (const h of since) expect(h.counts!.S1).toBe(0);
+    await core.simulators.clear('daq');
+    await waitFor('spills again', async () => core.alarms.engine.list().find((a) => a.id === 'daq.no-spill')!.state === 'rtn-unack', 15_000);
+    await core.runControl.stop('beam back');
+  }, 40_000);
+
+  it('five minutes of the SPS off are "no beam", and raise no beam alarm', async () => {
+    const run = await core.runControl.start('physics', 'the SPS goes off during the run');
+    await waitFor('a spill of the run', async () => core.daq.lastSpill() >= 1, 20_000);
+    await core.simulators.inject('daq', 'sps-off', null);
     const since = Date.now();
     await waitFor('no beam', async () => core.status().beam.phase === 'off', 10_000);
     expect(core.clock.view()).toMatchObject({ noBeam: true, source: 'timing' });

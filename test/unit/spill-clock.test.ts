@@ -58,21 +58,36 @@ describe('spill clock', () => {
     expect(seen.at(-1)).toBe('EE:99');
   });
 
-  it('notices the SPS going off and coming back, once each', async () => {
+  it('notices the SPS going off and coming back, once each, as the timing device says it', async () => {
+    clock = new SpillClock(daqSource(() => ({ phase: 'interspill', phaseStartedAt: 0, phaseEndsAt: 100, spillMs: 4800, cycleMs: 16_800 })), silentLogger());
+    const timing = new MockTiming('timing', 'udp 127.0.0.1:1');
+    await clock.follow(timing as unknown as SpsTiming);
+    timing.go('online', 'answering');
+    const seen: string[] = [];
+    clock.onSignal((e) => seen.push(e.signal));
+    timing.phase = { phase: 'off', phaseStartedAt: 500, phaseEndsAt: null, spillMs: 480, cycleMs: 1680 };
+    await new Promise((r) => setTimeout(r, 450));
+    expect(seen).toEqual(['SPS-OFF']);
+    expect(clock.view()).toMatchObject({ noBeam: true, noBeamSince: 500, phaseEndsAt: null });
+    expect(clock.noBeam()).toBe(true);
+    timing.phase = { phase: 'spill', phaseStartedAt: 700, phaseEndsAt: 1180, spillMs: 480, cycleMs: 1680 };
+    timing.listener!({ signal: 'WE', at: 700, sequence: 4 });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(seen).toEqual(['SPS-OFF', 'WE', 'SPS-ON']);
+    expect(clock.view()).toMatchObject({ noBeam: false, noBeamSince: null });
+  });
+
+  it('never calls the DAQ stream\'s silence "no beam": that is a missing spill, for the no-spill alarm', async () => {
     let phase: ReturnType<EventSource['beam']> = { phase: 'interspill', phaseStartedAt: 0, phaseEndsAt: 100, spillMs: 4800, cycleMs: 16_800 };
     clock = new SpillClock(daqSource(() => phase), silentLogger());
     const seen: string[] = [];
     clock.onSignal((e) => seen.push(e.signal));
     phase = { phase: 'off', phaseStartedAt: 500, phaseEndsAt: 600, spillMs: 4800, cycleMs: 16_800 };
     await new Promise((r) => setTimeout(r, 450));
-    expect(seen).toEqual(['SPS-OFF']);
-    expect(clock.view()).toMatchObject({ noBeam: true, noBeamSince: 500, phaseEndsAt: null });
-    expect(clock.noBeam()).toBe(true);
-    phase = { phase: 'spill', phaseStartedAt: 700, phaseEndsAt: 5500, spillMs: 4800, cycleMs: 16_800 };
-    clock.fromDaq('WE', 700, 4);
-    await new Promise((r) => setTimeout(r, 250));
-    expect(seen).toEqual(['SPS-OFF', 'WE', 'SPS-ON']);
+    expect(seen).toEqual([]);
+    expect(clock.beam()).toMatchObject({ phase: 'off', phaseEndsAt: null, spsOff: false });
     expect(clock.view()).toMatchObject({ noBeam: false, noBeamSince: null });
+    expect(clock.noBeam()).toBe(false);
   });
 
   it('runs fake timing: WE and EE from the generator, the DAQ ignored, and stops on request', async () => {
