@@ -33,6 +33,8 @@ export interface TwinBeam {
   truth(index: number): SpillScalers;
   /** Shares of electrons, hadrons and muons in the beam (the setup's). */
   composition(): Composition;
+  /** Resolves once the beam is known (at once for a local beam; a linked one on its owner's first answer). */
+  known(): Promise<void>;
   close(): void;
 }
 
@@ -126,6 +128,7 @@ export function localTwinBeam(o: LocalBeamOptions): TwinBeam & { off(off: boolea
     block(blocked: boolean) {
       state.blockedSince = blocked ? now() : null;
     },
+    known: () => Promise.resolve(),
     close: () => undefined,
   };
 }
@@ -135,7 +138,8 @@ const FOLLOW_MS = 250;
 
 /**
  * The beam of the simulator at `host:port` (the DAQ simulator's control channel), followed over loopback.
- * Until it has answered once the beam is 'off' (no spill is invented); a lost link keeps the last state.
+ * Until it has answered once the beam is 'off' (no spill is invented): a simulator waits for `known()`
+ * before it serves, or its first answers would say the SPS is off. A lost link keeps the last state.
  */
 export function linkedTwinBeam(host: string, port: number, log: DriverLogger, now: () => number = Date.now): TwinBeam {
   let state: SimBeamState | null = null;
@@ -144,6 +148,8 @@ export function linkedTwinBeam(host: string, port: number, log: DriverLogger, no
   let closed = false;
   let warned = false;
   let timer: NodeJS.Timeout | null = null;
+  let heard: () => void = () => undefined;
+  const known = new Promise<void>((resolve) => (heard = resolve));
   const truths = new TruthCache(() => {
     const s = state!;
     const key = `${s.setup}:${s.seed}`;
@@ -160,7 +166,10 @@ export function linkedTwinBeam(host: string, port: number, log: DriverLogger, no
         state = reply.beam;
         warned = false;
         // Building the twin takes a few hundred ms: now, not in the middle of a device's reply.
-        if (first) truths.get(Math.max(0, phaseAt(state, now()).index));
+        if (first) {
+          truths.get(Math.max(0, phaseAt(state, now()).index));
+          heard();
+        }
       } else if (!reply.ok && !warned) {
         log.warn('the beam simulator refused the beam request', { to: `${host}:${port}`, error: reply.error });
         warned = true;
@@ -188,6 +197,7 @@ export function linkedTwinBeam(host: string, port: number, log: DriverLogger, no
       if (composition?.setup !== name) composition = { setup: name, shares: compositionOf(loadSetup(name)) };
       return composition.shares;
     },
+    known: () => known,
     close: () => {
       closed = true;
       if (timer) clearTimeout(timer);

@@ -164,6 +164,7 @@ const noBeam: TwinBeam = {
     throw new Error('no spill');
   },
   composition: () => ({ electron: 1, hadron: 0, muon: 0 }),
+  known: () => Promise.resolve(),
   close: () => undefined,
 };
 

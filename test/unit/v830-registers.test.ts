@@ -111,6 +111,7 @@ function stubBeam(): TwinBeam & { off: boolean } {
     spillStart: (i: number) => first + i * cycleMs,
     truth: truthOf,
     composition: () => ({ electron: 1, hadron: 0, muon: 0 }),
+    known: () => Promise.resolve(),
     close: () => undefined,
   };
   return beam;

@@ -253,9 +253,21 @@ function modulesOf(text: string | undefined): z.infer<typeof CrateModules> {
   return r.data;
 }
 
+/** How long a beam-line simulator waits for the beam's owner before it gives up. */
+const BEAM_WAIT_MS = 15_000;
+
 async function beamlineSim(kind: 'scpi-scope' | 'psi-drs4' | 'vme-crate', o: DeviceSimOptions, log: (line: string) => void): Promise<RunningSimulator> {
   const twin = beamFor(o, log);
   const id = o.device ?? kind;
+  // Serving before the beam is known would show the SPS off (the V977's level low) and no pulses.
+  let waited: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (waited = setTimeout(() => resolve('late'), BEAM_WAIT_MS)));
+  const known = await Promise.race([twin.known().then(() => 'known' as const), late]);
+  clearTimeout(waited);
+  if (known === 'late') {
+    twin.close();
+    throw new CliError(`the beam simulator at ${o.twin} did not answer in ${BEAM_WAIT_MS / 1000} s (is the DAQ simulator running with --control there?)`);
+  }
   try {
     if (kind === 'vme-crate') {
       const crate = await startVmeCrateSimulator({ port: o.port, host: o.host, seed: o.seed, twin, modules: modulesOf(o.modules) });
