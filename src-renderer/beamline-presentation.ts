@@ -77,7 +77,10 @@ export function formatRate(perS: number | null): string {
 
 /** Millivolts with one decimal; "—" when unknown. */
 export function formatMv(mv: number | null): string {
-  return mv === null || !Number.isFinite(mv) ? '—' : `${mv.toFixed(1)} mV`;
+  if (mv === null || !Number.isFinite(mv)) return '—';
+  // A baseline of −0.02 mV is 0.0 mV, not "-0.0".
+  const text = mv.toFixed(1);
+  return `${Number(text) === 0 ? '0.0' : text} mV`;
 }
 
 /** Counts as read: integers in full up to a million (the raw scaler value is read digit by digit), then e-notation. */

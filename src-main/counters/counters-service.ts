@@ -115,13 +115,16 @@ export class CountersService {
     const open = s.open ?? { sequence: e.sequence, startedAt: e.at };
     s.open = null;
     const base = s.eob;
+    const firstRead = s.last === null;
     const spill: CounterSpill = { device: scaler.id, sequence: open.sequence, startedAt: open.startedAt, endedAt: e.at, counts: null, problem: null };
     try {
       const eob = await this.readScaler(scaler);
       s.missedEob = 0;
       s.eob = eob;
       if (!base || base.counts.length !== eob.counts.length) {
-        spill.problem = 'no end-of-burst read before this spill (the first since start, or the last one failed): its counts are unknown';
+        spill.problem = firstRead
+          ? 'the first spill since the app started: no end-of-burst read before it to count from, its counts are unknown'
+          : 'no end-of-burst read before this spill (the last one failed): its counts are unknown';
       } else {
         const channels = scaler.channels();
         const counts = eob.counts.map((c, i) => increment(base.counts[i]!, c, eob.bits));

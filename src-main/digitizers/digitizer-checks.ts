@@ -32,7 +32,7 @@ export const DEAD_NEVER_FIRED_TRIGGERS = 500;
 export const SATURATED_FRACTION = { medium: 0.05, bad: 0.2 };
 /**
  * Baseline drift against the reference (a promoted good spill) or else the previous spill: 5 mV is 5 × the
- * ≈ 1 mV noise and moves the 5 mV firing threshold by its own size (Medium); 20 mV is 7 % of a MIP's ≈ 0.3 V
+ * ≈ 1 mV noise and moves the 5 mV firing threshold by its own size (Medium); 20 mV is 10 % of a MIP's ≈ 0.2 V
  * and eats the headroom of the input range (Bad) — an offset or a termination changed.
  */
 export const BASELINE_DRIFT_MV = { medium: 5, bad: 20 };

@@ -227,6 +227,7 @@ describe('beam-line presentation', () => {
     expect(formatRate(510_416.7)).toBe('5.10e5 /s');
     expect(formatRate(null)).toBe('—');
     expect(formatMv(-2.05)).toBe('-2.0 mV');
+    expect(formatMv(-0.02)).toBe('0.0 mV');
     expect(formatMv(null)).toBe('—');
     expect(formatCounts(9_130)).toBe('9130');
     expect(formatCounts(2_450_000)).toBe('2.450e6');

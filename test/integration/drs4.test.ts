@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-/** S1 (a beam counter: every trigger has its −0.3 V pulse) on input 1, the SRD on input 3; trigger on S1's falling edge. */
+/** S1 (a beam counter: every trigger has its −0.2 V pulse) on input 1, the SRD on input 3; trigger on S1's falling edge. */
 const OPTIONS = {
   channels: [
     { input: 1, name: 'S1' },

@@ -115,7 +115,7 @@ describe('counter arithmetic', () => {
 describe('counters service', () => {
   it('says the first spill since start has no counts (nothing was read before it), then counts each from the last end of burst', async () => {
     await spill(0, 500_000, [50_000, 49_000, 50_000, 400]);
-    expect(service.countersState().scalers[0]!.history.at(-1)).toMatchObject({ counts: null, problem: expect.stringMatching(/no end-of-burst read before this spill/) });
+    expect(service.countersState().scalers[0]!.history.at(-1)).toMatchObject({ counts: null, problem: expect.stringMatching(/^the first spill since the app started: no end-of-burst read before it/) });
     await spill(1, 1_000_000, [60_000, 58_800, 60_000, 500]);
     expect(service.countersState().scalers[0]!.history.at(-1)!.counts).toEqual({ S1: 60_000, S2: 58_800, Sc: 60_000, trigger: 500 });
   });
@@ -149,7 +149,7 @@ describe('counters service', () => {
     // The spill after a missed read would hold two spills' counts: unknown too; then counting resumes.
     scaler.failing = null;
     await spill(3, 3_000_000, [90_000, 88_000, 90_000, 700]);
-    expect(service.countersState().scalers[0]!.history.at(-1)!.counts).toBeNull();
+    expect(service.countersState().scalers[0]!.history.at(-1)).toMatchObject({ counts: null, problem: 'no end-of-burst read before this spill (the last one failed): its counts are unknown' });
     expect(alarms['counters:scaler:missed-eob']).toBe(0);
     await spill(4, 4_000_000, [80_000, 78_000, 80_000, 600]);
     expect(service.countersState().scalers[0]!.history.at(-1)!.counts).toEqual({ S1: 80_000, S2: 78_000, Sc: 80_000, trigger: 600 });

@@ -386,16 +386,16 @@ describe('digitizer checks', () => {
     expect(check(checks, 'saturation').verdict).toBe('good');
   });
 
-  it('grade clipped pulses: ≈ 9 % of the counter pulses above 0.5 V is Medium, most above 0.25 V Bad', () => {
+  it('grade clipped pulses: ≈ 9 % of the counter pulses clipped (a range of ±0.33 V) is Medium, most (±0.17 V) Bad', () => {
     const clipAt = (min: number) => (name: string, s: Float32Array) => (name === 'S1' ? s.map((v) => Math.max(min, v)) : s);
     const narrow = (min: number) => SCOPE.map((c) => (c.name === 'S1' ? { ...c, rangeV: [min, 0.5] as const } : c));
-    const medium = digitizerChecks(runSpill({ seed: 34, events: 400, channels: narrow(-0.5), tamper: clipAt(-0.5) }), normal);
+    const medium = digitizerChecks(runSpill({ seed: 34, events: 400, channels: narrow(-0.33), tamper: clipAt(-0.33) }), normal);
     const m = check(medium, 'saturation');
     expect(m.verdict).toBe('medium');
     expect(m.channels).toEqual(['S1']);
     expect(m.value!).toBeGreaterThan(0.05);
     expect(m.value!).toBeLessThan(0.2);
-    const bad = check(digitizerChecks(runSpill({ seed: 35, events: 200, channels: narrow(-0.25), tamper: clipAt(-0.25) }), normal), 'saturation');
+    const bad = check(digitizerChecks(runSpill({ seed: 35, events: 200, channels: narrow(-0.17), tamper: clipAt(-0.17) }), normal), 'saturation');
     expect(bad.verdict).toBe('bad');
     expect(bad.channels).toEqual(['S1']);
     expect(bad.histogram).toBe('dig_scope_1_s1_amplitude');
