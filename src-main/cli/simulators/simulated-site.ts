@@ -116,13 +116,14 @@ function freePort(): Promise<number> {
 }
 
 /** Start one `na64rc device-sim` (its own process) and wait for the line that gives its ports. */
-export function startSimulator(device: string, args: string[], log: Logger): Promise<StartedSimulator> {
+export function startSimulator(device: string, args: string[], log: Logger, spawned?: (child: ChildProcess) => void): Promise<StartedSimulator> {
   const bin = join(packageRoot(), 'bin', 'na64rc.js');
   // In the Electron shell, process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
   const child = spawn(process.execPath, [bin, 'device-sim', ...args, '--json', '--with-parent'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
   });
+  spawned?.(child);
   return new Promise((resolve, reject) => {
     let said = '';
     const timer = setTimeout(() => {
@@ -208,17 +209,16 @@ async function launchSimulatedSite(o: SimulatedSiteOptions): Promise<SimulatedSi
     // to link their voltages, and the beam-line simulators where to follow the beam, before it listens
     // (their links retry until it does).
     const daqControl = await freePort();
-    const launched = await Promise.allSettled(
+    // The first that fails stops them all at once (each child is known from its spawn): the beam-line
+    // simulators would otherwise wait for a DAQ simulator that already said why it cannot start.
+    await Promise.all(
       [...groups.values()].map(async (group, i) => {
         const { args } = simulatorArgs(group, daqControl, o);
         const name = group.map((d) => d.id).join('+');
-        const s = await startSimulator(name, [...args, '--device', group[0]!.id, ...seed(i), ...common], o.log);
-        processes.set(name, s.child);
+        const s = await startSimulator(name, [...args, '--device', group[0]!.id, ...seed(i), ...common], o.log, (child) => processes.set(name, child));
         for (const d of group) started.set(d.id, s);
       }),
     );
-    const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
     const site: SiteInput = {
       ...template,
       ...(beamline ? {} : { timing: 'daq' }),
