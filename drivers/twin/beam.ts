@@ -135,6 +135,7 @@ export function localTwinBeam(o: LocalBeamOptions): TwinBeam & { off(off: boolea
 
 /** How often the follower asks the beam's owner where it is (the cycle itself is computed in between). */
 const FOLLOW_MS = 250;
+const FIRST_ASK_MS = 40;
 
 /**
  * The beam of the simulator at `host:port` (the DAQ simulator's control channel), followed over loopback.
@@ -165,10 +166,11 @@ export function linkedTwinBeam(host: string, port: number, log: DriverLogger, no
         const first = state === null;
         state = reply.beam;
         warned = false;
-        // Building the twin takes a few hundred ms: now, not in the middle of a device's reply.
         if (first) {
-          truths.get(Math.max(0, phaseAt(state, now()).index));
           heard();
+          // Building the twin takes a few hundred ms: right after the simulator has said it serves, not in
+          // the middle of a device's reply.
+          setImmediate(() => state && truths.get(Math.max(0, phaseAt(state, now()).index)));
         }
       } else if (!reply.ok && !warned) {
         log.warn('the beam simulator refused the beam request', { to: `${host}:${port}`, error: reply.error });
@@ -179,7 +181,8 @@ export function linkedTwinBeam(host: string, port: number, log: DriverLogger, no
       warned = true;
     }
     if (!closed) {
-      timer = setTimeout(() => void ask(), FOLLOW_MS);
+      // Until the owner first answers (it may still be starting), ask often: the simulator waits for it.
+      timer = setTimeout(() => void ask(), state ? FOLLOW_MS : FIRST_ASK_MS);
       timer.unref();
     }
   };
