@@ -7,14 +7,17 @@
 //                       environment-free data formats it decodes); workers import no services
 //   src-main (other)    Node core: src-main, db, setups (the app's data), and of drivers only the plugin
 //                       contract (drivers/sdk), the plugin registry (drivers/registry.ts) and the data formats
-//                       (drivers/*/format/): never a concrete driver, a simulator or the twin
+//                       (drivers/*/format/), and the USB bus listing (drivers/transports/usb/usb-host.ts): never a
+//                       concrete driver, a simulator or the twin
 //   src-main/cli/simulators  the commands that run simulators (device-sim, serve --sim's launcher, the raw-file
 //                       twin): the one part of src-main that may import drivers/ as a whole
 //   src-renderer        only itself and src-main/shared; no Node built-ins, no Node-only packages
 //   setups              the app's data and its readers: only itself and drivers/*/format/ (the channel map)
 //   drivers/sdk         only itself; drivers/transports: sdk and itself
 //   drivers/registry.ts the plugin list: drivers/sdk and the plugins' driver.ts files (no simulator)
-//   drivers/<plugin>    only drivers/sdk, drivers/transports, drivers/twin, setups and its own folder; never src-main
+//   drivers/<plugin>    only drivers/sdk, drivers/transports, drivers/twin, drivers/vme (the VME bus layer the VME
+//                       modules share), setups and its own folder; never src-main. The VME crate simulator
+//                       (drivers/vme) may import the module simulators (drivers/*/simulator.ts) it hosts
 //   db                  only itself
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -50,7 +53,8 @@ function layerOf(file) {
 }
 
 const FORMATS = /^drivers\/[a-z0-9-]+\/format\//;
-const CORE = ['src-main/', 'db/', 'setups/', 'drivers/sdk/', 'drivers/registry.ts', FORMATS];
+// The machine's USB bus (enumeration, hot plug) is not a device: the core lists it for the Devices view.
+const CORE = ['src-main/', 'db/', 'setups/', 'drivers/sdk/', 'drivers/registry.ts', 'drivers/transports/usb/usb-host.ts', FORMATS];
 
 const ALLOWED_INTERNAL = {
   shell: () => CORE,
@@ -63,7 +67,7 @@ const ALLOWED_INTERNAL = {
   registry: () => ['drivers/sdk/', /^drivers\/[a-z0-9-]+\/driver\.ts$/],
   'driver-sdk': () => ['drivers/sdk/'],
   transports: () => ['drivers/sdk/', 'drivers/transports/'],
-  driver: (l) => ['drivers/sdk/', 'drivers/transports/', 'drivers/twin/', 'setups/', l.dir],
+  driver: (l) => ['drivers/sdk/', 'drivers/transports/', 'drivers/twin/', 'drivers/vme/', 'setups/', l.dir, ...(l.dir === 'drivers/vme/' ? [/^drivers\/[a-z0-9-]+\/simulator\.ts$/] : [])],
   db: () => ['db/'],
 };
 

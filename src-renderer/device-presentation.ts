@@ -19,7 +19,7 @@ export function deviceStateLook(state: string): Look {
   }
 }
 
-const KIND_NAMES: Record<DeviceKind, string> = { 'event-source': 'DAQ event stream', 'hv-supply': 'HV supply' };
+const KIND_NAMES: Record<DeviceKind, string> = { 'event-source': 'DAQ event stream', 'hv-supply': 'HV supply', digitizer: 'waveform digitizer', scaler: 'beam-line scaler', timing: 'SPS timing' };
 
 export function kindName(kind: string): string {
   return KIND_NAMES[kind as DeviceKind] ?? kind;

@@ -2,7 +2,9 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import AlarmsView from './views/AlarmsView.vue';
 import CalibrationView from './views/CalibrationView.vue';
+import CountersView from './views/CountersView.vue';
 import DevicesView from './views/DevicesView.vue';
+import DigitizersView from './views/DigitizersView.vue';
 import HistogramsView from './views/HistogramsView.vue';
 import LogbookView from './views/LogbookView.vue';
 import HvView from './views/HvView.vue';
@@ -25,6 +27,8 @@ export const NAV: NavItem[] = [
   { name: 'runs', label: 'Runs', icon: '☰', key: '6' },
   { name: 'calibration', label: 'Calibration', icon: '◫', key: '7' },
   { name: 'devices', label: 'Devices', icon: '⌁', key: '8' },
+  { name: 'digitizers', label: 'Digitizers', icon: '∿', key: '9' },
+  { name: 'counters', label: 'Counters', icon: 'Σ', key: '0' },
 ];
 
 const routes: RouteRecordRaw[] = [
@@ -37,6 +41,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/runs', name: 'runs', component: RunsView },
   { path: '/calibration', name: 'calibration', component: CalibrationView },
   { path: '/devices', name: 'devices', component: DevicesView },
+  { path: '/digitizers', name: 'digitizers', component: DigitizersView },
+  { path: '/counters', name: 'counters', component: CountersView },
   { path: '/:rest(.*)*', redirect: '/shift' },
 ];
 

@@ -9,6 +9,7 @@ import m0006 from './0006-alarms';
 import m0007 from './0007-monitoring';
 import m0008 from './0008-calibration';
 import m0009 from './0009-devices';
+import m0010 from './0010-beamline';
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'monitoring', sql: m0007 },
   { version: 8, name: 'calibration', sql: m0008 },
   { version: 9, name: 'devices', sql: m0009 },
+  { version: 10, name: 'beamline', sql: m0010 },
 ];

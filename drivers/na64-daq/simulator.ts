@@ -5,7 +5,7 @@
 // truncated events, a missing source, disconnects, dead / hot / noisy channels, gain drift.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ActiveFault, DriverContext, FaultSpec } from '../sdk/index';
-import type { ControlledSimulator } from '../sdk/sim-control';
+import type { ControlledSimulator, SimBeamState } from '../sdk/sim-control';
 import { SpsCycle, type SpsCycleConfig } from '../twin/sps-cycle';
 import type { Twin, TwinLed, TwinSpill } from '../twin/twin';
 import { EventType, MAX_BURST } from './format/date';
@@ -35,7 +35,8 @@ const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
 const STEP_BUDGET_MS = 25;
 
 export const DAQ_SIMULATOR_FAULTS: readonly FaultSpec[] = [
-  { id: 'beam-off', description: 'the SPS stops extracting: no spills until cleared (a spill in progress is cut short)', perChannel: false },
+  { id: 'beam-off', description: 'no beam reaches NA64 (beam line closed, beam dumped upstream) while the SPS cycles on: no spills until cleared (a spill in progress is cut short)', perChannel: false },
+  { id: 'sps-off', description: 'the SPS stops: no timing pulses and no spills until cleared (a spill in progress is cut short)', perChannel: false },
   { id: 'corrupt-events', description: `flip bits in ${100 * DAMAGED_FRACTION} % of the events`, perChannel: false },
   { id: 'truncated-events', description: `cut ${100 * DAMAGED_FRACTION} % of the events short`, perChannel: false },
   { id: 'missing-source', description: 'a front-end source sends nothing (channel = S-Link source id, e.g. 601)', perChannel: true },
@@ -54,7 +55,7 @@ export function checkFault(fault: string, channel: number | null, sourceIds: rea
   const spec = DAQ_SIMULATOR_FAULTS.find((f) => f.id === fault);
   if (!spec) throw new RangeError(`the DAQ simulator has no fault "${fault}"; it knows ${DAQ_SIMULATOR_FAULTS.map((f) => f.id).join(', ')}`);
   if (spec.perChannel && channel === null) throw new RangeError(`${fault} needs a channel`);
-  if (!spec.perChannel && channel !== null) throw new RangeError(`${fault} applies to the whole ${fault === 'beam-off' ? 'beam' : 'DAQ'}, not to a channel`);
+  if (!spec.perChannel && channel !== null) throw new RangeError(`${fault} applies to the whole ${fault === 'beam-off' || fault === 'sps-off' ? 'beam' : 'DAQ'}, not to a channel`);
   if (fault === 'missing-source' && !sourceIds.includes(channel!)) {
     throw new RangeError(`source ${channel} is not read out in this setup; its sources are ${sourceIds.join(', ')}`);
   }
@@ -209,7 +210,7 @@ export class DaqSimulator implements ControlledSimulator {
     const now = this.context.now();
     const scale = this.options.timeScale;
     const phase = cycle.at(now);
-    const beamOn = !this.has('beam-off');
+    const beamOn = !this.has('beam-off') && !this.has('sps-off');
     let behind = false;
     if (this.spill) {
       // Simulated ms into the spill; a spill cut by beam-off ends now.
@@ -289,6 +290,25 @@ export class DaqSimulator implements ControlledSimulator {
 
   private idsFor(burst: number): EventIds {
     return { run: this.options.run, nbInRun: ++this.nbInRun, burst, nbInBurst: this.nbInBurst++, timestamp: Math.floor(this.context.now() / 1000) };
+  }
+
+  /** The beam this simulator runs, for the simulators of the other devices (the `beam` op of the control channel). */
+  beam(): SimBeamState {
+    const cycle = this.cycle;
+    const faults = [...this.faultsOn.values()];
+    const off = faults.find((f) => f.fault === 'sps-off');
+    const blocked = faults.find((f) => f.fault === 'beam-off');
+    return {
+      setup: this.options.twin.setup.name,
+      seed: this.options.twin.options.seed,
+      timeScale: this.options.timeScale,
+      firstSpillAt: cycle ? cycle.spillStart(0) : this.context.now(),
+      spillMs: cycle?.spillMs ?? this.options.cycle.spillMs / this.options.timeScale,
+      cycleMs: cycle?.cycleMs ?? this.options.cycle.cycleMs / this.options.timeScale,
+      off: off !== undefined,
+      offSince: off?.since ?? null,
+      blockedSince: blocked?.since ?? null,
+    };
   }
 
   async close(): Promise<void> {

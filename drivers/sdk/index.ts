@@ -7,6 +7,13 @@
 // with an explicit lifecycle and the capability interfaces its manifest declares (EventSource, HvSupply;
 // the digitizers, beam counters and timing of the next issues join the same table).
 import { z } from 'zod';
+import type { WaveformDigitizer } from './digitizer';
+import type { BeamScaler } from './scaler';
+import type { SpsTiming } from './timing';
+
+export * from './digitizer';
+export * from './scaler';
+export * from './timing';
 
 /** connecting → online → degraded → offline; a driver reports every change through `onState`. */
 export type DriverState = 'connecting' | 'online' | 'degraded' | 'offline';
@@ -41,6 +48,13 @@ export const TransportSpec = z.discriminatedUnion('kind', [
   }),
   /** USB (USBTMC, vendor bulk endpoints): the device is found by its vendor and product id and, where several are plugged, its serial. */
   z.strictObject({ kind: z.literal('usb'), vendorId: UsbId, productId: UsbId, serial: z.string().min(1).max(126).optional() }),
+  /**
+   * A USB device exported over the network with USB/IP (Linux `usbipd`, or a device simulator): the server
+   * and the exported bus id ("1-1"). The driver sees the same USBDevice as over a local port.
+   */
+  z.strictObject({ kind: z.literal('usbip'), host: z.string().min(1).max(255), port: Port.default(3240), busid: z.string().regex(/^[0-9][0-9.-]{0,30}$/, 'a USB/IP bus id is like "1-1" or "3-2.1"') }),
+  /** UDP datagrams to a host and port (Ethernet VME bridges). */
+  z.strictObject({ kind: z.literal('udp'), host: z.string().min(1).max(255), port: Port }),
   /** A recorded raw file replayed as if it were the device (the DAQ's DATE files). */
   z.strictObject({ kind: z.literal('file'), path: z.string().min(1).max(4096), timeScale: z.number().positive().max(100_000).default(1) }),
 ]);
@@ -58,6 +72,10 @@ export function describeTransport(t: TransportSpec): string {
       const hex = (n: number) => n.toString(16).padStart(4, '0');
       return `usb ${hex(t.vendorId)}:${hex(t.productId)}${t.serial ? ` serial ${t.serial}` : ''}`;
     }
+    case 'usbip':
+      return `usbip ${t.host}:${t.port} bus ${t.busid}`;
+    case 'udp':
+      return `udp ${t.host}:${t.port}`;
     case 'file':
       return `file ${t.path}`;
   }
@@ -99,6 +117,9 @@ export interface Device {
 export interface Capabilities {
   'event-source': EventSource;
   'hv-supply': HvSupply;
+  digitizer: WaveformDigitizer;
+  scaler: BeamScaler;
+  timing: SpsTiming;
 }
 export type Capability = keyof Capabilities;
 export type DeviceKind = Capability;
@@ -123,6 +144,11 @@ export interface DriverManifest<Options> {
   /** The plugin's options in a site file, with their defaults. Strict: an unknown key is an error. */
   options: z.ZodType<Options, unknown>;
   capabilities: readonly Capability[];
+  /**
+   * Modules in one crate behind one bridge (VME): several site entries may then share an address, each naming
+   * its own module (base address) in its options.
+   */
+  sharedAddress?: boolean;
   /** HV supplies: how many channels the options give it, before the device says (checks the HV map against it). */
   channels?(options: Options): number;
 }

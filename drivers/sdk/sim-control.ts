@@ -11,7 +11,31 @@ export type SimControlRequest =
   | { op: 'inject'; fault: string; channel: number | null }
   | { op: 'clear' }
   | { op: 'steer'; tower: [number, number] | null }
-  | { op: 'volts'; cells: [string, number][] };
+  | { op: 'volts'; cells: [string, number][] }
+  | { op: 'beam' };
+
+/**
+ * The simulated SPS beam as the simulator that owns it (the DAQ simulator's twin) runs it, so the
+ * simulators of other devices in other processes (scalers, timing, digitizers) see the same spills.
+ */
+export interface SimBeamState {
+  setup: string;
+  /** The twin's seed: a spill's content depends only on it and the spill's index. */
+  seed: number;
+  timeScale: number;
+  /** Wall-clock ms of spill 0's start, and the spill and cycle lengths in wall ms. */
+  firstSpillAt: number;
+  spillMs: number;
+  cycleMs: number;
+  /** The SPS is off (the DAQ simulator's `sps-off` fault: no timing, no spills), since when (wall ms). */
+  off: boolean;
+  offSince: number | null;
+  /**
+   * Since when no beam reaches NA64 while the SPS cycles on (the DAQ simulator's `beam-off` fault: the
+   * timing goes on, the counters and digitizers see nothing); null while the beam comes.
+   */
+  blockedSince: number | null;
+}
 
 export interface SimulatorDescription {
   id: string;
@@ -22,13 +46,15 @@ export interface SimulatorDescription {
   steering: boolean;
 }
 
-export type SimControlReply = { ok: true; simulator: SimulatorDescription } | { ok: false; error: string };
+export type SimControlReply = { ok: true; simulator: SimulatorDescription; beam?: SimBeamState } | { ok: false; error: string };
 
 /** What a simulator offers on its control channel beyond fault injection. */
 export interface ControlledSimulator extends Simulator {
   steer?(tower: readonly [number, number] | null): void;
   /** PMT voltages of some cells (the HV simulators' outputs). */
   volts?(cells: readonly (readonly [string, number])[]): void;
+  /** The simulated beam, for the simulators that follow it (only the simulator that owns the beam has it). */
+  beam?(): SimBeamState;
 }
 
 /** A request line longer than this is not one (a voltage update for 500 channels is ≈ 15 kB). */
@@ -61,6 +87,7 @@ export function parseRequest(line: string): SimControlRequest {
   switch (r['op']) {
     case 'describe':
     case 'clear':
+    case 'beam':
       return { op: r['op'] };
     case 'inject': {
       const channel = r['channel'] ?? null;
@@ -103,6 +130,9 @@ function answer(s: ControlledSimulator, request: SimControlRequest): SimControlR
         break;
       case 'describe':
         break;
+      case 'beam':
+        if (!s.beam) throw new RangeError(`${s.simulatorId} does not run the beam`);
+        return { ok: true, simulator: describeSimulator(s), beam: s.beam() };
     }
     return { ok: true, simulator: describeSimulator(s) };
   } catch (error) {

@@ -42,6 +42,8 @@ export interface AlarmServiceOptions {
   dataDir: string;
   definitions: readonly AlarmDefinitionInput[];
   profiles: RunTypeProfiles;
+  /** Alarm ids, groups and id prefixes suppressed by design while there is no beam (the SPS is off). */
+  beamOffSuppress?: readonly string[];
   counters: SystemCounters;
   /** The core's status now: the tick follows the beam and the run between status changes. */
   status: () => Status;
@@ -76,6 +78,7 @@ export class AlarmService {
       },
       this.now,
     );
+    this.engine.beamOffSuppress = options.beamOffSuppress ?? [];
     const send = (values: Record<string, number | boolean | null>) => this.engine.update(values);
     this.daq = new DaqAlarmSource(send);
     this.system = new SystemAlarmSource(options.dataDir, options.counters, send);
@@ -99,7 +102,13 @@ export class AlarmService {
   /** Feed of the core: status changes (and every tick) and stored spills. */
   status(s: Status): void {
     this.engine.setRunType(s.run.state === 'idle' ? null : (s.run.current?.type ?? null));
+    this.engine.setBeamOff(s.beam.noBeam);
     this.daq.status(s, this.now());
+  }
+
+  /** The DAQ stream began (WE) or ended (EE) a spill: what the no-spill alarm counts. */
+  daqSignal(signal: 'WE' | 'EE', at: number): void {
+    this.daq.daqSignal(signal, at);
   }
 
   spill(summary: SpillSummary): void {

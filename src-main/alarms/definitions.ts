@@ -17,7 +17,7 @@ export const Condition = z.discriminatedUnion('kind', [
 ]);
 export type Condition = z.infer<typeof Condition>;
 
-export const ALARM_GROUPS = ['hv', 'daq', 'dq', 'calibration', 'system', 'engine'] as const;
+export const ALARM_GROUPS = ['hv', 'daq', 'dq', 'calibration', 'beamline', 'system', 'engine'] as const;
 export const AlarmGroup = z.enum(ALARM_GROUPS);
 export type AlarmGroup = z.infer<typeof AlarmGroup>;
 
@@ -69,8 +69,12 @@ export type RunTypeProfiles = z.infer<typeof RunTypeProfiles>;
 
 export function suppressedBy(profiles: RunTypeProfiles, runType: RunType | null, def: AlarmDefinition): boolean {
   if (runType === null) return false;
-  const suppress = profiles[runType]?.suppress ?? [];
-  return suppress.some((s) => s === def.group || s === def.id || (s.endsWith('*') && def.id.startsWith(s.slice(0, -1))));
+  return matchesAny(profiles[runType]?.suppress ?? [], def);
+}
+
+/** Whether a list of groups, alarm ids and id prefixes ("device.offline:*") names the alarm. */
+export function matchesAny(list: readonly string[], def: AlarmDefinition): boolean {
+  return list.some((s) => s === def.group || s === def.id || (s.endsWith('*') && def.id.startsWith(s.slice(0, -1))));
 }
 
 export class AlarmDefinitionError extends Error {}

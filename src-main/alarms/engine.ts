@@ -5,7 +5,7 @@ import { ALARM_STATES, MAX_SHELVE_MS, type AlarmState, type Guidance, type Prior
 import type { RunType } from '../shared/api/schemas';
 import type { AlarmStore } from './alarm-store';
 import { filterLevel, newFilter, rawLevel, type FilterState } from './condition';
-import { suppressedBy, type AlarmDefinition, type RunTypeProfiles } from './definitions';
+import { matchesAny, suppressedBy, type AlarmDefinition, type RunTypeProfiles } from './definitions';
 import {
   acknowledge,
   applyLevel,
@@ -79,6 +79,10 @@ export class AlarmEngine {
   private readonly inputs = new Map<string, InputValue>();
   private readonly activations = new Map<string, number[]>();
   private runType: RunType | null = null;
+  /** No beam (the SPS is off): the alarms of `beamOffSuppress` are suppressed by design meanwhile. */
+  private beamOff = false;
+  /** Alarm ids or groups ("daq.no-spill", "dq", "beamline.counters*") that mean nothing without beam. */
+  beamOffSuppress: readonly string[] = [];
   private readonly startedAt: number;
   /** When the engine last evaluated (its watchdog reads this). */
   lastTick: number;
@@ -113,7 +117,7 @@ export class AlarmEngine {
   }
 
   private suppressed(def: AlarmDefinition): boolean {
-    return suppressedBy(this.profiles, this.runType, def);
+    return suppressedBy(this.profiles, this.runType, def) || (this.beamOff && matchesAny(this.beamOffSuppress, def));
   }
 
   private view(def: AlarmDefinition, r: AlarmRecord, now = this.now()): AlarmView {
@@ -249,9 +253,19 @@ export class AlarmEngine {
   /** The run type changed: suppression by design follows it, and is logged. */
   setRunType(runType: RunType | null): void {
     if (runType === this.runType) return;
+    this.recontext(() => (this.runType = runType), `run type ${runType ?? 'none'}`);
+  }
+
+  /** The SPS went off or came back: the beam alarms are suppressed by design while there is no beam, and that is logged. */
+  setBeamOff(off: boolean): void {
+    if (off === this.beamOff) return;
+    this.recontext(() => (this.beamOff = off), off ? 'no beam: the SPS is off' : 'beam back');
+  }
+
+  private recontext(change: () => void, reason: string): void {
     const now = this.now();
     const before = new Map([...this.defs.values()].map((d) => [d.id, this.suppressed(d)]));
-    this.runType = runType;
+    change();
     const pending = [];
     for (const def of this.defs.values()) {
       const was = before.get(def.id)!;
@@ -278,7 +292,7 @@ export class AlarmEngine {
           value: r.value,
           user: null,
           role: null,
-          reason: `run type ${runType ?? 'none'}`,
+          reason,
         },
       ],
     }));

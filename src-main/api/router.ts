@@ -2,6 +2,7 @@
 // map per domain). The same router is served over the Electron MessagePort (src-main/shell) and the
 // WebSocket (src-main/server), each connection with its own session in the context.
 import { alarmsRouter } from '../alarms/api';
+import { beamlineRouter } from '../beamline/api';
 import { archiveRouter } from '../archive/api';
 import { authRouter } from '../auth/api';
 import { calibrationRouter } from '../calibration/api';
@@ -26,6 +27,7 @@ export function createRouter(core: Core) {
     ...dqRouter(core),
     ...calibrationRouter(core),
     ...devicesRouter(core),
+    ...beamlineRouter(core),
   });
 }
 

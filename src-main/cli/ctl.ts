@@ -119,6 +119,7 @@ function describeSim(d: SimDevice): string {
   const active = d.active.length
     ? d.active.map((a) => `${a.fault}${a.channel === null ? '' : ` on channel ${a.channel}`} since ${time(a.since)}`).join(', ')
     : 'no faults';
+  if (d.sameSimulatorAs !== null) return `${d.device}: the simulator of ${d.sameSimulatorAs} (its faults act on both)\n  now: ${active}`;
   const faults = d.faults.map((f) => `    ${f.id}${f.perChannel ? ' <channel>' : ''}: ${f.description}`).join('\n');
   return `${d.device}: ${d.description}\n  now: ${active}\n  faults:\n${faults}`;
 }

@@ -61,6 +61,7 @@ import type { Served } from './serve';
 // simulators/device-sim-main.ts, which loads not even the API contract: `serve --sim` starts five.)
 const serveModule = () => import('./serve');
 const devicesModule = () => import('./ctl-devices');
+const beamlineModule = () => import('./ctl-beamline');
 const rawFilesModule = () => import('./simulators/raw-files');
 
 
@@ -225,6 +226,25 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--device <id>', 'one device only')
     .option('--limit <n>', 'entries', integer(1, 1000), 50)
     .action(async (o: { device?: string; limit: number }) => (await devicesModule()).ctlDeviceLog(ctx(), o.device, o.limit));
+  const counters = ctl.command('counters').description("the beam counters: the last spill's counts, rates, the cross-checks with the DAQ").action(async () => (await beamlineModule()).ctlCounters(ctx()));
+  counters
+    .command('read')
+    .description('read a scaler now, outside the end-of-burst reads (shifter)')
+    .argument('<id>', 'scaler device id')
+    .action(async (id: string) => (await beamlineModule()).ctlCountersRead(ctx(), id));
+  const timing = ctl.command('timing').description('the SPS timing the spill clock follows: source, phase, no beam, last signals').action(async () => (await beamlineModule()).ctlTiming(ctx()));
+  timing
+    .command('fake')
+    .description('switch the fake-timing generator on (calibration without beam; refused while the SPS extracts) or off (expert)')
+    .argument('<on|off>', 'on or off')
+    .option('--spill <s>', 'spill length, seconds', positiveNumber(60), 4.8)
+    .option('--cycle <s>', 'cycle length, seconds', positiveNumber(600), 16.8)
+    .requiredOption('--reason <text>', 'why')
+    .action(async (state: string, o: { spill: number; cycle: number; reason: string }) => {
+      if (state !== 'on' && state !== 'off') throw new InvalidArgumentError(`fake timing is "on" or "off", not "${state.slice(0, 20)}"`);
+      await (await beamlineModule()).ctlTimingFake(ctx(), state === 'on', o);
+    });
+  ctl.command('digitizers').description("the digitizers: state, this spill's triggers, pulses and amplitudes, bad checks").action(async () => (await beamlineModule()).ctlDigitizers(ctx()));
   const site = ctl.command('site').description('the site file in use');
   site.command('show').description('the site in use: file, setup, since when and by whom').action(async () => (await devicesModule()).ctlSiteShow(ctx()));
   site

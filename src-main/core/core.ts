@@ -28,6 +28,13 @@ import { parseDefinitions, type AlarmDefinitionInput } from '../alarms/definitio
 import { alarmActionEntry, alarmSummarySection } from '../alarms/logbook-link';
 import { followHv } from '../alarms/sources/hv-source';
 import { COMMON_ALARMS, RUN_TYPE_PROFILES } from '../setup/alarms';
+import { BEAM_OFF_SUPPRESS, beamlineAlarms } from '../setup/beamline-alarms';
+import { CounterStore } from '../counters/counter-store';
+import { CountersService } from '../counters/counters-service';
+import { DigitizerService } from '../digitizers/digitizer-service';
+import { SpillClock } from '../timing/spill-clock';
+import { UsbBusService } from '../beamline/usb-bus';
+import type { BeamlineLiveEvent } from '../shared/api/beamline';
 import { hvAlarms } from '../setup/hv-alarms';
 import { AccessTokens } from '../auth/access-tokens';
 import { newToken } from '../security/token';
@@ -51,7 +58,7 @@ export interface CoreOptions {
 
 /** The site's alarms: the common ones, those generated from its HV map and its devices, and the extra ones. */
 function alarmDefinitions(site: LoadedSite, extra: readonly unknown[] = []): AlarmDefinitionInput[] {
-  return [...COMMON_ALARMS, ...hvAlarms(site.hvMap), ...deviceAlarms(site.devices), ...(extra as AlarmDefinitionInput[])];
+  return [...COMMON_ALARMS, ...hvAlarms(site.hvMap), ...deviceAlarms(site.devices), ...beamlineAlarms(site.devices), ...(extra as AlarmDefinitionInput[])];
 }
 
 function localUserName(): string {
@@ -120,6 +127,18 @@ export class Core {
   /** ECAL calibration: beam scans, versioned sets, LED gain tracking; what the workers calibrate with. */
   readonly calibration: CalibrationService;
   readonly setup: Setup;
+  /** The SPS timing the app follows: the site's timing device, or the DAQ stream's start and end of burst. */
+  readonly clock: SpillClock;
+  /** The beam-line counters: per spill, as rates, cross-checked with the DAQ. */
+  readonly counters: CountersService;
+  /** The waveform digitizers as a monitoring source. */
+  readonly digitizers: DigitizerService;
+  /** The beam line's screens: digitizers, counters and timing, USB. */
+  readonly beamlineLive = new EventPublisher<{ beamline: BeamlineLiveEvent }>({ maxBufferedEvents: 20 });
+  /** The machine's USB bus (what is plugged in, or why there is none). */
+  readonly usb: UsbBusService;
+  private countersTimer: NodeJS.Timeout | null = null;
+  private readonly digitizersTimer: NodeJS.Timeout;
   private lastSpill: SpillEvent | null = null;
   private closed = false;
   /** The stored version of the site in use (runs point at it). */
@@ -148,6 +167,7 @@ export class Core {
       dataDir: options.dataDir,
       definitions: alarmDefinitions(site, options.extraAlarms),
       profiles: RUN_TYPE_PROFILES,
+      beamOffSuppress: BEAM_OFF_SUPPRESS,
       counters: { workerRestarts: () => pool.restarts, databaseErrors: () => this.databaseErrors },
       status: () => this.status(),
       recordAction: (action) => alarmActionEntry(this.logbook, action),
@@ -156,6 +176,11 @@ export class Core {
     this.logbook.summary.register('alarms', alarmSummarySection(this.alarms));
     this.devices = new DriversHost(site, { store: this.deviceStore, log, alarms: (values) => this.alarms.update(values) }, { at: now, by: this.localUser });
     this.simulators = new Simulators(() => this.devices.site().devices);
+    this.clock = new SpillClock(() => this.daq.source(), log);
+    this.clock.onSignal(() => {
+      this.publishStatus();
+      this.publishCounters();
+    });
     this.daq = new DaqService(
       this.devices.eventSource(),
       pool,
@@ -163,6 +188,11 @@ export class Core {
       () => this.calibration.monitorConfig(),
       {
         beam: () => this.publishStatus(),
+        signal: (signal, at, sequence) => {
+          this.alarms.daqSignal(signal, at);
+          this.clock.fromDaq(signal, at, sequence);
+        },
+        extraHistograms: (run, spill, startedAt) => this.digitizers.histogramsFor(run, spill, startedAt),
         spill: (summary, histograms, taken) => this.onSpill(summary, histograms, taken),
         led: (batch, run) => this.calibration.ledBatch(batch, run),
         storeFailed: () => {
@@ -176,10 +206,7 @@ export class Core {
       archive,
       this.daq,
       this.setup.name,
-      () => {
-        const beam = this.daq.source().beam();
-        return beam.spillMs * 1.5 + 2000;
-      },
+      () => this.clock.beam().spillMs * 1.5 + 2000,
       {
         changed: () => this.publishStatus(),
         started: (run) => this.events.publish('run-started', run),
@@ -217,6 +244,44 @@ export class Core {
     followHv(this.hv.live, (values) => this.alarms.update(values));
     this.devices.onReplace('hv-supply', (id, next) => this.hv.replaceSupply(id, next));
     this.devices.onReplace('event-source', (_id, next) => this.daq.replaceSource(next as EventSource & Device));
+    this.counters = new CountersService({
+      scalers: () => this.devices.devicesWith('scaler'),
+      clock: this.clock,
+      store: new CounterStore(db),
+      addCheck: (run, spill, check) => this.dq.store.addCheck(run, spill, check),
+      alarms: (values) => this.alarms.update(values),
+      changed: () => this.publishCounters(),
+      log,
+    });
+    this.events.subscribe('spill-stored', ({ summary }) => this.counters.daqSpill(summary));
+    this.digitizers = new DigitizerService({
+      digitizers: () => this.devices.devicesWith('digitizer'),
+      clock: this.clock,
+      db,
+      alarms: (values) => this.alarms.update(values),
+      changed: () => this.publishDigitizers(),
+      log,
+    });
+    this.usb = new UsbBusService(() => this.devices.site(), (usb) => this.beamlineLive.publish('beamline', { type: 'usb', usb }));
+    // The persistence view moves while the digitizers read (≈ once a second is what a scope screen does).
+    this.digitizersTimer = setInterval(() => {
+      if (this.devices.devicesWith('digitizer').length) this.publishDigitizers();
+    }, 1000);
+    this.digitizersTimer.unref();
+  }
+
+  /** The counters' and the timing's screens changed: published at most 4 times a second. */
+  private publishCounters(): void {
+    if (this.countersTimer || this.closed) return;
+    this.countersTimer = setTimeout(() => {
+      this.countersTimer = null;
+      if (!this.closed) this.beamlineLive.publish('beamline', { type: 'counters', counters: this.counters.countersState(), at: Date.now() });
+    }, 250);
+    this.countersTimer.unref();
+  }
+
+  private publishDigitizers(): void {
+    if (!this.closed) this.beamlineLive.publish('beamline', { type: 'digitizers', digitizers: this.digitizers.views(), at: Date.now() });
   }
 
   /** The session of the desktop window (the local operator). */
@@ -249,6 +314,7 @@ export class Core {
       }
     }
     await core.daq.start();
+    await core.clock.follow(core.devices.timingSource());
     return core;
   }
 
@@ -280,7 +346,7 @@ export class Core {
   }
 
   status(): Status {
-    const beam = this.daq.source().beam();
+    const beam = this.clock.beam();
     const current = this.runControl.current();
     const simulation = this.devices.site().simulation;
     return {
@@ -302,9 +368,12 @@ export class Core {
         particle: this.setup.beam.particle,
         energyGeV: this.setup.beam.energyGeV,
         phaseStartedAt: beam.phaseStartedAt,
-        phaseEndsAt: beam.phaseEndsAt,
+        // No beam: nobody knows when it comes back; the screens count the time since it went.
+        phaseEndsAt: beam.phaseEndsAt ?? Date.now(),
         spillMs: beam.spillMs,
         cycleMs: beam.cycleMs,
+        source: beam.description,
+        noBeam: this.clock.noBeam(),
       },
       lastSpill: this.lastSpill?.summary ?? null,
     };
@@ -346,7 +415,9 @@ export class Core {
       throw error;
     }
     this.siteId = this.deviceStore.siteInUse(next, 'load', session, Date.now());
-    this.alarms.engine.addDefinitions(parseDefinitions(deviceAlarms(next.devices)));
+    this.alarms.engine.addDefinitions(parseDefinitions([...deviceAlarms(next.devices), ...beamlineAlarms(next.devices)]));
+    await this.clock.follow(this.devices.timingSource());
+    this.digitizers.sync();
     this.options.log.warn({ site: next.name, file: next.file, user: session.user, reason, changes }, 'site loaded');
     this.publishStatus();
     return changes;
@@ -357,6 +428,12 @@ export class Core {
     if (this.closed) return;
     await this.runControl.abort(reason);
     this.closed = true;
+    clearInterval(this.digitizersTimer);
+    if (this.countersTimer) clearTimeout(this.countersTimer);
+    this.clock.close();
+    this.usb.close();
+    this.counters.close();
+    await this.digitizers.close();
     this.alarms.close();
     this.hv.close();
     await this.devices.close();

@@ -19,6 +19,13 @@ export const MAX_SPILLS_PER_RUN = 4095;
 export interface DaqHooks {
   /** The beam phase changed (a spill began or ended). */
   beam(): void;
+  /** The DAQ stream's start (WE) or end (EE) of burst: the spill clock follows them when the site names no timing device. */
+  signal?(signal: 'WE' | 'EE', at: number, sequence: number): void;
+  /**
+   * Histograms of other sources for the spill being stored (the digitizers'), stored and exported with the
+   * spill's own. Called at the end of the spill, before it is stored.
+   */
+  extraHistograms?(run: number, spill: number, startedAt: number, endedAt: number): HistSnapshot[];
   /** A spill of the current run was stored, with the calibration it was reconstructed with and its beam-scan records. */
   spill(summary: SpillSummary, histograms: HistSnapshot[], taken: SpillTaken): void;
   /**
@@ -240,6 +247,7 @@ export class DaqService {
 
   private onSpillStart(info: SpillStart): void {
     this.lastSpillStartAt = info.startedAt;
+    this.hooks.signal?.('WE', info.startedAt, info.sequence);
     this.openRunSpill(info);
     // Announce after the spill is numbered, so the status already carries the new spill number.
     this.hooks.beam();
@@ -273,12 +281,20 @@ export class DaqService {
   }
 
   private async onSpillEnd(info: SpillEnd): Promise<void> {
+    this.hooks.signal?.('EE', info.endedAt, info.sequence);
     this.hooks.beam();
     const open = this.open;
     if (!open || info.sequence !== open.sequence) return;
     this.open = null;
     try {
       const result = await this.pool.end(`${open.run}:${open.spill}`);
+      let extra: HistSnapshot[] = [];
+      try {
+        extra = this.hooks.extraHistograms?.(open.run, open.spill, open.startedAt, info.endedAt) ?? [];
+      } catch (error) {
+        this.log.error({ err: error, run: open.run, spill: open.spill }, 'histograms of another source could not be taken; the spill is stored without them');
+      }
+      const stored = extra.length ? [...result.histograms, ...extra] : result.histograms;
       const ecal = result.histograms.find((h) => h.name === 'ecal_energy');
       const ecalHist = ecal?.kind === 'TH1D' ? Hist1D.fromSnapshot(ecal) : null;
       const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
@@ -305,16 +321,16 @@ export class DaqService {
         this.log.error({ err: error, run: open.run, spill: open.spill }, 'data-quality assessment failed; the spill is stored without it');
       }
       try {
-        this.archive.saveSpill(summary, result.histograms, assessment?.write);
+        this.archive.saveSpill(summary, stored, assessment?.write);
       } catch (error) {
         if (!assessment) throw error;
         this.log.error({ err: error, run: open.run, spill: open.spill }, 'the data-quality record could not be stored; the spill is stored without it');
         assessment = null;
         summary.dq = null;
-        this.archive.saveSpill(summary, result.histograms);
+        this.archive.saveSpill(summary, stored);
       }
       assessment?.committed(summary);
-      this.hooks.spill(summary, result.histograms, { calibration: open.calibration, scanSelection: open.scan, scan: result.scan });
+      this.hooks.spill(summary, stored, { calibration: open.calibration, scanSelection: open.scan, scan: result.scan });
     } catch (error) {
       this.log.error({ err: error, run: open.run, spill: open.spill }, 'could not store the spill');
       this.hooks.storeFailed(error);

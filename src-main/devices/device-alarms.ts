@@ -8,7 +8,7 @@ import type { SiteDevice } from './site-file';
 /** A degraded device is alarmed when it stays so this long (a single garbled reply is not an alarm). */
 export const DEGRADED_DELAY_MS = 5000;
 
-const WHAT: Record<SiteDevice['kind'], { group: 'hv' | 'daq'; view: string; consequence: string; offlineAction: string }> = {
+const WHAT: Record<SiteDevice['kind'], { group: 'hv' | 'daq' | 'beamline'; view: string; consequence: string; offlineAction: string }> = {
   'hv-supply': {
     group: 'hv',
     view: 'devices',
@@ -20,6 +20,24 @@ const WHAT: Record<SiteDevice['kind'], { group: 'hv' | 'daq'; view: string; cons
     view: 'devices',
     consequence: 'No events reach the monitor: spills in the gap are recorded as lost, with no data; EOT is not counted.',
     offlineAction: 'Check that the DAQ is running and its monitoring stream is served; the driver reconnects by itself; call the DAQ expert if it stays offline.',
+  },
+  digitizer: {
+    group: 'beamline',
+    view: 'digitizers',
+    consequence: 'Its waveforms, spectra and checks stop; the counters and the DAQ are not affected.',
+    offlineAction: 'Check the USB cable (or the USB/IP server) and the device power; it comes back by itself when plugged in; call the beam-line expert if it stays offline.',
+  },
+  scaler: {
+    group: 'beamline',
+    view: 'counters',
+    consequence: 'The beam counters are not read: no per-spill counts, rates or cross-check with the DAQ; the intensity falls back on the DAQ end-of-burst scaler.',
+    offlineAction: 'Check the VME crate power and the bridge (network cable, its power); the driver reconnects by itself; call the beam-line expert if it stays offline.',
+  },
+  timing: {
+    group: 'beamline',
+    view: 'counters',
+    consequence: 'The SPS timing signals are not seen: the spill clock runs on the DAQ start and end of burst until it is back.',
+    offlineAction: 'Check the VME crate and the bridge, and that the SPS timing reaches the input register; call the beam-line expert if it stays offline.',
   },
 };
 

@@ -5,7 +5,7 @@
 // the alarms, and writes every state change and every operator action on a device to the device log.
 // Nothing here knows whether a device is hardware or a simulator at a loopback address.
 import { EventPublisher } from '@orpc/server';
-import type { Capabilities, Capability, Device, DriverContext, DriverState, EventSource, HvSupply } from '../../drivers/sdk/index';
+import type { Capabilities, Capability, Device, DriverContext, DriverState, EventSource, HvSupply, SpsTiming } from '../../drivers/sdk/index';
 import type { Logger } from '../log';
 import type { DeviceChange, DeviceStatus, DevicesLiveEvent, SiteInfo } from '../shared/api/devices';
 import type { Session } from '../shared/auth';
@@ -213,6 +213,12 @@ export class DriversHost {
 
   hvSupplies(): HvSupply[] {
     return this.devicesWith('hv-supply');
+  }
+
+  /** The device the site names as its SPS timing source, null when the spill clock follows the DAQ stream. */
+  timingSource(): SpsTiming | null {
+    const id = this.currentSite.timing;
+    return id === null ? null : ((this.tracked.get(id)?.device as SpsTiming | undefined) ?? null);
   }
 
   /** A service that holds devices of `capability` is told when a site load replaces, adds or removes one. */

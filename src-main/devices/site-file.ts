@@ -46,6 +46,8 @@ export interface LoadedSite {
   setup: Setup;
   hvMap: HvMap;
   devices: SiteDevice[];
+  /** The timing device the spill clock follows; null: the DAQ stream's start and end of burst. */
+  timing: string | null;
 }
 
 export class SiteError extends Error {
@@ -149,7 +151,8 @@ export function parseSite(text: string, file: string, format: 'json' | 'yaml', b
     // One address is one device (a CAEN chain is one entry); two entries at one address would fight over it.
     const key = entry.transport.kind === 'serial' ? `serial ${entry.transport.path}` : address;
     const other = addresses.get(key);
-    if (other !== undefined) at(['devices', i, 'transport'], `${address} is also the address of devices[${other}]`);
+    const shared = other !== undefined && m.sharedAddress === true && pluginById(input.devices[other]!.plugin)?.manifest.sharedAddress === true;
+    if (other !== undefined && !shared) at(['devices', i, 'transport'], `${address} is also the address of devices[${other}]`);
     else addresses.set(key, i);
     const options = m.options.safeParse(entry.options);
     if (!options.success) {
@@ -173,6 +176,14 @@ export function parseSite(text: string, file: string, format: 'json' | 'yaml', b
   const sources = input.devices.map((d, i) => [d, i] as const).filter(([d]) => pluginById(d.plugin)?.manifest.kind === 'event-source');
   if (sources.length === 0) at(['devices'], `no event source: the site needs the DAQ event stream (plugin ${PLUGINS.filter((p) => p.manifest.kind === 'event-source').map((p) => p.manifest.id).join(' or ')})`);
   for (const [, i] of sources.slice(1)) at(['devices', i], `a second event source (devices[${sources[0]![1]}] is one); the app follows one DAQ stream`);
+
+  // The spill clock follows one timing source, named in the site.
+  const timing = input.timing && input.timing !== 'daq' ? input.timing : null;
+  if (timing !== null) {
+    const d = devices.find((x) => x.id === timing);
+    if (!d && !ids.has(timing)) at(['timing'], `"${timing}" is not a device of this site (use "daq" or the id of a timing device)`);
+    else if (d && d.kind !== 'timing') at(['timing'], `${timing} is not a timing source (its plugin ${d.plugin.manifest.id} is a ${d.kind})`);
+  }
 
   let hvMap: HvMap | null = null;
   if (setup) {
@@ -222,6 +233,7 @@ export function parseSite(text: string, file: string, format: 'json' | 'yaml', b
     setup,
     hvMap,
     devices,
+    timing,
   };
 }
 
@@ -229,6 +241,14 @@ export function parseSite(text: string, file: string, format: 'json' | 'yaml', b
 export function optionsLine(options: unknown): string {
   if (!options || typeof options !== 'object') return '';
   return Object.entries(options as Record<string, unknown>)
-    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(',') : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k} ${optionValue(k, v)}`)
     .join(', ');
+}
+
+/** One option as a reader of the site file wrote it: a list of named things by their names, a VME base address in hex. */
+function optionValue(key: string, v: unknown): string {
+  if (Array.isArray(v)) return v.map((e) => (typeof e === 'object' && e !== null ? ('name' in e ? String(e.name) : JSON.stringify(e)) : String(e))).join(',');
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v);
+  if (key === 'base' && typeof v === 'number') return `0x${v.toString(16).padStart(8, '0')}`;
+  return String(v);
 }

@@ -48,5 +48,10 @@ export const SiteSchema = z.strictObject({
    */
   simulation: z.strictObject({ timeScale: z.number().positive().max(1000) }).optional(),
   devices: z.array(SiteDeviceSchema).min(1).max(256),
+  /**
+   * Where the app's spill clock takes the SPS timing (WWE, WE, EE, SPS off) from: the id of a timing device
+   * of this site, or "daq" for the DAQ stream's start and end of burst (the default).
+   */
+  timing: z.string().regex(/^(daq|[a-z0-9][a-z0-9-]{0,31})$/, 'timing is "daq" or the id of a timing device').optional(),
 });
 export type SiteInput = z.infer<typeof SiteSchema>;

@@ -5,7 +5,7 @@ import type { Db } from '../archive/database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from '../archive/histogram-codec';
 import type { SpillDq, Verdict } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
-import type { DqCheck, ReferenceFigures } from './checks';
+import { worst, type DqCheck, type ReferenceFigures } from './checks';
 
 export interface StoredSpillDq {
   run: number;
@@ -122,6 +122,7 @@ export class DqStore {
            @beamHadrons, @beamMuons, @electronEfficiency, @hadronSuppression, @suppressionIsLimit, @caloHadrons, @beamEnergyGeV, @signalCandidates)`,
       ),
       spillDq: db.prepare<[number, number], DqRow>(`SELECT * FROM spill_dq WHERE run = ? AND spill = ?`),
+      updateChecks: db.prepare<[string, string, string, number, number]>(`UPDATE spill_dq SET verdict = ?, detectors = ?, checks = ? WHERE run = ? AND spill = ?`),
       runDq: db.prepare<[number], DqRow>(`SELECT * FROM spill_dq WHERE run = ? ORDER BY spill`),
       badSpills: db.prepare<[number, number, number, number, number], DqRow & { started_at: number; ended_at: number }>(
         `SELECT d.*, s.started_at, s.ended_at FROM spill_dq d JOIN spills s USING (run, spill)
@@ -183,6 +184,20 @@ export class DqStore {
       signalCandidates: row.signalCandidates,
     });
     for (const h of runHistograms) this.q.upsertRunHistogram.run(row.run, h.name, h.kind, HISTOGRAM_ENCODING, encodeHistogram(h), spillsInRun);
+  }
+
+  /**
+   * A finding that came after the spill was stored (the beam counters' cross-check with the DAQ): added to
+   * the spill's checks, its detector's and the spill's verdicts lowered to it if worse.
+   */
+  addCheck(run: number, spill: number, check: DqCheck): boolean {
+    const row = this.q.spillDq.get(run, spill);
+    if (!row) return false;
+    const checks = [...(JSON.parse(row.checks) as DqCheck[]).filter((c) => !(c.id === check.id && c.detector === check.detector)), check];
+    const detectors = JSON.parse(row.detectors) as Record<string, Verdict>;
+    detectors[check.detector] = worst([detectors[check.detector] ?? 'null', check.verdict]);
+    this.q.updateChecks.run(worst([row.verdict, check.verdict]), JSON.stringify(detectors), JSON.stringify(checks), run, spill);
+    return true;
   }
 
   spill(run: number, spill: number): StoredSpillDq | null {

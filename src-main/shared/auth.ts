@@ -29,6 +29,10 @@ export const PERMISSIONS = {
   'sim.fault': 'expert',
   /** Dropping a device's connection and connecting again now. */
   'devices.reconnect': 'expert',
+  /** Reading a scaler outside the end-of-burst reads (it latches the counters; harmless, but not a viewer's act). */
+  'counters.read': 'shifter',
+  /** Switching the fake-timing generator on or off (calibration without beam). */
+  'timing.fake': 'expert',
   /** Loading another site file (the devices the app talks to, their addresses). */
   'site.load': 'admin',
   /** Write entries and replies, attach files, open and close threads, post the shift summary. */

@@ -8,9 +8,10 @@ import type { SimDevice } from '../shared/api/sim';
 
 export class SimulatorError extends Error {}
 
-function toSimDevice(device: string, reply: SimControlReply): SimDevice {
+function toSimDevice(device: string, reply: SimControlReply, sameSimulatorAs: string | null): SimDevice {
   if (!reply.ok) throw new SimulatorError(reply.error);
-  return { device, description: reply.simulator.description, faults: reply.simulator.faults, active: reply.simulator.active, reachable: true };
+  const { description, faults, active } = reply.simulator;
+  return { device, description, faults, active, reachable: true, sameSimulatorAs };
 }
 
 export class Simulators {
@@ -30,6 +31,13 @@ export class Simulators {
     }
   }
 
+  /** Devices that share an address (a VME bridge's modules) share one simulator: name the first. */
+  private sameSimulatorAs(d: SiteDevice): string | null {
+    const c = d.simulatorControl!;
+    const first = this.controlled().find((x) => x.simulatorControl!.host === c.host && x.simulatorControl!.port === c.port);
+    return first && first.id !== d.id ? first.id : null;
+  }
+
   private get(id: string): SiteDevice {
     const d = this.controlled().find((x) => x.id === id);
     if (!d) {
@@ -44,20 +52,22 @@ export class Simulators {
     return Promise.all(
       this.controlled().map(async (d) => {
         try {
-          return toSimDevice(d.id, await this.ask(d, { op: 'describe' }));
+          return toSimDevice(d.id, await this.ask(d, { op: 'describe' }), this.sameSimulatorAs(d));
         } catch (error) {
-          return { device: d.id, description: (error as Error).message, faults: [], active: [], reachable: false };
+          return { device: d.id, description: (error as Error).message, faults: [], active: [], reachable: false, sameSimulatorAs: this.sameSimulatorAs(d) };
         }
       }),
     );
   }
 
   async inject(id: string, fault: string, channel: number | null): Promise<SimDevice> {
-    return toSimDevice(id, await this.ask(this.get(id), { op: 'inject', fault, channel }));
+    const d = this.get(id);
+    return toSimDevice(id, await this.ask(d, { op: 'inject', fault, channel }), this.sameSimulatorAs(d));
   }
 
   async clear(id: string): Promise<SimDevice> {
-    return toSimDevice(id, await this.ask(this.get(id), { op: 'clear' }));
+    const d = this.get(id);
+    return toSimDevice(id, await this.ask(d, { op: 'clear' }), this.sameSimulatorAs(d));
   }
 
   /**

@@ -36,7 +36,7 @@ function status(over: Partial<Status['run']> = {}): Status {
     simulation: true,
     timeScale: 20,
     run: { state: 'running', current: run, pending: null, spill: 3, lastRunNumber: 17, ...over },
-    beam: { phase: 'spill', particle: 'e-', energyGeV: 100, phaseStartedAt: now - 1000, phaseEndsAt: now + 3800, spillMs: 4800, cycleMs: 16800 },
+    beam: { phase: 'spill', particle: 'e-', energyGeV: 100, phaseStartedAt: now - 1000, phaseEndsAt: now + 3800, spillMs: 4800, cycleMs: 16800, source: "the DAQ's start and end of burst", noBeam: false },
     lastSpill: null,
   };
 }

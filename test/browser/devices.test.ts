@@ -345,7 +345,7 @@ describe('site loader', () => {
       simulation: false,
       timeScale: 1,
       run: { state: 'idle', current: null, pending: null, spill: 0, lastRunNumber: 4 },
-      beam: { phase: 'off', particle: 'e-', energyGeV: 100, phaseStartedAt: NOW, phaseEndsAt: NOW, spillMs: 4800, cycleMs: 16800 },
+      beam: { phase: 'off', particle: 'e-', energyGeV: 100, phaseStartedAt: NOW, phaseEndsAt: NOW, spillMs: 4800, cycleMs: 16800, source: "the DAQ's start and end of burst", noBeam: false },
       lastSpill: null,
     });
     const w = mount(SiteLoader, { attachTo: document.body });
@@ -402,7 +402,7 @@ describe('site loader', () => {
       simulation: false,
       timeScale: 1,
       run: { state: 'running' as const, current: null, pending: null, spill: 3, lastRunNumber: 5 },
-      beam: { phase: 'spill' as const, particle: 'e-', energyGeV: 100, phaseStartedAt: NOW, phaseEndsAt: NOW, spillMs: 4800, cycleMs: 16800 },
+      beam: { phase: 'spill' as const, particle: 'e-', energyGeV: 100, phaseStartedAt: NOW, phaseEndsAt: NOW, spillMs: 4800, cycleMs: 16800, source: "the DAQ's start and end of burst", noBeam: false },
       lastSpill: null,
     });
     const w = mount(SiteLoader);

@@ -21,9 +21,11 @@ afterEach(async () => {
 });
 
 describe('na64rc serve --sim --time-scale 20 --start-run physics', () => {
-  it('serves within 3 s, records spills whose ECAL peak is the beam energy, and keeps them across a restart', async () => {
+  it('serves within 5 s, records spills whose ECAL peak is the beam energy, and keeps them across a restart', async () => {
     server = await startServe(dir, ['--sim', '--time-scale', '20', '--start-run', 'physics']);
-    expect(server.startupMs).toBeLessThan(3000);
+    // Nine simulator processes on a 2-core machine: 2.0–2.3 s idle, 3.8 s once under the full suite's load.
+    // The bound catches a start that waits for something (a simulator waiting 15 s for a dead one did).
+    expect(server.startupMs).toBeLessThan(5000);
     expect(server.output()).toContain('#token=');
 
     const spills = await waitFor('3 spills', async () => {
@@ -63,18 +65,21 @@ describe('na64rc serve --sim --time-scale 20 --start-run physics', () => {
 });
 
 describe('na64rc ctl sim', () => {
-  it('turns the simulated SPS beam off and on: no spills while off, the run goes on', async () => {
+  it('turns the simulated SPS off and on: no timing and no spills while off, the run goes on', async () => {
     server = await startServe(dir, ['--sim', '--time-scale', '40', '--start-run', 'physics']);
     const list = await runCli(['ctl', '--data', dir, 'sim', 'list']);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/daq: .*\n {2}now: no faults\n {2}faults:\n {4}beam-off: .*\n {4}corrupt-events: .*\n {4}truncated-events: .*\n {4}missing-source <channel>: /);
+    expect(list.stdout).toMatch(/daq: .*\n {2}now: no faults\n {2}faults:\n {4}beam-off: .*\n {4}sps-off: .*\n {4}corrupt-events: .*\n {4}truncated-events: .*\n {4}missing-source <channel>: /);
 
     await waitFor('a spill', async () => (await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills')).body.length >= 1);
-    const off = await runCli(['ctl', '--data', dir, '--json', 'sim', 'fault', 'daq', 'beam-off']);
+    const off = await runCli(['ctl', '--data', dir, '--json', 'sim', 'fault', 'daq', 'sps-off']);
     expect(off.code).toBe(0);
-    expect(JSON.parse(off.stdout).active).toMatchObject([{ fault: 'beam-off', channel: null }]);
-    // The driver learns that the SPS is off from the start of burst that does not come (half a cycle late).
-    await waitFor('beam off', async () => (await api<Status>(server!.info, '/api/v1/status')).body.beam.phase === 'off');
+    expect(JSON.parse(off.stdout).active).toMatchObject([{ fault: 'sps-off', channel: null }]);
+    // The timing device (the V977's SPS-on level) says the SPS is off: that, and only that, is "no beam".
+    await waitFor('SPS off', async () => {
+      const beam = (await api<Status>(server!.info, '/api/v1/status')).body.beam;
+      return beam.phase === 'off' && beam.noBeam;
+    });
     const before = (await api<SpillSummary[]>(server.info, '/api/v1/runs/1/spills')).body.length;
     await new Promise((r) => setTimeout(r, 1500)); // ≈ 3.5 SPS cycles at ×40
     expect((await api<SpillSummary[]>(server.info, '/api/v1/runs/1/spills')).body.length).toBeLessThanOrEqual(before + 1);
@@ -82,10 +87,11 @@ describe('na64rc ctl sim', () => {
 
     expect((await runCli(['ctl', '--data', dir, 'sim', 'clear', 'daq'])).code).toBe(0);
     await waitFor('spills again', async () => (await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills')).body.length >= before + 2);
+    expect((await api<Status>(server.info, '/api/v1/status')).body.beam.noBeam).toBe(false);
 
     const unknownDevice = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'hv9', 'trip']);
     expect(unknownDevice.code).toBe(1);
-    expect(unknownDevice.stderr).toMatch(/no simulated device "hv9"; this site has: daq, hv-iseg-0, hv-iseg-1, hv-iseg-2, hv-caen-0/);
+    expect(unknownDevice.stderr).toMatch(/no simulated device "hv9"; this site has: daq, hv-iseg-0, hv-iseg-1, hv-iseg-2, hv-caen-0, scope, drs4, counters, timing/);
     const unknownFault = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'meltdown']);
     expect(unknownFault.stderr).toMatch(/no fault "meltdown"/);
     const channel = await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'beam-off', '3']);

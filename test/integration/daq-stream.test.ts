@@ -160,7 +160,7 @@ describe('na64-daq driver ← DAQ simulator (TCP)', () => {
 
   it('refuses unknown faults and misplaced channels with a readable message', async () => {
     const { sim } = await stream(5);
-    expect(() => sim.inject('meltdown', null)).toThrow(/no fault "meltdown"; it knows beam-off, corrupt-events/);
+    expect(() => sim.inject('meltdown', null)).toThrow(/no fault "meltdown"; it knows beam-off, sps-off, corrupt-events/);
     expect(() => sim.inject('beam-off', 3)).toThrow(/not to a channel/);
     expect(() => sim.inject('dead-channel', 5000)).toThrow(/channel 5000 does not exist: this setup has channels 0–121/);
     sim.inject('dead-channel', 10);
@@ -188,7 +188,7 @@ describe('na64-daq driver ← DAQ simulator in its own process (as serve --sim r
     expect(rec.ends.every((e) => e.daq.lostEvents === 0 && e.daq.scalerAccepted === delivered(rec.batches, e.sequence))).toBe(true);
     expect(driver.identity()).toMatchObject({ detail: 'DATE run 1; sources 600, 601, 602, 603' });
 
-    expect(await control({ op: 'inject', fault: 'meltdown', channel: null })).toMatchObject({ ok: false, error: expect.stringMatching(/no fault "meltdown"; it knows beam-off, corrupt-events/) });
+    expect(await control({ op: 'inject', fault: 'meltdown', channel: null })).toMatchObject({ ok: false, error: expect.stringMatching(/no fault "meltdown"; it knows beam-off, sps-off, corrupt-events/) });
     expect(await control({ op: 'inject', fault: 'gain-drift', channel: 5000 })).toEqual({ ok: false, error: 'channel 5000 does not exist: this setup has channels 0–121' });
     expect(await control({ op: 'inject', fault: 'missing-source', channel: 1 })).toMatchObject({ ok: false, error: expect.stringMatching(/source 1 is not read out in this setup/) });
     // The beam goes off in the other process: no spill starts until it is cleared.

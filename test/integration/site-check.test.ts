@@ -30,9 +30,13 @@ describe('na64rc site check', () => {
   it('passes the example sites and prints each one\'s devices without connecting', async () => {
     const hardware = await runCli(['site', 'check', join(ROOT, 'sites', 'na64-2026-invisible.yaml')]);
     expect(hardware.code).toBe(0);
-    expect(hardware.stdout).toMatch(/^site "NA64 2026 invisible mode \(H4\)" .*: setup invisible-e, 5 devices, 124 HV channels/);
+    expect(hardware.stdout).toMatch(/^site "NA64 2026 invisible mode \(H4\)" .*: setup invisible-e, 9 devices, 124 HV channels/);
     expect(hardware.stdout).toMatch(/^hv-caen-0\s+caen-n1470\s+hv-supply\s+serial \/dev\/serial\/by-id\/usb-CAEN_N1470-if00 @9600 8N1\s+boards 0,1,2,3,4,5,6,7,8,9,10,11,12, pollMs 1000/m);
     expect(hardware.stdout).toMatch(/^daq\s+na64-daq\s+event-source\s+tcp 192\.0\.2\.10:6001\s+sources 600,601,602,603/m);
+    // The beam line: USB digitizers, and the scaler and the timing register sharing one VME bridge.
+    expect(hardware.stdout).toMatch(/^drs4\s+psi-drs4\s+digitizer\s+usb 04b4:1175 serial 2817\s+channels S1,S2,Sc,SRD, samplingGHz 5/m);
+    expect(hardware.stdout).toMatch(/^counters\s+caen-v830\s+scaler\s+udp 192\.0\.2\.40:32768\s+base 0x00100000, format 32-bit, channels S1,S2,Sc,V1,/m);
+    expect(hardware.stdout).toMatch(/^timing\s+vme-timing\s+timing\s+udp 192\.0\.2\.40:32768\s+base 0x00200000/m);
     for (const name of ['simulated.json', 'simulated-visible-e.json', 'simulated-muon.json', 'simulated-hadron.json']) {
       const r = await runCli(['site', 'check', join(ROOT, 'sites', name)]);
       expect(r.code, `${name}: ${r.stderr}`).toBe(0);
@@ -41,7 +45,7 @@ describe('na64rc site check', () => {
 
   // Each: a mistake, and the line that must say what and where.
   const mistakes: [string, () => string, RegExp][] = [
-    ['unknown plugin', () => write('plugin.json', { ...base(), devices: base().devices.map((d: { id: string }) => (d.id === 'hv-caen-0' ? { ...d, plugin: 'caen-n1471' } : d)) }), /plugin\.json: devices\[4\]\.plugin: unknown plugin "caen-n1471"; known plugins: na64-daq, caen-n1470, iseg-scpi$/m],
+    ['unknown plugin', () => write('plugin.json', { ...base(), devices: base().devices.map((d: { id: string }) => (d.id === 'hv-caen-0' ? { ...d, plugin: 'caen-n1471' } : d)) }), /plugin\.json: devices\[4\]\.plugin: unknown plugin "caen-n1471"; known plugins: na64-daq, caen-n1470, iseg-scpi, scpi-scope, psi-drs4, caen-v830, vme-timing$/m],
     ['duplicate id', () => write('dup.json', { ...base(), devices: base().devices.map((d: { id: string }) => (d.id === 'hv-iseg-1' ? { ...d, id: 'hv-iseg-0' } : d)) }), /dup\.json: devices\[2\]\.id: "hv-iseg-0" is already the id of devices\[1\]$/m],
     [
       'channel mapped twice',

@@ -24,7 +24,7 @@ function entry(id: string, port: number, channels = 4): SiteDevice {
 }
 
 function site(devices: SiteDevice[], name = 'bench'): LoadedSite {
-  return { file: '/tmp/bench.json', baseDir: '/tmp', text: '{}', format: 'json', hash: name, name, description: null, simulation: null, setup, hvMap, devices };
+  return { file: '/tmp/bench.json', baseDir: '/tmp', text: '{}', format: 'json', hash: name, name, description: null, simulation: null, setup, hvMap, devices, timing: null };
 }
 
 let dir: string;

@@ -30,6 +30,10 @@ describe('site files', () => {
       ['hv-iseg-1', 'iseg-scpi', 'tcp 192.0.2.32:10001', 24],
       ['hv-iseg-2', 'iseg-scpi', 'tcp 192.0.2.33:10001', 24],
       ['hv-caen-0', 'caen-n1470', 'serial /dev/serial/by-id/usb-CAEN_N1470-if00 @9600 8N1', 52],
+      ['drs4', 'psi-drs4', 'usb 04b4:1175 serial 2817', null],
+      ['scope', 'scpi-scope', 'usbip 192.0.2.50:3240 bus 1-4', null],
+      ['counters', 'caen-v830', 'udp 192.0.2.40:32768', null],
+      ['timing', 'vme-timing', 'udp 192.0.2.40:32768', null],
     ]);
     expect(site.devices[4]!.options).toEqual({ boards: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], pollMs: 1000, timeoutMs: 1000 });
   });
@@ -47,7 +51,7 @@ describe('site files', () => {
     s.devices = s.devices.filter((d: { id: string }) => d.id !== 'hv-iseg-2');
     expect(problems(s).slice(0, 1)).toEqual([expect.stringMatching(/invisible-e\.hv\.map: line \d+: ECAL1-2-0 is fed by hv-iseg-2, which is not a device of x\.json$/)]);
     s.devices.push({ id: 'hv-iseg-2', plugin: 'na64-daq', transport: { kind: 'tcp', host: '127.0.0.1', port: 1 } });
-    expect(problems(s)).toContain('x.json: devices[4]: a second event source (devices[0] is one); the app follows one DAQ stream');
+    expect(problems(s)).toContain('x.json: devices[8]: a second event source (devices[0] is one); the app follows one DAQ stream');
     expect(problems(s)).toContainEqual(expect.stringMatching(/invisible-e\.hv\.map: line \d+: hv-iseg-2 is not an HV supply \(its plugin is na64-daq\)$/));
   });
 
@@ -60,7 +64,7 @@ describe('site files', () => {
     expect(problems(s)).toEqual([
       'x.json: devices[1].transport.port: must be at least 1, not 0',
       'x.json: devices[2].transport.framing: framing is data bits, parity (N, E or O) and stop bits, e.g. "8N1", not "9X3"',
-      'x.json: (the file): unknown key "extra"; allowed: name, description, setup, hvMap, simulation, devices',
+      'x.json: (the file): unknown key "extra"; allowed: name, description, setup, hvMap, simulation, devices, timing',
     ]);
     s.extra = undefined;
     delete s.extra;

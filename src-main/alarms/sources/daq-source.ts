@@ -6,14 +6,24 @@ import type { Status, SpillSummary } from '../../shared/api/schemas';
 const REFERENCE_SPILLS = 20;
 
 export class DaqAlarmSource {
+  /** When the DAQ stream last began a spill (its SOB), and whether that spill is still on. */
   private lastSpillStart: number | null = null;
+  private inSpill = false;
   private readonly ratios: number[] = [];
 
   constructor(private readonly send: (values: Record<string, number | boolean | null>) => void) {}
 
-  /** Every status: remember spill starts; count SPS cycles without a spill while a run takes data. */
+  /**
+   * The DAQ stream began (WE) or ended (EE) a spill. Spills are counted from the DAQ itself, never from
+   * the spill clock: with a timing device the clock cycles on while the DAQ may get nothing.
+   */
+  daqSignal(signal: 'WE' | 'EE', at: number): void {
+    this.inSpill = signal === 'WE';
+    if (signal === 'WE') this.lastSpillStart = at;
+  }
+
+  /** Every status: count SPS cycles without a spill from the DAQ while a run takes data. */
   status(s: Status, now: number): void {
-    if (s.beam.phase === 'spill') this.lastSpillStart = s.beam.phaseStartedAt;
     const taking = s.run.state === 'running';
     if (!taking) {
       this.send({ 'daq:cycles-without-spill': 0 });
@@ -22,7 +32,7 @@ export class DaqAlarmSource {
     const since = Math.max(this.lastSpillStart ?? s.run.current?.startedAt ?? now, s.run.current?.startedAt ?? 0);
     const cycle = s.beam.cycleMs > 0 ? s.beam.cycleMs : 16_800;
     // A spill is due every cycle: whole cycles without one, not counting the one in progress.
-    this.send({ 'daq:cycles-without-spill': s.beam.phase === 'spill' ? 0 : Math.max(0, Math.floor((now - since) / cycle)) });
+    this.send({ 'daq:cycles-without-spill': this.inSpill ? 0 : Math.max(0, Math.floor((now - since) / cycle)) });
   }
 
   spill(summary: SpillSummary): void {

@@ -6,7 +6,7 @@ import { integer, positiveNumber } from '../arguments';
 import type { DeviceSimOptions, DeviceSimulatorKind } from './device-sim';
 
 /** The plugins a device simulator exists for (device-sim.ts). */
-const DEVICE_SIMULATORS: readonly DeviceSimulatorKind[] = ['na64-daq', 'caen-n1470', 'iseg-scpi'];
+const DEVICE_SIMULATORS: readonly DeviceSimulatorKind[] = ['na64-daq', 'caen-n1470', 'iseg-scpi', 'scpi-scope', 'psi-drs4', 'vme-crate'];
 
 export function addDeviceSimCommand(program: Command, print: (line: string) => void): void {
   program
@@ -19,7 +19,9 @@ export function addDeviceSimCommand(program: Command, print: (line: string) => v
     .addOption(new Option('--setup <name>', "experiment setup: the DAQ's beam and detector; an HV supply's channels with --device").choices(setupNames()))
     .option('--device <id>', "the site device it stands for (an HV supply's channels in the setup's HV map)")
     .option('--hv-map <file>', "HV channel map (default: the setup's)")
-    .option('--twin <host:port>', "HV: send the output voltages to the DAQ simulator's control channel (the PMT gains follow them)")
+    .option('--twin <host:port>', "the DAQ simulator's control channel: HV sends it the output voltages (the PMT gains follow them); the beam-line simulators follow its beam")
+    .option('--wiring <signals>', 'scpi-scope, psi-drs4: the beam-line signal on each input, e.g. S1,S2,SRD,trigger')
+    .option('--modules <json>', 'vme-crate: its modules, e.g. {"v830":{"base":1048576},"v977":{"base":2097152,"inputs":{"WWE":0,"WE":1,"EE":2,"spsOn":3}}}')
     .option('--channels <k>', 'HV without a setup: channels (CAEN: rounded up to whole 4-channel boards)', integer(1, 128))
     .option('--serial-echo', "HV: echo every byte received, as the device's serial port does (for a TCP port bridged to a pty)", false)
     .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)

@@ -1,6 +1,7 @@
-// `na64rc device-sim na64-daq|caen-n1470|iseg-scpi --port N`: one device simulator in its own process,
-// speaking its device's bytes on TCP, with its control channel (fault injection, beam steering, the twin
-// link) on a second port. `serve --sim` starts one per device of the simulated site; driver work, training
+// `na64rc device-sim na64-daq|caen-n1470|iseg-scpi|scpi-scope|psi-drs4|vme-crate --port N`: one device
+// simulator in its own process, speaking its device's bytes (TCP; USB/IP for the USB digitizers; UDP for
+// the VME crate's bridge), with its control channel (fault injection, beam steering, the twin link) on a
+// second port. The beam-line simulators follow the DAQ simulator's beam (`--twin`). `serve --sim` starts one per device of the simulated site; driver work, training
 // and the hardware-path tests start them by hand. With `--setup` and `--device` an HV simulator holds the
 // channels the setup's HV map gives that supply (at their working points) and, with `--twin`, tells the
 // DAQ simulator's twin the voltages it outputs, so the PMT gains follow the HV across processes.
@@ -19,8 +20,25 @@ import { TwinLink } from '../../../drivers/twin/twin-link';
 import { HvMapError, nominalVolts } from '../../../setups/hv-map';
 import { DAQ_MAP_RUN, defaultHvMapFile, loadHvMap, loadSetup, SetupError } from '../../../setups/load';
 import { CliError } from '../errors';
+import { z } from 'zod';
+import { startScpiScopeSimulator } from '../../../drivers/scpi-scope/simulator';
+import { startDrs4Simulator } from '../../../drivers/psi-drs4/simulator';
+import { startVmeCrateSimulator } from '../../../drivers/vme/simulator';
+import { linkedTwinBeam, localTwinBeam, type TwinBeam } from '../../../drivers/twin/beam';
+import { ANALOG_INPUTS, type AnalogInput } from '../../../drivers/twin/analog-signals';
 
-export type DeviceSimulatorKind = 'na64-daq' | 'caen-n1470' | 'iseg-scpi';
+export type DeviceSimulatorKind = 'na64-daq' | 'caen-n1470' | 'iseg-scpi' | 'scpi-scope' | 'psi-drs4' | 'vme-crate';
+
+/** A VME crate simulator's modules (`--modules`), as the site's V830 and V977 entries give them. */
+const CrateModules = z.strictObject({
+  v830: z.strictObject({ base: z.number().int().min(0).max(0xffffffff) }).optional(),
+  v977: z
+    .strictObject({
+      base: z.number().int().min(0).max(0xffffffff),
+      inputs: z.strictObject({ WWE: z.number().int().min(0).max(15), WE: z.number().int().min(0).max(15), EE: z.number().int().min(0).max(15), spsOn: z.number().int().min(0).max(15).optional() }),
+    })
+    .optional(),
+});
 
 export interface DeviceSimOptions {
   port: number;
@@ -43,6 +61,10 @@ export interface DeviceSimOptions {
   timeScale: number;
   /** The DAQ simulator's twin with known per-cell gain factors (a JSON file {"ECAL1-3-3": 1.12, …}). */
   simGains?: string;
+  /** A digitizer's inputs: the beam-line signal on each, in input order ("S1,S2,SRD,trigger"; "-" for none). */
+  wiring?: string;
+  /** A VME crate's modules, JSON: {"v830": {"base": 1048576}, "v977": {"base": 2097152, "inputs": {"WWE": 0, "WE": 1, "EE": 2, "spsOn": 3}}}. */
+  modules?: string;
 }
 
 export interface RunningSimulator {
@@ -169,6 +191,7 @@ export async function deviceSim(kind: DeviceSimulatorKind, o: DeviceSimOptions, 
     const close = () => daq.close();
     return serveControl(simulator, port, o, close, `NA64 DAQ simulator (${o.setup}, time ×${o.timeScale})`);
   }
+  if (kind === 'scpi-scope' || kind === 'psi-drs4' || kind === 'vme-crate') return beamlineSim(kind, o, log);
   const specs = hvChannels(kind, o);
   const pmt = o.twin ? new PmtVoltages() : null;
   const options = { simulatorId: id, seed: o.seed, timeScale: o.timeScale, now: Date.now, pmt };
@@ -192,6 +215,78 @@ export async function deviceSim(kind: DeviceSimulatorKind, o: DeviceSimOptions, 
     stopTwin();
     await hv.close();
   }, hv.simulatorDescription);
+}
+
+/**
+ * The beam the beam-line simulators see: the DAQ simulator's (its control channel, `--twin`), so they count
+ * and digitize the same spills; or, started by hand without it, a beam of their own from the setup.
+ */
+function beamFor(o: DeviceSimOptions, log: (line: string) => void): TwinBeam {
+  if (o.twin) {
+    const to = twinAddress(o.twin);
+    return linkedTwinBeam(to.host, to.port, context(log).log);
+  }
+  return localTwinBeam({ setup: setupOf(o.setup ?? 'invisible-e'), seed: o.seed, timeScale: o.timeScale });
+}
+
+function wiringOf(text: string | undefined): (AnalogInput | null)[] | undefined {
+  if (text === undefined) return undefined;
+  const inputs = text.split(',').map((s) => s.trim());
+  if (inputs.length > 4) throw new CliError(`--wiring names ${inputs.length} inputs; a digitizer here has 4`);
+  return inputs.map((s) => {
+    if (s === '-' || s === '') return null;
+    if (!(ANALOG_INPUTS as readonly string[]).includes(s)) throw new CliError(`--wiring: "${s.slice(0, 20)}" is not a beam-line signal (${ANALOG_INPUTS.join(', ')}, or - for none)`);
+    return s as AnalogInput;
+  });
+}
+
+function modulesOf(text: string | undefined): z.infer<typeof CrateModules> {
+  if (!text) throw new CliError('the VME crate simulator needs --modules (its V830 and V977 and their base addresses)');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CliError('--modules must be JSON, e.g. {"v830": {"base": 1048576}}');
+  }
+  const r = CrateModules.safeParse(parsed);
+  if (!r.success) throw new CliError(`--modules: ${r.error.issues.map((i) => `${i.path.join('.') || '(modules)'}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
+
+/** How long a beam-line simulator waits for the beam's owner before it gives up. */
+const BEAM_WAIT_MS = 15_000;
+
+async function beamlineSim(kind: 'scpi-scope' | 'psi-drs4' | 'vme-crate', o: DeviceSimOptions, log: (line: string) => void): Promise<RunningSimulator> {
+  const twin = beamFor(o, log);
+  const id = o.device ?? kind;
+  // Serving before the beam is known would show the SPS off (the V977's level low) and no pulses.
+  let waited: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (waited = setTimeout(() => resolve('late'), BEAM_WAIT_MS)));
+  const known = await Promise.race([twin.known().then(() => 'known' as const), late]);
+  clearTimeout(waited);
+  if (known === 'late') {
+    twin.close();
+    throw new CliError(`the beam simulator at ${o.twin} did not answer in ${BEAM_WAIT_MS / 1000} s (is the DAQ simulator running with --control there?)`);
+  }
+  try {
+    if (kind === 'vme-crate') {
+      const crate = await startVmeCrateSimulator({ port: o.port, host: o.host, seed: o.seed, twin, modules: modulesOf(o.modules) });
+      return await serveControl(crate.simulator, crate.port, o, async () => (await crate.close(), twin.close()), `VME crate behind an MVLC (${crate.simulator.simulatorDescription}), UDP`);
+    }
+    const wiring = wiringOf(o.wiring);
+    const energyGeV = setupOf(o.setup ?? 'invisible-e').beam.energyGeV;
+    if (kind === 'scpi-scope') {
+      const scope = await startScpiScopeSimulator({ port: o.port, host: o.host, seed: o.seed, twin, simulatorId: id, ...(wiring ? { inputs: wiring } : {}) });
+      return await serveControl(scope.simulator, scope.port, o, async () => (await scope.close(), twin.close()), `${scope.simulator.simulatorDescription}, USB/IP bus ${scope.busid}`);
+    }
+    if (wiring?.includes(null)) throw new CliError('psi-drs4: every input of the board is wired to a signal in --wiring');
+    const drs4 = await startDrs4Simulator({ port: o.port, host: o.host, seed: o.seed, twin, simulatorId: id, energyGeV, ...(wiring ? { wiring: wiring as AnalogInput[] } : {}) });
+    return await serveControl(drs4.simulator, drs4.port, o, async () => (await drs4.close(), twin.close()), `${drs4.simulator.simulatorDescription}, USB/IP bus ${drs4.busid}`);
+  } catch (error) {
+    twin.close();
+    if (error instanceof RangeError) throw new CliError(error.message);
+    listenError(error, 'the device', o.port, o.host);
+  }
 }
 
 async function serveControl(simulator: ControlledSimulator, port: number, o: DeviceSimOptions, close: () => Promise<void>, describe: string): Promise<RunningSimulator> {

@@ -13,6 +13,7 @@ import { logbookContract } from './logbook';
 import { hvContract } from './hv';
 import { runControlContract } from './run-control';
 import { simContract } from './sim';
+import { beamlineContract } from './beamline';
 
 export const contract = {
   ...runControlContract,
@@ -25,6 +26,7 @@ export const contract = {
   ...dqContract,
   ...calibrationContract,
   ...devicesContract,
+  ...beamlineContract,
 };
 
 export type Contract = typeof contract;

@@ -9,7 +9,7 @@ export const DEVICE_STATES = ['connecting', 'online', 'degraded', 'offline'] as 
 export const DeviceState = z.enum(DEVICE_STATES);
 export type DeviceState = z.infer<typeof DeviceState>;
 
-export const DeviceKind = z.enum(['event-source', 'hv-supply']);
+export const DeviceKind = z.enum(['event-source', 'hv-supply', 'digitizer', 'scaler', 'timing']);
 export type DeviceKind = z.infer<typeof DeviceKind>;
 
 export const DeviceIdentity = z.object({

@@ -128,6 +128,13 @@ export const BeamStatus = z.object({
   phaseEndsAt: z.number(),
   spillMs: z.number(),
   cycleMs: z.number(),
+  /** Where the spill clock's signals come from, in words ("the DAQ's SOB/EOB", "V977 input register via MVLC …"). */
+  source: z.string(),
+  /**
+   * No beam by design: the timing source says the SPS is off, or fake timing drives the clock; the beam
+   * alarms are suppressed meanwhile. Phase 'off' without it is the DAQ's silence: no spill, alarmed.
+   */
+  noBeam: z.boolean(),
 });
 export type BeamStatus = z.infer<typeof BeamStatus>;
 

@@ -9,6 +9,8 @@ export const SimDevice = z.object({
   active: z.array(z.object({ fault: z.string(), channel: z.number().int().nullable(), since: z.number() })),
   /** False when the simulator's control channel does not answer (its process is gone): `description` says why. */
   reachable: z.boolean(),
+  /** The device listed first whose simulator this is too (one VME bridge with two modules), else null. */
+  sameSimulatorAs: z.string().nullable(),
 });
 export type SimDevice = z.infer<typeof SimDevice>;
 
