@@ -13,10 +13,10 @@ export type AnalogInput = (typeof ANALOG_INPUTS)[number];
 /**
  * Pulse heights and shapes (named defaults, not published for NA64): a MIP in a counter gives ≈ −0.2 V
  * into 50 Ω with a Landau-like spread (the PMT's gain set so that its tail stays within a DRS4's ±0.5 V:
- * ≈ 0.5 % of the pulses clip there, ≈ 9 % would at −0.3 V); the SRD ≈ −0.2 V for its 30 MeV mean electron signal (so its Landau
- * tail stays within a 1 V digitizer range); the ECAL sum
- * −0.8 V for 100 GeV; the trigger a NIM −0.8 V logic pulse of 20 ns. Rise times of a few ns (fast PMTs),
- * longer for the SRD's BGO/PbSc and the ECAL's shaping.
+ * ≈ 0.5 % of the pulses clip there, ≈ 9 % would at −0.3 V); the SRD ≈ −0.2 V for its 30 MeV mean electron
+ * signal (so its Landau tail stays within a 1 V digitizer range); the ECAL sum −0.8 V for 100 GeV; the
+ * trigger a NIM −0.8 V logic pulse of 20 ns. Rise times of a few ns (fast PMTs), longer for the SRD's
+ * BGO/PbSc and the ECAL's shaping.
  */
 export const ANALOG = {
   counterMipV: -0.2,

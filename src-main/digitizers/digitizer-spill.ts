@@ -13,7 +13,7 @@ export const PERSISTENCE_POINTS = 256;
 
 /**
  * Histogram axes: heights up to 1 V (a MIP in a counter ≈ 0.2 V, the ECAL sum of 100 GeV ≈ 0.8 V), charge up
- * to 1000 pC (a MIP ≈ 45 pC, the ECAL sum of 100 GeV ≈ 890 pC), times from 20 ns before to 80 ns after the trigger, baselines ±50 mV.
+ * to 1000 pC (a MIP ≈ 30 pC, the ECAL sum of 100 GeV ≈ 890 pC), times from 20 ns before to 80 ns after the trigger, baselines ±50 mV.
  */
 export const DIGITIZER_AXES = {
   amplitude: { nbins: 200, min: 0, max: 1000, title: 'amplitude [mV]' },
