@@ -16,12 +16,16 @@ test('digitizers draw their persistence display, the counters count S1 per spill
   await expect(page.getByTestId('digitizers-view')).toBeVisible();
   await expect(page.getByTestId('digitizer-card').first()).toBeVisible({ timeout: 20_000 });
   // Waveforms arrive with the triggers of a spill: the plot of some digitizer is drawn within a minute.
-  const drawn = page.locator('[data-testid="persistence-plot"]:not([data-waveforms="0"])').first();
-  await expect(drawn).toBeVisible({ timeout: 60_000 });
+  // The card is chosen first, then its plot: both digitizers may have drawn by the time the card is asked for.
+  const card = page
+    .getByTestId('digitizer-card')
+    .filter({ has: page.locator('[data-testid="persistence-plot"]:not([data-waveforms="0"])') })
+    .first();
+  await expect(card).toBeVisible({ timeout: 60_000 });
+  const drawn = card.getByTestId('persistence-plot');
   await expect(drawn).toHaveAttribute('data-waveforms', /^[1-9]\d*$/);
   await expect(drawn.locator('canvas').first()).toBeVisible();
   await expect(drawn.getByTestId('persistence-channel').first()).toBeVisible();
-  const card = page.getByTestId('digitizer-card').filter({ has: drawn });
   await expect(card.getByTestId('digitizer-state')).toContainText('ONLINE');
   await expect(card.getByTestId('digitizer-channel').first()).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('digitizers.png') });
