@@ -21,13 +21,19 @@ export function createPrivateFile(file: string): void {
 }
 
 /**
- * Make `dir` and everything in it owner-only: directories 0700, files 0600 (group and others lose every
- * bit; the owner's are kept). Symbolic links are not followed. Returns what was changed, for the log.
+ * What the app writes in the data directory. Only these are tightened: `--data` may name a directory that
+ * holds other people's files too (a home, a project), and those are not the app's to change.
+ */
+const OWN_ENTRIES = /^(na64rc\.sqlite(-wal|-shm|-journal)?|na64rc\.log|server\.json(\.\d+\.tmp)?|site\.json|attachments)$/;
+
+/**
+ * Make `dir` and what the app keeps in it owner-only: directories 0700, files 0600 (group and others lose
+ * every bit; the owner's are kept). Symbolic links are not followed. Returns what was changed, for the log.
  */
 export function tightenDataDir(dir: string): { path: string; from: string; to: string }[] {
   makePrivateDir(dir);
   const changed: { path: string; from: string; to: string }[] = [];
-  const visit = (path: string): void => {
+  const visit = (path: string, top: boolean): void => {
     const st = lstatSync(path);
     if (st.isSymbolicLink()) return;
     const mode = st.mode & 0o777;
@@ -36,8 +42,9 @@ export function tightenDataDir(dir: string): { path: string; from: string; to: s
       chmodSync(path, wanted);
       changed.push({ path, from: mode.toString(8).padStart(4, '0'), to: wanted.toString(8).padStart(4, '0') });
     }
-    if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+    if (!st.isDirectory()) return;
+    for (const name of readdirSync(path)) if (!top || OWN_ENTRIES.test(name)) visit(join(path, name), false);
   };
-  visit(dir);
+  visit(dir, true);
   return changed;
 }
