@@ -356,7 +356,7 @@ export class HvService {
 
   /**
    * Refuse `session` unless its role allows `permission`, before anything is read or compared; the refusal
-   * is audited on each named channel (with its present value where the channel exists).
+   * is audited on each named channel, with its present value.
    */
   authorize(
     session: Session,
@@ -368,7 +368,9 @@ export class HvService {
     if (allowed(session.role, permission)) return;
     const message = `${permission} needs the ${PERMISSIONS[permission]} role; ${session.user} is ${session.role}`;
     const at = this.now();
-    for (const name of names) {
+    // Channels that exist, or the first name given when none does: names made up by the caller do not fill the trail.
+    const known = names.filter((n) => this.channels.has(n));
+    for (const name of known.length ? known : names.slice(0, 1)) {
       const ch = this.channels.get(name);
       const old = ch && what.old ? what.old(ch) : null;
       this.audit.append({ at, user: session.user, role: session.role, channel: name, parameter: what.parameter, old, new: what.new, reason, result: 'forbidden', detail: message });
