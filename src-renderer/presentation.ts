@@ -52,6 +52,10 @@ export function connectionLook(state: ConnectionState): Look {
       return { tone: 'bad', icon: '✕', label: 'TOKEN REFUSED' };
     case 'no-token':
       return { tone: 'bad', icon: '✕', label: 'NO ACCESS TOKEN' };
+    case 'revoked':
+      return { tone: 'bad', icon: '✕', label: 'TOKEN REVOKED' };
+    case 'role-changed':
+      return { tone: 'warn', icon: '⟳', label: 'ROLE CHANGED' };
   }
 }
 

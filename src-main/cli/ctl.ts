@@ -111,7 +111,12 @@ export async function ctlUserList(ctx: CtlContext): Promise<void> {
 
 export async function ctlUserRevoke(ctx: CtlContext, user: string): Promise<void> {
   const result = await withApi(ctx, (api) => api.users.revoke({ user }));
-  output(ctx, result, `revoked the token of ${user}`);
+  output(ctx, result, `revoked the token of ${user}; their open sessions were closed`);
+}
+
+export async function ctlUserRole(ctx: CtlContext, user: string, role: Role): Promise<void> {
+  const result = await withApi(ctx, (api) => api.users.role({ user, role }));
+  output(ctx, result, `${user} is now ${role}; their open sessions were closed and reconnect as ${role}`);
 }
 
 function describeSim(d: SimDevice): string {

@@ -1,7 +1,6 @@
 // The composition root of the core services. The same core runs headless (`na64rc serve`) and inside the
 // Electron main process; nothing here knows which, and nothing here knows whether the site's devices are
 // hardware or simulators: they come from the site file, through the drivers host.
-import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
@@ -37,6 +36,7 @@ import { UsbBusService } from '../beamline/usb-bus';
 import type { BeamlineLiveEvent } from '../shared/api/beamline';
 import { hvAlarms } from '../setup/hv-alarms';
 import { AccessTokens } from '../auth/access-tokens';
+import { makePrivateDir } from '../security/private-files';
 import { newToken } from '../security/token';
 import type { Session } from '../shared/auth';
 import type { DeviceChange, SiteCheck } from '../shared/api/devices';
@@ -292,7 +292,7 @@ export class Core {
   static async open(options: CoreOptions): Promise<Core> {
     // Bad alarm definitions stop the start before anything is opened, with the alarm named.
     parseDefinitions(alarmDefinitions(options.site, options.extraAlarms));
-    mkdirSync(options.dataDir, { recursive: true });
+    makePrivateDir(options.dataDir);
     const db = openDatabase(join(options.dataDir, 'na64rc.sqlite'));
     const archive = new RunsArchive(db);
     const aborted = archive.abortRunningRuns('the server stopped while the run was on', Date.now());

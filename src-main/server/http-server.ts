@@ -13,6 +13,7 @@ import { createRouter } from '../api/router';
 import type { Core } from '../core/core';
 import { LOGBOOK_LIMITS } from '../shared/api/logbook';
 import type { Logger } from '../log';
+import { SessionSockets } from './session-sockets';
 import { guardSocket } from './ws-guard';
 import { serveStatic } from './static-files';
 
@@ -48,6 +49,9 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
   const rpc = new RPCHandler(router, rpcHandlerOptions(log));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
+  // A revoked token or a changed role ends the sessions it opened (closed with a code and a reason).
+  const sessions = new SessionSockets(core.tokens, log);
+  const stopFollowingTokens = core.tokens.onChange(() => sessions.recheck());
 
   // On loopback, accept only loopback Host headers: a DNS-rebinding page then cannot reach the API.
   const hostAllowed = (req: IncomingMessage): boolean => {
@@ -114,13 +118,15 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     if (from !== undefined && from !== `http://${req.headers.host ?? ''}`) {
       return refuse(socket, 403, `WebSocket connections from ${from.slice(0, 100)} are not allowed`);
     }
-    const session = core.tokens.session(url.searchParams.get('token'));
-    if (!session) return refuse(socket, 401, 'a valid access token is required');
+    const token = url.searchParams.get('token');
+    const session = core.tokens.session(token);
+    if (!token || !session) return refuse(socket, 401, 'a valid access token is required');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', (error) => log.warn({ err: error }, 'WebSocket error'));
-      void rpc.upgrade(guardSocket(ws, log), { context: { session } });
+      const { peer, context } = sessions.add(ws, guardSocket(ws, log), token, session);
+      void rpc.upgrade(peer, { context });
     });
   };
 
@@ -141,6 +147,7 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     url: `http://${hostInUrl}:${port}`,
     port,
     close: async () => {
+      stopFollowingTokens();
       for (const ws of sockets) ws.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
