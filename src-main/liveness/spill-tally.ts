@@ -14,8 +14,9 @@ export class SpillTally {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  spill(summary: SpillSummary): void {
-    if (summary.daq?.streamLost) this.lost++;
+  spill(summary: Pick<SpillSummary, 'daq' | 'dq' | 'eventsSeen'>): void {
+    // A spill the stream dropped in the middle of still brought data: taken. Lost is a spill with none.
+    if (summary.daq?.streamLost && summary.eventsSeen === 0) this.lost++;
     else {
       this.taken++;
       this.recent.push(this.now());

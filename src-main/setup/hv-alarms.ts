@@ -10,6 +10,9 @@ export const HV_DEVIATION_VOLTS = { medium: 10, high: 50 };
 /** Ramping channels are not stable yet: the deviation alarm waits this long. */
 const DEVIATION_DELAY_MS = 10_000;
 
+/** The interlock alarm waits this long (two poll periods of the supplies) before it is raised. */
+export const INTERLOCK_DELAY_MS = 2000;
+
 /** One per supply the map names: its interlock opened and switched channels off. */
 function interlockAlarms(map: HvMap): AlarmDefinitionInput[] {
   const supplies = [...new Set(map.channels.map((c) => c.device))];
@@ -22,6 +25,8 @@ function interlockAlarms(map: HvMap): AlarmDefinitionInput[] {
       input: `hv:${supply}:interlock-off`,
       unit: 'channels',
       condition: { kind: 'above', levels: [{ priority: 'high', set: 1 }] },
+      // A chain of boards is read board by board: two polls, so the count it is raised with is the whole of it.
+      delayMs: INTERLOCK_DELAY_MS,
       guidance: {
         cause: `The external interlock (or kill) input of ${supply} opened: a door, a safety chain, a gas or cooling interlock, or its cable. The supply switched its channels off.`,
         consequence: `The ${fed} cells it feeds give no signal: their energy is missing from every event; spills taken now are bad for physics.`,
