@@ -2,8 +2,10 @@
 // and its connection, never from the SPS clock (a timing device keeps cycling while the DAQ gets nothing).
 import type { DaqStreamState } from '../shared/api/schemas';
 
-/** No start of burst for this many cycles while connected: "no spill" (one cycle late is not news). */
+/** No start of burst for this many cycles while connected: "no spill" (one cycle late is not news)… */
 const CYCLES_WITHOUT_SPILL = 1.5;
+/** …plus this slack: a spill a loaded machine reads a little late is not "no spill" (matters when time runs faster). */
+const SLACK_MS = 1000;
 
 export class DaqStreamWatch {
   private lastStart: number | null = null;
@@ -28,7 +30,7 @@ export class DaqStreamWatch {
     if (lostSince !== null) return { state: 'lost', since: lostSince };
     const now = this.now();
     const last = Math.max(this.lastStart ?? 0, this.lastEnd ?? 0);
-    if (this.lastStart !== null && now - this.lastStart <= CYCLES_WITHOUT_SPILL * cycleMs) return { state: 'spills', since: this.lastStart };
+    if (this.lastStart !== null && now - this.lastStart <= CYCLES_WITHOUT_SPILL * cycleMs + SLACK_MS) return { state: 'spills', since: this.lastStart };
     return { state: 'no-spill', since: last > 0 ? last : this.watchingSince };
   }
 }

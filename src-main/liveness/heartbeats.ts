@@ -31,9 +31,14 @@ export interface HeartbeatView {
 
 /** How often the probes are asked and the alarm inputs sent. */
 export const HEARTBEAT_LOOK_MS = 1000;
+/**
+ * A source that has not beaten yet is given this long from its start (connecting to a device, a worker
+ * thread loading its code on a busy machine) before its silence counts; then its bound applies as usual.
+ */
+export const FIRST_BEAT_GRACE_MS = 10_000;
 
 export class Heartbeats {
-  private readonly sources = new Map<string, { source: HeartbeatSource; lastBeatAt: number }>();
+  private readonly sources = new Map<string, { source: HeartbeatSource; lastBeatAt: number; beaten: boolean }>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -45,9 +50,14 @@ export class Heartbeats {
     this.timer.unref();
   }
 
-  /** A new source starts as if it had just beaten: it gets its full bound to speak for the first time. */
+  /** A new source starts as if it had just beaten, and has FIRST_BEAT_GRACE_MS more to speak for the first time. */
   add(source: HeartbeatSource): void {
-    this.sources.set(source.id, { source, lastBeatAt: this.now() });
+    this.sources.set(source.id, { source, lastBeatAt: this.now(), beaten: false });
+  }
+
+  private silentMs(s: { lastBeatAt: number; beaten: boolean }, now: number): number {
+    const silent = Math.max(0, now - s.lastBeatAt);
+    return s.beaten ? silent : Math.max(0, silent - FIRST_BEAT_GRACE_MS);
   }
 
   remove(id: string): void {
@@ -62,7 +72,9 @@ export class Heartbeats {
 
   beat(id: string, at = this.now()): void {
     const s = this.sources.get(id);
-    if (s && at > s.lastBeatAt) s.lastBeatAt = at;
+    if (!s) return;
+    if (at > s.lastBeatAt) s.lastBeatAt = at;
+    s.beaten = true;
   }
 
   /** Ask the probes, then tell the alarms how long each source has been silent. */
@@ -71,24 +83,27 @@ export class Heartbeats {
     const values: Record<string, number | null> = {};
     for (const s of this.sources.values()) {
       try {
-        if (s.source.probe?.()) s.lastBeatAt = now;
+        if (s.source.probe?.()) {
+          s.lastBeatAt = now;
+          s.beaten = true;
+        }
       } catch {
         // A probe that throws has proven nothing: the source stays silent.
       }
-      values[inputOf(s.source.id)] = Math.max(0, Math.floor((now - s.lastBeatAt) / 1000));
+      values[inputOf(s.source.id)] = Math.floor(this.silentMs(s, now) / 1000);
     }
     this.send(values);
   }
 
   list(): HeartbeatView[] {
     const now = this.now();
-    return [...this.sources.values()].map(({ source, lastBeatAt }) => ({
-      id: source.id,
-      what: source.what,
-      lastBeatAt,
-      ageMs: Math.max(0, now - lastBeatAt),
-      staleAfterMs: source.staleAfterMs,
-      stale: now - lastBeatAt > source.staleAfterMs,
+    return [...this.sources.values()].map((s) => ({
+      id: s.source.id,
+      what: s.source.what,
+      lastBeatAt: s.lastBeatAt,
+      ageMs: Math.max(0, now - s.lastBeatAt),
+      staleAfterMs: s.source.staleAfterMs,
+      stale: this.silentMs(s, now) > s.source.staleAfterMs,
     }));
   }
 

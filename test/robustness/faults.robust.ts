@@ -48,6 +48,8 @@ interface Expectation {
   shown: string;
   isShown(s: Snapshot): boolean;
   shownWithinMs: number;
+  /** Cleared also needs this (a finding on the last stored spill gone). */
+  clearedBy?(): Promise<boolean>;
   /** A fault only an attempt shows (a device that says it in no status word): make the attempt; true when it was shown. */
   provoke?(ctx: Ctx): Promise<boolean>;
   /** The alarms (ids or id prefixes ending in *) that must be back to normal once it is cleared. */
@@ -83,10 +85,13 @@ const CELLS = loadSetup('invisible-e').cells;
 const CENTRAL = CELLS.find((c) => c.name === 'ECAL1-3-3')!.index;
 /** A corner cell the shower rarely reaches: a channel firing in every event there is hot, not beam. */
 const CORNER = CELLS.find((c) => c.name === 'ECAL1-0-0')!.index;
+/** Another corner, so that one channel fault does not inherit what the run so far learnt from another. */
+const NOISY = CELLS.find((c) => c.name === 'ECAL1-5-5')!.index;
 
 function expectation(device: DeviceStatus, fault: string, s: Snapshot): Expectation | null {
   const id = device.id;
-  const base = { channel: null, shownWithinMs: 10_000, clearedWithinMs: 20_000 };
+  // Bounds for a 2-core machine shared with other work (load average 8–12 measured while this ran).
+  const base = { channel: null, shownWithinMs: 10_000, clearedWithinMs: 30_000 };
   switch (`${device.plugin}:${fault}`) {
     case 'na64-daq:beam-off':
       return { ...base, shown: 'daq.no-spill (the SPS cycles, the DAQ gets no spill)', isShown: (x) => alarmRaised(x, 'daq.no-spill'), alarms: ['daq.no-spill'] };
@@ -101,7 +106,16 @@ function expectation(device: DeviceStatus, fault: string, s: Snapshot): Expectat
     case 'na64-daq:disconnect':
       return { ...base, shown: 'liveness.stale:daq-stream and status "DAQ stream lost since …"', isShown: (x) => alarmRaised(x, 'liveness.stale:daq-stream') && x.status.beam.daq?.state === 'lost', alarms: ['liveness.stale:daq-stream', `device.offline:${id}`] };
     case 'na64-daq:dead-channel':
-      return { ...base, channel: CENTRAL, shownWithinMs: 20_000, shown: 'dq.dead-channels (ECAL1-3-3)', isShown: (x) => alarmRaised(x, 'dq.dead-channels'), alarms: ['dq.dead-channels'] };
+      return {
+        ...base,
+        channel: CENTRAL,
+        shownWithinMs: 20_000,
+        shown: 'dq.dead-channels, ECAL1-3-3 named dead on the spill',
+        isShown: () => false,
+        provoke: async () => alarmRaised(await snapshot(server!), 'dq.dead-channels') && (await namedOnLastSpill(server!, 'ECAL1-3-3')),
+        alarms: [],
+        clearedBy: async () => !(await namedOnLastSpill(server!, 'ECAL1-3-3')),
+      };
     case 'na64-daq:hot-channel':
       // A channel firing a large pulse in every event adds its energy to every ECAL sum: DQ judges ECAL Bad
       // on the spill (the electron peak moves, measured ≈ 123 GeV for 100; the channel check itself does
@@ -114,9 +128,21 @@ function expectation(device: DeviceStatus, fault: string, s: Snapshot): Expectat
         isShown: () => false,
         provoke: async () => alarmRaised(await snapshot(server!), 'dq.detector-bad') && (await badOnLastSpill(server!, 'ECAL')),
         alarms: ['dq.hot-channels'],
+        // Once it is quiet again the channel check, which learns from the run so far, names it dead for a
+        // while (it fired in every event before): a finding for the DQ owners, not what is checked here.
+        clearedBy: async () => !(await namedOnLastSpill(server!, 'ECAL1-0-0', ['hot', 'noisy'])),
       };
     case 'na64-daq:noisy-channel':
-      return { ...base, channel: CENTRAL, shownWithinMs: 20_000, shown: 'a DQ finding on ECAL (dq.* alarm)', isShown: (x) => alarmRaised(x, 'dq.*'), alarms: ['dq.*'] };
+      return {
+        ...base,
+        channel: NOISY,
+        shownWithinMs: 20_000,
+        shown: 'a DQ finding: ECAL1-5-5 named noisy on the spill (ECAL Bad)',
+        isShown: () => false,
+        provoke: async () => namedOnLastSpill(server!, 'ECAL1-5-5', ['noisy', 'hot']),
+        alarms: [],
+        clearedBy: async () => !(await namedOnLastSpill(server!, 'ECAL1-5-5', ['noisy', 'hot'])),
+      };
     case 'na64-daq:gain-drift':
       return { ...base, channel: CENTRAL, shownWithinMs: 40_000, shown: 'calibration.led-drift (the LED follows the gain)', isShown: (x) => alarmRaised(x, 'calibration.led-drift'), alarms: ['calibration.led-drift'] };
     case 'iseg-scpi:trip':
@@ -232,7 +258,7 @@ function expectation(device: DeviceStatus, fault: string, s: Snapshot): Expectat
 const ABSORBED: Record<string, { shown: string; isShown(s: Snapshot): boolean }> = {
   'caen-v830:overflow': {
     shown: 'absorbed by design: the wrap-around is undone, counts keep agreeing with the DAQ (no counters.daq-mismatch)',
-    isShown: (x) => !alarmRaised(x, 'counters.daq-mismatch') && x.status.beam.daq?.state === 'spills',
+    isShown: (x) => !alarmRaised(x, 'counters.daq-mismatch') && !alarmRaised(x, 'counters.stuck:*'),
   },
 };
 
@@ -260,6 +286,17 @@ async function within(server: ServeProcess, ms: number, test: (s: Snapshot) => b
   }
 }
 
+/** The last stored spill's channel checks name the cell (as dead, hot or noisy, or only those listed). */
+async function namedOnLastSpill(server: ServeProcess, cell: string, as: readonly string[] = ['dead', 'hot', 'noisy']): Promise<boolean> {
+  const s = (await api<Status>(server.info, '/api/v1/status')).body;
+  const last = s.lastSpill;
+  if (!last) return false;
+  const dq = (await api<{ checks?: { verdict: string; reason: string; channels?: string[] }[] }>(server.info, `/api/v1/dq/spills/${last.run}/${last.spill}`)).body;
+  return (dq.checks ?? []).some(
+    (c) => c.verdict === 'bad' && (c.channels ?? []).includes(cell) && as.some((kind) => new RegExp(`${kind}: [^;]*\\b${cell}\\b`).test(c.reason)),
+  );
+}
+
 /** The last stored spill's data-quality checks judge the detector Bad. */
 async function badOnLastSpill(server: ServeProcess, detector: string): Promise<boolean> {
   const s = (await api<Status>(server.info, '/api/v1/status')).body;
@@ -267,6 +304,19 @@ async function badOnLastSpill(server: ServeProcess, detector: string): Promise<b
   if (!last) return false;
   const dq = (await api<{ checks?: { verdict: string; detector: string }[] }>(server.info, `/api/v1/dq/spills/${last.run}/${last.spill}`)).body;
   return (dq.checks ?? []).some((c) => c.verdict === 'bad' && c.detector === detector);
+}
+
+/** Absorbed by design: it must hold in every look for `ms`, and a spill with data must be stored meanwhile. */
+async function absorbedFor(server: ServeProcess, ms: number, holds: (s: Snapshot) => boolean, since: number): Promise<{ ok: boolean; ms: number; last: Snapshot }> {
+  for (;;) {
+    const last = await snapshot(server);
+    if (!holds(last)) return { ok: false, ms: Date.now() - since, last };
+    if (Date.now() - since >= ms) {
+      const spill = last.status.lastSpill;
+      return { ok: spill !== null && spill.endedAt > since && spill.eventsSeen > 0, ms: Date.now() - since, last };
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function provoked(server: ServeProcess, ms: number, attempt: () => Promise<boolean>): Promise<{ ok: boolean; ms: number; last: Snapshot }> {
@@ -278,13 +328,17 @@ async function provoked(server: ServeProcess, ms: number, attempt: () => Promise
   }
 }
 
-/** Every device online, spills arriving, no HV channel left off that the map has on. */
-function recovered(s: Snapshot): boolean {
-  return s.devices.every((d) => d.state === 'online') && s.status.beam.daq?.state === 'spills' && !s.status.beam.noBeam;
+/**
+ * Every device online, the SPS on, the DAQ stream up, and a spill with data stored since `since`: the fact
+ * that spills arrive (on a loaded machine a spill may come late; a stored one is proof).
+ */
+function recovered(s: Snapshot, since: number): boolean {
+  const last = s.status.lastSpill;
+  return s.devices.every((d) => d.state === 'online') && !s.status.beam.noBeam && s.status.beam.daq?.state !== 'lost' && last !== null && last.endedAt > since && last.eventsSeen > 0;
 }
 
 function describeState(s: Snapshot): string {
-  const active = s.alarms.filter((a) => ACTIVE.has(a.state)).map((a) => `${a.id}=${a.value ?? ''}`);
+  const active = s.alarms.filter((a) => ACTIVE.has(a.state) || a.state === 'rtn-unack').map((a) => `${a.id}=${a.value ?? ''}${a.state === 'rtn-unack' ? ' (came and went)' : ''}`);
   const devices = s.devices.filter((d) => d.state !== 'online').map((d) => `${d.id}:${d.state}`);
   return `alarms [${active.join(', ')}], devices not online [${devices.join(', ')}], daq ${s.status.beam.daq?.state}${s.status.beam.noBeam ? ', no beam' : ''}`;
 }
@@ -316,14 +370,17 @@ async function main(): Promise<void> {
   try {
     server = await startServe(join(dir, 'data'), ['--sim', '--time-scale', String(TIME_SCALE), '--seed', '7', '--start-run', 'physics', '--workers', '1'], 60_000);
     rpc = await connect(server.info.url, server.info.token);
-    const start = await within(server, 60_000, recovered);
+    const start = await within(server, 60_000, (x) => recovered(x, t0));
     if (!start.ok) throw new Error(`the simulated NA64 did not come up: ${describeState(start.last)}`);
     await acknowledgeAll(rpc, start.last);
     const sims: SimDevice[] = await rpc.api.sim.list();
     const kindsDone = new Set<string>();
     for (const sim of sims) {
       if (sim.sameSimulatorAs) continue;
-      for (const f of sim.faults) {
+      // The LED-drift fault before the channel faults: the twin's own slow gain walk (×20: an hour of
+      // beam every three minutes) keeps the LED alarm for itself later in the run.
+      const faults = [...sim.faults].sort((a, b) => Number(b.id === 'gain-drift') - Number(a.id === 'gain-drift'));
+      for (const f of faults) {
         const now = await snapshot(server);
         const device = deviceOf(now, sim.device)!;
         const key = `${device.plugin}:${f.id}`;
@@ -346,7 +403,7 @@ async function main(): Promise<void> {
           ? await provoked(server, e.shownWithinMs, () => e.provoke!({ rpc: rpc!, snapshot: now }))
           : e
             ? await within(server, e.shownWithinMs, e.isShown)
-            : await within(server, 8_000, () => false).then(async () => ({ ok: absorbed!.isShown(await snapshot(server!)), ms: 8_000, last: await snapshot(server!) }));
+            : await absorbedFor(server, 8_000, absorbed!.isShown, Date.now());
         if (shown.ok) row.shownMs = shown.ms;
         else row.failure = `not shown within ${e?.shownWithinMs ?? 8000} ms: ${describeState(shown.last)}`;
         await rpc.api.sim.clear({ device: sim.device });
@@ -357,7 +414,10 @@ async function main(): Promise<void> {
           await e.latched.perform({ rpc, snapshot: await snapshot(server) });
         }
         const clearedAt = Date.now();
-        const cleared = await within(server, e?.clearedWithinMs ?? 20_000, (x) => recovered(x) && (e?.alarms ?? []).every((a) => !alarmActive(x, a)) && (e?.isCleared?.(x) ?? true));
+        const clearedTest = (x: Snapshot) => recovered(x, clearedAt) && (e?.alarms ?? []).every((a) => !alarmActive(x, a)) && (e?.isCleared?.(x) ?? true);
+        const cleared = e?.clearedBy
+          ? await provoked(server, e.clearedWithinMs, async () => clearedTest(await snapshot(server!)) && (await e.clearedBy!()))
+          : await within(server, e?.clearedWithinMs ?? 20_000, clearedTest);
         if (cleared.ok) row.clearedMs = Date.now() - clearedAt;
         else row.failure = (row.failure ? `${row.failure}; ` : '') + `not cleared within ${e?.clearedWithinMs ?? 20_000} ms: ${describeState(cleared.last)}`;
         await acknowledgeAll(rpc, cleared.last);
@@ -366,7 +426,8 @@ async function main(): Promise<void> {
         );
         if (!cleared.ok) {
           // The next fault starts from a recovered system, or says it could not.
-          await within(server, 30_000, recovered);
+          const since = Date.now();
+          await within(server, 30_000, (x) => recovered(x, since));
         }
       }
     }

@@ -85,7 +85,7 @@ describe('heartbeat sources and their alarms', () => {
       expect(engine.get('liveness.stale:daq-stream')).toMatchObject({ state: 'unack', priority: 'high', value: 3 });
       expect(engine.get('liveness.stale:monitor-worker-1').state).toBe('normal');
       expect(engine.get('liveness.stale:hv-caen-0').state).toBe('normal');
-      // slow-crate has no probe and never beat: it is silent too, at its own (longer) bound.
+      // slow-crate has no probe and never beat: within its grace and its own (longer) bound.
       expect(engine.get('liveness.stale:slow-crate').state).toBe('normal');
       expect(beats.list().find((b) => b.id === 'daq-stream')).toMatchObject({ ageMs: 3000, stale: false });
       clock += 1000;
@@ -95,6 +95,14 @@ describe('heartbeat sources and their alarms', () => {
       beats.beat('daq-stream');
       beats.look();
       expect(engine.get('liveness.stale:daq-stream').state).toBe('rtn-unack');
+
+      // A source that never beat (a device still connecting at start) has 10 s of grace, then its own bound.
+      clock = 1_000_000 + 10_000 + 11_000;
+      beats.look();
+      expect(engine.get('liveness.stale:slow-crate').state).toBe('normal');
+      clock += 1000;
+      beats.look();
+      expect(engine.get('liveness.stale:slow-crate')).toMatchObject({ state: 'unack', value: 12 });
     } finally {
       beats.close();
     }
@@ -171,7 +179,7 @@ describe("the DAQ stream's word on spills", () => {
     const went = new Date(2026, 11, 5, 12, 3, 41).getTime();
     expect(words(went)).toBe('DAQ stream lost since 12:03:41');
     clock += 15_000;
-    // The last spill began 31.8 s ago, ended 27 s ago: more than 1.5 cycles without a start of burst.
+    // The last spill began 31.8 s ago, ended 27 s ago: more than 1.5 cycles (and a second) without a start of burst.
     expect(words(null)).toBe('no spill from the DAQ for 27 s');
     // The SPS off is said by the screens in their own words.
     expect(daqStreamWords({ daq: watch.state(null, cycle), noBeam: true }, clock)).toBeNull();
