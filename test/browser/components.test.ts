@@ -104,7 +104,7 @@ describe('StatusBar', () => {
 
     useRunStore().setStatus({ ...s, beam: { ...s.beam, daq: { state: 'spills', since: Date.now() - 1000 } } });
     await nextTick();
-    expect(w.get('[data-testid="beam-phase"]').text()).toMatch(/(^|\s)SPILL$/);
+    expect(w.get('[data-testid="beam-phase"]').text()).toBe('≋SPILL');
     expect(w.find('[data-testid="daq-stream"]').exists()).toBe(false);
   });
 
