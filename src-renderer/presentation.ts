@@ -2,7 +2,8 @@
 import { onBeforeUnmount, onMounted, ref } from 'vue';
 import type { AlarmState, Priority } from '@shared/alarms';
 import { allowed, PERMISSIONS, type Permission, type Session } from '@shared/auth';
-import type { BeamPhase, RunState, SpillDaq, Verdict } from '@shared/api/schemas';
+import type { BeamPhase, BeamStatus, RunState, SpillDaq, Verdict } from '@shared/api/schemas';
+import { daqStreamWords } from '@shared/daq-stream';
 import type { ConnectionState } from './api/connection';
 import type { Tone } from './components/StateBadge.vue';
 
@@ -38,6 +39,16 @@ export function beamLook(phase: BeamPhase | null): Look {
     default:
       return { tone: 'idle', icon: '?', label: 'UNKNOWN' };
   }
+}
+
+/**
+ * The beam as the status bar and the Shift view show it: "spill" only while spills actually arrive from
+ * the DAQ; a lost stream or a DAQ without spills says so instead, whatever the SPS clock says.
+ */
+export function beamStatusLook(beam: Pick<BeamStatus, 'phase' | 'daq' | 'noBeam'> | null, now: number): Look & { words: string | null } {
+  const words = beam ? daqStreamWords(beam, now) : null;
+  if (beam && words) return { tone: 'bad', icon: '✕', label: beam.daq?.state === 'lost' ? 'DAQ STREAM LOST' : 'NO SPILL', words };
+  return { ...beamLook(beam?.phase ?? null), words: null };
 }
 
 export function connectionLook(state: ConnectionState): Look {
