@@ -1,0 +1,50 @@
+// The OpenAPI document of /api/v1, generated from the same procedures that serve it: what scripts and the
+// in-app API page (src-renderer/views/ApiDocsView.vue) read to know the routes, their parameters and answers.
+import { OpenAPIGenerator } from '@orpc/openapi';
+import type { AnyRouter, TraverseContractProcedureCallbackOptions } from '@orpc/server';
+import { ZodToJsonSchemaConverter } from '@orpc/zod/zod4';
+import { VERSION } from '../version';
+
+export const API_PREFIX = '/api/v1';
+
+/** What /api/v1 serves and documents: the procedures with a GET route. Commands have none: the HTTP API stays read-only. */
+export function isHttpRoute({ contract }: TraverseContractProcedureCallbackOptions): boolean {
+  const route = contract['~orpc'].route;
+  return route.method === 'GET' && route.path !== undefined;
+}
+
+/** The body of every error answer, as the handler encodes it. */
+const ErrorBody = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string', description: 'what was wrong, for a person to fix' } },
+    },
+  },
+} as const;
+
+export function openApiDocument(router: AnyRouter) {
+  const generator = new OpenAPIGenerator({ schemaConverters: [new ZodToJsonSchemaConverter()] });
+  return generator.generate(router, {
+    info: {
+      title: 'NA64 Run Control: read-only HTTP API',
+      version: VERSION,
+      description:
+        'Runs, spills, histograms, data quality, logbook, alarms, HV, devices and calibration, for scripts and reviewers. ' +
+        'Every request needs a token (`Authorization: Bearer TOKEN` or `?token=TOKEN`). Errors are `{"error": {"code", "message"}}`.',
+    },
+    servers: [{ url: API_PREFIX }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: "the token in server.json, or a personal one" },
+        token: { type: 'apiKey', in: 'query', name: 'token' },
+      },
+    },
+    security: [{ bearer: [] }, { token: [] }],
+    filter: isHttpRoute,
+    customErrorResponseBodySchema: () => ErrorBody,
+  });
+}
