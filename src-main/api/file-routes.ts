@@ -110,7 +110,7 @@ export function fileRouter(router: Router) {
       }),
 
     hvAudit: route('/hv-audit', 'The HV audit trail, newest first', 'HV', 'JSON or text/csv')
-      .input(z.object({ limit: z.number().int().min(1).max(5000).default(1000), channel: HvChannelName.optional(), format: DataFormat }))
+      .input(z.object({ limit: z.number().int().min(1).max(100_000).default(1000), channel: HvChannelName.optional(), format: DataFormat }))
       .output(answer(z.array(HvAuditEntry), CSV))
       .handler(async ({ input: { format, ...query }, context }) => {
         const entries = await call(router.hv.audit, query, { context });

@@ -26,9 +26,9 @@ const ErrorBody = {
   },
 } as const;
 
-export function openApiDocument(router: AnyRouter) {
+export async function openApiDocument(router: AnyRouter) {
   const generator = new OpenAPIGenerator({ schemaConverters: [new ZodToJsonSchemaConverter()] });
-  return generator.generate(router, {
+  const doc = await generator.generate(router, {
     info: {
       title: 'NA64 Run Control: read-only HTTP API',
       version: VERSION,
@@ -47,4 +47,17 @@ export function openApiDocument(router: AnyRouter) {
     filter: isHttpRoute,
     customErrorResponseBodySchema: () => ErrorBody,
   });
+  // The document itself is no procedure, but a route like the others.
+  doc.paths = {
+    ...doc.paths,
+    '/openapi.json': {
+      get: {
+        operationId: 'openapi',
+        summary: 'This OpenAPI document',
+        tags: ['API'],
+        responses: { 200: { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } },
+      },
+    },
+  };
+  return doc;
 }

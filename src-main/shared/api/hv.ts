@@ -204,7 +204,7 @@ export const hvContract = {
     audit: oc
       .input(
         z.object({
-          limit: z.number().int().min(1).max(5000).default(200),
+          limit: z.number().int().min(1).max(100_000).default(200),
           before: z.number().int().positive().optional(),
           channel: HvChannelName.optional(),
         }),
