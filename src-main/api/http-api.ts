@@ -50,8 +50,8 @@ export function createHttpApi(router: Router, log: Logger) {
     plugins: [new ZodSmartCoercionPlugin()],
     customErrorResponseBodyEncoder: (error) => ({ error: { code: error.code, message: error.message } }),
   });
-  // Generated once per start: the routes do not change while serving.
-  const document = openApiDocument(served);
+  // Made at the first request, not at start (it takes a while), then kept: the routes do not change while serving.
+  let document: ReturnType<typeof openApiDocument> | undefined;
 
   return {
     /** Answer a request under /api/ for the holder of `session` (the caller has checked the token). */
@@ -59,7 +59,7 @@ export function createHttpApi(router: Router, log: Logger) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed: this API is read-only`);
       }
-      if (url.pathname === `${API_PREFIX}/openapi.json`) return sendJson(res, 200, await document);
+      if (url.pathname === `${API_PREFIX}/openapi.json`) return sendJson(res, 200, await (document ??= openApiDocument(served)));
       // Node leaves out the body of a HEAD request's answer by itself, so the routes need to know only GET.
       req.method = 'GET';
       res.setHeader('Cache-Control', 'no-store');
