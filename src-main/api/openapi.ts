@@ -1,6 +1,6 @@
 // The OpenAPI document of /api/v1, generated from the same procedures that serve it: what scripts and the
 // in-app API page (src-renderer/views/ApiDocsView.vue) read to know the routes, their parameters and answers.
-import { OpenAPIGenerator } from '@orpc/openapi';
+import { OpenAPIGenerator, type JSONSchema } from '@orpc/openapi';
 import type { AnyRouter, TraverseContractProcedureCallbackOptions } from '@orpc/server';
 import { ZodToJsonSchemaConverter } from '@orpc/zod/zod4';
 import { VERSION } from '../version';
@@ -14,7 +14,7 @@ export function isHttpRoute({ contract }: TraverseContractProcedureCallbackOptio
 }
 
 /** The body of every error answer, as the handler encodes it. */
-const ErrorBody = {
+const ErrorBody: JSONSchema = {
   type: 'object',
   required: ['error'],
   properties: {
@@ -24,7 +24,7 @@ const ErrorBody = {
       properties: { code: { type: 'string' }, message: { type: 'string', description: 'what was wrong, for a person to fix' } },
     },
   },
-} as const;
+};
 
 export async function openApiDocument(router: AnyRouter) {
   const generator = new OpenAPIGenerator({ schemaConverters: [new ZodToJsonSchemaConverter()] });
@@ -47,6 +47,15 @@ export async function openApiDocument(router: AnyRouter) {
     filter: isHttpRoute,
     customErrorResponseBodySchema: () => ErrorBody,
   });
+  // Every route can refuse a request: its parameters (400) or its token (401); the contract names only the
+  // errors particular to a procedure.
+  const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Error: ErrorBody as object } };
+  for (const item of Object.values(doc.paths ?? {})) {
+    const op = item?.get;
+    if (!op) continue;
+    op.responses = { '400': error('a parameter is not valid: the message names it'), '401': error('no valid token'), ...op.responses };
+  }
   // The document itself is no procedure, but a route like the others.
   doc.paths = {
     ...doc.paths,

@@ -41,6 +41,7 @@ async function get(path: string, method = 'GET') {
 interface Operation {
   operationId?: string;
   parameters?: { name: string; in: string }[];
+  responses?: Record<string, { content?: Record<string, unknown> }>;
 }
 type Document = { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: object } };
 
@@ -94,6 +95,11 @@ describe('the OpenAPI document of /api/v1', () => {
       const params = (op!.parameters ?? []).map((p) => p.name);
       for (const name of route.query) expect(params, `${route.path}?${name}`).toContain(name);
     }
+    // The file and format routes say what they answer besides JSON; every route documents its errors.
+    for (const path of ['/dq/bad-spills', '/hv-audit', '/hv/{channel}/history', '/calibration/sets/{version}', '/runs/{run}/histograms/{name}']) {
+      expect(Object.keys(doc.paths[path]!.get!.responses!['200']!.content!), path).toEqual(expect.arrayContaining(['application/json', 'text/csv; charset=utf-8']));
+    }
+    expect(doc.paths['/runs/{run}']!.get!.responses).toMatchObject({ 400: {}, 401: {}, 404: {} });
     const methods = Object.values(doc.paths).flatMap((ops) => Object.keys(ops));
     expect(new Set(methods)).toEqual(new Set(['get']));
     const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
