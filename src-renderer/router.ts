@@ -30,7 +30,7 @@ export const NAV: NavItem[] = [
   { name: 'devices', label: 'Devices', icon: '⌁', key: '8' },
   { name: 'digitizers', label: 'Digitizers', icon: '∿', key: '9' },
   { name: 'counters', label: 'Counters', icon: 'Σ', key: '0' },
-  { name: 'api', label: 'API', icon: '⌗', key: 'a' },
+  { name: 'api', label: 'API', icon: '{}', key: 'a' },
 ];
 
 const routes: RouteRecordRaw[] = [
