@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { RPCHandler } from '@orpc/server/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { handleApi, HttpError, sendError, sendJson } from '../api/http-api';
+import { createHttpApi, HttpError, sendError, sendJson } from '../api/http-api';
 import { renderMetrics } from '../api/metrics';
 import { rpcHandlerOptions } from '../api/handler-options';
 import { createRouter } from '../api/router';
@@ -47,6 +47,7 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
   const { log } = options;
   const router = createRouter(core);
   const rpc = new RPCHandler(router, rpcHandlerOptions(log));
+  const api = createHttpApi(router, log);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
   // A revoked token or a changed role ends the sessions it opened (closed with a code and a reason).
@@ -67,15 +68,22 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     } catch {
       return sendError(res, new HttpError(400, 'BAD_REQUEST', 'malformed request URL'));
     }
+    const fail = (error: unknown): void => {
+      if (error instanceof HttpError) return sendError(res, error, error.status === 405 ? { Allow: 'GET, HEAD' } : {});
+      log.error({ err: error, url: req.url }, 'HTTP request failed');
+      if (!res.headersSent) sendError(res, new HttpError(500, 'INTERNAL', 'internal error; see the server log'));
+      else res.destroy();
+    };
     try {
       if (!hostAllowed(req)) throw new HttpError(421, 'MISDIRECTED', 'this server answers only to loopback host names');
       if (url.pathname === '/metrics' || url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-        if (!core.tokens.session(bearer(req, url))) {
+        const session = core.tokens.session(bearer(req, url));
+        if (!session) {
           return sendError(res, new HttpError(401, 'UNAUTHORIZED', 'a valid access token is required (see server.json)'), {
             'WWW-Authenticate': 'Bearer realm="na64rc"',
           });
         }
-        if (url.pathname !== '/metrics') return handleApi(core, req, res, url);
+        if (url.pathname !== '/metrics') return void api.handle(req, res, url, session).catch(fail);
         const text = renderMetrics(core);
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
         res.end(text);
@@ -89,10 +97,7 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
         throw new HttpError(404, 'NOT_FOUND', `nothing at ${url.pathname}`);
       }
     } catch (error) {
-      if (error instanceof HttpError) return sendError(res, error, error.status === 405 ? { Allow: 'GET, HEAD' } : {});
-      log.error({ err: error, url: req.url }, 'HTTP request failed');
-      if (!res.headersSent) sendError(res, new HttpError(500, 'INTERNAL', 'internal error; see the server log'));
-      else res.destroy();
+      fail(error);
     }
   };
 

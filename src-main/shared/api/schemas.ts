@@ -220,3 +220,17 @@ export const LiveEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('spill'), summary: SpillSummary, histograms: z.array(HistSnapshot) }),
 ]);
 export type LiveEvent = z.infer<typeof LiveEvent>;
+
+/** A yes/no in a query string (`?all=1`): scripts write 1/0 as often as true/false. */
+export const QueryFlag = z.stringbool({ truthy: ['1', 'true'], falsy: ['0', 'false'] });
+
+/** A time in a query string: ms since 1970, or an ISO 8601 date ("2026-11-24", "2026-11-24T07:00"). */
+export const QueryTime = z
+  .string()
+  .max(64)
+  .transform((raw, ctx) => {
+    const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+    if (Number.isFinite(ms)) return ms;
+    ctx.addIssue({ code: 'custom', message: `"${raw}" is not a time (ms since 1970, or an ISO date like 2026-11-24T07:00)` });
+    return z.NEVER;
+  });
