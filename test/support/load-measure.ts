@@ -1,0 +1,200 @@
+// The load measurement shared by the load bench and the load robustness part: a real `na64rc serve --sim`
+// taking a physics run, its spill rate idle and then while many HTTP clients hammer the read-only API.
+// Spills are the product: the figure that matters is the loaded spill rate against the idle one, measured
+// in the same run on the same machine (the CPU is shared and noisy, so absolute figures mean little).
+import { Agent, request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, startServe, waitFor, type ServerInfo } from './serve-process';
+
+export interface LoadOptions {
+  clients: number;
+  /** Seconds of each phase (idle, loaded). */
+  phaseS: number;
+  timeScale: number;
+  log?: (line: string) => void;
+}
+
+export interface PhaseFigures {
+  /** Spills stored per wall-clock second, from the spacing of their ends (no ±1-spill quantisation). */
+  spillRate: number;
+  spills: number;
+  /** Events reconstructed per second: the monitor's share of the live path. */
+  processedRate: number;
+  meanProcessedFraction: number;
+}
+
+export interface LoadResult {
+  clients: number;
+  cores: number;
+  timeScale: number;
+  idle: PhaseFigures;
+  loaded: PhaseFigures;
+  ratio: number;
+  requests: number;
+  requestsPerS: number;
+  p50ms: number;
+  p99ms: number;
+  status: Record<string, number>;
+  ms: number;
+}
+
+interface SpillRow {
+  spill: number;
+  startedAt: number;
+  endedAt: number;
+  eventsProcessed: number;
+  processedFraction: number;
+}
+
+function phase(spills: SpillRow[], from: number, to: number): PhaseFigures {
+  const inside = spills.filter((s) => s.endedAt >= from && s.endedAt <= to).sort((a, b) => a.endedAt - b.endedAt);
+  const first = inside[0];
+  const last = inside.at(-1);
+  const span = first && last ? last.endedAt - first.endedAt : 0;
+  const spillRate = inside.length >= 2 && span > 0 ? ((inside.length - 1) * 1000) / span : 0;
+  const processed = inside.slice(1).reduce((sum, s) => sum + s.eventsProcessed, 0);
+  return {
+    spillRate,
+    spills: inside.length,
+    processedRate: span > 0 ? (processed * 1000) / span : 0,
+    meanProcessedFraction: inside.length ? inside.reduce((sum, s) => sum + s.processedFraction, 0) / inside.length : 0,
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** A mix of the API's read routes, as scripts and dashboards use them. */
+async function routeMix(info: ServerInfo, run: number): Promise<string[]> {
+  const spills = (await api<SpillRow[]>(info, `/api/v1/runs/${run}/spills`)).body;
+  const spill = spills.at(-1)!.spill;
+  const names = (await api<string[]>(info, `/api/v1/spills/${run}/${spill}/histograms`)).body;
+  const hv = (await api<{ channels: { name: string }[] }>(info, '/api/v1/hv')).body;
+  const channel = hv.channels[0]!.name;
+  const now = Date.now();
+  return [
+    '/api/v1/status',
+    '/api/v1/runs',
+    `/api/v1/runs/${run}/spills`,
+    `/api/v1/spills/${run}/${spill}/histograms`,
+    `/api/v1/spills/${run}/${spill}/histograms/${names[0]}`,
+    `/api/v1/spills/${run}/${spill}/histograms/${names[1 % names.length]}?format=csv`,
+    '/api/v1/logbook?q=run',
+    `/api/v1/hv/${channel}/history?from=${now - 600_000}&to=${now + 600_000}`,
+    '/api/v1/hv',
+    '/api/v1/alarms?all=1',
+    '/api/v1/alarms/log',
+    '/metrics',
+  ];
+}
+
+interface Hammer {
+  stop(): Promise<void>;
+  latencies: number[];
+  status: Record<string, number>;
+}
+
+/** `clients` loops, each with its own connection, sending the next request as soon as the last one answered. */
+function hammer(info: ServerInfo, paths: string[], clients: number): Hammer {
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const latencies: number[] = [];
+  const status: Record<string, number> = {};
+  let running = true;
+  const one = (path: string): Promise<void> =>
+    new Promise((resolve) => {
+      const t = performance.now();
+      const req = request(`${info.url}${path}`, { agent, headers: { Authorization: `Bearer ${info.token}` } }, (res) => {
+        res.resume();
+        res.once('end', () => {
+          latencies.push(performance.now() - t);
+          status[String(res.statusCode)] = (status[String(res.statusCode)] ?? 0) + 1;
+          // A shed client honours Retry-After (at most a second here), as a well-behaved script would;
+          // hammering on regardless is the hostile case the per-client limit is for.
+          const retry = Number(res.headers['retry-after'] ?? 0);
+          if (res.statusCode === 429 || res.statusCode === 503) setTimeout(resolve, Math.min(1, retry) * 1000 * Math.random());
+          else resolve();
+        });
+      });
+      req.once('error', () => {
+        status['error'] = (status['error'] ?? 0) + 1;
+        setTimeout(resolve, 10);
+      });
+      req.end();
+    });
+  const loops = Array.from({ length: clients }, async (_, i) => {
+    for (let k = i; running; k++) await one(paths[k % paths.length]!);
+  });
+  return {
+    latencies,
+    status,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      agent.destroy();
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
+  const log = options.log ?? (() => {});
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'na64rc-load-'));
+  const serve = await startServe(dir, ['--sim', '--time-scale', String(options.timeScale), '--seed', '1', '--start-run', 'physics'], 60_000);
+  try {
+    const info = serve.info;
+    const run = await waitFor(
+      'the run to record its first spills',
+      async () => {
+        const s = (await api<{ run: { current: { number: number } | null; spill: number } }>(info, '/api/v1/status')).body;
+        return s.run.current && s.run.spill >= 3 ? s.run.current.number : null;
+      },
+      60_000,
+    );
+    const paths = await routeMix(info, run);
+    log(`serve --sim ×${options.timeScale} taking run ${run}; ${options.phaseS} s idle, then ${options.phaseS} s with ${options.clients} clients`);
+
+    const idleFrom = Date.now();
+    await sleep(options.phaseS * 1000);
+    const idleTo = Date.now();
+
+    const h = hammer(info, paths, options.clients);
+    // The first second is the clients' connection storm; the steady state is what is measured.
+    await sleep(1000);
+    const loadFrom = Date.now();
+    await sleep(options.phaseS * 1000);
+    const loadTo = Date.now();
+    const loadMs = loadTo - loadFrom + 1000;
+    await h.stop();
+
+    // Spills ending in the loaded window are stored within a spill's length after it; wait, then read
+    // them with the server idle again.
+    await sleep(1500);
+    const spills = (await api<SpillRow[]>(info, `/api/v1/runs/${run}/spills`)).body;
+    const idle = phase(spills, idleFrom, idleTo);
+    const loaded = phase(spills, loadFrom, loadTo);
+    const sorted = [...h.latencies].sort((a, b) => a - b);
+    return {
+      clients: options.clients,
+      cores: cpus().length,
+      timeScale: options.timeScale,
+      idle,
+      loaded,
+      ratio: idle.spillRate > 0 ? loaded.spillRate / idle.spillRate : 0,
+      requests: sorted.length,
+      requestsPerS: (sorted.length * 1000) / loadMs,
+      p50ms: percentile(sorted, 50),
+      p99ms: percentile(sorted, 99),
+      status: h.status,
+      ms: Math.round(performance.now() - started),
+    };
+  } finally {
+    await serve.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
