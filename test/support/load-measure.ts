@@ -17,7 +17,7 @@ export interface LoadOptions {
 }
 
 export interface PhaseFigures {
-  /** Spills stored per wall-clock second, from the spacing of their ends (no ±1-spill quantisation). */
+  /** Spills stored per wall-clock second (those that began in the phase's window of whole SPS cycles). */
   spillRate: number;
   spills: number;
   /** Events reconstructed per second: the monitor's share of the live path. */
@@ -48,17 +48,18 @@ interface SpillRow {
   processedFraction: number;
 }
 
+/**
+ * The spills that began in [from, to), a whole number of SPS cycles long. The simulated DAQ begins a spill
+ * at its cycle's slot unless the last one is still being sent, so each such window holds exactly one slot
+ * per cycle: a count below the cycles is spills lost, with no quantisation error from where the window falls.
+ */
 function phase(spills: SpillRow[], from: number, to: number): PhaseFigures {
-  const inside = spills.filter((s) => s.endedAt >= from && s.endedAt <= to).sort((a, b) => a.endedAt - b.endedAt);
-  const first = inside[0];
-  const last = inside.at(-1);
-  const span = first && last ? last.endedAt - first.endedAt : 0;
-  const spillRate = inside.length >= 2 && span > 0 ? ((inside.length - 1) * 1000) / span : 0;
-  const processed = inside.slice(1).reduce((sum, s) => sum + s.eventsProcessed, 0);
+  const inside = spills.filter((s) => s.startedAt >= from && s.startedAt < to);
+  const seconds = (to - from) / 1000;
   return {
-    spillRate,
+    spillRate: inside.length / seconds,
     spills: inside.length,
-    processedRate: span > 0 ? (processed * 1000) / span : 0,
+    processedRate: inside.reduce((sum, s) => sum + s.eventsProcessed, 0) / seconds,
     meanProcessedFraction: inside.length ? inside.reduce((sum, s) => sum + s.processedFraction, 0) / inside.length : 0,
   };
 }
@@ -148,33 +149,34 @@ export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
   const serve = await startServe(dir, ['--sim', '--time-scale', String(options.timeScale), '--seed', '1', '--start-run', 'physics'], 60_000);
   try {
     const info = serve.info;
-    const run = await waitFor(
+    const { number: run, cycleMs } = await waitFor(
       'the run to record its first spills',
       async () => {
-        const s = (await api<{ run: { current: { number: number } | null; spill: number } }>(info, '/api/v1/status')).body;
-        return s.run.current && s.run.spill >= 3 ? s.run.current.number : null;
+        const s = (await api<{ run: { current: { number: number } | null; spill: number }; beam: { cycleMs: number } }>(info, '/api/v1/status')).body;
+        return s.run.current && s.run.spill >= 3 ? { number: s.run.current.number, cycleMs: s.beam.cycleMs } : null;
       },
       60_000,
     );
     const paths = await routeMix(info, run);
-    log(`serve --sim ×${options.timeScale} taking run ${run}; ${options.phaseS} s idle, then ${options.phaseS} s with ${options.clients} clients`);
+    const windowMs = Math.max(1, Math.round((options.phaseS * 1000) / cycleMs)) * cycleMs;
+    log(`serve --sim ×${options.timeScale} taking run ${run}; ${windowMs / 1000} s (${Math.round(windowMs / cycleMs)} SPS cycles) idle, then as long with ${options.clients} clients`);
 
     const idleFrom = Date.now();
-    await sleep(options.phaseS * 1000);
-    const idleTo = Date.now();
+    await sleep(windowMs);
+    const idleTo = idleFrom + windowMs;
 
     const h = hammer(info, paths, options.clients);
     // The first second is the clients' connection storm; the steady state is what is measured.
     await sleep(1000);
     const loadFrom = Date.now();
-    await sleep(options.phaseS * 1000);
-    const loadTo = Date.now();
-    const loadMs = loadTo - loadFrom + 1000;
+    await sleep(windowMs);
+    const loadTo = loadFrom + windowMs;
+    const loadMs = Date.now() - loadFrom + 1000;
     await h.stop();
 
-    // Spills ending in the loaded window are stored within a spill's length after it; wait, then read
-    // them with the server idle again.
-    await sleep(1500);
+    // A spill begun in the loaded window is stored when it ends; wait for that, then read them with the
+    // server idle again.
+    await sleep(cycleMs + 1500);
     const spills = (await api<SpillRow[]>(info, `/api/v1/runs/${run}/spills`)).body;
     const idle = phase(spills, idleFrom, idleTo);
     const loaded = phase(spills, loadFrom, loadTo);
