@@ -3,6 +3,7 @@
 import type { Core } from '../core/core';
 import { DEVICE_STATES } from '../shared/api/devices';
 import { RunState } from '../shared/api/schemas';
+import { admissionMetrics } from '../server/admission';
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -52,5 +53,6 @@ export function renderMetrics(core: Core): string {
     metric('na64rc_last_spill_intensity', 'Particles on target in the last spill.', 'gauge', [['', l.intensity]]);
     metric('na64rc_last_spill_ecal_peak_gev', 'Peak of the ECAL total energy in the last spill, GeV.', 'gauge', [['', l.ecalPeakGeV ?? Number.NaN]]);
   }
+  lines.push(...admissionMetrics());
   return lines.join('\n') + '\n';
 }

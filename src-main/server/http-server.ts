@@ -13,7 +13,10 @@ import { createRouter } from '../api/router';
 import type { Core } from '../core/core';
 import { LOGBOOK_LIMITS } from '../shared/api/logbook';
 import type { Logger } from '../log';
+import { Admission, type AdmissionOptions } from './admission';
+import { answerClientError, refuseOversized } from './client-errors';
 import { guardSocket } from './ws-guard';
+import { limitSocket } from './ws-limits';
 import { serveStatic } from './static-files';
 
 export interface ServeOptions {
@@ -21,6 +24,8 @@ export interface ServeOptions {
   port: number;
   rendererDir: string;
   log: Logger;
+  /** Back-pressure limits (tests tighten them); the defaults protect the live path on a 2-core machine. */
+  admission?: Partial<AdmissionOptions>;
 }
 
 export interface RunningServer {
@@ -120,13 +125,29 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', (error) => log.warn({ err: error }, 'WebSocket error'));
-      void rpc.upgrade(guardSocket(ws, log), { context: { session } });
+      void rpc.upgrade(limitSocket(guardSocket(ws, log), ws), { context: { session } });
     });
   };
 
-  const server: Server = createServer(onRequest);
-  server.on('upgrade', onUpgrade);
-  server.on('clientError', (_error, socket) => socket.destroy());
+  // A client is its address and the token it presents: scripts sharing a machine but not a token are
+  // limited apart, and an invalid token cannot buy a fresh bucket per guess.
+  const clientKey = (req: IncomingMessage): string => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const session = core.tokens.session(url.pathname === '/rpc' ? url.searchParams.get('token') : bearer(req, url));
+    return `${req.socket.remoteAddress ?? ''}|${session?.user ?? ''}`;
+  };
+  // Only the API is limited per client: the UI's own files load many at once and are cheap.
+  const apiKey = (req: IncomingMessage): string | null => {
+    const path = req.url ?? '/';
+    return path === '/metrics' || path.startsWith('/metrics?') || path.startsWith('/api') ? clientKey(req) : null;
+  };
+  const admission = new Admission(options.admission);
+  const admitted = admission.wrap(onRequest, apiKey);
+  const server: Server = createServer((req, res) => {
+    if (!refuseOversized(req, res)) admitted(req, res);
+  });
+  server.on('upgrade', admission.wrapUpgrade(onUpgrade, clientKey));
+  server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
