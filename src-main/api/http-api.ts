@@ -31,6 +31,7 @@ import { toRootJson } from '../shared/root-json';
 import { HistoryQuery, HvChannelName } from '../shared/api/hv';
 import { HvAudit } from '../hv/audit';
 import { UnknownChannelError } from '../hv/history';
+import { streamCsv } from '../server/stream-body';
 
 export class HttpError extends Error {
   constructor(
@@ -104,7 +105,7 @@ function handleHv(core: Core, res: ServerResponse, url: URL, channel: string | u
   if (!query.success) throw new HttpError(400, 'BAD_REQUEST', query.error.issues.map((i) => i.message).join('; '));
   const q = query.data;
   try {
-    if (p.get('format') === 'csv') return sendCsv(res, core.hv.history.csv(q.channel, q.from, q.to), `hv-${q.channel}-${q.from}-${q.to}.csv`);
+    if (p.get('format') === 'csv') return void streamCsv(res, core.hv.history.csvPages(q.channel, q.from, q.to), `hv-${q.channel}-${q.from}-${q.to}.csv`);
     return sendJson(res, 200, core.hv.history.query(q.channel, q.from, q.to, q.points));
   } catch (error) {
     if (error instanceof UnknownChannelError) throw new HttpError(404, 'NOT_FOUND', error.message);

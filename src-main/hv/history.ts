@@ -140,6 +140,9 @@ export class HvHistory {
       rawCsv: db.prepare<[number, number, number], { t: number; vmon: number; imon: number; status: number }>(
         'SELECT t, vmon, imon, status FROM hv_samples WHERE channel = ? AND t >= ? AND t <= ? ORDER BY t',
       ),
+      rawPage: db.prepare<[number, number, number, number], { t: number; vmon: number; imon: number; status: number }>(
+        'SELECT t, vmon, imon, status FROM hv_samples WHERE channel = ? AND t >= ? AND t <= ? ORDER BY t LIMIT ?',
+      ),
       level: db.prepare<[number, number, number, number], RollupRow>(
         `SELECT bucket, n, v_sum, v_sq, v_min, v_max, i_sum, i_sq, i_min, i_max FROM hv_rollups
          WHERE level = ? AND channel = ? AND bucket >= ? AND bucket <= ? ORDER BY bucket`,
@@ -282,5 +285,24 @@ export class HvHistory {
     const lines = ['time_utc,t_ms,vmon_V,imon_uA,status'];
     for (const r of this.q.rawCsv.iterate(id, from, to)) lines.push(`${new Date(r.t).toISOString()},${r.t},${r.vmon},${r.imon},${r.status}`);
     return lines.join('\n') + '\n';
+  }
+
+  /**
+   * The same CSV in pages of `pageRows` samples, for streaming. Each page is one complete query: a statement
+   * left open between pages would keep the connection busy, and the spill and HV writes share it.
+   * The channel is checked now (UnknownChannelError), not when the first page is taken.
+   */
+  csvPages(name: string, from: number, to: number, pageRows = 2000): Iterable<string> {
+    const id = this.id(name);
+    const page = this.q.rawPage;
+    return (function* () {
+      yield 'time_utc,t_ms,vmon_V,imon_uA,status\n';
+      for (let next = from; next <= to; ) {
+        const rows = page.all(id, next, to, pageRows);
+        if (rows.length) yield rows.map((r) => `${new Date(r.t).toISOString()},${r.t},${r.vmon},${r.imon},${r.status}\n`).join('');
+        if (rows.length < pageRows) return;
+        next = rows.at(-1)!.t + 1;
+      }
+    })();
   }
 }
