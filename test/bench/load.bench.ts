@@ -4,10 +4,12 @@
 import { measureLoad } from '../support/load-measure';
 
 const clients = Number(process.env['LOAD_CLIENTS'] ?? 200);
-const phaseS = Number(process.env['LOAD_PHASE_S'] ?? 15);
-const timeScale = Number(process.env['LOAD_TIME_SCALE'] ?? 20);
+const phaseS = Number(process.env['LOAD_PHASE_S'] ?? 34);
+const timeScale = Number(process.env['LOAD_TIME_SCALE'] ?? 5);
+// LOAD_TOKENS=per-client: a token per client, past what the per-client limit can hold back.
+const tokens = process.env['LOAD_TOKENS'] === 'per-client' ? 'per-client' : 1;
 
-const r = await measureLoad({ clients, phaseS, timeScale, log: (line) => console.log(line) });
+const r = await measureLoad({ clients, phaseS, timeScale, tokens, log: (line) => console.log(line) });
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 console.log(`idle:   ${round(r.idle.spillRate, 3)} spills/s (${r.idle.spills} spills), ${Math.round(r.idle.processedRate)} events/s reconstructed, processed fraction ${round(r.idle.meanProcessedFraction, 3)}`);
 console.log(`loaded: ${round(r.loaded.spillRate, 3)} spills/s (${r.loaded.spills} spills), ${Math.round(r.loaded.processedRate)} events/s reconstructed, processed fraction ${round(r.loaded.meanProcessedFraction, 3)}`);
@@ -17,6 +19,7 @@ console.log(
     bench: 'load',
     cores: r.cores,
     clients: r.clients,
+    tokens: r.tokens,
     timeScale: r.timeScale,
     idleSpillRate: round(r.idle.spillRate, 3),
     loadedSpillRate: round(r.loaded.spillRate, 3),

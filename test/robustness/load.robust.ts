@@ -10,7 +10,7 @@ const started = Date.now();
 buildIfStale();
 let figures: Record<string, unknown> & { ok: boolean };
 try {
-  const r = await measureLoad({ clients: 200, phaseS: SHORT ? 20 : 34, timeScale: 5, log: (line) => console.log(line) });
+  const r = await measureLoad({ clients: 200, phaseS: SHORT ? 20 : 34, timeScale: 5, tokens: 1, log: (line) => console.log(line) });
   const round = (x: number) => Math.round(x * 1000) / 1000;
   figures = {
     clients: r.clients,

@@ -6,6 +6,7 @@ import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from '../../src-main/api/node-client';
 import { api, startServe, waitFor, type ServerInfo } from './serve-process';
 
 export interface LoadOptions {
@@ -13,6 +14,11 @@ export interface LoadOptions {
   /** Seconds of each phase (idle, loaded). */
   phaseS: number;
   timeScale: number;
+  /**
+   * Client identities: 1, every client with the start token of server.json (a script run 200 times); or
+   * one personal token per client, so the per-client limit cannot help and the server-wide limits must.
+   */
+  tokens: 1 | 'per-client';
   log?: (line: string) => void;
 }
 
@@ -27,6 +33,7 @@ export interface PhaseFigures {
 
 export interface LoadResult {
   clients: number;
+  tokens: 1 | 'per-client';
   cores: number;
   timeScale: number;
   idle: PhaseFigures;
@@ -93,6 +100,18 @@ async function routeMix(info: ServerInfo, run: number): Promise<string[]> {
   ];
 }
 
+/** One viewer token per client, made over the typed API as an administrator would. */
+async function personalTokens(info: ServerInfo, n: number): Promise<string[]> {
+  const conn = await connect(info.url, info.token);
+  try {
+    const tokens: string[] = [];
+    for (let i = 0; i < n; i++) tokens.push((await conn.api.users.add({ user: `load${i}`, role: 'viewer' })).token);
+    return tokens;
+  } finally {
+    conn.close();
+  }
+}
+
 interface Hammer {
   stop(): Promise<void>;
   latencies: number[];
@@ -100,15 +119,16 @@ interface Hammer {
 }
 
 /** `clients` loops, each with its own connection, sending the next request as soon as the last one answered. */
-function hammer(info: ServerInfo, paths: string[], clients: number): Hammer {
+function hammer(info: ServerInfo, paths: string[], tokens: string[]): Hammer {
+  const clients = tokens.length;
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const latencies: number[] = [];
   const status: Record<string, number> = {};
   let running = true;
-  const one = (path: string): Promise<void> =>
+  const one = (path: string, token: string): Promise<void> =>
     new Promise((resolve) => {
       const t = performance.now();
-      const req = request(`${info.url}${path}`, { agent, headers: { Authorization: `Bearer ${info.token}` } }, (res) => {
+      const req = request(`${info.url}${path}`, { agent, headers: { Authorization: `Bearer ${token}` } }, (res) => {
         res.resume();
         res.once('end', () => {
           latencies.push(performance.now() - t);
@@ -127,7 +147,7 @@ function hammer(info: ServerInfo, paths: string[], clients: number): Hammer {
       req.end();
     });
   const loops = Array.from({ length: clients }, async (_, i) => {
-    for (let k = i; running; k++) await one(paths[k % paths.length]!);
+    for (let k = i; running; k++) await one(paths[k % paths.length]!, tokens[i]!);
   });
   return {
     latencies,
@@ -158,6 +178,7 @@ export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
       60_000,
     );
     const paths = await routeMix(info, run);
+    const tokens = options.tokens === 1 ? new Array<string>(options.clients).fill(info.token) : await personalTokens(info, options.clients);
     const windowMs = Math.max(1, Math.round((options.phaseS * 1000) / cycleMs)) * cycleMs;
     log(`serve --sim ×${options.timeScale} taking run ${run}; ${windowMs / 1000} s (${Math.round(windowMs / cycleMs)} SPS cycles) idle, then as long with ${options.clients} clients`);
 
@@ -165,7 +186,7 @@ export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
     await sleep(windowMs);
     const idleTo = idleFrom + windowMs;
 
-    const h = hammer(info, paths, options.clients);
+    const h = hammer(info, paths, tokens);
     // The first second is the clients' connection storm; the steady state is what is measured.
     await sleep(1000);
     const loadFrom = Date.now();
@@ -183,6 +204,7 @@ export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
     const sorted = [...h.latencies].sort((a, b) => a - b);
     return {
       clients: options.clients,
+      tokens: options.tokens,
       cores: cpus().length,
       timeScale: options.timeScale,
       idle,
