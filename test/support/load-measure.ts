@@ -140,8 +140,9 @@ function hammer(info: ServerInfo, paths: string[], tokens: string[]): Hammer {
           else resolve();
         });
       });
-      req.once('error', () => {
-        status['error'] = (status['error'] ?? 0) + 1;
+      req.once('error', (e: NodeJS.ErrnoException) => {
+        const key = `error ${e.code ?? e.message}`;
+        status[key] = (status[key] ?? 0) + 1;
         setTimeout(resolve, 10);
       });
       req.end();
