@@ -252,7 +252,6 @@ export class Admission {
 
   private drain(): void {
     const sliceStart = performance.now();
-    let ranThisWindow = false;
     while (this.queue.length) {
       const now = performance.now();
       const item = this.queue[0]!;
@@ -269,7 +268,8 @@ export class Admission {
         continue;
       }
       const spent = this.windowSpent(now);
-      const overBudget = spent >= this.options.budgetMs || (this.loopSaturated(now) && spent > 0 && !ranThisWindow);
+      // A saturated loop (the live path busy on its own) still answers one request per window.
+      const overBudget = spent >= this.options.budgetMs || (spent > 0 && this.loopSaturated(now));
       if (overBudget) {
         // Wait for the window to move by a tenth; a request whose wait runs out then gets its 503.
         this.scheduleDrain(Math.max(1, Math.min(this.options.windowMs / 10, item.since + this.options.maxWaitMs - now + 1)));
@@ -281,7 +281,6 @@ export class Admission {
       }
       this.queue.shift();
       counters.queued -= 1;
-      ranThisWindow = true;
       const t = performance.now();
       try {
         item.run();
