@@ -109,6 +109,12 @@ export function admissionMetrics(): string[] {
   return lines;
 }
 
+/** Count a request answered before admission (the parser's or the size limits' refusals). */
+export function countRefused(status: number): void {
+  counters.requests += 1;
+  count(counters.byStatus, status);
+}
+
 /** The JSON error answer every refusal and client error has, ready for a raw socket or a response. */
 export function errorBody(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });

@@ -4,7 +4,7 @@
 // JSON error body and Connection: close. The socket is only destroyed when nothing can be written to it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errorBody } from './admission';
+import { countRefused, errorBody } from './admission';
 
 /** The longest request target answered: longer ones get 414 (the API's longest real URL is far shorter). */
 export const MAX_URL_BYTES = 8 * 1024;
@@ -47,6 +47,7 @@ export function answerClientError(error: ParserError, socket: Duplex): void {
     return;
   }
   const { status, code, message } = classify(error);
+  countRefused(status);
   const body = errorBody(code, message);
   socket.end(
     `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
@@ -74,6 +75,7 @@ export function refuseOversized(req: IncomingMessage, res: ServerResponse): bool
     refusal = { status: 413, code: 'CONTENT_TOO_LARGE', message: `the request body is larger than ${MAX_BODY_BYTES} bytes` };
   }
   if (!refusal) return false;
+  countRefused(refusal.status);
   const body = errorBody(refusal.code, refusal.message);
   res.writeHead(refusal.status, {
     'Content-Type': 'application/json; charset=utf-8',

@@ -132,7 +132,13 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
   // A client is its address and the token it presents: scripts sharing a machine but not a token are
   // limited apart, and an invalid token cannot buy a fresh bucket per guess.
   const clientKey = (req: IncomingMessage): string => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      // The handler answers a malformed URL with 400; the client is its address meanwhile.
+      return `${req.socket.remoteAddress ?? ''}|`;
+    }
     const session = core.tokens.session(url.pathname === '/rpc' ? url.searchParams.get('token') : bearer(req, url));
     return `${req.socket.remoteAddress ?? ''}|${session?.user ?? ''}`;
   };

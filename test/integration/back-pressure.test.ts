@@ -187,6 +187,17 @@ describe('answers, not resets', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('a request or WebSocket upgrade whose target is no URL gets an answer, and the server keeps serving', async () => {
+    const request = await rawExchange(server, `GET http://[::1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    expect(parseRaw(request.text).status).toBe(400);
+    const upgrade = await rawExchange(
+      server,
+      `GET http://[::1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    );
+    expect(parseRaw(upgrade.text).status).toBe(404);
+    expect((await get(server, '/api/v1/status')).status).toBe(200);
+  });
+
   it('a POST with a small body to the read-only API: 405 and Connection: close', async () => {
     const head = `POST /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${sim.core.startToken}\r\nContent-Length: 5\r\n\r\nhello`;
     const { text } = await rawExchange(server, head);
