@@ -130,29 +130,27 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
   };
 
   // A client is its address and the token it presents: scripts sharing a machine but not a token are
-  // limited apart, and an invalid token cannot buy a fresh bucket per guess.
-  const clientKey = (req: IncomingMessage): string => {
-    let url: URL;
+  // limited apart, and an invalid token cannot buy a fresh bucket per guess. Only the API is limited per
+  // client (`apiOnly`): the UI's own files load many at once and are cheap. The path is the parsed one,
+  // as the handlers see it, so an absolute-form target (GET http://host/api/…) is the API too.
+  const clientKey = (req: IncomingMessage, apiOnly: boolean): string | null => {
+    let url: URL | null = null;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
       // The handler answers a malformed URL with 400; the client is its address meanwhile.
-      return `${req.socket.remoteAddress ?? ''}|`;
     }
-    const session = core.tokens.session(url.pathname === '/rpc' ? url.searchParams.get('token') : bearer(req, url));
+    const path = url?.pathname ?? '';
+    if (apiOnly && url && path !== '/metrics' && path !== '/api' && !path.startsWith('/api/')) return null;
+    const session = url ? core.tokens.session(path === '/rpc' ? url.searchParams.get('token') : bearer(req, url)) : null;
     return `${req.socket.remoteAddress ?? ''}|${session?.user ?? ''}`;
   };
-  // Only the API is limited per client: the UI's own files load many at once and are cheap.
-  const apiKey = (req: IncomingMessage): string | null => {
-    const path = req.url ?? '/';
-    return path === '/metrics' || path.startsWith('/metrics?') || path.startsWith('/api') ? clientKey(req) : null;
-  };
   const admission = new Admission(options.admission);
-  const admitted = admission.wrap(onRequest, apiKey);
+  const admitted = admission.wrap(onRequest, (req) => clientKey(req, true));
   const server: Server = createServer((req, res) => {
     if (!refuseOversized(req, res)) admitted(req, res);
   });
-  server.on('upgrade', admission.wrapUpgrade(onUpgrade, clientKey));
+  server.on('upgrade', admission.wrapUpgrade(onUpgrade, (req) => clientKey(req, false)));
   server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {

@@ -100,6 +100,9 @@ describe('back-pressure', () => {
       expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
       expect(a.body).toEqual({ error: { code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/retry in \d+ s/) } });
     }
+    // An absolute-form target is the same API, the same client.
+    const absolute = await rawExchange(server, `GET ${server.url}/api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${sim.core.startToken}\r\nConnection: close\r\n\r\n`);
+    expect(parseRaw(absolute.text).status).toBe(429);
     // The UI's files are not the API: not limited per client.
     expect((await get(server, '/healthz')).status).toBe(200);
     // The refusals are counted for /metrics.
