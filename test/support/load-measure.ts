@@ -120,12 +120,13 @@ interface Hammer {
 
 /** `clients` loops, each with its own connection, sending the next request as soon as the last one answered. */
 function hammer(info: ServerInfo, paths: string[], tokens: string[]): Hammer {
-  const clients = tokens.length;
-  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  // Each client its own kept-alive connection, as 200 scripts have: a shared pool would leave some sockets
+  // idle past the server's keep-alive timeout and reuse them as it closes them (resets of the client's making).
+  const agents = tokens.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
   const latencies: number[] = [];
   const status: Record<string, number> = {};
   let running = true;
-  const one = (path: string, token: string): Promise<void> =>
+  const one = (path: string, token: string, agent: Agent): Promise<void> =>
     new Promise((resolve) => {
       const t = performance.now();
       const req = request(`${info.url}${path}`, { agent, headers: { Authorization: `Bearer ${token}` } }, (res) => {
@@ -147,8 +148,8 @@ function hammer(info: ServerInfo, paths: string[], tokens: string[]): Hammer {
       });
       req.end();
     });
-  const loops = Array.from({ length: clients }, async (_, i) => {
-    for (let k = i; running; k++) await one(paths[k % paths.length]!, tokens[i]!);
+  const loops = tokens.map(async (_, i) => {
+    for (let k = i; running; k++) await one(paths[k % paths.length]!, tokens[i]!, agents[i]!);
   });
   return {
     latencies,
@@ -156,7 +157,7 @@ function hammer(info: ServerInfo, paths: string[], tokens: string[]): Hammer {
     stop: async () => {
       running = false;
       await Promise.all(loops);
-      agent.destroy();
+      for (const agent of agents) agent.destroy();
     },
   };
 }
@@ -219,6 +220,9 @@ export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
       ms: Math.round(performance.now() - started),
     };
   } finally {
+    // The server's own complaints under load (warn level and up) say what a reset or a 5xx was.
+    const complaints = serve.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l));
+    if (complaints.length) log(`server log: ${complaints.length} warnings/errors, the first: ${complaints[0]!.slice(0, 400)}`);
     await serve.stop();
     rmSync(dir, { recursive: true, force: true });
   }
