@@ -6,6 +6,7 @@ import { RunState } from '../shared/api/schemas';
 import { ALARM_STATES, PRIORITIES } from '../shared/alarms';
 
 type Metric = (name: string, help: string, type: 'gauge' | 'counter', samples: [string, number][]) => void;
+import { admissionMetrics } from '../server/admission';
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -57,6 +58,7 @@ export function renderMetrics(core: Core): string {
   }
   controlRoomMetrics(core, metric);
   livenessMetrics(core, metric);
+  lines.push(...admissionMetrics());
   return lines.join('\n') + '\n';
 }
 

@@ -14,7 +14,10 @@ import type { Core } from '../core/core';
 import { LOGBOOK_LIMITS } from '../shared/api/logbook';
 import type { Logger } from '../log';
 import { SessionSockets } from './session-sockets';
+import { Admission, type AdmissionOptions } from './admission';
+import { answerClientError, refuseOversized } from './client-errors';
 import { guardSocket } from './ws-guard';
+import { limitSocket } from './ws-limits';
 import { serveStatic } from './static-files';
 
 export interface ServeOptions {
@@ -22,6 +25,8 @@ export interface ServeOptions {
   port: number;
   rendererDir: string;
   log: Logger;
+  /** Back-pressure limits (tests tighten them); the defaults protect the live path on a 2-core machine. */
+  admission?: Partial<AdmissionOptions>;
 }
 
 export interface RunningServer {
@@ -130,14 +135,34 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', (error) => log.warn({ err: error }, 'WebSocket error'));
-      const { peer, context } = sessions.add(ws, guardSocket(ws, log), token, session);
+      const { peer, context } = sessions.add(ws, limitSocket(guardSocket(ws, log), ws), token, session);
       void rpc.upgrade(peer, { context });
     });
   };
 
-  const server: Server = createServer(onRequest);
-  server.on('upgrade', onUpgrade);
-  server.on('clientError', (_error, socket) => socket.destroy());
+  // A client is its address and the token it presents: scripts sharing a machine but not a token are
+  // limited apart, and an invalid token cannot buy a fresh bucket per guess. Only the API is limited per
+  // client (`apiOnly`): the UI's own files load many at once and are cheap. The path is the parsed one,
+  // as the handlers see it, so an absolute-form target (GET http://host/api/…) is the API too.
+  const clientKey = (req: IncomingMessage, apiOnly: boolean): string | null => {
+    let url: URL | null = null;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      // The handler answers a malformed URL with 400; the client is its address meanwhile.
+    }
+    const path = url?.pathname ?? '';
+    if (apiOnly && url && path !== '/metrics' && path !== '/api' && !path.startsWith('/api/')) return null;
+    const session = url ? core.tokens.session(path === '/rpc' ? url.searchParams.get('token') : bearer(req, url)) : null;
+    return `${req.socket.remoteAddress ?? ''}|${session?.user ?? ''}`;
+  };
+  const admission = new Admission(options.admission);
+  const admitted = admission.wrap(onRequest, (req) => clientKey(req, true));
+  const server: Server = createServer((req, res) => {
+    if (!refuseOversized(req, res)) admitted(req, res);
+  });
+  server.on('upgrade', admission.wrapUpgrade(onUpgrade, (req) => clientKey(req, false)));
+  server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
