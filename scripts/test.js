@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: everything, in the order that fails fastest — build, type check, lint, unit + integration +
-// browser tests (vitest), end-to-end tests (Playwright driving `na64rc serve` in Chromium).
+// browser tests (vitest), end-to-end tests (Playwright driving `na64rc serve` in Chromium), and the short form of
+// the robustness suite (kill -9 durability, API fuzzing, XSS in the browser, the fault matrix, load).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,8 @@ const steps = [
   ['lint', bin('eslint', 'bin/eslint.js'), ['--max-warnings', '0', '.']],
   ['unit, integration and browser tests', bin('vitest', 'vitest.mjs'), ['run']],
   ['end-to-end tests', bin('@playwright/test', 'cli.js'), ['test']],
+  // The standing robustness suite in its short form (`npm run robustness` runs it in full).
+  ['robustness (short form)', join(root, 'scripts', 'robustness.js'), ['--short']],
 ];
 
 const timings = [];

@@ -1,4 +1,5 @@
 // Renderer entry: Vue, Pinia, the router and the theme.
+import './zod-jitless';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import { takeToken } from './api/connection';

@@ -2,7 +2,8 @@
 import { onBeforeUnmount, onMounted, ref } from 'vue';
 import type { AlarmState, Priority } from '@shared/alarms';
 import { allowed, PERMISSIONS, type Permission, type Session } from '@shared/auth';
-import type { BeamPhase, RunState, SpillDaq, Verdict } from '@shared/api/schemas';
+import type { BeamPhase, BeamStatus, RunState, SpillDaq, Verdict } from '@shared/api/schemas';
+import { daqStreamWords } from '@shared/daq-stream';
 import type { ConnectionState } from './api/connection';
 import type { Tone } from './components/StateBadge.vue';
 
@@ -40,6 +41,16 @@ export function beamLook(phase: BeamPhase | null): Look {
   }
 }
 
+/**
+ * The beam as the status bar and the Shift view show it: "spill" only while spills actually arrive from
+ * the DAQ; a lost stream or a DAQ without spills says so instead, whatever the SPS clock says.
+ */
+export function beamStatusLook(beam: Pick<BeamStatus, 'phase' | 'daq' | 'noBeam'> | null, now: number): Look & { words: string | null } {
+  const words = beam ? daqStreamWords(beam, now) : null;
+  if (beam && words) return { tone: 'bad', icon: '✕', label: beam.daq?.state === 'lost' ? 'DAQ STREAM LOST' : 'NO SPILL', words };
+  return { ...beamLook(beam?.phase ?? null), words: null };
+}
+
 export function connectionLook(state: ConnectionState): Look {
   switch (state) {
     case 'connected':
@@ -52,6 +63,10 @@ export function connectionLook(state: ConnectionState): Look {
       return { tone: 'bad', icon: '✕', label: 'TOKEN REFUSED' };
     case 'no-token':
       return { tone: 'bad', icon: '✕', label: 'NO ACCESS TOKEN' };
+    case 'revoked':
+      return { tone: 'bad', icon: '✕', label: 'TOKEN REVOKED' };
+    case 'role-changed':
+      return { tone: 'warn', icon: '⟳', label: 'ROLE CHANGED' };
   }
 }
 

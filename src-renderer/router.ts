@@ -1,6 +1,7 @@
 // The views. Hash history: works the same from app:// in Electron and from http:// in a browser.
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import AlarmsView from './views/AlarmsView.vue';
+import ApiDocsView from './views/ApiDocsView.vue';
 import CalibrationView from './views/CalibrationView.vue';
 import CountersView from './views/CountersView.vue';
 import DevicesView from './views/DevicesView.vue';
@@ -29,6 +30,7 @@ export const NAV: NavItem[] = [
   { name: 'devices', label: 'Devices', icon: '⌁', key: '8' },
   { name: 'digitizers', label: 'Digitizers', icon: '∿', key: '9' },
   { name: 'counters', label: 'Counters', icon: 'Σ', key: '0' },
+  { name: 'api', label: 'API', icon: '{}', key: 'a' },
 ];
 
 const routes: RouteRecordRaw[] = [
@@ -43,6 +45,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/devices', name: 'devices', component: DevicesView },
   { path: '/digitizers', name: 'digitizers', component: DigitizersView },
   { path: '/counters', name: 'counters', component: CountersView },
+  { path: '/api', name: 'api', component: ApiDocsView },
   { path: '/:rest(.*)*', redirect: '/shift' },
 ];
 

@@ -10,6 +10,7 @@ import m0007 from './0007-monitoring';
 import m0008 from './0008-calibration';
 import m0009 from './0009-devices';
 import m0010 from './0010-beamline';
+import m0011 from './0011-liveness';
 
 export interface Migration {
   version: number;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'calibration', sql: m0008 },
   { version: 9, name: 'devices', sql: m0009 },
   { version: 10, name: 'beamline', sql: m0010 },
+  { version: 11, name: 'liveness', sql: m0011 },
 ];

@@ -23,6 +23,7 @@ export function alarmsRouter(core: Core) {
   return {
     alarms: {
       list: os.alarms.list.handler(() => alarms().engine.list()),
+      current: os.alarms.current.handler(({ input }) => alarms().engine.list().filter((v) => input.all || v.state !== 'normal')),
       log: os.alarms.log.handler(({ input }) => alarms().store.log(input)),
       kpi: os.alarms.kpi.handler(({ input }) => {
         const to = input.to ?? Date.now();

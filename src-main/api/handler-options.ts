@@ -1,6 +1,7 @@
 // Options both transports' RPC handlers share, so the WebSocket and the Electron MessagePort behave alike.
 import { ORPCError } from '@orpc/server';
 import type { Logger } from '../log';
+import { liveSession } from './live-session';
 
 interface Issue {
   path?: readonly (PropertyKey | { key: PropertyKey })[];
@@ -20,6 +21,7 @@ export function describeIssues(issues: readonly Issue[]): string {
 
 export function rpcHandlerOptions(log: Logger) {
   return {
+    interceptors: [liveSession],
     clientInterceptors: [
       async ({ next }: { next: () => Promise<unknown> }) => {
         try {

@@ -5,6 +5,11 @@ import { contract } from '../shared/api/contract';
 
 export interface ApiContext {
   session: Session;
+  /**
+   * The session the connection's token opens now, asked again before every call (null: the token was
+   * revoked); absent where the session cannot change (the desktop window's). See live-session.ts.
+   */
+  reauthenticate?: () => Session | null;
 }
 
 export const os = implement(contract).$context<ApiContext>();

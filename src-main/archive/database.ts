@@ -2,6 +2,7 @@
 // repositories in this folder, which share this single connection (single writer).
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from '../../db/migrations/index';
+import { createPrivateFile } from '../security/private-files';
 
 export type Db = Database.Database;
 
@@ -16,6 +17,8 @@ export class SchemaTooNewError extends Error {
 }
 
 export function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS): Db {
+  // Created owner-only first: SQLite gives the -wal and -shm files the database file's mode.
+  if (file !== ':memory:' && file !== '') createPrivateFile(file);
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');

@@ -19,8 +19,12 @@ interface Row {
 
 export class UserExistsError extends Error {}
 
+/** What changed about a user's token: open sessions opened with it must be re-checked. */
+export type TokenChange = { user: string; change: 'revoked' } | { user: string; change: 'role'; role: Role };
+
 export class AccessTokens {
   private readonly q;
+  private readonly listeners = new Set<(change: TokenChange) => void>();
 
   constructor(
     private readonly db: Db,
@@ -35,6 +39,7 @@ export class AccessTokens {
         `INSERT INTO access_tokens (user, role, token_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)`,
       ),
       revoke: db.prepare<[number, string]>(`UPDATE access_tokens SET revoked_at = ? WHERE user = ? AND revoked_at IS NULL`),
+      setRole: db.prepare<[Role, string]>(`UPDATE access_tokens SET role = ? WHERE user = ? AND revoked_at IS NULL`),
       list: db.prepare<[], Row>(`SELECT * FROM access_tokens ORDER BY revoked_at IS NOT NULL, user, created_at`),
     };
   }
@@ -56,7 +61,26 @@ export class AccessTokens {
   }
 
   revoke(user: string, now = Date.now()): boolean {
-    return this.q.revoke.run(now, user).changes > 0;
+    const revoked = this.q.revoke.run(now, user).changes > 0;
+    if (revoked) this.emit({ user, change: 'revoked' });
+    return revoked;
+  }
+
+  /** Give a user's active token another role; false if the user has none. */
+  setRole(user: string, role: Role): boolean {
+    const changed = this.q.setRole.run(role, user).changes > 0;
+    if (changed) this.emit({ user, change: 'role', role });
+    return changed;
+  }
+
+  /** Hear of every revocation and role change (the server closes the sessions they end). */
+  onChange(listener: (change: TokenChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: TokenChange): void {
+    for (const listener of this.listeners) listener(change);
   }
 
   list(): UserToken[] {

@@ -20,6 +20,10 @@ export function authRouter(core: Core) {
         if (!core.tokens.revoke(input.user)) throw errors.NOT_FOUND({ message: `${input.user} has no active token` });
         return { user: input.user, revoked: true as const };
       }),
+      role: os.users.role.use(requires('users.manage')).handler(({ input, errors }) => {
+        if (!core.tokens.setRole(input.user, input.role)) throw errors.NOT_FOUND({ message: `${input.user} has no active token` });
+        return { user: input.user, role: input.role };
+      }),
     },
   };
 }

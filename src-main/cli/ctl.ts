@@ -4,6 +4,7 @@ import { ORPCError } from '@orpc/client';
 import { connect } from '../api/node-client';
 import { readServerFile } from '../server/server-file';
 import type { Run, RunType, Status } from '../shared/api/schemas';
+import { daqStreamWords } from '../shared/daq-stream';
 import type { ApiClient } from '../shared/api/contract';
 import type { Role } from '../shared/auth';
 import type { SimDevice } from '../shared/api/sim';
@@ -34,7 +35,7 @@ export function describeStatus(s: Status): string {
   const lines = [
     `NA64 Run Control ${s.version}${s.simulation ? ` (simulation ×${s.timeScale})` : ''}, setup ${s.setup}`,
     `  run   ${run}${r.pending ? `: ${r.pending}` : ''}`,
-    `  beam  ${s.beam.energyGeV} GeV ${s.beam.particle}, ${s.beam.phase}, next change in ${Math.max(0, (s.beam.phaseEndsAt - s.serverTime) / 1000).toFixed(1)} s`,
+    `  beam  ${s.beam.energyGeV} GeV ${s.beam.particle}, ${daqStreamWords(s.beam, s.serverTime) ?? `${s.beam.phase}, next change in ${Math.max(0, (s.beam.phaseEndsAt - s.serverTime) / 1000).toFixed(1)} s`}`,
   ];
   if (s.lastSpill) {
     const l = s.lastSpill;
@@ -111,7 +112,12 @@ export async function ctlUserList(ctx: CtlContext): Promise<void> {
 
 export async function ctlUserRevoke(ctx: CtlContext, user: string): Promise<void> {
   const result = await withApi(ctx, (api) => api.users.revoke({ user }));
-  output(ctx, result, `revoked the token of ${user}`);
+  output(ctx, result, `revoked the token of ${user}; their open sessions were closed`);
+}
+
+export async function ctlUserRole(ctx: CtlContext, user: string, role: Role): Promise<void> {
+  const result = await withApi(ctx, (api) => api.users.role({ user, role }));
+  output(ctx, result, `${user} is now ${role}; their open sessions were closed and reconnect as ${role}`);
 }
 
 function describeSim(d: SimDevice): string {

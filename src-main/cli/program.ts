@@ -21,6 +21,7 @@ import {
   ctlUserAdd,
   ctlUserList,
   ctlUserRevoke,
+  ctlUserRole,
   type CtlContext,
 } from './ctl';
 import { ctlLogAdd, ctlLogExport, ctlLogSearch, ctlLogShow, ctlLogSummary, type LogAddOptions } from './ctl-log';
@@ -87,6 +88,11 @@ function runType(raw: string): RunType {
     throw new InvalidArgumentError(`unknown run type "${raw}"; use one of ${RUN_TYPES.join(', ')}`);
   }
   return raw as RunType;
+}
+
+function role(raw: string): Role {
+  if (!(ROLES as readonly string[]).includes(raw)) throw new InvalidArgumentError(`unknown role "${raw}"; use one of ${ROLES.join(', ')}`);
+  return raw as Role;
 }
 
 export function buildProgram(print: (line: string) => void = console.log): Command {
@@ -202,9 +208,15 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
   user.command('list').description('list users and their roles').action(() => ctlUserList(ctx()));
   user
     .command('revoke')
-    .description("revoke a user's token")
+    .description("revoke a user's token (their open sessions are closed)")
     .argument('<name>', 'user name')
     .action((name: string) => ctlUserRevoke(ctx(), name));
+  user
+    .command('role')
+    .description("give a user's token another role (their open sessions are closed and must reconnect)")
+    .argument('<name>', 'user name')
+    .argument('<role>', `the new role: ${ROLES.join(', ')}`, role)
+    .action((name: string, role: Role) => ctlUserRole(ctx(), name, role));
 
   run
     .command('site')

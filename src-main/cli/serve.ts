@@ -1,11 +1,12 @@
 // `na64rc serve`: the core headless, the renderer over HTTP, the API over WebSocket and HTTP. The devices
 // come from a site file (`--site`); without one (or with `--sim`) the simulated NA64's devices are started
 // as processes of their own and their site is written into the data directory: the same code runs either way.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Core } from '../core/core';
 import { loadSiteFile, SiteError, type LoadedSite } from '../devices/site-file';
 import { createLogger } from '../log';
+import { tightenDataDir } from '../security/private-files';
 import { NoServerError, processAlive, readServerFile, removeServerFile, writeServerFile } from '../server/server-file';
 import type { RunType } from '../shared/api/schemas';
 import { VERSION } from '../version';
@@ -57,7 +58,7 @@ export interface Served {
 
 export async function serve(options: ServeOptions, print: (line: string) => void = console.log): Promise<Served> {
   const dataDir = resolve(options.data);
-  mkdirSync(dataDir, { recursive: true });
+  const tightened = tightenDataDir(dataDir);
   try {
     const other = readServerFile(dataDir);
     if (other.pid !== process.pid && processAlive(other.pid)) {
@@ -74,6 +75,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
   if (options.site && options.simGains) throw new CliError('--sim-gains sets the simulated twin; with --site the devices are whatever the site file names');
   const extraAlarms = options.alarms ? readAlarmFile(options.alarms) : [];
   const log = createLogger({ file: join(dataDir, 'na64rc.log') });
+  if (tightened.length) log.warn({ dataDir, changed: tightened }, 'the data directory was open to other users; made owner-only');
   let simulated: SimulatedSite | null = null;
   let site: LoadedSite;
   // The core and the server are loaded while the simulators start (their own processes).

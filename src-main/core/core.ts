@@ -1,7 +1,6 @@
 // The composition root of the core services. The same core runs headless (`na64rc serve`) and inside the
 // Electron main process; nothing here knows which, and nothing here knows whether the site's devices are
 // hardware or simulators: they come from the site file, through the drivers host.
-import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
@@ -36,7 +35,14 @@ import { SpillClock } from '../timing/spill-clock';
 import { UsbBusService } from '../beamline/usb-bus';
 import type { BeamlineLiveEvent } from '../shared/api/beamline';
 import { hvAlarms } from '../setup/hv-alarms';
+import { livenessAlarms } from '../setup/liveness-alarms';
+import { livenessSources } from '../liveness/sources';
+import { SiteLiveness } from '../liveness/site-liveness';
+import { DaqStreamWatch } from '../daq/daq-stream-watch';
+import { SpillTally } from '../liveness/spill-tally';
+import { EventLoopLag } from '../liveness/event-loop-lag';
 import { AccessTokens } from '../auth/access-tokens';
+import { makePrivateDir } from '../security/private-files';
 import { newToken } from '../security/token';
 import type { Session } from '../shared/auth';
 import type { DeviceChange, SiteCheck } from '../shared/api/devices';
@@ -56,9 +62,16 @@ export interface CoreOptions {
   log: Logger;
 }
 
-/** The site's alarms: the common ones, those generated from its HV map and its devices, and the extra ones. */
-function alarmDefinitions(site: LoadedSite, extra: readonly unknown[] = []): AlarmDefinitionInput[] {
-  return [...COMMON_ALARMS, ...hvAlarms(site.hvMap), ...deviceAlarms(site.devices), ...beamlineAlarms(site.devices), ...(extra as AlarmDefinitionInput[])];
+/** The site's alarms: the common ones, those generated from its HV map, its devices and its heartbeat sources, and the extra ones. */
+function alarmDefinitions(site: LoadedSite, workers: number, extra: readonly unknown[] = []): AlarmDefinitionInput[] {
+  return [
+    ...COMMON_ALARMS,
+    ...hvAlarms(site.hvMap),
+    ...deviceAlarms(site.devices),
+    ...beamlineAlarms(site.devices),
+    ...livenessAlarms(livenessSources(site.devices, workers)),
+    ...(extra as AlarmDefinitionInput[]),
+  ];
 }
 
 function localUserName(): string {
@@ -137,6 +150,14 @@ export class Core {
   readonly beamlineLive = new EventPublisher<{ beamline: BeamlineLiveEvent }>({ maxBufferedEvents: 20 });
   /** The machine's USB bus (what is plugged in, or why there is none). */
   readonly usb: UsbBusService;
+  /** The heartbeat of every source (DAQ stream, devices, monitor workers, database writer). */
+  readonly liveness: SiteLiveness;
+  /** Whether spills actually arrive from the DAQ (what the screens say instead of "spill" when not). */
+  private readonly daqStream = new DaqStreamWatch();
+  /** Spills taken and lost, their verdicts and rate (/metrics). */
+  readonly spillTally = new SpillTally();
+  /** The event loop's lag over the last window (/metrics). */
+  readonly loopLag = new EventLoopLag();
   private countersTimer: NodeJS.Timeout | null = null;
   private readonly digitizersTimer: NodeJS.Timeout;
   private lastSpill: SpillEvent | null = null;
@@ -165,7 +186,7 @@ export class Core {
     this.alarms = new AlarmService({
       db,
       dataDir: options.dataDir,
-      definitions: alarmDefinitions(site, options.extraAlarms),
+      definitions: alarmDefinitions(site, pool.size, options.extraAlarms),
       profiles: RUN_TYPE_PROFILES,
       beamOffSuppress: BEAM_OFF_SUPPRESS,
       counters: { workerRestarts: () => pool.restarts, databaseErrors: () => this.databaseErrors },
@@ -188,7 +209,9 @@ export class Core {
       () => this.calibration.monitorConfig(),
       {
         beam: () => this.publishStatus(),
+        alive: () => this.liveness.daqAlive(),
         signal: (signal, at, sequence) => {
+          this.daqStream.signal(signal, at);
           this.alarms.daqSignal(signal, at);
           this.clock.fromDaq(signal, at, sequence);
         },
@@ -202,6 +225,16 @@ export class Core {
       },
       log,
     );
+    this.liveness = new SiteLiveness(livenessSources(site.devices, pool.size), {
+      db,
+      devices: () => this.devices.list(),
+      daqConnected: () => {
+        const state = this.daq.source().state();
+        return state === 'online' || state === 'degraded';
+      },
+      alarms: (values) => this.alarms.update(values),
+    });
+    pool.onPong = (index, at) => this.liveness.workerAlive(index, at);
     this.runControl = new RunControl(
       archive,
       this.daq,
@@ -291,8 +324,8 @@ export class Core {
 
   static async open(options: CoreOptions): Promise<Core> {
     // Bad alarm definitions stop the start before anything is opened, with the alarm named.
-    parseDefinitions(alarmDefinitions(options.site, options.extraAlarms));
-    mkdirSync(options.dataDir, { recursive: true });
+    parseDefinitions(alarmDefinitions(options.site, options.monitorWorkers ?? defaultPoolSize(), options.extraAlarms));
+    makePrivateDir(options.dataDir);
     const db = openDatabase(join(options.dataDir, 'na64rc.sqlite'));
     const archive = new RunsArchive(db);
     const aborted = archive.abortRunningRuns('the server stopped while the run was on', Date.now());
@@ -319,6 +352,7 @@ export class Core {
   }
 
   private onSpill(summary: SpillSummary, histograms: HistSnapshot[], taken: SpillTaken): void {
+    this.spillTally.spill(summary);
     this.calibration.spillStored(summary, taken);
     // Screens get the key histograms of every spill (blinded); the rest are fetched when looked at.
     const shown = histograms.filter((h) => LIVE_HISTOGRAMS.has(h.name)).map((h) => this.dq.present(summary.run, h));
@@ -374,9 +408,17 @@ export class Core {
         cycleMs: beam.cycleMs,
         source: beam.description,
         noBeam: this.clock.noBeam(),
+        daq: this.daqStream.state(this.daqLostSince(), beam.cycleMs),
       },
       lastSpill: this.lastSpill?.summary ?? null,
     };
+  }
+
+  /** When the DAQ stream's connection went down (null while it is up), as the drivers host saw it. */
+  private daqLostSince(): number | null {
+    const source = this.devices.list().find((d) => d.kind === 'event-source');
+    if (!source || source.state === 'online' || source.state === 'degraded') return null;
+    return source.since;
   }
 
   /** Check a site file's text, and say what loading it would change (nothing is applied). */
@@ -415,7 +457,9 @@ export class Core {
       throw error;
     }
     this.siteId = this.deviceStore.siteInUse(next, 'load', session, Date.now());
-    this.alarms.engine.addDefinitions(parseDefinitions([...deviceAlarms(next.devices), ...beamlineAlarms(next.devices)]));
+    const heartbeats = livenessSources(next.devices, this.pool.size);
+    this.alarms.engine.addDefinitions(parseDefinitions([...deviceAlarms(next.devices), ...beamlineAlarms(next.devices), ...livenessAlarms(heartbeats)]));
+    this.liveness.sync(heartbeats);
     await this.clock.follow(this.devices.timingSource());
     this.digitizers.sync();
     this.options.log.warn({ site: next.name, file: next.file, user: session.user, reason, changes }, 'site loaded');
@@ -434,6 +478,8 @@ export class Core {
     this.usb.close();
     this.counters.close();
     await this.digitizers.close();
+    this.liveness.close();
+    this.loopLag.close();
     this.alarms.close();
     this.hv.close();
     await this.devices.close();

@@ -19,6 +19,8 @@ export const MAX_SPILLS_PER_RUN = 4095;
 export interface DaqHooks {
   /** The beam phase changed (a spill began or ended). */
   beam(): void;
+  /** The stream delivered something (a batch, a start or end of burst): the DAQ stream's heartbeat. */
+  alive?(): void;
   /** The DAQ stream's start (WE) or end (EE) of burst: the spill clock follows them when the site names no timing device. */
   signal?(signal: 'WE' | 'EE', at: number, sequence: number): void;
   /**
@@ -246,6 +248,7 @@ export class DaqService {
   }
 
   private onSpillStart(info: SpillStart): void {
+    this.hooks.alive?.();
     this.lastSpillStartAt = info.startedAt;
     this.hooks.signal?.('WE', info.startedAt, info.sequence);
     this.openRunSpill(info);
@@ -270,6 +273,7 @@ export class DaqService {
   }
 
   private onBatch(batch: EventBatch): void {
+    this.hooks.alive?.();
     if (batch.type === 'calibration') {
       if (this.run && !this.run.stopping) this.hooks.led?.(batch, this.run.number);
       return;
@@ -281,6 +285,7 @@ export class DaqService {
   }
 
   private async onSpillEnd(info: SpillEnd): Promise<void> {
+    this.hooks.alive?.();
     this.hooks.signal?.('EE', info.endedAt, info.sequence);
     this.hooks.beam();
     const open = this.open;

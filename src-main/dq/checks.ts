@@ -1,5 +1,5 @@
 // Data-quality checks of one spill, in the style of CMS DQM and ALICE QC: each check compares a histogram or
-// figure with a reference (or, for channel checks without a reference, with the run so far), has a
+// figure with a reference (or, for channel checks without a reference, with the run's typical spill), has a
 // minimum-entries guard, and gives Good / Medium / Bad / Null with a reason a shifter can act on. Verdicts
 // roll up worst-of per detector and per spill. Pure functions: the thresholds are the named defaults below.
 import type { SpillDq, Verdict } from '../shared/api/schemas';
@@ -56,6 +56,15 @@ export interface ReferenceFigures {
   purity: number | null;
 }
 
+/** One earlier spill of the run as the channel checks remember it: hits per channel, and the channels it flagged. */
+export interface SpillOccupancy {
+  /** Hits of channel c at index c (the order of `names`). */
+  counts: readonly number[];
+  events: number;
+  /** Channels this spill found dead, hot or noisy. */
+  flagged: ReadonlySet<string>;
+}
+
 export interface CheckInput {
   histograms: ReadonlyMap<string, HistSnapshot>;
   figures: SpillFigures;
@@ -65,8 +74,11 @@ export interface CheckInput {
   names: readonly string[];
   detectors: readonly string[];
   reference: { version: number; histograms: ReadonlyMap<string, HistSnapshot>; figures: ReferenceFigures } | null;
-  /** The run so far (before this spill): histograms and events, the channel expectation when there is no reference. */
-  previous: { histograms: ReadonlyMap<string, HistSnapshot>; events: number } | null;
+  /**
+   * The run so far (before this spill): its histograms and events (the pedestal expectation when there is no
+   * reference) and its recent spills one by one (the occupancy expectation when there is no reference).
+   */
+  previous: { histograms: ReadonlyMap<string, HistSnapshot>; events: number; spills: readonly SpillOccupancy[] } | null;
 }
 
 const RANK: Record<Verdict, number> = { null: 0, good: 1, medium: 2, bad: 3 };
@@ -265,6 +277,29 @@ function pedestalColumn(h: Hist2DSnapshot, cell: number): { n: number; median: n
   return { n, median: quantile(0.5), sigma: (quantile(0.75) - quantile(0.25)) / 1.349 };
 }
 
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+}
+
+/**
+ * Hits per event expected of channel `c` from the run's earlier spills: the median over the spills that did
+ * not flag it. The sum over the run would carry a hot (or dead) episode into every later spill, and a channel
+ * back to normal would be judged against the inflated figure (a false "dead") for the rest of the run.
+ */
+export function typicalOccupancy(spills: readonly SpillOccupancy[], c: number, name: string): number | null {
+  return median(spills.filter((s) => s.events > 0 && !s.flagged.has(name)).map((s) => (s.counts[c] ?? 0) / s.events));
+}
+
+/** What the channel checks of later spills remember of this one: its hits per channel and what it flagged. */
+export function spillOccupancy(histograms: ReadonlyMap<string, HistSnapshot>, events: number, checks: readonly DqCheck[]): SpillOccupancy {
+  const h = as1d(histograms.get('channel_occupancy'));
+  const flagged = new Set(checks.flatMap((c) => (c.problems ? [...c.problems.dead, ...c.problems.hot, ...c.problems.noisy] : [])));
+  return { counts: h ? h.contents.slice(1, -1) : [], events: h ? events : 0, flagged };
+}
+
 function channelChecks(input: CheckInput): DqCheck[] {
   const occupancy = as1d(input.histograms.get('channel_occupancy'));
   const pedestals = as2d(input.histograms.get('pedestals'));
@@ -272,9 +307,13 @@ function channelChecks(input: CheckInput): DqCheck[] {
   const expectation = input.reference
     ? { histograms: input.reference.histograms, events: input.reference.figures.events, from: `reference v${input.reference.version}` }
     : input.previous && input.previous.events > 0
-      ? { ...input.previous, from: 'the run so far' }
+      ? { ...input.previous, from: 'the typical spill of the run so far' }
       : null;
-  const expected = as1d(expectation?.histograms.get('channel_occupancy'));
+  const referenceOccupancy = input.reference ? as1d(input.reference.histograms.get('channel_occupancy')) : null;
+  const expectedFraction = (c: number, name: string): number | null => {
+    if (input.reference) return referenceOccupancy && input.reference.figures.events > 0 ? referenceOccupancy.contents[c + 1]! / input.reference.figures.events : null;
+    return input.previous ? typicalOccupancy(input.previous.spills, c, name) : null;
+  };
   const expectedPedestals = as2d(expectation?.histograms.get('pedestals'));
   const byDetector = new Map<string, { dead: string[]; hot: string[]; noisy: string[]; drift: string[]; maxDrift: number; judged: number }>();
   for (let c = 0; c < input.names.length; c++) {
@@ -282,9 +321,9 @@ function channelChecks(input: CheckInput): DqCheck[] {
     const d = byDetector.get(det) ?? { dead: [], hot: [], noisy: [], drift: [], maxDrift: 0, judged: 0 };
     byDetector.set(det, d);
     const name = input.names[c]!;
-    if (occupancy && expected && expectation!.events > 0 && events > 0) {
+    const fraction = occupancy && events > 0 ? expectedFraction(c, name) : null;
+    if (occupancy && fraction !== null) {
       const seen = occupancy.contents[c + 1]!;
-      const fraction = expected.contents[c + 1]! / expectation!.events;
       const want = fraction * events;
       if (want >= DEAD_MIN_EXPECTED) {
         d.judged++;

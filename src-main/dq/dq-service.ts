@@ -17,7 +17,7 @@ import type { DqLiveEvent, EotStatus } from '../shared/api/dq';
 import type { Run, SpillDq, SpillSummary, Verdict } from '../shared/api/schemas';
 import type { EntryFacts } from '../shared/api/logbook';
 import { Hist2D, mergeSnapshots, type HistSnapshot } from '../shared/histogram';
-import { epiFigures, MIN_ENTRIES, runChecks, type DqCheck, type ReferenceFigures } from './checks';
+import { epiFigures, MIN_ENTRIES, runChecks, spillOccupancy, type DqCheck, type ReferenceFigures, type SpillOccupancy } from './checks';
 import { DqStore, type DqReference } from './dq-store';
 import { electronsOnTarget } from './eot';
 
@@ -39,7 +39,12 @@ interface RunAccumulation {
   spills: number;
   events: number;
   purities: number[];
+  /** The recent spills' hits per channel: the occupancy expectation when there is no reference. */
+  occupancy: SpillOccupancy[];
 }
+
+/** Spills the occupancy expectation is the median of: enough to outvote an episode, recent enough to follow the beam. */
+const OCCUPANCY_SPILLS = 50;
 
 export interface SpillAssessment {
   dq: SpillDq;
@@ -105,7 +110,7 @@ export class DqService {
       names: this.setup.cells.map((c) => c.name),
       detectors: this.setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector)),
       reference: this.reference ? { version: this.reference.ref.version, histograms: this.reference.histograms, figures: this.reference.ref.figures } : null,
-      previous: acc ? { histograms: acc.histograms, events: acc.events } : null,
+      previous: acc ? { histograms: acc.histograms, events: acc.events, spills: acc.occupancy } : null,
     });
     const unblinded = this.store.isUnblinded(summary.run);
     const dq: SpillDq = {
@@ -126,6 +131,7 @@ export class DqService {
       spills: (acc?.spills ?? 0) + 1,
       events: (acc?.events ?? 0) + figures.events,
       purities: dq.purity === null || figures.beamEvents < MIN_ENTRIES ? [...(acc?.purities ?? [])] : [...(acc?.purities ?? []), dq.purity].slice(-20),
+      occupancy: [...(acc?.occupancy ?? []), spillOccupancy(byName, figures.events, checks)].slice(-OCCUPANCY_SPILLS),
     };
     return {
       dq,

@@ -44,6 +44,13 @@ export function hvRouter(core: Core) {
           return mapErrors(error, errors);
         }
       }),
+      historyCsv: os.hv.historyCsv.handler(({ input, errors }) => {
+        try {
+          return { filename: `hv-${input.channel}-${input.from}-${input.to}.csv`, content: hv.history.csv(input.channel, input.from, input.to) };
+        } catch (error) {
+          return mapErrors(error, errors);
+        }
+      }),
       audit: os.hv.audit.handler(({ input }) => hv.audit.list(input)),
       snapshots: {
         list: os.hv.snapshots.list.handler(() => core.hvSnapshots.list(core.setup.name)),

@@ -283,4 +283,5 @@ export class HvHistory {
     for (const r of this.q.rawCsv.iterate(id, from, to)) lines.push(`${new Date(r.t).toISOString()},${r.t},${r.vmon},${r.imon},${r.status}`);
     return lines.join('\n') + '\n';
   }
+
 }

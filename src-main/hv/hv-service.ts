@@ -309,21 +309,16 @@ export class HvService {
    * too); `permission` overrides the action's own (restoring the golden snapshot is a shifter's action).
    */
   async command(session: Session, names: readonly string[], action: HvAction, reason: string, permission = HvService.permissionFor(action)): Promise<HvCommand> {
+    const parameter = action.kind === 'set' ? action.parameter : action.kind === 'switch' ? 'on' : 'clear-alarms';
+    const newValue = action.kind === 'set' ? String(action.value) : action.kind === 'switch' ? (action.on ? 'on' : 'off') : null;
+    // The role first: a refused caller learns nothing about the channels, not even which exist.
+    this.authorize(session, permission, names, { parameter, new: newValue, old: (ch) => this.oldValue(ch, action) }, reason);
     const targets = names.map((n) => {
       const ch = this.channels.get(n);
       if (!ch) throw new HvNotFoundError(`no HV channel "${n}" in setup ${this.options.setup}`);
       return ch;
     });
-    const parameter = action.kind === 'set' ? action.parameter : action.kind === 'switch' ? 'on' : 'clear-alarms';
-    const newValue = action.kind === 'set' ? String(action.value) : action.kind === 'switch' ? (action.on ? 'on' : 'off') : null;
     const at = this.now();
-    if (!allowed(session.role, permission)) {
-      const message = `${permission} needs the ${PERMISSIONS[permission]} role; ${session.user} is ${session.role}`;
-      for (const ch of targets) {
-        this.audit.append({ at, user: session.user, role: session.role, channel: ch.spec.name, parameter, old: this.oldValue(ch, action), new: newValue, reason, result: 'forbidden', detail: message });
-      }
-      throw new HvForbiddenError(message);
-    }
     const command: HvCommand = {
       id: this.nextCommand++,
       at,
@@ -357,6 +352,30 @@ export class HvService {
     }
     this.publishCommand(command);
     return structuredClone(command);
+  }
+
+  /**
+   * Refuse `session` unless its role allows `permission`, before anything is read or compared; the refusal
+   * is audited on each named channel, with its present value.
+   */
+  authorize(
+    session: Session,
+    permission: Permission,
+    names: readonly string[],
+    what: { parameter: string; new: string | null; old?: (ch: ChannelState) => string | null },
+    reason: string,
+  ): void {
+    if (allowed(session.role, permission)) return;
+    const message = `${permission} needs the ${PERMISSIONS[permission]} role; ${session.user} is ${session.role}`;
+    const at = this.now();
+    // Channels that exist, or the first name given when none does: names made up by the caller do not fill the trail.
+    const known = names.filter((n) => this.channels.has(n));
+    for (const name of known.length ? known : names.slice(0, 1)) {
+      const ch = this.channels.get(name);
+      const old = ch && what.old ? what.old(ch) : null;
+      this.audit.append({ at, user: session.user, role: session.role, channel: name, parameter: what.parameter, old, new: what.new, reason, result: 'forbidden', detail: message });
+    }
+    throw new HvForbiddenError(message);
   }
 
   private oldValue(ch: ChannelState, action: HvAction): string | null {

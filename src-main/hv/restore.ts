@@ -45,8 +45,10 @@ export function compare(
  */
 export async function restore(hv: HvService, session: Session, snapshot: HvSnapshot, values: HvSnapshotValue[], reason: string): Promise<HvRestoreResult> {
   const permission = snapshot.golden ? 'hv.restore-golden' : 'hv.set';
-  const live = new Map(hv.liveSettings().map((v) => [v.channel, v]));
   const why = `restore "${snapshot.name}"${reason ? `: ${reason}` : ''}`;
+  // Refused before anything is compared: a caller without the role gets FORBIDDEN even when nothing differs.
+  hv.authorize(session, permission, values.map((v) => v.channel), { parameter: 'restore', new: snapshot.name }, why);
+  const live = new Map(hv.liveSettings().map((v) => [v.channel, v]));
   const channels: HvRestoreResult['channels'] = [];
   for (const v of values) {
     const now = live.get(v.channel) ?? null;

@@ -24,6 +24,10 @@ export function logbookRouter(core: Core) {
   return {
     logbook: {
       search: os.logbook.search.handler(({ input, errors }) => typed(errors, () => logbook.search(input))),
+      find: os.logbook.find.handler(({ input: { attachments, ...rest }, errors }) =>
+        typed(errors, () => logbook.search({ ...rest, hasAttachment: attachments })),
+      ),
+      get: os.logbook.get.handler(({ input, errors }) => typed(errors, () => logbook.get(input.id))),
       thread: os.logbook.thread.handler(({ input, errors }) => typed(errors, () => logbook.thread(input.id))),
       revisions: os.logbook.revisions.handler(({ input, errors }) => typed(errors, () => logbook.revisions(input.id))),
       write: os.logbook.write
@@ -46,7 +50,7 @@ export function logbookRouter(core: Core) {
       attachment: os.logbook.attachment.handler(({ input, errors }) =>
         typed(errors, () => {
           const file = logbook.attachment(input.hash, input.thumbnail);
-          return { mime: file.mime, data: file.bytes.toString('base64') };
+          return { mime: file.mime, kind: file.kind, data: file.bytes.toString('base64') };
         }),
       ),
       summary: os.logbook.summary.use(requires('logbook.write')).handler(({ input }) => logbook.writeShiftSummary(input)),

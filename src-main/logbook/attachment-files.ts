@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../security/private-files';
 import type { Attachment } from '../shared/api/logbook';
 
 /** Thumbnails fit in this box (CSS pixels ×2 for sharp displays of a 160 × 120 tile). */
@@ -54,7 +55,7 @@ export function sniff(name: string, bytes: Buffer): { mime: string; kind: Attach
  */
 function writeDurably(file: string, bytes: Buffer): void {
   const temp = `${file}.${randomUUID()}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
+  const fd = openSync(temp, 'w', PRIVATE_FILE_MODE);
   try {
     writeSync(fd, bytes);
     fsyncSync(fd);
@@ -75,7 +76,7 @@ export class AttachmentFiles {
   async store(name: string, bytes: Buffer): Promise<FileFacts> {
     const hash = createHash('sha256').update(bytes).digest('hex');
     const { mime, kind } = sniff(name, bytes);
-    mkdirSync(join(this.dir, hash.slice(0, 2)), { recursive: true });
+    mkdirSync(join(this.dir, hash.slice(0, 2)), { recursive: true, mode: PRIVATE_DIR_MODE });
     const file = this.path(hash);
     if (!existsSync(file)) writeDurably(file, bytes);
     let thumbnail = false;

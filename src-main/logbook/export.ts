@@ -3,7 +3,7 @@
 // CSP forbids them even if something slipped through the Markdown renderer, which escapes all HTML).
 import { strToU8, zipSync } from 'fflate';
 import type { Attachment, LogEntry } from '../shared/api/logbook';
-import { createMarkdown } from '../shared/markdown';
+import { createMarkdown, escapeMarkdownInline as md, fencedBlock } from '../shared/markdown';
 
 export interface ExportSource {
   /** What is exported, for the title: "run 12" or "2026-11-24 07:00 – 2026-11-24 15:00". */
@@ -28,6 +28,11 @@ function attachmentPath(entry: LogEntry, index: number, a: Attachment): string {
   return `attachments/${entry.id}-${index + 1}-${safeFileName(a.name)}`;
 }
 
+/** A link destination that nothing in a file name can end early (parentheses, spaces) or turn into a scheme. */
+function linkTarget(path: string): string {
+  return `<${encodeURI(path).replace(/[()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}>`;
+}
+
 function heading(e: LogEntry): string {
   const who = e.origin === 'system' ? 'system' : `${e.author} (${e.authorRole ?? '—'})`;
   return `${stamp(e.createdAt)} · ${who} · ${e.shift}${e.revision > 1 ? ` · revision ${e.revision}` : ''}`;
@@ -41,19 +46,22 @@ function linkText(e: LogEntry): string {
 
 export function exportMarkdown(source: ExportSource): Uint8Array {
   const files: Record<string, Uint8Array> = {};
-  const parts = [`# NA64 logbook: ${source.what}`, '', `Exported ${stamp(Date.now())}, ${source.entries.length} entries.`, ''];
+  // Every field a person typed is escaped (titles, names, tags) or fenced (the body): a Markdown viewer that
+  // renders HTML and any link it finds must still show the text as written and run nothing.
+  const parts = [`# NA64 logbook: ${md(source.what)}`, '', `Exported ${stamp(Date.now())}, ${source.entries.length} entries.`, ''];
   for (const e of source.entries) {
     const reply = e.parentId !== null ? ` (reply to #${e.parentId})` : '';
-    parts.push(`## #${e.id} ${e.title}${reply}`, '', `*${heading(e)}*`, '');
-    if (e.tags.length) parts.push(`Tags: ${e.tags.join(', ')}  `);
-    if (e.links.length) parts.push(`Links: ${linkText(e)}  `);
-    if (e.parentId === null) parts.push(`Thread: ${e.threadState}`);
-    parts.push('', e.body, '');
+    parts.push(`## #${e.id} ${md(e.title)}${reply}`, '', `*${md(heading(e))}*`, '');
+    if (e.tags.length) parts.push(`Tags: ${md(e.tags.join(', '))}  `);
+    if (e.links.length) parts.push(`Links: ${md(linkText(e))}  `);
+    if (e.parentId === null) parts.push(`Thread: ${md(e.threadState)}`);
+    if (e.body.length) parts.push('', fencedBlock(e.body, 'markdown'));
+    parts.push('');
     e.attachments.forEach((a, i) => {
       const path = attachmentPath(e, i, a);
       const bytes = source.read(a.hash, false);
       if (bytes) files[path] = bytes;
-      parts.push(`- [${a.name.replace(/[[\]]/g, '_')}](${encodeURI(path)}) (${a.mime}, ${a.size} bytes)${bytes ? '' : ' — file missing from the data directory'}`);
+      parts.push(`- [${md(a.name)}](${linkTarget(path)}) (${md(a.mime)}, ${a.size} bytes)${bytes ? '' : ' — file missing from the data directory'}`);
     });
     parts.push('');
   }
@@ -75,7 +83,7 @@ export function exportHtml(source: ExportSource): string {
   const items = source.entries.map((e) => {
     const figures = e.attachments.map((a) => {
       const bytes = a.kind === 'image' ? source.read(a.hash, false) : null;
-      const img = bytes ? `<img src="data:${a.mime};base64,${bytes.toString('base64')}" alt="${escapeHtml(a.name)}" style="max-width: 100%">` : '';
+      const img = bytes ? `<img src="data:${escapeHtml(a.mime)};base64,${bytes.toString('base64')}" alt="${escapeHtml(a.name)}" style="max-width: 100%">` : '';
       return `<figure>${img}<figcaption>${escapeHtml(a.name)} (${escapeHtml(a.mime)}, ${a.size} bytes)</figcaption></figure>`;
     });
     const meta = [heading(e), e.tags.length ? `tags: ${e.tags.join(', ')}` : '', e.links.length ? linkText(e) : ''].filter(Boolean);

@@ -38,6 +38,9 @@ port.on('message', (message: ToWorker) => {
         reply({ type: 'ack', key: message.key, count: message.count });
         break;
       }
+      case 'ping':
+        reply({ type: 'pong', at: message.at });
+        break;
       case 'end': {
         const spill = spills.get(message.key);
         spills.delete(message.key);

@@ -23,7 +23,11 @@ export interface SpillResult {
   scan: Float32Array | null;
 }
 
+/** How often each worker is pinged (its heartbeat). */
+const PING_MS = 1000;
+
 interface Member {
+  index: number;
   worker: Worker;
   inFlight: number;
   alive: boolean;
@@ -54,7 +58,10 @@ export class MonitorPool {
   private settingsMessage: Extract<ToWorker, { type: 'settings' }> | null = null;
   private readonly openSpills = new Set<string>();
   private closed = false;
+  private readonly pinger: NodeJS.Timeout;
   restarts = 0;
+  /** A worker answered a ping (index from 0): what its heartbeat follows. */
+  onPong: (index: number, at: number) => void = () => {};
 
   constructor(
     private readonly log: Logger,
@@ -64,12 +71,17 @@ export class MonitorPool {
   ) {
     if (!Number.isInteger(size) || size < 1 || size > 64) throw new RangeError(`monitor pool size must be 1…64, got ${size}`);
     for (let i = 0; i < size; i++) this.members.push(this.spawn(i));
+    this.pinger = setInterval(() => {
+      const at = Date.now();
+      for (const m of this.members) if (m.alive) this.post(m, { type: 'ping', at });
+    }, PING_MS);
+    this.pinger.unref();
   }
 
   private spawn(index: number): Member {
     const entry = workerEntry('monitor.worker', 'monitor/monitor.worker.ts');
     const worker = new Worker(entry.file, { workerData: entry.workerData, name: `monitor-${index}` });
-    const member: Member = { worker, inFlight: 0, alive: true, done: new Map() };
+    const member: Member = { index, worker, inFlight: 0, alive: true, done: new Map() };
     worker.on('message', (message: FromWorker) => this.onMessage(member, message));
     worker.on('error', (error) => this.log.error({ err: error, worker: index }, 'monitor worker failed'));
     worker.on('exit', (code) => {
@@ -100,6 +112,9 @@ export class MonitorPool {
         resolve?.({ processed: message.processed, bad: message.bad, histograms: message.histograms, figures: message.figures ?? emptyFigures(), scan: message.scan });
         break;
       }
+      case 'pong':
+        this.onPong(member.index, Date.now());
+        break;
       case 'error':
         this.log.error({ key: message.key, message: message.message }, 'monitor worker reported an error');
         if (member.inFlight > 0) member.inFlight -= 1;
@@ -177,6 +192,7 @@ export class MonitorPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.pinger);
     await Promise.all(this.members.map((m) => m.worker.terminate()));
   }
 }

@@ -11,9 +11,12 @@ export type ToWorker =
   | { type: 'settings'; calibration: MonitorCalibration; scan: ScanSelection | null }
   | { type: 'begin'; key: string }
   | { type: 'batch'; key: string; count: number; data: Uint8Array; offsets: Uint32Array }
-  | { type: 'end'; key: string };
+  | { type: 'end'; key: string }
+  /** Answered at once between batches: the worker's heartbeat. */
+  | { type: 'ping'; at: number };
 
 export type FromWorker =
   | { type: 'ack'; key: string; count: number }
   | { type: 'done'; key: string; processed: number; bad: number; histograms: HistSnapshot[]; figures: SpillFigures | null; scan: Float32Array | null }
-  | { type: 'error'; key: string | null; message: string };
+  | { type: 'error'; key: string | null; message: string }
+  | { type: 'pong'; at: number };

@@ -6,14 +6,18 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { RPCHandler } from '@orpc/server/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { handleApi, HttpError, sendError, sendJson } from '../api/http-api';
+import { createHttpApi, HttpError, sendError, sendJson } from '../api/http-api';
 import { renderMetrics } from '../api/metrics';
 import { rpcHandlerOptions } from '../api/handler-options';
 import { createRouter } from '../api/router';
 import type { Core } from '../core/core';
 import { LOGBOOK_LIMITS } from '../shared/api/logbook';
 import type { Logger } from '../log';
+import { SessionSockets } from './session-sockets';
+import { Admission, type AdmissionOptions } from './admission';
+import { answerClientError, refuseOversized } from './client-errors';
 import { guardSocket } from './ws-guard';
+import { limitSocket } from './ws-limits';
 import { serveStatic } from './static-files';
 
 export interface ServeOptions {
@@ -21,6 +25,8 @@ export interface ServeOptions {
   port: number;
   rendererDir: string;
   log: Logger;
+  /** Back-pressure limits (tests tighten them); the defaults protect the live path on a 2-core machine. */
+  admission?: Partial<AdmissionOptions>;
 }
 
 export interface RunningServer {
@@ -46,8 +52,12 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
   const { log } = options;
   const router = createRouter(core);
   const rpc = new RPCHandler(router, rpcHandlerOptions(log));
+  const api = createHttpApi(router, log);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
+  // A revoked token or a changed role ends the sessions it opened (closed with a code and a reason).
+  const sessions = new SessionSockets(core.tokens, log);
+  const stopFollowingTokens = core.tokens.onChange(() => sessions.recheck());
 
   // On loopback, accept only loopback Host headers: a DNS-rebinding page then cannot reach the API.
   const hostAllowed = (req: IncomingMessage): boolean => {
@@ -63,15 +73,22 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     } catch {
       return sendError(res, new HttpError(400, 'BAD_REQUEST', 'malformed request URL'));
     }
+    const fail = (error: unknown): void => {
+      if (error instanceof HttpError) return sendError(res, error, error.status === 405 ? { Allow: 'GET, HEAD' } : {});
+      log.error({ err: error, url: req.url }, 'HTTP request failed');
+      if (!res.headersSent) sendError(res, new HttpError(500, 'INTERNAL', 'internal error; see the server log'));
+      else res.destroy();
+    };
     try {
       if (!hostAllowed(req)) throw new HttpError(421, 'MISDIRECTED', 'this server answers only to loopback host names');
       if (url.pathname === '/metrics' || url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-        if (!core.tokens.session(bearer(req, url))) {
+        const session = core.tokens.session(bearer(req, url));
+        if (!session) {
           return sendError(res, new HttpError(401, 'UNAUTHORIZED', 'a valid access token is required (see server.json)'), {
             'WWW-Authenticate': 'Bearer realm="na64rc"',
           });
         }
-        if (url.pathname !== '/metrics') return handleApi(core, req, res, url);
+        if (url.pathname !== '/metrics') return void api.handle(req, res, url, session).catch(fail);
         const text = renderMetrics(core);
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
         res.end(text);
@@ -85,10 +102,7 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
         throw new HttpError(404, 'NOT_FOUND', `nothing at ${url.pathname}`);
       }
     } catch (error) {
-      if (error instanceof HttpError) return sendError(res, error, error.status === 405 ? { Allow: 'GET, HEAD' } : {});
-      log.error({ err: error, url: req.url }, 'HTTP request failed');
-      if (!res.headersSent) sendError(res, new HttpError(500, 'INTERNAL', 'internal error; see the server log'));
-      else res.destroy();
+      fail(error);
     }
   };
 
@@ -114,19 +128,41 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     if (from !== undefined && from !== `http://${req.headers.host ?? ''}`) {
       return refuse(socket, 403, `WebSocket connections from ${from.slice(0, 100)} are not allowed`);
     }
-    const session = core.tokens.session(url.searchParams.get('token'));
-    if (!session) return refuse(socket, 401, 'a valid access token is required');
+    const token = url.searchParams.get('token');
+    const session = core.tokens.session(token);
+    if (!token || !session) return refuse(socket, 401, 'a valid access token is required');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', (error) => log.warn({ err: error }, 'WebSocket error'));
-      void rpc.upgrade(guardSocket(ws, log), { context: { session } });
+      const { peer, context } = sessions.add(ws, limitSocket(guardSocket(ws, log), ws), token, session);
+      void rpc.upgrade(peer, { context });
     });
   };
 
-  const server: Server = createServer(onRequest);
-  server.on('upgrade', onUpgrade);
-  server.on('clientError', (_error, socket) => socket.destroy());
+  // A client is its address and the token it presents: scripts sharing a machine but not a token are
+  // limited apart, and an invalid token cannot buy a fresh bucket per guess. Only the API is limited per
+  // client (`apiOnly`): the UI's own files load many at once and are cheap. The path is the parsed one,
+  // as the handlers see it, so an absolute-form target (GET http://host/api/…) is the API too.
+  const clientKey = (req: IncomingMessage, apiOnly: boolean): string | null => {
+    let url: URL | null = null;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      // The handler answers a malformed URL with 400; the client is its address meanwhile.
+    }
+    const path = url?.pathname ?? '';
+    if (apiOnly && url && path !== '/metrics' && path !== '/api' && !path.startsWith('/api/')) return null;
+    const session = url ? core.tokens.session(path === '/rpc' ? url.searchParams.get('token') : bearer(req, url)) : null;
+    return `${req.socket.remoteAddress ?? ''}|${session?.user ?? ''}`;
+  };
+  const admission = new Admission(options.admission);
+  const admitted = admission.wrap(onRequest, (req) => clientKey(req, true));
+  const server: Server = createServer((req, res) => {
+    if (!refuseOversized(req, res)) admitted(req, res);
+  });
+  server.on('upgrade', admission.wrapUpgrade(onUpgrade, (req) => clientKey(req, false)));
+  server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -141,6 +177,7 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     url: `http://${hostInUrl}:${port}`,
     port,
     close: async () => {
+      stopFollowingTokens();
       for (const ws of sockets) ws.terminate();
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,4 +1,4 @@
-// HV alarms, generated per channel from the site's HV map (nobody hand-writes 500 alarm definitions;
+// HV alarms, generated per channel (and per supply: its interlock) from the site's HV map (nobody hand-writes 500 alarm definitions;
 // CAENHVAsyn's lesson): trip, |VMON − VSET|, over-current, stale readback. A supply that cannot be reached
 // is a device alarm (src-main/devices/device-alarms.ts), as for every device.
 import type { HvMap } from '../../setups/hv-map';
@@ -10,7 +10,38 @@ export const HV_DEVIATION_VOLTS = { medium: 10, high: 50 };
 /** Ramping channels are not stable yet: the deviation alarm waits this long. */
 const DEVIATION_DELAY_MS = 10_000;
 
+/** The interlock alarm waits this long (two poll periods of the supplies) before it is raised. */
+export const INTERLOCK_DELAY_MS = 2000;
+
+/** One per supply the map names: its interlock opened and switched channels off. */
+function interlockAlarms(map: HvMap): AlarmDefinitionInput[] {
+  const supplies = [...new Set(map.channels.map((c) => c.device))];
+  return supplies.map((supply): AlarmDefinitionInput => {
+    const fed = [...new Set(map.channels.filter((c) => c.device === supply).map((c) => c.detector))].join(', ');
+    return {
+      id: `hv.interlock:${supply}`,
+      name: `HV interlock open on ${supply}: channels switched off`,
+      group: 'hv',
+      input: `hv:${supply}:interlock-off`,
+      unit: 'channels',
+      condition: { kind: 'above', levels: [{ priority: 'high', set: 1 }] },
+      // A chain of boards is read board by board: two polls, so the count it is raised with is the whole of it.
+      delayMs: INTERLOCK_DELAY_MS,
+      guidance: {
+        cause: `The external interlock (or kill) input of ${supply} opened: a door, a safety chain, a gas or cooling interlock, or its cable. The supply switched its channels off.`,
+        consequence: `The ${fed} cells it feeds give no signal: their energy is missing from every event; spills taken now are bad for physics.`,
+        action: `Find why the interlock opened (safety chain, doors, the supply's interlock cable) before anything else; once it is closed again, switch the channels on from the HV view; call the HV expert.`,
+      },
+      view: 'hv',
+    };
+  });
+}
+
 export function hvAlarms(map: HvMap): AlarmDefinitionInput[] {
+  return [...interlockAlarms(map), ...hvChannelAlarms(map)];
+}
+
+function hvChannelAlarms(map: HvMap): AlarmDefinitionInput[] {
   return map.channels.flatMap((c): AlarmDefinitionInput[] => [
     {
       id: `hv.trip:${c.name}`,

@@ -80,3 +80,16 @@ export const UserToken = z.object({
   revokedAt: z.number().nullable(),
 });
 export type UserToken = z.infer<typeof UserToken>;
+
+/**
+ * WebSocket close codes (the application's 4000–4999 range) of a session its token no longer opens as it
+ * was: the renderer says why instead of reconnecting.
+ */
+export const SESSION_CLOSE = { revoked: 4401, roleChanged: 4403 } as const;
+
+/** Why a session opened as `opened` must end now that its token opens `now` (null: refused), or null if it goes on. */
+export function sessionEnd(opened: Session, now: Session | null): { code: number; reason: string } | null {
+  if (!now) return { code: SESSION_CLOSE.revoked, reason: 'your access token was revoked' };
+  if (now.role !== opened.role) return { code: SESSION_CLOSE.roleChanged, reason: `your role changed to ${now.role}: reconnect` };
+  return null;
+}

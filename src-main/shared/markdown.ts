@@ -22,3 +22,29 @@ export function createMarkdown(): Markdown {
   };
   return md;
 }
+
+// Writing Markdown that other renderers read (the exported logbook.md: GitHub, GitLab, pandoc, editors' previews
+// render raw HTML and links as they find them). What a person typed must come out as the same text, never as markup.
+
+/** The characters that start inline markup, HTML, entities, autolinks, tables or headings. */
+const INLINE_MARKUP = /[\\`*_[\]()<>!&|~#]/g;
+
+/** One line of literal text: line breaks become spaces (no heading or list injected), markup characters are escaped. */
+export function escapeMarkdownInline(text: string): string {
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- control characters and line breaks are what is being removed
+      .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+      .replace(INLINE_MARKUP, (c) => `\\${c}`)
+  );
+}
+
+/**
+ * Text shown verbatim as a fenced code block: nothing inside is markup, and the fence is longer than any
+ * run of backticks in the text, so the text cannot close it.
+ */
+export function fencedBlock(text: string, info = ''): string {
+  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${info}\n${text.replace(/\r\n?/g, '\n')}\n${fence}`;
+}

@@ -9,6 +9,7 @@ import { Core } from '../core/core';
 import { loadSiteFile } from '../devices/site-file';
 import { startSimulatedSite, type SimulatedSite } from '../cli/simulators/simulated-site';
 import { createLogger } from '../log';
+import { tightenDataDir } from '../security/private-files';
 import { DEFAULT_SETUP } from '../../setups/load';
 import { APP_ORIGIN, handleAppProtocol, registerAppScheme } from './app-protocol';
 import { serveRendererPort } from './renderer-port';
@@ -24,7 +25,9 @@ let simulated: SimulatedSite | null = null;
 
 async function start(): Promise<void> {
   const dataDir = process.env['NA64RC_DATA'] ?? app.getPath('userData');
+  const tightened = tightenDataDir(dataDir);
   const log = createLogger({ file: join(dataDir, 'na64rc.log') });
+  if (tightened.length) log.warn({ dataDir, changed: tightened }, 'the data directory was open to other users; made owner-only');
   // The site file of the control room ($NA64RC_SITE); without one, the simulated NA64's devices.
   const sitePath = process.env['NA64RC_SITE'];
   if (!sitePath) {

@@ -21,6 +21,8 @@ export function serveRendererPort(
   win.webContents.on('did-finish-load', () => {
     current?.close();
     const { port1, port2 } = new MessageChannelMain();
+    // The window's session is the local administrator's and no token opened it: nothing can revoke it or
+    // change its role, so unlike a WebSocket's (src-main/server/session-sockets.ts) it is not re-checked.
     rpc.upgrade(port1, { context: { session } });
     port1.start();
     current = port1;

@@ -3,7 +3,7 @@ import { defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
 import type { ApiClient } from '@shared/api/contract';
 import { allowed, type Permission, type Session } from '@shared/auth';
-import { connectShell, connectSocket, takeToken, type ConnectionState } from '../api/connection';
+import { connectShell, connectSocket, takeToken, type ConnectionState, type SocketConnection } from '../api/connection';
 import { useAlarmStore } from './alarms';
 import { useDqStore } from './dq';
 import { useRunStore } from './run';
@@ -16,6 +16,7 @@ export const useConnectionStore = defineStore('connection', () => {
   /** Who this window acts as; null until the core has said. Controls are enabled from this. */
   const session = shallowRef<Session | null>(null);
   let started = false;
+  let socket: SocketConnection | null = null;
 
   async function follow(client: ApiClient): Promise<void> {
     const run = useRunStore();
@@ -49,7 +50,13 @@ export const useConnectionStore = defineStore('connection', () => {
       },
     };
     if (window.na64rcShell) connectShell(events);
-    else connectSocket(events, takeToken(window.location, window.sessionStorage, window.history));
+    else socket = connectSocket(events, takeToken(window.location, window.sessionStorage, window.history));
+  }
+
+  /** After the server ended the session because the role changed: connect again, with the new role. */
+  function reconnect(): void {
+    session.value = null;
+    socket?.reconnect();
   }
 
   /** May this session do `permission`? False while unknown or disconnected. */
@@ -57,5 +64,5 @@ export const useConnectionStore = defineStore('connection', () => {
     return state.value === 'connected' && session.value !== null && allowed(session.value.role, permission);
   }
 
-  return { state, detail, api, session, can, start };
+  return { state, detail, api, session, can, start, reconnect };
 });

@@ -86,6 +86,28 @@ describe('StatusBar', () => {
     expect(w.get('[data-testid="connection"]').text()).toContain('RECONNECTING');
   });
 
+  it('says "spill" only while spills arrive from the DAQ: a lost stream or no spill is said, whatever the SPS clock says', async () => {
+    const lostAt = new Date(2026, 11, 5, 12, 3, 41).getTime();
+    const s = status();
+    useRunStore().setStatus({ ...s, beam: { ...s.beam, daq: { state: 'lost', since: lostAt } } });
+    const w = mount(StatusBar);
+    await nextTick();
+    expect(w.get('[data-testid="beam-phase"]').text()).toContain('DAQ STREAM LOST');
+    expect(w.get('[data-testid="beam-phase"]').text()).not.toMatch(/SPILL/);
+    expect(w.get('[data-testid="daq-stream"]').text()).toBe('DAQ stream lost since 12:03:41');
+    expect(w.text()).not.toMatch(/ends in/);
+
+    useRunStore().setStatus({ ...s, beam: { ...s.beam, daq: { state: 'no-spill', since: Date.now() - 40_000 } } });
+    await nextTick();
+    expect(w.get('[data-testid="beam-phase"]').text()).toContain('NO SPILL');
+    expect(w.get('[data-testid="daq-stream"]').text()).toMatch(/^no spill from the DAQ for 4[01] s$/);
+
+    useRunStore().setStatus({ ...s, beam: { ...s.beam, daq: { state: 'spills', since: Date.now() - 1000 } } });
+    await nextTick();
+    expect(w.get('[data-testid="beam-phase"]').text()).toBe('≋SPILL');
+    expect(w.find('[data-testid="daq-stream"]').exists()).toBe(false);
+  });
+
   it('shows the pending transition while stopping', async () => {
     useRunStore().setStatus(status({ state: 'stopping', pending: 'waiting for the end of spill 4' }));
     const w = mount(StatusBar);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { Run, SpillSummary, Status } from '../../src-main/shared/api/schemas';
 import { api, ROOT, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
 
@@ -281,7 +282,20 @@ describe('na64rc ctl', () => {
     const badRole = await runCli(['ctl', '--data', dir, 'user', 'add', 'bob', '--role', 'king']);
     expect(badRole.code).not.toBe(0);
     expect(badRole.stderr).toMatch(/viewer, shifter, expert, admin/);
+    // Sessions opened before a role change or a revocation are closed by the server, saying why.
+    const session = async () => {
+      const ws = new WebSocket(`${server!.info.url.replace(/^http/, 'ws')}/rpc?token=${link![2]}`);
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      return { closed: new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, reason.toString()]))) };
+    };
+    const asShifter = await session();
+    const role = await runCli(['ctl', '--data', dir, 'user', 'role', 'alice', 'viewer']);
+    expect(role.stdout).toMatch(/alice is now viewer; their open sessions were closed/);
+    expect(await asShifter.closed).toEqual([4403, 'your role changed to viewer: reconnect']);
+    expect((await runCli(['ctl', '--data', dir, 'user', 'role', 'alice', 'king'])).stderr).toMatch(/unknown role "king"/);
+    const asViewer = await session();
     expect((await runCli(['ctl', '--data', dir, 'user', 'revoke', 'alice'])).code).toBe(0);
+    expect(await asViewer.closed).toEqual([4401, 'your access token was revoked']);
     expect((await api(server.info, '/api/v1/status', link![2])).status).toBe(401);
   });
 

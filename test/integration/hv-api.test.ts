@@ -110,6 +110,18 @@ describe('HV over the API', () => {
     expect(audit.body[0]).toMatchObject({ user: 'sam', parameter: 'on', new: 'on', reason: 'restore "nominal": back to nominal', result: 'acknowledged' });
   });
 
+  it('refuses a viewer before comparing anything: a restore that would change nothing, a command on an unknown channel', async () => {
+    const saved = await users['sam']!.api.hv.snapshots.save({ name: 'as it is now' });
+    const golden = await users['eve']!.api.hv.snapshots.markGolden({ id: saved.id });
+    await waitFor('the live settings back at the golden ones', async () => (await users['vera']!.api.hv.snapshots.compare({ left: golden.id })).rows.every((r) => r.differences.length === 0));
+    const refused = users['vera']!.api.hv.snapshots.restore({ id: golden.id, reason: 'just looking' });
+    await expect(refused).rejects.toMatchObject({ code: 'FORBIDDEN', message: 'hv.restore-golden needs the shifter role; vera is viewer' });
+    const audit = await api<HvAuditEntry[]>(server.info, '/api/v1/hv-audit?channel=S2&limit=1');
+    expect(audit.body[0]).toMatchObject({ user: 'vera', parameter: 'restore', new: golden.name, result: 'forbidden' });
+    const unknown = users['vera']!.api.hv.command({ channels: ['NO-SUCH'], action: { kind: 'switch', on: true }, reason: 'probe' });
+    await expect(unknown).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
   it('na64rc ctl hv and ctl sim fault: a trip injected from the command line shows in the list', async () => {
     const list = await runCli(['ctl', '--data', dir, 'hv', 'list', '--detector', 'SRD']);
     expect(list.code).toBe(0);

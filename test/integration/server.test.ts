@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ORPCError } from '@orpc/client';
+import { createORPCClient, ORPCError } from '@orpc/client';
+import { RPCLink } from '@orpc/client/websocket';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { connect, type Connection } from '../../src-main/api/node-client';
@@ -14,7 +16,9 @@ import { openSimulatedCore, type SimulatedCore } from '../support/simulated-core
 import { silentLogger } from '../../src-main/log';
 import { startServer, type RunningServer } from '../../src-main/server/http-server';
 import { MAX_MALFORMED_FRAMES } from '../../src-main/server/ws-guard';
+import type { ApiClient } from '../../src-main/shared/api/contract';
 import type { LiveEvent } from '../../src-main/shared/api/schemas';
+import { SESSION_CLOSE } from '../../src-main/shared/auth';
 
 let TOKEN: string;
 let dir: string;
@@ -269,5 +273,79 @@ describe('roles', () => {
     expect((again as ORPCError<string, unknown>).code).toBe('NOT_FOUND');
     const badName = await conn.api.users.add({ user: '../root', role: 'admin' }).catch((e: unknown) => e);
     expect((badName as ORPCError<string, unknown>).code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('sessions end with their token', () => {
+  /** A WebSocket session as the renderer holds one: the typed client, and how the server closed it. */
+  async function session(token: string) {
+    const url = new URL('/rpc', server.url.replace(/^http/, 'ws'));
+    url.searchParams.set('token', token);
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    return { api: createORPCClient<ApiClient>(new RPCLink({ websocket: ws as unknown as globalThis.WebSocket })), closed, ws };
+  }
+  const codeOf = (e: unknown) => (e instanceof ORPCError ? e.code : String(e));
+  /** Another process writing the same database (a second admin tool, a restored file): the server is not told. */
+  function behindTheServersBack(sql: string, ...params: unknown[]): void {
+    const other = new Database(join(dir, 'na64rc.sqlite'));
+    try {
+      other.prepare(sql).run(...params);
+    } finally {
+      other.close();
+    }
+  }
+
+  it('closes a socket opened before its token was revoked, saying why; its writes go nowhere', async () => {
+    const { token } = await conn.api.users.add({ user: 'rita', role: 'shifter' });
+    const rita = await session(token);
+    expect(await rita.api.session()).toMatchObject({ user: 'rita', role: 'shifter' });
+    await conn.api.users.revoke({ user: 'rita' });
+    expect(await rita.closed).toEqual({ code: SESSION_CLOSE.revoked, reason: 'your access token was revoked' });
+    await expect(rita.api.run.start({ type: 'cosmics', comment: 'after revoke' })).rejects.toThrow();
+    expect(core.runControl.state()).toBe('idle');
+  });
+
+  it('checks the token on every call: a revocation the server was not told of refuses the next write, then closes', async () => {
+    const { token } = await conn.api.users.add({ user: 'tom', role: 'shifter' });
+    const tom = await session(token);
+    expect(await tom.api.session()).toMatchObject({ user: 'tom', role: 'shifter' });
+    behindTheServersBack(`UPDATE access_tokens SET revoked_at = ? WHERE user = 'tom'`, Date.now());
+    const refused = await tom.api.run.start({ type: 'cosmics', comment: 'after revoke' }).catch((e: unknown) => e);
+    expect(codeOf(refused)).toBe('UNAUTHORIZED');
+    expect((refused as Error).message).toMatch(/your access token was revoked/);
+    expect(core.runControl.state()).toBe('idle');
+    expect(await tom.closed).toEqual({ code: SESSION_CLOSE.revoked, reason: 'your access token was revoked' });
+  });
+
+  it('closes the sessions of a token whose role changed; they reconnect with the new role', async () => {
+    const { token } = await conn.api.users.add({ user: 'ross', role: 'shifter' });
+    const ross = await session(token);
+    expect(await ross.api.session()).toMatchObject({ role: 'shifter' });
+    expect(await conn.api.users.role({ user: 'ross', role: 'viewer' })).toEqual({ user: 'ross', role: 'viewer' });
+    expect(await ross.closed).toEqual({ code: SESSION_CLOSE.roleChanged, reason: 'your role changed to viewer: reconnect' });
+    const again = await session(token);
+    try {
+      expect(await again.api.session()).toMatchObject({ user: 'ross', role: 'viewer' });
+      expect(codeOf(await again.api.run.start({ type: 'cosmics', comment: '' }).catch((e: unknown) => e))).toBe('FORBIDDEN');
+      // Only an admin changes roles, and only of a user with a token.
+      expect(codeOf(await again.api.users.role({ user: 'ross', role: 'admin' }).catch((e: unknown) => e))).toBe('FORBIDDEN');
+      expect(codeOf(await conn.api.users.role({ user: 'nobody', role: 'admin' }).catch((e: unknown) => e))).toBe('NOT_FOUND');
+    } finally {
+      again.ws.close();
+    }
+  });
+
+  it('runs each call with the role the token has now, even when the server was not told of the change', async () => {
+    const { token } = await conn.api.users.add({ user: 'uma', role: 'shifter' });
+    const uma = await session(token);
+    expect(await uma.api.session()).toMatchObject({ role: 'shifter' });
+    behindTheServersBack(`UPDATE access_tokens SET role = 'viewer' WHERE user = 'uma'`);
+    const refused = await uma.api.run.start({ type: 'cosmics', comment: 'as a viewer now' }).catch((e: unknown) => e);
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+    expect((refused as Error).message).toBe('run.control needs the shifter role; uma is viewer');
+    expect(core.runControl.state()).toBe('idle');
+    expect(await uma.closed).toEqual({ code: SESSION_CLOSE.roleChanged, reason: 'your role changed to viewer: reconnect' });
   });
 });

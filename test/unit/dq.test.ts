@@ -130,6 +130,36 @@ describe('DqService on SQLite', () => {
     return summary;
   }
 
+  it('judges a channel normal again once its hot episode is over (no reference: the run\'s typical spill)', () => {
+    const { dq } = open();
+    const run = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 0 });
+    // An edge cell sees few hits; everything else a steady thousand per spill.
+    const edge = setup.cells.findIndex((c) => c.detector === 'ECAL');
+    const name = setup.cells[edge]!.name;
+    const spill = (n: number, edgeHits: number) => {
+      const occupancy = new Hist1D('channel_occupancy', 'Hits per channel', { nbins: setup.cells.length, min: 0, max: setup.cells.length, title: 'channel' });
+      for (let c = 0; c < setup.cells.length; c++) occupancy.fill(c + 0.5, c === edge ? edgeHits : 1000);
+      const summary: SpillSummary = { run: run.number, spill: n, startedAt: n * 1000, endedAt: n * 1000 + 500, eventsSeen: 5500, eventsProcessed: 5500, processedFraction: 1, intensity: 5e6, ecalMeanGeV: null, ecalPeakGeV: null, daq: null };
+      const a = dq.assess(summary, [occupancy.snapshot()], { ...emptyFigures(), events: 5500 }, 'v-test');
+      summary.dq = a.dq;
+      archive.saveSpill(summary, [occupancy.snapshot()], a.write);
+      a.committed(summary);
+      return { problems: a.checks.find((c) => c.id === 'ecal.channels')!.problems!, dead: alarms['dq:dead-channels'] };
+    };
+    const normal = [spill(1, 50), spill(2, 50)];
+    expect(normal[1]!.problems).toEqual({ dead: [], hot: [], noisy: [] });
+    const hot = [3, 4, 5, 6, 7, 8].map((n) => spill(n, 5000));
+    // The hot spills inflated the run's sum eightyfold; the channel is back at its 50 hits, which is normal.
+    const after = [9, 10, 11, 12].map((n) => spill(n, 50));
+    expect(after.map((s) => s.problems)).toEqual(after.map(() => ({ dead: [], hot: [], noisy: [] })));
+    expect(after.map((s) => s.dead)).toEqual([0, 0, 0, 0]);
+    // While it lasted, every hot spill was found hot (the earlier ones do not raise the bar for the later ones).
+    expect(hot.map((s) => s.problems.hot)).toEqual(hot.map(() => [name]));
+    // A channel that really dies is still found dead, spill after spill.
+    const dead = [13, 14, 15].map((n) => spill(n, 0));
+    expect(dead.map((s) => s.problems.dead)).toEqual(dead.map(() => [name]));
+  });
+
   it('seeds one active calibration set per setup at first start and keeps it afterwards', () => {
     const first = open().dq;
     const set = first.calibrations.active('invisible-e')!;

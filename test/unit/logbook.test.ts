@@ -6,11 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventPublisher } from '@orpc/server';
 import { strFromU8, unzipSync } from 'fflate';
+import MarkdownIt from 'markdown-it';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src-main/archive/database';
 import { RunsArchive } from '../../src-main/archive/runs-archive';
 import { silentLogger } from '../../src-main/log';
+import { exportHtml, exportMarkdown } from '../../src-main/logbook/export';
 import { Logbook, LogbookError, type EntryContent } from '../../src-main/logbook/logbook';
 import { SearchSyntaxError, toFtsQuery } from '../../src-main/logbook/search-query';
 import { shiftAt } from '../../src-main/logbook/shifts';
@@ -394,6 +396,38 @@ describe('export', () => {
     expect(md).toContain('# NA64 logbook: run 1');
     expect(md).toContain('## #2 reply (reply to #1)');
     expect(md).toContain('Links: run 1');
+  });
+
+  it('writes every field a person typed into the Markdown as literal text, for viewers that render HTML and any link', async () => {
+    await fill();
+    const stored = logbook.thread(1);
+    // Stored entries cannot hold a line break in a title; older data or a future path might: the export does not trust them.
+    const hostile = `${xss}\n# injected heading\n\n<script>alert(6)</script>`;
+    const entries = [
+      { ...stored[0]!, title: hostile, tags: ['<img src=x onerror=alert(7)>'], body: `${xss}\n\`\`\`\n<script>alert(8)</script>\n\`\`\`` },
+      { ...stored[1]!, author: '[me](javascript:alert(9))', attachments: [{ ...stored[0]!.attachments[0]!, name: 'a) [x](javascript:alert(10)) <img src=x onerror=alert(11)>.png' }] },
+    ];
+    const zip = unzipSync(exportMarkdown({ what: 'run 1 <script>alert(12)</script>', entries, read: () => null }));
+    const text = strFromU8(zip['logbook.md']!);
+    // As permissive as Markdown viewers come: raw HTML on, every link scheme accepted.
+    const viewer = new MarkdownIt({ html: true, linkify: true });
+    viewer.validateLink = () => true;
+    const html = viewer.render(text);
+    expect(html).not.toMatch(/<script|<img|<b>|<svg|href="javascript:/i);
+    expect(html.match(/<[^>]* on\w+=/g) ?? []).toEqual([]);
+    expect(html.match(/<h1>/g)).toHaveLength(1);
+    expect(html.match(/<h2>/g)).toHaveLength(2);
+    expect(html.match(/<a /g)).toHaveLength(3); // the attachments, nothing else
+    // The text is all there, as written (a title's line breaks become spaces).
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt; [click](javascript:alert(3))');
+    expect(html).toContain('alert(5)) # injected heading &lt;script&gt;alert(6)&lt;/script&gt;');
+    expect(html).toContain('<code class="language-markdown">');
+    expect(html).toContain('&lt;script&gt;alert(8)&lt;/script&gt;');
+    expect(html).toContain('[me](javascript:alert(9))');
+    expect(html).toMatch(/<a href="attachments\/2-1-[^"()]*\.png">a\) \[x\]\(javascript:alert\(10\)\) &lt;img src=x onerror=alert\(11\)&gt;\.png<\/a>/);
+    const page = exportHtml({ what: 'run 1 <script>alert(12)</script>', entries, read: () => null });
+    expect(page).not.toMatch(/<script|<img src=x|href="javascript:/i);
+    expect(page.match(/<[^>]* on\w+=/g) ?? []).toEqual([]);
   });
 
   it('exports a date range as one printable HTML page in which nothing can run', async () => {

@@ -6,7 +6,7 @@ import { TwinEncoder } from '../../drivers/na64-daq/encoder';
 import { Random } from '../../drivers/twin/random';
 import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
 import { Twin } from '../../drivers/twin/twin';
-import { beamPeak, runChecks } from '../../src-main/dq/checks';
+import { beamPeak, runChecks, spillOccupancy, type DqCheck } from '../../src-main/dq/checks';
 import { electronsOnTarget } from '../../src-main/dq/eot';
 import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
 import { monitorConfigFor } from '../../src-main/setup/monitoring';
@@ -113,7 +113,7 @@ describe('reconstruction against the twin truth', () => {
     const first = reconstruct(twin, encoder, 0).histograms;
     const byName = (h: SpillHistograms) => new Map(h.snapshots().map((s) => [s.name, s]));
     const cell = (name: string) => setup.cells.find((c) => c.name === name)!.index;
-    const input = (h: SpillHistograms, previous: SpillHistograms | null) => ({
+    const input = (h: SpillHistograms, previous: { h: SpillHistograms; checks: DqCheck[] } | null) => ({
       histograms: byName(h),
       figures: h.figures,
       intensity: 5e6,
@@ -122,7 +122,9 @@ describe('reconstruction against the twin truth', () => {
       names: config.layout.names,
       detectors: config.layout.detectors,
       reference: null,
-      previous: previous ? { histograms: byName(previous), events: previous.figures.events } : null,
+      previous: previous
+        ? { histograms: byName(previous.h), events: previous.h.figures.events, spills: [spillOccupancy(byName(previous.h), previous.h.figures.events, previous.checks)] }
+        : null,
     });
     const clean = runChecks(input(first, null));
     expect(clean.detectors['ECAL']).not.toBe('bad');
@@ -131,7 +133,7 @@ describe('reconstruction against the twin truth', () => {
     twin.setChannelFault(cell('HCAL3-0-0'), 'hot');
     twin.setChannelFault(cell('VETO2'), 'noisy');
     const faulty = reconstruct(twin, encoder, 1).histograms;
-    const result = runChecks(input(faulty, first));
+    const result = runChecks(input(faulty, { h: first, checks: clean.checks }));
     expect(result.detectors['ECAL']).toBe('bad');
     expect(result.detectors['HCAL']).toBe('bad');
     expect(result.detectors['VETO']).toBe('bad');

@@ -5,7 +5,7 @@
 // runs exactly the code it runs on hardware. The simulators end with the server (or when it dies: each
 // one exits when its stdin closes).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -231,6 +231,7 @@ async function launchSimulatedSite(o: SimulatedSiteOptions): Promise<SimulatedSi
     };
     const file = join(o.dataDir, 'site.json');
     writeFileSync(file, `${JSON.stringify(site, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600); // a site.json left by an older version keeps its mode through a rewrite
     return { file, processes, stop };
   } catch (error) {
     await stop();

@@ -3,6 +3,7 @@ import { eventIterator, oc } from '@orpc/contract';
 import { z } from 'zod';
 import { AlarmState, Guidance, MAX_SHELVE_MS, Priority } from '../alarms';
 import { Role } from '../auth';
+import { QueryFlag } from './schemas';
 
 const AlarmId = z.string().min(1).max(128);
 const Reason = z.string().max(2000, 'at most 2000 characters');
@@ -81,7 +82,13 @@ const Refused = { BAD_REQUEST: { message: 'the alarm system refused' }, NOT_FOUN
 export const alarmsContract = {
   alarms: {
     list: oc.output(z.array(AlarmView)),
+    /** The alarms not in the normal state (every alarm with `all`): what a script watching the beam line asks. */
+    current: oc
+      .route({ method: 'GET', path: '/alarms', summary: 'Current alarms (all of them with ?all=1): state, priority, value, since, guidance', tags: ['alarms'] })
+      .input(z.object({ all: QueryFlag.optional() }))
+      .output(z.array(AlarmView)),
     log: oc
+      .route({ method: 'GET', path: '/alarms/log', summary: 'The alarm log, newest first', tags: ['alarms'] })
       .input(
         z.object({
           from: z.number().optional(),

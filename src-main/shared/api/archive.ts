@@ -8,6 +8,7 @@ const NotFound = { NOT_FOUND: { message: 'not found' } };
 export const archiveContract = {
   runs: {
     list: oc
+      .route({ method: 'GET', path: '/runs', summary: 'Runs, newest first', tags: ['archive'] })
       .input(
         z.object({
           limit: z.number().int().min(1).max(1000).default(100),
@@ -15,11 +16,18 @@ export const archiveContract = {
         }),
       )
       .output(z.array(Run)),
-    get: oc.errors(NotFound).input(z.object({ run: RunNumber })).output(Run),
-    spills: oc.errors(NotFound).input(z.object({ run: RunNumber })).output(z.array(SpillSummary)),
+    get: oc
+      .route({ method: 'GET', path: '/runs/{run}', summary: 'One run: type, setup, start/stop times, comment, stop reason, end state', tags: ['archive'] })
+      .errors(NotFound).input(z.object({ run: RunNumber })).output(Run),
+    spills: oc
+      .route({ method: 'GET', path: '/runs/{run}/spills', summary: "The run's spills with their DAQ counts and data-quality verdicts", tags: ['archive'] })
+      .errors(NotFound).input(z.object({ run: RunNumber })).output(z.array(SpillSummary)),
   },
   histograms: {
-    list: oc.errors(NotFound).input(z.object({ run: RunNumber, spill: SpillNumber })).output(z.array(HistogramName)),
+    list: oc
+      .route({ method: 'GET', path: '/spills/{run}/{spill}/histograms', summary: "Names of the spill's histograms", tags: ['archive'] })
+      .errors(NotFound)
+      .input(z.object({ run: RunNumber, spill: SpillNumber })).output(z.array(HistogramName)),
     get: oc
       .errors(NotFound)
       .input(z.object({ run: RunNumber, spill: SpillNumber, name: HistogramName }))

@@ -17,5 +17,10 @@ export const authContract = {
       .errors({ NOT_FOUND: { message: 'no active token for this user' } })
       .input(z.object({ user: UserName }))
       .output(z.object({ user: UserName, revoked: z.literal(true) })),
+    /** Another role for a user's active token; the sessions it opened are closed and must reconnect. */
+    role: oc
+      .errors({ NOT_FOUND: { message: 'no active token for this user' } })
+      .input(z.object({ user: UserName, role: Role }))
+      .output(z.object({ user: UserName, role: Role })),
   },
 };

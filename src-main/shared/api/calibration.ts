@@ -9,7 +9,7 @@ export const SET_STATUSES = ['draft', 'approved', 'active', 'retired'] as const;
 export const TOWER_STATUS = ['collecting', 'pending', 'ok', 'too-few-events', 'dead', 'saturated', 'fit-failed', 'not-converged'] as const;
 export const LED_SOURCE = ['spill', 'previous', 'run', 'none'] as const;
 
-const Version = z.string().min(1).max(80);
+export const Version = z.string().min(1).max(80);
 const Cell = z.string().min(1).max(40);
 
 export const CalibrationSetView = z.object({
@@ -126,7 +126,9 @@ export const calibrationContract = {
     /** The scan and the last LED gap first, then every change. */
     live: oc.output(eventIterator(CalibrationEvent)),
     sets: {
-      list: oc.output(z.array(CalibrationSetView)),
+      list: oc
+        .route({ method: 'GET', path: '/calibration/sets', summary: "The setup's calibration sets, newest first, with status", tags: ['calibration'] })
+        .output(z.array(CalibrationSetView)),
       get: oc.errors(NotFound).input(z.object({ version: Version })).output(CalibrationSetDetail),
       fit: oc.errors({ ...NotFound, ...BadRequest }).input(z.object({ version: Version, cell: Cell })).output(TowerFitView),
       diff: oc.errors(NotFound).input(z.object({ from: Version, to: Version })).output(CalibrationDiff),

@@ -138,19 +138,27 @@ const Refused = { BAD_REQUEST: { message: 'the site was refused' }, CONFLICT: { 
 
 export const devicesContract = {
   devices: {
-    list: oc.output(z.array(DeviceStatus)),
+    list: oc
+      .route({ method: 'GET', path: '/devices', summary: 'Every device of the site: plugin, address, state, identity, health', tags: ['devices'] })
+      .output(z.array(DeviceStatus)),
     /** Drop a device's connection and connect again now (expert). */
     reconnect: oc
       .errors(NotFound)
       .input(z.object({ id: DeviceId, reason: Comment.default('') }))
       .output(DeviceStatus),
-    log: oc.input(z.object({ device: DeviceId.optional(), limit: z.number().int().min(1).max(1000).default(100) })).output(z.array(DeviceLogEntry)),
+    log: oc
+      .route({ method: 'GET', path: '/devices/log', summary: 'Device state changes and operator actions, newest first', tags: ['devices'] })
+      .input(z.object({ device: DeviceId.optional(), limit: z.number().int().min(1).max(1000).default(100) })).output(z.array(DeviceLogEntry)),
     /** The devices on every change (state, identity, reconnects), and the site when another is loaded; starts with both. */
     live: oc.output(eventIterator(DevicesLiveEvent)),
     /** The hardware that took a run: the site file and each device as it stood at the run's start. */
-    ofRun: oc.errors(NotFound).input(z.object({ run: RunNumber })).output(RunSite),
+    ofRun: oc
+      .route({ method: 'GET', path: '/runs/{run}/site', summary: 'The site file and each device as they stood when the run started', tags: ['devices'] })
+      .errors(NotFound).input(z.object({ run: RunNumber })).output(RunSite),
     site: {
-      get: oc.output(SiteInfo),
+      get: oc
+        .route({ method: 'GET', path: '/site', summary: 'The site file in use', tags: ['devices'] })
+        .output(SiteInfo),
       /** Validate a site file, and say what loading it would change (nothing is applied). */
       check: oc.input(SiteText).output(SiteCheck),
       /** Load another site file (admin): validated first, then applied device by device, audited. Between runs only. */

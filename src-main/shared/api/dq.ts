@@ -76,18 +76,27 @@ export const dqContract = {
   dq: {
     /** The EOT and reference first, then every judged spill and every new reference. */
     live: oc.output(eventIterator(DqLiveEvent)),
-    spill: oc.errors(NotFound).input(z.object({ run: RunNumber, spill: SpillNumber })).output(DqSpill),
+    spill: oc
+      .route({ method: 'GET', path: '/dq/spills/{run}/{spill}', summary: "A spill's verdicts and every check with its value and reason", tags: ['data quality'] })
+      .errors(NotFound).input(z.object({ run: RunNumber, spill: SpillNumber })).output(DqSpill),
     run: oc.errors(NotFound).input(z.object({ run: RunNumber })).output(RunTrend),
-    eot: oc.input(z.object({ run: RunNumber.optional() })).output(EotStatus),
+    eot: oc
+      .route({ method: 'GET', path: '/dq/eot', summary: 'EOT of the run (default: the current one) and of the setup in total, against the goal', tags: ['data quality'] })
+      .input(z.object({ run: RunNumber.optional() })).output(EotStatus),
     badSpills: oc
       .input(z.object({ run: RunNumber.optional(), from: z.number().int().nonnegative().optional(), to: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(100_000).default(1000) }))
       .output(z.array(BadSpill)),
     /** Names of a spill's histograms, or of the run-accumulated ones when `spill` is left out. */
-    histograms: oc.errors(NotFound).input(z.object({ run: RunNumber, spill: SpillNumber.optional() })).output(z.array(HistogramName)),
+    histograms: oc
+      .route({ method: 'GET', path: '/runs/{run}/histograms', summary: 'Names of the run-accumulated histograms (of a spill with ?spill=N)', tags: ['data quality'] })
+      .errors(NotFound)
+      .input(z.object({ run: RunNumber, spill: SpillNumber.optional() })).output(z.array(HistogramName)),
     /** One histogram of a spill, or run-accumulated; the signal box is blinded unless the run was unblinded. */
     histogram: oc.errors(NotFound).input(z.object({ run: RunNumber, spill: SpillNumber.optional(), name: HistogramName })).output(HistSnapshot),
     references: {
-      list: oc.output(z.array(ReferenceView)),
+      list: oc
+      .route({ method: 'GET', path: '/dq/references', summary: "The setup's references, newest first", tags: ['data quality'] })
+      .output(z.array(ReferenceView)),
       active: oc.output(ReferenceView.nullable()),
       histogram: oc.errors(NotFound).input(z.object({ id: z.number().int().positive(), name: HistogramName })).output(HistSnapshot),
       promote: oc

@@ -186,7 +186,9 @@ const Conflict = { CONFLICT: { message: 'the request conflicts with what exists'
 
 export const hvContract = {
   hv: {
-    overview: oc.output(HvOverview),
+    overview: oc
+      .route({ method: 'GET', path: '/hv', summary: 'Every HV supply and channel: settings, readings, status words, latched events, freshness', tags: ['HV'] })
+      .output(HvOverview),
     /** The overview first, then every poll's channels and every command's progress. */
     live: oc.output(eventIterator(HvLiveEvent)),
     command: oc
@@ -194,10 +196,15 @@ export const hvContract = {
       .input(z.object({ channels: Channels, action: HvAction, reason: Reason.default('') }))
       .output(HvCommand),
     history: oc.errors(NotFound).input(HistoryQuery).output(HvHistory),
+    /** The raw samples of a channel as CSV. */
+    historyCsv: oc
+      .errors(NotFound)
+      .input(z.object({ channel: HvChannelName, from: z.number().int().nonnegative(), to: z.number().int().nonnegative() }))
+      .output(z.object({ filename: z.string(), content: z.string() })),
     audit: oc
       .input(
         z.object({
-          limit: z.number().int().min(1).max(5000).default(200),
+          limit: z.number().int().min(1).max(100_000).default(200),
           before: z.number().int().positive().optional(),
           channel: HvChannelName.optional(),
         }),

@@ -3,7 +3,7 @@
 import { eventIterator, oc } from '@orpc/contract';
 import { z } from 'zod';
 import { Role } from '../auth';
-import { RunNumber, RunType, SpillNumber } from './schemas';
+import { QueryFlag, QueryTime, RunNumber, RunType, SpillNumber } from './schemas';
 
 /** The limits of what one entry may hold; each is checked at the API boundary with a sentence saying which. */
 export const LOGBOOK_LIMITS = {
@@ -189,6 +189,13 @@ export const SearchQuery = z.object({
 });
 export type SearchQuery = z.input<typeof SearchQuery>;
 
+/** The search as a query string spells it: times as ms or ISO dates, `attachments=1|0`. */
+export const SearchParams = SearchQuery.omit({ from: true, to: true, hasAttachment: true }).extend({
+  from: QueryTime.optional(),
+  to: QueryTime.optional(),
+  attachments: QueryFlag.optional(),
+});
+
 export const SearchHit = z.object({ entry: LogEntry, title: Highlighted, snippet: Highlighted });
 export type SearchHit = z.infer<typeof SearchHit>;
 export const SearchResult = z.object({ hits: z.array(SearchHit), more: z.boolean(), tookMs: z.number() });
@@ -229,10 +236,25 @@ const BadRequest = { BAD_REQUEST: { message: 'the logbook cannot take this' } };
 export const logbookContract = {
   logbook: {
     search: oc.errors(BadRequest).input(SearchQuery).output(SearchResult),
+    /** `search` for scripts: the query string's spelling of it. */
+    find: oc
+      .route({ method: 'GET', path: '/logbook', summary: 'Logbook search, newest first, with highlighted title and snippet segments', tags: ['logbook'] })
+      .errors(BadRequest)
+      .input(SearchParams)
+      .output(SearchResult),
+    get: oc
+      .route({ method: 'GET', path: '/logbook/{id}', summary: 'One logbook entry', tags: ['logbook'] })
+      .errors(NotFound)
+      .input(z.object({ id: EntryId }))
+      .output(LogEntry),
     /** A whole thread, first entry first, replies in the order written. */
-    thread: oc.errors(NotFound).input(z.object({ id: EntryId })).output(z.array(LogEntry)),
+    thread: oc
+      .route({ method: 'GET', path: '/logbook/{id}/thread', summary: "An entry's whole thread", tags: ['logbook'] })
+      .errors(NotFound).input(z.object({ id: EntryId })).output(z.array(LogEntry)),
     /** Every earlier text of an entry, oldest first; the current one is the entry itself. */
-    revisions: oc.errors(NotFound).input(z.object({ id: EntryId })).output(z.array(Revision)),
+    revisions: oc
+      .route({ method: 'GET', path: '/logbook/{id}/revisions', summary: "An entry's earlier texts, oldest first", tags: ['logbook'] })
+      .errors(NotFound).input(z.object({ id: EntryId })).output(z.array(Revision)),
     write: oc
       .errors({ ...NotFound, ...BadRequest })
       .input(EntryInput.extend({ replyTo: EntryId.optional() }))
@@ -248,7 +270,7 @@ export const logbookContract = {
     attachment: oc
       .errors({ NOT_FOUND: { message: 'no such attachment' } })
       .input(z.object({ hash: AttachmentHash, thumbnail: z.boolean().default(false) }))
-      .output(z.object({ mime: z.string(), data: Base64 })),
+      .output(z.object({ mime: z.string(), kind: AttachmentKind, data: Base64 })),
     /** Write the end-of-shift summary (the current shift unless from/to say otherwise) as a system entry. */
     summary: oc.input(z.object({ from: z.number().optional(), to: z.number().optional() })).output(LogEntry),
     export: oc.errors({ ...BadRequest, NOT_FOUND: { message: 'nothing to export' } }).input(ExportInput).output(ExportedFile),

@@ -8,7 +8,7 @@ const RunStateConflict = {
 };
 
 export const runControlContract = {
-  status: oc.output(Status),
+  status: oc.route({ method: 'GET', path: '/status', summary: 'Run state (with the pending transition), beam phase and timing, last spill', tags: ['run control'] }).output(Status),
   run: {
     start: oc
       .errors(RunStateConflict)

@@ -119,6 +119,17 @@ export type SpillSummary = z.infer<typeof SpillSummary>;
 export const BeamPhase = z.enum(['spill', 'interspill', 'off']);
 export type BeamPhase = z.infer<typeof BeamPhase>;
 
+/**
+ * Whether spills actually arrive from the DAQ, from the stream's own facts and never from the SPS clock:
+ * 'spills' while the stream is connected and its spills come; 'lost' while the stream is down (since it
+ * went); 'no-spill' while it is connected but no spill has come for more than a cycle (since the last one).
+ */
+export const DaqStreamState = z.object({
+  state: z.enum(['spills', 'lost', 'no-spill']),
+  since: z.number().nullable(),
+});
+export type DaqStreamState = z.infer<typeof DaqStreamState>;
+
 export const BeamStatus = z.object({
   phase: BeamPhase,
   particle: z.string(),
@@ -135,6 +146,8 @@ export const BeamStatus = z.object({
    * alarms are suppressed meanwhile. Phase 'off' without it is the DAQ's silence: no spill, alarmed.
    */
   noBeam: z.boolean(),
+  /** The DAQ stream's own word on spills (absent from servers that predate it). */
+  daq: DaqStreamState.optional(),
 });
 export type BeamStatus = z.infer<typeof BeamStatus>;
 
@@ -207,3 +220,17 @@ export const LiveEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('spill'), summary: SpillSummary, histograms: z.array(HistSnapshot) }),
 ]);
 export type LiveEvent = z.infer<typeof LiveEvent>;
+
+/** A yes/no in a query string (`?all=1`): scripts write 1/0 as often as true/false. */
+export const QueryFlag = z.stringbool({ truthy: ['1', 'true'], falsy: ['0', 'false'] });
+
+/** A time in a query string: ms since 1970, or an ISO 8601 date ("2026-11-24", "2026-11-24T07:00"). */
+export const QueryTime = z
+  .string()
+  .max(64)
+  .transform((raw, ctx) => {
+    const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+    if (Number.isFinite(ms)) return ms;
+    ctx.addIssue({ code: 'custom', message: `"${raw}" is not a time (ms since 1970, or an ISO date like 2026-11-24T07:00)` });
+    return z.NEVER;
+  });
