@@ -64,9 +64,11 @@ test('beam lost: the alarm shows with guidance and sound, is acknowledged with a
 
   await page.getByTestId('alarm-tab-history').click();
   const history = page.getByTestId('alarm-history');
-  await expect(history.locator('tr[data-kind="cleared"]')).toContainText('ack → normal');
+  // On a loaded machine the simulated DAQ at ×20 can send a spill more than two cycles late before the fault
+  // (measured: 0.79 of 1.19 spills/s idle), a genuine short no-spill episode of its own: look for this one's rows.
+  await expect(history.locator('tr[data-kind="cleared"]').filter({ hasText: 'ack → normal' })).toHaveCount(1);
   await expect(history.locator('tr[data-kind="acknowledged"]')).toContainText('SPS down after a magnet trip, CCC informed');
-  await expect(history.locator('tr[data-kind="activated"]')).toContainText('normal → unack');
+  await expect(history.locator('tr[data-kind="activated"]').filter({ hasText: 'normal → unack' }).first()).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('alarm-history.png') });
 });
 
