@@ -180,7 +180,12 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
       stopFollowingTokens();
       for (const ws of sockets) ws.terminate();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A request held by admission or a client that keeps its connection open must not keep a stopping
+      // server alive (an e2e teardown waited 60 s on one): after a grace, every connection is cut.
+      const grace = setTimeout(() => server.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(grace);
     },
   };
 }
