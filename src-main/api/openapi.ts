@@ -8,6 +8,16 @@ import { VERSION } from '../version';
 export const API_PREFIX = '/api/v1';
 
 /** What /api/v1 serves and documents: the procedures with a GET route. Commands have none: the HTTP API stays read-only. */
+/** What an error status means to the person reading the document. */
+const ERROR_WORDS: Record<string, string> = {
+  '400': 'a parameter is not valid: the message names it',
+  '401': 'no valid token',
+  '403': 'your role may not do this',
+  '404': 'not found: the message says what',
+  '409': 'not now: the message says why',
+  '429': 'too many requests: retry after the time in Retry-After',
+};
+
 export function isHttpRoute({ contract }: TraverseContractProcedureCallbackOptions): boolean {
   const route = contract['~orpc'].route;
   return route.method === 'GET' && route.path !== undefined;
@@ -55,6 +65,11 @@ export async function openApiDocument(router: AnyRouter) {
     const op = item?.get;
     if (!op) continue;
     op.responses = { '400': error('a parameter is not valid: the message names it'), '401': error('no valid token'), ...op.responses };
+    // The generator describes a procedure's own errors by their status alone ("404"): say it in words.
+    for (const [status, response] of Object.entries(op.responses)) {
+      const words = ERROR_WORDS[status];
+      if (words && response && typeof response === 'object' && 'description' in response && response.description === status) response.description = words;
+    }
   }
   // The document itself is no procedure, but a route like the others.
   doc.paths = {

@@ -16,9 +16,9 @@ export type RunEnd = z.infer<typeof RunEnd>;
 
 export const Comment = z.string().max(4000, 'at most 4000 characters');
 
-export const RunNumber = z.number().int().positive().max(2 ** 31 - 1);
+export const RunNumber = z.number().int().min(1).max(2 ** 31 - 1);
 /** Spill (burst) numbers in a run: 12 bits in the DATE header, so 1…4095. */
-export const SpillNumber = z.number().int().positive().max(4095);
+export const SpillNumber = z.number().int().min(1).max(4095);
 
 export const Run = z.object({
   number: RunNumber,
