@@ -107,7 +107,7 @@ describe('the OpenAPI document of /api/v1', () => {
   });
 
   it('says what a run number is (1…2³¹−1) and what each error means, in words', () => {
-    const run = doc.paths['/runs/{run}']!.get!.parameters!.find((p) => p.name === 'run') as { schema: { minimum?: number; maximum?: number } };
+    const run = doc.paths['/runs/{run}']!.get!.parameters!.find((p) => p.name === 'run') as unknown as { schema: { minimum?: number; maximum?: number } };
     expect(run.schema).toMatchObject({ minimum: 1, maximum: 2 ** 31 - 1 });
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [status, response] of Object.entries(ops.get?.responses ?? {})) expect((response as { description: string }).description, `${path} ${status}`).not.toMatch(/^\d+$/);
