@@ -8,6 +8,7 @@ import { output, time, withApi, type CtlContext } from './ctl';
 const eot = (n: number) => (n >= 1e4 ? n.toExponential(3) : n.toFixed(0));
 
 function duration(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
   const m = Math.round(ms / 60_000);
   return m >= 60 ? `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min` : `${m} min`;
 }

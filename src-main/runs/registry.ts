@@ -37,6 +37,14 @@ interface ListRow {
   logbook: number;
 }
 
+/**
+ * Logbook entries that link a run, the automatic run-start and run-stop entries aside (every run has
+ * those): what people, alarms, calibration and DQ wrote about it.
+ */
+const LOGBOOK_OF = (run: string) =>
+  `SELECT DISTINCT l.entry_id FROM logbook_links l JOIN logbook_entries e ON e.id = l.entry_id
+    WHERE l.run = ${run} AND e.kind NOT IN ('run-start', 'run-stop')`;
+
 const COUNTED_EOT = `max(0, t.eot - coalesce(x.eot, 0))`;
 const DURATION = `(coalesce(r.stopped_at, @now) - r.started_at)`;
 
@@ -69,7 +77,7 @@ export class RunRegistry {
     this.q = {
       runExists: db.prepare<[number], { one: number }>(`SELECT 1 AS one FROM runs WHERE number = ?`),
       spillExists: db.prepare<[number, number], { one: number }>(`SELECT 1 AS one FROM spills WHERE run = ? AND spill = ?`),
-      logbook: db.prepare<[number], { n: number }>(`SELECT count(DISTINCT entry_id) AS n FROM logbook_links WHERE run = ?`),
+      logbook: db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM (${LOGBOOK_OF('?')})`),
       totals: db.prepare<[number], { spills: number; events: number; eot: number; good: number; medium: number; bad: number; unjudged: number }>(
         `SELECT spills, events, eot, good, medium, bad, unjudged FROM run_totals WHERE run = ?`,
       ),
@@ -102,7 +110,7 @@ export class RunRegistry {
     if (query.text !== undefined && query.text.trim() !== '') {
       add(`(r.start_comment LIKE @text ESCAPE '\\' OR coalesce(r.stop_reason, '') LIKE @text ESCAPE '\\')`, { text: containing(query.text.trim()) });
     }
-    if (query.logbook !== undefined) add(`${query.logbook ? '' : 'NOT '}EXISTS (SELECT 1 FROM logbook_links l WHERE l.run = r.number)`);
+    if (query.logbook !== undefined) add(`${query.logbook ? '' : 'NOT '}EXISTS (${LOGBOOK_OF('r.number')})`);
 
     const ctes = `WITH ${SIGNED_OFF_SPILLS},
         excluded_by_run AS (SELECT run, sum(eot) AS eot FROM signed_off_excluded GROUP BY run)`;
@@ -115,7 +123,7 @@ export class RunRegistry {
         `${ctes}
          SELECT r.*, t.spills, t.events, t.good, t.medium, t.bad, t.unjudged, t.signoff, t.spill_signoffs,
                 ${COUNTED_EOT} AS counted_eot, ${DURATION} AS duration,
-                (SELECT count(DISTINCT entry_id) FROM logbook_links l WHERE l.run = r.number) AS logbook
+                (SELECT count(*) FROM (${LOGBOOK_OF('r.number')})) AS logbook
            FROM ${body}
           ORDER BY ${SORT[query.sort]} ${dir}, r.number ${dir}
           LIMIT @limit OFFSET @offset`,

@@ -104,6 +104,9 @@ describe('the run list', () => {
     const logbook = new Logbook(db, archive, dir, silentLogger());
     logbook.addSystemEntry({ kind: 'calibration', title: 'scan done', body: '', links: [{ kind: 'run', run: 2 }] });
     logbook.addSystemEntry({ kind: 'calibration', title: 'spill 1 looked odd', body: '', links: [{ kind: 'spill', run: 5, spill: 1 }] });
+    // Every run has its automatic start and stop entries: they are not what "has logbook entries" asks about.
+    logbook.addSystemEntry({ kind: 'run-start', title: 'Run 3 started', body: '', links: [{ kind: 'run', run: 3 }] });
+    logbook.addSystemEntry({ kind: 'run-stop', title: 'Run 3 stopped', body: '', links: [{ kind: 'run', run: 3 }] });
   }
 
   it('lists every run newest first with totals, spills per verdict and logbook entries', () => {

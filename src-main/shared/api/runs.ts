@@ -41,7 +41,7 @@ export const RunQuery = z.object({
   durationMax: Seconds.optional(),
   /** Words in the start comment or the stop reason (as typed: no wildcards). */
   text: z.string().max(200, 'at most 200 characters').optional(),
-  /** Only runs with (true) or without (false) logbook entries that link them. */
+  /** Only runs with (true) or without (false) logbook entries that link them (the automatic run start and stop entries aside). */
   logbook: z.union([z.boolean(), QueryFlag]).optional(),
   sort: z.enum(RUN_SORTS).default('number'),
   order: z.enum(['asc', 'desc']).default('desc'),
