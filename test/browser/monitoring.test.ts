@@ -49,7 +49,14 @@ function feed(dq = spillDq()) {
       { id: 'srd.efficiency', detector: 'SRD', histogram: null, verdict: 'medium', value: 0.85, reason: 'SRD cut keeps 85.0 % of the electrons' },
       { id: 'hcal.channels', detector: 'HCAL', histogram: null, verdict: 'good', value: 0, reason: 'HCAL: no dead, hot or noisy channel' },
     ],
-    eot: { setup: 'invisible-e', run: 4, runEot: 6.2e7, totalEot: 1.5e9, goal: 5e12 },
+    eot: {
+      setup: 'invisible-e',
+      run: 4,
+      runEot: 6.2e7,
+      totalEot: 1.5e9,
+      goal: 5e12,
+      signOffs: { run: { excludedSpills: 1, excludedEot: 3.1e6, keptSpills: 0 }, total: { excludedSpills: 2, excludedEot: 6.2e6, keptSpills: 1 } },
+    },
   });
   return store;
 }
@@ -95,6 +102,10 @@ describe('EotPanel and EpiPanel', () => {
     expect(eot.get('[data-testid="eot-run"]').text()).toBe('6.20×10⁷');
     expect(eot.get('[data-testid="eot-total"]').text()).toBe('1.50×10⁹');
     expect(eot.get('[role="progressbar"]').attributes('aria-valuenow')).toBe('0');
+    // The EOT honours reviewers' sign-offs and says what they moved.
+    expect(eot.get('[data-testid="eot-signoffs"]').text()).toBe(
+      '✎ this run: sign-offs: 1 spill signed off bad left out (3.10×10⁶ EOT) · total: sign-offs: 2 spills signed off bad left out (6.20×10⁶ EOT); 1 flagged spill signed off good kept',
+    );
     const epi = mount(EpiPanel, { attachTo: document.body });
     await nextTick();
     expect(epi.get('[data-testid="purity"]').text()).toBe('99.12 %');
