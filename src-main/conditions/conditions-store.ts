@@ -1,0 +1,104 @@
+// The conditions of each run in SQLite (table run_conditions, migration 0014): one JSON document per run,
+// written in the run's start transaction; and which earlier run is "the last good one" of a run's type and
+// setup, for "what changed since the last good run".
+import type { Db } from '../archive/database';
+import type { Run } from '../shared/api/schemas';
+import type { RunConditions } from '../shared/api/conditions';
+import { CONDITIONS_SCHEMA } from '../shared/api/conditions';
+
+/** What the table holds: the document without the site and the devices (those are in sites / run_devices). */
+export type StoredConditions = Omit<RunConditions, 'site' | 'devices'>;
+
+export interface LastGood {
+  run: number;
+  /** Why it counts as good: its sign-off, or its spills' automatic verdicts. */
+  why: string;
+}
+
+interface LastGoodRow {
+  number: number;
+  good: number;
+  bad: number;
+  signoff: string | null;
+  signoff_by: string | null;
+}
+
+export class ConditionsStore {
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      insert: db.prepare<[number, number, number, string]>(`INSERT INTO run_conditions (run, schema, taken_at, document) VALUES (?, ?, ?, ?)`),
+      get: db.prepare<[number], { schema: number; document: string }>(`SELECT schema, document FROM run_conditions WHERE run = ?`),
+      table: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = ?`),
+    };
+  }
+
+  /** Call inside the run's start transaction. */
+  save(doc: StoredConditions): void {
+    this.q.insert.run(doc.run, doc.schema, doc.takenAt, JSON.stringify(doc));
+  }
+
+  get(run: number): StoredConditions | null {
+    const row = this.q.get.get(run);
+    return row ? upgrade(row.schema, JSON.parse(row.document) as StoredConditions) : null;
+  }
+
+  /** Bytes of a run's stored document (for the figures). */
+  size(run: number): number | null {
+    const row = this.q.get.get(run);
+    return row ? Buffer.byteLength(row.document) : null;
+  }
+
+  private hasTable(name: string): boolean {
+    return this.q.table.get(name) !== undefined;
+  }
+
+  private hasColumn(table: string, column: string): boolean {
+    return (this.db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === column);
+  }
+
+  /**
+   * The latest run before `run` of the same type and setup that ended normally (not aborted), has spills,
+   * and is good: by its run sign-off when it has one (the sign-off in force is the newest row), else by more
+   * good than bad spills in the automatic verdicts. Replays and reprocessings (runs.origin, where it exists)
+   * are not candidates: they were not taken with the conditions they carry.
+   */
+  lastGood(run: Pick<Run, 'number' | 'type' | 'setup'>): LastGood | null {
+    // The sign-offs table arrives with the run registry (migration 0013); until then the verdicts decide.
+    const signOffs = this.hasTable('run_signoffs');
+    const signoff = (column: string) =>
+      signOffs ? `(SELECT o.${column} FROM run_signoffs o WHERE o.run = r.number AND o.spill IS NULL ORDER BY o.id DESC LIMIT 1)` : 'NULL';
+    const live = this.hasColumn('runs', 'origin') ? `AND r.origin = 'live'` : '';
+    const row = this.db
+      .prepare<[number, string, string], LastGoodRow>(
+        `SELECT * FROM (
+           SELECT r.number,
+             (SELECT count(*) FROM spill_dq d WHERE d.run = r.number AND d.verdict = 'good') AS good,
+             (SELECT count(*) FROM spill_dq d WHERE d.run = r.number AND d.verdict = 'bad') AS bad,
+             ${signoff('verdict')} AS signoff,
+             ${signoff('user')} AS signoff_by
+           FROM runs r
+           WHERE r.number < ? AND r.type = ? AND r.setup = ? AND r.end_state = 'ended' ${live}
+             AND EXISTS (SELECT 1 FROM spills s WHERE s.run = r.number)
+         )
+         WHERE CASE WHEN signoff IS NOT NULL THEN signoff = 'good' ELSE good > bad END
+         ORDER BY number DESC LIMIT 1`,
+      )
+      .get(run.number, run.type, run.setup);
+    if (!row) return null;
+    return {
+      run: row.number,
+      why:
+        row.signoff !== null
+          ? `run ${row.number} is the last ${run.type} run of setup ${run.setup} before run ${run.number} signed off good (by ${row.signoff_by})`
+          : `run ${row.number} is the last ${run.type} run of setup ${run.setup} before run ${run.number} that ended normally with more good spills than bad (${row.good} good, ${row.bad} bad)`,
+    };
+  }
+}
+
+/** Documents of an older layout, read as the current one (none yet: the layout is at its first version). */
+function upgrade(schema: number, doc: StoredConditions): StoredConditions {
+  if (schema > CONDITIONS_SCHEMA) throw new Error(`the conditions were written with layout ${schema}, newer than this version knows (${CONDITIONS_SCHEMA})`);
+  return doc;
+}
