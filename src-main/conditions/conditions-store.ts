@@ -1,6 +1,7 @@
 // The conditions of each run in SQLite (table run_conditions, migration 0014): one JSON document per run,
 // written in the run's start transaction; and which earlier run is "the last good one" of a run's type and
 // setup, for "what changed since the last good run".
+import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { Db } from '../archive/database';
 import type { Run } from '../shared/api/schemas';
 import type { RunConditions } from '../shared/api/conditions';
@@ -8,6 +9,8 @@ import { CONDITIONS_SCHEMA } from '../shared/api/conditions';
 
 /** What the table holds: the document without the site and the devices (those are in sites / run_devices). */
 export type StoredConditions = Omit<RunConditions, 'site' | 'devices'>;
+
+const ENCODING = 'json+deflate';
 
 export interface LastGood {
   run: number;
@@ -28,26 +31,30 @@ export class ConditionsStore {
 
   constructor(private readonly db: Db) {
     this.q = {
-      insert: db.prepare<[number, number, number, string]>(`INSERT INTO run_conditions (run, schema, taken_at, document) VALUES (?, ?, ?, ?)`),
-      get: db.prepare<[number], { schema: number; document: string }>(`SELECT schema, document FROM run_conditions WHERE run = ?`),
+      insert: db.prepare<[number, number, number, string, Uint8Array]>(
+        `INSERT INTO run_conditions (run, schema, taken_at, encoding, document) VALUES (?, ?, ?, ?, ?)`,
+      ),
+      get: db.prepare<[number], { schema: number; encoding: string; document: Buffer }>(`SELECT schema, encoding, document FROM run_conditions WHERE run = ?`),
       table: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = ?`),
     };
   }
 
   /** Call inside the run's start transaction. */
   save(doc: StoredConditions): void {
-    this.q.insert.run(doc.run, doc.schema, doc.takenAt, JSON.stringify(doc));
+    this.q.insert.run(doc.run, doc.schema, doc.takenAt, ENCODING, deflateSync(strToU8(JSON.stringify(doc)), { level: 6 }));
   }
 
   get(run: number): StoredConditions | null {
     const row = this.q.get.get(run);
-    return row ? upgrade(row.schema, JSON.parse(row.document) as StoredConditions) : null;
+    if (!row) return null;
+    if (row.encoding !== ENCODING) throw new Error(`run ${run}: unknown conditions encoding "${row.encoding}"`);
+    return upgrade(row.schema, JSON.parse(strFromU8(inflateSync(row.document))) as StoredConditions);
   }
 
-  /** Bytes of a run's stored document (for the figures). */
-  size(run: number): number | null {
+  /** Bytes of a run's stored document, as stored and as JSON (for the figures). */
+  size(run: number): { stored: number; json: number } | null {
     const row = this.q.get.get(run);
-    return row ? Buffer.byteLength(row.document) : null;
+    return row ? { stored: row.document.byteLength, json: inflateSync(row.document).byteLength } : null;
   }
 
   private hasTable(name: string): boolean {
