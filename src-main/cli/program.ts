@@ -51,7 +51,8 @@ import {
   ctlCalibrationShow,
 } from './ctl-calibration';
 import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
-import { integer, positiveNumber } from './arguments';
+import { integer, positiveNumber, runOrLastGood } from './arguments';
+import type { DiffTarget } from '../shared/api/conditions';
 import { addDeviceSimCommand } from './simulators/device-sim-command';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
 import { defaultDataDir } from './paths';
@@ -64,6 +65,7 @@ const serveModule = () => import('./serve');
 const devicesModule = () => import('./ctl-devices');
 const beamlineModule = () => import('./ctl-beamline');
 const rawFilesModule = () => import('./simulators/raw-files');
+const conditionsModule = () => import('./ctl-conditions');
 
 
 function collect(value: string, previous: string[]): string[] {
@@ -223,6 +225,12 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .description('the hardware that took a run: the site file and each device as it stood at the start')
     .argument('<run>', 'run number', integer(1, 2 ** 31 - 1))
     .action(async (n: number) => (await devicesModule()).ctlRunSite(ctx(), n));
+  run
+    .command('conditions')
+    .description("a run's conditions at its start (site, devices, setup, HV, calibration, DQ, alarms, software), or what changed from another run")
+    .argument('<run>', 'run number', integer(1, 2 ** 31 - 1))
+    .option('--diff <run|last-good>', 'what changed from this run (or the last good run of the same type and setup) to <run>', runOrLastGood)
+    .action(async (n: number, o: { diff?: DiffTarget }) => (await conditionsModule()).ctlRunConditions(ctx(), n, o.diff));
 
   const device = ctl.command('device').description("the site's devices: state, identity, health; reconnect");
   device.command('list').description('every device with its address, state, identity, last error, last answer and reconnects').action(async () => (await devicesModule()).ctlDeviceList(ctx()));

@@ -16,6 +16,7 @@ import {
   type HvConditions,
   type RunConditions,
   type SetupConditions,
+  parseDiffTarget,
 } from '../shared/api/conditions';
 import { diffConditions } from '../shared/conditions-diff';
 import { ConditionsStore, type StoredConditions } from './conditions-store';
@@ -103,9 +104,10 @@ export class RunConditionsService {
   }
 
   /** A run's conditions, and with `diff` what changed from that run (or the last good one) to this one. */
-  answer(run: number, diff?: DiffTarget): ConditionsAnswer {
+  answer(run: number, target?: DiffTarget): ConditionsAnswer {
     const conditions = this.need(run);
-    if (diff === undefined) return { run, conditions, diff: null };
+    if (target === undefined) return { run, conditions, diff: null };
+    const diff = parseDiffTarget(target);
     if (diff === run) throw new ConditionsError('BAD_REQUEST', `diff=${diff} is run ${run} itself: name another run, or last-good`);
     if (diff === 'last-good') {
       const found = this.archive.getRun(run)!;

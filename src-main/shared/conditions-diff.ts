@@ -68,23 +68,34 @@ export function diffText(diff: ConditionsDiff): string {
   return lines.join('\n');
 }
 
-/** The document as an indented tree of `key: value` lines (plain arrays on one line). */
+/** `a=1 b="x" c=["on"]`: a flat object on one line (an HV channel, a device, an alarm). */
+function flatLine(o: { [key: string]: Json }): string | null {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== null && typeof v === 'object' && !(Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object'))) return null;
+    parts.push(`${k}=${typeof v === 'string' ? v : formatValue(v, 60)}`);
+  }
+  const line = parts.join(' ');
+  return line.length <= 200 ? line : null;
+}
+
+/** The document as an indented tree of `key: value` lines; flat objects (a channel, a device) on one line. */
 export function conditionsText(doc: RunConditions): string {
   const lines: string[] = [];
-  const walk = (v: Json, indent: string): void => {
-    if (v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) {
-      v.forEach((e, i) => (e !== null && typeof e === 'object' && !Array.isArray(e) ? (lines.push(`${indent}[${i}]`), walk(e, `${indent}  `)) : lines.push(`${indent}[${i}] ${formatValue(e)}`)));
-      return;
-    }
+  const walk = (v: { [key: string]: Json }, indent: string): void => {
     for (const [k, e] of Object.entries(v)) {
-      const plainArray = Array.isArray(e) && e.every((x) => x === null || typeof x !== 'object');
-      if (e !== null && typeof e === 'object' && !plainArray && Object.keys(e).length > 0) {
+      if (e === null || typeof e !== 'object' || Array.isArray(e) || Object.keys(e).length === 0) {
+        lines.push(`${indent}${k}: ${formatValue(e, 200)}`);
+        continue;
+      }
+      const flat = indent.length >= 2 ? flatLine(e) : null;
+      if (flat !== null) lines.push(`${indent}${k}: ${flat}`);
+      else {
         lines.push(`${indent}${k}`);
         walk(e, `${indent}  `);
-      } else lines.push(`${indent}${k}: ${formatValue(e, 200)}`);
+      }
     }
   };
-  walk(doc as unknown as Json, '');
+  walk(doc as unknown as { [key: string]: Json }, '');
   return lines.join('\n');
 }

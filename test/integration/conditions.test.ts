@@ -113,7 +113,7 @@ describe('conditions per run', () => {
     });
     const second = await core.runControl.start('physics', 'after');
     await core.runControl.stop('');
-    const { diff } = core.conditions.answer(second.number, first.number);
+    const { diff } = core.conditions.answer(second.number, String(first.number));
     expect(diff).toMatchObject({ from: first.number, to: second.number, chosen: 'named' });
     const paths = diff!.changes.map((c) => c.path.join('/'));
     expect(diff!.changes).toContainEqual({ op: 'changed', path: ['hv', 'channels', CELL, 'vset'], old: before.vset, new: target });
@@ -123,8 +123,8 @@ describe('conditions per run', () => {
     expect(new Set(diff!.changes.filter((c) => c.path[0] === 'hv').map((c) => c.path[2]))).toEqual(new Set([CELL]));
     expect(diff!.withinTolerance).toBeGreaterThan(50);
     // The diff of a run with itself, of a missing run, and a run without conditions are refused clearly.
-    expect(() => core.conditions.answer(second.number, second.number)).toThrow(/itself/);
-    expect(() => core.conditions.answer(second.number, 99)).toThrow(/diff=99: run 99 does not exist/);
+    expect(() => core.conditions.answer(second.number, String(second.number))).toThrow(/itself/);
+    expect(() => core.conditions.answer(second.number, '99')).toThrow(/diff=99: run 99 does not exist/);
     expect(() => core.conditions.answer(99)).toThrow(ConditionsError);
   });
 });

@@ -147,8 +147,9 @@ describe('diffConditions', () => {
   it('prints a document as an indented tree', () => {
     const text = conditionsText(conditions(4));
     expect(text).toContain('run: 4');
-    expect(text).toMatch(/\nhv\n {2}supplies\n/);
-    expect(text).toContain('      status: ["on"]');
+    expect(text).toMatch(/\nhv\n {2}supplies\n {4}hv-caen-0: model=N1470 state=online\n/);
+    expect(text).toContain('    ECAL0-3-3: supply=hv-caen-0 on=true vset=1100 iset=500 rampUp=50 rampDown=50 tripTime=1 vmon=1100.2 imon=220.04 status=["on"] readback=fresh');
     expect(text).toContain('  prompts: {}');
+    expect(text).toContain('\nsoftware\n  name: "na64-run-control"\n');
   });
 });

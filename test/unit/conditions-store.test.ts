@@ -173,7 +173,7 @@ describe('the last good run', () => {
     expect(diff!.changes).toContainEqual({ op: 'changed', path: ['hv', 'channels', 'S0', 'vset'], old: 1100, new: 1150 });
     // Nothing earlier than the first run.
     expect(() => service.answer(good, 'last-good')).toThrow(/no good physics run of setup invisible-e before run 1/);
-    expect(() => service.answer(after, after)).toThrow(ConditionsError);
+    expect(() => service.answer(after, String(after))).toThrow(ConditionsError);
   });
 
   it('honours the run sign-off where there is one (the newest row), over the automatic verdicts', () => {

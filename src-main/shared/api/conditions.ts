@@ -10,6 +10,8 @@ import { RunNumber, RunType } from './schemas';
 /** The version of the document's layout; a reader upgrades older documents (see conditions-store.ts). */
 export const CONDITIONS_SCHEMA = 1;
 
+const RUN_NUMBER_MAX = 2 ** 31 - 1;
+
 const JsonValue: z.ZodType<Json> = z.lazy(() =>
   z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(JsonValue), z.record(z.string(), JsonValue)]),
 );
@@ -136,9 +138,21 @@ export const ConditionsDiff = z.object({
 });
 export type ConditionsDiff = z.infer<typeof ConditionsDiff>;
 
-/** Another run, or the last good run of the same type and setup before this one. */
-export const DiffTarget = z.union([RunNumber, z.literal('last-good')]);
+/**
+ * Another run (its number), or `last-good`: the last good run of the same type and setup before this one. Text
+ * in both cases, as a query string carries it.
+ */
+export const DiffTarget = z
+  .string()
+  .regex(/^(?:[1-9]\d{0,9}|last-good)$/, 'expected a run number or last-good')
+  .refine((s) => s === 'last-good' || Number(s) <= RUN_NUMBER_MAX, `a run number is at most ${RUN_NUMBER_MAX}`)
+  .describe('another run (its number) or last-good');
 export type DiffTarget = z.infer<typeof DiffTarget>;
+
+/** The run a diff target names, or 'last-good'. */
+export function parseDiffTarget(target: DiffTarget): number | 'last-good' {
+  return target === 'last-good' ? target : Number(target);
+}
 
 export const ConditionsAnswer = z.object({
   run: RunNumber,
