@@ -1,6 +1,6 @@
 // The conditions of each run in SQLite (table run_conditions, migration 0014): one JSON document per run,
 // written in the run's start transaction; and which earlier run is "the last good one" of a run's type and
-// setup, for "what changed since the last good run".
+// setup (by the registry's sign-offs and per-run totals), for "what changed since the last good run".
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { Db } from '../archive/database';
 import type { Run } from '../shared/api/schemas';
@@ -35,7 +35,6 @@ export class ConditionsStore {
         `INSERT INTO run_conditions (run, schema, taken_at, encoding, document) VALUES (?, ?, ?, ?, ?)`,
       ),
       get: db.prepare<[number], { schema: number; encoding: string; document: Buffer }>(`SELECT schema, encoding, document FROM run_conditions WHERE run = ?`),
-      table: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = ?`),
     };
   }
 
@@ -57,40 +56,27 @@ export class ConditionsStore {
     return row ? { stored: row.document.byteLength, json: inflateSync(row.document).byteLength } : null;
   }
 
-  private hasTable(name: string): boolean {
-    return this.q.table.get(name) !== undefined;
-  }
-
   private hasColumn(table: string, column: string): boolean {
     return (this.db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === column);
   }
 
   /**
    * The latest run before `run` of the same type and setup that ended normally (not aborted), has spills,
-   * and is good: by its run sign-off when it has one (the sign-off in force is the newest row), else by more
-   * good than bad spills in the automatic verdicts. Replays and reprocessings (runs.origin, where it exists)
-   * are not candidates: they were not taken with the conditions they carry.
+   * and is good: by its run sign-off in force when it has one, else by more good than bad spills in the
+   * automatic verdicts (the per-run totals of migration 0013). Replays and reprocessings (runs.origin, where
+   * it exists) are not candidates: they were not taken with the conditions they carry.
    */
   lastGood(run: Pick<Run, 'number' | 'type' | 'setup'>): LastGood | null {
-    // The sign-offs table arrives with the run registry (migration 0013); until then the verdicts decide.
-    const signOffs = this.hasTable('run_signoffs');
-    const signoff = (column: string) =>
-      signOffs ? `(SELECT o.${column} FROM run_signoffs o WHERE o.run = r.number AND o.spill IS NULL ORDER BY o.id DESC LIMIT 1)` : 'NULL';
     const live = this.hasColumn('runs', 'origin') ? `AND r.origin = 'live'` : '';
     const row = this.db
       .prepare<[number, string, string], LastGoodRow>(
-        `SELECT * FROM (
-           SELECT r.number,
-             (SELECT count(*) FROM spill_dq d WHERE d.run = r.number AND d.verdict = 'good') AS good,
-             (SELECT count(*) FROM spill_dq d WHERE d.run = r.number AND d.verdict = 'bad') AS bad,
-             ${signoff('verdict')} AS signoff,
-             ${signoff('user')} AS signoff_by
-           FROM runs r
-           WHERE r.number < ? AND r.type = ? AND r.setup = ? AND r.end_state = 'ended' ${live}
-             AND EXISTS (SELECT 1 FROM spills s WHERE s.run = r.number)
-         )
-         WHERE CASE WHEN signoff IS NOT NULL THEN signoff = 'good' ELSE good > bad END
-         ORDER BY number DESC LIMIT 1`,
+        `SELECT r.number, t.good, t.bad, t.signoff,
+           (SELECT o.user FROM run_signoffs_in_force o WHERE o.run = r.number AND o.spill IS NULL) AS signoff_by
+         FROM runs r JOIN run_totals t ON t.run = r.number
+         WHERE r.number < ? AND r.type = ? AND r.setup = ? AND r.end_state = 'ended' ${live}
+           AND t.spills > 0
+           AND CASE WHEN t.signoff IS NOT NULL THEN t.signoff = 'good' ELSE t.good > t.bad END
+         ORDER BY r.number DESC LIMIT 1`,
       )
       .get(run.number, run.type, run.setup);
     if (!row) return null;

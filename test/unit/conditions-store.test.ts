@@ -16,6 +16,8 @@ import { dqThresholds } from '../../src-main/dq/conditions';
 import { setupConditions } from '../../src-main/setup/conditions';
 import type { DeviceStatus } from '../../src-main/shared/api/devices';
 import type { RunType } from '../../src-main/shared/api/schemas';
+import { SignOffs } from '../../src-main/runs/sign-offs';
+import type { SignOffVerdict } from '../../src-main/shared/api/runs';
 import { ROOT } from '../support/serve-process';
 
 let dir: string;
@@ -177,11 +179,9 @@ describe('the last good run', () => {
   });
 
   it('honours the run sign-off where there is one (the newest row), over the automatic verdicts', () => {
-    // The registry's table (migration 0013, schema fixed in the common brief); absent until that merge.
-    db.exec(`CREATE TABLE run_signoffs (id INTEGER PRIMARY KEY, run INTEGER NOT NULL REFERENCES runs(number), spill INTEGER,
-      verdict TEXT NOT NULL CHECK (verdict IN ('good','bad','needs-look')), reason TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL, at INTEGER NOT NULL)`);
-    const signOff = (run: number, verdict: string, user: string, spill: number | null = null) =>
-      db.prepare('INSERT INTO run_signoffs (run, spill, verdict, reason, user, role, at) VALUES (?, ?, ?, ?, ?, ?, 0)').run(run, spill, verdict, 'r', user, 'expert');
+    const signOffs = new SignOffs(db);
+    const signOff = (run: number, verdict: SignOffVerdict, user: string, spill: number | null = null) =>
+      signOffs.add({ run, spill, verdict, reason: 'looked at it', user, role: 'expert', at: 0 });
     const autoGood = start();
     spills(autoGood, ['good']);
     end(autoGood);
