@@ -187,7 +187,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
 
   ctl.command('status').description('run state, beam and the last spill').action(() => ctlStatus(ctx()));
 
-  const run = ctl.command('run').description('start or stop a run');
+  const run = ctl.command('run').description('start or stop a run; the hardware and the conditions a run was taken with');
   run
     .command('start')
     .description('start a run')

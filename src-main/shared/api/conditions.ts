@@ -144,7 +144,7 @@ export type ConditionsDiff = z.infer<typeof ConditionsDiff>;
  */
 export const DiffTarget = z
   .string()
-  .regex(/^(?:[1-9]\d{0,9}|last-good)$/, 'expected a run number or last-good')
+  .regex(/^(?:[1-9]\d{0,9}|last-good)$/, { error: 'expected a run number or last-good', abort: true })
   .refine((s) => s === 'last-good' || Number(s) <= RUN_NUMBER_MAX, `a run number is at most ${RUN_NUMBER_MAX}`)
   .describe('another run (its number) or last-good');
 export type DiffTarget = z.infer<typeof DiffTarget>;
