@@ -21,6 +21,8 @@ export interface Setup extends SetupConfig {
   cells: Cell[];
   /** The channel map block in force, one entry per readout channel. */
   channelMap: ChannelMapEntry[];
+  /** The version attribute of that block (`<map version="…">`). */
+  channelMapVersion: string;
 }
 
 export class SetupError extends Error {}
@@ -72,8 +74,9 @@ export function loadSetup(name: string, dir = setupsDir(), run = DAQ_MAP_RUN): S
   if (parsed.data.name !== name) throw new SetupError(`${file}: the setup calls itself "${parsed.data.name}"`);
   const mapFile = join(dir, `${name}.map`);
   let channelMap: ChannelMapEntry[];
+  let channelMapVersion: string;
   try {
-    channelMap = mapForRun(parseChannelMap(readFileSync(mapFile, 'utf8')), run).entries;
+    ({ entries: channelMap, version: channelMapVersion } = mapForRun(parseChannelMap(readFileSync(mapFile, 'utf8')), run));
   } catch (error) {
     throw new SetupError(`${mapFile}: ${(error as Error).message}`);
   }
@@ -84,7 +87,7 @@ export function loadSetup(name: string, dir = setupsDir(), run = DAQ_MAP_RUN): S
   const mapped = new Set(channelMap.map((e) => e.cell));
   const unmapped = cells.filter((c) => !mapped.has(c.name));
   if (unmapped.length) throw new SetupError(`${mapFile}: no channel for ${unmapped.slice(0, 5).map((c) => c.name).join(', ')}${unmapped.length > 5 ? ` and ${unmapped.length - 5} more` : ''}`);
-  return { ...parsed.data, cells, channelMap };
+  return { ...parsed.data, cells, channelMap, channelMapVersion };
 }
 
 /** The setup's own HV map file (a site may name another). */

@@ -3,6 +3,7 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 import AlarmsView from './views/AlarmsView.vue';
 import ApiDocsView from './views/ApiDocsView.vue';
 import CalibrationView from './views/CalibrationView.vue';
+import ConditionsView from './views/ConditionsView.vue';
 import CountersView from './views/CountersView.vue';
 import DevicesView from './views/DevicesView.vue';
 import DigitizersView from './views/DigitizersView.vue';
@@ -46,6 +47,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/digitizers', name: 'digitizers', component: DigitizersView },
   { path: '/counters', name: 'counters', component: CountersView },
   { path: '/api', name: 'api', component: ApiDocsView },
+  // Not in the navigation (it has no room): reached from a run (Runs view) or a link, /conditions?run=N&diff=M.
+  { path: '/conditions', name: 'conditions', component: ConditionsView },
   { path: '/:rest(.*)*', redirect: '/shift' },
 ];
 

@@ -12,6 +12,7 @@ import m0009 from './0009-devices';
 import m0010 from './0010-beamline';
 import m0011 from './0011-liveness';
 import m0013 from './0013-run-registry';
+import m0014 from './0014-run-conditions';
 
 export interface Migration {
   version: number;
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: 'beamline', sql: m0010 },
   { version: 11, name: 'liveness', sql: m0011 },
   { version: 13, name: 'run-registry', sql: m0013 },
+  { version: 14, name: 'run-conditions', sql: m0014 },
 ];

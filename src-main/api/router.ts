@@ -4,6 +4,7 @@
 import { alarmsRouter } from '../alarms/api';
 import { beamlineRouter } from '../beamline/api';
 import { archiveRouter } from '../archive/api';
+import { conditionsRouter } from '../conditions/api';
 import { authRouter } from '../auth/api';
 import { calibrationRouter } from '../calibration/api';
 import type { Core } from '../core/core';
@@ -16,9 +17,11 @@ import { simRouter } from '../sim/api';
 import { os } from './implementer';
 
 export function createRouter(core: Core) {
+  const archive = archiveRouter(core);
   return os.router({
     ...runControlRouter(core),
-    ...archiveRouter(core),
+    ...archive,
+    runs: { ...archive.runs, ...conditionsRouter(core).runs },
     ...authRouter(core),
     ...simRouter(core),
     ...logbookRouter(core),

@@ -17,3 +17,11 @@ export function positiveNumber(max: number) {
     return n;
   };
 }
+
+/** A run number (1 … 2³¹ − 1) or the words last-good (`ctl run conditions --diff`). */
+export function runOrLastGood(raw: string): string {
+  if (raw === 'last-good') return raw;
+  const n = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= 1 && n <= 2 ** 31 - 1)) throw new InvalidArgumentError(`expected a run number (1 to ${2 ** 31 - 1}) or last-good, got "${raw}"`);
+  return String(n);
+}

@@ -55,7 +55,8 @@ import { RUN_DQ_FILTERS, RUN_SIGN_OFF_FILTERS, RUN_SORTS, type RunQuery, type Ru
 import { SIGN_OFF_VERDICTS, type SignOffVerdict } from '../shared/api/schemas';
 import { CliError } from './errors';
 import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
-import { integer, positiveNumber } from './arguments';
+import { integer, positiveNumber, runOrLastGood } from './arguments';
+import type { DiffTarget } from '../shared/api/conditions';
 import { addDeviceSimCommand } from './simulators/device-sim-command';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
 import { defaultDataDir } from './paths';
@@ -68,6 +69,7 @@ const serveModule = () => import('./serve');
 const devicesModule = () => import('./ctl-devices');
 const beamlineModule = () => import('./ctl-beamline');
 const rawFilesModule = () => import('./simulators/raw-files');
+const conditionsModule = () => import('./ctl-conditions');
 
 
 function collect(value: string, previous: string[]): string[] {
@@ -189,7 +191,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
 
   ctl.command('status').description('run state, beam and the last spill').action(() => ctlStatus(ctx()));
 
-  const run = ctl.command('run').description('start or stop a run; list runs, show one, sign one off');
+  const run = ctl.command('run').description('start or stop a run; list runs, show one, sign one off; the hardware and the conditions a run was taken with');
   run
     .command('start')
     .description('start a run')
@@ -228,6 +230,12 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .description('the hardware that took a run: the site file and each device as it stood at the start')
     .argument('<run>', 'run number', integer(1, 2 ** 31 - 1))
     .action(async (n: number) => (await devicesModule()).ctlRunSite(ctx(), n));
+  run
+    .command('conditions')
+    .description("a run's conditions at its start (site, devices, setup, HV, calibration, DQ, alarms, software), or what changed from another run")
+    .argument('<run>', 'run number', integer(1, 2 ** 31 - 1))
+    .option('--diff <run|last-good>', 'what changed from this run (or the last good run of the same type and setup) to <run>', runOrLastGood)
+    .action(async (n: number, o: { diff?: DiffTarget }) => (await conditionsModule()).ctlRunConditions(ctx(), n, o.diff));
 
   const device = ctl.command('device').description("the site's devices: state, identity, health; reconnect");
   device.command('list').description('every device with its address, state, identity, last error, last answer and reconnects').action(async () => (await devicesModule()).ctlDeviceList(ctx()));

@@ -50,6 +50,12 @@ import type { Session } from '../shared/auth';
 import type { DeviceChange, SiteCheck } from '../shared/api/devices';
 import type { LiveEvent, Run, Status } from '../shared/api/schemas';
 import { VERSION } from '../version';
+import { RunConditionsService } from '../conditions/run-conditions';
+import { setupConditions } from '../setup/conditions';
+import { hvConditions } from '../hv/conditions';
+import { calibrationConditions } from '../calibration/conditions';
+import { dqConditions } from '../dq/conditions';
+import { alarmConditions } from '../alarms/conditions';
 
 export interface CoreOptions {
   dataDir: string;
@@ -129,6 +135,8 @@ export class Core {
   /** High voltage: supplies, channels, commands, history, audit. */
   readonly hv: HvService;
   readonly hvSnapshots: HvSnapshots;
+  /** The conditions of each run, recorded at its start (setup, HV, calibration, DQ, alarms, software). */
+  readonly conditions: RunConditionsService;
   /** The token of this start (server.json): the local administrator's. */
   readonly startToken = newToken();
   /** The person at this machine: the owner of the desktop window and of the start token. */
@@ -253,8 +261,12 @@ export class Core {
         changed: () => this.publishStatus(),
         started: (run) => this.events.publish('run-started', run),
         ended: (run) => this.events.publish('run-ended', run),
-        // The hardware that takes the run, as it stands now, in the run's own start transaction.
-        recordStart: (run) => this.deviceStore.saveRunDevices(run, this.siteId, this.devices.list()),
+        // The hardware that takes the run, as it stands now, and the conditions it is taken with, in the run's
+        // own start transaction.
+        recordStart: (run, start) => {
+          this.deviceStore.saveRunDevices(run, this.siteId, this.devices.list());
+          this.conditions.record(run, start);
+        },
       },
       log,
     );
@@ -287,6 +299,13 @@ export class Core {
     this.hv = HvService.open({ setup: this.setup.name, map: site.hvMap, supplies: this.devices.hvSupplies(), db, log });
     followHv(this.hv.live, (values) => this.alarms.update(values));
     this.devices.onReplace('hv-supply', (id, next) => this.hv.replaceSupply(id, next));
+    this.conditions = new RunConditionsService(db, archive, this.deviceStore, {
+      setup: () => setupConditions(this.setup, this.devices.site().hvMap),
+      hv: () => hvConditions(this.hv),
+      calibration: () => calibrationConditions(this.calibration),
+      dq: () => dqConditions(this.dq, this.setup),
+      alarms: () => alarmConditions(this.alarms.engine),
+    }, { name: 'na64-run-control', version: VERSION });
     this.devices.onReplace('event-source', (_id, next) => this.daq.replaceSource(next as EventSource & Device));
     this.counters = new CountersService({
       scalers: () => this.devices.devicesWith('scaler'),

@@ -16,6 +16,7 @@ interface RunDeviceRow {
   serial: string | null;
   firmware: string | null;
   detail: string | null;
+  options: string | null;
 }
 
 export class DeviceStore {
@@ -31,8 +32,8 @@ export class DeviceStore {
       lastUse: db.prepare<[], { at: number; user: string; site: number }>(`SELECT at, user, site FROM site_uses ORDER BY seq DESC LIMIT 1`),
       setRunSite: db.prepare<[number, number]>(`UPDATE runs SET site = ? WHERE number = ?`),
       insertRunDevice: db.prepare(
-        `INSERT INTO run_devices (run, device, plugin, kind, address, state, model, serial, firmware, detail)
-         VALUES (@run, @device, @plugin, @kind, @address, @state, @model, @serial, @firmware, @detail)`,
+        `INSERT INTO run_devices (run, device, plugin, kind, address, state, model, serial, firmware, detail, options)
+         VALUES (@run, @device, @plugin, @kind, @address, @state, @model, @serial, @firmware, @detail, @options)`,
       ),
       runSite: db.prepare<[number], { name: string; file: string; hash: string; setup: string; text: string }>(
         `SELECT s.name, s.file, s.hash, s.setup, s.text FROM runs r JOIN sites s ON s.id = r.site WHERE r.number = ?`,
@@ -77,6 +78,7 @@ export class DeviceStore {
         serial: d.identity?.serial ?? null,
         firmware: d.identity?.firmware ?? null,
         detail: d.identity?.detail ?? null,
+        options: d.options,
       });
     }
   }
@@ -88,6 +90,7 @@ export class DeviceStore {
       plugin: r.plugin,
       kind: r.kind,
       address: r.address,
+      options: r.options,
       state: r.state,
       identity: r.model === null && r.detail === null ? null : { model: r.model ?? '', serial: r.serial, firmware: r.firmware, detail: r.detail ?? '' },
     }));

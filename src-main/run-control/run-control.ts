@@ -4,6 +4,7 @@ import type { RunsArchive } from '../archive/runs-archive';
 import type { DaqService } from '../daq/daq-service';
 import type { Logger } from '../log';
 import type { Run, RunActor, RunState, RunType } from '../shared/api/schemas';
+import type { Json } from '../shared/json-diff';
 
 export class RunStateError extends Error {
   constructor(
@@ -15,14 +16,22 @@ export class RunStateError extends Error {
   }
 }
 
+/** What a run is started with (issue 18 adds the answers to the run-start prompts). */
+export interface RunStart {
+  type: RunType;
+  comment: string;
+  startedAt: number;
+  prompts?: Record<string, Json>;
+}
+
 export interface RunControlHooks {
   /** State or pending text changed. */
   changed(): void;
   started(run: Run): void;
   /** The run ended, by a stop or aborted (shutdown, failed start). */
   ended(run: Run): void;
-  /** Written in the run's start transaction: the hardware that takes it. */
-  recordStart?(run: number): void;
+  /** Written in the run's start transaction: the hardware that takes it, the conditions it is taken with. */
+  recordStart?(run: number, start: RunStart): void;
 }
 
 export class RunControl {
@@ -67,7 +76,8 @@ export class RunControl {
     this.set('starting', 'allocating the run number and configuring the DAQ and monitor');
     let run: Run;
     try {
-      run = this.archive.startRun({ type, setup: this.setup, comment, startedAt: this.now(), by }, (n) => this.hooks.recordStart?.(n));
+      const startedAt = this.now();
+      run = this.archive.startRun({ type, setup: this.setup, comment, startedAt, by }, (n) => this.hooks.recordStart?.(n, { type, comment, startedAt }));
     } catch (error) {
       this.set('idle', null);
       throw error;

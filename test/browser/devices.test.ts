@@ -459,9 +459,9 @@ describe('hardware of a run', () => {
     run: 12,
     site: { name: 'NA64 2026 invisible mode (H4)', file: '/etc/na64rc/na64-2026-invisible.yaml', hash: site.hash, setup: 'invisible-e', text: 'name: …' },
     devices: [
-      { device: 'daq', plugin: 'na64-daq', kind: 'event-source', address: 'tcp 192.0.2.10:6001', state: 'online', identity: { model: 'NA64 DAQ monitoring stream (DATE)', serial: null, firmware: null, detail: 'DATE run 812' } },
-      { device: 'hv-caen-0', plugin: 'caen-n1470', kind: 'hv-supply', address: 'serial /dev/ttyACM0 @9600 8N1', state: 'offline', identity: null },
-      { device: 'hv-iseg-0', plugin: 'iseg-scpi', kind: 'hv-supply', address: 'tcp 192.0.2.31:10001', state: 'online', identity: { model: 'EHS8030n', serial: '8200064', firmware: '1.12', detail: '*IDN? iseg' } },
+      { device: 'daq', plugin: 'na64-daq', kind: 'event-source', address: 'tcp 192.0.2.10:6001', options: 'sources 600,601', state: 'online', identity: { model: 'NA64 DAQ monitoring stream (DATE)', serial: null, firmware: null, detail: 'DATE run 812' } },
+      { device: 'hv-caen-0', plugin: 'caen-n1470', kind: 'hv-supply', address: 'serial /dev/ttyACM0 @9600 8N1', options: null, state: 'offline', identity: null },
+      { device: 'hv-iseg-0', plugin: 'iseg-scpi', kind: 'hv-supply', address: 'tcp 192.0.2.31:10001', options: 'channels 24', state: 'online', identity: { model: 'EHS8030n', serial: '8200064', firmware: '1.12', detail: '*IDN? iseg' } },
     ],
   };
 

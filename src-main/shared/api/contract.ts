@@ -6,6 +6,7 @@ import type { ContractRouterClient } from '@orpc/contract';
 import { alarmsContract } from './alarms';
 import { calibrationContract } from './calibration';
 import { archiveContract } from './archive';
+import { conditionsContract } from './conditions';
 import { devicesContract } from './devices';
 import { dqContract } from './dq';
 import { authContract } from './auth';
@@ -18,6 +19,7 @@ import { beamlineContract } from './beamline';
 export const contract = {
   ...runControlContract,
   ...archiveContract,
+  runs: { ...archiveContract.runs, ...conditionsContract.runs },
   ...authContract,
   ...simContract,
   ...logbookContract,

@@ -101,6 +101,8 @@ export const RunDevice = z.object({
   plugin: z.string(),
   kind: z.string(),
   address: z.string(),
+  /** The plugin's options as one line (null: the run was taken before options were recorded). */
+  options: z.string().nullable(),
   /** Its state when the run started. */
   state: z.string(),
   identity: DeviceIdentity.nullable(),
