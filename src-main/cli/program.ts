@@ -50,6 +50,7 @@ import {
   ctlCalibrationScanStart,
   ctlCalibrationShow,
 } from './ctl-calibration';
+import { ctlExportHistograms, ctlExportRuns, ctlExportSpills } from './ctl-export';
 import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
 import { integer, positiveNumber } from './arguments';
 import { addDeviceSimCommand } from './simulators/device-sim-command';
@@ -356,6 +357,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
 
   addHvCommands(ctl, ctx, integer);
   addDqCommands(ctl, ctx);
+  addExportCommands(ctl, ctx);
   addCalibrationCommands(ctl, ctx);
   return program;
 }
@@ -475,6 +477,33 @@ function addDqCommands(ctl: Command, ctx: () => CtlContext): void {
     .argument('<run>', 'run number', run)
     .requiredOption('--reason <text>', 'why (goes into the logbook)')
     .action((r: number, o: { reason: string }) => ctlDqUnblind(ctx(), r, o.reason));
+}
+
+function addExportCommands(ctl: Command, ctx: () => CtlContext): void {
+  const run = integer(1, 2 ** 31 - 1);
+  const spill = integer(1, 4095);
+  const format = () => new Option('--format <format>', 'parquet or csv').choices(['parquet', 'csv']).default('parquet');
+  const ex = ctl.command('export').description('runs, spills and histograms for offline analysis (columns: docs/export-schema.md)');
+  ex.command('runs')
+    .description('one row per run: times, who, spills, events, EOT, verdict counts, sign-off')
+    .addOption(format())
+    .option('--limit <n>', 'at most this many runs, newest first', integer(1, 1000))
+    .option('--before <run>', 'runs before this one', run)
+    .option('--out <file>', 'file to write (default: runs.parquet or runs.csv)')
+    .action((o: { format: 'parquet' | 'csv'; limit?: number; before?: number; out?: string }) => ctlExportRuns(ctx(), o));
+  ex.command('spills')
+    .description("one row per spill of a run: DAQ figures, DQ verdicts, EOT, e/π, sign-off, beam counters")
+    .argument('<run>', 'run number', run)
+    .addOption(format())
+    .option('--out <file>', 'file to write (default: runN-spills.parquet or .csv)')
+    .action((r: number, o: { format: 'parquet' | 'csv'; out?: string }) => ctlExportSpills(ctx(), r, o));
+  ex.command('histograms')
+    .description("a run's histograms as ROOT JSON in one zip (run-accumulated and per spill, blinded as shown)")
+    .argument('<run>', 'run number', run)
+    .option('--from <spill>', 'first spill', spill)
+    .option('--to <spill>', 'last spill', spill)
+    .option('--out <file>', 'file to write (default: runN-histograms.zip)')
+    .action((r: number, o: { from?: number; to?: number; out?: string }) => ctlExportHistograms(ctx(), r, o));
 }
 
 function addCalibrationCommands(ctl: Command, ctx: () => CtlContext): void {

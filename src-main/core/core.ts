@@ -10,6 +10,7 @@ import { RunsArchive } from '../archive/runs-archive';
 import { DaqService, type SpillTaken } from '../daq/daq-service';
 import { CalibrationService } from '../calibration/calibration-service';
 import { DqService } from '../dq/dq-service';
+import { AnalysisExport } from '../export/analysis-export';
 import { deviceAlarms } from '../devices/device-alarms';
 import { DeviceStore } from '../devices/device-store';
 import { DriversHost, SiteChangeError } from '../devices/drivers-host';
@@ -137,6 +138,8 @@ export class Core {
   readonly daq: DaqService;
   /** Live monitoring: data quality, EOT, e/π, references, blinding. */
   readonly dq: DqService;
+  /** Spills, runs and histograms for offline analysis (Parquet, CSV, ROOT JSON zip). */
+  readonly exports: AnalysisExport;
   /** ECAL calibration: beam scans, versioned sets, LED gain tracking; what the workers calibrate with. */
   readonly calibration: CalibrationService;
   readonly setup: Setup;
@@ -250,6 +253,7 @@ export class Core {
       log,
     );
     this.dq = new DqService(db, archive, this.setup, { logbook: this.logbook, alarms: (values) => this.alarms.update(values), localUser: this.localUser, log });
+    this.exports = new AnalysisExport(db, { archive, dq: this.dq, setup: this.setup, cycleMs: () => this.clock.beam().cycleMs });
     this.logbook.summary.register('eot', this.dq.eotSection());
     this.logbook.summary.register('bad-spills', this.dq.badSpillSection());
     this.logbook.runStopFacts = (run) => this.dq.runStopFacts(run);

@@ -7,8 +7,8 @@ const NotFound = { NOT_FOUND: { message: 'not found' } };
 
 export const archiveContract = {
   runs: {
+    // GET /runs and /runs/{run}/spills are served by src-main/api/file-routes.ts (JSON, Parquet or CSV).
     list: oc
-      .route({ method: 'GET', path: '/runs', summary: 'Runs, newest first', tags: ['archive'] })
       .input(
         z.object({
           limit: z.number().int().min(1).max(1000).default(100),
@@ -20,7 +20,6 @@ export const archiveContract = {
       .route({ method: 'GET', path: '/runs/{run}', summary: 'One run: type, setup, start/stop times, comment, stop reason, end state', tags: ['archive'] })
       .errors(NotFound).input(z.object({ run: RunNumber })).output(Run),
     spills: oc
-      .route({ method: 'GET', path: '/runs/{run}/spills', summary: "The run's spills with their DAQ counts and data-quality verdicts", tags: ['archive'] })
       .errors(NotFound).input(z.object({ run: RunNumber })).output(z.array(SpillSummary)),
   },
   histograms: {
