@@ -10,7 +10,7 @@ import { CalibrationSetDetail, Version } from '../shared/api/calibration';
 import { BadSpill } from '../shared/api/dq';
 import { HvAuditEntry, HvChannelName, HvHistory } from '../shared/api/hv';
 import { AttachmentHash, ExportFormat } from '../shared/api/logbook';
-import { ExportedTable, HistogramsExportInput, RunsExportInput } from '../shared/api/exports';
+import { HistogramsExportInput, RunsExportInput, type ExportedTable } from '../shared/api/exports';
 import { HistogramName, QueryFlag, QueryTime, Run, RunNumber, SpillNumber, SpillSummary } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import { histogramCsv } from '../shared/histogram-csv';
