@@ -343,7 +343,7 @@ export class AnalysisExport {
   /**
    * A run's histograms as ROOT JSON in one zip: the run-accumulated ones (run/NAME.json) and each spill's in
    * [from, to] (spill-NNNN/NAME.json), blinded as DqService.present serves them, with manifest.json. Yields to
-   * the event loop after every spill, so a long archive does not hold up the live data.
+   * the event loop after every histogram (a few ms of work each), so a long archive does not hold up the live data.
    */
   async histograms(run: number, range: { from?: number | undefined; to?: number | undefined } = {}): Promise<{ data: Uint8Array; spills: number; files: number; fileName: string }> {
     this.run(run);
@@ -375,8 +375,10 @@ export class AnalysisExport {
     const accumulated = this.o.dq.store.runHistograms(run);
     for (const h of accumulated.histograms) add(`run/${h.name}.json`, toRootJson(this.o.dq.present(run, h)));
     for (const spill of spills) {
-      for (const row of this.q.spillHistograms.all(run, spill)) add(`spill-${String(spill).padStart(4, '0')}/${row.name}.json`, toRootJson(this.o.dq.present(run, decodeHistogram(row.encoding, row.data))));
-      await new Promise((resolve) => setImmediate(resolve));
+      for (const row of this.q.spillHistograms.all(run, spill)) {
+        add(`spill-${String(spill).padStart(4, '0')}/${row.name}.json`, toRootJson(this.o.dq.present(run, decodeHistogram(row.encoding, row.data))));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     add('manifest.json', {
       run,
