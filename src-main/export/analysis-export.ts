@@ -20,8 +20,23 @@ import { decodeHistogram } from '../archive/histogram-codec';
 import type { Setup } from '../../setups/load';
 import type { Column, Table } from './tabular';
 
-/** An archive of spill histograms holds at most this many spills (≈ 30 kB zipped and 0.1 s of work each). */
+/** An archive of spill histograms holds at most this many spills (≈ 30 kB zipped and 30–100 ms of work each). */
 export const MAX_ARCHIVE_SPILLS = 500;
+
+/**
+ * Paces long work on the main thread, which the live data shares: after every slice of `sliceMs` it rests
+ * twice as long (at most a third of the thread, the share the API gets: src-main/server/admission.ts), and
+ * between slices it lets waiting I/O in.
+ */
+export function pacer(sliceMs = 10): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    const worked = performance.now() - since;
+    if (worked < sliceMs) return new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 2 * worked));
+    since = performance.now();
+  };
+}
 
 export class ExportError extends Error {
   constructor(
@@ -342,8 +357,8 @@ export class AnalysisExport {
 
   /**
    * A run's histograms as ROOT JSON in one zip: the run-accumulated ones (run/NAME.json) and each spill's in
-   * [from, to] (spill-NNNN/NAME.json), blinded as DqService.present serves them, with manifest.json. Yields to
-   * the event loop after every histogram (a few ms of work each), so a long archive does not hold up the live data.
+   * [from, to] (spill-NNNN/NAME.json), blinded as DqService.present serves them, with manifest.json. Paced (a
+   * third of the main thread at most, see pacer), so a long archive does not hold up the live data.
    */
   async histograms(run: number, range: { from?: number | undefined; to?: number | undefined } = {}): Promise<{ data: Uint8Array; spills: number; files: number; fileName: string }> {
     this.run(run);
@@ -371,13 +386,14 @@ export class AnalysisExport {
       entry.push(strToU8(JSON.stringify(value)), true);
       files++;
     };
+    const pace = pacer();
     const blinded = this.o.dq.isBlinded(run);
     const accumulated = this.o.dq.store.runHistograms(run);
     for (const h of accumulated.histograms) add(`run/${h.name}.json`, toRootJson(this.o.dq.present(run, h)));
     for (const spill of spills) {
       for (const row of this.q.spillHistograms.all(run, spill)) {
         add(`spill-${String(spill).padStart(4, '0')}/${row.name}.json`, toRootJson(this.o.dq.present(run, decodeHistogram(row.encoding, row.data))));
-        await new Promise((resolve) => setImmediate(resolve));
+        await pace();
       }
     }
     add('manifest.json', {

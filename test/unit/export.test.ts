@@ -14,7 +14,7 @@ import { openDatabase, type Db } from '../../src-main/archive/database';
 import { RunsArchive } from '../../src-main/archive/runs-archive';
 import { CounterStore } from '../../src-main/counters/counter-store';
 import { DqService } from '../../src-main/dq/dq-service';
-import { AnalysisExport, MAX_ARCHIVE_SPILLS, type SpillRow } from '../../src-main/export/analysis-export';
+import { AnalysisExport, MAX_ARCHIVE_SPILLS, pacer, type SpillRow } from '../../src-main/export/analysis-export';
 import { schemaTables } from '../../src-main/export/schema-doc';
 import { csvText, toCsv, toParquet, type Table } from '../../src-main/export/tabular';
 import { silentLogger } from '../../src-main/log';
@@ -417,6 +417,21 @@ describe('histogram archive', () => {
     expect(part.fileName).toBe(`run${blindedRun}-spills2-2-histograms.zip`);
     await expect(exporter.histograms(blindedRun, { from: 3, to: 1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(exporter.histograms(424242)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('pacing', () => {
+  it('long work takes at most about a third of the main thread: it rests twice as long as it worked', async () => {
+    const pace = pacer(10);
+    let busy = 0;
+    const start = performance.now();
+    for (let i = 0; i < 12; i++) {
+      const t = performance.now();
+      while (performance.now() - t < 5);
+      busy += performance.now() - t;
+      await pace();
+    }
+    expect(performance.now() - start).toBeGreaterThanOrEqual(2.5 * busy);
   });
 });
 
