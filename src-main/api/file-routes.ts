@@ -11,7 +11,8 @@ import { BadSpill } from '../shared/api/dq';
 import { HvAuditEntry, HvChannelName, HvHistory } from '../shared/api/hv';
 import { AttachmentHash, ExportFormat } from '../shared/api/logbook';
 import { HistogramsExportInput, RunsExportInput, type ExportedTable } from '../shared/api/exports';
-import { HistogramName, QueryFlag, QueryTime, Run, RunNumber, SpillNumber, SpillSummary } from '../shared/api/schemas';
+import { RunPage } from '../shared/api/runs';
+import { HistogramName, QueryFlag, QueryTime, RunNumber, SpillNumber, SpillSummary } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import { histogramCsv } from '../shared/histogram-csv';
 import { toRootJson } from '../shared/root-json';
@@ -71,9 +72,14 @@ export function contentDisposition(name: string): string {
 
 export function fileRouter(router: Router) {
   return {
-    runs: route('/runs', 'Runs, newest first; as a table for analysis with ?format=parquet|csv (one row per run)', 'archive', 'JSON, application/vnd.apache.parquet or text/csv')
+    runs: route(
+      '/runs',
+      'Runs with filters (setup, type, dates, DQ, sign-off, EOT, duration, text, logbook), sorted and paged, with the total; ?format=parquet|csv: one row per run of every run that matches (limit, offset cut a page)',
+      'runs',
+      'JSON, application/vnd.apache.parquet or text/csv',
+    )
       .input(RunsExportInput.extend({ format: TableFormat }))
-      .output(answer(z.array(Run), PARQUET, CSV))
+      .output(answer(RunPage, PARQUET, CSV))
       .handler(async ({ input: { format, ...query }, context }) =>
         format === 'json' ? { body: await call(router.runs.list, query, { context }) } : download(await call(router.exports.runs, { ...query, format }, { context })),
       ),

@@ -2,6 +2,7 @@
 import { implement, ORPCError } from '@orpc/server';
 import { allowed, PERMISSIONS, type Permission, type Session } from '../shared/auth';
 import { contract } from '../shared/api/contract';
+import type { RunActor } from '../shared/api/schemas';
 
 export interface ApiContext {
   session: Session;
@@ -10,6 +11,14 @@ export interface ApiContext {
    * revoked); absent where the session cannot change (the desktop window's). See live-session.ts.
    */
   reauthenticate?: () => Session | null;
+  /** The kind of client on a WebSocket, as its upgrade showed it: a browser page sends an Origin, a program does not. */
+  client?: 'browser' | 'cli';
+}
+
+/** Who is acting, as run records keep it: the user, the role, and the kind of client when the connection says it. */
+export function actorOf(context: ApiContext): RunActor {
+  const { session } = context;
+  return { user: session.user, role: session.role, via: session.via === 'shell' ? 'window' : (context.client ?? null) };
 }
 
 export const os = implement(contract).$context<ApiContext>();

@@ -1,11 +1,12 @@
 // The archive's part of the API: logged runs, spills and histograms (read-only).
 import type { Core } from '../core/core';
 import { os } from '../api/implementer';
+import { runsRegistryRouter } from '../runs/api';
 
 export function archiveRouter(core: Core) {
   return {
     runs: {
-      list: os.runs.list.handler(({ input }) => core.archive.listRuns(input.limit, input.before)),
+      ...runsRegistryRouter(core),
       get: os.runs.get.handler(({ input, errors }) => {
         const run = core.archive.getRun(input.run);
         if (!run) throw errors.NOT_FOUND({ message: `run ${input.run} does not exist` });

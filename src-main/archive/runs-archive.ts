@@ -1,6 +1,6 @@
 // Runs, spills and spill histograms in SQLite. One transaction per logical write: a run start, a run end,
 // a whole spill with its histograms.
-import type { Run, RunType, SpillDaq, SpillSummary } from '../shared/api/schemas';
+import type { Run, RunActor, RunType, SpillDaq, SpillSummary } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import type { Db } from './database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from './histogram-codec';
@@ -16,6 +16,12 @@ interface RunRow {
   end_state: Run['end'];
   spills: number;
   events: number;
+  started_by: string | null;
+  started_role: RunActor['role'] | null;
+  started_via: RunActor['via'];
+  stopped_by: string | null;
+  stopped_role: RunActor['role'] | null;
+  stopped_via: RunActor['via'];
 }
 
 interface SpillRow {
@@ -79,10 +85,14 @@ function toDaq(row: SpillRow): SpillDaq | null {
 }
 
 const RUN_COLUMNS = `r.number, r.type, r.setup, r.started_at, r.stopped_at, r.start_comment, r.stop_reason, r.end_state,
+  r.started_by, r.started_role, r.started_via, r.stopped_by, r.stopped_role, r.stopped_via,
   (SELECT count(*) FROM spills s WHERE s.run = r.number) AS spills,
   (SELECT coalesce(sum(events_seen), 0) FROM spills s WHERE s.run = r.number) AS events`;
 
-function toRun(row: RunRow): Run {
+const actor = (user: string | null, role: RunActor['role'] | null, via: RunActor['via']): RunActor | null =>
+  user !== null && role !== null ? { user, role, via } : null;
+
+export function toRun(row: RunRow): Run {
   return {
     number: row.number,
     type: row.type,
@@ -94,6 +104,8 @@ function toRun(row: RunRow): Run {
     end: row.end_state,
     spills: row.spills,
     events: row.events,
+    startedBy: actor(row.started_by, row.started_role, row.started_via),
+    stoppedBy: actor(row.stopped_by, row.stopped_role, row.stopped_via),
   };
 }
 
@@ -123,11 +135,13 @@ export class RunsArchive {
         `INSERT INTO meta (key, value) VALUES ('last_run_number', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       ),
       maxRun: db.prepare<[], { n: number | null }>(`SELECT max(number) AS n FROM runs`),
-      insertRun: db.prepare<[number, string, string, number, string]>(
-        `INSERT INTO runs (number, type, setup, started_at, start_comment, end_state) VALUES (?, ?, ?, ?, ?, 'running')`,
+      insertRun: db.prepare<[number, string, string, number, string, string | null, string | null, string | null]>(
+        `INSERT INTO runs (number, type, setup, started_at, start_comment, end_state, started_by, started_role, started_via)
+         VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
       ),
-      endRun: db.prepare<[number, string, string, number]>(
-        `UPDATE runs SET stopped_at = ?, stop_reason = ?, end_state = ? WHERE number = ? AND end_state = 'running'`,
+      endRun: db.prepare<[number, string, string, string | null, string | null, string | null, number]>(
+        `UPDATE runs SET stopped_at = ?, stop_reason = ?, end_state = ?, stopped_by = ?, stopped_role = ?, stopped_via = ?
+          WHERE number = ? AND end_state = 'running'`,
       ),
       runningRuns: db.prepare<[], { number: number }>(`SELECT number FROM runs WHERE end_state = 'running'`),
       getRun: db.prepare<[number], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.number = ?`),
@@ -168,10 +182,11 @@ export class RunsArchive {
    * Allocate the next run number and record the run as running, atomically; `also` writes what other
    * domains keep of the run's start (the hardware that takes it) in the same transaction.
    */
-  startRun(input: { type: RunType; setup: string; comment: string; startedAt: number }, also?: (run: number) => void): Run {
+  startRun(input: { type: RunType; setup: string; comment: string; startedAt: number; by?: RunActor | null }, also?: (run: number) => void): Run {
     const number = this.db.transaction(() => {
       const next = this.lastRunNumber() + 1;
-      this.q.insertRun.run(next, input.type, input.setup, input.startedAt, input.comment);
+      const by = input.by ?? null;
+      this.q.insertRun.run(next, input.type, input.setup, input.startedAt, input.comment, by?.user ?? null, by?.role ?? null, by?.via ?? null);
       this.q.setLastRunNumber.run(String(next));
       also?.(next);
       return next;
@@ -179,8 +194,9 @@ export class RunsArchive {
     return this.getRun(number)!;
   }
 
-  endRun(number: number, input: { stoppedAt: number; reason: string; end: 'ended' | 'aborted' }): Run {
-    this.q.endRun.run(input.stoppedAt, input.reason, input.end, number);
+  endRun(number: number, input: { stoppedAt: number; reason: string; end: 'ended' | 'aborted'; by?: RunActor | null }): Run {
+    const by = input.by ?? null;
+    this.q.endRun.run(input.stoppedAt, input.reason, input.end, by?.user ?? null, by?.role ?? null, by?.via ?? null, number);
     return this.getRun(number)!;
   }
 
@@ -188,7 +204,7 @@ export class RunsArchive {
   abortRunningRuns(reason: string, at: number): number[] {
     const numbers = this.q.runningRuns.all().map((r) => r.number);
     this.db.transaction(() => {
-      for (const n of numbers) this.q.endRun.run(at, reason, 'aborted', n);
+      for (const n of numbers) this.q.endRun.run(at, reason, 'aborted', null, null, null, n);
     })();
     return numbers;
   }

@@ -1,6 +1,7 @@
 // `na64rc ctl dq …`: data quality, EOT and e/π of a running server; bad-spill export, references, unblinding.
 import { writeFileSync } from 'node:fs';
 import { badSpillsCsv } from '../dq/bad-spills-csv';
+import { describeSignOffMoves } from '../shared/sign-off-words';
 import type { DqSpill, EotStatus } from '../shared/api/dq';
 import type { SpillDq } from '../shared/api/schemas';
 import { withApi, output, time, type CtlContext } from './ctl';
@@ -11,7 +12,10 @@ const pct = (x: number | null, digits = 1) => (x === null ? '—' : `${(100 * x)
 const eot = (n: number) => (n >= 1e4 ? n.toExponential(3) : n.toFixed(0));
 
 export function describeEot(e: EotStatus): string {
-  return `EOT ${e.run === null ? '' : `run ${e.run}: ${eot(e.runEot)}, `}total ${eot(e.totalEot)} of the ${eot(e.goal)} goal (${((100 * e.totalEot) / e.goal).toPrecision(3)} %), setup ${e.setup}`;
+  const line = `EOT ${e.run === null ? '' : `run ${e.run}: ${eot(e.runEot)}, `}total ${eot(e.totalEot)} of the ${eot(e.goal)} goal (${((100 * e.totalEot) / e.goal).toPrecision(3)} %), setup ${e.setup}`;
+  const run = e.run === null ? null : describeSignOffMoves(e.signOffs.run, eot);
+  const total = describeSignOffMoves(e.signOffs.total, eot);
+  return [line, ...(run ? [`  run ${e.run}: ${run}`] : []), ...(total ? [`  total: ${total}`] : [])].join('\n');
 }
 
 export function describeSpillDq(d: SpillDq): string {
@@ -54,7 +58,7 @@ export async function ctlDqBadSpills(ctx: CtlContext, o: { run?: number; format:
       : o.format === 'json' || ctx.json
         ? JSON.stringify(rows, null, 2) + '\n'
         : rows.length
-          ? rows.map((r) => `run ${r.run} spill ${r.spill}  ${WORD[r.verdict]}  ${r.reasons}`).join('\n') + '\n'
+          ? rows.map((r) => `run ${r.run} spill ${r.spill}  ${WORD[r.verdict]}${r.verdict === r.automatic ? '' : ` (DQ: ${WORD[r.automatic]})`}${r.inEot ? '' : '  not in EOT'}  ${r.reasons}`).join('\n') + '\n'
           : 'no Bad or Medium spills\n';
   if (o.out) {
     try {

@@ -1,7 +1,7 @@
 // `na64rc ctl export …`: a run's spills, the runs, or a run's histograms as files for offline analysis
 // (Parquet or CSV, columns in docs/export-schema.md; ROOT JSON in a zip), written by the server's exports.
 import { writeFileSync } from 'node:fs';
-import type { ExportedTable, TableFormat } from '../shared/api/exports';
+import type { ExportedTable, RunsExport, TableFormat } from '../shared/api/exports';
 import { withApi, output, type CtlContext } from './ctl';
 import { CliError } from './errors';
 
@@ -15,9 +15,9 @@ function write(ctx: CtlContext, file: ExportedTable, out: string | undefined, wh
   output(ctx, { file: path, mime: file.mime, rows: file.rows, bytes: file.bytes }, `wrote ${file.rows} ${what} to ${path} (${file.bytes} bytes)`);
 }
 
-export async function ctlExportRuns(ctx: CtlContext, o: { format: TableFormat; limit?: number; before?: number; out?: string }): Promise<void> {
-  const file = await withApi(ctx, (api) => api.exports.runs({ format: o.format, ...(o.limit !== undefined ? { limit: o.limit } : {}), ...(o.before !== undefined ? { before: o.before } : {}) }));
-  write(ctx, file, o.out, 'runs');
+export async function ctlExportRuns(ctx: CtlContext, query: RunsExport, out: string | undefined): Promise<void> {
+  const file = await withApi(ctx, (api) => api.exports.runs(query));
+  write(ctx, file, out, 'runs');
 }
 
 export async function ctlExportSpills(ctx: CtlContext, run: number, o: { format: TableFormat; out?: string }): Promise<void> {

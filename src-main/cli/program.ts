@@ -51,6 +51,10 @@ import {
   ctlCalibrationShow,
 } from './ctl-calibration';
 import { ctlExportHistograms, ctlExportRuns, ctlExportSpills } from './ctl-export';
+import { ctlRunList, ctlRunShow, ctlRunSignOff } from './ctl-runs';
+import { RUN_DQ_FILTERS, RUN_SIGN_OFF_FILTERS, RUN_SORTS, type RunQuery, type RunSort } from '../shared/api/runs';
+import { SIGN_OFF_VERDICTS, type SignOffVerdict } from '../shared/api/schemas';
+import { CliError } from './errors';
 import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
 import { integer, positiveNumber } from './arguments';
 import { addDeviceSimCommand } from './simulators/device-sim-command';
@@ -186,7 +190,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
 
   ctl.command('status').description('run state, beam and the last spill').action(() => ctlStatus(ctx()));
 
-  const run = ctl.command('run').description('start or stop a run');
+  const run = ctl.command('run').description('start or stop a run; list runs, show one, sign one off');
   run
     .command('start')
     .description('start a run')
@@ -198,6 +202,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .description('stop the run (waits for the spill in progress to end)')
     .option('--reason <text>', 'stop reason, stored with the run', '')
     .action((o: { reason: string }) => ctlRunStop(ctx(), o.reason));
+  addRunRegistryCommands(run, ctx);
 
   const user = ctl.command('user').description('personal access tokens (admin): a user name and a role each');
   user
@@ -445,6 +450,101 @@ function addHvCommands(ctl: Command, ctx: () => CtlContext, integer: (min: numbe
     .action((id: number) => ctlHvSnapshotGolden(ctx(), id));
 }
 
+/** "90" (s), "90s", "30m", "2h" → seconds. */
+function seconds(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|min|h)?$/.exec(raw.trim());
+  if (!m) throw new InvalidArgumentError(`expected a duration like 90s, 30m or 2h, got "${raw}"`);
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' || m[2] === 'min' ? 60 : 1);
+}
+
+function amount(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number of 0 or more, got "${raw}"`);
+  return n;
+}
+
+function choice<T extends string>(values: readonly T[]) {
+  return (raw: string): T => {
+    if (!(values as readonly string[]).includes(raw)) throw new InvalidArgumentError(`use one of ${values.join(', ')}`);
+    return raw as T;
+  };
+}
+
+/** The run registry's filters as options (`ctl run list`, `ctl export runs`): the runs list's query. */
+function addRunFilters(cmd: Command): Command {
+  return cmd
+    .option('--setup <name>', 'only this setup')
+    .option('--type <type>', `only this run type: ${RUN_TYPES.join(', ')}`, runType)
+    .option('--from <date>', 'started at or after (2026-11-24 or 2026-11-24T07:00)', when)
+    .option('--to <date>', 'started before', when)
+    .option('--dq <which>', `data quality: ${RUN_DQ_FILTERS.join(', ')}`, choice(RUN_DQ_FILTERS))
+    .option('--signoff <which>', `sign-off: ${RUN_SIGN_OFF_FILTERS.join(', ')}`, choice(RUN_SIGN_OFF_FILTERS))
+    .option('--eot-min <n>', 'at least this EOT (as counted; 1e9 or 1000000000)', amount)
+    .option('--eot-max <n>', 'at most this EOT', amount)
+    .option('--min-duration <d>', 'at least this long (90s, 30m, 2h)', seconds)
+    .option('--max-duration <d>', 'at most this long', seconds)
+    .option('--text <words>', 'in the start comment or the stop reason')
+    .option('--logbook <yes|no>', 'with (yes) or without (no) logbook entries', choice(['yes', 'no'] as const))
+    .option('--sort <column>', `sort by ${RUN_SORTS.join(', ')}`, choice(RUN_SORTS), 'number')
+    .option('--asc', 'ascending (default: descending)', false);
+}
+
+interface RunFilterOptions {
+  setup?: string; type?: RunType; from?: number; to?: number; dq?: (typeof RUN_DQ_FILTERS)[number]; signoff?: (typeof RUN_SIGN_OFF_FILTERS)[number];
+  eotMin?: number; eotMax?: number; minDuration?: number; maxDuration?: number; text?: string; logbook?: 'yes' | 'no';
+  sort: RunSort; asc: boolean;
+}
+
+function runFilters(o: RunFilterOptions): Omit<RunQuery, 'limit' | 'offset'> {
+  const query: Omit<RunQuery, 'limit' | 'offset'> = { sort: o.sort, order: o.asc ? 'asc' : 'desc' };
+  if (o.setup !== undefined) query.setup = o.setup;
+  if (o.type !== undefined) query.type = o.type;
+  if (o.from !== undefined) query.from = o.from;
+  if (o.to !== undefined) query.to = o.to;
+  if (o.dq !== undefined) query.dq = o.dq;
+  if (o.signoff !== undefined) query.signOff = o.signoff;
+  if (o.eotMin !== undefined) query.eotMin = o.eotMin;
+  if (o.eotMax !== undefined) query.eotMax = o.eotMax;
+  if (o.minDuration !== undefined) query.durationMin = o.minDuration;
+  if (o.maxDuration !== undefined) query.durationMax = o.maxDuration;
+  if (o.text !== undefined) query.text = o.text;
+  if (o.logbook !== undefined) query.logbook = o.logbook === 'yes';
+  return query;
+}
+
+function addRunRegistryCommands(run: Command, ctx: () => CtlContext): void {
+  const number = integer(1, 2 ** 31 - 1);
+  addRunFilters(run.command('list').description('runs with filters, newest first (or sorted), a page at a time, with the total'))
+    .option('--limit <n>', 'runs per page (at most 1000)', integer(1, 1000), 100)
+    .option('--offset <n>', 'skip this many', integer(0, 10_000_000), 0)
+    .action((o: RunFilterOptions & { limit: number; offset: number }) => ctlRunList(ctx(), { ...runFilters(o), limit: o.limit, offset: o.offset }));
+  run
+    .command('show')
+    .description("a run's summary: spills, events, EOT, verdicts, bad spills, who started and stopped it, sign-offs")
+    .argument('<run>', 'run number', number)
+    .action((r: number) => ctlRunShow(ctx(), r));
+  run
+    .command('signoff')
+    .description(`sign off a run, or one spill of it, as ${SIGN_OFF_VERDICTS.join(', ')} (expert; kept beside the automatic verdict)`)
+    .usage('<run> [spill] <verdict> --reason <text>')
+    .argument('<run>', 'run number', number)
+    .argument('<spill-and-verdict...>', `[spill] and the verdict: ${SIGN_OFF_VERDICTS.join(', ')}`)
+    .requiredOption('--reason <text>', 'why (required)')
+    .action((r: number, rest: string[], o: { reason: string }) => {
+      const said = (what: string, parse: () => unknown) => {
+        try {
+          return parse();
+        } catch (error) {
+          throw new CliError(`${what}: ${(error as Error).message}`);
+        }
+      };
+      if (rest.length > 2) throw new CliError('expected <run> [spill] <verdict>');
+      const verdict = said('verdict', () => choice(SIGN_OFF_VERDICTS)(rest.at(-1)!)) as SignOffVerdict;
+      const spill = rest.length === 2 ? (said('spill', () => integer(1, 4095)(rest[0]!)) as number) : undefined;
+      return ctlRunSignOff(ctx(), r, spill, verdict, o.reason);
+    });
+}
+
 function addDqCommands(ctl: Command, ctx: () => CtlContext): void {
   const run = integer(1, 2 ** 31 - 1);
   const spill = integer(1, 4095);
@@ -484,13 +584,14 @@ function addExportCommands(ctl: Command, ctx: () => CtlContext): void {
   const spill = integer(1, 4095);
   const format = () => new Option('--format <format>', 'parquet or csv').choices(['parquet', 'csv']).default('parquet');
   const ex = ctl.command('export').description('runs, spills and histograms for offline analysis (columns: docs/export-schema.md)');
-  ex.command('runs')
-    .description('one row per run: times, who, spills, events, EOT, verdict counts, sign-off')
+  addRunFilters(ex.command('runs').description('one row per run (times, who, spills, events, EOT, verdict counts, sign-off) of every run the filters match'))
     .addOption(format())
-    .option('--limit <n>', 'at most this many runs, newest first', integer(1, 1000))
-    .option('--before <run>', 'runs before this one', run)
+    .option('--limit <n>', 'at most this many runs (default: all, up to 100000)', integer(1, 100_000))
+    .option('--offset <n>', 'skip this many', integer(0, 10_000_000))
     .option('--out <file>', 'file to write (default: runs.parquet or runs.csv)')
-    .action((o: { format: 'parquet' | 'csv'; limit?: number; before?: number; out?: string }) => ctlExportRuns(ctx(), o));
+    .action((o: RunFilterOptions & { format: 'parquet' | 'csv'; limit?: number; offset?: number; out?: string }) =>
+      ctlExportRuns(ctx(), { ...runFilters(o), format: o.format, ...(o.limit !== undefined ? { limit: o.limit } : {}), ...(o.offset !== undefined ? { offset: o.offset } : {}) }, o.out),
+    );
   ex.command('spills')
     .description("one row per spill of a run: DAQ figures, DQ verdicts, EOT, e/π, sign-off, beam counters")
     .argument('<run>', 'run number', run)

@@ -3,7 +3,7 @@
 import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
 import type { DqLiveEvent } from '../shared/api/dq';
-import { DqError, reasons, toView } from './dq-service';
+import { DqError, toView } from './dq-service';
 
 export function dqRouter(core: Core) {
   const dq = core.dq;
@@ -46,9 +46,8 @@ export function dqRouter(core: Core) {
         };
       }),
       eot: os.dq.eot.handler(({ input }) => dq.eot(input.run ?? core.runControl.current()?.number ?? null)),
-      badSpills: os.dq.badSpills.handler(({ input }) =>
-        dq.store.badSpills(input).map((s) => ({ run: s.run, spill: s.spill, startedAt: s.startedAt, endedAt: s.endedAt, verdict: s.dq.verdict, detectors: s.dq.detectors, reasons: reasons(s.checks) })),
-      ),
+      // Sign-offs honoured: spills signed off bad are listed (and left out of the EOT), flagged spills signed off good say so.
+      badSpills: os.dq.badSpills.handler(({ input }) => dq.store.badSpills(input)),
       histograms: os.dq.histograms.handler(({ input, errors }) => {
         runExists(input.run, errors);
         if (input.spill === undefined) return dq.store.runHistogramNames(input.run);

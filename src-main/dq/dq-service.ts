@@ -191,6 +191,11 @@ export class DqService {
     this.sinks.alarms(values);
   }
 
+  /** Tell live clients the EOT now (after a sign-off moved it): a snapshot with the active reference. */
+  publishEot(run: number | null): void {
+    this.live.publish('dq', { type: 'snapshot', eot: this.eot(run), reference: this.reference ? toView(this.reference.ref) : null });
+  }
+
   /** The last spill's DQ (for a client that connects between spills). */
   latest(): Extract<DqLiveEvent, { type: 'spill' }> | null {
     return this.lastEvent;
@@ -203,6 +208,10 @@ export class DqService {
       totalEot: this.store.eotOfSetup(this.setup.name),
       goal: eotGoal(this.setup),
       setup: this.setup.name,
+      signOffs: {
+        run: run === null ? { excludedSpills: 0, excludedEot: 0, keptSpills: 0 } : this.store.signOffMoves({ run }),
+        total: this.store.signOffMoves({ setup: this.setup.name }),
+      },
     };
   }
 
@@ -287,15 +296,17 @@ export class DqService {
     return ({ from, to }) => {
       const bad = this.store.badSpills({ from, to, limit: 1000 });
       if (!bad.length) return { title: 'Bad spills', lines: ['No spill was judged Medium or Bad in this shift.'] };
-      const worstOnes = bad.filter((s) => s.dq.verdict === 'bad');
+      const worstOnes = bad.filter((s) => s.verdict === 'bad');
+      const medium = bad.filter((s) => s.verdict === 'medium');
+      const signedGood = bad.length - worstOnes.length - medium.length;
       return {
         title: 'Bad spills',
         lines: [
-          `${worstOnes.length} Bad and ${bad.length - worstOnes.length} Medium spills.`,
+          `${worstOnes.length} Bad and ${medium.length} Medium spills${signedGood ? `; ${signedGood} flagged but signed off good` : ''}.`,
           '',
           '| run | spill | verdict | why |',
           '| ---: | ---: | --- | --- |',
-          ...bad.slice(0, 50).map((s) => `| ${s.run} | ${s.spill} | ${s.dq.verdict} | ${reasons(s.checks).replace(/[|\n]/g, ' ')} |`),
+          ...bad.slice(0, 50).map((s) => `| ${s.run} | ${s.spill} | ${s.verdict} | ${s.reasons.replace(/[|\n]/g, ' ')} |`),
           ...(bad.length > 50 ? ['', `… and ${bad.length - 50} more (na64rc ctl dq bad-spills).`] : []),
         ],
       };
@@ -315,12 +326,7 @@ export class DqService {
   }
 }
 
-export function reasons(checks: readonly DqCheck[]): string {
-  return checks
-    .filter((c) => c.verdict === 'bad' || c.verdict === 'medium')
-    .map((c) => `${c.verdict === 'bad' ? 'Bad' : 'Medium'}: ${c.reason}`)
-    .join('; ');
-}
+export { flaggedReasons as reasons } from './bad-spills';
 
 export function toView(r: DqReference) {
   return { id: r.id, setup: r.setup, version: r.version, run: r.run, spill: r.spill, createdAt: r.createdAt, createdBy: r.createdBy, comment: r.comment, active: r.active };

@@ -5,6 +5,9 @@ import type { Db } from '../archive/database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from '../archive/histogram-codec';
 import type { SpillDq, Verdict } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
+import type { BadSpill, SignOffMoves } from '../shared/api/dq';
+import { SIGNED_OFF_SPILLS, SignOffs, type SignOffsInForce } from '../runs/sign-offs';
+import { signOffFor, toBadSpill } from './bad-spills';
 import { worst, type DqCheck, type ReferenceFigures } from './checks';
 
 export interface StoredSpillDq {
@@ -112,8 +115,11 @@ const toReference = (r: RefRow): DqReference => ({
 
 export class DqStore {
   private readonly q;
+  /** Reviewers' sign-offs: the EOT totals and the bad-spill list honour them. */
+  readonly signOffs: SignOffs;
 
   constructor(private readonly db: Db) {
+    this.signOffs = new SignOffs(db);
     this.q = {
       insertDq: db.prepare(
         `INSERT INTO spill_dq (run, spill, verdict, detectors, checks, calibration_version, reference_version, eot, beam_events, beam_electrons,
@@ -124,10 +130,23 @@ export class DqStore {
       spillDq: db.prepare<[number, number], DqRow>(`SELECT * FROM spill_dq WHERE run = ? AND spill = ?`),
       updateChecks: db.prepare<[string, string, string, number, number]>(`UPDATE spill_dq SET verdict = ?, detectors = ?, checks = ? WHERE run = ? AND spill = ?`),
       runDq: db.prepare<[number], DqRow>(`SELECT * FROM spill_dq WHERE run = ? ORDER BY spill`),
-      badSpills: db.prepare<[number, number, number, number, number], DqRow & { started_at: number; ended_at: number }>(
-        `SELECT d.*, s.started_at, s.ended_at FROM spill_dq d JOIN spills s USING (run, spill)
-          WHERE d.verdict IN ('bad', 'medium') AND (? = 0 OR d.run = ?) AND s.ended_at >= ? AND s.ended_at < ?
-          ORDER BY d.run, d.spill LIMIT ?`,
+      // DQ's Bad and Medium spills, the spills signed off bad, and every spill of a run signed off bad.
+      badSpills: db.prepare<
+        [{ run: number | null; from: number; to: number; limit: number }],
+        { p_run: number; p_spill: number; started_at: number; ended_at: number; verdict: Verdict | null; detectors: string | null; checks: string | null }
+      >(
+        `WITH ${SIGNED_OFF_SPILLS},
+         picked AS (
+           SELECT run, spill FROM spill_dq WHERE verdict IN ('bad', 'medium') AND (@run IS NULL OR run = @run)
+           UNION
+           SELECT run, spill FROM signed_off_in_force WHERE spill IS NOT NULL AND verdict = 'bad' AND (@run IS NULL OR run = @run)
+           UNION
+           SELECT s.run, s.spill FROM spills s WHERE s.run IN (SELECT run FROM signed_off_bad_runs) AND (@run IS NULL OR s.run = @run)
+         )
+         SELECT p.run AS p_run, p.spill AS p_spill, s.started_at, s.ended_at, d.verdict, d.detectors, d.checks
+           FROM picked p JOIN spills s ON s.run = p.run AND s.spill = p.spill LEFT JOIN spill_dq d ON d.run = p.run AND d.spill = p.spill
+          WHERE s.ended_at >= @from AND s.ended_at < @to
+          ORDER BY p.run, p.spill LIMIT @limit`,
       ),
       eotRun: db.prepare<[number], { eot: number | null }>(`SELECT sum(eot) AS eot FROM spill_dq WHERE run = ?`),
       eotSetup: db.prepare<[string], { eot: number | null }>(`SELECT sum(d.eot) AS eot FROM spill_dq d JOIN runs r ON r.number = d.run WHERE r.setup = ?`),
@@ -210,22 +229,41 @@ export class DqStore {
     return this.q.runDq.all(run).map((r) => toStored(r, unblinded));
   }
 
-  badSpills(filter: { run?: number | undefined; from?: number | undefined; to?: number | undefined; limit?: number | undefined }): (StoredSpillDq & { startedAt: number; endedAt: number })[] {
-    const rows = this.q.badSpills.all(filter.run ? 1 : 0, filter.run ?? 0, filter.from ?? 0, filter.to ?? Number.MAX_SAFE_INTEGER, filter.limit ?? 100_000);
-    return rows.map((r) => ({ ...toStored(r, this.isUnblinded(r.run)), startedAt: r.started_at, endedAt: r.ended_at }));
+  /**
+   * The bad-spill list, sign-offs honoured: DQ's Bad and Medium spills and the spills signed off bad, each with
+   * the verdict in force, DQ's beside it, whether its EOT counts, and the sign-off in words.
+   */
+  badSpills(filter: { run?: number | undefined; from?: number | undefined; to?: number | undefined; limit?: number | undefined }): BadSpill[] {
+    const rows = this.q.badSpills.all({ run: filter.run ?? null, from: filter.from ?? 0, to: filter.to ?? Number.MAX_SAFE_INTEGER, limit: filter.limit ?? 100_000 });
+    const inForce = new Map<number, SignOffsInForce>();
+    return rows.map((r) => {
+      let signed = inForce.get(r.p_run);
+      if (!signed) inForce.set(r.p_run, (signed = this.signOffs.current(r.p_run)));
+      const automatic = r.verdict === null ? null : { verdict: r.verdict, detectors: JSON.parse(r.detectors!) as Record<string, Verdict>, checks: JSON.parse(r.checks!) as DqCheck[] };
+      return toBadSpill({ run: r.p_run, spill: r.p_spill, startedAt: r.started_at, endedAt: r.ended_at, automatic }, signOffFor(r.p_spill, signed));
+    });
   }
 
+  /** EOT of a run as counted: without the spills signed off bad (all of them when the run is). */
   eotOfRun(run: number): number {
-    return this.q.eotRun.get(run)?.eot ?? 0;
+    return Math.max(0, (this.q.eotRun.get(run)?.eot ?? 0) - this.signOffs.moves({ run }).excludedEot);
   }
 
+  /** EOT of a setup's runs as counted (sign-offs honoured). */
   eotOfSetup(setup: string): number {
-    return this.q.eotSetup.get(setup)?.eot ?? 0;
+    return Math.max(0, (this.q.eotSetup.get(setup)?.eot ?? 0) - this.signOffs.moves({ setup }).excludedEot);
   }
 
+  /** What sign-offs moved in a run's EOT, or a setup's. */
+  signOffMoves(scope: { run: number } | { setup: string }): SignOffMoves {
+    return this.signOffs.moves(scope);
+  }
+
+  /** EOT and spills counted in a window of time (sign-offs honoured). */
   eotBetween(from: number, to: number): { eot: number; spills: number } {
     const r = this.q.eotWindow.get(from, to);
-    return { eot: r?.eot ?? 0, spills: r?.spills ?? 0 };
+    const moved = this.signOffs.moves({ from, to });
+    return { eot: Math.max(0, (r?.eot ?? 0) - moved.excludedEot), spills: (r?.spills ?? 0) - moved.excludedSpills };
   }
 
   verdictCounts(run: number): Record<Verdict, number> {

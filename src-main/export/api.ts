@@ -5,6 +5,7 @@ import { archiveRouter } from '../archive/api';
 import type { Core } from '../core/core';
 import { os } from '../api/implementer';
 import type { ExportedTable, TableFormat } from '../shared/api/exports';
+import type { Run } from '../shared/api/schemas';
 import { ExportError } from './analysis-export';
 import { CSV_MIME, PARQUET_MIME, toCsv, toParquet, type Table } from './tabular';
 
@@ -19,6 +20,9 @@ function file<R>(table: Table<R>, format: TableFormat, base: string): ExportedTa
   };
 }
 
+/** A runs export holds at most this many runs. */
+const MAX_EXPORT_RUNS = 100_000;
+
 export function exportsRouter(core: Core) {
   const archive = archiveRouter(core);
   type Errors = { NOT_FOUND: (o: { message: string }) => Error; BAD_REQUEST?: (o: { message: string }) => Error };
@@ -29,8 +33,16 @@ export function exportsRouter(core: Core) {
   };
   return {
     exports: {
-      runs: os.exports.runs.handler(async ({ input: { format, ...query }, context }) => {
-        const runs = await call(archive.runs.list, query, { context });
+      runs: os.exports.runs.handler(async ({ input: { format, limit, offset, ...query }, context }) => {
+        // Page through the runs list (its filters, sort and order) up to the limit.
+        const want = limit ?? MAX_EXPORT_RUNS;
+        const runs: Run[] = [];
+        for (let at = offset ?? 0; runs.length < want; ) {
+          const page = await call(archive.runs.list, { ...query, offset: at, limit: Math.min(1000, want - runs.length) }, { context });
+          runs.push(...page.runs);
+          at += page.runs.length;
+          if (page.runs.length === 0 || at >= page.total) break;
+        }
         return file(core.exports.runs(runs), format, 'runs');
       }),
       spills: os.exports.spills.handler(({ input, errors }) => {

@@ -1,23 +1,23 @@
 // Run control's part of the API.
 import type { Core } from '../core/core';
-import { os, requires } from '../api/implementer';
+import { actorOf, os, requires } from '../api/implementer';
 import { RunStateError } from './run-control';
 
 export function runControlRouter(core: Core) {
   return {
     status: os.status.handler(() => core.status()),
     run: {
-      start: os.run.start.use(requires('run.control')).handler(async ({ input, errors }) => {
+      start: os.run.start.use(requires('run.control')).handler(async ({ input, context, errors }) => {
         try {
-          return await core.runControl.start(input.type, input.comment);
+          return await core.runControl.start(input.type, input.comment, actorOf(context));
         } catch (error) {
           if (error instanceof RunStateError) throw errors.CONFLICT({ message: error.message, data: { state: error.state } });
           throw error;
         }
       }),
-      stop: os.run.stop.use(requires('run.control')).handler(async ({ input, errors }) => {
+      stop: os.run.stop.use(requires('run.control')).handler(async ({ input, context, errors }) => {
         try {
-          return await core.runControl.stop(input.reason);
+          return await core.runControl.stop(input.reason, actorOf(context));
         } catch (error) {
           if (error instanceof RunStateError) throw errors.CONFLICT({ message: error.message, data: { state: error.state } });
           throw error;

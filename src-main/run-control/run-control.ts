@@ -3,7 +3,7 @@
 import type { RunsArchive } from '../archive/runs-archive';
 import type { DaqService } from '../daq/daq-service';
 import type { Logger } from '../log';
-import type { Run, RunState, RunType } from '../shared/api/schemas';
+import type { Run, RunActor, RunState, RunType } from '../shared/api/schemas';
 
 export class RunStateError extends Error {
   constructor(
@@ -59,14 +59,15 @@ export class RunControl {
     this.hooks.changed();
   }
 
-  async start(type: RunType, comment: string): Promise<Run> {
+  /** `by`: who starts it (null: not said, e.g. the server's own --start-run). */
+  async start(type: RunType, comment: string, by: RunActor | null = null): Promise<Run> {
     if (this.runState !== 'idle') {
       throw new RunStateError(this.runState, `cannot start a run while ${this.describe()}`);
     }
     this.set('starting', 'allocating the run number and configuring the DAQ and monitor');
     let run: Run;
     try {
-      run = this.archive.startRun({ type, setup: this.setup, comment, startedAt: this.now() }, (n) => this.hooks.recordStart?.(n));
+      run = this.archive.startRun({ type, setup: this.setup, comment, startedAt: this.now(), by }, (n) => this.hooks.recordStart?.(n));
     } catch (error) {
       this.set('idle', null);
       throw error;
@@ -90,7 +91,7 @@ export class RunControl {
     return started;
   }
 
-  async stop(reason: string): Promise<Run> {
+  async stop(reason: string, by: RunActor | null = null): Promise<Run> {
     const run = this.run;
     if (this.runState !== 'running' || !run) {
       throw new RunStateError(this.runState, `cannot stop: ${this.describe()}`);
@@ -98,7 +99,7 @@ export class RunControl {
     const open = this.daq.openSpill();
     this.set('stopping', open ? `waiting for the end of spill ${open}` : 'closing the run');
     await this.daq.endRun(this.stopTimeoutMs());
-    const ended = this.archive.endRun(run.number, { stoppedAt: this.now(), reason, end: 'ended' });
+    const ended = this.archive.endRun(run.number, { stoppedAt: this.now(), reason, end: 'ended', by });
     this.run = null;
     this.log.info({ run: run.number, reason }, 'run stopped');
     this.set('idle', null);

@@ -4,6 +4,7 @@
 // Where sign-offs count: a spill in force 'bad', or any spill of a run in force 'bad', is left out of the EOT
 // and listed as bad; a spill in force 'good' that DQ flagged is kept and listed as "signed off good".
 import type { Db } from '../archive/database';
+import type { SignOffMoves } from '../shared/api/dq';
 import type { SignOff, SignOffVerdict } from '../shared/api/runs';
 
 interface SignOffRow {
@@ -32,6 +33,37 @@ export function describeSignOff(s: Pick<SignOff, 'verdict' | 'user' | 'reason' |
   return `${what}${s.spill === null ? ' (whole run)' : ''} by ${s.user}: ${s.reason}`;
 }
 
+/**
+ * Common table expressions of what sign-offs move (prefix a query with `WITH ${SIGNED_OFF_SPILLS}`):
+ * `signed_off_bad_runs` (run), `signed_off_excluded` (run, spill, eot: spills left out of the EOT) and
+ * `signed_off_kept` (run, spill: spills DQ flagged Bad or Medium that a sign-off in force calls good).
+ * They start from the sign-offs (a small table), never from all spills.
+ */
+export const SIGNED_OFF_SPILLS = `
+  signed_off_in_force AS (SELECT run, spill, verdict FROM run_signoffs_in_force),
+  signed_off_bad_runs AS (SELECT run FROM signed_off_in_force WHERE spill IS NULL AND verdict = 'bad'),
+  signed_off_excluded AS (
+    SELECT d.run, d.spill, d.eot FROM spill_dq d WHERE d.run IN (SELECT run FROM signed_off_bad_runs)
+    UNION
+    SELECT d.run, d.spill, d.eot FROM signed_off_in_force b JOIN spill_dq d ON d.run = b.run AND d.spill = b.spill
+     WHERE b.verdict = 'bad'
+  ),
+  signed_off_kept AS (
+    SELECT d.run, d.spill FROM signed_off_in_force g JOIN spill_dq d ON d.run = g.run AND d.spill = g.spill
+     WHERE g.verdict = 'good' AND d.verdict IN ('bad', 'medium') AND g.run NOT IN (SELECT run FROM signed_off_bad_runs)
+  )`;
+
+/** Which spills a question is about: one run, one setup's runs, spills that ended in [from, to); null: any. */
+export interface MovesScope {
+  run?: number | null;
+  setup?: string | null;
+  from?: number | null;
+  to?: number | null;
+}
+
+const SCOPE = `(@run IS NULL OR x.run = @run) AND (@setup IS NULL OR r.setup = @setup)
+  AND (@from IS NULL OR s.ended_at >= @from) AND (@to IS NULL OR s.ended_at < @to)`;
+
 export class SignOffs {
   private readonly q;
 
@@ -43,6 +75,13 @@ export class SignOffs {
       byId: db.prepare<[number], SignOffRow>(`SELECT * FROM run_signoffs WHERE id = ?`),
       inForce: db.prepare<[number], SignOffRow>(`SELECT * FROM run_signoffs_in_force WHERE run = ? ORDER BY spill`),
       history: db.prepare<[number], SignOffRow>(`SELECT * FROM run_signoffs WHERE run = ? ORDER BY id DESC`),
+      moves: db.prepare<[Required<{ [K in keyof MovesScope]: MovesScope[K] | null }>], { excludedSpills: number; excludedEot: number | null; keptSpills: number }>(
+        `WITH ${SIGNED_OFF_SPILLS}
+         SELECT
+           (SELECT count(*) FROM signed_off_excluded x JOIN runs r ON r.number = x.run JOIN spills s ON s.run = x.run AND s.spill = x.spill WHERE ${SCOPE}) AS excludedSpills,
+           (SELECT sum(x.eot) FROM signed_off_excluded x JOIN runs r ON r.number = x.run JOIN spills s ON s.run = x.run AND s.spill = x.spill WHERE ${SCOPE}) AS excludedEot,
+           (SELECT count(*) FROM signed_off_kept x JOIN runs r ON r.number = x.run JOIN spills s ON s.run = x.run AND s.spill = x.spill WHERE ${SCOPE}) AS keptSpills`,
+      ),
     };
   }
 
@@ -62,6 +101,12 @@ export class SignOffs {
       else out.spills.set(row.spill, toSignOff(row));
     }
     return out;
+  }
+
+  /** What sign-offs move in the EOT of `scope`: spills left out and their EOT, flagged spills kept. */
+  moves(scope: MovesScope): SignOffMoves {
+    const r = this.q.moves.get({ run: scope.run ?? null, setup: scope.setup ?? null, from: scope.from ?? null, to: scope.to ?? null })!;
+    return { excludedSpills: r.excludedSpills, excludedEot: r.excludedEot ?? 0, keptSpills: r.keptSpills };
   }
 
   /** Every sign-off of a run and its spills, newest first (the audit of changes). */

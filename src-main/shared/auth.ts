@@ -45,6 +45,8 @@ export const PERMISSIONS = {
   'alarm.mute': 'expert',
   /** Unblinding a run's missing-energy signal region (logged in the logbook). */
   'dq.unblind': 'expert',
+  /** Signing off a run or a spill good, bad or needs-look (with a reason; kept beside the automatic verdict). */
+  'runs.sign-off': 'expert',
   /** Promoting a spill to the setup's data-quality reference. */
   'dq.reference': 'expert',
   /** Beam scans: start, pause, resume, extend, stop and fit (the beam is steered in simulation). */

@@ -27,6 +27,8 @@ function status(over: Partial<Status['run']> = {}): Status {
     end: 'running',
     spills: 3,
     events: 9000,
+    startedBy: { user: 'anna', role: 'shifter', via: 'window' },
+    stoppedBy: null,
   };
   return {
     version: 'test',

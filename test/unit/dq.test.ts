@@ -77,11 +77,11 @@ describe('EOT', () => {
 describe('bad-spill CSV', () => {
   it('quotes reasons with commas and quotes, one column per detector', () => {
     const csv = badSpillsCsv([
-      { run: 3, spill: 7, startedAt: 0, endedAt: 1000, verdict: 'bad', detectors: { ECAL: 'bad', SRD: 'good' }, reasons: 'Bad: ECAL dead: ECAL1-3-3, ECAL1-3-4; "hot"' },
+      { run: 3, spill: 7, startedAt: 0, endedAt: 1000, verdict: 'bad', automatic: 'bad', inEot: true, signOff: null, detectors: { ECAL: 'bad', SRD: 'good' }, reasons: 'Bad: ECAL dead: ECAL1-3-3, ECAL1-3-4; "hot"' },
     ]);
     const [head, row] = csv.trim().split('\n');
-    expect(head).toBe('run,spill,started_at,ended_at,verdict,ecal,srd,reasons');
-    expect(row).toBe('3,7,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.000Z,bad,bad,good,"Bad: ECAL dead: ECAL1-3-3, ECAL1-3-4; ""hot"""');
+    expect(head).toBe('run,spill,started_at,ended_at,verdict,dq_verdict,in_eot,ecal,srd,sign_off,signed_off_at,reasons');
+    expect(row).toBe('3,7,1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.000Z,bad,bad,yes,bad,good,,,"Bad: ECAL dead: ECAL1-3-3, ECAL1-3-4; ""hot"""');
   });
 });
 

@@ -2,7 +2,7 @@
 // run-accumulated and reference histograms, references, bad-spill lists, and unblinding.
 import { eventIterator, oc } from '@orpc/contract';
 import { z } from 'zod';
-import { HistogramName, HistSnapshot, RunNumber, SpillDq, SpillNumber, Verdict } from './schemas';
+import { HistogramName, HistSnapshot, RunNumber, SignOff, SpillDq, SpillNumber, Verdict } from './schemas';
 
 export const DqCheck = z.object({
   id: z.string(),
@@ -16,13 +16,23 @@ export const DqCheck = z.object({
 });
 export type DqCheck = z.infer<typeof DqCheck>;
 
+/** What reviewers' sign-offs changed in an EOT total: spills signed off bad left out (with their EOT), DQ-flagged spills signed off good kept. */
+export const SignOffMoves = z.object({
+  excludedSpills: z.number().int().nonnegative(),
+  excludedEot: z.number().nonnegative(),
+  keptSpills: z.number().int().nonnegative(),
+});
+export type SignOffMoves = z.infer<typeof SignOffMoves>;
+
 export const EotStatus = z.object({
   setup: z.string(),
-  /** The run asked about (null: none), its EOT, the setup's total and the exposure goal. */
+  /** The run asked about (null: none), its EOT, the setup's total and the exposure goal (sign-offs honoured). */
   run: RunNumber.nullable(),
   runEot: z.number().nonnegative(),
   totalEot: z.number().nonnegative(),
   goal: z.number().positive(),
+  /** What sign-offs moved, in the run and in the total. */
+  signOffs: z.object({ run: SignOffMoves, total: SignOffMoves }),
 });
 export type EotStatus = z.infer<typeof EotStatus>;
 
@@ -34,8 +44,16 @@ export const BadSpill = z.object({
   spill: SpillNumber,
   startedAt: z.number(),
   endedAt: z.number(),
+  /** The verdict in force: a sign-off good or bad overrides DQ's (needs-look does not); DQ's otherwise. */
   verdict: Verdict,
+  /** What the automatic checks said ('null' for a spill without a DQ record). */
+  automatic: Verdict,
   detectors: z.record(z.string(), Verdict),
+  /** Whether the spill's EOT counts (false when it, or its run, is signed off bad). */
+  inEot: z.boolean(),
+  /** The sign-off in force that applies (the run's when the run is signed off bad), or null. */
+  signOff: SignOff.nullable(),
+  /** The sign-off in words first ("signed off bad by anna: HV trip"), then the checks' reasons. */
   reasons: z.string(),
 });
 export type BadSpill = z.infer<typeof BadSpill>;

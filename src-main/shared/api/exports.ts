@@ -4,7 +4,7 @@
 // `na64rc ctl export` call these procedures.
 import { oc } from '@orpc/contract';
 import { z } from 'zod';
-import { archiveContract } from './archive';
+import { RunQuery } from './runs';
 import { RunNumber, SpillNumber } from './schemas';
 
 export const TableFormat = z.enum(['parquet', 'csv']);
@@ -21,8 +21,16 @@ export const ExportedTable = z.object({
 });
 export type ExportedTable = z.infer<typeof ExportedTable>;
 
-/** The runs to export: the same query as the runs list, and the format. */
-export const RunsExportInput = archiveContract.runs.list['~orpc'].inputSchema!.extend({ format: TableFormat });
+/**
+ * The runs to export: the runs list's filters and sort, and the format; every run that matches (up to 100000)
+ * unless `limit` and `offset` cut a page of it.
+ */
+export const RunsExportInput = RunQuery.omit({ limit: true, offset: true }).extend({
+  limit: z.number().int().min(1).max(100_000).optional().describe('at most this many runs (default: every run that matches, up to 100000)'),
+  offset: z.number().int().min(0).max(10_000_000).optional().describe('skip this many'),
+  format: TableFormat,
+});
+export type RunsExport = z.input<typeof RunsExportInput>;
 
 export const SpillsExportInput = z.object({ run: RunNumber, format: TableFormat });
 

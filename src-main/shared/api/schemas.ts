@@ -20,6 +20,19 @@ export const RunNumber = z.number().int().positive().max(2 ** 31 - 1);
 /** Spill (burst) numbers in a run: 12 bits in the DATE header, so 1…4095. */
 export const SpillNumber = z.number().int().positive().max(4095);
 
+/** Who started or stopped a run: the user, their role, and the kind of client when the session says it. */
+export const RunActor = z.object({
+  user: z.string(),
+  role: z.enum(['viewer', 'shifter', 'expert', 'admin']),
+  via: z.enum(['window', 'browser', 'cli']).nullable(),
+});
+export type RunActor = z.infer<typeof RunActor>;
+
+export const SIGN_OFF_VERDICTS = ['good', 'bad', 'needs-look'] as const;
+/** A reviewer's verdict on a run or a spill, beside the automatic one. */
+export const SignOffVerdict = z.enum(SIGN_OFF_VERDICTS);
+export type SignOffVerdict = z.infer<typeof SignOffVerdict>;
+
 export const Run = z.object({
   number: RunNumber,
   type: RunType,
@@ -31,8 +44,25 @@ export const Run = z.object({
   end: RunEnd,
   spills: z.number().int().nonnegative(),
   events: z.number().int().nonnegative(),
+  /** null: not recorded (runs taken before it was kept, a stop by the server itself). */
+  startedBy: RunActor.nullable(),
+  stoppedBy: RunActor.nullable(),
 });
 export type Run = z.infer<typeof Run>;
+
+/** One sign-off as recorded (append-only: the one in force for a run or spill is its latest). */
+export const SignOff = z.object({
+  id: z.number().int().positive(),
+  run: RunNumber,
+  /** null: the whole run. */
+  spill: SpillNumber.nullable(),
+  verdict: SignOffVerdict,
+  reason: z.string(),
+  user: z.string(),
+  role: z.string(),
+  at: z.number(),
+});
+export type SignOff = z.infer<typeof SignOff>;
 
 const Count = z.number().int().nonnegative();
 
