@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { parquetReadObjects } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Run, SpillSummary } from '../../src-main/shared/api/schemas';
+import type { RunPage } from '../../src-main/shared/api/runs';
+import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
 
 let dir: string;
@@ -69,16 +70,25 @@ describe('/api/v1 exports', () => {
   });
 
   it('the runs as Parquet and CSV, with the list’s query; the JSON list as before', async () => {
-    const list = await api<Run[]>(server.info, '/api/v1/runs?limit=10');
+    const list = await api<RunPage>(server.info, '/api/v1/runs?limit=10');
     expect(list.status).toBe(200);
-    expect(list.body.map((x) => x.number)).toEqual([1]);
+    expect(list.body.runs.map((x) => x.number)).toEqual([1]);
+    expect(list.body.total).toBe(1);
     const p = await get('/api/v1/runs?format=parquet&limit=10');
     expect(p.type).toBe('application/vnd.apache.parquet');
     expect(p.disposition).toMatch(/filename="runs\.parquet"/);
     const rows = await rowsOf(p.bytes);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ run: 1n, type: 'physics', end_state: 'ended', spills: BigInt(spills.length), signal_candidates: null, stop_reason: '=cmd|"/c calc"!A0, a formula' });
-    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['started_by', 'stopped_by', 'stop_reason', 'eot_counted']));
+    // Who started and stopped it (the CLI, with the start token's user), as the registry records it.
+    const listed = list.body.runs[0]!;
+    expect(listed.stoppedBy).not.toBeNull();
+    expect(rows[0]).toMatchObject({ started_by: listed.startedBy?.user ?? null, started_via: listed.startedBy?.via ?? null, stopped_by: listed.stoppedBy!.user, stopped_role: listed.stoppedBy!.role, stopped_via: 'cli' });
+    // EOT as counted, as the registry's list counts it.
+    expect(rows[0]!['eot_counted']).toBeCloseTo(list.body.runs[0]!.eot, 6);
+    // The registry's filters apply: no run of another setup, none with a text they do not have.
+    expect(await rowsOf((await get('/api/v1/runs?format=parquet&setup=visible-mode')).bytes)).toHaveLength(0);
+    expect(await rowsOf((await get('/api/v1/runs?format=parquet&text=formula&type=physics')).bytes)).toHaveLength(1);
     const c = await get('/api/v1/runs?format=csv&before=2');
     const text = Buffer.from(c.bytes).toString();
     // The stop reason, formula-looking, is text in the CSV: apostrophe first, quoted for its comma and quotes.
@@ -115,13 +125,16 @@ describe('/api/v1 exports', () => {
     await bad('/api/v1/runs/99999999999999/spills?format=csv', 400, /run/);
     await bad('/api/v1/runs/abc/spills?format=csv', 400, /run/);
     await bad('/api/v1/runs?format=csv&limit=100000000', 400, /limit/);
+    await bad('/api/v1/runs?format=parquet&dq=everything', 400, /dq/);
+    await bad("/api/v1/runs?format=csv&setup=x'%20OR%201=1--", 400, /setup/);
+    await bad('/api/v1/runs?limit=5000', 400, /limit/);
     await bad('/api/v1/runs/424242/spills?format=parquet', 404, /run 424242 does not exist/);
     await bad('/api/v1/runs/424242/histograms.zip', 404, /run 424242 does not exist/);
     await bad('/api/v1/runs/1/histograms.zip?from=0', 400, /from/);
     await bad('/api/v1/runs/1/histograms.zip?from=3&to=1', 400, /from \(3\) is after to \(1\)/);
     await bad('/api/v1/runs/1/histograms.zip?to=5000', 400, /to/);
     // Nothing was dropped.
-    expect((await api<Run[]>(server.info, '/api/v1/runs')).body).toHaveLength(1);
+    expect((await api<RunPage>(server.info, '/api/v1/runs')).body.runs).toHaveLength(1);
   });
 });
 
@@ -136,7 +149,12 @@ describe('na64rc ctl export', () => {
 
     const runs = await runCli(['ctl', '--data', dir, 'export', 'runs', '--format', 'csv', '--out', out('r.csv')]);
     expect(runs.code, runs.stderr).toBe(0);
-    expect(readFileSync(out('r.csv'), 'utf8').split('\n')[0]).toMatch(/^run,type,setup,end_state,started_at,/);
+    expect(readFileSync(out('r.csv'), 'utf8').split('\n')[0]).toMatch(/^run,type,setup,end_state,/);
+    expect(readFileSync(out('r.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(2);
+    // The run list's filters: a setup no run has exports a header only.
+    const none = await runCli(['ctl', '--data', dir, 'export', 'runs', '--setup', 'visible-mode', '--format', 'csv', '--out', out('none.csv')]);
+    expect(none.code, none.stderr).toBe(0);
+    expect(readFileSync(out('none.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1);
 
     const zip = await runCli(['ctl', '--data', dir, 'export', 'histograms', '1', '--from', '1', '--to', '2', '--out', out('h.zip')]);
     expect(zip.code, zip.stderr).toBe(0);

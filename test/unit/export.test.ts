@@ -19,6 +19,7 @@ import { schemaTables } from '../../src-main/export/schema-doc';
 import { csvText, toCsv, toParquet, type Table } from '../../src-main/export/tabular';
 import { silentLogger } from '../../src-main/log';
 import { Logbook } from '../../src-main/logbook/logbook';
+import { RunRegistry } from '../../src-main/runs/registry';
 import { SignOffs } from '../../src-main/runs/sign-offs';
 import { physicsCuts } from '../../src-main/setup/monitoring';
 import type { SpillDq, SpillSummary } from '../../src-main/shared/api/schemas';
@@ -325,6 +326,9 @@ describe('runs', () => {
     expect(open).toMatchObject({ signal_candidates: 6n, blinded: false, unblinded_by: 'dora', signoff_verdict: 'bad', eot_counted: 0 });
     expect((open!['unblinded_at'] as Date).getTime()).toBe(T0 + 5);
     expect(open!['eot']).toBe(eotOf(openRun));
+    // The counted EOT is the run registry's.
+    const listed = new RunRegistry(db, dq.store).list({ sort: 'number', order: 'desc', limit: 100, offset: 0 }, T0 + 1e9).runs;
+    expect(listed.map((r) => [r.number, r.eot])).toEqual(rows.map((r) => [Number(r['run']), r['eot_counted']]));
 
     const t = arrow(toParquet(table));
     expect(t.schema.fields.map((f) => f.name)).toEqual(table.columns.map((c) => c.name));
