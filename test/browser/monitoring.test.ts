@@ -49,7 +49,7 @@ function feed(dq = spillDq()) {
       { id: 'srd.efficiency', detector: 'SRD', histogram: null, verdict: 'medium', value: 0.85, reason: 'SRD cut keeps 85.0 % of the electrons' },
       { id: 'hcal.channels', detector: 'HCAL', histogram: null, verdict: 'good', value: 0, reason: 'HCAL: no dead, hot or noisy channel' },
     ],
-    eot: { setup: 'invisible-e', run: 4, runEot: 6.2e7, totalEot: 1.5e9, goal: 5e12 },
+    eot: { setup: 'invisible-e', run: 4, runEot: 6.2e7, totalEot: 1.5e9, goal: 5e12, signOffs: { run: { excludedSpills: 0, excludedEot: 0, keptSpills: 0 }, total: { excludedSpills: 0, excludedEot: 0, keptSpills: 0 } } },
   });
   return store;
 }
