@@ -10,7 +10,9 @@ import { CalibrationSetDetail, Version } from '../shared/api/calibration';
 import { BadSpill } from '../shared/api/dq';
 import { HvAuditEntry, HvChannelName, HvHistory } from '../shared/api/hv';
 import { AttachmentHash, ExportFormat } from '../shared/api/logbook';
-import { HistogramName, QueryFlag, QueryTime, RunNumber, SpillNumber } from '../shared/api/schemas';
+import { HistogramsExportInput, RunsExportInput, type ExportedTable } from '../shared/api/exports';
+import { RunPage } from '../shared/api/runs';
+import { HistogramName, QueryFlag, QueryTime, RunNumber, SpillNumber, SpillSummary } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import { histogramCsv } from '../shared/histogram-csv';
 import { toRootJson } from '../shared/root-json';
@@ -23,6 +25,7 @@ const os = base.$context<ApiContext>();
 const FILE_HEADERS = { 'content-security-policy': "sandbox; default-src 'none'" };
 
 const CSV = 'text/csv; charset=utf-8';
+const PARQUET = 'application/vnd.apache.parquet';
 /** A ROOT JSON object as TBufferJSON writes it (TH1D, TH2D). */
 const RootJson = z.looseObject({ _typename: z.string() });
 
@@ -34,6 +37,10 @@ function answer(json: z.ZodType | null, ...media: string[]) {
 
 const HistogramFormat = z.enum(['root', 'csv']).default('root').describe('root: ROOT JSON (TBufferJSON, as JSROOT reads it); csv: bin table');
 const DataFormat = z.enum(['json', 'csv']).default('json');
+const TableFormat = z
+  .enum(['json', 'parquet', 'csv'])
+  .default('json')
+  .describe('json: the list; parquet or csv: the table for analysis, columns in docs/export-schema.md');
 
 function route(path: `/${string}`, summary: string, tag: string, media: string) {
   // `detailed` lets a route set its headers; the body is JSON, or a File whose type and name become the
@@ -49,6 +56,14 @@ function histogram(h: HistSnapshot, format: 'root' | 'csv', filename: string) {
   return format === 'csv' ? csv(histogramCsv(h), `${filename}.csv`) : { body: toRootJson(h) };
 }
 
+/** A file a procedure made (base64) as the download it is. */
+function download(file: ExportedTable) {
+  return {
+    headers: { ...FILE_HEADERS, 'content-disposition': contentDisposition(file.fileName) },
+    body: new File([Buffer.from(file.data, 'base64')], file.fileName, { type: file.mime }),
+  };
+}
+
 /** "report.pdf" for Content-Disposition: an ASCII fallback and the exact UTF-8 name (RFC 6266). */
 export function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
@@ -57,6 +72,30 @@ export function contentDisposition(name: string): string {
 
 export function fileRouter(router: Router) {
   return {
+    runs: route(
+      '/runs',
+      'Runs with filters (setup, type, dates, DQ, sign-off, EOT, duration, text, logbook), sorted and paged, with the total; ?format=parquet|csv: one row per run of every run that matches (limit, offset cut a page)',
+      'runs',
+      'JSON, application/vnd.apache.parquet or text/csv',
+    )
+      .input(RunsExportInput.extend({ format: TableFormat }))
+      .output(answer(RunPage, PARQUET, CSV))
+      .handler(async ({ input: { format, ...query }, context }) =>
+        format === 'json' ? { body: await call(router.runs.list, query, { context }) } : download(await call(router.exports.runs, { ...query, format }, { context })),
+      ),
+
+    runSpills: route('/runs/{run}/spills', "The run's spills with their DAQ counts and data-quality verdicts; as a table for analysis with ?format=parquet|csv", 'archive', 'JSON, application/vnd.apache.parquet or text/csv')
+      .input(z.object({ run: RunNumber, format: TableFormat }))
+      .output(answer(z.array(SpillSummary), PARQUET, CSV))
+      .handler(async ({ input: { format, run }, context }) =>
+        format === 'json' ? { body: await call(router.runs.spills, { run }, { context }) } : download(await call(router.exports.spills, { run, format }, { context })),
+      ),
+
+    runHistogramsZip: route('/runs/{run}/histograms.zip', "The run's histograms as ROOT JSON in one zip: run-accumulated and per spill (at most 500 spills: from, to)", 'archive', 'application/zip')
+      .input(HistogramsExportInput)
+      .output(answer(null, 'application/zip'))
+      .handler(async ({ input, context }) => download(await call(router.exports.histograms, input, { context }))),
+
     runHistogram: route('/runs/{run}/histograms/{name}', 'A run-accumulated histogram as ROOT JSON or CSV', 'data quality', 'ROOT JSON or text/csv')
       .input(z.object({ run: RunNumber, name: HistogramName, format: HistogramFormat }))
       .output(answer(RootJson, CSV))

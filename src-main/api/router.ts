@@ -10,6 +10,7 @@ import { calibrationRouter } from '../calibration/api';
 import type { Core } from '../core/core';
 import { devicesRouter } from '../devices/api';
 import { dqRouter } from '../dq/api';
+import { exportsRouter } from '../export/api';
 import { logbookRouter } from '../logbook/api';
 import { hvRouter } from '../hv/api';
 import { runControlRouter } from '../run-control/api';
@@ -31,6 +32,7 @@ export function createRouter(core: Core) {
     ...calibrationRouter(core),
     ...devicesRouter(core),
     ...beamlineRouter(core),
+    ...exportsRouter(core),
   });
 }
 

@@ -50,6 +50,7 @@ import {
   ctlCalibrationScanStart,
   ctlCalibrationShow,
 } from './ctl-calibration';
+import { ctlExportHistograms, ctlExportRuns, ctlExportSpills } from './ctl-export';
 import { ctlRunList, ctlRunShow, ctlRunSignOff } from './ctl-runs';
 import { RUN_DQ_FILTERS, RUN_SIGN_OFF_FILTERS, RUN_SORTS, type RunQuery, type RunSort } from '../shared/api/runs';
 import { SIGN_OFF_VERDICTS, type SignOffVerdict } from '../shared/api/schemas';
@@ -369,6 +370,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
 
   addHvCommands(ctl, ctx, integer);
   addDqCommands(ctl, ctx);
+  addExportCommands(ctl, ctx);
   addCalibrationCommands(ctl, ctx);
   return program;
 }
@@ -476,11 +478,9 @@ function choice<T extends string>(values: readonly T[]) {
   };
 }
 
-function addRunRegistryCommands(run: Command, ctx: () => CtlContext): void {
-  const number = integer(1, 2 ** 31 - 1);
-  run
-    .command('list')
-    .description('runs with filters, newest first (or sorted), a page at a time, with the total')
+/** The run registry's filters as options (`ctl run list`, `ctl export runs`): the runs list's query. */
+function addRunFilters(cmd: Command): Command {
+  return cmd
     .option('--setup <name>', 'only this setup')
     .option('--type <type>', `only this run type: ${RUN_TYPES.join(', ')}`, runType)
     .option('--from <date>', 'started at or after (2026-11-24 or 2026-11-24T07:00)', when)
@@ -494,31 +494,38 @@ function addRunRegistryCommands(run: Command, ctx: () => CtlContext): void {
     .option('--text <words>', 'in the start comment or the stop reason')
     .option('--logbook <yes|no>', 'with (yes) or without (no) logbook entries', choice(['yes', 'no'] as const))
     .option('--sort <column>', `sort by ${RUN_SORTS.join(', ')}`, choice(RUN_SORTS), 'number')
-    .option('--asc', 'ascending (default: descending)', false)
+    .option('--asc', 'ascending (default: descending)', false);
+}
+
+interface RunFilterOptions {
+  setup?: string; type?: RunType; from?: number; to?: number; dq?: (typeof RUN_DQ_FILTERS)[number]; signoff?: (typeof RUN_SIGN_OFF_FILTERS)[number];
+  eotMin?: number; eotMax?: number; minDuration?: number; maxDuration?: number; text?: string; logbook?: 'yes' | 'no';
+  sort: RunSort; asc: boolean;
+}
+
+function runFilters(o: RunFilterOptions): Omit<RunQuery, 'limit' | 'offset'> {
+  const query: Omit<RunQuery, 'limit' | 'offset'> = { sort: o.sort, order: o.asc ? 'asc' : 'desc' };
+  if (o.setup !== undefined) query.setup = o.setup;
+  if (o.type !== undefined) query.type = o.type;
+  if (o.from !== undefined) query.from = o.from;
+  if (o.to !== undefined) query.to = o.to;
+  if (o.dq !== undefined) query.dq = o.dq;
+  if (o.signoff !== undefined) query.signOff = o.signoff;
+  if (o.eotMin !== undefined) query.eotMin = o.eotMin;
+  if (o.eotMax !== undefined) query.eotMax = o.eotMax;
+  if (o.minDuration !== undefined) query.durationMin = o.minDuration;
+  if (o.maxDuration !== undefined) query.durationMax = o.maxDuration;
+  if (o.text !== undefined) query.text = o.text;
+  if (o.logbook !== undefined) query.logbook = o.logbook === 'yes';
+  return query;
+}
+
+function addRunRegistryCommands(run: Command, ctx: () => CtlContext): void {
+  const number = integer(1, 2 ** 31 - 1);
+  addRunFilters(run.command('list').description('runs with filters, newest first (or sorted), a page at a time, with the total'))
     .option('--limit <n>', 'runs per page (at most 1000)', integer(1, 1000), 100)
     .option('--offset <n>', 'skip this many', integer(0, 10_000_000), 0)
-    .action(
-      (o: {
-        setup?: string; type?: RunType; from?: number; to?: number; dq?: (typeof RUN_DQ_FILTERS)[number]; signoff?: (typeof RUN_SIGN_OFF_FILTERS)[number];
-        eotMin?: number; eotMax?: number; minDuration?: number; maxDuration?: number; text?: string; logbook?: 'yes' | 'no';
-        sort: RunSort; asc: boolean; limit: number; offset: number;
-      }) => {
-        const query: RunQuery = { sort: o.sort, order: o.asc ? 'asc' : 'desc', limit: o.limit, offset: o.offset };
-        if (o.setup !== undefined) query.setup = o.setup;
-        if (o.type !== undefined) query.type = o.type;
-        if (o.from !== undefined) query.from = o.from;
-        if (o.to !== undefined) query.to = o.to;
-        if (o.dq !== undefined) query.dq = o.dq;
-        if (o.signoff !== undefined) query.signOff = o.signoff;
-        if (o.eotMin !== undefined) query.eotMin = o.eotMin;
-        if (o.eotMax !== undefined) query.eotMax = o.eotMax;
-        if (o.minDuration !== undefined) query.durationMin = o.minDuration;
-        if (o.maxDuration !== undefined) query.durationMax = o.maxDuration;
-        if (o.text !== undefined) query.text = o.text;
-        if (o.logbook !== undefined) query.logbook = o.logbook === 'yes';
-        return ctlRunList(ctx(), query);
-      },
-    );
+    .action((o: RunFilterOptions & { limit: number; offset: number }) => ctlRunList(ctx(), { ...runFilters(o), limit: o.limit, offset: o.offset }));
   run
     .command('show')
     .description("a run's summary: spills, events, EOT, verdicts, bad spills, who started and stopped it, sign-offs")
@@ -578,6 +585,34 @@ function addDqCommands(ctl: Command, ctx: () => CtlContext): void {
     .argument('<run>', 'run number', run)
     .requiredOption('--reason <text>', 'why (goes into the logbook)')
     .action((r: number, o: { reason: string }) => ctlDqUnblind(ctx(), r, o.reason));
+}
+
+function addExportCommands(ctl: Command, ctx: () => CtlContext): void {
+  const run = integer(1, 2 ** 31 - 1);
+  const spill = integer(1, 4095);
+  const format = () => new Option('--format <format>', 'parquet or csv').choices(['parquet', 'csv']).default('parquet');
+  const ex = ctl.command('export').description('runs, spills and histograms for offline analysis (columns: docs/export-schema.md)');
+  addRunFilters(ex.command('runs').description('one row per run (times, who, spills, events, EOT, verdict counts, sign-off) of every run the filters match'))
+    .addOption(format())
+    .option('--limit <n>', 'at most this many runs (default: all, up to 100000)', integer(1, 100_000))
+    .option('--offset <n>', 'skip this many', integer(0, 10_000_000))
+    .option('--out <file>', 'file to write (default: runs.parquet or runs.csv)')
+    .action((o: RunFilterOptions & { format: 'parquet' | 'csv'; limit?: number; offset?: number; out?: string }) =>
+      ctlExportRuns(ctx(), { ...runFilters(o), format: o.format, ...(o.limit !== undefined ? { limit: o.limit } : {}), ...(o.offset !== undefined ? { offset: o.offset } : {}) }, o.out),
+    );
+  ex.command('spills')
+    .description("one row per spill of a run: DAQ figures, DQ verdicts, EOT, e/π, sign-off, beam counters")
+    .argument('<run>', 'run number', run)
+    .addOption(format())
+    .option('--out <file>', 'file to write (default: runN-spills.parquet or .csv)')
+    .action((r: number, o: { format: 'parquet' | 'csv'; out?: string }) => ctlExportSpills(ctx(), r, o));
+  ex.command('histograms')
+    .description("a run's histograms as ROOT JSON in one zip (run-accumulated and per spill, blinded as shown)")
+    .argument('<run>', 'run number', run)
+    .option('--from <spill>', 'first spill', spill)
+    .option('--to <spill>', 'last spill', spill)
+    .option('--out <file>', 'file to write (default: runN-histograms.zip)')
+    .action((r: number, o: { from?: number; to?: number; out?: string }) => ctlExportHistograms(ctx(), r, o));
 }
 
 function addCalibrationCommands(ctl: Command, ctx: () => CtlContext): void {

@@ -11,6 +11,7 @@ import { DaqService } from '../daq/daq-service';
 import { SpillService, type SpillStored } from '../spills/spill-service';
 import { CalibrationService } from '../calibration/calibration-service';
 import { DqService } from '../dq/dq-service';
+import { AnalysisExport } from '../export/analysis-export';
 import { RunRegistry } from '../runs/registry';
 import { deviceAlarms } from '../devices/device-alarms';
 import { DeviceStore } from '../devices/device-store';
@@ -147,6 +148,8 @@ export class Core {
   readonly spills: SpillService;
   /** Live monitoring: data quality, EOT, e/π, references, blinding. */
   readonly dq: DqService;
+  /** Spills, runs and histograms for offline analysis (Parquet, CSV, ROOT JSON zip). */
+  readonly exports: AnalysisExport;
   /** The run registry: the run list with filters, run summaries, sign-offs. */
   readonly registry: RunRegistry;
   /** ECAL calibration: beam scans, versioned sets, LED gain tracking; what the workers calibrate with. */
@@ -271,6 +274,7 @@ export class Core {
       log,
     );
     this.dq = new DqService(db, archive, this.setup, { logbook: this.logbook, alarms: (values) => this.alarms.update(values), localUser: this.localUser, log });
+    this.exports = new AnalysisExport(db, { archive, dq: this.dq, setup: this.setup, cycleMs: () => this.clock.beam().cycleMs });
     this.registry = new RunRegistry(db, this.dq.store);
     this.logbook.summary.register('eot', this.dq.eotSection());
     this.logbook.summary.register('bad-spills', this.dq.badSpillSection());

@@ -6,6 +6,11 @@ export function httpToken(): string | null {
   return typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** Any file of the HTTP API (CSV, Parquet, zip) saved under `filename`. */
+export async function downloadFile(path: string, filename: string): Promise<void> {
+  return downloadCsv(path, filename);
+}
+
 export async function downloadCsv(path: string, filename: string): Promise<void> {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${httpToken()}` } });
   if (!res.ok) throw new Error(`export failed: HTTP ${res.status}`);

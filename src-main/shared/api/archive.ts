@@ -8,13 +8,13 @@ const NotFound = { NOT_FOUND: { message: 'not found' } };
 
 export const archiveContract = {
   runs: {
-    // The run registry: list (filters, sort, paging), summary, signOff.
+    // The run registry: list (filters, sort, paging), summary, signOff. GET /runs and /runs/{run}/spills are
+    // served by src-main/api/file-routes.ts (JSON, Parquet or CSV).
     ...runsRegistryContract,
     get: oc
       .route({ method: 'GET', path: '/runs/{run}', summary: 'One run: type, setup, start/stop times, comment, stop reason, end state', tags: ['archive'] })
       .errors(NotFound).input(z.object({ run: RunNumber })).output(Run),
     spills: oc
-      .route({ method: 'GET', path: '/runs/{run}/spills', summary: "The run's spills with their DAQ counts and data-quality verdicts", tags: ['archive'] })
       .errors(NotFound).input(z.object({ run: RunNumber })).output(z.array(SpillSummary)),
   },
   histograms: {

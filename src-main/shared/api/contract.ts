@@ -15,6 +15,7 @@ import { hvContract } from './hv';
 import { runControlContract } from './run-control';
 import { simContract } from './sim';
 import { beamlineContract } from './beamline';
+import { exportsContract } from './exports';
 
 export const contract = {
   ...runControlContract,
@@ -29,6 +30,7 @@ export const contract = {
   ...calibrationContract,
   ...devicesContract,
   ...beamlineContract,
+  ...exportsContract,
 };
 
 export type Contract = typeof contract;

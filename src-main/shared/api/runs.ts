@@ -107,8 +107,8 @@ const NotFound = { NOT_FOUND: { message: 'not found' } };
 
 /** The registry's procedures under `runs` (composed into the archive's part). */
 export const runsRegistryContract = {
+  // GET /runs (JSON, or Parquet and CSV for analysis) is served by src-main/api/file-routes.ts over this procedure.
   list: oc
-    .route({ method: 'GET', path: '/runs', summary: 'Runs with filters (setup, type, dates, DQ, sign-off, EOT, duration, text, logbook), sorted and paged, with the total', tags: ['runs'] })
     .input(RunQuery)
     .output(RunPage),
   summary: oc
