@@ -6,6 +6,7 @@ import { beamlineRouter } from '../beamline/api';
 import { archiveRouter } from '../archive/api';
 import { authRouter } from '../auth/api';
 import { calibrationRouter } from '../calibration/api';
+import { compareRouter } from '../compare/api';
 import type { Core } from '../core/core';
 import { devicesRouter } from '../devices/api';
 import { dqRouter } from '../dq/api';
@@ -28,6 +29,7 @@ export function createRouter(core: Core) {
     ...calibrationRouter(core),
     ...devicesRouter(core),
     ...beamlineRouter(core),
+    ...compareRouter(core),
   });
 }
 

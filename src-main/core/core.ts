@@ -9,6 +9,7 @@ import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
 import { DaqService, type SpillTaken } from '../daq/daq-service';
 import { CalibrationService } from '../calibration/calibration-service';
+import { CompareService } from '../compare/compare-service';
 import { DqService } from '../dq/dq-service';
 import { deviceAlarms } from '../devices/device-alarms';
 import { DeviceStore } from '../devices/device-store';
@@ -137,6 +138,8 @@ export class Core {
   readonly daq: DaqService;
   /** Live monitoring: data quality, EOT, e/π, references, blinding. */
   readonly dq: DqService;
+  /** Comparison of histograms from any stored source, and trends across spills and runs. */
+  readonly compare: CompareService;
   /** ECAL calibration: beam scans, versioned sets, LED gain tracking; what the workers calibrate with. */
   readonly calibration: CalibrationService;
   readonly setup: Setup;
@@ -253,6 +256,7 @@ export class Core {
     this.logbook.summary.register('eot', this.dq.eotSection());
     this.logbook.summary.register('bad-spills', this.dq.badSpillSection());
     this.logbook.runStopFacts = (run) => this.dq.runStopFacts(run);
+    this.compare = new CompareService(db, archive, this.dq, this.setup, log);
     const steering = this.simulators.steering();
     this.calibration = new CalibrationService({
       db,
@@ -287,6 +291,8 @@ export class Core {
       log,
     });
     this.events.subscribe('spill-stored', ({ summary }) => this.counters.daqSpill(summary));
+    // The trend figures of each stored spill (ECAL width, pedestals, LED): an index of what was just stored.
+    this.events.subscribe('spill-stored', ({ summary, histograms }) => this.compare.spillStored(summary.run, summary.spill, histograms));
     this.digitizers = new DigitizerService({
       digitizers: () => this.devices.devicesWith('digitizer'),
       clock: this.clock,
@@ -346,6 +352,7 @@ export class Core {
         options.log.error({ err: error, run }, 'could not write the logbook entry of a run found aborted');
       }
     }
+    core.compare.startBackfill();
     await core.daq.start();
     await core.clock.follow(core.devices.timingSource());
     return core;
@@ -476,6 +483,7 @@ export class Core {
     if (this.countersTimer) clearTimeout(this.countersTimer);
     this.clock.close();
     this.usb.close();
+    this.compare.close();
     this.counters.close();
     await this.digitizers.close();
     this.liveness.close();

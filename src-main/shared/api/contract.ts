@@ -14,6 +14,7 @@ import { hvContract } from './hv';
 import { runControlContract } from './run-control';
 import { simContract } from './sim';
 import { beamlineContract } from './beamline';
+import { compareContract } from './compare';
 
 export const contract = {
   ...runControlContract,
@@ -27,6 +28,7 @@ export const contract = {
   ...calibrationContract,
   ...devicesContract,
   ...beamlineContract,
+  ...compareContract,
 };
 
 export type Contract = typeof contract;
