@@ -71,7 +71,7 @@ export class CompareService {
     const step = () => {
       this.backfillTimer = null;
       if (this.closed) return;
-      let done = 0;
+      let done: number;
       try {
         done = this.figures.backfill(BACKFILL_BATCH);
       } catch (error) {

@@ -11,6 +11,7 @@ import { createRouterClient, type RouterClient } from '@orpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouter, type Router } from '../../src-main/api/router';
 import { rendererDir } from '../../src-main/cli/paths';
+import type { Db } from '../../src-main/archive/database';
 import type { Core } from '../../src-main/core/core';
 import { blindBox } from '../../src-main/dq/dq-service';
 import { silentLogger } from '../../src-main/log';
@@ -54,6 +55,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of any shape, checked by the assertions
 async function get(path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server.url}${path}`, { headers: { Authorization: `Bearer ${core.startToken}` } });
   return { status: res.status, body: await res.json() };
@@ -233,7 +235,10 @@ describe('trends.get', () => {
     const widths = width.points.value.filter((v): v is number => v !== null);
     expect(widths.length).toBeGreaterThanOrEqual(4);
     // σ/E ≈ 10 %/√E ⊕ 1 % at 100 GeV ≈ 1.4 GeV (plus pile-up and the calibration's spread).
-    for (const w of widths) expect(w).toBeGreaterThan(0.5), expect(w).toBeLessThan(5);
+    for (const w of widths) {
+      expect(w).toBeGreaterThan(0.5);
+      expect(w).toBeLessThan(5);
+    }
     const pedestal = await viewer.trends.get({ quantity: 'pedestal', channel: 'ECAL1-3-3', ...range });
     for (const v of pedestal.points.value) expect(v!).toBeGreaterThan(0);
     const led = await viewer.trends.get({ quantity: 'led.factor', channel: 'ECAL1-3-3', ...range });
@@ -266,7 +271,7 @@ describe('trends.get', () => {
 
   it('rebuilds the per-spill figures from the stored histograms exactly as they were written live', async () => {
     const [a] = runs;
-    const db = (core as unknown as { db: import('better-sqlite3').Database }).db;
+    const db = (core as unknown as { db: Db }).db;
     const before = db.prepare('SELECT * FROM spill_channel_figures WHERE run = ? ORDER BY channel, spill').all(a!.number);
     const widths = db.prepare('SELECT * FROM spill_figures WHERE run = ? ORDER BY spill').all(a!.number);
     expect(before.length).toBeGreaterThan(100);
