@@ -28,7 +28,7 @@ export const NAV: NavItem[] = [
   { name: 'alarms', label: 'Alarms', icon: '⚠', key: '4' },
   { name: 'logbook', label: 'Logbook', icon: '✎', key: '5' },
   { name: 'runs', label: 'Runs', icon: '☰', key: '6' },
-  { name: 'compare', label: 'Compare', icon: '⇋', key: 'c' },
+  { name: 'compare', label: 'Compare', icon: '⇄', key: 'c' },
   { name: 'trends', label: 'Trends', icon: '↗', key: 't' },
   { name: 'calibration', label: 'Calibration', icon: '◫', key: '7' },
   { name: 'devices', label: 'Devices', icon: '⌁', key: '8' },
