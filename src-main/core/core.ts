@@ -7,7 +7,8 @@ import { EventPublisher } from '@orpc/server';
 import type { Device, EventSource } from '../../drivers/sdk/index';
 import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
-import { DaqService, type SpillTaken } from '../daq/daq-service';
+import { DaqService } from '../daq/daq-service';
+import { SpillService, type SpillStored } from '../spills/spill-service';
 import { CalibrationService } from '../calibration/calibration-service';
 import { CompareService } from '../compare/compare-service';
 import { DqService } from '../dq/dq-service';
@@ -47,8 +48,7 @@ import { makePrivateDir } from '../security/private-files';
 import { newToken } from '../security/token';
 import type { Session } from '../shared/auth';
 import type { DeviceChange, SiteCheck } from '../shared/api/devices';
-import type { LiveEvent, Run, SpillSummary, Status } from '../shared/api/schemas';
-import type { HistSnapshot } from '../shared/histogram';
+import type { LiveEvent, Run, Status } from '../shared/api/schemas';
 import { VERSION } from '../version';
 
 export interface CoreOptions {
@@ -98,7 +98,6 @@ export type LiveChannels = { live: LiveEvent };
 export interface CoreEvents {
   'run-started': Run;
   'run-ended': Run;
-  'spill-stored': { summary: SpillSummary; histograms: HistSnapshot[] };
 }
 type SpillEvent = Extract<LiveEvent, { type: 'spill' }>;
 
@@ -136,6 +135,8 @@ export class Core {
   readonly localUser = localUserName();
   readonly runControl: RunControl;
   readonly daq: DaqService;
+  /** The one owner of a spill's end: summary, data quality, every domain's rows in one transaction, `spill-stored`. */
+  readonly spills: SpillService;
   /** Live monitoring: data quality, EOT, e/π, references, blinding. */
   readonly dq: DqService;
   /** Comparison of histograms from any stored source, and trends across spills and runs. */
@@ -205,10 +206,21 @@ export class Core {
       this.publishStatus();
       this.publishCounters();
     });
+    this.spills = new SpillService({
+      archive,
+      assess: (summary, histograms, figures, calibrationVersion) => this.dq.assess(summary, histograms, figures, calibrationVersion),
+      rows: (summary, taken) => this.calibration.spillRows(summary, taken),
+      extraHistograms: (run, spill, startedAt) => this.digitizers.histogramsFor(run, spill, startedAt),
+      dqOf: (run) => this.dq.spillsOf(run),
+      storeFailed: () => {
+        this.databaseErrors += 1;
+      },
+      log,
+    });
     this.daq = new DaqService(
       this.devices.eventSource(),
       pool,
-      archive,
+      this.spills,
       () => this.calibration.monitorConfig(),
       {
         beam: () => this.publishStatus(),
@@ -218,13 +230,7 @@ export class Core {
           this.alarms.daqSignal(signal, at);
           this.clock.fromDaq(signal, at, sequence);
         },
-        extraHistograms: (run, spill, startedAt) => this.digitizers.histogramsFor(run, spill, startedAt),
-        spill: (summary, histograms, taken) => this.onSpill(summary, histograms, taken),
         led: (batch, run) => this.calibration.ledBatch(batch, run),
-        storeFailed: () => {
-          this.databaseErrors += 1;
-        },
-        assess: (summary, histograms, figures, calibrationVersion) => this.dq.assess(summary, histograms, figures, calibrationVersion),
       },
       log,
     );
@@ -277,6 +283,7 @@ export class Core {
     });
     this.events.subscribe('run-started', () => this.calibration.runStarted());
     this.events.subscribe('run-ended', (run) => this.calibration.runEnded(run));
+    this.events.subscribe('run-ended', (run) => this.dq.runEnded(run.number));
     this.hv = HvService.open({ setup: this.setup.name, map: site.hvMap, supplies: this.devices.hvSupplies(), db, log });
     followHv(this.hv.live, (values) => this.alarms.update(values));
     this.devices.onReplace('hv-supply', (id, next) => this.hv.replaceSupply(id, next));
@@ -290,9 +297,18 @@ export class Core {
       changed: () => this.publishCounters(),
       log,
     });
-    this.events.subscribe('spill-stored', ({ summary }) => this.counters.daqSpill(summary));
-    // The trend figures of each stored spill (ECAL width, pedestals, LED): an index of what was just stored.
-    this.events.subscribe('spill-stored', ({ summary, histograms }) => this.compare.spillStored(summary.run, summary.spill, histograms));
+    // What the live spills move on; a replayed or reprocessed spill is stored and judged, nothing more.
+    this.spills.subscribe('spill-stored', (stored) => {
+      if (stored.origin !== 'live') return;
+      this.spillTally.spill(stored.summary);
+      this.calibration.spillStored(stored);
+      this.alarms.spill(stored.summary);
+      this.counters.daqSpill(stored.summary);
+      this.announceSpill(stored);
+    });
+    // Every stored spill (replayed and reprocessed too) gets its trend figures (ECAL width, pedestals, LED):
+    // an index of what was just stored, rebuilt in the background for any spill that misses it.
+    this.spills.subscribe('spill-stored', ({ summary, histograms }) => this.compare.spillStored(summary.run, summary.spill, histograms));
     this.digitizers = new DigitizerService({
       digitizers: () => this.devices.devicesWith('digitizer'),
       clock: this.clock,
@@ -358,14 +374,10 @@ export class Core {
     return core;
   }
 
-  private onSpill(summary: SpillSummary, histograms: HistSnapshot[], taken: SpillTaken): void {
-    this.spillTally.spill(summary);
-    this.calibration.spillStored(summary, taken);
-    // Screens get the key histograms of every spill (blinded); the rest are fetched when looked at.
+  /** Screens get the key histograms of every live spill (blinded); the rest are fetched when looked at. */
+  private announceSpill({ summary, histograms }: SpillStored): void {
     const shown = histograms.filter((h) => LIVE_HISTOGRAMS.has(h.name)).map((h) => this.dq.present(summary.run, h));
     this.lastSpill = { type: 'spill', summary, histograms: shown };
-    this.alarms.spill(summary);
-    this.events.publish('spill-stored', { summary, histograms });
     this.live.publish('live', this.lastSpill);
     this.publishStatus();
   }
