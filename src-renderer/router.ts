@@ -4,6 +4,7 @@ import AlarmsView from './views/AlarmsView.vue';
 import ApiDocsView from './views/ApiDocsView.vue';
 import CalibrationView from './views/CalibrationView.vue';
 import ConditionsView from './views/ConditionsView.vue';
+import CompareView from './views/CompareView.vue';
 import CountersView from './views/CountersView.vue';
 import DevicesView from './views/DevicesView.vue';
 import DigitizersView from './views/DigitizersView.vue';
@@ -12,6 +13,7 @@ import LogbookView from './views/LogbookView.vue';
 import HvView from './views/HvView.vue';
 import RunsView from './views/RunsView.vue';
 import ShiftView from './views/ShiftView.vue';
+import TrendsView from './views/TrendsView.vue';
 
 export interface NavItem {
   name: string;
@@ -27,6 +29,8 @@ export const NAV: NavItem[] = [
   { name: 'alarms', label: 'Alarms', icon: '⚠', key: '4' },
   { name: 'logbook', label: 'Logbook', icon: '✎', key: '5' },
   { name: 'runs', label: 'Runs', icon: '☰', key: '6' },
+  { name: 'compare', label: 'Compare', icon: '⇄', key: 'c' },
+  { name: 'trends', label: 'Trends', icon: '↗', key: 't' },
   { name: 'calibration', label: 'Calibration', icon: '◫', key: '7' },
   { name: 'devices', label: 'Devices', icon: '⌁', key: '8' },
   { name: 'digitizers', label: 'Digitizers', icon: '∿', key: '9' },
@@ -42,6 +46,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/alarms', name: 'alarms', component: AlarmsView },
   { path: '/logbook', name: 'logbook', component: LogbookView },
   { path: '/runs', name: 'runs', component: RunsView },
+  { path: '/compare', name: 'compare', component: CompareView },
+  { path: '/trends', name: 'trends', component: TrendsView },
   { path: '/calibration', name: 'calibration', component: CalibrationView },
   { path: '/devices', name: 'devices', component: DevicesView },
   { path: '/digitizers', name: 'digitizers', component: DigitizersView },

@@ -13,6 +13,7 @@ import m0010 from './0010-beamline';
 import m0011 from './0011-liveness';
 import m0013 from './0013-run-registry';
 import m0014 from './0014-run-conditions';
+import m0015 from './0015-comparison';
 
 export interface Migration {
   version: number;
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'liveness', sql: m0011 },
   { version: 13, name: 'run-registry', sql: m0013 },
   { version: 14, name: 'run-conditions', sql: m0014 },
+  { version: 15, name: 'comparison', sql: m0015 },
 ];

@@ -7,6 +7,7 @@ import { archiveRouter } from '../archive/api';
 import { conditionsRouter } from '../conditions/api';
 import { authRouter } from '../auth/api';
 import { calibrationRouter } from '../calibration/api';
+import { compareRouter } from '../compare/api';
 import type { Core } from '../core/core';
 import { devicesRouter } from '../devices/api';
 import { dqRouter } from '../dq/api';
@@ -33,6 +34,7 @@ export function createRouter(core: Core) {
     ...devicesRouter(core),
     ...beamlineRouter(core),
     ...exportsRouter(core),
+    ...compareRouter(core),
   });
 }
 

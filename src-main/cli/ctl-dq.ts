@@ -76,14 +76,14 @@ export async function ctlDqReferences(ctx: CtlContext): Promise<void> {
     ctx,
     list,
     list.length
-      ? list.map((r) => `${r.active ? '★' : ' '} v${r.version}  run ${r.run} spill ${r.spill}  ${time(r.createdAt)}  ${r.createdBy}${r.comment ? `  ${r.comment}` : ''}`).join('\n')
+      ? list.map((r) => `${r.active ? '★' : ' '} v${r.version}  run ${r.run} ${r.scope === 'run' ? `whole run (through spill ${r.spill})` : `spill ${r.spill}`}  ${time(r.createdAt)}  ${r.createdBy}${r.comment ? `  ${r.comment}` : ''}`).join('\n')
       : 'no reference yet: promote a good spill (na64rc ctl dq promote RUN SPILL)',
   );
 }
 
-export async function ctlDqPromote(ctx: CtlContext, run: number, spill: number, comment: string): Promise<void> {
-  const r = await withApi(ctx, (api) => api.dq.references.promote({ run, spill, comment }));
-  output(ctx, r, `reference v${r.version} of ${r.setup}: run ${r.run} spill ${r.spill}`);
+export async function ctlDqPromote(ctx: CtlContext, run: number, spill: number | undefined, comment: string): Promise<void> {
+  const r = await withApi(ctx, (api) => api.dq.references.promote({ run, ...(spill === undefined ? {} : { spill }), comment }));
+  output(ctx, r, `reference v${r.version} of ${r.setup}: run ${r.run} ${r.scope === 'run' ? `(whole run, through spill ${r.spill})` : `spill ${r.spill}`}`);
 }
 
 export async function ctlDqUnblind(ctx: CtlContext, run: number, reason: string): Promise<void> {

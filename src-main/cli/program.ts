@@ -575,11 +575,11 @@ function addDqCommands(ctl: Command, ctx: () => CtlContext): void {
     .action((o: { run?: number; format: string; out?: string }) => ctlDqBadSpills(ctx(), o));
   dq.command('references').description("the setup's references (★ the active one)").action(() => ctlDqReferences(ctx()));
   dq.command('promote')
-    .description("make a stored spill the setup's data-quality reference (expert)")
+    .description("make a stored spill, or without SPILL the whole run's accumulated histograms, the setup's data-quality reference (expert; a whole run needs --comment)")
     .argument('<run>', 'run number', run)
-    .argument('<spill>', 'spill number', spill)
-    .option('--comment <text>', 'why this spill', '')
-    .action((r: number, s: number, o: { comment: string }) => ctlDqPromote(ctx(), r, s, o.comment));
+    .argument('[spill]', 'spill number (left out: the whole run)', spill)
+    .option('--comment <text>', 'why this spill or run', '')
+    .action((r: number, s: number | undefined, o: { comment: string }) => ctlDqPromote(ctx(), r, s, o.comment));
   dq.command('unblind')
     .description("show a run's missing-energy signal region (expert; logged in the logbook)")
     .argument('<run>', 'run number', run)

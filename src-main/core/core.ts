@@ -10,6 +10,7 @@ import { RunsArchive } from '../archive/runs-archive';
 import { DaqService } from '../daq/daq-service';
 import { SpillService, type SpillStored } from '../spills/spill-service';
 import { CalibrationService } from '../calibration/calibration-service';
+import { CompareService } from '../compare/compare-service';
 import { DqService } from '../dq/dq-service';
 import { AnalysisExport } from '../export/analysis-export';
 import { RunRegistry } from '../runs/registry';
@@ -152,6 +153,8 @@ export class Core {
   readonly exports: AnalysisExport;
   /** The run registry: the run list with filters, run summaries, sign-offs. */
   readonly registry: RunRegistry;
+  /** Comparison of histograms from any stored source, and trends across spills and runs. */
+  readonly compare: CompareService;
   /** ECAL calibration: beam scans, versioned sets, LED gain tracking; what the workers calibrate with. */
   readonly calibration: CalibrationService;
   readonly setup: Setup;
@@ -279,6 +282,7 @@ export class Core {
     this.logbook.summary.register('eot', this.dq.eotSection());
     this.logbook.summary.register('bad-spills', this.dq.badSpillSection());
     this.logbook.runStopFacts = (run) => this.dq.runStopFacts(run);
+    this.compare = new CompareService(db, archive, this.dq, this.setup, log);
     const steering = this.simulators.steering();
     this.calibration = new CalibrationService({
       db,
@@ -329,6 +333,9 @@ export class Core {
       this.counters.daqSpill(stored.summary);
       this.announceSpill(stored);
     });
+    // Every stored spill (replayed and reprocessed too) gets its trend figures (ECAL width, pedestals, LED):
+    // an index of what was just stored, rebuilt in the background for any spill that misses it.
+    this.spills.subscribe('spill-stored', ({ summary, histograms }) => this.compare.spillStored(summary.run, summary.spill, histograms));
     this.digitizers = new DigitizerService({
       digitizers: () => this.devices.devicesWith('digitizer'),
       clock: this.clock,
@@ -388,6 +395,7 @@ export class Core {
         options.log.error({ err: error, run }, 'could not write the logbook entry of a run found aborted');
       }
     }
+    core.compare.startBackfill();
     await core.daq.start();
     await core.clock.follow(core.devices.timingSource());
     return core;
@@ -514,6 +522,7 @@ export class Core {
     if (this.countersTimer) clearTimeout(this.countersTimer);
     this.clock.close();
     this.usb.close();
+    this.compare.close();
     this.counters.close();
     await this.digitizers.close();
     this.liveness.close();

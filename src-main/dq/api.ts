@@ -72,7 +72,8 @@ export function dqRouter(core: Core) {
         }),
         promote: os.dq.references.promote.use(requires('dq.reference')).handler(({ input, context, errors }) => {
           try {
-            return toView(dq.promote(input.run, input.spill, context.session.user, input.comment));
+            const { user, role } = context.session;
+            return toView(input.spill === undefined ? dq.promoteRun(input.run, user, role, input.comment) : dq.promote(input.run, input.spill, user, input.comment, role));
           } catch (error) {
             return mapErrors(error, errors);
           }

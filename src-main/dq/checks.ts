@@ -258,7 +258,7 @@ function showerCentreChecks(input: CheckInput): DqCheck[] {
  * interpolated inside the bins: pile-up pulses in the pedestal samples of busy channels (beam counters, the
  * ECAL beam cell) make a tail that an RMS would call noise.
  */
-function pedestalColumn(h: Hist2DSnapshot, cell: number): { n: number; median: number; sigma: number } {
+export function pedestalColumn(h: Hist2DSnapshot, cell: number): { n: number; median: number; sigma: number } {
   const stride = h.x.nbins + 2;
   const width = (h.y.max - h.y.min) / h.y.nbins;
   let n = 0;

@@ -246,7 +246,7 @@ export class DqService {
 
   // ── references ─────────────────────────────────────────────────────────────────────────────────────
 
-  promote(run: number, spill: number, user: string, comment: string): DqReference {
+  promote(run: number, spill: number, user: string, comment: string, role: string | null = null): DqReference {
     const found = this.archive.getRun(run);
     if (!found || !this.archive.spillExists(run, spill)) throw new DqError('NOT_FOUND', `spill ${spill} of run ${run} does not exist`);
     if (found.setup !== this.setup.name) throw new DqError('CONFLICT', `run ${run} was taken with setup ${found.setup}; references are per setup (this server runs ${this.setup.name})`);
@@ -259,8 +259,43 @@ export class DqService {
       triggersPerParticle: summary.intensity > 0 ? summary.eventsSeen / summary.intensity : null,
       purity: stored.dq.purity,
     };
-    const ref = this.store.promote({ setup: this.setup.name, run, spill, user, comment, figures, at: this.now() });
+    const ref = this.store.promote({ setup: this.setup.name, run, spill, user, role, comment, figures, at: this.now() });
     this.loadReference();
+    this.live.publish('dq', { type: 'reference', reference: toView(ref) });
+    return ref;
+  }
+
+  /**
+   * A whole run becomes the setup's reference: its run-accumulated histograms as they stand (through its last
+   * judged spill), with figures summed over its judged spills. An expert's act with a reason: who, when, the
+   * role and why are kept with the reference, and the logbook says so.
+   */
+  promoteRun(run: number, user: string, role: string, reason: string): DqReference {
+    const found = this.archive.getRun(run);
+    if (!found) throw new DqError('NOT_FOUND', `run ${run} does not exist`);
+    if (found.setup !== this.setup.name) throw new DqError('CONFLICT', `run ${run} was taken with setup ${found.setup}; references are per setup (this server runs ${this.setup.name})`);
+    if (!reason.trim()) throw new DqError('BAD_REQUEST', 'say why this run becomes the reference: the reason is kept with it and goes into the logbook');
+    const sums = this.store.runFigures(run);
+    if (!sums || !this.store.runHistogramNames(run).length) throw new DqError('CONFLICT', `run ${run} has no judged spill: there is nothing accumulated to compare with`);
+    const figures: ReferenceFigures = {
+      events: sums.events,
+      triggersPerParticle: sums.intensity > 0 ? sums.eventsSeen / sums.intensity : null,
+      purity: sums.tagged > 0 ? sums.electrons / sums.tagged : null,
+    };
+    const ref = this.store.promote({ setup: this.setup.name, scope: 'run', run, spill: sums.lastSpill, user, role, comment: reason.trim(), figures, at: this.now() });
+    this.loadReference();
+    this.sinks.logbook.addSystemEntry({
+      kind: 'dq-reference',
+      title: `Run ${run} made the data-quality reference v${ref.version} by ${user}`,
+      body: [
+        `- **reason:** ${reason.trim()}`,
+        `- **accumulated:** ${sums.spills} judged spills (through spill ${sums.lastSpill}), ${sums.events} events`,
+        `- **setup:** ${found.setup}`,
+        `- **made by:** ${user} (${role})`,
+      ].join('\n'),
+      tags: ['dq', 'reference'],
+      links: [{ kind: 'run', run }],
+    });
     this.live.publish('dq', { type: 'reference', reference: toView(ref) });
     return ref;
   }
@@ -329,7 +364,7 @@ export class DqService {
 export { flaggedReasons as reasons } from './bad-spills';
 
 export function toView(r: DqReference) {
-  return { id: r.id, setup: r.setup, version: r.version, run: r.run, spill: r.spill, createdAt: r.createdAt, createdBy: r.createdBy, comment: r.comment, active: r.active };
+  return { id: r.id, setup: r.setup, version: r.version, scope: r.scope, run: r.run, spill: r.spill, createdAt: r.createdAt, createdBy: r.createdBy, createdRole: r.createdRole, comment: r.comment, active: r.active };
 }
 
 export function formatEot(n: number): string {

@@ -24,14 +24,21 @@ export interface StoredSpillDq {
   caloHadrons: number;
 }
 
+/** A reference made from one spill, or from a whole run (its run-accumulated histograms through `spill`). */
+export type ReferenceScope = 'spill' | 'run';
+
 export interface DqReference {
   id: number;
   setup: string;
   version: number;
+  scope: ReferenceScope;
   run: number;
+  /** The spill; for a whole-run reference the run's last spill it was accumulated through. */
   spill: number;
   createdAt: number;
   createdBy: string;
+  /** The role the act was allowed by (null for references made before it was recorded). */
+  createdRole: string | null;
   comment: string;
   active: boolean;
   figures: ReferenceFigures;
@@ -62,10 +69,12 @@ interface RefRow {
   id: number;
   setup: string;
   version: number;
+  scope: ReferenceScope;
   run: number;
   spill: number;
   created_at: number;
   created_by: string;
+  created_role: string | null;
   comment: string;
   active: number;
   figures: string;
@@ -104,10 +113,12 @@ const toReference = (r: RefRow): DqReference => ({
   id: r.id,
   setup: r.setup,
   version: r.version,
+  scope: r.scope,
   run: r.run,
   spill: r.spill,
   createdAt: r.created_at,
   createdBy: r.created_by,
+  createdRole: r.created_role,
   comment: r.comment,
   active: r.active === 1,
   figures: JSON.parse(r.figures) as ReferenceFigures,
@@ -166,8 +177,14 @@ export class DqStore {
       references: db.prepare<[string], RefRow>(`SELECT * FROM dq_references WHERE setup = ? ORDER BY version DESC`),
       maxVersion: db.prepare<[string], { v: number | null }>(`SELECT max(version) AS v FROM dq_references WHERE setup = ?`),
       retire: db.prepare<[string]>(`UPDATE dq_references SET active = 0 WHERE setup = ? AND active = 1`),
-      insertReference: db.prepare<[string, number, number, number, number, string, string, string]>(
-        `INSERT INTO dq_references (setup, version, run, spill, created_at, created_by, comment, active, figures) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+      insertReference: db.prepare<[string, number, ReferenceScope, number, number, number, string, string | null, string, string]>(
+        `INSERT INTO dq_references (setup, version, scope, run, spill, created_at, created_by, created_role, comment, active, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+      ),
+      runHistogramRows: db.prepare<[number], { name: string; kind: string; encoding: string; data: Buffer }>(`SELECT name, kind, encoding, data FROM run_histograms WHERE run = ?`),
+      runFigures: db.prepare<[number], { spills: number; last: number | null; events: number | null; seen: number | null; intensity: number | null; electrons: number | null; tagged: number | null }>(
+        `SELECT count(*) AS spills, max(s.spill) AS last, sum(s.events_processed) AS events, sum(s.events_seen) AS seen, sum(s.intensity) AS intensity,
+                sum(d.beam_electrons) AS electrons, sum(d.beam_events) AS tagged
+           FROM spill_dq d JOIN spills s USING (run, spill) WHERE d.run = ?`,
       ),
       insertReferenceHistogram: db.prepare<[number, string, string, string, Uint8Array]>(
         `INSERT INTO dq_reference_histograms (reference, name, kind, encoding, data) VALUES (?, ?, ?, ?, ?)`,
@@ -305,20 +322,38 @@ export class DqStore {
     return new Map(this.q.referenceHistograms.all(id).map((r) => [r.name, decodeHistogram(r.encoding, r.data)]));
   }
 
-  /** A stored spill becomes the setup's active reference (the next version); the previous one is retired. */
-  promote(input: { setup: string; run: number; spill: number; user: string; comment: string; figures: ReferenceFigures; at: number }): DqReference {
+  /**
+   * A stored spill, or a whole run (its run-accumulated histograms as they stand), becomes the setup's active
+   * reference (the next version); the previous one is retired. Who, when, the role and the reason are kept.
+   */
+  promote(input: { setup: string; scope?: ReferenceScope; run: number; spill: number; user: string; role?: string | null; comment: string; figures: ReferenceFigures; at: number }): DqReference {
+    const scope = input.scope ?? 'spill';
     const id = this.db.transaction(() => {
       const version = (this.q.maxVersion.get(input.setup)?.v ?? 0) + 1;
       this.q.retire.run(input.setup);
-      const info = this.q.insertReference.run(input.setup, version, input.run, input.spill, input.at, input.user, input.comment, JSON.stringify(input.figures));
+      const info = this.q.insertReference.run(input.setup, version, scope, input.run, input.spill, input.at, input.user, input.role ?? null, input.comment, JSON.stringify(input.figures));
       const id = Number(info.lastInsertRowid);
-      for (const h of this.q.spillHistograms.all(input.run, input.spill)) {
-        const kind = decodeHistogram(h.encoding, h.data).kind;
-        this.q.insertReferenceHistogram.run(id, h.name, kind, h.encoding, h.data);
+      if (scope === 'run') {
+        for (const h of this.q.runHistogramRows.all(input.run)) this.q.insertReferenceHistogram.run(id, h.name, h.kind, h.encoding, h.data);
+      } else {
+        for (const h of this.q.spillHistograms.all(input.run, input.spill)) {
+          const kind = decodeHistogram(h.encoding, h.data).kind;
+          this.q.insertReferenceHistogram.run(id, h.name, kind, h.encoding, h.data);
+        }
       }
       return id;
     })();
     return this.reference(id)!;
+  }
+
+  /**
+   * What a whole run's accumulation is made of (its judged spills): how many, the last, and the sums a
+   * reference's figures come from. Null when no spill of the run was judged.
+   */
+  runFigures(run: number): { spills: number; lastSpill: number; events: number; eventsSeen: number; intensity: number; electrons: number; tagged: number } | null {
+    const r = this.q.runFigures.get(run);
+    if (!r || !r.spills || r.last === null) return null;
+    return { spills: r.spills, lastSpill: r.last, events: r.events ?? 0, eventsSeen: r.seen ?? 0, intensity: r.intensity ?? 0, electrons: r.electrons ?? 0, tagged: r.tagged ?? 0 };
   }
 
   isUnblinded(run: number): boolean {

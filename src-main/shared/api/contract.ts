@@ -16,6 +16,7 @@ import { runControlContract } from './run-control';
 import { simContract } from './sim';
 import { beamlineContract } from './beamline';
 import { exportsContract } from './exports';
+import { compareContract } from './compare';
 
 export const contract = {
   ...runControlContract,
@@ -31,6 +32,7 @@ export const contract = {
   ...devicesContract,
   ...beamlineContract,
   ...exportsContract,
+  ...compareContract,
 };
 
 export type Contract = typeof contract;

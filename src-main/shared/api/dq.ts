@@ -62,10 +62,14 @@ export const ReferenceView = z.object({
   id: z.number().int(),
   setup: z.string(),
   version: z.number().int(),
+  /** Made from one spill, or from a whole run (its accumulated histograms through `spill`, its last judged one). */
+  scope: z.enum(['spill', 'run']),
   run: RunNumber,
   spill: SpillNumber,
   createdAt: z.number(),
   createdBy: z.string(),
+  /** The role the act was allowed by (null for references made before it was recorded). */
+  createdRole: z.string().nullable(),
   comment: z.string(),
   active: z.boolean(),
 });
@@ -117,9 +121,10 @@ export const dqContract = {
       .output(z.array(ReferenceView)),
       active: oc.output(ReferenceView.nullable()),
       histogram: oc.errors(NotFound).input(z.object({ id: z.number().int().positive(), name: HistogramName })).output(HistSnapshot),
+      /** A stored spill, or (without `spill`) the whole run's accumulated histograms, becomes the reference; a whole run needs a reason. */
       promote: oc
-        .errors({ ...NotFound, ...Conflict })
-        .input(z.object({ run: RunNumber, spill: SpillNumber, comment: z.string().max(2000).default('') }))
+        .errors({ ...NotFound, ...Conflict, BAD_REQUEST: { message: 'refused' } })
+        .input(z.object({ run: RunNumber, spill: SpillNumber.optional(), comment: z.string().max(2000).default('') }))
         .output(ReferenceView),
     },
     unblind: oc

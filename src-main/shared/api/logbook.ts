@@ -66,7 +66,7 @@ export const Origin = z.enum(ORIGINS);
 export type Origin = z.infer<typeof Origin>;
 
 /** What an entry records. People write notes; the rest are written by the system. */
-export const ENTRY_KINDS = ['note', 'run-start', 'run-stop', 'alarm-acknowledged', 'alarm-shelved', 'hv-snapshot', 'shift-summary', 'dq-unblind', 'calibration'] as const;
+export const ENTRY_KINDS = ['note', 'run-start', 'run-stop', 'alarm-acknowledged', 'alarm-shelved', 'hv-snapshot', 'shift-summary', 'dq-unblind', 'dq-reference', 'calibration'] as const;
 export const EntryKind = z.enum(ENTRY_KINDS);
 export type EntryKind = z.infer<typeof EntryKind>;
 
