@@ -11,6 +11,7 @@ import m0008 from './0008-calibration';
 import m0009 from './0009-devices';
 import m0010 from './0010-beamline';
 import m0011 from './0011-liveness';
+import m0012 from './0012-replay-runs';
 
 export interface Migration {
   version: number;
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 9, name: 'devices', sql: m0009 },
   { version: 10, name: 'beamline', sql: m0010 },
   { version: 11, name: 'liveness', sql: m0011 },
+  { version: 12, name: 'replay-runs', sql: m0012 },
 ];

@@ -130,9 +130,13 @@ export class DqStore {
           ORDER BY d.run, d.spill LIMIT ?`,
       ),
       eotRun: db.prepare<[number], { eot: number | null }>(`SELECT sum(eot) AS eot FROM spill_dq WHERE run = ?`),
-      eotSetup: db.prepare<[string], { eot: number | null }>(`SELECT sum(d.eot) AS eot FROM spill_dq d JOIN runs r ON r.number = d.run WHERE r.setup = ?`),
+      // The live EOT: replayed and reprocessed runs repeat data already counted (or never taken here).
+      eotSetup: db.prepare<[string], { eot: number | null }>(
+        `SELECT sum(d.eot) AS eot FROM spill_dq d JOIN runs r ON r.number = d.run WHERE r.setup = ? AND r.origin = 'live'`,
+      ),
       eotWindow: db.prepare<[number, number], { eot: number | null; spills: number }>(
-        `SELECT sum(d.eot) AS eot, count(*) AS spills FROM spill_dq d JOIN spills s USING (run, spill) WHERE s.ended_at >= ? AND s.ended_at < ?`,
+        `SELECT sum(d.eot) AS eot, count(*) AS spills FROM spill_dq d JOIN spills s USING (run, spill) JOIN runs r ON r.number = d.run
+          WHERE s.ended_at >= ? AND s.ended_at < ? AND r.origin = 'live'`,
       ),
       verdictCounts: db.prepare<[number], { verdict: Verdict; n: number }>(`SELECT verdict, count(*) AS n FROM spill_dq WHERE run = ? GROUP BY verdict`),
       runHistogram: db.prepare<[number, string], { encoding: string; data: Buffer; spills: number }>(`SELECT encoding, data, spills FROM run_histograms WHERE run = ? AND name = ?`),
@@ -219,10 +223,12 @@ export class DqStore {
     return this.q.eotRun.get(run)?.eot ?? 0;
   }
 
+  /** The setup's live EOT: runs of origin 'replay' or 'reprocess' are not counted. */
   eotOfSetup(setup: string): number {
     return this.q.eotSetup.get(setup)?.eot ?? 0;
   }
 
+  /** Live EOT and spills ended in [from, to) (replayed and reprocessed runs are not counted). */
   eotBetween(from: number, to: number): { eot: number; spills: number } {
     const r = this.q.eotWindow.get(from, to);
     return { eot: r?.eot ?? 0, spills: r?.spills ?? 0 };

@@ -14,6 +14,7 @@ import { hvContract } from './hv';
 import { runControlContract } from './run-control';
 import { simContract } from './sim';
 import { beamlineContract } from './beamline';
+import { replayContract } from './replay';
 
 export const contract = {
   ...runControlContract,
@@ -27,6 +28,7 @@ export const contract = {
   ...calibrationContract,
   ...devicesContract,
   ...beamlineContract,
+  ...replayContract,
 };
 
 export type Contract = typeof contract;

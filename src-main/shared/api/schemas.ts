@@ -20,6 +20,11 @@ export const RunNumber = z.number().int().positive().max(2 ** 31 - 1);
 /** Spill (burst) numbers in a run: 12 bits in the DATE header, so 1…4095. */
 export const SpillNumber = z.number().int().positive().max(4095);
 
+/** Where a run's data came from: taken live, replayed from raw files, or a stored run reprocessed. */
+export const RUN_ORIGINS = ['live', 'replay', 'reprocess'] as const;
+export const RunOrigin = z.enum(RUN_ORIGINS);
+export type RunOrigin = z.infer<typeof RunOrigin>;
+
 export const Run = z.object({
   number: RunNumber,
   type: RunType,
@@ -31,6 +36,14 @@ export const Run = z.object({
   end: RunEnd,
   spills: z.number().int().nonnegative(),
   events: z.number().int().nonnegative(),
+  /** 'replay' and 'reprocess' runs never count toward the live EOT and raise no alarms. */
+  origin: RunOrigin,
+  /** The raw files a replay or reprocessing played, in order (empty for a live run). */
+  sourceFiles: z.array(z.string()),
+  /** The run a reprocessing repeats (null otherwise). */
+  reprocessOf: RunNumber.nullable(),
+  /** The calibration set a replay or reprocessing was reconstructed with (null for a live run: see its spills). */
+  calibrationVersion: z.string().nullable(),
 });
 export type Run = z.infer<typeof Run>;
 
