@@ -13,6 +13,7 @@ import { logbookRouter } from '../logbook/api';
 import { hvRouter } from '../hv/api';
 import { runControlRouter } from '../run-control/api';
 import { simRouter } from '../sim/api';
+import { replayRouter } from '../replay/api';
 import { os } from './implementer';
 
 export function createRouter(core: Core) {
@@ -28,6 +29,7 @@ export function createRouter(core: Core) {
     ...calibrationRouter(core),
     ...devicesRouter(core),
     ...beamlineRouter(core),
+    ...replayRouter(core),
   });
 }
 

@@ -13,7 +13,7 @@ export function archiveRouter(core: Core) {
       }),
       spills: os.runs.spills.handler(({ input, errors }) => {
         if (!core.archive.getRun(input.run)) throw errors.NOT_FOUND({ message: `run ${input.run} does not exist` });
-        return core.archive.listSpills(input.run);
+        return core.spills.list(input.run);
       }),
     },
     histograms: {

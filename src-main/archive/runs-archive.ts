@@ -1,6 +1,6 @@
 // Runs, spills and spill histograms in SQLite. One transaction per logical write: a run start, a run end,
 // a whole spill with its histograms.
-import type { Run, RunOrigin, RunType, SpillDaq, SpillDq, SpillSummary } from '../shared/api/schemas';
+import type { Run, RunOrigin, RunType, SpillDaq, SpillSummary } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import type { Db } from './database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from './histogram-codec';
@@ -273,12 +273,9 @@ export class RunsArchive {
     })();
   }
 
-  /** Where a spill's data-quality record comes from (the DQ domain sets it; blinding is its business). */
-  dqSource: ((run: number) => ReadonlyMap<number, SpillDq>) | null = null;
-
+  /** A run's spills as the archive keeps them (their data quality is the DQ domain's: SpillService.list). */
   listSpills(run: number): SpillSummary[] {
-    const dq = this.dqSource?.(run);
-    return this.q.listSpills.all(run).map((row) => (dq ? { ...toSpill(row), dq: dq.get(row.spill) ?? null } : toSpill(row)));
+    return this.q.listSpills.all(run).map(toSpill);
   }
 
   spillExists(run: number, spill: number): boolean {

@@ -7,7 +7,7 @@
 import { EventPublisher } from '@orpc/server';
 import type { EventBatch } from '../../drivers/sdk/index';
 import type { Db } from '../archive/database';
-import type { SpillTaken } from '../daq/daq-service';
+import type { SpillStored, SpillTaken } from '../spills/spill-service';
 import type { Logger } from '../log';
 import type { Logbook } from '../logbook/logbook';
 import type { MonitorCalibration, MonitorConfig } from '../monitor/recon/config';
@@ -217,15 +217,15 @@ export class CalibrationService {
     }
   }
 
-  /** A spill was stored: its LED record, and the scan's records and progress. */
-  spillStored(summary: SpillSummary, taken: SpillTaken): void {
+  /** The LED record of a spill (the correction it was reconstructed with), written in the spill's transaction. */
+  spillRows(summary: SpillSummary, taken: SpillTaken): () => void {
     const led = this.ledOf.get(taken.calibration) ?? null;
-    try {
-      const factors = this.ecalCells.map((c) => taken.calibration.ledCorrection[c] ?? 1);
-      this.history.writeSpillLed(summary.run, summary.spill, taken.calibration.version, this.ecalNames, factors, led);
-    } catch (error) {
-      this.deps.log.error({ err: error, run: summary.run, spill: summary.spill }, 'could not store the spill LED record');
-    }
+    const factors = this.ecalCells.map((c) => taken.calibration.ledCorrection[c] ?? 1);
+    return () => this.history.writeSpillLed(summary.run, summary.spill, taken.calibration.version, this.ecalNames, factors, led);
+  }
+
+  /** A live spill was stored: its beam-scan records move the scan on. */
+  spillStored({ summary, taken }: SpillStored): void {
     const s = this.scan;
     if (!s || s.run !== summary.run || !taken.scanSelection || !taken.scan) return;
     // A spill during which the beam was steered mixes two towers: its records are not used.

@@ -7,9 +7,12 @@ import { EventPublisher } from '@orpc/server';
 import type { Device, EventSource } from '../../drivers/sdk/index';
 import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
-import { DaqService, type SpillTaken } from '../daq/daq-service';
+import { DaqService } from '../daq/daq-service';
+import { SpillService, type SpillStored } from '../spills/spill-service';
+import { ReplayService } from '../replay/replay-service';
 import { CalibrationService } from '../calibration/calibration-service';
 import { DqService } from '../dq/dq-service';
+import { CalibrationSets } from '../calibration/calibration-sets';
 import { deviceAlarms } from '../devices/device-alarms';
 import { DeviceStore } from '../devices/device-store';
 import { DriversHost, SiteChangeError } from '../devices/drivers-host';
@@ -46,8 +49,7 @@ import { makePrivateDir } from '../security/private-files';
 import { newToken } from '../security/token';
 import type { Session } from '../shared/auth';
 import type { DeviceChange, SiteCheck } from '../shared/api/devices';
-import type { LiveEvent, Run, SpillSummary, Status } from '../shared/api/schemas';
-import type { HistSnapshot } from '../shared/histogram';
+import type { LiveEvent, Run, Status } from '../shared/api/schemas';
 import { VERSION } from '../version';
 
 export interface CoreOptions {
@@ -55,6 +57,8 @@ export interface CoreOptions {
   /** The site: the setup and every device (hardware, or simulators at loopback addresses). */
   site: LoadedSite;
   monitorWorkers?: number;
+  /** Monitor workers of a replay or reprocessing (its own pool; default: the machine's cores less one). */
+  replayWorkers?: number;
   /** How long the author may edit a logbook entry (default: the logbook's DEFAULT_EDIT_WINDOW_MS). */
   logbookEditWindowMs?: number;
   /** Site alarm definitions added to the setup's (validated like them). */
@@ -97,7 +101,6 @@ export type LiveChannels = { live: LiveEvent };
 export interface CoreEvents {
   'run-started': Run;
   'run-ended': Run;
-  'spill-stored': { summary: SpillSummary; histograms: HistSnapshot[] };
 }
 type SpillEvent = Extract<LiveEvent, { type: 'spill' }>;
 
@@ -135,6 +138,10 @@ export class Core {
   readonly localUser = localUserName();
   readonly runControl: RunControl;
   readonly daq: DaqService;
+  /** The one owner of a spill's end: summary, data quality, every domain's rows in one transaction, `spill-stored`. */
+  readonly spills: SpillService;
+  /** Recorded raw files through the same path as live data, as runs of origin 'replay' / 'reprocess'. */
+  readonly replay: ReplayService;
   /** Live monitoring: data quality, EOT, e/π, references, blinding. */
   readonly dq: DqService;
   /** ECAL calibration: beam scans, versioned sets, LED gain tracking; what the workers calibrate with. */
@@ -202,10 +209,35 @@ export class Core {
       this.publishStatus();
       this.publishCounters();
     });
+    this.spills = new SpillService({
+      archive,
+      assess: (summary, histograms, figures, calibrationVersion) => this.dq.assess(summary, histograms, figures, calibrationVersion),
+      rows: (summary, taken) => this.calibration.spillRows(summary, taken),
+      extraHistograms: (run, spill, startedAt) => this.digitizers.histogramsFor(run, spill, startedAt),
+      dqOf: (run) => this.dq.spillsOf(run),
+      storeFailed: () => {
+        this.databaseErrors += 1;
+      },
+      log,
+    });
+    this.replay = new ReplayService({
+      archive,
+      sets: new CalibrationSets(db),
+      setup: this.setup,
+      spills: this.spills,
+      eventSource: () => {
+        const d = this.devices.site().devices.find((e) => e.kind === 'event-source');
+        return d ? { plugin: d.plugin, options: d.options } : null;
+      },
+      daq: (source, replayPool, origin, monitorConfig, hooks) => new DaqService(source, replayPool, this.spills, monitorConfig, hooks, log, Date.now, origin),
+      runEnded: (run) => this.dq.runEnded(run.number),
+      ...(options.replayWorkers ? { workers: options.replayWorkers } : {}),
+      log,
+    });
     this.daq = new DaqService(
       this.devices.eventSource(),
       pool,
-      archive,
+      this.spills,
       () => this.calibration.monitorConfig(),
       {
         beam: () => this.publishStatus(),
@@ -215,13 +247,7 @@ export class Core {
           this.alarms.daqSignal(signal, at);
           this.clock.fromDaq(signal, at, sequence);
         },
-        extraHistograms: (run, spill, startedAt) => this.digitizers.histogramsFor(run, spill, startedAt),
-        spill: (summary, histograms, taken) => this.onSpill(summary, histograms, taken),
         led: (batch, run) => this.calibration.ledBatch(batch, run),
-        storeFailed: () => {
-          this.databaseErrors += 1;
-        },
-        assess: (summary, histograms, figures, calibrationVersion) => this.dq.assess(summary, histograms, figures, calibrationVersion),
       },
       log,
     );
@@ -273,6 +299,7 @@ export class Core {
     });
     this.events.subscribe('run-started', () => this.calibration.runStarted());
     this.events.subscribe('run-ended', (run) => this.calibration.runEnded(run));
+    this.events.subscribe('run-ended', (run) => this.dq.runEnded(run.number));
     this.hv = HvService.open({ setup: this.setup.name, map: site.hvMap, supplies: this.devices.hvSupplies(), db, log });
     followHv(this.hv.live, (values) => this.alarms.update(values));
     this.devices.onReplace('hv-supply', (id, next) => this.hv.replaceSupply(id, next));
@@ -286,7 +313,15 @@ export class Core {
       changed: () => this.publishCounters(),
       log,
     });
-    this.events.subscribe('spill-stored', ({ summary }) => this.counters.daqSpill(summary));
+    // What the live spills move on; a replayed or reprocessed spill is stored and judged, nothing more.
+    this.spills.subscribe('spill-stored', (stored) => {
+      if (stored.origin !== 'live') return;
+      this.spillTally.spill(stored.summary);
+      this.calibration.spillStored(stored);
+      this.alarms.spill(stored.summary);
+      this.counters.daqSpill(stored.summary);
+      this.announceSpill(stored);
+    });
     this.digitizers = new DigitizerService({
       digitizers: () => this.devices.devicesWith('digitizer'),
       clock: this.clock,
@@ -351,14 +386,10 @@ export class Core {
     return core;
   }
 
-  private onSpill(summary: SpillSummary, histograms: HistSnapshot[], taken: SpillTaken): void {
-    this.spillTally.spill(summary);
-    this.calibration.spillStored(summary, taken);
-    // Screens get the key histograms of every spill (blinded); the rest are fetched when looked at.
+  /** Screens get the key histograms of every live spill (blinded); the rest are fetched when looked at. */
+  private announceSpill({ summary, histograms }: SpillStored): void {
     const shown = histograms.filter((h) => LIVE_HISTOGRAMS.has(h.name)).map((h) => this.dq.present(summary.run, h));
     this.lastSpill = { type: 'spill', summary, histograms: shown };
-    this.alarms.spill(summary);
-    this.events.publish('spill-stored', { summary, histograms });
     this.live.publish('live', this.lastSpill);
     this.publishStatus();
   }
@@ -483,6 +514,7 @@ export class Core {
     this.alarms.close();
     this.hv.close();
     await this.devices.close();
+    await this.replay.close(reason);
     await this.pool.close();
     await this.calibration.close();
     this.db.close();

@@ -1,17 +1,14 @@
 // The DAQ service: follows the event source's spill signals, numbers the spills of the current run,
-// feeds batches to the monitor pool and, at each end of spill, stores the spill with its histograms in one
-// transaction and announces it. Events skipped under back-pressure are counted in the spill. While the
-// event source is offline during a run, every spill the SPS cycle brings is recorded as lost, with no
-// data and the reason, so the run's record has no silent hole.
-import { emptySpillDaqFigures, type DriverState, type EventBatch, type EventSource, type EventSourceListener, type SpillEnd, type SpillStart } from '../../drivers/sdk/index';
-import { spillDaq, type RunsArchive } from '../archive/runs-archive';
+// feeds batches to the monitor pool and, at each end of spill, hands the monitor's result to the spill
+// service (which stores and announces it). Events skipped under back-pressure are counted in the spill.
+// While the event source is offline during a run, every spill the SPS cycle brings is handed over as lost,
+// with no data and the reason, so the run's record has no silent hole.
+import { emptySpillDaqFigures, type DriverState, type EventBatch, type EventSource, type EventSourceListener, type SourceEnd, type SpillEnd, type SpillStart } from '../../drivers/sdk/index';
 import type { Logger } from '../log';
 import type { MonitorPool } from '../monitor/pool';
 import type { MonitorCalibration, MonitorConfig } from '../monitor/recon/config';
 import type { ScanSelection } from '../shared/scan-record';
-import type { SpillFigures } from '../monitor/recon/figures';
-import type { SpillSummary } from '../shared/api/schemas';
-import { Hist1D, type HistSnapshot } from '../shared/histogram';
+import type { SpillOrigin, SpillService } from '../spills/spill-service';
 
 /** Burst numbers are 12 bits in the DATE event header. */
 export const MAX_SPILLS_PER_RUN = 4095;
@@ -24,35 +21,12 @@ export interface DaqHooks {
   /** The DAQ stream's start (WE) or end (EE) of burst: the spill clock follows them when the site names no timing device. */
   signal?(signal: 'WE' | 'EE', at: number, sequence: number): void;
   /**
-   * Histograms of other sources for the spill being stored (the digitizers'), stored and exported with the
-   * spill's own. Called at the end of the spill, before it is stored.
-   */
-  extraHistograms?(run: number, spill: number, startedAt: number, endedAt: number): HistSnapshot[];
-  /** A spill of the current run was stored, with the calibration it was reconstructed with and its beam-scan records. */
-  spill(summary: SpillSummary, histograms: HistSnapshot[], taken: SpillTaken): void;
-  /**
    * LED events between spills (a batch of raw calibration events; `sequence` is the spill before the gap).
    * Called synchronously before the next spill begins, so new settings given here apply to it.
    */
   led?(batch: EventBatch, run: number): void;
-  /** A spill could not be stored (the database refused it). */
-  storeFailed(error: unknown): void;
-  /**
-   * Judge a spill before it is stored: its data-quality figures go into the summary, `write` runs inside the
-   * spill's transaction, `committed` after it.
-   */
-  assess?(summary: SpillSummary, histograms: HistSnapshot[], figures: SpillFigures, calibrationVersion: string): {
-    dq: NonNullable<SpillSummary['dq']>;
-    write(): void;
-    committed(summary: SpillSummary): void;
-  };
-}
-
-/** How a spill was taken: the calibration its events were reconstructed with, and its beam-scan records. */
-export interface SpillTaken {
-  calibration: MonitorCalibration;
-  scanSelection: ScanSelection | null;
-  scan: Float32Array | null;
+  /** A finite source (a replayed raw file) has ended: read to its end, or not readable further. */
+  ended?(info: SourceEnd): void;
 }
 
 interface OpenSpill {
@@ -68,11 +42,6 @@ interface OpenSpill {
   scan: ScanSelection | null;
 }
 
-/** Figures of a spill the event stream never delivered: nothing but why. */
-function lostSpillFigures(why: string) {
-  return spillDaq({ ...emptySpillDaqFigures(), undecodedEvents: 0, streamLost: why });
-}
-
 export class DaqService {
   /** `lastSpill` is the last burst number given out; a spill that fails to store leaves a gap, as on real DAQs. */
   private run: { number: number; lastSpill: number; stopping: boolean; calibration: MonitorCalibration; scan: ScanSelection | null } | null = null;
@@ -83,16 +52,20 @@ export class DaqService {
   private outage: { since: number; why: string; nextStart: number; timer: NodeJS.Timeout | null } | null = null;
   /** When the last spill began (from the source's signals or the cycle), for the lost spills of an outage. */
   private lastSpillStartAt: number | null = null;
+  /** Spill ends being stored (the monitor's result awaited, then the spill service). */
+  private readonly storing = new Set<Promise<void>>();
 
   constructor(
     source: EventSource,
     private readonly pool: MonitorPool,
-    private readonly archive: RunsArchive,
+    private readonly spills: SpillService,
     /** Asked at each run start: the active calibration applies from the next run on. */
     private readonly monitorConfig: () => MonitorConfig,
     private readonly hooks: DaqHooks,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** What this service's spills are: the live stream's, or a replayed or reprocessed file's. */
+    private readonly origin: SpillOrigin = 'live',
   ) {
     this.src = source;
   }
@@ -100,8 +73,21 @@ export class DaqService {
   private readonly listener: EventSourceListener = {
     spillStart: (info) => this.onSpillStart(info),
     batch: (batch) => this.onBatch(batch),
-    spillEnd: (info) => void this.onSpillEnd(info),
+    spillEnd: (info) => {
+      const stored = this.onSpillEnd(info);
+      this.storing.add(stored);
+      void stored.finally(() => this.storing.delete(stored));
+    },
+    // A source that can wait (a replayed file) waits while a lossless pool has a backlog; the live stream
+    // cannot, and its batches are skipped and counted under back-pressure as before.
+    backlog: () => (this.pool.lossless ? this.pool.backlog() : null),
+    ended: (info) => this.hooks.ended?.(info),
   };
+
+  /** Resolves when every spill that has ended so far is stored (a replay ends its run only then). */
+  async idle(): Promise<void> {
+    while (this.storing.size) await Promise.all([...this.storing]);
+  }
 
   /** The event source now (a site load may replace it between runs). */
   source(): EventSource {
@@ -131,6 +117,8 @@ export class DaqService {
   // ── Outages of the event stream ──────────────────────────────────────────────────────────────────────
 
   private sourceState(state: DriverState, reason: string): void {
+    // A replayed file has no SPS cycle to miss spills of: it goes offline when it has been read.
+    if (this.origin !== 'live') return;
     if (state === 'online' || state === 'degraded') this.endOutage();
     else if (state === 'offline' && !this.outage) {
       const now = this.now();
@@ -168,28 +156,20 @@ export class DaqService {
     const run = this.run;
     if (!run || run.stopping || this.open || run.lastSpill >= MAX_SPILLS_PER_RUN) return;
     const spill = ++run.lastSpill;
-    const summary: SpillSummary = {
+    const why = `the DAQ stream was offline (${o.why})`;
+    this.log.warn({ run: run.number, spill, why: o.why }, 'spill lost: the DAQ stream is offline');
+    this.spills.store({
+      origin: this.origin,
       run: run.number,
       spill,
       startedAt,
       endedAt: startedAt + spillMs,
       eventsSeen: 0,
-      eventsProcessed: 0,
-      processedFraction: 1,
       intensity: 0,
-      ecalMeanGeV: null,
-      ecalPeakGeV: null,
-      daq: lostSpillFigures(`the DAQ stream was offline (${o.why})`),
-      dq: null,
-    };
-    try {
-      this.archive.saveSpill(summary, []);
-      this.log.warn({ run: run.number, spill, why: o.why }, 'spill lost: the DAQ stream is offline');
-      this.hooks.spill(summary, [], { calibration: run.calibration, scanSelection: null, scan: null });
-    } catch (error) {
-      this.log.error({ err: error, run: run.number, spill }, 'could not store the lost spill');
-      this.hooks.storeFailed(error);
-    }
+      daq: { ...emptySpillDaqFigures(), undecodedEvents: 0, streamLost: why },
+      result: null,
+      taken: { calibration: run.calibration, scanSelection: null, scan: null },
+    });
   }
 
   /** The last spill number of the current run (0 before its first spill). */
@@ -293,52 +273,20 @@ export class DaqService {
     this.open = null;
     try {
       const result = await this.pool.end(`${open.run}:${open.spill}`);
-      let extra: HistSnapshot[] = [];
-      try {
-        extra = this.hooks.extraHistograms?.(open.run, open.spill, open.startedAt, info.endedAt) ?? [];
-      } catch (error) {
-        this.log.error({ err: error, run: open.run, spill: open.spill }, 'histograms of another source could not be taken; the spill is stored without them');
-      }
-      const stored = extra.length ? [...result.histograms, ...extra] : result.histograms;
-      const ecal = result.histograms.find((h) => h.name === 'ecal_energy');
-      const ecalHist = ecal?.kind === 'TH1D' ? Hist1D.fromSnapshot(ecal) : null;
-      const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
-      const summary: SpillSummary = {
+      this.spills.store({
+        origin: this.origin,
         run: open.run,
         spill: open.spill,
         startedAt: open.startedAt,
         endedAt: info.endedAt,
         eventsSeen: open.seen,
-        eventsProcessed: Math.min(result.processed, open.seen),
-        processedFraction: open.seen > 0 ? Math.min(1, result.processed / open.seen) : 1,
         intensity: info.intensity,
-        ecalMeanGeV: finite(ecalHist?.mean()),
-        ecalPeakGeV: finite(ecalHist?.peakX()),
-        daq: spillDaq({ ...info.daq, undecodedEvents: result.bad }),
-      };
-      // Data quality never costs the spill: if judging it or storing its verdicts fails, the spill is
-      // stored without them (and the log says why).
-      let assessment: ReturnType<NonNullable<DaqHooks['assess']>> | null = null;
-      try {
-        assessment = this.hooks.assess?.(summary, result.histograms, result.figures, open.calibration.version) ?? null;
-        if (assessment) summary.dq = assessment.dq;
-      } catch (error) {
-        this.log.error({ err: error, run: open.run, spill: open.spill }, 'data-quality assessment failed; the spill is stored without it');
-      }
-      try {
-        this.archive.saveSpill(summary, stored, assessment?.write);
-      } catch (error) {
-        if (!assessment) throw error;
-        this.log.error({ err: error, run: open.run, spill: open.spill }, 'the data-quality record could not be stored; the spill is stored without it');
-        assessment = null;
-        summary.dq = null;
-        this.archive.saveSpill(summary, stored);
-      }
-      assessment?.committed(summary);
-      this.hooks.spill(summary, stored, { calibration: open.calibration, scanSelection: open.scan, scan: result.scan });
+        daq: info.daq,
+        result,
+        taken: { calibration: open.calibration, scanSelection: open.scan, scan: result.scan },
+      });
     } catch (error) {
-      this.log.error({ err: error, run: open.run, spill: open.spill }, 'could not store the spill');
-      this.hooks.storeFailed(error);
+      this.log.error({ err: error, run: open.run, spill: open.spill }, 'the monitor could not finish the spill');
     } finally {
       open.markStored();
     }

@@ -19,6 +19,7 @@ import type { EntryFacts } from '../shared/api/logbook';
 import { Hist2D, mergeSnapshots, type HistSnapshot } from '../shared/histogram';
 import { epiFigures, MIN_ENTRIES, runChecks, spillOccupancy, type DqCheck, type ReferenceFigures, type SpillOccupancy } from './checks';
 import { DqStore, type DqReference } from './dq-store';
+import type { SpillAssessment } from '../spills/spill-service';
 import { electronsOnTarget } from './eot';
 
 /** Histograms whose signal region is blinded, with the box: E_ECAL below the cut and a quiet HCAL. */
@@ -46,20 +47,20 @@ interface RunAccumulation {
 /** Spills the occupancy expectation is the median of: enough to outvote an episode, recent enough to follow the beam. */
 const OCCUPANCY_SPILLS = 50;
 
-export interface SpillAssessment {
+export interface DqAssessment extends SpillAssessment {
   dq: SpillDq;
   checks: DqCheck[];
-  /** Runs inside the spill's transaction. */
-  write(): void;
-  /** After the commit: the run accumulation moves on, alarms and live clients hear of it. */
-  committed(summary: SpillSummary): void;
 }
+
+/** Runs whose accumulation is kept at once: the live run, a replay beside it, and a little slack. */
+const ACCUMULATED_RUNS = 4;
 
 export class DqService {
   readonly store: DqStore;
   readonly calibrations: CalibrationSets;
   readonly live = new EventPublisher<{ dq: DqLiveEvent }>({ maxBufferedEvents: 20 });
-  private accumulation: RunAccumulation | null = null;
+  /** Per run, so a replay or a reprocessing can run beside the live run. */
+  private readonly accumulations = new Map<number, RunAccumulation>();
   private reference: { ref: DqReference; histograms: Map<string, HistSnapshot> } | null = null;
   private readonly nominal: Map<string, number>;
   private lastEvent: Extract<DqLiveEvent, { type: 'spill' }> | null = null;
@@ -84,8 +85,6 @@ export class DqService {
     this.nominal = new Map(setup.cells.map((c, i) => [c.name, nominal.gevPerAdc[i]!]));
     this.calibrations.ensureActive(setup.name, this.nominal, sinks.localUser, this.now());
     this.loadReference();
-    // Every spill list carries the spills' data quality (blinded as the store serves it).
-    archive.dqSource = (run) => new Map(this.store.run(run).map((s) => [s.spill, s.dq]));
   }
 
   private now(): number {
@@ -97,9 +96,19 @@ export class DqService {
     this.reference = ref ? { ref, histograms: this.store.referenceHistograms(ref.id) } : null;
   }
 
+  /** The data quality of a run's spills, by spill number (blinded as the store serves it). */
+  spillsOf(run: number): Map<number, SpillDq> {
+    return new Map(this.store.run(run).map((s) => [s.spill, s.dq]));
+  }
+
+  /** A run ended: its accumulation is no longer needed in memory (it is stored with every spill). */
+  runEnded(run: number): void {
+    this.accumulations.delete(run);
+  }
+
   /** Judge a spill that is about to be stored. */
-  assess(summary: SpillSummary, histograms: readonly HistSnapshot[], figures: SpillFigures, calibrationVersion: string): SpillAssessment {
-    const acc = this.accumulation?.run === summary.run ? this.accumulation : null;
+  assess(summary: SpillSummary, histograms: readonly HistSnapshot[], figures: SpillFigures, calibrationVersion: string): DqAssessment {
+    const acc = this.accumulations.get(summary.run) ?? null;
     const byName = new Map(histograms.map((h) => [h.name, h]));
     const { checks, detectors, verdict } = runChecks({
       histograms: byName,
@@ -153,8 +162,13 @@ export class DqService {
           [...merged.values()],
           next.spills,
         ),
-      committed: (stored) => {
-        this.accumulation = next;
+      committed: (stored, origin) => {
+        this.accumulations.delete(summary.run);
+        this.accumulations.set(summary.run, next);
+        if (this.accumulations.size > ACCUMULATED_RUNS) this.accumulations.delete(this.accumulations.keys().next().value!);
+        // A replayed or reprocessed run is judged like a live one, but it raises no alarm and is not the
+        // live spill the screens show.
+        if (origin !== 'live') return;
         this.alarmInputs(dq, checks, acc?.purities ?? [], figures.beamEvents);
         this.lastEvent = { type: 'spill', run: stored.run, spill: stored.spill, dq: stored.dq ?? dq, checks, eot: this.eot(stored.run) };
         this.live.publish('dq', this.lastEvent);

@@ -17,12 +17,13 @@ import { pluginById } from '../../drivers/registry';
 import type { RunsArchive } from '../archive/runs-archive';
 import type { CalibrationSet, CalibrationSets } from '../calibration/calibration-sets';
 import type { DaqHooks, DaqService } from '../daq/daq-service';
+import type { SpillService, SpillStored } from '../spills/spill-service';
 import type { Logger } from '../log';
 import { MonitorPool, defaultPoolSize } from '../monitor/pool';
 import type { MonitorConfig } from '../monitor/recon/config';
 import type { Setup } from '../../setups/load';
 import type { ReplayFileReport, ReplayReport, ReplaySpeed, ReplayStatus } from '../shared/api/replay';
-import type { Run, RunType, SpillSummary } from '../shared/api/schemas';
+import type { Run, RunType } from '../shared/api/schemas';
 import { checkRawFile, RawFileError, rawFileOf, type CheckedRawFile } from './raw-file-check';
 import { ReplayCalibration } from './replay-calibration';
 
@@ -55,8 +56,12 @@ export interface ReplayDeps {
    * source ids.
    */
   eventSource: () => { plugin: AnyDriverPlugin; options: unknown } | null;
+  /** The spill service every spill goes through (live ones too). */
+  spills: SpillService;
   /** The replay's DaqService: on the spill service, with the run's origin, its own pool and hooks. */
   daq: (source: EventSource, pool: MonitorPool, origin: ReplayOrigin, monitorConfig: () => MonitorConfig, hooks: DaqHooks) => DaqService;
+  /** A replayed run ended (the DQ domain lets go of its accumulation). */
+  runEnded?(run: Run): void;
   /** Monitor workers per replay (default: the machine's cores less one). */
   workers?: number;
   log: Logger;
@@ -154,6 +159,7 @@ export class ReplayService {
 
   constructor(private readonly deps: ReplayDeps) {
     this.workers = deps.workers ?? defaultPoolSize();
+    deps.spills.subscribe('spill-stored', (stored) => this.spillStored(stored));
   }
 
   private now(): number {
@@ -339,14 +345,9 @@ export class ReplayService {
       let active!: Active;
       const hooks: DaqHooks = {
         beam: () => undefined,
-        spill: (summary) => this.spillStored(active, summary),
         led: (batch) => {
           const next = calibration.ledBatch(batch);
           if (next) active.daq.settings(next, null);
-        },
-        storeFailed: (error) => {
-          active.totals.storeFailures++;
-          this.deps.log.error({ err: error, run: run.number }, 'a replayed spill could not be stored');
         },
         ended: (end) => this.fileEnded(active, end),
       };
@@ -416,7 +417,9 @@ export class ReplayService {
 
   // ── while it runs ────────────────────────────────────────────────────────────────────────────────────
 
-  private spillStored(a: Active, summary: SpillSummary): void {
+  private spillStored({ summary, origin }: SpillStored): void {
+    const a = this.active;
+    if (!a || origin === 'live' || summary.run !== a.run.number) return;
     const t = a.totals;
     t.spills++;
     t.eventsSeen += summary.eventsSeen;
@@ -489,6 +492,8 @@ export class ReplayService {
       try {
         if (outcome === 'cancelled') await a.daq.endRun(0);
         await a.daq.idle();
+        // Spills numbered and never stored: the database refused them.
+        a.totals.storeFailures = Math.max(0, a.daq.lastSpill() - a.totals.spills);
         await a.daq.endRun(0);
       } catch (error) {
         this.deps.log.error({ err: error, run: a.run.number }, 'the replay did not end cleanly');
@@ -504,8 +509,9 @@ export class ReplayService {
       const endedAt = this.now();
       const final = this.describe(a, outcome, endedAt, outcome === 'done' ? 'replay complete' : reason);
       try {
-        this.deps.archive.endRun(a.run.number, { stoppedAt: endedAt, reason, end: outcome === 'done' ? 'ended' : 'aborted' });
+        const ended = this.deps.archive.endRun(a.run.number, { stoppedAt: endedAt, reason, end: outcome === 'done' ? 'ended' : 'aborted' });
         if (final.report) this.deps.archive.saveReplayReport(a.run.number, final.report);
+        this.deps.runEnded?.(ended);
       } catch (error) {
         this.deps.log.error({ err: error, run: a.run.number }, 'the replayed run could not be closed');
       }

@@ -126,7 +126,7 @@ describe('DqService on SQLite', () => {
     const a = dq.assess(summary, [h.snapshot()], figures, 'v-test');
     summary.dq = a.dq;
     archive.saveSpill(summary, [h.snapshot()], a.write);
-    a.committed(summary);
+    a.committed(summary, 'live');
     return summary;
   }
 
@@ -143,7 +143,7 @@ describe('DqService on SQLite', () => {
       const a = dq.assess(summary, [occupancy.snapshot()], { ...emptyFigures(), events: 5500 }, 'v-test');
       summary.dq = a.dq;
       archive.saveSpill(summary, [occupancy.snapshot()], a.write);
-      a.committed(summary);
+      a.committed(summary, 'live');
       return { problems: a.checks.find((c) => c.id === 'ecal.channels')!.problems!, dead: alarms['dq:dead-channels'] };
     };
     const normal = [spill(1, 50), spill(2, 50)];
@@ -174,9 +174,9 @@ describe('DqService on SQLite', () => {
     const run = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 0 });
     storeSpill(dq, run.number, 1);
     storeSpill(dq, run.number, 2);
-    const spills = archive.listSpills(run.number);
-    expect(spills.map((s) => s.dq?.calibrationVersion)).toEqual(['v-test', 'v-test']);
-    expect(spills[0]!.dq!.signalCandidates).toBeNull();
+    const spills = [...dq.spillsOf(run.number).values()];
+    expect(spills.map((s) => s.calibrationVersion)).toEqual(['v-test', 'v-test']);
+    expect(spills[0]!.signalCandidates).toBeNull();
     expect(dq.eot(run.number).runEot).toBeCloseTo(2 * 4.95e6, 0);
     expect(dq.store.runHistogram(run.number, 'ecal_energy')!.entries).toBe(6000);
     expect(alarms['dq:bad-detectors']).toBe(0);
@@ -185,7 +185,7 @@ describe('DqService on SQLite', () => {
     expect(() => dq.unblind(999, 'because', 'expert1')).toThrow(/does not exist/);
     dq.unblind(run.number, 'approved box opening', 'expert1');
     expect(() => dq.unblind(run.number, 'again', 'expert1')).toThrow(/already unblinded/);
-    expect(archive.listSpills(run.number)[0]!.dq!.signalCandidates).toBe(2);
+    expect(dq.spillsOf(run.number).get(1)!.signalCandidates).toBe(2);
     const entry = logbook.search({ q: 'unblinded', limit: 10 }).hits[0]!.entry;
     expect(entry.kind).toBe('dq-unblind');
     expect(entry.body).toContain('approved box opening');

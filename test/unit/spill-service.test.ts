@@ -1,5 +1,6 @@
-// The DAQ service with a scripted event source and a real monitor pool: data quality goes into the stored
-// spill, and a failure of the data-quality step never costs the spill (stored without its verdicts).
+// The DAQ service and the spill service with a scripted event source and a real monitor pool: data quality
+// goes into the stored spill, a failure of the data-quality step never costs the spill (stored without its
+// verdicts), and `spill-stored` reaches every subscriber even when one of them fails.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventSource, EventSourceListener } from '../../drivers/sdk/index';
 import { openDatabase, type Db } from '../../src-main/archive/database';
 import { RunsArchive } from '../../src-main/archive/runs-archive';
-import { DaqService, type DaqHooks } from '../../src-main/daq/daq-service';
+import { DaqService } from '../../src-main/daq/daq-service';
+import { SpillService, type SpillServiceDeps, type SpillStored } from '../../src-main/spills/spill-service';
 import { silentLogger } from '../../src-main/log';
 import { MonitorPool } from '../../src-main/monitor/pool';
 import { monitorConfigFor } from '../../src-main/setup/monitoring';
@@ -62,10 +64,18 @@ describe('DaqService and data quality', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function takeSpill(assess: DaqHooks['assess']): Promise<SpillSummary> {
+  async function takeSpill(assess: SpillServiceDeps['assess'], heard: SpillStored[] = []): Promise<SpillSummary> {
     const source = scriptedSource();
     let stored: SpillSummary | null = null;
-    const daq = new DaqService(source, pool, archive, () => monitorConfigFor(setup), { beam: () => undefined, spill: (s) => (stored = s), storeFailed: () => undefined, ...(assess ? { assess } : {}) }, silentLogger());
+    const spills = new SpillService({ archive, assess, dqOf: () => new Map(), storeFailed: () => undefined, log: silentLogger() });
+    spills.subscribe('spill-stored', () => {
+      throw new Error('a broken subscriber');
+    });
+    spills.subscribe('spill-stored', (s) => {
+      heard.push(s);
+      stored = s.summary;
+    });
+    const daq = new DaqService(source, pool, spills, () => monitorConfigFor(setup), { beam: () => undefined }, silentLogger());
     await daq.start();
     const run = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 0 });
     daq.beginRun(run.number);
@@ -78,15 +88,19 @@ describe('DaqService and data quality', () => {
   it('hands the spill, its histograms, figures and calibration version to the assessment and stores the verdict with it', async () => {
     let seen: { figures: number; version: string; names: string[] } | null = null;
     let wrote = false;
-    const spill = await takeSpill((summary, histograms, figures, version) => {
+    const heard: SpillStored[] = [];
+    const spill = await takeSpill((_summary, histograms, figures, version) => {
       seen = { figures: figures.events, version, names: histograms.map((h) => h.name) };
       return {
         dq: { verdict: 'good', detectors: {}, eot: 1, purity: null, hadronFraction: null, electronEfficiency: null, hadronSuppression: null, suppressionIsLimit: false, beamEnergyGeV: null, calibrationVersion: version, referenceVersion: null, signalCandidates: null },
         write: () => (wrote = true),
         committed: () => undefined,
       };
-    });
+    }, heard);
     expect(seen).toMatchObject({ figures: 300, version: 'nominal' });
+    // The subscriber after a broken one still heard of the spill, with its verdict, once.
+    expect(heard).toHaveLength(1);
+    expect(heard[0]).toMatchObject({ origin: 'live', summary: { spill: 1, dq: { verdict: 'good' } } });
     expect(seen!.names).toEqual(expect.arrayContaining(['ecal_energy', 'pedestals', 'srd_energy', 'trigger_rates']));
     expect(wrote).toBe(true);
     expect(spill.eventsProcessed).toBe(300);
