@@ -101,7 +101,10 @@ class BatchBuilder {
 
   take(): { data: Uint8Array; offsets: Uint32Array; count: number } {
     const end = this.offsets[this.offsets.length - 1]!;
-    const out = { data: this.data.slice(0, end), offsets: Uint32Array.from(this.offsets), count: this.count };
+    // The buffer itself is handed over (it is transferred to a worker, not copied): the next batch gets a
+    // new one, sized for a batch like this one, so the events are copied once, not twice.
+    const out = { data: this.data.subarray(0, end), offsets: Uint32Array.from(this.offsets), count: this.count };
+    this.data = new Uint8Array(Math.max(1 << 16, end + (end >>> 3)));
     this.offsets = [0];
     return out;
   }
@@ -143,7 +146,7 @@ export class Na64Daq implements EventSource {
    */
   private replay: {
     max: boolean;
-    queue: { bytes: Uint8Array; header: DateHeader }[];
+    queue: { bytes: Uint8Array; header: DateHeader; end: number }[];
     origin: number | null;
     firstStamp: number;
     timer: NodeJS.Timeout | null;
@@ -167,9 +170,12 @@ export class Na64Daq implements EventSource {
       event: (bytes, header) => {
         const r = this.replay;
         if (!r) return this.onEvent(bytes, header);
-        this.readEvent(r.reading, header);
-        if (r.max) this.onEvent(bytes, header);
-        else this.queueReplay(bytes, header);
+        // Where this event ends in the file (the framer is looking at its first byte).
+        const end = r.reading.bytesRead - this.framer.buffered + header.size;
+        if (r.max) {
+          this.readEvent(r.reading, header, end);
+          this.onEvent(bytes, header);
+        } else this.queueReplay(bytes, header, end);
       },
       problem: (report) => {
         const figures = this.spill?.figures ?? this.gap;
@@ -319,7 +325,8 @@ export class Na64Daq implements EventSource {
     return { ...r, bytesSkipped: this.framer.bytesSkipped, events: { ...r.events }, problems: [...r.problems], ended: r.ended ? { ...r.ended } : null };
   }
 
-  private readEvent(reading: SourceReading, header: DateHeader): void {
+  private readEvent(reading: SourceReading, header: DateHeader, end: number): void {
+    reading.bytesDone = end;
     const type = eventTypeName(header.type) ?? `type ${header.type}`;
     reading.events[type] = (reading.events[type] ?? 0) + 1;
     reading.firstTimestamp ??= header.timestamp;
@@ -330,7 +337,7 @@ export class Na64Daq implements EventSource {
     if (this.replay) return; // a file is read once (identify() may have opened it already)
     this.life.connecting(`opening ${path}`);
     const source = this.config.source as Extract<TransportSpec, { kind: 'file' }>;
-    const reading: SourceReading = { path, bytesRead: 0, bytesTotal: null, bytesSkipped: 0, events: {}, firstTimestamp: null, lastTimestamp: null, problems: [], problemCount: 0, ended: null };
+    const reading: SourceReading = { path, bytesRead: 0, bytesDone: 0, bytesTotal: null, bytesSkipped: 0, events: {}, firstTimestamp: null, lastTimestamp: null, problems: [], problemCount: 0, ended: null };
     const r = (this.replay = { max: source.timeScale === 'max', queue: [], origin: null, firstStamp: 0, timer: null, waiting: false, reading });
     const file = createReadStream(path, { highWaterMark: 1 << 20 });
     this.file = file;
@@ -386,17 +393,18 @@ export class Na64Daq implements EventSource {
     const r = this.replay;
     if (!r || r.reading.ended) return;
     r.reading.ended = { error };
+    if (!error) r.reading.bytesDone = r.reading.bytesRead;
     this.life.closed(error ?? 'end of the raw file');
     this.listener?.ended?.({ error });
   }
 
-  private queueReplay(bytes: Uint8Array, header: DateHeader): void {
+  private queueReplay(bytes: Uint8Array, header: DateHeader, end: number): void {
     const r = this.replay!;
     if (r.origin === null) {
       r.origin = this.context.now();
       r.firstStamp = header.timestamp;
     }
-    r.queue.push({ bytes: bytes.slice(), header });
+    r.queue.push({ bytes: bytes.slice(), header, end });
     this.pump();
   }
 
@@ -427,6 +435,7 @@ export class Na64Daq implements EventSource {
         return;
       }
       r.queue.shift();
+      this.readEvent(r.reading, next.header, next.end);
       this.onEvent(next.bytes, next.header);
       if (this.closed) return;
     }

@@ -287,10 +287,12 @@ export interface SourceReading {
   path: string;
   /** Bytes read from the file, of its size (null until it is open). */
   bytesRead: number;
+  /** Bytes up to the end of the last event handed on (a paced replay reads ahead of what it has handed on). */
+  bytesDone: number;
   bytesTotal: number | null;
   /** Bytes the framer skipped as damaged or garbage. */
   bytesSkipped: number;
-  /** Whole events read, by DATE type name (SOR, SOB, PHYSICS, EOB, CALIBRATION, EOR …). */
+  /** Whole events handed on, by DATE type name (SOR, SOB, PHYSICS, EOB, CALIBRATION, EOR …). */
   events: Record<string, number>;
   /** DATE timestamps (s) of the first and the last event read: the file's real time. */
   firstTimestamp: number | null;

@@ -212,7 +212,8 @@ export class ReplayService {
   private describe(a: Active, state: ReplayStatus['state'], endedAt: number | null, message: string): ReplayStatus {
     const now = endedAt ?? this.now();
     const readings = this.readings(a);
-    const bytesRead = readings.reduce((n, r) => n + (r?.bytesRead ?? 0), 0);
+    // Progress: up to the last event handed on (a paced replay reads ahead of it).
+    const bytesRead = readings.reduce((n, r) => n + (r?.bytesDone ?? 0), 0);
     const bytesTotal = a.files.reduce((n, f) => n + f.checked.bytes, 0);
     const events = readings.reduce((n, r) => n + (r?.events['PHYSICS'] ?? 0), 0);
     const dataSeconds = readings.reduce((n, r) => n + (r && r.firstTimestamp !== null && r.lastTimestamp !== null ? r.lastTimestamp - r.firstTimestamp : 0), 0);

@@ -78,6 +78,7 @@ export const ReplayStatus = z.object({
   startedAt: z.number().nullable(),
   endedAt: z.number().nullable(),
   elapsedMs: Count,
+  /** Bytes of the files handed on so far (the progress), of all their bytes. */
   bytesRead: Count,
   bytesTotal: Count,
   /** Physics events read, and the rate over the last seconds. */
