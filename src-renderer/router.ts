@@ -11,6 +11,7 @@ import LogbookView from './views/LogbookView.vue';
 import HvView from './views/HvView.vue';
 import RunsView from './views/RunsView.vue';
 import ShiftView from './views/ShiftView.vue';
+import ReplayView from './views/ReplayView.vue';
 
 export interface NavItem {
   name: string;
@@ -30,6 +31,7 @@ export const NAV: NavItem[] = [
   { name: 'devices', label: 'Devices', icon: '⌁', key: '8' },
   { name: 'digitizers', label: 'Digitizers', icon: '∿', key: '9' },
   { name: 'counters', label: 'Counters', icon: 'Σ', key: '0' },
+  { name: 'replay', label: 'Replay', icon: '⟲', key: 'r' },
   { name: 'api', label: 'API', icon: '{}', key: 'a' },
 ];
 
@@ -45,6 +47,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/devices', name: 'devices', component: DevicesView },
   { path: '/digitizers', name: 'digitizers', component: DigitizersView },
   { path: '/counters', name: 'counters', component: CountersView },
+  { path: '/replay', name: 'replay', component: ReplayView },
   { path: '/api', name: 'api', component: ApiDocsView },
   { path: '/:rest(.*)*', redirect: '/shift' },
 ];

@@ -27,6 +27,10 @@ function status(over: Partial<Status['run']> = {}): Status {
     end: 'running',
     spills: 3,
     events: 9000,
+    origin: 'live',
+    sourceFiles: [],
+    reprocessOf: null,
+    calibrationVersion: null,
   };
   return {
     version: 'test',
