@@ -12,15 +12,23 @@ export const useReplayStore = defineStore('replay', () => {
     status.value = Object.freeze(s);
   }
 
-  /** Follow the live stream of one connection until it ends or `current()` says a newer one took over. */
-  async function follow(client: ApiClient, current: () => boolean): Promise<void> {
+  let following: ApiClient | null = null;
+
+  /**
+   * Follow the live stream of a connection, once per connection: it ends with the connection (leaving it
+   * early would cancel the stream under the client, so a view that closes does not stop it).
+   */
+  async function follow(client: ApiClient): Promise<void> {
+    if (following === client) return;
+    following = client;
     try {
       for await (const s of await client.replay.live()) {
-        if (!current()) return;
-        set(s);
+        if (following === client) set(s);
       }
     } catch {
-      // The stream ends with the connection (or the view); the next one follows again.
+      // The stream ends with the connection; the next connection follows again.
+    } finally {
+      if (following === client) following = null;
     }
   }
 
