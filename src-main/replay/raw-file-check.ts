@@ -42,7 +42,7 @@ export function checkRawFile(file: string): CheckedRawFile {
   }
   if (size === 0) throw new RawFileError(path, `${path} is empty`);
   const head = new Uint8Array(DATE_HEADER_BYTES);
-  let got = 0;
+  let got: number;
   let fd: number | null = null;
   try {
     fd = openSync(path, 'r');

@@ -343,21 +343,24 @@ export class ReplayService {
       const calibration = new ReplayCalibration(this.deps.sets, this.deps.setup, set);
       const files: FileState[] = checked.map((c) => ({ checked: c, reading: null, state: 'pending' }));
       const source = this.source(checked[0]!.path, request.speed);
-      let active!: Active;
+      // The hooks are called once the replay below exists.
+      const self: { active: Active | null } = { active: null };
       const hooks: DaqHooks = {
         beam: () => undefined,
         led: (batch) => {
           const next = calibration.ledBatch(batch);
-          if (next) active.daq.settings(next, null);
+          if (next) self.active?.daq.settings(next, null);
         },
-        ended: (end) => this.fileEnded(active, end),
+        ended: (end) => {
+          if (self.active) this.fileEnded(self.active, end);
+        },
       };
       const daq = this.deps.daq(source, pool, origin, () => calibration.monitorConfig(), hooks);
       const timer = setInterval(() => this.publish(), PUBLISH_MS);
       timer.unref();
       let markEnded!: () => void;
       const ended = new Promise<void>((resolve) => (markEnded = resolve));
-      active = {
+      const active: Active = {
         origin,
         run,
         reprocessOf,
@@ -378,6 +381,7 @@ export class ReplayService {
         ended,
         markEnded,
       };
+      self.active = active;
       this.active = active;
       this.last = null;
       files[0]!.state = 'reading';
