@@ -14,6 +14,7 @@ import HvView from './views/HvView.vue';
 import RunsView from './views/RunsView.vue';
 import ShiftView from './views/ShiftView.vue';
 import TrendsView from './views/TrendsView.vue';
+import ReplayView from './views/ReplayView.vue';
 
 export interface NavItem {
   name: string;
@@ -35,6 +36,7 @@ export const NAV: NavItem[] = [
   { name: 'devices', label: 'Devices', icon: '⌁', key: '8' },
   { name: 'digitizers', label: 'Digitizers', icon: '∿', key: '9' },
   { name: 'counters', label: 'Counters', icon: 'Σ', key: '0' },
+  { name: 'replay', label: 'Replay', icon: '⟲', key: 'r' },
   { name: 'api', label: 'API', icon: '{}', key: 'a' },
 ];
 
@@ -52,6 +54,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/devices', name: 'devices', component: DevicesView },
   { path: '/digitizers', name: 'digitizers', component: DigitizersView },
   { path: '/counters', name: 'counters', component: CountersView },
+  { path: '/replay', name: 'replay', component: ReplayView },
   { path: '/api', name: 'api', component: ApiDocsView },
   // Not in the navigation (it has no room): reached from a run (Runs view) or a link, /conditions?run=N&diff=M.
   { path: '/conditions', name: 'conditions', component: ConditionsView },

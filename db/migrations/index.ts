@@ -14,6 +14,7 @@ import m0011 from './0011-liveness';
 import m0013 from './0013-run-registry';
 import m0014 from './0014-run-conditions';
 import m0015 from './0015-comparison';
+import m0016 from './0016-replay-runs';
 
 export interface Migration {
   version: number;
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: 'run-registry', sql: m0013 },
   { version: 14, name: 'run-conditions', sql: m0014 },
   { version: 15, name: 'comparison', sql: m0015 },
+  { version: 16, name: 'replay-runs', sql: m0016 },
 ];

@@ -4,7 +4,7 @@
 // bytes. It only frames the stream: sub-events and MSADC data are decoded in the monitor workers.
 // Damaged, out-of-order and incomplete events are counted per spill and skipped; a dropped connection is
 // retried with backoff; nothing here throws on bad input.
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream, statSync, type ReadStream } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { z } from 'zod';
 import {
@@ -17,11 +17,12 @@ import {
   type DriverState,
   type EventSource,
   type EventSourceListener,
+  type SourceReading,
   type SpillDaqFigures,
   type TransportSpec,
 } from '../sdk/index';
 import { DeviceLifecycle } from '../sdk/lifecycle';
-import { EventType, type DateHeader, triggerWord, Trigger, DATE_HEADER_BYTES } from './format/date';
+import { EventType, type DateHeader, triggerWord, Trigger, DATE_HEADER_BYTES, eventTypeName } from './format/date';
 import { DateFramer } from './format/framer';
 import { sourcesOf } from './format/reader';
 import { readSlinkHeader, SCALER_SOURCE_ID, SLINK_HEADER_WORDS } from './format/slink';
@@ -44,6 +45,16 @@ export const Na64DaqOptions = z.strictObject({
   cycleMs: z.number().positive().max(3_600_000).default(16_800),
   /** Events per batch handed to the monitor. */
   batchSize: z.number().int().min(1).max(10_000).default(500),
+  /**
+   * Where the DAQ writes the raw files of a run, with `{run}` (or `{run:06}`, zero-padded) for the run number,
+   * e.g. "/data/cdr01001-{run:06}.dat": what reprocessing a stored run replays. Optional.
+   */
+  rawFiles: z
+    .string()
+    .min(1)
+    .max(4096)
+    .regex(/\{run(:0\d)?\}/, 'rawFiles names the run number as {run} or {run:06}')
+    .optional(),
   /** Reconnect backoff of the monitoring stream (ms): doubling from minMs to maxMs, with jitter. */
   reconnect: z.strictObject({ minMs: z.number().int().min(10).default(100), maxMs: z.number().int().min(10).max(600_000).default(5000) }).prefault({}),
 });
@@ -63,6 +74,8 @@ interface OpenSpill {
 
 /** A connection counts as made when it has lasted this long without data (the stream may be quiet between spills). */
 const SETTLE_MS = 1000;
+/** Problems of a raw file listed one by one in its reading report; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 50;
 
 /** Collects events into one batch buffer; `take()` hands it over (the buffers are transferred, not copied). */
 class BatchBuilder {
@@ -88,7 +101,10 @@ class BatchBuilder {
 
   take(): { data: Uint8Array; offsets: Uint32Array; count: number } {
     const end = this.offsets[this.offsets.length - 1]!;
-    const out = { data: this.data.slice(0, end), offsets: Uint32Array.from(this.offsets), count: this.count };
+    // The buffer itself is handed over (it is transferred to a worker, not copied): the next batch gets a
+    // new one, sized for a batch like this one, so the events are copied once, not twice.
+    const out = { data: this.data.subarray(0, end), offsets: Uint32Array.from(this.offsets), count: this.count };
+    this.data = new Uint8Array(Math.max(1 << 16, end + (end >>> 3)));
     this.offsets = [0];
     return out;
   }
@@ -124,8 +140,20 @@ export class Na64Daq implements EventSource {
   /** Sources of the first complete physics event since the connection, for the identity. */
   private sourcesFound: number[] | null = null;
   private readonly identityWaiters = new Set<() => void>();
-  /** File replay: events waiting for their time, and the pacing origin. */
-  private replay: { queue: { bytes: Uint8Array; header: DateHeader }[]; origin: number | null; firstStamp: number; timer: NodeJS.Timeout | null } | null = null;
+  /**
+   * File replay: events waiting for their time and the pacing origin (paced), or none of that (`max`: each
+   * event is handled as it is framed, the file held while the listener has a backlog).
+   */
+  private replay: {
+    max: boolean;
+    queue: { bytes: Uint8Array; header: DateHeader; end: number }[];
+    origin: number | null;
+    firstStamp: number;
+    timer: NodeJS.Timeout | null;
+    /** Waiting for the listener's backlog to clear. */
+    waiting: boolean;
+    reading: SourceReading;
+  } | null = null;
   daqRun: number | null = null;
 
   constructor(
@@ -139,11 +167,26 @@ export class Na64Daq implements EventSource {
     this.startedAt = context.now();
     this.expected = [...new Set(config.sources)].sort((a, b) => a - b);
     this.framer = new DateFramer({
-      event: (bytes, header) => (this.replay ? this.queueReplay(bytes, header) : this.onEvent(bytes, header)),
+      event: (bytes, header) => {
+        const r = this.replay;
+        if (!r) return this.onEvent(bytes, header);
+        // Where this event ends in the file (the framer is looking at its first byte).
+        const end = r.reading.bytesRead - this.framer.buffered + header.size;
+        if (r.max) {
+          this.readEvent(r.reading, header, end);
+          this.onEvent(bytes, header);
+        } else this.queueReplay(bytes, header, end);
+      },
       problem: (report) => {
         const figures = this.spill?.figures ?? this.gap;
         if (report.problem === 'truncated') figures.truncatedEvents++;
         else figures.corruptEvents++;
+        const reading = this.replay?.reading;
+        if (reading) {
+          reading.problemCount++;
+          const offset = Math.max(0, reading.bytesRead - this.framer.buffered);
+          if (reading.problems.length < MAX_LISTED_PROBLEMS) reading.problems.push({ offset, problem: report.problem, detail: report.detail });
+        }
         this.life.partial(`bad data from the DAQ: ${report.detail}`);
       },
     });
@@ -275,49 +318,113 @@ export class Na64Daq implements EventSource {
     });
   }
 
+  /** How far a raw file has been read and what was found in it (null for the TCP stream). */
+  reading(): SourceReading | null {
+    const r = this.replay?.reading;
+    if (!r) return null;
+    return { ...r, bytesSkipped: this.framer.bytesSkipped, events: { ...r.events }, problems: [...r.problems], ended: r.ended ? { ...r.ended } : null };
+  }
+
+  private readEvent(reading: SourceReading, header: DateHeader, end: number): void {
+    reading.bytesDone = end;
+    const type = eventTypeName(header.type) ?? `type ${header.type}`;
+    reading.events[type] = (reading.events[type] ?? 0) + 1;
+    reading.firstTimestamp ??= header.timestamp;
+    reading.lastTimestamp = header.timestamp;
+  }
+
   private openFile(path: string): void {
+    if (this.replay) return; // a file is read once (identify() may have opened it already)
     this.life.connecting(`opening ${path}`);
-    this.replay = { queue: [], origin: null, firstStamp: 0, timer: null };
+    const source = this.config.source as Extract<TransportSpec, { kind: 'file' }>;
+    const reading: SourceReading = { path, bytesRead: 0, bytesDone: 0, bytesTotal: null, bytesSkipped: 0, events: {}, firstTimestamp: null, lastTimestamp: null, problems: [], problemCount: 0, ended: null };
+    const r = (this.replay = { max: source.timeScale === 'max', queue: [], origin: null, firstStamp: 0, timer: null, waiting: false, reading });
     const file = createReadStream(path, { highWaterMark: 1 << 20 });
     this.file = file;
     file.on('open', () => {
       this.seenAt = this.context.now();
+      try {
+        reading.bytesTotal = statSync(path).size;
+      } catch {
+        // the size is only for the progress; reading goes on
+      }
       this.life.succeeded(`replaying ${path}`);
     });
     file.on('data', (chunk) => {
       const b = chunk as Buffer;
+      reading.bytesRead += b.byteLength;
       this.framer.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-      // Hold the file while many events wait for their time.
-      if (this.replay!.queue.length > 20_000) file.pause();
+      if (this.closed) return;
+      if (r.max) {
+        // As fast as the listener takes it: hold the file while it has a backlog.
+        const wait = this.listener?.backlog?.() ?? null;
+        if (wait) {
+          file.pause();
+          void wait.then(() => {
+            if (this.file === file && !this.closed) file.resume();
+          });
+        }
+      } else if (r.queue.length > 20_000) {
+        // Hold the file while many events wait for their time.
+        file.pause();
+      }
     });
     file.on('error', (error) => {
+      if (this.file !== file) return;
+      this.file = null;
+      const why = `cannot read ${path}: ${error.message}`;
       this.context.log.error('cannot read the raw file', { path, error: error.message });
-      this.life.closed(`cannot read ${path}: ${error.message}`);
+      // What was read is kept: the spill being read ends here and says why.
+      this.framer.finish();
+      r.queue.length = 0;
+      this.closeSpill(this.context.now(), null, why);
+      this.end(why);
     });
     file.on('end', () => {
+      if (this.file !== file) return;
       this.framer.finish();
       this.file = null;
       this.pump();
     });
   }
 
-  private queueReplay(bytes: Uint8Array, header: DateHeader): void {
+  /** The raw file is done (read to its end, or not readable further): said once, to the log and the listener. */
+  private end(error: string | null): void {
+    const r = this.replay;
+    if (!r || r.reading.ended) return;
+    r.reading.ended = { error };
+    if (!error) r.reading.bytesDone = r.reading.bytesRead;
+    this.life.closed(error ?? 'end of the raw file');
+    this.listener?.ended?.({ error });
+  }
+
+  private queueReplay(bytes: Uint8Array, header: DateHeader, end: number): void {
     const r = this.replay!;
     if (r.origin === null) {
       r.origin = this.context.now();
       r.firstStamp = header.timestamp;
     }
-    r.queue.push({ bytes: bytes.slice(), header });
+    r.queue.push({ bytes: bytes.slice(), header, end });
     this.pump();
   }
 
   /** Release the queued events whose time has come (DATE timestamps, seconds, scaled by timeScale). */
   private pump(): void {
     const r = this.replay;
-    if (!r || r.timer || this.config.source.kind !== 'file') return;
-    const scale = this.config.source.timeScale;
+    if (!r || r.timer || r.waiting || this.config.source.kind !== 'file') return;
+    const scale = this.config.source.timeScale === 'max' ? Number.POSITIVE_INFINITY : this.config.source.timeScale;
     const now = this.context.now();
     while (r.queue.length) {
+      const wait = this.listener?.backlog?.() ?? null;
+      if (wait) {
+        // The listener cannot take more now: the events wait (their time base moves on with the wall clock).
+        r.waiting = true;
+        void wait.then(() => {
+          r.waiting = false;
+          if (!this.closed) this.pump();
+        });
+        return;
+      }
       const next = r.queue[0]!;
       const due = r.origin! + ((next.header.timestamp - r.firstStamp) * 1000) / scale;
       if (due > now) {
@@ -328,13 +435,14 @@ export class Na64Daq implements EventSource {
         return;
       }
       r.queue.shift();
+      this.readEvent(r.reading, next.header, next.end);
       this.onEvent(next.bytes, next.header);
       if (this.closed) return;
     }
     if (this.file?.isPaused()) this.file.resume();
-    if (!this.file && r.queue.length === 0) {
+    if (!this.file && r.queue.length === 0 && !r.reading.ended) {
       this.closeSpill(this.context.now(), null);
-      this.life.closed('end of the raw file');
+      this.end(null);
     }
   }
 

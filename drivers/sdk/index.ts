@@ -55,8 +55,16 @@ export const TransportSpec = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('usbip'), host: z.string().min(1).max(255), port: Port.default(3240), busid: z.string().regex(/^[0-9][0-9.-]{0,30}$/, 'a USB/IP bus id is like "1-1" or "3-2.1"') }),
   /** UDP datagrams to a host and port (Ethernet VME bridges). */
   z.strictObject({ kind: z.literal('udp'), host: z.string().min(1).max(255), port: Port }),
-  /** A recorded raw file replayed as if it were the device (the DAQ's DATE files). */
-  z.strictObject({ kind: z.literal('file'), path: z.string().min(1).max(4096), timeScale: z.number().positive().max(100_000).default(1) }),
+  /**
+   * A recorded raw file replayed as if it were the device (the DAQ's DATE files), paced by its timestamps
+   * `timeScale` times faster than they were taken, or as fast as the reader takes it ('max': a listener with
+   * flow control is then never handed more than it can take, see EventSourceListener.backlog).
+   */
+  z.strictObject({
+    kind: z.literal('file'),
+    path: z.string().min(1).max(4096),
+    timeScale: z.union([z.number().positive().max(100_000), z.literal('max')]).default(1),
+  }),
 ]);
 export type TransportSpec = z.infer<typeof TransportSpec>;
 export type TransportKind = TransportSpec['kind'];
@@ -258,6 +266,42 @@ export interface EventSourceListener {
   spillStart(info: SpillStart): void;
   batch(batch: EventBatch): void;
   spillEnd(info: SpillEnd): void;
+  /**
+   * Flow control, for a source that can wait (a raw file; the DAQ's live stream cannot and ignores it): null
+   * while the listener can take more, else a promise that resolves when it can. The source then reads
+   * nothing more until it resolves, instead of handing on batches the listener would have to skip.
+   */
+  backlog?(): Promise<void> | null;
+  /** A source that ends (a raw file read to its end, or one that could not be read further) says so, once. */
+  ended?(info: SourceEnd): void;
+}
+
+/** How a finite source (a raw file) ended. */
+export interface SourceEnd {
+  /** Null when it was read to its end; else why reading stopped (the file could not be read). */
+  error: string | null;
+}
+
+/** What a raw-file source has read so far (EventSource.reading). */
+export interface SourceReading {
+  path: string;
+  /** Bytes read from the file, of its size (null until it is open). */
+  bytesRead: number;
+  /** Bytes up to the end of the last event handed on (a paced replay reads ahead of what it has handed on). */
+  bytesDone: number;
+  bytesTotal: number | null;
+  /** Bytes the framer skipped as damaged or garbage. */
+  bytesSkipped: number;
+  /** Whole events handed on, by DATE type name (SOR, SOB, PHYSICS, EOB, CALIBRATION, EOR …). */
+  events: Record<string, number>;
+  /** DATE timestamps (s) of the first and the last event read: the file's real time. */
+  firstTimestamp: number | null;
+  lastTimestamp: number | null;
+  /** The first problems, each with the file offset it was found near and what it was. */
+  problems: { offset: number; problem: 'corrupt' | 'truncated'; detail: string }[];
+  /** Problems in all (the list keeps the first ones). */
+  problemCount: number;
+  ended: SourceEnd | null;
 }
 
 export interface EventSource extends Device {
@@ -268,6 +312,8 @@ export interface EventSource extends Device {
   arm(armed: boolean): void;
   /** The beam timing as the source knows it now, for a status display between signals. */
   beam(): { phase: 'spill' | 'interspill' | 'off'; phaseStartedAt: number; phaseEndsAt: number; spillMs: number; cycleMs: number };
+  /** A source reading a raw file: how far it has read and what it found (absent for a live stream). */
+  reading?(): SourceReading | null;
 }
 
 // ── Simulators: fault injection for training, development and tests ───────────────────────────────────

@@ -16,6 +16,7 @@ import { logbookRouter } from '../logbook/api';
 import { hvRouter } from '../hv/api';
 import { runControlRouter } from '../run-control/api';
 import { simRouter } from '../sim/api';
+import { replayRouter } from '../replay/api';
 import { os } from './implementer';
 
 export function createRouter(core: Core) {
@@ -35,6 +36,7 @@ export function createRouter(core: Core) {
     ...beamlineRouter(core),
     ...exportsRouter(core),
     ...compareRouter(core),
+    ...replayRouter(core),
   });
 }
 

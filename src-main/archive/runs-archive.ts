@@ -1,6 +1,6 @@
 // Runs, spills and spill histograms in SQLite. One transaction per logical write: a run start, a run end,
 // a whole spill with its histograms.
-import type { Run, RunActor, RunType, SpillDaq, SpillSummary } from '../shared/api/schemas';
+import type { Run, RunActor, RunOrigin, RunType, SpillDaq, SpillSummary } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import type { Db } from './database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from './histogram-codec';
@@ -22,6 +22,10 @@ interface RunRow {
   stopped_by: string | null;
   stopped_role: RunActor['role'] | null;
   stopped_via: RunActor['via'];
+  origin: RunOrigin;
+  source_files: string | null;
+  reprocess_of: number | null;
+  calibration_version: string | null;
 }
 
 interface SpillRow {
@@ -86,6 +90,7 @@ function toDaq(row: SpillRow): SpillDaq | null {
 
 const RUN_COLUMNS = `r.number, r.type, r.setup, r.started_at, r.stopped_at, r.start_comment, r.stop_reason, r.end_state,
   r.started_by, r.started_role, r.started_via, r.stopped_by, r.stopped_role, r.stopped_via,
+  r.origin, r.source_files, r.reprocess_of, r.calibration_version,
   (SELECT count(*) FROM spills s WHERE s.run = r.number) AS spills,
   (SELECT coalesce(sum(events_seen), 0) FROM spills s WHERE s.run = r.number) AS events`;
 
@@ -106,7 +111,19 @@ export function toRun(row: RunRow): Run {
     events: row.events,
     startedBy: actor(row.started_by, row.started_role, row.started_via),
     stoppedBy: actor(row.stopped_by, row.stopped_role, row.stopped_via),
+    origin: row.origin,
+    sourceFiles: row.source_files ? (JSON.parse(row.source_files) as string[]) : [],
+    reprocessOf: row.reprocess_of,
+    calibrationVersion: row.calibration_version,
   };
+}
+
+/** What a replayed or reprocessed run records at its start (a live run: none of it). */
+export interface RunProvenance {
+  origin: Exclude<RunOrigin, 'live'>;
+  sourceFiles: readonly string[];
+  reprocessOf: number | null;
+  calibrationVersion: string;
 }
 
 function toSpill(row: SpillRow): SpillSummary {
@@ -139,6 +156,11 @@ export class RunsArchive {
         `INSERT INTO runs (number, type, setup, started_at, start_comment, end_state, started_by, started_role, started_via)
          VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
       ),
+      setProvenance: db.prepare<[string, string, number | null, string, number]>(
+        `UPDATE runs SET origin = ?, source_files = ?, reprocess_of = ?, calibration_version = ? WHERE number = ?`,
+      ),
+      setReplayReport: db.prepare<[string, number]>(`UPDATE runs SET replay_report = ? WHERE number = ?`),
+      replayReport: db.prepare<[number], { replay_report: string | null }>(`SELECT replay_report FROM runs WHERE number = ?`),
       endRun: db.prepare<[number, string, string, string | null, string | null, string | null, number]>(
         `UPDATE runs SET stopped_at = ?, stop_reason = ?, end_state = ?, stopped_by = ?, stopped_role = ?, stopped_via = ?
           WHERE number = ? AND end_state = 'running'`,
@@ -182,11 +204,16 @@ export class RunsArchive {
    * Allocate the next run number and record the run as running, atomically; `also` writes what other
    * domains keep of the run's start (the hardware that takes it) in the same transaction.
    */
-  startRun(input: { type: RunType; setup: string; comment: string; startedAt: number; by?: RunActor | null }, also?: (run: number) => void): Run {
+  startRun(
+    input: { type: RunType; setup: string; comment: string; startedAt: number; by?: RunActor | null; provenance?: RunProvenance },
+    also?: (run: number) => void,
+  ): Run {
     const number = this.db.transaction(() => {
       const next = this.lastRunNumber() + 1;
       const by = input.by ?? null;
       this.q.insertRun.run(next, input.type, input.setup, input.startedAt, input.comment, by?.user ?? null, by?.role ?? null, by?.via ?? null);
+      const p = input.provenance;
+      if (p) this.q.setProvenance.run(p.origin, JSON.stringify(p.sourceFiles), p.reprocessOf, p.calibrationVersion, next);
       this.q.setLastRunNumber.run(String(next));
       also?.(next);
       return next;
@@ -207,6 +234,16 @@ export class RunsArchive {
       for (const n of numbers) this.q.endRun.run(at, reason, 'aborted', null, null, null, n);
     })();
     return numbers;
+  }
+
+  /** What reading a replay's raw files found (stored as it goes, so it survives a crash), JSON. */
+  saveReplayReport(run: number, report: unknown): void {
+    this.q.setReplayReport.run(JSON.stringify(report), run);
+  }
+
+  replayReport(run: number): unknown {
+    const text = this.q.replayReport.get(run)?.replay_report;
+    return text ? (JSON.parse(text) as unknown) : null;
   }
 
   getRun(number: number): Run | null {

@@ -71,6 +71,15 @@ const devicesModule = () => import('./ctl-devices');
 const beamlineModule = () => import('./ctl-beamline');
 const rawFilesModule = () => import('./simulators/raw-files');
 const conditionsModule = () => import('./ctl-conditions');
+const replayModule = () => import('./replay');
+
+/** A replay speed: "max", or N (times the file's real time). */
+function replaySpeed(raw: string): 'max' | number {
+  if (raw === 'max') return 'max';
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > 100_000) throw new InvalidArgumentError(`expected "max" or a number above 0 and at most 100000 (times the file's real time), got "${raw}"`);
+  return n;
+}
 
 
 function collect(value: string, previous: string[]): string[] {
@@ -179,6 +188,24 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .argument('<file>', 'raw file')
     .option('--json', 'print machine-readable JSON', false)
     .action(async (file: string, o: { json: boolean }) => (await rawFilesModule()).inspectRawFile(file, o.json, print));
+
+  program
+    .command('replay')
+    .description(
+      "replay recorded DATE raw files headless on a data directory, through the server's own driver → monitor → spill service → database path, as one new run of origin 'replay' (never in the live EOT); refused while a server runs on that directory (use its Replay view); Ctrl-C cancels",
+    )
+    .argument('<files...>', 'raw files, played in order as one run')
+    .option('--speed <max|N>', 'max: as fast as the machine allows (no event is skipped); N: N× the real time of the DATE timestamps', replaySpeed, 'max')
+    .option('--data <dir>', 'data directory (database, log)', defaultDataDir())
+    .addOption(new Option('--setup <name>', 'experiment setup the files were taken with').choices(setupNames()).default(DEFAULT_SETUP))
+    .option('--workers <n>', 'monitor worker threads (default: cores − 1)', integer(1, 64))
+    .option('--type <type>', `run type of the replayed run (${RUN_TYPES.join(', ')})`, runType, 'physics')
+    .option('--comment <text>', 'the run\'s comment (default: "replay of FILE")', '')
+    .option('--every <s>', 'seconds between progress lines', positiveNumber(3600), 1)
+    .option('--json', 'print the final status as JSON instead of lines', false)
+    .action(async (files: string[], o: { speed: 'max' | number; data: string; setup: string; workers?: number; type: RunType; comment: string; every: number; json: boolean }) => {
+      await (await replayModule()).replayFiles(files, o, print);
+    });
 
   const ctl = program
     .command('ctl')

@@ -9,11 +9,13 @@ import { openDatabase, type Db } from '../archive/database';
 import { RunsArchive } from '../archive/runs-archive';
 import { DaqService } from '../daq/daq-service';
 import { SpillService, type SpillStored } from '../spills/spill-service';
+import { ReplayService } from '../replay/replay-service';
 import { CalibrationService } from '../calibration/calibration-service';
 import { CompareService } from '../compare/compare-service';
 import { DqService } from '../dq/dq-service';
 import { AnalysisExport } from '../export/analysis-export';
 import { RunRegistry } from '../runs/registry';
+import { CalibrationSets } from '../calibration/calibration-sets';
 import { deviceAlarms } from '../devices/device-alarms';
 import { DeviceStore } from '../devices/device-store';
 import { DriversHost, SiteChangeError } from '../devices/drivers-host';
@@ -64,6 +66,8 @@ export interface CoreOptions {
   /** The site: the setup and every device (hardware, or simulators at loopback addresses). */
   site: LoadedSite;
   monitorWorkers?: number;
+  /** Monitor workers of a replay or reprocessing (its own pool; default: the machine's cores less one). */
+  replayWorkers?: number;
   /** How long the author may edit a logbook entry (default: the logbook's DEFAULT_EDIT_WINDOW_MS). */
   logbookEditWindowMs?: number;
   /** Site alarm definitions added to the setup's (validated like them). */
@@ -147,6 +151,8 @@ export class Core {
   readonly daq: DaqService;
   /** The one owner of a spill's end: summary, data quality, every domain's rows in one transaction, `spill-stored`. */
   readonly spills: SpillService;
+  /** Recorded raw files through the same path as live data, as runs of origin 'replay' / 'reprocess'. */
+  readonly replay: ReplayService;
   /** Live monitoring: data quality, EOT, e/π, references, blinding. */
   readonly dq: DqService;
   /** Spills, runs and histograms for offline analysis (Parquet, CSV, ROOT JSON zip). */
@@ -229,6 +235,20 @@ export class Core {
       storeFailed: () => {
         this.databaseErrors += 1;
       },
+      log,
+    });
+    this.replay = new ReplayService({
+      archive,
+      sets: new CalibrationSets(db),
+      setup: this.setup,
+      spills: this.spills,
+      eventSource: () => {
+        const d = this.devices.site().devices.find((e) => e.kind === 'event-source');
+        return d ? { plugin: d.plugin, options: d.options } : null;
+      },
+      daq: (source, replayPool, origin, monitorConfig, hooks) => new DaqService(source, replayPool, this.spills, monitorConfig, hooks, log, Date.now, origin),
+      runEnded: (run) => this.dq.runEnded(run.number),
+      ...(options.replayWorkers ? { workers: options.replayWorkers } : {}),
       log,
     });
     this.daq = new DaqService(
@@ -530,6 +550,7 @@ export class Core {
     this.alarms.close();
     this.hv.close();
     await this.devices.close();
+    await this.replay.close(reason);
     await this.pool.close();
     await this.calibration.close();
     this.db.close();

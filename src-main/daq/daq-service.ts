@@ -3,7 +3,7 @@
 // service (which stores and announces it). Events skipped under back-pressure are counted in the spill.
 // While the event source is offline during a run, every spill the SPS cycle brings is handed over as lost,
 // with no data and the reason, so the run's record has no silent hole.
-import { emptySpillDaqFigures, type DriverState, type EventBatch, type EventSource, type EventSourceListener, type SpillEnd, type SpillStart } from '../../drivers/sdk/index';
+import { emptySpillDaqFigures, type DriverState, type EventBatch, type EventSource, type EventSourceListener, type SourceEnd, type SpillEnd, type SpillStart } from '../../drivers/sdk/index';
 import type { Logger } from '../log';
 import type { MonitorPool } from '../monitor/pool';
 import type { MonitorCalibration, MonitorConfig } from '../monitor/recon/config';
@@ -25,6 +25,8 @@ export interface DaqHooks {
    * Called synchronously before the next spill begins, so new settings given here apply to it.
    */
   led?(batch: EventBatch, run: number): void;
+  /** A finite source (a replayed raw file) has ended: read to its end, or not readable further. */
+  ended?(info: SourceEnd): void;
 }
 
 interface OpenSpill {
@@ -50,6 +52,8 @@ export class DaqService {
   private outage: { since: number; why: string; nextStart: number; timer: NodeJS.Timeout | null } | null = null;
   /** When the last spill began (from the source's signals or the cycle), for the lost spills of an outage. */
   private lastSpillStartAt: number | null = null;
+  /** Spill ends being stored (the monitor's result awaited, then the spill service). */
+  private readonly storing = new Set<Promise<void>>();
 
   constructor(
     source: EventSource,
@@ -69,8 +73,21 @@ export class DaqService {
   private readonly listener: EventSourceListener = {
     spillStart: (info) => this.onSpillStart(info),
     batch: (batch) => this.onBatch(batch),
-    spillEnd: (info) => void this.onSpillEnd(info),
+    spillEnd: (info) => {
+      const stored = this.onSpillEnd(info);
+      this.storing.add(stored);
+      void stored.finally(() => this.storing.delete(stored));
+    },
+    // A source that can wait (a replayed file) waits while a lossless pool has a backlog; the live stream
+    // cannot, and its batches are skipped and counted under back-pressure as before.
+    backlog: () => (this.pool.lossless ? this.pool.backlog() : null),
+    ended: (info) => this.hooks.ended?.(info),
   };
+
+  /** Resolves when every spill that has ended so far is stored (a replay ends its run only then). */
+  async idle(): Promise<void> {
+    while (this.storing.size) await Promise.all([...this.storing]);
+  }
 
   /** The event source now (a site load may replace it between runs). */
   source(): EventSource {
@@ -100,6 +117,8 @@ export class DaqService {
   // ── Outages of the event stream ──────────────────────────────────────────────────────────────────────
 
   private sourceState(state: DriverState, reason: string): void {
+    // A replayed file has no SPS cycle to miss spills of: it goes offline when it has been read.
+    if (this.origin !== 'live') return;
     if (state === 'online' || state === 'degraded') this.endOutage();
     else if (state === 'offline' && !this.outage) {
       const now = this.now();

@@ -160,9 +160,13 @@ export class DqStore {
           ORDER BY p.run, p.spill LIMIT @limit`,
       ),
       eotRun: db.prepare<[number], { eot: number | null }>(`SELECT sum(eot) AS eot FROM spill_dq WHERE run = ?`),
-      eotSetup: db.prepare<[string], { eot: number | null }>(`SELECT sum(d.eot) AS eot FROM spill_dq d JOIN runs r ON r.number = d.run WHERE r.setup = ?`),
+      // The live EOT: replayed and reprocessed runs repeat data already counted (or never taken here).
+      eotSetup: db.prepare<[string], { eot: number | null }>(
+        `SELECT sum(d.eot) AS eot FROM spill_dq d JOIN runs r ON r.number = d.run WHERE r.setup = ? AND r.origin = 'live'`,
+      ),
       eotWindow: db.prepare<[number, number], { eot: number | null; spills: number }>(
-        `SELECT sum(d.eot) AS eot, count(*) AS spills FROM spill_dq d JOIN spills s USING (run, spill) WHERE s.ended_at >= ? AND s.ended_at < ?`,
+        `SELECT sum(d.eot) AS eot, count(*) AS spills FROM spill_dq d JOIN spills s USING (run, spill) JOIN runs r ON r.number = d.run
+          WHERE s.ended_at >= ? AND s.ended_at < ? AND r.origin = 'live'`,
       ),
       verdictCounts: db.prepare<[number], { verdict: Verdict; n: number }>(`SELECT verdict, count(*) AS n FROM spill_dq WHERE run = ? GROUP BY verdict`),
       runHistogram: db.prepare<[number, string], { encoding: string; data: Buffer; spills: number }>(`SELECT encoding, data, spills FROM run_histograms WHERE run = ? AND name = ?`),
@@ -266,7 +270,7 @@ export class DqStore {
     return Math.max(0, (this.q.eotRun.get(run)?.eot ?? 0) - this.signOffs.moves({ run }).excludedEot);
   }
 
-  /** EOT of a setup's runs as counted (sign-offs honoured). */
+  /** The setup's live EOT as counted (sign-offs honoured; runs of origin 'replay' or 'reprocess' are not counted). */
   eotOfSetup(setup: string): number {
     return Math.max(0, (this.q.eotSetup.get(setup)?.eot ?? 0) - this.signOffs.moves({ setup }).excludedEot);
   }
@@ -276,7 +280,7 @@ export class DqStore {
     return this.signOffs.moves(scope);
   }
 
-  /** EOT and spills counted in a window of time (sign-offs honoured). */
+  /** Live EOT and spills ended in [from, to) as counted (sign-offs honoured; replayed and reprocessed runs are not counted). */
   eotBetween(from: number, to: number): { eot: number; spills: number } {
     const r = this.q.eotWindow.get(from, to);
     const moved = this.signOffs.moves({ from, to });

@@ -1,6 +1,8 @@
 // The pool of monitor workers. Batches go to the least-loaded worker; at the end of a spill each worker's
 // partial histograms are merged. When every worker is saturated a batch is skipped and counted, so the
-// spill can say which fraction of its events was processed (nothing is dropped silently).
+// spill can say which fraction of its events was processed (nothing is dropped silently). A lossless pool
+// (replay of raw files, which can wait) queues such a batch instead and says through `backlog()` when its
+// source should hold its reading: it never skips one.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { mergeSnapshots, type HistSnapshot } from '../shared/histogram';
@@ -34,6 +36,11 @@ interface Member {
   done: Map<string, (result: SpillResult) => void>;
 }
 
+interface Queued {
+  key: string;
+  batch: BatchView;
+}
+
 const nothing = (): SpillResult => ({ processed: 0, bad: 0, histograms: [], figures: emptyFigures(), scan: null });
 
 function concat(parts: readonly (Float32Array | null)[]): Float32Array | null {
@@ -62,12 +69,22 @@ export class MonitorPool {
   restarts = 0;
   /** A worker answered a ping (index from 0): what its heartbeat follows. */
   onPong: (index: number, at: number) => void = () => {};
+  /** Lossless pools: batches waiting for a worker with room, in order. */
+  private readonly queue: Queued[] = [];
+  private queueHead = 0;
+  /** Waiting for the queue to be empty with room to spare (backlog), or for a spill's queued batches to be posted (end). */
+  private roomWaiters: (() => void)[] = [];
+  private flushWaiters: { key: string; resolve: () => void }[] = [];
+  /** Batches handed on by a lossless pool (all of them), for the tests and the replay's figures. */
+  submitted = 0;
 
   constructor(
     private readonly log: Logger,
     readonly size = defaultPoolSize(),
-    /** Batches a worker may hold unprocessed before new ones are skipped. */
+    /** Batches a worker may hold unprocessed before new ones are skipped (or, lossless, queued). */
     private readonly maxInFlight = 32,
+    /** Lossless: never skip a batch; queue it and ask the source to wait (see `backlog`). */
+    readonly lossless = false,
   ) {
     if (!Number.isInteger(size) || size < 1 || size > 64) throw new RangeError(`monitor pool size must be 1…64, got ${size}`);
     for (let i = 0; i < size; i++) this.members.push(this.spawn(i));
@@ -105,6 +122,7 @@ export class MonitorPool {
     switch (message.type) {
       case 'ack':
         member.inFlight = Math.max(0, member.inFlight - 1);
+        this.drain();
         break;
       case 'done': {
         const resolve = member.done.get(message.key);
@@ -118,6 +136,7 @@ export class MonitorPool {
       case 'error':
         this.log.error({ key: message.key, message: message.message }, 'monitor worker reported an error');
         if (member.inFlight > 0) member.inFlight -= 1;
+        this.drain();
         break;
     }
   }
@@ -143,21 +162,96 @@ export class MonitorPool {
     for (const m of this.members) this.post(m, { type: 'begin', key });
   }
 
-  /** Hand a batch to the least-loaded worker. Returns false when it was skipped under back-pressure. */
-  submit(key: string, batch: BatchView): boolean {
+  /** The least-loaded live worker with room, or null when every one is saturated. */
+  private target(): Member | null {
     let target: Member | null = null;
     for (const m of this.members) {
       if (m.alive && m.inFlight < this.maxInFlight && (!target || m.inFlight < target.inFlight)) target = m;
     }
-    if (!target) return false;
+    return target;
+  }
+
+  private send(target: Member, key: string, batch: BatchView): void {
     target.inFlight += 1;
     const { count, data, offsets } = batch;
     this.post(target, { type: 'batch', key, count, data, offsets }, [data.buffer as ArrayBuffer, offsets.buffer as ArrayBuffer]);
+  }
+
+  /**
+   * Hand a batch to the least-loaded worker. Returns false when it was skipped under back-pressure; a
+   * lossless pool queues it instead (and returns true).
+   */
+  submit(key: string, batch: BatchView): boolean {
+    if (this.lossless) {
+      this.submitted += 1;
+      this.queue.push({ key, batch });
+      this.drain();
+      return true;
+    }
+    const target = this.target();
+    if (!target) return false;
+    this.send(target, key, batch);
     return true;
   }
 
-  /** Close a spill on every worker and merge their histograms. */
+  /** Lossless pools: post queued batches while workers have room; wake who waits for room or for a spill's batches. */
+  private drain(): void {
+    if (!this.lossless) return;
+    while (this.queueHead < this.queue.length) {
+      const target = this.target();
+      if (!target) break;
+      const { key, batch } = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined as unknown as Queued;
+      this.send(target, key, batch);
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead > 1024) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    if (this.flushWaiters.length) {
+      const queued = new Set<string>();
+      for (let i = this.queueHead; i < this.queue.length; i++) queued.add(this.queue[i]!.key);
+      const still = this.flushWaiters.filter((w) => queued.has(w.key));
+      const done = this.flushWaiters.filter((w) => !queued.has(w.key));
+      this.flushWaiters = still;
+      for (const w of done) w.resolve();
+    }
+    if (this.roomWaiters.length && this.backlog() === null) {
+      const waiters = this.roomWaiters;
+      this.roomWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Batches queued (lossless pools) and not yet handed to a worker. */
+  queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  /**
+   * Null while the pool takes more without queueing; else (a lossless pool whose workers are saturated) a
+   * promise that resolves when they have room again. A raw-file source holds its reading meanwhile.
+   */
+  backlog(): Promise<void> | null {
+    if (this.closed) return null;
+    if (this.queued() === 0 && this.target() !== null) return null;
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Lossless pools: resolves when every batch of `key` queued so far has been handed to a worker. */
+  private flushed(key: string): Promise<void> {
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      if (this.queue[i]!.key === key) return new Promise<void>((resolve) => this.flushWaiters.push({ key, resolve }));
+    }
+    return Promise.resolve();
+  }
+
+  /** Close a spill on every worker and merge their histograms (a lossless pool first hands on the spill's queued batches). */
   async end(key: string, timeoutMs = 10_000): Promise<SpillResult> {
+    if (this.lossless) await this.flushed(key);
     this.openSpills.delete(key);
     const parts = await Promise.all(
       this.members.map(
@@ -192,6 +286,13 @@ export class MonitorPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Nobody waits on a closed pool: what was queued is dropped with it (a cancelled replay).
+    this.queue.length = 0;
+    this.queueHead = 0;
+    for (const resolve of this.roomWaiters) resolve();
+    for (const w of this.flushWaiters) w.resolve();
+    this.roomWaiters = [];
+    this.flushWaiters = [];
     clearInterval(this.pinger);
     await Promise.all(this.members.map((m) => m.worker.terminate()));
   }

@@ -61,8 +61,11 @@ export interface MovesScope {
   to?: number | null;
 }
 
+// A setup's or a window's EOT is the live one (replayed and reprocessed runs are not in it), so what
+// sign-offs move there is counted over live runs only; a run asked for by number is counted whatever it is.
 const SCOPE = `(@run IS NULL OR x.run = @run) AND (@setup IS NULL OR r.setup = @setup)
-  AND (@from IS NULL OR s.ended_at >= @from) AND (@to IS NULL OR s.ended_at < @to)`;
+  AND (@from IS NULL OR s.ended_at >= @from) AND (@to IS NULL OR s.ended_at < @to)
+  AND (@run IS NOT NULL OR r.origin = 'live')`;
 
 export class SignOffs {
   private readonly q;

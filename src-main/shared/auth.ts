@@ -55,6 +55,8 @@ export const PERMISSIONS = {
   'calibration.approve': 'expert',
   /** Activating an approved set, and rolling back to an earlier one (logged in the logbook). */
   'calibration.activate': 'expert',
+  /** Replaying raw files from the server's file system, reprocessing a run, cancelling a replay. */
+  'replay.run': 'expert',
   'users.manage': 'admin',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof PERMISSIONS;

@@ -29,6 +29,10 @@ function status(over: Partial<Status['run']> = {}): Status {
     events: 9000,
     startedBy: { user: 'anna', role: 'shifter', via: 'window' },
     stoppedBy: null,
+    origin: 'live',
+    sourceFiles: [],
+    reprocessOf: null,
+    calibrationVersion: null,
   };
   return {
     version: 'test',

@@ -149,6 +149,26 @@ describe('MonitorPool (real worker threads)', () => {
     expect(result.processed).toBe(accepted * big.length);
   });
 
+  it('a lossless pool (replay) queues instead of skipping, says when to wait, and ends a spill only after its queued batches', async () => {
+    pool = new MonitorPool(silentLogger(), 1, 2, true);
+    pool.configure(config);
+    pool.begin('1:1');
+    const big = [...hundred, ...hundred, ...hundred, ...hundred];
+    expect(pool.backlog()).toBeNull();
+    const accepted = Array.from({ length: 20 }, () => pool!.submit('1:1', batchOf(big))).filter(Boolean).length;
+    expect(accepted).toBe(20);
+    expect(pool.queued()).toBeGreaterThan(0);
+    const wait = pool.backlog();
+    expect(wait).toBeInstanceOf(Promise);
+    let room = false;
+    void wait!.then(() => (room = true));
+    const result = await pool.end('1:1');
+    expect(result.processed).toBe(20 * big.length);
+    expect(pool.queued()).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(room).toBe(true);
+  });
+
   it('replaces a worker that dies and keeps serving', async () => {
     pool = new MonitorPool(silentLogger(), 1);
     pool.configure(config);

@@ -27,6 +27,11 @@ export class DateFramer {
 
   constructor(private readonly sink: FramerSink) {}
 
+  /** Bytes pushed and not yet consumed: the stream position of the byte being looked at is pushed − buffered. */
+  get buffered(): number {
+    return this.end - this.start;
+  }
+
   push(chunk: Uint8Array): void {
     this.append(chunk);
     this.drain();

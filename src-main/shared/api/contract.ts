@@ -17,6 +17,7 @@ import { simContract } from './sim';
 import { beamlineContract } from './beamline';
 import { exportsContract } from './exports';
 import { compareContract } from './compare';
+import { replayContract } from './replay';
 
 export const contract = {
   ...runControlContract,
@@ -33,6 +34,7 @@ export const contract = {
   ...beamlineContract,
   ...exportsContract,
   ...compareContract,
+  ...replayContract,
 };
 
 export type Contract = typeof contract;

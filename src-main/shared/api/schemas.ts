@@ -33,6 +33,11 @@ export const SIGN_OFF_VERDICTS = ['good', 'bad', 'needs-look'] as const;
 export const SignOffVerdict = z.enum(SIGN_OFF_VERDICTS);
 export type SignOffVerdict = z.infer<typeof SignOffVerdict>;
 
+/** Where a run's data came from: taken live, replayed from raw files, or a stored run reprocessed. */
+export const RUN_ORIGINS = ['live', 'replay', 'reprocess'] as const;
+export const RunOrigin = z.enum(RUN_ORIGINS);
+export type RunOrigin = z.infer<typeof RunOrigin>;
+
 export const Run = z.object({
   number: RunNumber,
   type: RunType,
@@ -47,6 +52,14 @@ export const Run = z.object({
   /** null: not recorded (runs taken before it was kept, a stop by the server itself). */
   startedBy: RunActor.nullable(),
   stoppedBy: RunActor.nullable(),
+  /** 'replay' and 'reprocess' runs never count toward the live EOT and raise no alarms. */
+  origin: RunOrigin,
+  /** The raw files a replay or reprocessing played, in order (empty for a live run). */
+  sourceFiles: z.array(z.string()),
+  /** The run a reprocessing repeats (null otherwise). */
+  reprocessOf: RunNumber.nullable(),
+  /** The calibration set a replay or reprocessing was reconstructed with (null for a live run: see its spills). */
+  calibrationVersion: z.string().nullable(),
 });
 export type Run = z.infer<typeof Run>;
 
