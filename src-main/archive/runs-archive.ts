@@ -5,7 +5,8 @@ import type { HistSnapshot } from '../shared/histogram';
 import type { Db } from './database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from './histogram-codec';
 
-interface RunRow {
+/** A row of `runs` with its spill and event counts, as the archive and the registry read it. */
+export interface RunRow {
   number: number;
   type: RunType;
   setup: string;

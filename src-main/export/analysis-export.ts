@@ -70,10 +70,6 @@ export interface SpillRow {
 
 export interface RunRow {
   run: Run;
-  /** From migration 0012 (replay and reprocessing); null where the database predates it. */
-  origin: string | null;
-  reprocessOf: number | null;
-  sourceFiles: string | null;
   started: { by: string | null; role: string | null; via: string | null };
   stopped: { by: string | null; role: string | null; via: string | null };
   eventsProcessed: number;
@@ -192,21 +188,17 @@ export function spillColumns(detectors: readonly string[], counters: readonly { 
   return columns;
 }
 
-/** The runs table's columns; `origin`: the database knows replayed and reprocessed runs (migration 0012). */
-export function runColumns(origin = true): C<RunRow>[] {
+/** The runs table's columns. */
+export function runColumns(): C<RunRow>[] {
   const signOff = (r: RunRow) => r.signOffs.run;
   return [
     int('run', 'run number', (r) => r.run.number),
     str('type', 'run type: physics, calibration, led, pedestal, cosmics', (r) => r.run.type, false),
     str('setup', 'the setup the run was taken with', (r) => r.run.setup, false),
     str('end_state', 'running, ended (stopped) or aborted (the server died or was shut down mid-run)', (r) => r.run.end, false),
-    ...(origin
-      ? [
-          str<RunRow>('origin', 'live (taken at the experiment), replay (of recorded raw files) or reprocess (a stored run again, with another calibration set); replays and reprocessings never count toward the live EOT', (r) => r.origin ?? 'live', false),
-          int<RunRow>('reprocess_of', 'the run a reprocessing repeats; null otherwise', (r) => r.reprocessOf, { nullable: true }),
-          str<RunRow>('source_files', 'the raw files a replay or reprocessing read, as a JSON list in order; null for a live run', (r) => r.sourceFiles),
-        ]
-      : []),
+    str('origin', 'live (taken at the experiment), replay (of recorded raw files) or reprocess (a stored run again, with another calibration set); replays and reprocessings never count toward the live EOT', (r) => r.run.origin, false),
+    int('reprocess_of', 'the run a reprocessing repeats; null otherwise', (r) => r.run.reprocessOf, { nullable: true }),
+    str('source_files', 'the raw files a replay or reprocessing read, as a JSON list in order; null for a live run', (r) => (r.run.sourceFiles.length ? JSON.stringify(r.run.sourceFiles) : null)),
     time('started_at', 'start of the run', (r) => r.run.startedAt),
     time('stopped_at', 'end of the run; null while running', (r) => r.run.stoppedAt, true),
     dbl('duration_s', 's', 'stopped_at − started_at; null while running', (r) => (r.run.stoppedAt === null ? null : (r.run.stoppedAt - r.run.startedAt) / 1000)),
@@ -243,9 +235,6 @@ export function runColumns(origin = true): C<RunRow>[] {
 }
 
 interface RunFactsRow {
-  origin: string | null;
-  reprocess_of: number | null;
-  source_files: string | null;
   started_by: string | null;
   started_role: string | null;
   started_via: string | null;
@@ -264,8 +253,6 @@ export class AnalysisExport {
   private readonly signOffs: SignOffs;
   private readonly q;
   private readonly detectors: readonly string[];
-  /** Whether the database has the replay columns of runs (migration 0012). */
-  private readonly hasOrigin: boolean;
 
   constructor(
     db: Db,
@@ -281,13 +268,10 @@ export class AnalysisExport {
     this.detectors = [...new Set(o.setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector))), 'Trigger'];
     this.counterStore = new CounterStore(db);
     this.signOffs = new SignOffs(db);
-    const runsColumns = new Set((db.pragma('table_info(runs)') as { name: string }[]).map((c) => c.name));
-    this.hasOrigin = ['origin', 'reprocess_of', 'source_files'].every((c) => runsColumns.has(c));
-    const origin = this.hasOrigin ? 'r.origin, r.reprocess_of, r.source_files' : 'NULL AS origin, NULL AS reprocess_of, NULL AS source_files';
     this.q = {
       // The signal count is read only for an unblinded run: a blinded run's never leaves the database.
       runFacts: db.prepare<[number], RunFactsRow>(
-        `SELECT ${origin}, r.started_by, r.started_role, r.started_via, r.stopped_by, r.stopped_role, r.stopped_via,
+        `SELECT r.started_by, r.started_role, r.started_via, r.stopped_by, r.stopped_role, r.stopped_via,
            (SELECT coalesce(sum(s.events_processed), 0) FROM spills s WHERE s.run = r.number) AS events_processed,
            (SELECT count(*) FROM spill_dq d WHERE d.run = r.number) AS assessed,
            u.at AS unblinded_at, u.user AS unblinded_by,
@@ -359,9 +343,6 @@ export class AnalysisExport {
       }
       return {
         run,
-        origin: f.origin,
-        reprocessOf: f.reprocess_of,
-        sourceFiles: f.source_files,
         started: { by: f.started_by, role: f.started_role, via: f.started_via },
         stopped: { by: f.stopped_by, role: f.stopped_role, via: f.stopped_via },
         eventsProcessed: f.events_processed,
@@ -375,7 +356,7 @@ export class AnalysisExport {
         spillsSignedOffBad: [...signOffs.spills.values()].filter((s) => s.verdict === 'bad').length,
       };
     });
-    return { name: 'runs', columns: runColumns(this.hasOrigin), rows };
+    return { name: 'runs', columns: runColumns(), rows };
   }
 
   /**

@@ -3,29 +3,13 @@
 // columns; the EOT is counted with sign-offs honoured (spills signed off bad, and all spills of a run signed
 // off bad, left out), from the sign-offs rather than from every spill.
 import type { Db } from '../archive/database';
-import { toRun } from '../archive/runs-archive';
+import { toRun, type RunRow } from '../archive/runs-archive';
 import type { DqStore } from '../dq/dq-store';
 import type { RunListing, RunPage, RunQueryParsed, RunSort, RunSummary } from '../shared/api/runs';
-import type { RunActor, SignOff, SignOffVerdict } from '../shared/api/schemas';
+import type { SignOff, SignOffVerdict } from '../shared/api/schemas';
 import { SIGNED_OFF_SPILLS } from './sign-offs';
 
-interface ListRow {
-  number: number;
-  type: RunListing['type'];
-  setup: string;
-  started_at: number;
-  stopped_at: number | null;
-  start_comment: string;
-  stop_reason: string | null;
-  end_state: RunListing['end'];
-  started_by: string | null;
-  started_role: RunActor['role'] | null;
-  started_via: RunActor['via'];
-  stopped_by: string | null;
-  stopped_role: RunActor['role'] | null;
-  stopped_via: RunActor['via'];
-  spills: number;
-  events: number;
+interface ListRow extends RunRow {
   good: number;
   medium: number;
   bad: number;

@@ -336,28 +336,20 @@ describe('runs', () => {
     expect([...t.getChild('signal_candidates')!]).toEqual([6n, null]);
   });
 
-  it('says where a run came from (live, replay, reprocess) where the database knows it (migration 0012)', async () => {
-    const other = mkdtempSync(join(tmpdir(), 'na64rc-export-origin-'));
-    const db2 = openDatabase(join(other, 'na64rc.sqlite'));
-    try {
-      const have = new Set((db2.pragma('table_info(runs)') as { name: string }[]).map((c) => c.name));
-      // As migration 0012 (replay and reprocessing) adds them, where this branch does not have it yet.
-      if (!have.has('origin')) db2.exec(`ALTER TABLE runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'live'; ALTER TABLE runs ADD COLUMN source_files TEXT; ALTER TABLE runs ADD COLUMN reprocess_of INTEGER;`);
-      const archive2 = new RunsArchive(db2);
-      const dq2 = new DqService(db2, archive2, setup, { logbook: new Logbook(db2, archive2, other, silentLogger()), alarms: () => undefined, localUser: 'tester', log: silentLogger() });
-      const live = archive2.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: T0 }).number;
-      const replay = archive2.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: T0 + 1 }).number;
-      db2.prepare(`UPDATE runs SET origin = 'reprocess', reprocess_of = ?, source_files = ? WHERE number = ?`).run(live, '["/data/cdr01001-000001.dat"]', replay);
-      const table = new AnalysisExport(db2, { archive: archive2, dq: dq2, setup, cycleMs: () => 14_800 }).runs(archive2.listRuns(10));
-      const rows = await readBack(toParquet(table));
-      expect(rows.map((r) => [r['run'], r['origin'], r['reprocess_of'], r['source_files']])).toEqual([
-        [BigInt(replay), 'reprocess', BigInt(live), '["/data/cdr01001-000001.dat"]'],
-        [BigInt(live), 'live', null, null],
-      ]);
-    } finally {
-      db2.close();
-      rmSync(other, { recursive: true, force: true });
-    }
+  it('says where a run came from: live, replay, reprocess (with the run it repeats and the files read)', async () => {
+    const live = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: T0 + 50 }).number;
+    const again = archive.startRun({
+      type: 'physics',
+      setup: 'invisible-e',
+      comment: '',
+      startedAt: T0 + 51,
+      provenance: { origin: 'reprocess', sourceFiles: ['/data/cdr01001-000001.dat'], reprocessOf: live, calibrationVersion: 'v2' },
+    }).number;
+    const rows = await readBack(toParquet(exporter.runs([archive.getRun(again)!, archive.getRun(live)!])));
+    expect(rows.map((r) => [r['run'], r['origin'], r['reprocess_of'], r['source_files']])).toEqual([
+      [BigInt(again), 'reprocess', BigInt(live), '["/data/cdr01001-000001.dat"]'],
+      [BigInt(live), 'live', null, null],
+    ]);
   });
 
   it('a blinded run\'s signal count is never read: the query answers null while blinded', () => {
