@@ -56,24 +56,19 @@ export class ConditionsStore {
     return row ? { stored: row.document.byteLength, json: inflateSync(row.document).byteLength } : null;
   }
 
-  private hasColumn(table: string, column: string): boolean {
-    return (this.db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === column);
-  }
-
   /**
    * The latest run before `run` of the same type and setup that ended normally (not aborted), has spills,
    * and is good: by its run sign-off in force when it has one, else by more good than bad spills in the
-   * automatic verdicts (the per-run totals of migration 0013). Replays and reprocessings (runs.origin, where
-   * it exists) are not candidates: they were not taken with the conditions they carry.
+   * automatic verdicts (the per-run totals of migration 0013). Replays and reprocessings (runs.origin) are
+   * not candidates: they were not taken with the conditions they carry.
    */
   lastGood(run: Pick<Run, 'number' | 'type' | 'setup'>): LastGood | null {
-    const live = this.hasColumn('runs', 'origin') ? `AND r.origin = 'live'` : '';
     const row = this.db
       .prepare<[number, string, string], LastGoodRow>(
         `SELECT r.number, t.good, t.bad, t.signoff,
            (SELECT o.user FROM run_signoffs_in_force o WHERE o.run = r.number AND o.spill IS NULL) AS signoff_by
          FROM runs r JOIN run_totals t ON t.run = r.number
-         WHERE r.number < ? AND r.type = ? AND r.setup = ? AND r.end_state = 'ended' ${live}
+         WHERE r.number < ? AND r.type = ? AND r.setup = ? AND r.end_state = 'ended' AND r.origin = 'live'
            AND t.spills > 0
            AND CASE WHEN t.signoff IS NOT NULL THEN t.signoff = 'good' ELSE t.good > t.bad END
          ORDER BY r.number DESC LIMIT 1`,

@@ -165,18 +165,25 @@ export class SpillClock {
       : { phase: 'interspill', phaseStartedAt: start + spillMs, phaseEndsAt: start + cycleMs, spillMs, cycleMs };
   }
 
-  /** WE at each cycle start, EE a spill later (WWE is not generated: nothing to warn). */
-  private scheduleFake(): void {
+  /**
+   * WE at each cycle start, EE a spill later (WWE is not generated: nothing to warn). The next signal follows
+   * from the last one, never from the clock: a timer that fires a millisecond early must not repeat an EE.
+   */
+  private scheduleFake(last: 'WE' | 'EE' = 'WE'): void {
     const f = this.fakeTiming;
     if (!f) return;
-    const b = this.fakePhase(f);
-    const signal: TimingSignal = b.phase === 'spill' ? 'EE' : 'WE';
+    const { spillMs, cycleMs } = f.settings;
+    const signal: TimingSignal = last === 'WE' ? 'EE' : 'WE';
+    // A process stalled for cycles skips them rather than firing them in a burst.
+    if (signal === 'WE') f.sequence = Math.max(f.sequence, Math.floor((this.now() - f.startedAt) / cycleMs));
+    const cycleStart = f.startedAt + (f.sequence - 1) * cycleMs;
+    const at = signal === 'EE' ? cycleStart + spillMs : cycleStart + cycleMs;
     f.timer = setTimeout(() => {
       if (this.fakeTiming !== f) return;
       if (signal === 'WE') f.sequence++;
       this.emit({ signal, at: this.now(), sequence: f.sequence });
-      this.scheduleFake();
-    }, Math.max(1, (b.phaseEndsAt ?? this.now()) - this.now()));
+      this.scheduleFake(signal);
+    }, Math.max(1, at - this.now()));
     f.timer.unref();
   }
 

@@ -38,6 +38,7 @@ test('start a run, watch spills arrive and the ECAL histogram draw, stop it, fin
   await expect(row).toContainText('■ ended');
   await expect(row).toContainText('e2e: first beam of the night · end of e2e test');
   await row.click();
+  await page.getByTestId('run-tab-spills').click();
   // A spill row, not the "no spills yet" row shown while the run's spills load.
   await page.getByTestId('spill-table').locator('tbody tr.clickable').first().click();
   await expect(page).toHaveURL(/#\/histograms\?run=1&spill=1/);
@@ -87,9 +88,10 @@ test.describe('at a slower time scale', () => {
     await open(page, server);
     await page.getByTestId('start-run').click();
     await expect(page.getByTestId('run-state')).toContainText('RUNNING');
-    // 2.4 s spills: stop while the first one is being taken.
-    await expect(page.getByTestId('beam-phase')).toContainText('SPILL', { timeout: 15_000 });
-    await expect(page.getByTestId('spill-number')).toHaveText('Spill 1');
+    // 2.4 s spills: stop while the first one is being taken. A run started during a spill leaves that spill
+    // to the beam and takes the next one (8.4 s cycles): wait for the DAQ's first spill, not the beam's.
+    await expect(page.getByTestId('spill-number')).toHaveText('Spill 1', { timeout: 20_000 });
+    await expect(page.getByTestId('beam-phase')).toContainText('SPILL');
     await page.getByTestId('stop-run').click();
     await expect(page.getByTestId('run-state')).toContainText('STOPPING');
     await expect(page.getByTestId('run-pending')).toHaveText('waiting for the end of spill 1');

@@ -151,7 +151,7 @@ describe('sign-offs', () => {
     // A command, never an HTTP route.
     const doc = (await api<{ paths: Record<string, Record<string, { operationId: string }>> }>(server.info, '/api/v1/openapi.json')).body;
     const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
-    expect(ids).toEqual(expect.arrayContaining(['runs.list', 'runs.summary']));
+    expect(ids).toEqual(expect.arrayContaining(['files.runs', 'runs.summary']));
     expect(ids).not.toContain('runs.signOff');
   });
 

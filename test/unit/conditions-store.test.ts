@@ -206,8 +206,7 @@ describe('the last good run', () => {
     expect(service.store.lastGood(archive.getRun(now)!)?.run).toBe(autoGood);
   });
 
-  it('leaves out replays and reprocessings where runs have an origin', () => {
-    db.exec(`ALTER TABLE runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'live'`);
+  it('leaves out replays and reprocessings', () => {
     const live = start();
     spills(live, ['good']);
     end(live);
