@@ -58,7 +58,8 @@ describe('alarms end to end', () => {
     // Other alarms may join on a loaded machine (e.g. a spill that lost events): count this one.
     const figures = JSON.parse(kpi.stdout) as { alarms: number; topAlarms: { alarm: string; count: number }[] };
     expect(figures.alarms).toBeGreaterThanOrEqual(1);
-    expect(figures.topAlarms).toContainEqual({ alarm: 'daq.no-spill', count: 1 });
+    // A late simulated spill on a loaded machine can make a second no-spill episode of its own.
+    expect(figures.topAlarms.find((a) => a.alarm === 'daq.no-spill')?.count).toBeGreaterThanOrEqual(1);
 
     // The acknowledgement is in the logbook too, with its reason, linked to the alarm; and the shift
     // summary carries the alarm figures.
