@@ -56,7 +56,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/counters', name: 'counters', component: CountersView },
   { path: '/replay', name: 'replay', component: ReplayView },
   { path: '/api', name: 'api', component: ApiDocsView },
-  // Not in the navigation (it has no room): reached from a run (Runs view) or a link, /conditions?run=N&diff=M.
+  // Not in the navigation (it has no room): a shareable link, /conditions?run=N&diff=M; the Runs view has the
+  // same as a run's Conditions tab.
   { path: '/conditions', name: 'conditions', component: ConditionsView },
   { path: '/:rest(.*)*', redirect: '/shift' },
 ];

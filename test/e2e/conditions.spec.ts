@@ -103,5 +103,16 @@ test('an HV setpoint changed between two runs shows in the conditions diff, by r
   // A run that does not exist.
   await page.goto(`${server.info.url}/#/conditions?run=77`);
   await expect(page.getByTestId('conditions-error')).toContainText('run 77 does not exist');
+
+  // The same from the Runs view: run 2's Conditions tab, diffed with run 1 in one click.
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('runs-table').locator('tr[data-run="2"]').click();
+  await page.getByTestId('run-tab-conditions').click();
+  await expect(page).toHaveURL(/run=2&tab=conditions/);
+  await expect(page.getByTestId('run-conditions')).toHaveAttribute('data-run', '2');
+  await page.getByTestId('conditions-diff-pick').selectOption('1');
+  await expect(page.getByTestId('conditions-diff-summary')).toContainText('run 1 → run 2');
+  await expect(vset).toContainText(`${before} → ${before + 40}`);
+  await page.screenshot({ path: test.info().outputPath('runs-conditions-tab.png') });
   expect(problems).toEqual([]);
 });
