@@ -2,30 +2,11 @@
 // CSV, its histograms as a zip, and the listed runs; each download is read back and agrees with the lists.
 import { strFromU8, unzipSync } from 'fflate';
 import { parquetReadObjects } from 'hyparquet';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { expect, test as base, type Download, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { expect, type Download, type Page } from '@playwright/test';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
-import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
-import { open } from '../support/e2e-fixtures';
-
-// The shared fixture's server, given a minute to start: this spec runs beside others on a loaded machine.
-const test = base.extend<{ server: ServeProcess; problems: string[] }>({
-  server: async ({}, use) => {
-    const dir = mkdtempSync(join(tmpdir(), 'na64rc-e2e-export-'));
-    const server = await startServe(dir, ['--sim', '--time-scale', '20'], 60_000);
-    await use(server);
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  },
-  problems: async ({ page }, use) => {
-    const problems: string[] = [];
-    page.on('console', (m) => (m.type() === 'error' ? problems.push(m.text()) : undefined));
-    page.on('pageerror', (e) => problems.push(String(e)));
-    await use(problems);
-  },
-});
+import { api, runCli, waitFor } from '../support/serve-process';
+import { open, test } from '../support/e2e-fixtures';
 
 async function download(page: Page, testId: string): Promise<{ name: string; bytes: Uint8Array }> {
   const pending = page.waitForEvent('download');

@@ -4,26 +4,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test as base } from '@playwright/test';
-import { open } from '../support/e2e-fixtures';
-import { runCli, startServe, type ServeProcess } from '../support/serve-process';
+import { expect } from '@playwright/test';
+import { open, test } from '../support/e2e-fixtures';
+import { runCli } from '../support/serve-process';
 
-const test = base.extend<{ server: ServeProcess; problems: string[] }>({
-  server: async ({}, use) => {
-    const dir = mkdtempSync(join(tmpdir(), 'na64rc-e2e-'));
-    // A generous start: the simulators and the core start together on a machine that may be busy.
-    const server = await startServe(dir, ['--sim', '--time-scale', '5', '--workers', '1'], 60_000);
-    await use(server);
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  },
-  problems: async ({ page }, use) => {
-    const problems: string[] = [];
-    page.on('console', (m) => (m.type() === 'error' ? problems.push(m.text()) : undefined));
-    page.on('pageerror', (e) => problems.push(String(e)));
-    await use(problems);
-  },
-});
+test.use({ timeScale: '5', serveArgs: ['--workers', '1'] });
 
 test('an expert replays a raw file from the Replay view, watches it and finds the run marked replay', async ({ page, server, problems }) => {
   test.setTimeout(180_000);

@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import { test as base, type Page } from '@playwright/test';
 import { startServe, type ServeProcess } from './serve-process';
 
-export const test = base.extend<{ timeScale: string; server: ServeProcess; problems: string[] }>({
+export const test = base.extend<{ timeScale: string; serveArgs: string[]; server: ServeProcess; problems: string[] }>({
   timeScale: ['20', { option: true }],
-  server: async ({ timeScale }, use) => {
+  /** More `na64rc serve` options for a spec (e.g. `--workers 1`). */
+  serveArgs: [[], { option: true }],
+  server: async ({ timeScale, serveArgs }, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'na64rc-e2e-'));
-    const server = await startServe(dir, ['--sim', '--time-scale', timeScale]);
+    // A generous start: the simulators and the core start together on a machine that may be busy.
+    const server = await startServe(dir, ['--sim', '--time-scale', timeScale, ...serveArgs], 60_000);
     await use(server);
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
