@@ -68,7 +68,8 @@ test('beam lost: the alarm shows with guidance and sound, is acknowledged with a
   // (measured: 0.79 of 1.19 spills/s idle), a genuine short no-spill episode of its own: look for this one's rows.
   await expect(history.locator('tr[data-kind="cleared"]').filter({ hasText: 'ack → normal' })).toHaveCount(1);
   await expect(history.locator('tr[data-kind="acknowledged"]')).toContainText('SPS down after a magnet trip, CCC informed');
-  await expect(history.locator('tr[data-kind="activated"]').filter({ hasText: 'normal → unack' }).first()).toBeVisible();
+  // Activated from normal: to unack, or to suppressed where the loaded machine's timing read the SPS as off then.
+  await expect(history.locator('tr[data-kind="activated"]').filter({ hasText: /normal → (unack|suppressed)/ }).first()).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('alarm-history.png') });
 });
 
