@@ -42,7 +42,8 @@ test('overlay two runs with the ratio pad, make a run the reference, open a tren
   expect((await ctl('run', 'stop', '--reason', 'first run done')).code).toBe(0);
   expect((await ctl('run', 'start', 'physics', '--comment', 'second run')).code).toBe(0);
   await judged(server, 2, 3);
-  const shot = async (name: string) => info.attach(name, { body: await page.screenshot(), contentType: 'image/png' });
+  // Kept in the test's output folder, like every spec's screenshots, to be looked at.
+  const shot = async (name: string) => void (await page.screenshot({ path: info.outputPath(`${name}.png`) }));
   // Console errors include CSP violations (an inline style in a tooltip) and failed requests: none allowed.
   const problems: string[] = [];
   page.on('console', (m) => (m.type() === 'error' ? problems.push(m.text()) : undefined));
