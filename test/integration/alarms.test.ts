@@ -78,7 +78,9 @@ describe('alarms end to end', () => {
     server = await startServe(dir, ['--sim', '--time-scale', '20', '--start-run', 'pedestal']);
     await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'beam-off']);
     await waitFor('suppressed', async () => (await alarm('daq.no-spill')).state === 'suppressed');
-    expect(await current()).toEqual([expect.objectContaining({ id: 'daq.no-spill', state: 'suppressed' })]);
+    // The counters' disagreement with the DAQ may come too (the counters still see the beam the DAQ lost): suppressed as well.
+    const shown = (await current()).filter((a: { id: string }) => a.id !== 'counters.daq-mismatch' || a.state !== 'suppressed');
+    expect(shown).toEqual([expect.objectContaining({ id: 'daq.no-spill', state: 'suppressed' })]);
 
     const noReason = await runCli(['ctl', '--data', dir, 'alarm', 'shelve', 'system.disk-space']);
     expect(noReason.code).not.toBe(0);
