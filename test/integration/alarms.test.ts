@@ -79,7 +79,7 @@ describe('alarms end to end', () => {
     await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'beam-off']);
     await waitFor('suppressed', async () => (await alarm('daq.no-spill')).state === 'suppressed');
     // The counters' disagreement with the DAQ may come too (the counters still see the beam the DAQ lost): suppressed as well.
-    const shown = (await current()).filter((a: { id: string }) => a.id !== 'counters.daq-mismatch' || a.state !== 'suppressed');
+    const shown = (await current()).filter((a: { id: string; state: string }) => a.id !== 'counters.daq-mismatch' || a.state !== 'suppressed');
     expect(shown).toEqual([expect.objectContaining({ id: 'daq.no-spill', state: 'suppressed' })]);
 
     const noReason = await runCli(['ctl', '--data', dir, 'alarm', 'shelve', 'system.disk-space']);
