@@ -5,7 +5,7 @@
 // truncated events, a missing source, disconnects, dead / hot / noisy channels, gain drift.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ActiveFault, DriverContext, FaultSpec } from '../sdk/index';
-import type { ControlledSimulator, SimBeamState } from '../sdk/sim-control';
+import { BEAM_CHANGE_NOTICE_MS, type ControlledSimulator, type SimBeamState } from '../sdk/sim-control';
 import { SpsCycle, type SpsCycleConfig } from '../twin/sps-cycle';
 import type { Twin, TwinLed, TwinSpill } from '../twin/twin';
 import { EventType, MAX_BURST } from './format/date';
@@ -30,6 +30,8 @@ export interface DaqSimulatorOptions {
 /** Share of events damaged while corrupt-events / truncated-events is active. */
 const DAMAGED_FRACTION = 0.02;
 /** A client that has this much unsent data loses further physics events (as a lagging monitor does). */
+/** The faults that stop the beam reaching NA64. */
+const BEAM_FAULTS = new Set(['beam-off', 'sps-off']);
 const MAX_BACKLOG_BYTES = 64 * 1024 * 1024;
 /** Wall ms of generation per step before yielding to the event loop (the control channel shares this thread). */
 const STEP_BUDGET_MS = 25;
@@ -82,6 +84,8 @@ export class DaqSimulator implements ControlledSimulator {
   private spill: { run: TwinSpill; index: number; startedAt: number; burst: number } | null = null;
   private led: { run: TwinLed; endedAt: number; burst: number } | null = null;
   private lastIndex = -1;
+  /** The beam came back (a beam fault cleared) at this wall ms: spills begin again from the first that starts then. */
+  private beamBackAt = 0;
   private nbInRun = 0;
   private nbInBurst = 0;
   address: { host: string; port: number } | null = null;
@@ -145,7 +149,9 @@ export class DaqSimulator implements ControlledSimulator {
     checkFault(fault, channel, this.sourceIds(), this.options.twin.cells.length);
     if (fault.endsWith('-channel')) this.options.twin.setChannelFault(channel!, fault.replace('-channel', '') as 'dead' | 'hot' | 'noisy');
     if (fault === 'gain-drift') this.options.twin.setGainDrift(channel!, INJECTED_DRIFT_PER_SPILL);
-    this.faultsOn.set(`${fault}:${channel ?? ''}`, { fault, channel, since: this.context.now() });
+    // The beam goes off a moment after it is asked to, once every simulator following it knows (see BEAM_CHANGE_NOTICE_MS).
+    const since = this.context.now() + (BEAM_FAULTS.has(fault) ? BEAM_CHANGE_NOTICE_MS : 0);
+    this.faultsOn.set(`${fault}:${channel ?? ''}`, { fault, channel, since });
     if (fault === 'disconnect') for (const c of this.clients) c.socket.destroy();
     this.wake();
   }
@@ -154,6 +160,8 @@ export class DaqSimulator implements ControlledSimulator {
     for (const f of this.faultsOn.values()) {
       if (f.fault.endsWith('-channel')) this.options.twin.setChannelFault(f.channel!, null);
       if (f.fault === 'gain-drift') this.options.twin.setGainDrift(f.channel!, null);
+      // The beam comes back a moment later, and with a spill that begins then, not one half extracted.
+      if (BEAM_FAULTS.has(f.fault)) this.beamBackAt = this.context.now() + BEAM_CHANGE_NOTICE_MS;
     }
     this.faultsOn.clear();
     this.wake();
@@ -188,6 +196,13 @@ export class DaqSimulator implements ControlledSimulator {
     return false;
   }
 
+  /** When the beam stops (stopped) reaching NA64 (beam-off or sps-off, announced ahead), or null while it comes. */
+  private cutSince(): number | null {
+    let since: number | null = null;
+    for (const f of this.faultsOn.values()) if (BEAM_FAULTS.has(f.fault)) since = since === null ? f.since : Math.min(since, f.since);
+    return since;
+  }
+
   private wake(): void {
     if (!this.timer) return;
     clearTimeout(this.timer);
@@ -210,19 +225,22 @@ export class DaqSimulator implements ControlledSimulator {
     const now = this.context.now();
     const scale = this.options.timeScale;
     const phase = cycle.at(now);
-    const beamOn = !this.has('beam-off') && !this.has('sps-off');
+    const cutAt = this.cutSince();
+    const cut = cutAt !== null && now >= cutAt;
+    const beamOn = !cut && now >= this.beamBackAt;
     let behind = false;
     if (this.spill) {
-      // Simulated ms into the spill; a spill cut by beam-off ends now.
-      const cut = !beamOn;
-      const simMs = cut ? Number.POSITIVE_INFINITY : (now - this.spill.startedAt) * scale;
+      // Simulated ms into the spill. A spill cut by the beam going off ends at the cut, not when a lagging
+      // simulation notices it: the events and the end-of-burst scaler hold what was extracted until then,
+      // as the scaler simulators following this beam count it (`blockedSince`).
+      const simMs = ((cut ? Math.max(cutAt, this.spill.startedAt) : now) - this.spill.startedAt) * scale;
       behind = this.sendUntil(this.spill.run, simMs, deadline, 'physics');
-      if (!behind && (cut || this.spill.run.nextTime() === null) && (cut || phase.index !== this.spill.index || phase.phase !== 'spill')) this.endSpill(now);
+      if (!behind && (cut || this.spill.run.nextTime() === null) && (cut || phase.index !== this.spill.index || phase.phase !== 'spill')) this.endSpill(cut ? Math.max(cutAt, this.spill.startedAt) : now);
     } else if (this.led) {
       behind = this.sendUntil(this.led.run, (now - this.led.endedAt) * scale, deadline, 'calibration');
       if (this.led.run.nextTime() === null) this.led = null;
     }
-    if (!this.spill && beamOn && phase.phase === 'spill' && phase.index > this.lastIndex) {
+    if (!this.spill && beamOn && phase.phase === 'spill' && phase.index > this.lastIndex && phase.phaseStartedAt >= this.beamBackAt && (cutAt === null || phase.phaseStartedAt < cutAt)) {
       // The LED pulser finishes its sequence before the next spill (a lagging simulation catches up here).
       if (this.led) this.sendUntil(this.led.run, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 'calibration');
       this.led = null;

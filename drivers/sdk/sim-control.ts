@@ -27,15 +27,24 @@ export interface SimBeamState {
   firstSpillAt: number;
   spillMs: number;
   cycleMs: number;
-  /** The SPS is off (the DAQ simulator's `sps-off` fault: no timing, no spills), since when (wall ms). */
+  /** The SPS is off (the DAQ simulator's `sps-off` fault: no timing, no spills), since when (wall ms, may lie ahead). */
   off: boolean;
   offSince: number | null;
   /**
    * Since when no beam reaches NA64 while the SPS cycles on (the DAQ simulator's `beam-off` fault: the
-   * timing goes on, the counters and digitizers see nothing); null while the beam comes.
+   * timing goes on, the counters and digitizers see nothing; may lie ahead); null while the beam comes.
    */
   blockedSince: number | null;
 }
+
+/** How often a simulator following the beam asks its owner where it is (wall ms). */
+export const BEAM_FOLLOW_MS = 250;
+/**
+ * How long before it takes effect the beam's owner announces that the beam goes off or comes back (wall ms):
+ * longer than the followers' polling, so every device simulator cuts and resumes the same spills and the
+ * beam counters agree with the DAQ across the change.
+ */
+export const BEAM_CHANGE_NOTICE_MS = 2.4 * BEAM_FOLLOW_MS;
 
 export interface SimulatorDescription {
   id: string;

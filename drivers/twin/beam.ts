@@ -4,7 +4,7 @@
 // simulators run in processes of their own and follow it over its control channel (`linkedTwinBeam`), and
 // rebuild the same twin from its seed, so every device counts the same spills. Tests use `localTwinBeam`.
 import type { DriverLogger } from '../sdk/index';
-import { simControl, type SimBeamState } from '../sdk/sim-control';
+import { BEAM_FOLLOW_MS, simControl, type SimBeamState } from '../sdk/sim-control';
 import { loadSetup } from '../../setups/load';
 import type { SetupConfig } from '../../setups/setup-schema';
 import { DEFAULT_SPS_CYCLE } from './sps-cycle';
@@ -56,7 +56,7 @@ const TRUTH_CACHE = 8;
 function phaseAt(s: SimBeamState, at: number): BeamNow {
   const base = { spillMs: s.spillMs, cycleMs: s.cycleMs };
   const lastIndex = (t: number) => (t < s.firstSpillAt ? -1 : Math.floor((t - s.firstSpillAt) / s.cycleMs));
-  if (s.off) return { ...base, phase: 'off', index: lastIndex(s.offSince ?? at), phaseStartedAt: s.offSince ?? at, phaseEndsAt: null };
+  if (s.off && at >= (s.offSince ?? at)) return { ...base, phase: 'off', index: lastIndex(s.offSince ?? at), phaseStartedAt: s.offSince ?? at, phaseEndsAt: null };
   if (at < s.firstSpillAt) return { ...base, phase: 'interspill', index: -1, phaseStartedAt: s.firstSpillAt - s.cycleMs + s.spillMs, phaseEndsAt: s.firstSpillAt };
   const index = lastIndex(at);
   const start = s.firstSpillAt + index * s.cycleMs;
@@ -133,8 +133,6 @@ export function localTwinBeam(o: LocalBeamOptions): TwinBeam & { off(off: boolea
   };
 }
 
-/** How often the follower asks the beam's owner where it is (the cycle itself is computed in between). */
-const FOLLOW_MS = 250;
 const FIRST_ASK_MS = 40;
 
 /**
@@ -182,7 +180,7 @@ export function linkedTwinBeam(host: string, port: number, log: DriverLogger, no
     }
     if (!closed) {
       // Until the owner first answers (it may still be starting), ask often: the simulator waits for it.
-      timer = setTimeout(() => void ask(), state ? FOLLOW_MS : FIRST_ASK_MS);
+      timer = setTimeout(() => void ask(), state ? BEAM_FOLLOW_MS : FIRST_ASK_MS);
       timer.unref();
     }
   };

@@ -11,7 +11,7 @@ import { na64DaqPlugin, type Na64Daq } from '../../drivers/na64-daq/driver';
 import { TwinEncoder } from '../../drivers/na64-daq/encoder';
 import { twinRunEvents } from '../../drivers/na64-daq/raw-file';
 import { DaqSimulator } from '../../drivers/na64-daq/simulator';
-import { simControl } from '../../drivers/sdk/sim-control';
+import { BEAM_CHANGE_NOTICE_MS, simControl } from '../../drivers/sdk/sim-control';
 import { startSimulator, type StartedSimulator } from '../../src-main/cli/simulators/simulated-site';
 import { silentLogger } from '../../src-main/log';
 import type { DriverState, EventBatch, SpillEnd, SpillStart } from '../../drivers/sdk/index';
@@ -191,9 +191,9 @@ describe('na64-daq driver ← DAQ simulator in its own process (as serve --sim r
     expect(await control({ op: 'inject', fault: 'meltdown', channel: null })).toMatchObject({ ok: false, error: expect.stringMatching(/no fault "meltdown"; it knows beam-off, sps-off, corrupt-events/) });
     expect(await control({ op: 'inject', fault: 'gain-drift', channel: 5000 })).toEqual({ ok: false, error: 'channel 5000 does not exist: this setup has channels 0–121' });
     expect(await control({ op: 'inject', fault: 'missing-source', channel: 1 })).toMatchObject({ ok: false, error: expect.stringMatching(/source 1 is not read out in this setup/) });
-    // The beam goes off in the other process: no spill starts until it is cleared.
+    // The beam goes off in the other process (announced ahead to the simulators following it): no spill starts until it is cleared.
     expect(await control({ op: 'inject', fault: 'beam-off', channel: null })).toMatchObject({ ok: true, simulator: { active: [{ fault: 'beam-off', channel: null }] } });
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, BEAM_CHANGE_NOTICE_MS + 100));
     const before = rec.starts.length;
     await new Promise((r) => setTimeout(r, (3 * DEFAULT_SPS_CYCLE.cycleMs) / TIME_SCALE));
     expect(rec.starts.length).toBe(before);
