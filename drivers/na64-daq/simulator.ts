@@ -222,6 +222,16 @@ export class DaqSimulator implements ControlledSimulator {
     const cycle = this.cycle;
     if (!cycle) return;
     const deadline = performance.now() + STEP_BUDGET_MS;
+    // The step's events leave in one write per client, not one system call per event.
+    for (const c of this.clients) c.socket.cork();
+    try {
+      this.generate(cycle, deadline);
+    } finally {
+      for (const c of this.clients) if (!c.socket.destroyed) c.socket.uncork();
+    }
+  }
+
+  private generate(cycle: SpsCycle, deadline: number): void {
     const now = this.context.now();
     const scale = this.options.timeScale;
     const phase = cycle.at(now);
