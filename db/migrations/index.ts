@@ -15,6 +15,7 @@ import m0013 from './0013-run-registry';
 import m0014 from './0014-run-conditions';
 import m0015 from './0015-comparison';
 import m0016 from './0016-replay-runs';
+import m0017 from './0017-sealed-signal-box';
 
 export interface Migration {
   version: number;
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: 'run-conditions', sql: m0014 },
   { version: 15, name: 'comparison', sql: m0015 },
   { version: 16, name: 'replay-runs', sql: m0016 },
+  { version: 17, name: 'sealed-signal-box', sql: m0017 },
 ];

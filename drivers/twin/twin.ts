@@ -248,12 +248,18 @@ export class TwinSpill {
   private readonly samples: Uint16Array;
   private readonly pulses: Pulse[];
   private readonly pileupMean: number;
+  /**
+   * Injected signal comes from a random stream of its own: every other event of the spill is the same with
+   * and without it, bit for bit, so a test can show that blinding hides exactly the injected events.
+   */
+  private readonly signalRng: Random;
 
   constructor(
     private readonly twin: Twin,
     readonly sequence: number,
     private readonly rng: Random,
   ) {
+    this.signalRng = new Random(spillSeed(twin.options.seed, sequence, 3));
     const { setup, options } = twin;
     const beam = setup.beam;
     this.intensity = Math.max(0, beam.particlesPerSpill * (1 + beam.intensityRms * rng.gauss()));
@@ -266,28 +272,31 @@ export class TwinSpill {
     ];
     if (setup.trigger.physics) {
       for (const kind of ['electron', 'hadron', 'muon'] as const) counts.push([kind, poisson(rng, particles * f[kind] * twin.physicsProbability(kind))]);
-      counts.push(['signal', poisson(rng, particles * f.electron * (options.signalPerElectron ?? 0) * twin.physicsProbability('signal'))]);
     }
     const fired = counts.reduce((n, [, k]) => n + k, 0);
-    // Non-paralysable dead time: at a trigger rate r the DAQ is live 1 / (1 + r·τ) of the time.
+    // Non-paralysable dead time: at a trigger rate r the DAQ is live 1 / (1 + r·τ) of the time. The few
+    // injected signal triggers are left out of it (a relative change below 10⁻⁴): see `signalRng`.
     const live = 1 / (1 + (fired / spillSec) * DEAD_TIME_US * 1e-6);
     const kept: { time: number; cls: TriggerClass }[] = [];
     let physics = 0;
-    for (const [cls, n] of counts) {
+    const draw = (from: Random, cls: TriggerClass, n: number) => {
       for (let i = 0; i < n; i++) {
-        const time = rng.uniform() * options.spillMs;
-        if (rng.uniform() >= live) continue;
+        const time = from.uniform() * options.spillMs;
+        if (from.uniform() >= live) continue;
         kept.push({ time, cls });
         if (cls !== 'beam' && cls !== 'random') physics++;
       }
-    }
+    };
+    for (const [cls, n] of counts) draw(rng, cls, n);
+    const signal = setup.trigger.physics ? poisson(this.signalRng, particles * f.electron * (options.signalPerElectron ?? 0) * twin.physicsProbability('signal')) : 0;
+    draw(this.signalRng, 'signal', signal);
     kept.sort((a, b) => a.time - b.time);
     this.times = Float64Array.from(kept, (k) => k.time);
     this.classes = kept.map((k) => k.cls);
     const count = (cls: TriggerClass) => kept.filter((k) => k.cls === cls).length;
     this.scalers = {
       particles,
-      triggers: fired,
+      triggers: fired + signal,
       accepted: kept.length,
       deadTimeUs: kept.length * DEAD_TIME_US,
       gateUs: options.spillMs * 1000,
@@ -313,7 +322,8 @@ export class TwinSpill {
     if (this.cursor >= this.times.length) return null;
     const i = this.cursor++;
     const cls = this.classes[i]!;
-    const { twin, rng } = this;
+    const twin = this.twin;
+    const rng = cls === 'signal' ? this.signalRng : this.rng;
     const dep = this.pulses[0]!.amplitude;
     const truth: EventTruth = { particles: [], signal: cls === 'signal' };
     let trigger: number;

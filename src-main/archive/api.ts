@@ -27,7 +27,7 @@ export function archiveRouter(core: Core) {
       get: os.histograms.get.handler(({ input, errors }) => {
         const h = core.archive.histogram(input.run, input.spill, input.name);
         if (!h) throw errors.NOT_FOUND({ message: `no histogram ${input.name} for spill ${input.spill} of run ${input.run}` });
-        return core.dq.present(input.run, h);
+        return core.dq.present(input.run, h, input.spill);
       }),
     },
   };

@@ -103,14 +103,14 @@ export class CompareService {
       if (!this.archive.spillExists(run, spill)) throw new CompareError('NOT_FOUND', `spill ${spill} of run ${run} does not exist`);
       const h = this.archive.histogram(run, spill, name);
       if (!h) throw new CompareError('NOT_FOUND', `spill ${spill} of run ${run} has no histogram ${name}`);
-      return { histogram: this.dq.present(run, h), events: this.q.spillEvents.get(run, spill)?.n ?? null, label: `run ${run} spill ${spill}`, run };
+      return { histogram: this.dq.present(run, h, spill), events: this.q.spillEvents.get(run, spill)?.n ?? null, label: `run ${run} spill ${spill}`, run };
     }
     if (source.kind === 'run') {
       const { run } = source;
       if (!this.archive.getRun(run)) throw new CompareError('NOT_FOUND', `run ${run} does not exist`);
       const h = this.dq.store.runHistogram(run, name);
       if (!h) throw new CompareError('NOT_FOUND', `run ${run} has no accumulated histogram ${name}`);
-      return { histogram: this.dq.present(run, h), events: this.q.runEvents.get(run)?.n ?? null, label: `run ${run} (accumulated)`, run };
+      return { histogram: this.dq.present(run, h, null), events: this.q.runEvents.get(run)?.n ?? null, label: `run ${run} (accumulated)`, run };
     }
     const ref = this.dq.store.reference(source.id);
     if (!ref) throw new CompareError('NOT_FOUND', `reference ${source.id} does not exist`);

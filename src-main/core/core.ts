@@ -13,6 +13,7 @@ import { ReplayService } from '../replay/replay-service';
 import { CalibrationService } from '../calibration/calibration-service';
 import { CompareService } from '../compare/compare-service';
 import { DqService } from '../dq/dq-service';
+import { BLINDING_KEY_FILE } from '../dq/signal-box-seal';
 import { AnalysisExport } from '../export/analysis-export';
 import { RunRegistry } from '../runs/registry';
 import { CalibrationSets } from '../calibration/calibration-sets';
@@ -228,7 +229,7 @@ export class Core {
     });
     this.spills = new SpillService({
       archive,
-      assess: (summary, histograms, figures, calibrationVersion) => this.dq.assess(summary, histograms, figures, calibrationVersion),
+      assess: (summary, histograms, figures, calibrationVersion, box) => this.dq.assess(summary, histograms, figures, calibrationVersion, box),
       rows: (summary, taken) => this.calibration.spillRows(summary, taken),
       extraHistograms: (run, spill, startedAt) => this.digitizers.histogramsFor(run, spill, startedAt),
       dqOf: (run) => this.dq.spillsOf(run),
@@ -296,7 +297,13 @@ export class Core {
       },
       log,
     );
-    this.dq = new DqService(db, archive, this.setup, { logbook: this.logbook, alarms: (values) => this.alarms.update(values), localUser: this.localUser, log });
+    this.dq = new DqService(db, archive, this.setup, {
+      logbook: this.logbook,
+      alarms: (values) => this.alarms.update(values),
+      localUser: this.localUser,
+      log,
+      blindingKey: join(options.dataDir, BLINDING_KEY_FILE),
+    });
     this.exports = new AnalysisExport(db, { archive, dq: this.dq, setup: this.setup, cycleMs: () => this.clock.beam().cycleMs });
     this.registry = new RunRegistry(db, this.dq.store);
     this.logbook.summary.register('eot', this.dq.eotSection());
@@ -423,7 +430,7 @@ export class Core {
 
   /** Screens get the key histograms of every live spill (blinded); the rest are fetched when looked at. */
   private announceSpill({ summary, histograms }: SpillStored): void {
-    const shown = histograms.filter((h) => LIVE_HISTOGRAMS.has(h.name)).map((h) => this.dq.present(summary.run, h));
+    const shown = histograms.filter((h) => LIVE_HISTOGRAMS.has(h.name)).map((h) => this.dq.present(summary.run, h, summary.spill));
     this.lastSpill = { type: 'spill', summary, histograms: shown };
     this.live.publish('live', this.lastSpill);
     this.publishStatus();

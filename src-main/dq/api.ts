@@ -57,7 +57,7 @@ export function dqRouter(core: Core) {
       histogram: os.dq.histogram.handler(({ input, errors }) => {
         const h = input.spill === undefined ? dq.store.runHistogram(input.run, input.name) : core.archive.histogram(input.run, input.spill, input.name);
         if (!h) throw errors.NOT_FOUND({ message: `no histogram ${input.name} for ${input.spill === undefined ? '' : `spill ${input.spill} of `}run ${input.run}` });
-        return dq.present(input.run, h);
+        return dq.present(input.run, h, input.spill ?? null);
       }),
       references: {
         list: os.dq.references.list.handler(() => dq.store.references(core.setup.name).map(toView)),

@@ -16,7 +16,9 @@ import type { Setup } from '../../setups/load';
 import type { DqLiveEvent, EotStatus } from '../shared/api/dq';
 import type { Run, SpillDq, SpillSummary, Verdict } from '../shared/api/schemas';
 import type { EntryFacts } from '../shared/api/logbook';
-import { Hist2D, mergeSnapshots, type HistSnapshot } from '../shared/histogram';
+import { Hist1D, Hist2D, mergeSnapshots, type HistSnapshot } from '../shared/histogram';
+import { BOX_FIELDS } from '../monitor/recon/spill-histograms';
+import { SealError, SignalBoxSeal, type SealedSpill } from './signal-box-seal';
 import { epiFigures, MIN_ENTRIES, runChecks, spillOccupancy, type DqCheck, type ReferenceFigures, type SpillOccupancy } from './checks';
 import { DqStore, type DqReference } from './dq-store';
 import type { SpillAssessment } from '../spills/spill-service';
@@ -57,6 +59,8 @@ const ACCUMULATED_RUNS = 4;
 
 export class DqService {
   readonly store: DqStore;
+  /** The signal box of every spill, encrypted with the data directory's key (signal-box-seal.ts). */
+  private readonly seal: SignalBoxSeal;
   readonly calibrations: CalibrationSets;
   readonly live = new EventPublisher<{ dq: DqLiveEvent }>({ maxBufferedEvents: 20 });
   /** Per run, so a replay or a reprocessing can run beside the live run. */
@@ -76,10 +80,13 @@ export class DqService {
       localUser: string;
       log: Logger;
       now?: () => number;
+      /** The data directory's blinding key file (null: a key for this process only, a database in memory). */
+      blindingKey?: string | null;
     },
   ) {
     this.cuts = physicsCuts(setup);
     this.store = new DqStore(db);
+    this.seal = new SignalBoxSeal(sinks.blindingKey ?? null);
     this.calibrations = new CalibrationSets(db);
     const nominal = nominalCalibration(setup);
     this.nominal = new Map(setup.cells.map((c, i) => [c.name, nominal.gevPerAdc[i]!]));
@@ -106,8 +113,8 @@ export class DqService {
     this.accumulations.delete(run);
   }
 
-  /** Judge a spill that is about to be stored. */
-  assess(summary: SpillSummary, histograms: readonly HistSnapshot[], figures: SpillFigures, calibrationVersion: string): DqAssessment {
+  /** Judge a spill that is about to be stored; `box`: its events in the signal box (sealed with it). */
+  assess(summary: SpillSummary, histograms: readonly HistSnapshot[], figures: SpillFigures, calibrationVersion: string, box: Float32Array | null = null): DqAssessment {
     const acc = this.accumulations.get(summary.run) ?? null;
     const byName = new Map(histograms.map((h) => [h.name, h]));
     const { checks, detectors, verdict } = runChecks({
@@ -142,17 +149,21 @@ export class DqService {
       purities: dq.purity === null || figures.beamEvents < MIN_ENTRIES ? [...(acc?.purities ?? [])] : [...(acc?.purities ?? []), dq.purity].slice(-20),
       occupancy: [...(acc?.occupancy ?? []), spillOccupancy(byName, figures.events, checks)].slice(-OCCUPANCY_SPILLS),
     };
+    // Every spill's box is sealed, empty or not (see signal-box-seal.ts); its count is in the clear only
+    // once the run is unblinded.
+    const sealed = this.seal.seal({ candidates: figures.signalCandidates, events: box ?? new Float32Array(0) });
     return {
       dq,
       checks,
-      write: () =>
+      write: () => {
+        this.store.writeSealed(summary.run, summary.spill, sealed);
         this.store.writeSpill(
           {
             run: summary.run,
             spill: summary.spill,
             dq,
             checks,
-            signalCandidates: figures.signalCandidates,
+            signalCandidates: unblinded ? figures.signalCandidates : 0,
             beamEvents: figures.beamEvents,
             beamElectrons: figures.beamElectrons,
             beamHadrons: figures.beamHadrons,
@@ -161,7 +172,8 @@ export class DqService {
           },
           [...merged.values()],
           next.spills,
-        ),
+        );
+      },
       committed: (stored, origin) => {
         this.accumulations.delete(summary.run);
         this.accumulations.set(summary.run, next);
@@ -221,10 +233,25 @@ export class DqService {
     return !this.store.isUnblinded(run);
   }
 
-  /** What may be shown of a histogram of `run`: the signal box of ecal_vs_hcal is emptied while the run is blinded. */
-  present(run: number, h: HistSnapshot): HistSnapshot {
-    if (h.name !== BLINDED_HISTOGRAM || h.kind !== 'TH2D' || !this.isBlinded(run)) return h;
-    return blindBox(h, this.cuts.signalEcalBelowGeV, this.cuts.hcalQuietGeV);
+  /**
+   * What may be shown of a histogram of `run` (of one spill, or accumulated over the run: `spill` null).
+   * Stored histograms never hold an event of the signal box (the monitor keeps those sealed). While the run
+   * is blinded the box region of ecal_vs_hcal is emptied as well, of the events that fail the SRD or VETO;
+   * once it is unblinded the box's events are added back from the sealed records.
+   */
+  present(run: number, h: HistSnapshot, spill: number | null): HistSnapshot {
+    if (this.isBlinded(run)) {
+      if (h.name !== BLINDED_HISTOGRAM || h.kind !== 'TH2D') return h;
+      return blindBox(h, this.cuts.signalEcalBelowGeV, this.cuts.hcalQuietGeV);
+    }
+    if (!BOX_HISTOGRAMS.has(h.name)) return h;
+    const boxes = this.unsealed(run, spill);
+    return boxes.some((b) => b.events.length) ? withBoxEvents(h, boxes.map((b) => b.events)) : h;
+  }
+
+  /** The sealed boxes of a run's spills (or one spill), opened. */
+  private unsealed(run: number, spill: number | null): ({ spill: number } & SealedSpill)[] {
+    return this.store.sealed(run, spill).map((row) => ({ spill: row.spill, ...this.seal.open(row.payload) }));
   }
 
   unblind(run: number, reason: string, user: string): void {
@@ -232,8 +259,17 @@ export class DqService {
     if (!found) throw new DqError('NOT_FOUND', `run ${run} does not exist`);
     if (this.store.isUnblinded(run)) throw new DqError('CONFLICT', `run ${run} is already unblinded`);
     if (!reason.trim()) throw new DqError('BAD_REQUEST', 'say why the run is unblinded: the reason goes into the logbook');
-    const candidates = this.store.run(run).reduce((n, s) => n + s.signalCandidates, 0);
-    this.store.unblind(run, user, reason, this.now(), () => {
+    let boxes: ReturnType<DqService['unsealed']>;
+    try {
+      boxes = this.unsealed(run, null);
+    } catch (error) {
+      if (error instanceof SealError) throw new DqError('CONFLICT', `run ${run} cannot be unblinded: ${error.message}`);
+      throw error;
+    }
+    const unsealed = new Map(boxes.map((b) => [b.spill, b.candidates]));
+    // Spills stored before the box was sealed (an older database) have their count in the clear already.
+    const candidates = this.store.run(run).reduce((n, s) => n + (s.signalCandidates ?? 0), 0) + boxes.reduce((n, b) => n + b.candidates, 0);
+    this.store.unblind(run, user, reason, this.now(), unsealed, () => {
       this.sinks.logbook.addSystemEntry({
         kind: 'dq-unblind',
         title: `Run ${run} unblinded by ${user}`,
@@ -308,7 +344,7 @@ export class DqService {
     const ref = this.store.reference(id);
     if (!ref) return null;
     const h = this.store.referenceHistograms(id).get(name);
-    return h ? this.present(ref.run, h) : null;
+    return h ? this.present(ref.run, h, ref.spill) : null;
   }
 
   // ── logbook ────────────────────────────────────────────────────────────────────────────────────────
@@ -376,6 +412,36 @@ function median(values: readonly number[]): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The histograms an event of the signal box fills, from its sealed record (BOX_FIELDS). */
+const BOX_FILLS: Record<string, (r: Record<(typeof BOX_FIELDS)[number], number>) => [number] | [number, number] | null> = {
+  ecal_energy: (r) => [r.ecal],
+  ecal_preshower: (r) => [r.preshower],
+  hcal_energy: (r) => [r.hcal],
+  ecal_vs_hcal: (r) => [r.ecal, r.hcal],
+  veto_energy: (r) => [r.veto * 1000],
+  shower_x: (r) => (Number.isFinite(r.showerX) ? [r.showerX] : null),
+  shower_y: (r) => (Number.isFinite(r.showerY) ? [r.showerY] : null),
+  ecal_shape: (r) => (Number.isFinite(r.shape) ? [r.shape] : null),
+};
+const BOX_HISTOGRAMS = new Set(Object.keys(BOX_FILLS));
+
+/** `h` with the events of the signal box added (per spill, records of BOX_FIELDS one after the other). */
+function withBoxEvents(h: HistSnapshot, spills: readonly Float32Array[]): HistSnapshot {
+  const fill = BOX_FILLS[h.name]!;
+  const n = BOX_FIELDS.length;
+  const hist = h.kind === 'TH1D' ? Hist1D.fromSnapshot(h) : Hist2D.fromSnapshot(h);
+  for (const records of spills) {
+    for (let i = 0; i + n <= records.length; i += n) {
+      const r = Object.fromEntries(BOX_FIELDS.map((f, k) => [f, records[i + k]!])) as Record<(typeof BOX_FIELDS)[number], number>;
+      const at = fill(r);
+      if (!at) continue;
+      if (hist instanceof Hist1D) hist.fill(at[0]);
+      else hist.fill(at[0], at[1]!);
+    }
+  }
+  return hist.snapshot();
 }
 
 /**

@@ -197,6 +197,10 @@ export class DqStore {
       spillHistograms: db.prepare<[number, number], { name: string; encoding: string; data: Buffer }>(`SELECT name, encoding, data FROM spill_histograms WHERE run = ? AND spill = ?`),
       unblinded: db.prepare<[number], { run: number; at: number; user: string; reason: string }>(`SELECT * FROM dq_unblinded_runs WHERE run = ?`),
       unblind: db.prepare<[number, number, string, string]>(`INSERT INTO dq_unblinded_runs (run, at, user, reason) VALUES (?, ?, ?, ?)`),
+      insertSealed: db.prepare<[number, number, Uint8Array]>(`INSERT INTO dq_sealed_spills (run, spill, payload) VALUES (?, ?, ?)`),
+      sealedOfSpill: db.prepare<[number, number], { spill: number; payload: Uint8Array }>(`SELECT spill, payload FROM dq_sealed_spills WHERE run = ? AND spill = ?`),
+      sealedOfRun: db.prepare<[number], { spill: number; payload: Uint8Array }>(`SELECT spill, payload FROM dq_sealed_spills WHERE run = ? ORDER BY spill`),
+      unsealCandidates: db.prepare<[number, number, number]>(`UPDATE spill_dq SET signal_candidates = signal_candidates + ? WHERE run = ? AND spill = ?`),
     };
   }
 
@@ -368,11 +372,25 @@ export class DqStore {
     return this.q.unblinded.get(run) ?? null;
   }
 
-  /** Record the unblinding and run `also` (the logbook entry) in the same transaction. */
-  unblind(run: number, user: string, reason: string, at: number, also: () => void): void {
+  /**
+   * Record the unblinding, write the sealed counts of the run's spills into the clear (`unsealed`, by spill),
+   * and run `also` (the logbook entry), in one transaction.
+   */
+  unblind(run: number, user: string, reason: string, at: number, unsealed: ReadonlyMap<number, number>, also: () => void): void {
     this.db.transaction(() => {
       this.q.unblind.run(run, at, user, reason);
+      for (const [spill, n] of unsealed) if (n > 0) this.q.unsealCandidates.run(n, run, spill);
       also();
     })();
+  }
+
+  /** A spill's sealed signal box (dq/signal-box-seal.ts): every spill has one, written with its DQ record. */
+  writeSealed(run: number, spill: number, payload: Uint8Array): void {
+    this.q.insertSealed.run(run, spill, payload);
+  }
+
+  /** The sealed boxes of a run's spills (or of one spill), still encrypted. */
+  sealed(run: number, spill: number | null): { spill: number; payload: Uint8Array }[] {
+    return spill === null ? this.q.sealedOfRun.all(run) : this.q.sealedOfSpill.all(run, spill);
   }
 }

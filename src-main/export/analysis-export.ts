@@ -393,10 +393,10 @@ export class AnalysisExport {
     const pace = pacer();
     const blinded = this.o.dq.isBlinded(run);
     const accumulated = this.o.dq.store.runHistograms(run);
-    for (const h of accumulated.histograms) add(`run/${h.name}.json`, toRootJson(this.o.dq.present(run, h)));
+    for (const h of accumulated.histograms) add(`run/${h.name}.json`, toRootJson(this.o.dq.present(run, h, null)));
     for (const spill of spills) {
       for (const row of this.q.spillHistograms.all(run, spill)) {
-        add(`spill-${String(spill).padStart(4, '0')}/${row.name}.json`, toRootJson(this.o.dq.present(run, decodeHistogram(row.encoding, row.data))));
+        add(`spill-${String(spill).padStart(4, '0')}/${row.name}.json`, toRootJson(this.o.dq.present(run, decodeHistogram(row.encoding, row.data), spill)));
         await pace();
       }
     }

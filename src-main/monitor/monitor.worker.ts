@@ -45,8 +45,9 @@ port.on('message', (message: ToWorker) => {
         const spill = spills.get(message.key);
         spills.delete(message.key);
         const scan = spill?.scanSnapshot() ?? null;
-        const done: FromWorker = { type: 'done', key: message.key, processed: spill?.processed ?? 0, bad: spill?.bad ?? 0, histograms: spill?.snapshots() ?? [], figures: spill?.figures ?? null, scan };
-        port!.postMessage(done, scan ? [scan.buffer as ArrayBuffer] : []);
+        const box = spill?.boxSnapshot() ?? null;
+        const done: FromWorker = { type: 'done', key: message.key, processed: spill?.processed ?? 0, bad: spill?.bad ?? 0, histograms: spill?.snapshots() ?? [], box, figures: spill?.figures ?? null, scan };
+        port!.postMessage(done, [scan, box].filter((a) => a !== null).map((a) => a.buffer as ArrayBuffer));
         break;
       }
     }

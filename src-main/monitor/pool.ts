@@ -19,6 +19,8 @@ export interface SpillResult {
   /** Events the workers could not decode (damaged MSADC data). */
   bad: number;
   histograms: HistSnapshot[];
+  /** The events in the signal box (recon/spill-histograms.ts BOX_FIELDS each; blinding), null when none. */
+  box: Float32Array | null;
   /** Counts behind EOT, e/π and the signal region, summed over the workers. */
   figures: SpillFigures;
   /** Beam-scan records of the spill from every worker (shared/scan-record.ts), null when no scan ran. */
@@ -41,7 +43,7 @@ interface Queued {
   batch: BatchView;
 }
 
-const nothing = (): SpillResult => ({ processed: 0, bad: 0, histograms: [], figures: emptyFigures(), scan: null });
+const nothing = (): SpillResult => ({ processed: 0, bad: 0, histograms: [], box: null, figures: emptyFigures(), scan: null });
 
 function concat(parts: readonly (Float32Array | null)[]): Float32Array | null {
   const present = parts.filter((p): p is Float32Array => p !== null);
@@ -127,7 +129,7 @@ export class MonitorPool {
       case 'done': {
         const resolve = member.done.get(message.key);
         member.done.delete(message.key);
-        resolve?.({ processed: message.processed, bad: message.bad, histograms: message.histograms, figures: message.figures ?? emptyFigures(), scan: message.scan });
+        resolve?.({ processed: message.processed, bad: message.bad, histograms: message.histograms, box: message.box, figures: message.figures ?? emptyFigures(), scan: message.scan });
         break;
       }
       case 'pong':
@@ -279,6 +281,7 @@ export class MonitorPool {
       processed: parts.reduce((n, p) => n + p.processed, 0),
       bad: parts.reduce((n, p) => n + p.bad, 0),
       histograms: [...byName.values()].map((list) => mergeSnapshots(list)),
+      box: concat(parts.map((p) => p.box)),
       figures: parts.reduce((sum, p) => addFigures(sum, p.figures), emptyFigures()),
       scan: concat(parts.map((p) => p.scan)),
     };

@@ -17,6 +17,6 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ack'; key: string; count: number }
-  | { type: 'done'; key: string; processed: number; bad: number; histograms: HistSnapshot[]; figures: SpillFigures | null; scan: Float32Array | null }
+  | { type: 'done'; key: string; processed: number; bad: number; histograms: HistSnapshot[]; box: Float32Array | null; figures: SpillFigures | null; scan: Float32Array | null }
   | { type: 'error'; key: string | null; message: string }
   | { type: 'pong'; at: number };

@@ -10,6 +10,7 @@ import { CalibrationService } from '../calibration/calibration-service';
 import { CalibrationSets } from '../calibration/calibration-sets';
 import { DaqService } from '../daq/daq-service';
 import { DqService } from '../dq/dq-service';
+import { BLINDING_KEY_FILE } from '../dq/signal-box-seal';
 import type { Logger } from '../log';
 import { Logbook } from '../logbook/logbook';
 import { makePrivateDir } from '../security/private-files';
@@ -54,7 +55,7 @@ export async function openOfflineReplay(o: { dataDir: string; setup: Setup; work
   if (aborted.length) o.log.warn({ runs: aborted }, 'closed runs left running by a previous process as aborted');
   const logbook = new Logbook(db, archive, o.dataDir, o.log);
   const nothing = () => undefined;
-  const dq = new DqService(db, archive, o.setup, { logbook, alarms: nothing, localUser: o.user, log: o.log });
+  const dq = new DqService(db, archive, o.setup, { logbook, alarms: nothing, localUser: o.user, log: o.log, blindingKey: join(o.dataDir, BLINDING_KEY_FILE) });
   const calibration = new CalibrationService({
     db,
     setup: o.setup,
@@ -69,7 +70,7 @@ export async function openOfflineReplay(o: { dataDir: string; setup: Setup; work
   let storeFailures = 0;
   const spills = new SpillService({
     archive,
-    assess: (summary, histograms, figures, version) => dq.assess(summary, histograms, figures, version),
+    assess: (summary, histograms, figures, version, box) => dq.assess(summary, histograms, figures, version, box),
     rows: (summary, taken) => calibration.spillRows(summary, taken),
     dqOf: (run) => dq.spillsOf(run),
     storeFailed: () => {

@@ -24,7 +24,7 @@ export function createPrivateFile(file: string): void {
  * What the app writes in the data directory. Only these are tightened: `--data` may name a directory that
  * holds other people's files too (a home, a project), and those are not the app's to change.
  */
-const OWN_ENTRIES = /^(na64rc\.sqlite(-wal|-shm|-journal)?|na64rc\.log|server\.json(\.\d+\.tmp)?|site\.json|attachments)$/;
+const OWN_ENTRIES = /^(na64rc\.sqlite(-wal|-shm|-journal)?|na64rc\.log|server\.json(\.\d+\.tmp)?|site\.json|blinding\.key|attachments)$/;
 
 /**
  * Make `dir` and what the app keeps in it owner-only: directories 0700, files 0600 (group and others lose

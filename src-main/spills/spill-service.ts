@@ -61,7 +61,7 @@ export interface SpillAssessment {
 export interface SpillServiceDeps {
   archive: RunsArchive;
   /** Data quality: judges the spill before it is stored. */
-  assess(summary: SpillSummary, histograms: readonly HistSnapshot[], figures: SpillFigures, calibrationVersion: string): SpillAssessment;
+  assess(summary: SpillSummary, histograms: readonly HistSnapshot[], figures: SpillFigures, calibrationVersion: string, box: Float32Array | null): SpillAssessment;
   /** Rows other domains keep of every spill (the LED record), written inside the spill's transaction. */
   rows?(summary: SpillSummary, taken: SpillTaken): () => void;
   /** Histograms of other sources for a live spill (the digitizers'), stored and exported with its own. */
@@ -114,7 +114,7 @@ export class SpillService {
     let assessment: SpillAssessment | null = null;
     if (result) {
       try {
-        assessment = this.deps.assess(summary, result.histograms, result.figures, ended.taken.calibration.version);
+        assessment = this.deps.assess(summary, result.histograms, result.figures, ended.taken.calibration.version, result.box);
         summary.dq = assessment.dq;
       } catch (error) {
         log.error({ err: error, ...at }, 'data-quality assessment failed; the spill is stored without it');

@@ -146,7 +146,7 @@ describe('compare.histograms', () => {
       expect(h.histogram.title).toMatch(/blinded/);
     }
     // The statistics are those of the blinded bins: nothing of the box leaks through a number.
-    const blindedRun = core.dq.present(a!.number, core.dq.store.runHistogram(a!.number, 'ecal_vs_hcal')!);
+    const blindedRun = core.dq.present(a!.number, core.dq.store.runHistogram(a!.number, 'ecal_vs_hcal')!, null);
     expect(c.histograms[1]!.versusFirst!.chi2).toEqual(chi2Test(c.histograms[0]!.histogram, blindedRun));
     expect(c.histograms[1]!.versusFirst!.kolmogorov).toEqual({ refused: 'the Kolmogorov test is done on 1D histograms' });
     expect(c.histograms[0]!.histogram).toEqual(blindBox(stored, 50, 3));

@@ -183,7 +183,7 @@ beforeAll(() => {
   openRun = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: 'unblinded', startedAt: T0 + 20_000_000 }).number;
   storeSpill(openRun, 1, { signal: 3 });
   storeSpill(openRun, 2, { signal: 3 });
-  dq.store.unblind(openRun, 'dora', 'box opening', T0 + 5, () => undefined);
+  dq.store.unblind(openRun, 'dora', 'box opening', T0 + 5, new Map(), () => undefined);
   signOffs.add({ run: openRun, spill: null, verdict: 'bad', reason: 'wrong target', user: 'carla', role: 'expert', at: T0 + 6 });
 });
 

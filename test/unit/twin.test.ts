@@ -295,6 +295,28 @@ describe('the twin, measured on its DATE events', () => {
     const { twin: plain, encoder: enc } = twinFor('invisible-e', 31);
     expect(encodedSpill(plain, enc, 0).truth.some((t) => t.signal)).toBe(false);
   });
+
+  it('adds injected signal to a spill without changing any other event of it, bit for bit', () => {
+    const events = (signalPerElectron: number) => {
+      const spill = twinFor('invisible-e', 31, { signalPerElectron }).twin.spill(2);
+      const out: { time: number; trigger: number; signal: boolean; samples: Uint16Array }[] = [];
+      for (let e = spill.next(); e; e = spill.next()) out.push({ time: e.timeMs, trigger: e.trigger, signal: e.truth.signal, samples: e.samples.slice() });
+      return { out, scalers: spill.scalers };
+    };
+    const plain = events(0);
+    const injected = events(2e-4);
+    const signal = injected.out.filter((e) => e.signal);
+    expect(signal.length).toBeGreaterThan(20);
+    const rest = injected.out.filter((e) => !e.signal);
+    expect(rest.length).toBe(plain.out.length);
+    rest.forEach((e, i) => {
+      expect(e.time).toBe(plain.out[i]!.time);
+      expect(e.trigger).toBe(plain.out[i]!.trigger);
+      expect(Buffer.from(e.samples.buffer).equals(Buffer.from(plain.out[i]!.samples.buffer))).toBe(true);
+    });
+    // The DAQ's raw totals count the signal triggers too: the DAQ reconstructs nothing.
+    expect(injected.scalers.accepted).toBe(plain.scalers.accepted + signal.length);
+  });
 });
 
 describe('setup files', () => {

@@ -27,8 +27,14 @@ export const TRIGGER_BINS = ['physics', 'beam', 'random', 'calibration'] as cons
 const axis = (nbins: number, min: number, max: number, title: string): AxisSpec => ({ nbins, min, max, title });
 const cellAxis = (n: number, title = 'channel'): AxisSpec => axis(n, 0, n, title);
 
+/**
+ * What is kept of an event in the signal box (energies in GeV, the SRD sum in MeV, the shower centre in mm),
+ * instead of filling any histogram: the box's content, sealed until an expert unblinds (dq/signal-box-seal.ts).
+ */
+export const BOX_FIELDS = ['ecal', 'preshower', 'hcal', 'veto', 'srdMeV', 'showerX', 'showerY', 'shape', 'trigger'] as const;
+
 export class SpillHistograms {
-  /** Physics events reconstructed, and events that could not be decoded (counted, not filled). */
+  /** Physics events reconstructed (with those of the signal box), and events that could not be decoded (counted, not filled). */
   processed = 0;
   bad = 0;
   readonly figures: SpillFigures = emptyFigures();
@@ -51,11 +57,6 @@ export class SpillHistograms {
   private readonly srdMeV: Float64Array;
   private readonly counters: Int32Array;
   private readonly threshold: number;
-  /** Filled from the per-channel loop of every event (see ChannelColumns). */
-  private readonly pedestalMap: ChannelColumns;
-  private readonly peakTimes: ChannelColumns;
-  private readonly cellEnergy: ChannelColumns;
-  private readonly occupancy: Float64Array;
   /** A tower (both sections) has a hit above the hit threshold at the main section's scale. */
   private readonly towerHitGeV: number;
   /** Beam-scan records of this spill (see shared/scan-record.ts), and which towers are recorded. */
@@ -63,26 +64,20 @@ export class SpillHistograms {
   scanCount = 0;
   private readonly scanTowers: Uint8Array;
 
-  readonly h: {
-    ecalEnergy: Hist1D;
-    ecalPreshower: Hist1D;
-    ecalOccupancy: Hist2D;
-    ecalShape: Hist1D;
-    showerX: Hist1D;
-    showerY: Hist1D;
-    hcalEnergy: Hist1D;
-    hcalModules: Hist2D;
-    ecalVsHcal: Hist2D;
-    srdEnergy: Hist2D;
-    srdElectrons: Hist2D;
-    srdHadrons: Hist2D;
-    vetoEnergy: Hist1D;
-    counterAmplitudes: Hist2D;
-    triggerRates: Hist1D;
-  };
+  /** The histograms of every event outside the signal box: what is served and stored. */
+  readonly open: HistogramSet;
+  /** The events in the signal box, one record each (see BOX_FIELDS): sealed while the run is blinded. */
+  private box = new Float32Array(0);
+  /** Events in the signal box (also counted as the figures' signal candidates). */
+  boxEvents = 0;
+
+  /** The open set's histograms (tests and the benchmark read them). */
+  get h(): HistogramSet['h'] {
+    return this.open.h;
+  }
 
   constructor(private readonly config: MonitorConfig) {
-    const { layout, histograms: ax, cells, calibration } = config;
+    const { layout, cells, calibration } = config;
     this.decoder = new EventDecoder(config);
     this.led = Float64Array.from(calibration.gevPerAdc, (_, c) => calibration.ledCorrection[c] ?? 1);
     this.calib = Float64Array.from(calibration.gevPerAdc, (g, c) => g * this.led[c]!);
@@ -104,32 +99,10 @@ export class SpillHistograms {
     this.srdMeV = new Float64Array(layout.srd.length);
     this.counters = Int32Array.from(layout.counters);
     this.threshold = config.zeroSuppressionAdc ?? Number.NEGATIVE_INFINITY;
-    const e0 = config.cuts.beamEnergyGeV;
-    this.pedestalMap = new ChannelColumns('pedestals', 'Pedestal per channel', cellAxis(cells), ax.pedestalAdc);
-    this.peakTimes = new ChannelColumns('peak_time', 'Peak time per channel (hits)', cellAxis(cells), ax.peakTimeNs);
-    this.cellEnergy = new ChannelColumns('ecal_cell_energy', 'ECAL energy per cell (hits)', cellAxis(ecal.length, 'ECAL cell (preshower, then main)'), axis(100, 0, e0, 'E_{cell} [GeV]'));
-    this.occupancy = new Float64Array(cells);
     this.towerHitGeV = config.hitThresholdAdc * (this.calib[layout.ecalMain[0] ?? 0] ?? 0);
     this.scanTowers = new Uint8Array(towers);
     for (const t of config.scan?.towers ?? []) if (t >= 0 && t < towers) this.scanTowers[t] = 1;
-    const srdColumns = axis(layout.srd.length + 1, 0, layout.srd.length + 1, 'SRD module (last column: sum)');
-    this.h = {
-      ecalEnergy: new Hist1D('ecal_energy', 'ECAL total energy', ax.ecalEnergy),
-      ecalPreshower: new Hist1D('ecal_preshower', 'ECAL preshower energy', ax.ecalPreshower),
-      ecalOccupancy: new Hist2D('ecal_occupancy', 'ECAL occupancy (towers with a hit)', axis(layout.ecalNx, 0, layout.ecalNx, 'x [cell]'), axis(layout.ecalNy, 0, layout.ecalNy, 'y [cell]')),
-      ecalShape: new Hist1D('ecal_shape', 'ECAL shower shape: E_{max tower} / E_{ECAL}', axis(100, 0, 1, 'E_{max tower} / E_{ECAL}')),
-      showerX: new Hist1D('shower_x', 'ECAL shower centre X', { ...ax.shower, title: 'X [mm]' }),
-      showerY: new Hist1D('shower_y', 'ECAL shower centre Y', { ...ax.shower, title: 'Y [mm]' }),
-      hcalEnergy: new Hist1D('hcal_energy', 'HCAL total energy', ax.hcalEnergy),
-      hcalModules: new Hist2D('hcal_module_energy', 'HCAL energy per module', axis(Math.max(1, layout.hcalModules.length), 0, Math.max(1, layout.hcalModules.length), 'HCAL module'), ax.hcalEnergy),
-      ecalVsHcal: new Hist2D('ecal_vs_hcal', 'E_{HCAL} vs E_{ECAL}', { ...ax.ecalEnergy, nbins: Math.min(ax.ecalEnergy.nbins, 150) }, { ...ax.hcalEnergy, nbins: Math.min(ax.hcalEnergy.nbins, 150) }),
-      srdEnergy: new Hist2D('srd_energy', 'SRD energy per module and sum, all events', srdColumns, ax.srdMeV),
-      srdElectrons: new Hist2D('srd_energy_e', 'SRD energy, calorimeter-tagged electrons', srdColumns, ax.srdMeV),
-      srdHadrons: new Hist2D('srd_energy_hadron', 'SRD energy, calorimeter-tagged hadrons', srdColumns, ax.srdMeV),
-      vetoEnergy: new Hist1D('veto_energy', 'VETO energy (sum of PMTs)', ax.vetoMeV),
-      counterAmplitudes: new Hist2D('counter_amplitudes', 'Beam counter amplitudes', cellAxis(Math.max(1, layout.counters.length), 'counter'), ax.counterAdc),
-      triggerRates: new Hist1D('trigger_rates', 'Triggers by type', axis(TRIGGER_BINS.length, 0, TRIGGER_BINS.length, 'trigger (physics, beam, random, calibration)')),
-    };
+    this.open = new HistogramSet(config);
   }
 
   /** Reconstruct and histogram every event of a batch. */
@@ -148,31 +121,29 @@ export class SpillHistograms {
         this.bad++;
         continue;
       }
+      // An event of the signal box is reconstructed (processed) but fills no histogram and no figure.
       this.event();
       this.processed++;
     }
   }
 
-  /** The physics of the event just decoded, into every histogram and count. */
+  /**
+   * The physics of the event just decoded, into every histogram and count; an event in the signal box
+   * (blinding) is kept as a sealed record instead, and no histogram or figure sees it.
+   */
   private event(): void {
     const { amplitudes, pedestals, peakTimes } = this.decoder;
     const trigger = this.decoder.trigger;
-    const { energy, calib, h, threshold, tower, towerOf } = this;
+    const { energy, calib, threshold, tower, towerOf } = this;
     const cells = energy.length;
     const hit = this.config.hitThresholdAdc;
     const cuts = this.config.cuts;
+    // First the event's physics, then where it goes (open or sealed), then the histograms.
     tower.fill(0);
     for (let c = 0; c < cells; c++) {
       const a = amplitudes[c]!;
-      // NaN (not read out) fails both comparisons: no energy, no pedestal.
+      // NaN (not read out) fails the comparison: no energy.
       energy[c] = a > threshold ? a * calib[c]! : 0;
-      if (a === a) this.pedestalMap.add(c, pedestals[c]!);
-      if (a > hit) {
-        this.occupancy[c]!++;
-        this.peakTimes.add(c, peakTimes[c]!);
-        const e = this.ecalIndex[c]!;
-        if (e >= 0) this.cellEnergy.add(e, energy[c]!);
-      }
       const t = towerOf[c]!;
       if (t >= 0) tower[t]! += energy[c]!;
     }
@@ -196,8 +167,6 @@ export class SpillHistograms {
         sy += e * this.towerY[t]!;
       }
     }
-    const ny = this.config.layout.ecalNy;
-    for (let t = 0; t < tower.length; t++) if (tower[t]! > this.towerHitGeV) h.ecalOccupancy.fill(Math.floor(t / ny), t % ny);
     let hcal = 0;
     let minModule = Number.POSITIVE_INFINITY;
     for (let m = 0; m < this.hcalModules.length; m++) {
@@ -207,7 +176,6 @@ export class SpillHistograms {
       this.hcalModule[m] = e;
       hcal += e;
       if (e < minModule) minModule = e;
-      h.hcalModules.fill(m, e);
     }
     let veto = 0;
     for (let i = 0; i < this.veto.length; i++) veto += energy[this.veto[i]!]!;
@@ -219,11 +187,35 @@ export class SpillHistograms {
       srdSum += mev;
       if (mev > cuts.srd.moduleMinMeV && mev < cuts.srd.moduleMaxMeV) srdIn++;
     }
+    const random = (trigger & RANDOM) !== 0 && !(trigger & ~RANDOM);
+    const srdPass = this.srd.length > 0 && srdIn >= Math.min(cuts.srd.minModules, this.srd.length);
+    const hcalQuiet = hcal < cuts.hcalQuietGeV;
+    // The signal box (a missing-energy candidate): an SRD-tagged electron that left little in the ECAL and
+    // nothing in VETO and HCAL. Shown to nobody, in no histogram and no count, until an expert unblinds.
+    if (!random && srdPass && ecal < cuts.signalEcalBelowGeV && hcalQuiet && veto < cuts.vetoQuietGeV) {
+      this.keepBoxEvent(ecal, ps, hcal, veto, srdSum, ecal > 0 && maxTower >= 0 ? sx / ecal : Number.NaN, ecal > 0 && maxTower >= 0 ? sy / ecal : Number.NaN, ecal > 0 ? max / ecal : Number.NaN, trigger);
+      return;
+    }
+    const set = this.open;
+    const h = set.h;
+
+    for (let c = 0; c < cells; c++) {
+      const a = amplitudes[c]!;
+      if (a === a) set.pedestalMap.add(c, pedestals[c]!);
+      if (a > hit) {
+        set.occupancy[c]!++;
+        set.peakTimes.add(c, peakTimes[c]!);
+        const e = this.ecalIndex[c]!;
+        if (e >= 0) set.cellEnergy.add(e, energy[c]!);
+      }
+    }
+    const ny = this.config.layout.ecalNy;
+    for (let t = 0; t < tower.length; t++) if (tower[t]! > this.towerHitGeV) h.ecalOccupancy.fill(Math.floor(t / ny), t % ny);
+    for (let m = 0; m < this.hcalModules.length; m++) h.hcalModules.fill(m, this.hcalModule[m]!);
     for (let i = 0; i < this.counters.length; i++) {
       const a = amplitudes[this.counters[i]!]!;
       if (a === a) h.counterAmplitudes.fill(i, a);
     }
-
     h.ecalEnergy.fill(ecal);
     h.ecalPreshower.fill(ps);
     if (ecal > 0 && maxTower >= 0) {
@@ -243,13 +235,11 @@ export class SpillHistograms {
 
     const f = this.figures;
     f.events++;
-    if (trigger & RANDOM && !(trigger & ~RANDOM)) {
+    if (random) {
       // Random triggers sample the detector without a beam particle: pedestals and noise, no physics tag.
       f.randomEvents++;
       return;
     }
-    const srdPass = this.srd.length > 0 && srdIn >= Math.min(cuts.srd.minModules, this.srd.length);
-    const hcalQuiet = hcal < cuts.hcalQuietGeV;
     const muon = this.hcalModules.length > 0 && ecal < cuts.muonEcalMaxGeV && minModule > cuts.muonModuleGeV;
     const caloElectron = ecal > cuts.electronEcalFraction * cuts.beamEnergyGeV && hcalQuiet;
     // A calorimeter hadron: energy in the HCAL and not a full electromagnetic shower in front of it (which
@@ -274,9 +264,6 @@ export class SpillHistograms {
       else if (muon) f.beamMuons++;
       else if (caloHadron || !hcalQuiet) f.beamHadrons++;
     }
-    // Missing-energy candidate: an SRD-tagged electron that left little in the ECAL and nothing in VETO and
-    // HCAL. Counted here, shown to nobody until an expert unblinds.
-    if (srdPass && ecal < cuts.signalEcalBelowGeV && hcalQuiet && veto < cuts.vetoQuietGeV) f.signalCandidates++;
     const scan = this.config.scan;
     if (scan && trigger & BEAM && hcalQuiet && ecal > scan.minEcalGeV && (scan.aimed >= 0 || (maxTower >= 0 && this.scanTowers[maxTower]))) this.record(scan.aimed, maxTower);
   }
@@ -330,14 +317,84 @@ export class SpillHistograms {
     return this.scanRecords.slice(0, this.scanCount * recordLength(layout.ecalNx * layout.ecalNy));
   }
 
+  /** The open histograms: every event outside the signal box. */
   snapshots(): HistSnapshot[] {
-    return [
-      ...Object.values(this.h).map((x) => x.snapshot()),
-      this.pedestalMap.snapshot(),
-      this.peakTimes.snapshot(),
-      this.cellEnergy.snapshot(),
-      occupancySnapshot(this.occupancy),
-    ];
+    return this.open.snapshots();
+  }
+
+  /** The records of the events in the signal box (BOX_FIELDS each), or null when there were none. */
+  boxSnapshot(): Float32Array | null {
+    return this.boxEvents ? this.box.slice(0, this.boxEvents * BOX_FIELDS.length) : null;
+  }
+
+  private keepBoxEvent(...values: number[]): void {
+    const n = BOX_FIELDS.length;
+    if ((this.boxEvents + 1) * n > this.box.length) {
+      const grown = new Float32Array(Math.max(16 * n, this.box.length * 2));
+      grown.set(this.box);
+      this.box = grown;
+    }
+    this.box.set(values, this.boxEvents * n);
+    this.boxEvents++;
+    this.figures.signalCandidates++;
+  }
+}
+
+/** Every histogram of a spill, filled by events of one kind (open, or in the signal box). */
+export class HistogramSet {
+  readonly h: {
+    ecalEnergy: Hist1D;
+    ecalPreshower: Hist1D;
+    ecalOccupancy: Hist2D;
+    ecalShape: Hist1D;
+    showerX: Hist1D;
+    showerY: Hist1D;
+    hcalEnergy: Hist1D;
+    hcalModules: Hist2D;
+    ecalVsHcal: Hist2D;
+    srdEnergy: Hist2D;
+    srdElectrons: Hist2D;
+    srdHadrons: Hist2D;
+    vetoEnergy: Hist1D;
+    counterAmplitudes: Hist2D;
+    triggerRates: Hist1D;
+  };
+  /** Filled from the per-channel loop of every event (see ChannelColumns). */
+  readonly pedestalMap: ChannelColumns;
+  readonly peakTimes: ChannelColumns;
+  readonly cellEnergy: ChannelColumns;
+  readonly occupancy: Float64Array;
+
+  constructor(config: MonitorConfig) {
+    const { layout, histograms: ax, cells } = config;
+    const e0 = config.cuts.beamEnergyGeV;
+    const ecalCells = layout.ecalPreshower.length + layout.ecalMain.length;
+    this.pedestalMap = new ChannelColumns('pedestals', 'Pedestal per channel', cellAxis(cells), ax.pedestalAdc);
+    this.peakTimes = new ChannelColumns('peak_time', 'Peak time per channel (hits)', cellAxis(cells), ax.peakTimeNs);
+    this.cellEnergy = new ChannelColumns('ecal_cell_energy', 'ECAL energy per cell (hits)', cellAxis(ecalCells, 'ECAL cell (preshower, then main)'), axis(100, 0, e0, 'E_{cell} [GeV]'));
+    this.occupancy = new Float64Array(cells);
+    const srdColumns = axis(layout.srd.length + 1, 0, layout.srd.length + 1, 'SRD module (last column: sum)');
+    this.h = {
+      ecalEnergy: new Hist1D('ecal_energy', 'ECAL total energy', ax.ecalEnergy),
+      ecalPreshower: new Hist1D('ecal_preshower', 'ECAL preshower energy', ax.ecalPreshower),
+      ecalOccupancy: new Hist2D('ecal_occupancy', 'ECAL occupancy (towers with a hit)', axis(layout.ecalNx, 0, layout.ecalNx, 'x [cell]'), axis(layout.ecalNy, 0, layout.ecalNy, 'y [cell]')),
+      ecalShape: new Hist1D('ecal_shape', 'ECAL shower shape: E_{max tower} / E_{ECAL}', axis(100, 0, 1, 'E_{max tower} / E_{ECAL}')),
+      showerX: new Hist1D('shower_x', 'ECAL shower centre X', { ...ax.shower, title: 'X [mm]' }),
+      showerY: new Hist1D('shower_y', 'ECAL shower centre Y', { ...ax.shower, title: 'Y [mm]' }),
+      hcalEnergy: new Hist1D('hcal_energy', 'HCAL total energy', ax.hcalEnergy),
+      hcalModules: new Hist2D('hcal_module_energy', 'HCAL energy per module', axis(Math.max(1, layout.hcalModules.length), 0, Math.max(1, layout.hcalModules.length), 'HCAL module'), ax.hcalEnergy),
+      ecalVsHcal: new Hist2D('ecal_vs_hcal', 'E_{HCAL} vs E_{ECAL}', { ...ax.ecalEnergy, nbins: Math.min(ax.ecalEnergy.nbins, 150) }, { ...ax.hcalEnergy, nbins: Math.min(ax.hcalEnergy.nbins, 150) }),
+      srdEnergy: new Hist2D('srd_energy', 'SRD energy per module and sum, all events', srdColumns, ax.srdMeV),
+      srdElectrons: new Hist2D('srd_energy_e', 'SRD energy, calorimeter-tagged electrons', srdColumns, ax.srdMeV),
+      srdHadrons: new Hist2D('srd_energy_hadron', 'SRD energy, calorimeter-tagged hadrons', srdColumns, ax.srdMeV),
+      vetoEnergy: new Hist1D('veto_energy', 'VETO energy (sum of PMTs)', ax.vetoMeV),
+      counterAmplitudes: new Hist2D('counter_amplitudes', 'Beam counter amplitudes', cellAxis(Math.max(1, layout.counters.length), 'counter'), ax.counterAdc),
+      triggerRates: new Hist1D('trigger_rates', 'Triggers by type', axis(TRIGGER_BINS.length, 0, TRIGGER_BINS.length, 'trigger (physics, beam, random, calibration)')),
+    };
+  }
+
+  snapshots(): HistSnapshot[] {
+    return [...Object.values(this.h).map((x) => x.snapshot()), this.pedestalMap.snapshot(), this.peakTimes.snapshot(), this.cellEnergy.snapshot(), occupancySnapshot(this.occupancy)];
   }
 }
 

@@ -1,0 +1,102 @@
+// The sealed signal box: what blinding keeps of the events in a spill's signal box (their histograms and
+// their count), encrypted with the data directory's key so that neither the API nor a copy of the database
+// shows them before an expert unblinds the run. The key (32 random bytes in blinding.key, owner-only) is
+// made at the first need and never written to the database; a database without its key file keeps its
+// box sealed, and unblinding says why.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import { z } from 'zod';
+import { PRIVATE_FILE_MODE } from '../security/private-files';
+
+export interface SealedSpill {
+  /** Events in the signal box (missing-energy candidates). */
+  candidates: number;
+  /** Their records, BOX_FIELDS each, one after the other. */
+  events: Float32Array;
+}
+
+/** The sealed JSON: the records as the base64 of their little-endian float32 bytes. */
+const SealedJson = z.object({ candidates: z.number().int().nonnegative(), events: z.base64() });
+
+/**
+ * Payload layout: format byte, 12-byte IV, 16-byte GCM tag, then the ciphertext of: the length of the
+ * deflated JSON (4 bytes), the deflated JSON, zeros up to the size bucket. Every spill is sealed, with
+ * candidates or none, and padded to the same size (up to ≈ 50 events): neither a sealed row's presence nor
+ * its length tells whether the box of a spill is empty.
+ */
+const FORMAT = 1;
+const BUCKET_BYTES = 2048;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+export class SealError extends Error {}
+
+/** The key's file in the data directory. */
+export const BLINDING_KEY_FILE = 'blinding.key';
+
+export class SignalBoxSeal {
+  private cached: Buffer | null = null;
+
+  /** `keyFile` null: a key that lives as long as the process (a database in memory, a test). */
+  constructor(private readonly keyFile: string | null) {}
+
+  private key(create: boolean): Buffer {
+    if (this.cached) return this.cached;
+    if (this.keyFile === null) return (this.cached = randomBytes(KEY_BYTES));
+    try {
+      const key = readFileSync(this.keyFile);
+      if (key.length !== KEY_BYTES) throw new SealError(`the blinding key ${this.keyFile} is damaged (${key.length} bytes, not ${KEY_BYTES})`);
+      return (this.cached = key);
+    } catch (error) {
+      if (error instanceof SealError) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new SealError(`the blinding key ${this.keyFile} cannot be read: ${(error as Error).message}`);
+      if (!create) throw new SealError(`the blinding key ${this.keyFile} is missing: the signal box of this database cannot be opened`);
+    }
+    const key = randomBytes(KEY_BYTES);
+    // 'wx': never overwrite a key another process has just made (the box it sealed would be lost).
+    try {
+      writeFileSync(this.keyFile, key, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return this.key(false);
+      throw error;
+    }
+    return (this.cached = key);
+  }
+
+  seal(spill: SealedSpill): Buffer {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key(true), iv);
+    const records = Buffer.from(spill.events.buffer, spill.events.byteOffset, spill.events.byteLength).toString('base64');
+    const deflated = deflateSync(strToU8(JSON.stringify({ candidates: spill.candidates, events: records })), { level: 1 });
+    let size = BUCKET_BYTES;
+    while (size < 4 + deflated.length) size *= 2;
+    const plain = Buffer.alloc(size);
+    plain.writeUInt32LE(deflated.length, 0);
+    plain.set(deflated, 4);
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([Buffer.of(FORMAT), iv, cipher.getAuthTag(), body]);
+  }
+
+  open(payload: Uint8Array): SealedSpill {
+    const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    if (bytes.length < 1 + IV_BYTES + TAG_BYTES || bytes[0] !== FORMAT) throw new SealError('a sealed spill is damaged (unknown format)');
+    const iv = bytes.subarray(1, 1 + IV_BYTES);
+    const tag = bytes.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
+    const decipher = createDecipheriv('aes-256-gcm', this.key(false), iv);
+    decipher.setAuthTag(tag);
+    let plain: Buffer;
+    try {
+      plain = Buffer.concat([decipher.update(bytes.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new SealError('a sealed spill does not open with this data directory’s blinding key (another key, or damaged)');
+    }
+    const length = plain.readUInt32LE(0);
+    if (4 + length > plain.length) throw new SealError('a sealed spill is damaged (its length)');
+    const json = SealedJson.parse(JSON.parse(strFromU8(inflateSync(plain.subarray(4, 4 + length)))));
+    const records = Buffer.from(json.events, 'base64');
+    if (records.length % 4) throw new SealError('a sealed spill is damaged (its records)');
+    return { candidates: json.candidates, events: new Float32Array(records.buffer.slice(records.byteOffset, records.byteOffset + records.length)) };
+  }
+}

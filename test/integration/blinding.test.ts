@@ -1,0 +1,150 @@
+// Blinding end to end, against the generator's truth: the same recorded run with A′ → invisible signal
+// injected and without it (same seed: the twin adds the signal without touching any other event), each
+// replayed through the spill path (driver, monitor workers, spill service, DQ) into a real SQLite file of
+// its own. An event is either in the signal box, and then sealed, or not, and then an ordinary event: the
+// open histograms of the injected run hold exactly the injected events outside the box more than the plain
+// run's. The box is sealed in every spill, with candidates or none, in payloads of one size, under a key
+// kept out of the database; its count is not in the clear, not served, not exported. Unblinded, it appears.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unzipSync, strFromU8 } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawInspector } from '../../drivers/na64-daq/raw-file';
+import { simulateRawFile } from '../../src-main/cli/simulators/raw-files';
+import { BLINDING_KEY_FILE, SignalBoxSeal } from '../../src-main/dq/signal-box-seal';
+import { AnalysisExport } from '../../src-main/export/analysis-export';
+import { silentLogger } from '../../src-main/log';
+import { openOfflineReplay, type OfflineReplay } from '../../src-main/replay/offline';
+import { Hist1D, type HistSnapshot } from '../../src-main/shared/histogram';
+import { physicsCuts } from '../../src-main/setup/monitoring';
+import { loadSetup } from '../../setups/load';
+
+const setup = loadSetup('invisible-e');
+const SPILLS = 2;
+const SEED = 23;
+/** A′ → invisible per electron on target: ≈ 15 signal triggers a spill. */
+const SIGNAL = 1.2e-5;
+
+let root: string;
+const key = randomBytes(32);
+
+interface Taken {
+  dir: string;
+  offline: OfflineReplay;
+  run: number;
+  exports: AnalysisExport;
+}
+let plain: Taken;
+let injected: Taken;
+let injectedTriggers: number;
+
+async function take(name: string, signal: number): Promise<Taken> {
+  const raw = join(root, `${name}.dat`);
+  simulateRawFile({ setup: 'invisible-e', spills: SPILLS, seed: SEED, run: 1, signal, out: raw }, () => undefined);
+  const dir = join(root, name);
+  const offline = await openOfflineReplay({ dataDir: dir, setup, user: 'tester', workers: 1, log: silentLogger() });
+  // Both databases sealed with one key, so that their sealed payloads can be compared for size.
+  writeFileSync(join(dir, BLINDING_KEY_FILE), key, { mode: 0o600 });
+  await offline.replay.start({ files: [raw], speed: 'max', type: 'physics', comment: '', by: 'tester' });
+  const status = await offline.replay.settled();
+  expect(status.state).toBe('done');
+  const exports = new AnalysisExport(offline.db, { archive: offline.archive, dq: offline.dq, setup, cycleMs: () => 16_800 });
+  return { dir, offline, run: status.run!, exports };
+}
+
+/** Physics events the file holds per burst (the independent reader behind `na64rc inspect`). */
+function inspectBursts(path: string): number[] {
+  const inspector = new RawInspector();
+  inspector.push(new Uint8Array(readFileSync(path)));
+  return inspector.summary().bursts.map((b) => b.events['PHYSICS'] ?? 0);
+}
+const physicsEvents = (path: string) => inspectBursts(path).reduce((a, b) => a + b, 0);
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'na64rc-blinding-'));
+  plain = await take('plain', 0);
+  injected = await take('injected', SIGNAL);
+  injectedTriggers = physicsEvents(join(root, 'injected.dat')) - physicsEvents(join(root, 'plain.dat'));
+}, 240_000);
+afterAll(async () => {
+  await plain?.offline.close();
+  await injected?.offline.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Every histogram an event fills once (the per-channel maps are filled once per channel). */
+const PER_EVENT = ['ecal_energy', 'ecal_preshower', 'hcal_energy', 'ecal_vs_hcal', 'veto_energy', 'trigger_rates'];
+
+function entries(t: Taken, spill: number, name: string, served: boolean): number {
+  const stored = t.offline.archive.histogram(t.run, spill, name)!;
+  return (served ? t.offline.dq.present(t.run, stored, spill) : stored).entries;
+}
+
+/** The test knows the key: it opens the sealed boxes itself, without unblinding. */
+function sealedCandidates(t: Taken): number[] {
+  const seal = new SignalBoxSeal(join(t.dir, BLINDING_KEY_FILE));
+  return (t.offline.db.prepare('SELECT payload FROM dq_sealed_spills WHERE run = ? ORDER BY spill').all(t.run) as { payload: Uint8Array }[]).map((r) => seal.open(r.payload).candidates);
+}
+
+describe('blinding (invisible-e, signal injected by the twin)', () => {
+  it('seals every spill, with candidates or none, in payloads of one size; no count of the box in the clear', () => {
+    expect(injectedTriggers).toBeGreaterThan(10);
+    const plainBox = sealedCandidates(plain);
+    const box = sealedCandidates(injected);
+    expect(plainBox).toEqual(Array(SPILLS).fill(0));
+    // The selection keeps most of the injected signal (its efficiency) and nothing that was not injected.
+    const candidates = box.reduce((a, b) => a + b, 0);
+    expect(candidates).toBeGreaterThan(0.4 * injectedTriggers);
+    expect(candidates).toBeLessThanOrEqual(injectedTriggers);
+    const sizes = new Set([plain, injected].flatMap((t) => (t.offline.db.prepare('SELECT length(payload) AS n FROM dq_sealed_spills').all() as { n: number }[]).map((r) => r.n)));
+    expect(sizes.size).toBe(1);
+    for (const t of [plain, injected]) {
+      expect(t.offline.db.prepare('SELECT sum(signal_candidates) AS n FROM spill_dq').get()).toEqual({ n: 0 });
+      expect(t.offline.dq.store.run(t.run).every((s) => s.dq.signalCandidates === null)).toBe(true);
+    }
+  });
+
+  it('stores and serves no event of the box: the open histograms differ by exactly the injected events outside it', () => {
+    const box = sealedCandidates(injected);
+    for (let spill = 1; spill <= SPILLS; spill++) {
+      const injectedHere = inspectBursts(join(root, 'injected.dat'))[spill - 1]! - inspectBursts(join(root, 'plain.dat'))[spill - 1]!;
+      for (const name of PER_EVENT) {
+        expect(entries(injected, spill, name, false) - entries(plain, spill, name, false), name).toBe(injectedHere - box[spill - 1]!);
+        expect(entries(injected, spill, name, true) - entries(plain, spill, name, true), name).toBe(injectedHere - box[spill - 1]!);
+      }
+    }
+  });
+
+  it('exports nothing of the box while blinded: the spill table and the ROOT JSON archive', async () => {
+    const table = injected.exports.spills(injected.run);
+    const column = table.columns.find((c) => c.name === 'signal_candidates')!;
+    expect(table.rows.map((r) => column.value(r))).toEqual(Array(SPILLS).fill(null));
+    expect(table.metadata?.['na64rc.blinded']).toBe('true');
+    const files = unzipSync((await injected.exports.histograms(injected.run)).data);
+    const ecal = JSON.parse(strFromU8(files['spill-0001/ecal_energy.json']!)) as { fEntries: number };
+    expect(ecal.fEntries).toBe(entries(injected, 1, 'ecal_energy', false));
+  });
+
+  it('once unblinded, shows the box: its candidates counted and every injected event in the spectra', () => {
+    const box = sealedCandidates(injected);
+    injected.offline.dq.unblind(injected.run, 'box opening approved', 'tester');
+    expect(injected.offline.dq.store.run(injected.run).map((s) => s.signalCandidates)).toEqual(box);
+    for (let spill = 1; spill <= SPILLS; spill++) {
+      const injectedHere = inspectBursts(join(root, 'injected.dat'))[spill - 1]! - inspectBursts(join(root, 'plain.dat'))[spill - 1]!;
+      // (The plain run as stored: it is still blinded, its served ecal_vs_hcal has the box region emptied.)
+      for (const name of ['ecal_energy', 'hcal_energy', 'ecal_vs_hcal', 'veto_energy']) expect(entries(injected, spill, name, true) - entries(plain, spill, name, false), name).toBe(injectedHere);
+    }
+    // The run's accumulated spectrum too, and in the box region of the ECAL: below the signal cut.
+    const run = (t: Taken) => t.offline.dq.present(t.run, t.offline.dq.store.runHistogram(t.run, 'ecal_energy')!, null) as Extract<HistSnapshot, { kind: 'TH1D' }>;
+    const below = (h: Extract<HistSnapshot, { kind: 'TH1D' }>) => {
+      const hist = Hist1D.fromSnapshot(h);
+      const width = (h.x.max - h.x.min) / h.x.nbins;
+      let n = 0;
+      for (let bin = 0; bin <= h.x.nbins && (bin === 0 || h.x.min + bin * width <= physicsCuts(setup).signalEcalBelowGeV); bin++) n += hist.binContent(bin);
+      return n;
+    };
+    expect(below(run(injected)) - below(run(plain))).toBeGreaterThanOrEqual(box.reduce((a, b) => a + b, 0));
+  });
+});
