@@ -247,7 +247,8 @@ export class Core {
         const d = this.devices.site().devices.find((e) => e.kind === 'event-source');
         return d ? { plugin: d.plugin, options: d.options } : null;
       },
-      daq: (source, replayPool, origin, monitorConfig, hooks) => new DaqService(source, replayPool, this.spills, monitorConfig, hooks, log, Date.now, origin),
+      daq: (source, replayPool, origin, monitorConfig, hooks) =>
+        new DaqService(source, replayPool, this.spills, () => ({ ...monitorConfig(), hiddenSample: this.dq.hiddenSample() }), hooks, log, Date.now, origin),
       runEnded: (run) => this.dq.runEnded(run.number),
       ...(options.replayWorkers ? { workers: options.replayWorkers } : {}),
       log,
@@ -256,7 +257,7 @@ export class Core {
       this.devices.eventSource(),
       pool,
       this.spills,
-      () => this.calibration.monitorConfig(),
+      () => ({ ...this.calibration.monitorConfig(), hiddenSample: this.dq.hiddenSample() }),
       {
         beam: () => this.publishStatus(),
         alive: () => this.liveness.daqAlive(),

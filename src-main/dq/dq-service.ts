@@ -26,6 +26,8 @@ import { electronsOnTarget } from './eot';
 
 /** Histograms whose signal region is blinded, with the box: E_ECAL below the cut and a quiet HCAL. */
 export const BLINDED_HISTOGRAM = 'ecal_vs_hcal';
+/** One event in this many outside the signal box is sealed with it (the hidden sample: ≈ 13 ± 4 a spill of 6,700; over 500 spills 6,500 ± 80, which a handful of candidates cannot be told from). */
+const HIDDEN_ONE_IN = 512;
 
 export class DqError extends Error {
   constructor(
@@ -111,6 +113,14 @@ export class DqService {
   /** A run ended: its accumulation is no longer needed in memory (it is stored with every spill). */
   runEnded(run: number): void {
     this.accumulations.delete(run);
+  }
+
+  /**
+   * Blinding's hidden sample for the monitor workers (MonitorConfig.hiddenSample): one event in 512 outside
+   * the box sealed with it, so that the box's count is not the difference of two served counts.
+   */
+  hiddenSample(): { salt: number; oneIn: number } {
+    return { salt: this.seal.derived('hidden-sample'), oneIn: HIDDEN_ONE_IN };
   }
 
   /** Judge a spill that is about to be stored; `box`: its events in the signal box (sealed with it). */

@@ -3,10 +3,8 @@
 // shows them before an expert unblinds the run. The key (32 random bytes in blinding.key, owner-only) is
 // made at the first need and never written to the database; a database without its key file keeps its
 // box sealed, and unblinding says why.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
-import { z } from 'zod';
 import { PRIVATE_FILE_MODE } from '../security/private-files';
 
 export interface SealedSpill {
@@ -16,16 +14,13 @@ export interface SealedSpill {
   events: Float32Array;
 }
 
-/** The sealed JSON: the records as the base64 of their little-endian float32 bytes. */
-const SealedJson = z.object({ candidates: z.number().int().nonnegative(), events: z.base64() });
-
 /**
- * Payload layout: format byte, 12-byte IV, 16-byte GCM tag, then the ciphertext of: the length of the
- * deflated JSON (4 bytes), the deflated JSON, zeros up to the size bucket. Every spill is sealed, with
- * candidates or none, and padded to the same size (up to ≈ 50 events): neither a sealed row's presence nor
- * its length tells whether the box of a spill is empty.
+ * Payload layout: format byte, 12-byte IV, 16-byte GCM tag, then the ciphertext of: the candidates (u32),
+ * the number of record values (u32), the records (float32, little-endian), zeros up to the size bucket.
+ * Every spill is sealed, with candidates or none, and padded to the same size (up to ≈ 50 records): neither
+ * a sealed row's presence nor its length tells whether the box of a spill is empty.
  */
-const FORMAT = 1;
+const FORMAT = 2;
 const BUCKET_BYTES = 2048;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -65,16 +60,20 @@ export class SignalBoxSeal {
     return (this.cached = key);
   }
 
+  /** A 32-bit number derived from the key for `purpose` (the hidden sample's pick): secret as the key is. */
+  derived(purpose: string): number {
+    return createHmac('sha256', this.key(true)).update(purpose).digest().readUInt32LE(0);
+  }
+
   seal(spill: SealedSpill): Buffer {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key(true), iv);
-    const records = Buffer.from(spill.events.buffer, spill.events.byteOffset, spill.events.byteLength).toString('base64');
-    const deflated = deflateSync(strToU8(JSON.stringify({ candidates: spill.candidates, events: records })), { level: 1 });
     let size = BUCKET_BYTES;
-    while (size < 4 + deflated.length) size *= 2;
+    while (size < 8 + spill.events.byteLength) size *= 2;
     const plain = Buffer.alloc(size);
-    plain.writeUInt32LE(deflated.length, 0);
-    plain.set(deflated, 4);
+    plain.writeUInt32LE(spill.candidates, 0);
+    plain.writeUInt32LE(spill.events.length, 4);
+    plain.set(new Uint8Array(spill.events.buffer, spill.events.byteOffset, spill.events.byteLength), 8);
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
     return Buffer.concat([Buffer.of(FORMAT), iv, cipher.getAuthTag(), body]);
   }
@@ -92,11 +91,9 @@ export class SignalBoxSeal {
     } catch {
       throw new SealError('a sealed spill does not open with this data directory’s blinding key (another key, or damaged)');
     }
-    const length = plain.readUInt32LE(0);
-    if (4 + length > plain.length) throw new SealError('a sealed spill is damaged (its length)');
-    const json = SealedJson.parse(JSON.parse(strFromU8(inflateSync(plain.subarray(4, 4 + length)))));
-    const records = Buffer.from(json.events, 'base64');
-    if (records.length % 4) throw new SealError('a sealed spill is damaged (its records)');
-    return { candidates: json.candidates, events: new Float32Array(records.buffer.slice(records.byteOffset, records.byteOffset + records.length)) };
+    const candidates = plain.readUInt32LE(0);
+    const values = plain.readUInt32LE(4);
+    if (8 + 4 * values > plain.length) throw new SealError('a sealed spill is damaged (its length)');
+    return { candidates, events: new Float32Array(plain.buffer.slice(plain.byteOffset + 8, plain.byteOffset + 8 + 4 * values)) };
   }
 }

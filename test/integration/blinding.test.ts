@@ -1,12 +1,14 @@
 // Blinding end to end, against the generator's truth: the same recorded run with A′ → invisible signal
 // injected and without it (same seed: the twin adds the signal without touching any other event), each
 // replayed through the spill path (driver, monitor workers, spill service, DQ) into a real SQLite file of
-// its own. An event is either in the signal box, and then sealed, or not, and then an ordinary event: the
-// open histograms of the injected run hold exactly the injected events outside the box more than the plain
-// run's. The box is sealed in every spill, with candidates or none, in payloads of one size, under a key
-// kept out of the database; its count is not in the clear, not served, not exported. Unblinded, it appears.
+// its own. An event in the signal box is sealed, and so is a keyed random sample of the others (the hidden
+// sample: without it, the box's count would be the DAQ's event count minus the histograms' entries); every
+// other event is an ordinary one: the open histograms of the injected run hold exactly the injected events
+// that were not sealed more than the plain run's. Every spill is sealed, with candidates or none, in payloads
+// of one size, under a key kept out of the database; the box's count is not in the clear, not served, not
+// exported. Unblinded, every sealed event is back in the spectra.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
@@ -14,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawInspector } from '../../drivers/na64-daq/raw-file';
 import { simulateRawFile } from '../../src-main/cli/simulators/raw-files';
 import { BLINDING_KEY_FILE, SignalBoxSeal } from '../../src-main/dq/signal-box-seal';
+import { BOX_FIELDS } from '../../src-main/monitor/recon/spill-histograms';
 import { AnalysisExport } from '../../src-main/export/analysis-export';
 import { silentLogger } from '../../src-main/log';
 import { openOfflineReplay, type OfflineReplay } from '../../src-main/replay/offline';
@@ -24,8 +27,8 @@ import { loadSetup } from '../../setups/load';
 const setup = loadSetup('invisible-e');
 const SPILLS = 2;
 const SEED = 23;
-/** A′ → invisible per electron on target: ≈ 15 signal triggers a spill. */
-const SIGNAL = 1.2e-5;
+/** A′ → invisible per electron on target: ≈ 15 signal triggers a spill (with the hidden sample, within one payload size). */
+const SIGNAL = 4e-6;
 
 let root: string;
 const key = randomBytes(32);
@@ -44,9 +47,10 @@ async function take(name: string, signal: number): Promise<Taken> {
   const raw = join(root, `${name}.dat`);
   simulateRawFile({ setup: 'invisible-e', spills: SPILLS, seed: SEED, run: 1, signal, out: raw }, () => undefined);
   const dir = join(root, name);
-  const offline = await openOfflineReplay({ dataDir: dir, setup, user: 'tester', workers: 1, log: silentLogger() });
-  // Both databases sealed with one key, so that their sealed payloads can be compared for size.
+  // Both databases sealed with one key: the hidden sample picks alike, and the payloads compare for size.
+  mkdirSync(dir, { mode: 0o700 });
   writeFileSync(join(dir, BLINDING_KEY_FILE), key, { mode: 0o600 });
+  const offline = await openOfflineReplay({ dataDir: dir, setup, user: 'tester', workers: 1, log: silentLogger() });
   await offline.replay.start({ files: [raw], speed: 'max', type: 'physics', comment: '', by: 'tester' });
   const status = await offline.replay.settled();
   expect(status.state).toBe('done');
@@ -82,11 +86,15 @@ function entries(t: Taken, spill: number, name: string, served: boolean): number
   return (served ? t.offline.dq.present(t.run, stored, spill) : stored).entries;
 }
 
-/** The test knows the key: it opens the sealed boxes itself, without unblinding. */
-function sealedCandidates(t: Taken): number[] {
+/** The test knows the key: it opens the sealed spills itself, without unblinding. */
+function sealed(t: Taken): { candidates: number; records: number }[] {
   const seal = new SignalBoxSeal(join(t.dir, BLINDING_KEY_FILE));
-  return (t.offline.db.prepare('SELECT payload FROM dq_sealed_spills WHERE run = ? ORDER BY spill').all(t.run) as { payload: Uint8Array }[]).map((r) => seal.open(r.payload).candidates);
+  return (t.offline.db.prepare('SELECT payload FROM dq_sealed_spills WHERE run = ? ORDER BY spill').all(t.run) as { payload: Uint8Array }[]).map((r) => {
+    const s = seal.open(r.payload);
+    return { candidates: s.candidates, records: s.events.length / BOX_FIELDS.length };
+  });
 }
+const sealedCandidates = (t: Taken) => sealed(t).map((s) => s.candidates);
 
 describe('blinding (invisible-e, signal injected by the twin)', () => {
   it('seals every spill, with candidates or none, in payloads of one size; no count of the box in the clear', () => {
@@ -99,20 +107,25 @@ describe('blinding (invisible-e, signal injected by the twin)', () => {
     expect(candidates).toBeGreaterThan(0.4 * injectedTriggers);
     expect(candidates).toBeLessThanOrEqual(injectedTriggers);
     const sizes = new Set([plain, injected].flatMap((t) => (t.offline.db.prepare('SELECT length(payload) AS n FROM dq_sealed_spills').all() as { n: number }[]).map((r) => r.n)));
-    expect(sizes.size).toBe(1);
+    expect(sizes.size, JSON.stringify({ sizes: [...sizes], plain: sealed(plain), injected: sealed(injected) })).toBe(1);
     for (const t of [plain, injected]) {
       expect(t.offline.db.prepare('SELECT sum(signal_candidates) AS n FROM spill_dq').get()).toEqual({ n: 0 });
       expect(t.offline.dq.store.run(t.run).every((s) => s.dq.signalCandidates === null)).toBe(true);
     }
   });
 
-  it('stores and serves no event of the box: the open histograms differ by exactly the injected events outside it', () => {
-    const box = sealedCandidates(injected);
+  it('stores and serves no sealed event: the open histograms differ by exactly the injected events not sealed', () => {
+    const a = sealed(plain);
+    const b = sealed(injected);
     for (let spill = 1; spill <= SPILLS; spill++) {
       const injectedHere = inspectBursts(join(root, 'injected.dat'))[spill - 1]! - inspectBursts(join(root, 'plain.dat'))[spill - 1]!;
+      // The hidden sample: about one event in 512 of the spill, picked alike in both runs (one key).
+      expect(a[spill - 1]!.records).toBeGreaterThan(5);
+      const sealedInjected = b[spill - 1]!.records - a[spill - 1]!.records;
+      expect(sealedInjected).toBeGreaterThanOrEqual(b[spill - 1]!.candidates);
       for (const name of PER_EVENT) {
-        expect(entries(injected, spill, name, false) - entries(plain, spill, name, false), name).toBe(injectedHere - box[spill - 1]!);
-        expect(entries(injected, spill, name, true) - entries(plain, spill, name, true), name).toBe(injectedHere - box[spill - 1]!);
+        expect(entries(injected, spill, name, false) - entries(plain, spill, name, false), name).toBe(injectedHere - sealedInjected);
+        expect(entries(injected, spill, name, true) - entries(plain, spill, name, true), name).toBe(injectedHere - sealedInjected);
       }
     }
   });
@@ -131,10 +144,14 @@ describe('blinding (invisible-e, signal injected by the twin)', () => {
     const box = sealedCandidates(injected);
     injected.offline.dq.unblind(injected.run, 'box opening approved', 'tester');
     expect(injected.offline.dq.store.run(injected.run).map((s) => s.signalCandidates)).toEqual(box);
+    const hiddenOfPlain = sealed(plain).map((s) => s.records);
     for (let spill = 1; spill <= SPILLS; spill++) {
       const injectedHere = inspectBursts(join(root, 'injected.dat'))[spill - 1]! - inspectBursts(join(root, 'plain.dat'))[spill - 1]!;
-      // (The plain run as stored: it is still blinded, its served ecal_vs_hcal has the box region emptied.)
-      for (const name of ['ecal_energy', 'hcal_energy', 'ecal_vs_hcal', 'veto_energy']) expect(entries(injected, spill, name, true) - entries(plain, spill, name, false), name).toBe(injectedHere);
+      // Every event back in the spectra: the box's and the hidden sample's. (The plain run as stored, still
+      // blinded, misses its hidden sample.)
+      for (const name of ['ecal_energy', 'hcal_energy', 'ecal_vs_hcal', 'veto_energy']) {
+        expect(entries(injected, spill, name, true) - entries(plain, spill, name, false), name).toBe(injectedHere + hiddenOfPlain[spill - 1]!);
+      }
     }
     // The run's accumulated spectrum too, and in the box region of the ECAL: below the signal cut.
     const run = (t: Taken) => t.offline.dq.present(t.run, t.offline.dq.store.runHistogram(t.run, 'ecal_energy')!, null) as Extract<HistSnapshot, { kind: 'TH1D' }>;

@@ -85,6 +85,13 @@ export interface MonitorConfig {
   calibration: MonitorCalibration;
   /** A beam scan in progress: which events to record for the ECAL calibration (null: none). */
   scan?: ScanSelection | null;
+  /**
+   * Blinding: besides the signal box, one event in `oneIn` outside it, picked by a keyed hash of its energies
+   * (`salt`, from the data directory's blinding key), is sealed too. The histograms then miss the box's events
+   * and a sample nobody can reproduce, so the box's count cannot be had by subtracting their entries from the
+   * events the DAQ counted. Absent: only the box is sealed (LED runs, tests of the reconstruction).
+   */
+  hiddenSample?: { salt: number; oneIn: number } | null;
   /** Samples at the start of the window that give the pedestal (na64sw: the first 4); even. */
   pedestalSamples: number;
   /** Samples [from, to) summed for the amplitude, and the sum a pulse of amplitude 1 gives over them; even bounds. */

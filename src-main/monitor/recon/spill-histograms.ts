@@ -31,7 +31,25 @@ const cellAxis = (n: number, title = 'channel'): AxisSpec => axis(n, 0, n, title
  * What is kept of an event in the signal box (energies in GeV, the SRD sum in MeV, the shower centre in mm),
  * instead of filling any histogram: the box's content, sealed until an expert unblinds (dq/signal-box-seal.ts).
  */
-export const BOX_FIELDS = ['ecal', 'preshower', 'hcal', 'veto', 'srdMeV', 'showerX', 'showerY', 'shape', 'trigger'] as const;
+export const BOX_FIELDS = ['ecal', 'preshower', 'hcal', 'veto', 'srdMeV', 'showerX', 'showerY', 'shape', 'trigger', 'inBox'] as const;
+
+/**
+ * FNV-1a over the raw sample sums of a few channels (the digitized event itself: not the energies, which
+ * move with the running pedestal, so the pick of an event does not depend on the events before it; the
+ * noise makes even an empty event unlike the next), keyed: the hidden sample's pick (MonitorConfig.hiddenSample).
+ */
+const hashBits = new Float64Array(4);
+const hashWords = new Uint32Array(hashBits.buffer);
+function keyedHash(salt: number, sums: Float64Array, cells: Int32Array): number {
+  for (let i = 0; i < cells.length; i++) hashBits[i] = sums[cells[i]!]!;
+  let h = (0x811c9dc5 ^ salt) >>> 0;
+  for (let i = 0; i < hashWords.length; i++) h = Math.imul(h ^ hashWords[i]!, 0x01000193) >>> 0;
+  // Final avalanche (murmur3's), so the low bits depend on every input bit.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  return h >>> 0;
+}
 
 export class SpillHistograms {
   /** Physics events reconstructed (with those of the signal box), and events that could not be decoded (counted, not filled). */
@@ -59,6 +77,7 @@ export class SpillHistograms {
   private readonly threshold: number;
   /** A tower (both sections) has a hit above the hit threshold at the main section's scale. */
   private readonly towerHitGeV: number;
+  private readonly hashCells: Int32Array;
   /** Beam-scan records of this spill (see shared/scan-record.ts), and which towers are recorded. */
   private scanRecords: Float32Array = new Float32Array(0);
   scanCount = 0;
@@ -66,10 +85,10 @@ export class SpillHistograms {
 
   /** The histograms of every event outside the signal box: what is served and stored. */
   readonly open: HistogramSet;
-  /** The events in the signal box, one record each (see BOX_FIELDS): sealed while the run is blinded. */
-  private box = new Float32Array(0);
-  /** Events in the signal box (also counted as the figures' signal candidates). */
-  boxEvents = 0;
+  /** The sealed events (the signal box and the hidden sample), one record each (see BOX_FIELDS). */
+  private sealed = new Float32Array(0);
+  /** Sealed events (those in the signal box are also the figures' signal candidates). */
+  sealedEvents = 0;
 
   /** The open set's histograms (tests and the benchmark read them). */
   get h(): HistogramSet['h'] {
@@ -103,6 +122,8 @@ export class SpillHistograms {
     this.scanTowers = new Uint8Array(towers);
     for (const t of config.scan?.towers ?? []) if (t >= 0 && t < towers) this.scanTowers[t] = 1;
     this.open = new HistogramSet(config);
+    // The channels the hidden sample's pick hashes: ECAL, VETO, SRD and HCAL where the setup has them.
+    this.hashCells = Int32Array.from([layout.ecalMain[0], layout.veto[0], layout.srd[0], layout.hcalModules[0]?.[0]].map((c) => c ?? 0));
   }
 
   /** Reconstruct and histogram every event of a batch. */
@@ -128,8 +149,8 @@ export class SpillHistograms {
   }
 
   /**
-   * The physics of the event just decoded, into every histogram and count; an event in the signal box
-   * (blinding) is kept as a sealed record instead, and no histogram or figure sees it.
+   * The physics of the event just decoded, into every histogram and count; an event in the signal box, or
+   * of the hidden sample (blinding), is kept as a sealed record instead, and no histogram or figure sees it.
    */
   private event(): void {
     const { amplitudes, pedestals, peakTimes } = this.decoder;
@@ -192,8 +213,12 @@ export class SpillHistograms {
     const hcalQuiet = hcal < cuts.hcalQuietGeV;
     // The signal box (a missing-energy candidate): an SRD-tagged electron that left little in the ECAL and
     // nothing in VETO and HCAL. Shown to nobody, in no histogram and no count, until an expert unblinds.
-    if (!random && srdPass && ecal < cuts.signalEcalBelowGeV && hcalQuiet && veto < cuts.vetoQuietGeV) {
-      this.keepBoxEvent(ecal, ps, hcal, veto, srdSum, ecal > 0 && maxTower >= 0 ? sx / ecal : Number.NaN, ecal > 0 && maxTower >= 0 ? sy / ecal : Number.NaN, ecal > 0 ? max / ecal : Number.NaN, trigger);
+    const inBox = !random && srdPass && ecal < cuts.signalEcalBelowGeV && hcalQuiet && veto < cuts.vetoQuietGeV;
+    const hidden = this.config.hiddenSample;
+    if (inBox || (hidden && keyedHash(hidden.salt, this.decoder.sums, this.hashCells) % hidden.oneIn === 0)) {
+      const shower = ecal > 0 && maxTower >= 0;
+      this.keepSealed(ecal, ps, hcal, veto, srdSum, shower ? sx / ecal : Number.NaN, shower ? sy / ecal : Number.NaN, ecal > 0 ? max / ecal : Number.NaN, trigger, inBox ? 1 : 0);
+      if (inBox) this.figures.signalCandidates++;
       return;
     }
     const set = this.open;
@@ -322,21 +347,20 @@ export class SpillHistograms {
     return this.open.snapshots();
   }
 
-  /** The records of the events in the signal box (BOX_FIELDS each), or null when there were none. */
+  /** The records of the sealed events (BOX_FIELDS each), or null when there were none. */
   boxSnapshot(): Float32Array | null {
-    return this.boxEvents ? this.box.slice(0, this.boxEvents * BOX_FIELDS.length) : null;
+    return this.sealedEvents ? this.sealed.slice(0, this.sealedEvents * BOX_FIELDS.length) : null;
   }
 
-  private keepBoxEvent(...values: number[]): void {
+  private keepSealed(...values: number[]): void {
     const n = BOX_FIELDS.length;
-    if ((this.boxEvents + 1) * n > this.box.length) {
-      const grown = new Float32Array(Math.max(16 * n, this.box.length * 2));
-      grown.set(this.box);
-      this.box = grown;
+    if ((this.sealedEvents + 1) * n > this.sealed.length) {
+      const grown = new Float32Array(Math.max(16 * n, this.sealed.length * 2));
+      grown.set(this.sealed);
+      this.sealed = grown;
     }
-    this.box.set(values, this.boxEvents * n);
-    this.boxEvents++;
-    this.figures.signalCandidates++;
+    this.sealed.set(values, this.sealedEvents * n);
+    this.sealedEvents++;
   }
 }
 

@@ -1,0 +1,49 @@
+// The sealed signal box: what goes in comes out with the key, every payload of a bucket has one size, and a
+// wrong key, a damaged payload or a missing or damaged key file give a clear error, never a wrong box.
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BLINDING_KEY_FILE, SealError, SignalBoxSeal } from '../../src-main/dq/signal-box-seal';
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'na64rc-seal-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the sealed signal box', () => {
+  it('opens what it sealed, with the key it made owner-only at the first need', () => {
+    const file = join(dir, BLINDING_KEY_FILE);
+    const seal = new SignalBoxSeal(file);
+    const events = Float32Array.from([42.5, 0.4, 0.1, 0, 1.2, Number.NaN, 3, 0.5, 1, 1]);
+    const payload = seal.seal({ candidates: 1, events });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const opened = new SignalBoxSeal(file).open(payload);
+    expect(opened.candidates).toBe(1);
+    expect(Array.from(opened.events)).toEqual(Array.from(events));
+    // The same key gives the same derived numbers; another purpose another one.
+    expect(new SignalBoxSeal(file).derived('hidden-sample')).toBe(seal.derived('hidden-sample'));
+    expect(seal.derived('other')).not.toBe(seal.derived('hidden-sample'));
+  });
+
+  it('seals an empty box and a box with candidates to one size, and a large one to a larger bucket', () => {
+    const seal = new SignalBoxSeal(null);
+    const empty = seal.seal({ candidates: 0, events: new Float32Array(0) });
+    const some = seal.seal({ candidates: 5, events: new Float32Array(50 * 10) });
+    expect(some.length).toBe(empty.length);
+    expect(seal.seal({ candidates: 80, events: new Float32Array(80 * 10) }).length).toBeGreaterThan(empty.length);
+    // Two seals of the same box differ (a fresh IV each time): equal boxes cannot be told from the bytes.
+    expect(Buffer.compare(seal.seal({ candidates: 0, events: new Float32Array(0) }), empty)).not.toBe(0);
+  });
+
+  it('refuses another key, a damaged payload, and a missing or damaged key file with a clear error', () => {
+    const payload = new SignalBoxSeal(join(dir, 'a.key')).seal({ candidates: 2, events: new Float32Array(20) });
+    expect(() => new SignalBoxSeal(join(dir, 'b.key')).open(payload)).toThrow(SealError);
+    expect(() => new SignalBoxSeal(join(dir, 'never.key')).open(payload)).toThrow(/blinding key .*never\.key is missing/);
+    const flipped = Buffer.from(payload);
+    flipped[flipped.length - 1]! ^= 1;
+    expect(() => new SignalBoxSeal(join(dir, 'a.key')).open(flipped)).toThrow(/does not open with this data directory/);
+    expect(() => new SignalBoxSeal(join(dir, 'a.key')).open(payload.subarray(0, 10))).toThrow(/damaged/);
+    writeFileSync(join(dir, 'short.key'), Buffer.alloc(5));
+    expect(() => new SignalBoxSeal(join(dir, 'short.key')).seal({ candidates: 0, events: new Float32Array(0) })).toThrow(/damaged \(5 bytes/);
+  });
+});
