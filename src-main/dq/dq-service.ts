@@ -132,6 +132,7 @@ export class DqService {
       figures,
       intensity: summary.intensity,
       eventsSeen: summary.eventsSeen,
+      eventsProcessed: summary.eventsProcessed,
       beamEnergyGeV: this.setup.beam.energyGeV,
       names: this.setup.cells.map((c) => c.name),
       detectors: this.setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector)),
@@ -157,7 +158,7 @@ export class DqService {
       spills: (acc?.spills ?? 0) + 1,
       events: (acc?.events ?? 0) + figures.events,
       purities: dq.purity === null || figures.beamEvents < MIN_ENTRIES ? [...(acc?.purities ?? [])] : [...(acc?.purities ?? []), dq.purity].slice(-20),
-      occupancy: [...(acc?.occupancy ?? []), spillOccupancy(byName, figures.events, checks)].slice(-OCCUPANCY_SPILLS),
+      occupancy: [...(acc?.occupancy ?? []), spillOccupancy(byName, summary.eventsProcessed, checks)].slice(-OCCUPANCY_SPILLS),
     };
     // Every spill's box is sealed, empty or not (see signal-box-seal.ts); its count is in the clear only
     // once the run is unblinded.
