@@ -25,3 +25,10 @@ export function runOrLastGood(raw: string): string {
   if (!(n >= 1 && n <= 2 ** 31 - 1)) throw new InvalidArgumentError(`expected a run number (1 to ${2 ** 31 - 1}) or last-good, got "${raw}"`);
   return String(n);
 }
+
+/** A probability: a number from 0 to 1. */
+export function probability(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a number from 0 to 1, got "${raw}"`);
+  return n;
+}

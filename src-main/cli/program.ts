@@ -56,7 +56,7 @@ import { RUN_DQ_FILTERS, RUN_SIGN_OFF_FILTERS, RUN_SORTS, type RunQuery, type Ru
 import { SIGN_OFF_VERDICTS, type SignOffVerdict } from '../shared/api/schemas';
 import { CliError } from './errors';
 import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
-import { integer, positiveNumber, runOrLastGood } from './arguments';
+import { integer, positiveNumber, probability, runOrLastGood } from './arguments';
 import type { DiffTarget } from '../shared/api/conditions';
 import { addDeviceSimCommand } from './simulators/device-sim-command';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
@@ -93,11 +93,6 @@ function when(raw: string): number {
   return ms;
 }
 
-function probability(raw: string): number {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a number from 0 to 1, got "${raw}"`);
-  return n;
-}
 
 function runType(raw: string): RunType {
   if (!(RUN_TYPES as readonly string[]).includes(raw)) {
@@ -134,6 +129,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--log-edit-minutes <n>', 'how long authors may edit their logbook entries (default 120; 0: never, replies only)', integer(0, 7 * 24 * 60))
     .option('--alarms <file>', 'JSON file with extra alarm definitions (validated at start)')
     .option('--sim-gains <file>', 'JSON object of known per-cell gain factors for the twin, e.g. {"ECAL1-3-3": 1.12} (a calibration truth)')
+    .option('--sim-signal <fraction>', 'simulation: inject A′ → invisible events, this many per electron on target (blinded like real ones)', probability)
     .action(async (opts) => {
       // Handlers first: a signal that comes while the server starts (the address is already printed) is
       // remembered and honoured once it is up, instead of killing the process with the default action.

@@ -36,7 +36,7 @@ const HADRON_HCAL_GEV = 5;
 /** A muon: a MIP in the ECAL (≈ 0.4 GeV, < 2 GeV) and ≥ 1 GeV (≈ 0.4 MIP) in every HCAL module. */
 const MUON_ECAL_MAX_GEV = 2;
 const MUON_MODULE_GEV = 1;
-/** Quiet VETO: below half a MIP of one module (≈ 8 MeV per module), summed over its PMTs. */
+/** Quiet VETO: every module below half a MIP (≈ 8 MeV a module, as √(a₁a₂) of its two PMTs). */
 const VETO_QUIET_GEV = 0.004;
 
 export function physicsCuts(setup: Setup): PhysicsCuts {

@@ -2,7 +2,7 @@
 // program and for the light entry the simulator processes start with (device-sim-main.ts).
 import { Argument, Option, type Command } from 'commander';
 import { setupNames } from '../../../setups/load';
-import { integer, positiveNumber } from '../arguments';
+import { integer, positiveNumber, probability } from '../arguments';
 import type { DeviceSimOptions, DeviceSimulatorKind } from './device-sim';
 
 /** The plugins a device simulator exists for (device-sim.ts). */
@@ -27,6 +27,7 @@ export function addDeviceSimCommand(program: Command, print: (line: string) => v
     .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
     .option('--time-scale <x>', 'run simulated time this many times faster than real time', positiveNumber(1000), 1)
     .option('--sim-gains <file>', 'DAQ: JSON object of known per-cell gain factors of the twin, e.g. {"ECAL1-3-3": 1.12}')
+    .option('--signal <fraction>', 'DAQ: inject A′ → invisible events, this many per electron on target', probability)
     .option('--json', 'print the ports as one JSON line', false)
     .option('--with-parent', 'exit when stdin closes (the process that started it is gone)', false)
     .action(async (device: DeviceSimulatorKind, o: DeviceSimOptions & { json: boolean; withParent: boolean }) => {

@@ -61,6 +61,8 @@ export interface DeviceSimOptions {
   timeScale: number;
   /** The DAQ simulator's twin with known per-cell gain factors (a JSON file {"ECAL1-3-3": 1.12, …}). */
   simGains?: string;
+  /** The DAQ simulator's twin injects A′ → invisible events, this many per electron on target. */
+  signal?: number;
   /** A digitizer's inputs: the beam-line signal on each, in input order ("S1,S2,SRD,trigger"; "-" for none). */
   wiring?: string;
   /** A VME crate's modules, JSON: {"v830": {"base": 1048576}, "v977": {"base": 2097152, "inputs": {"WWE": 0, "WE": 1, "EE": 2, "spsOn": 3}}}. */
@@ -133,6 +135,7 @@ function daqSimulator(o: DeviceSimOptions, log: (line: string) => void): DaqSimu
       spillMs: DEFAULT_SPS_CYCLE.spillMs,
       cycleMs: DEFAULT_SPS_CYCLE.cycleMs,
       ...(o.simGains ? { cellGains: readSimGains(o.simGains) } : {}),
+      ...(o.signal ? { signalPerElectron: o.signal } : {}),
     });
   } catch (error) {
     if (error instanceof RangeError) throw new CliError(`${o.simGains}: ${error.message}`);

@@ -18,6 +18,9 @@ export interface BatchView {
   offsets: Uint32Array;
 }
 
+/** A VETO module's PMT that sees less than this share of its partner's pulse is taken as failing. */
+const VETO_PMT_RATIO = 0.3;
+
 /** Trigger bits of the NA64 trigger word (drivers/na64-daq/format/date.ts). */
 const BEAM = 1 << 1;
 const RANDOM = 1 << 2;
@@ -198,8 +201,16 @@ export class SpillHistograms {
       hcal += e;
       if (e < minModule) minModule = e;
     }
+    // The VETO as NA64's analysis reads it: per module the geometric mean √(a₁a₂) of its two PMTs (a pulse
+    // both saw), or the larger when one sees less than 0.3× the other (a failing PMT must not blind the
+    // veto); the VETO's energy is its largest module's.
     let veto = 0;
-    for (let i = 0; i < this.veto.length; i++) veto += energy[this.veto[i]!]!;
+    for (let i = 0; i + 1 < this.veto.length; i += 2) {
+      const a = Math.max(0, energy[this.veto[i]!]!);
+      const b = Math.max(0, energy[this.veto[i + 1]!]!);
+      const moduleGeV = a < VETO_PMT_RATIO * b || b < VETO_PMT_RATIO * a ? Math.max(a, b) : Math.sqrt(a * b);
+      if (moduleGeV > veto) veto = moduleGeV;
+    }
     let srdSum = 0;
     let srdIn = 0;
     for (let m = 0; m < this.srd.length; m++) {
@@ -411,7 +422,7 @@ export class HistogramSet {
       srdEnergy: new Hist2D('srd_energy', 'SRD energy per module and sum, all events', srdColumns, ax.srdMeV),
       srdElectrons: new Hist2D('srd_energy_e', 'SRD energy, calorimeter-tagged electrons', srdColumns, ax.srdMeV),
       srdHadrons: new Hist2D('srd_energy_hadron', 'SRD energy, calorimeter-tagged hadrons', srdColumns, ax.srdMeV),
-      vetoEnergy: new Hist1D('veto_energy', 'VETO energy (sum of PMTs)', ax.vetoMeV),
+      vetoEnergy: new Hist1D('veto_energy', 'VETO energy (largest module, √(a₁a₂) of its PMTs)', ax.vetoMeV),
       counterAmplitudes: new Hist2D('counter_amplitudes', 'Beam counter amplitudes', cellAxis(Math.max(1, layout.counters.length), 'counter'), ax.counterAdc),
       triggerRates: new Hist1D('trigger_rates', 'Triggers by type', axis(TRIGGER_BINS.length, 0, TRIGGER_BINS.length, 'trigger (physics, beam, random, calibration)')),
     };

@@ -1,0 +1,12 @@
+// What blinding leaves in the histograms: every reconstructed event but those it sealed, the signal box's
+// (none on the simulated beam without injected signal) and a hidden sample of one in 512.
+import { expect } from 'vitest';
+
+/** Sealed events allowed in `processed` reconstructed ones: the hidden sample (1/512) with ample room. */
+export const sealedAtMost = (processed: number): number => Math.ceil((3 * processed) / 512) + 10;
+
+/** A spill's (or run's) histogram entries against the events reconstructed. */
+export function expectOpenEntries(entries: number, processed: number): void {
+  expect(entries).toBeLessThanOrEqual(processed);
+  expect(processed - entries).toBeLessThanOrEqual(sealedAtMost(processed));
+}
