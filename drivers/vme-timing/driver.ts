@@ -32,6 +32,8 @@ export const DEFAULT_SPILL_MS = 4800;
 export const DEFAULT_CYCLE_MS = 16_800;
 /** WWE comes about 1 s before WE (protocols.md §7.4). */
 export const DEFAULT_WWE_LEAD_MS = 1000;
+/** WE-to-WE intervals the cycle length is the median of. */
+const CYCLE_INTERVALS = 5;
 /** No WWE for this many cycles: the SPS is off. */
 export const SILENT_CYCLES = 3;
 
@@ -60,6 +62,8 @@ class VmeTiming extends VmeDevice implements SpsTiming {
   private phaseStartedAt: number;
   private levelOn: boolean | null = null;
   private pulsesMissing = false;
+  /** The last WE-to-WE intervals (ms): the cycle is their median. */
+  private readonly weIntervals: number[] = [];
   private offSince: number | null = null;
   /** An SPS-off came between the last two WEs: their interval is no cycle. */
   private offSinceLastWe = false;
@@ -200,7 +204,15 @@ class VmeTiming extends VmeDevice implements SpsTiming {
     }
     if (p === 'WE') {
       this.sequence++;
-      if (this.lastWe !== null && !this.offSinceLastWe) this.cycleMs = at - this.lastWe;
+      if (this.lastWe !== null && !this.offSinceLastWe) {
+        // The cycle from the median of the last WE-to-WE intervals, not the last one alone: a poll that came
+        // late makes one interval long and the next short, and a short cycle would make 3 cycles without a
+        // WWE pass too soon (a loaded machine's timing then flapped SPS-OFF / SPS-ON between spills).
+        this.weIntervals.push(at - this.lastWe);
+        if (this.weIntervals.length > CYCLE_INTERVALS) this.weIntervals.shift();
+        const sorted = [...this.weIntervals].sort((a, b) => a - b);
+        this.cycleMs = sorted[Math.floor(sorted.length / 2)]!;
+      }
       if (this.lastWwe !== null && at - this.lastWwe < (this.cycleMs ?? DEFAULT_CYCLE_MS)) this.wweLeadMs = at - this.lastWwe;
       this.lastWe = at;
       this.offSinceLastWe = false;

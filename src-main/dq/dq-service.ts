@@ -132,7 +132,6 @@ export class DqService {
       figures,
       intensity: summary.intensity,
       eventsSeen: summary.eventsSeen,
-      eventsProcessed: summary.eventsProcessed,
       beamEnergyGeV: this.setup.beam.energyGeV,
       names: this.setup.cells.map((c) => c.name),
       detectors: this.setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector)),
@@ -158,7 +157,7 @@ export class DqService {
       spills: (acc?.spills ?? 0) + 1,
       events: (acc?.events ?? 0) + figures.events,
       purities: dq.purity === null || figures.beamEvents < MIN_ENTRIES ? [...(acc?.purities ?? [])] : [...(acc?.purities ?? []), dq.purity].slice(-20),
-      occupancy: [...(acc?.occupancy ?? []), spillOccupancy(byName, summary.eventsProcessed, checks)].slice(-OCCUPANCY_SPILLS),
+      occupancy: [...(acc?.occupancy ?? []), spillOccupancy(byName, figures.events, checks)].slice(-OCCUPANCY_SPILLS),
     };
     // Every spill's box is sealed, empty or not (see signal-box-seal.ts); its count is in the clear only
     // once the run is unblinded.
@@ -256,7 +255,14 @@ export class DqService {
       return blindBox(h, this.cuts.signalEcalBelowGeV, this.cuts.hcalQuietGeV);
     }
     if (!BOX_HISTOGRAMS.has(h.name)) return h;
-    const boxes = this.unsealed(run, spill);
+    let boxes: ReturnType<DqService['unsealed']>;
+    try {
+      boxes = this.unsealed(run, spill);
+    } catch (error) {
+      // A database moved without its key: the open events are still worth showing, and say what is missing.
+      if (!(error instanceof SealError)) throw error;
+      return { ...h, title: `${h.title} (without the sealed events: ${error.message})` };
+    }
     return boxes.some((b) => b.events.length) ? withBoxEvents(h, boxes.map((b) => b.events)) : h;
   }
 

@@ -118,13 +118,12 @@ describe('reconstruction against the twin truth', () => {
       figures: h.figures,
       intensity: 5e6,
       eventsSeen: h.processed,
-      eventsProcessed: h.processed,
       beamEnergyGeV: 100,
       names: config.layout.names,
       detectors: config.layout.detectors,
       reference: null,
       previous: previous
-        ? { histograms: byName(previous.h), events: previous.h.processed, spills: [spillOccupancy(byName(previous.h), previous.h.processed, previous.checks)] }
+        ? { histograms: byName(previous.h), events: previous.h.figures.events, spills: [spillOccupancy(byName(previous.h), previous.h.figures.events, previous.checks)] }
         : null,
     });
     const clean = runChecks(input(first, null));
