@@ -197,10 +197,13 @@ async function main(): Promise<boolean> {
         status[res.status] = (status[res.status] ?? 0) + 1;
         const type = res.headers.get('content-type') ?? '';
         const text = await res.text();
-        if (res.status >= 500) {
+        // 503 BUSY is the server's back-pressure by design (the live data first; "retry in 1 s"), like a 429:
+        // not a fault. Any other 5xx, or a 503 without that body, is one.
+        const busy = res.status === 503 && /"code":"BUSY"/.test(text);
+        if (res.status >= 500 && !busy) {
           fiveXX += 1;
           fail(path, `${res.status} ${text.slice(0, 200)}`);
-        } else if (res.status >= 400) {
+        } else if (res.status >= 400 && !busy) {
           let body: unknown;
           try {
             body = JSON.parse(text);
