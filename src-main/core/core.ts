@@ -248,7 +248,7 @@ export class Core {
         return d ? { plugin: d.plugin, options: d.options } : null;
       },
       daq: (source, replayPool, origin, monitorConfig, hooks) =>
-        new DaqService(source, replayPool, this.spills, () => ({ ...monitorConfig(), hiddenSample: this.dq.hiddenSample() }), hooks, log, Date.now, origin),
+        new DaqService(source, replayPool, this.spills, () => this.dq.blinded(monitorConfig()), hooks, log, Date.now, origin),
       runEnded: (run) => this.dq.runEnded(run.number),
       ...(options.replayWorkers ? { workers: options.replayWorkers } : {}),
       log,
@@ -257,7 +257,7 @@ export class Core {
       this.devices.eventSource(),
       pool,
       this.spills,
-      () => ({ ...this.calibration.monitorConfig(), hiddenSample: this.dq.hiddenSample() }),
+      () => this.dq.blinded(this.calibration.monitorConfig()),
       {
         beam: () => this.publishStatus(),
         alive: () => this.liveness.daqAlive(),

@@ -9,7 +9,7 @@ import { CalibrationSets } from '../calibration/calibration-sets';
 import type { Logger } from '../log';
 import type { Logbook } from '../logbook/logbook';
 import type { SummarySectionSource } from '../logbook/shift-summary';
-import type { PhysicsCuts } from '../monitor/recon/config';
+import type { MonitorConfig, PhysicsCuts } from '../monitor/recon/config';
 import type { SpillFigures } from '../monitor/recon/figures';
 import { eotGoal, nominalCalibration, physicsCuts } from '../setup/monitoring';
 import type { Setup } from '../../setups/load';
@@ -116,11 +116,11 @@ export class DqService {
   }
 
   /**
-   * Blinding's hidden sample for the monitor workers (MonitorConfig.hiddenSample): one event in 512 outside
-   * the box sealed with it, so that the box's count is not the difference of two served counts.
+   * The workers' configuration with blinding's hidden sample (MonitorConfig.hiddenSample): one event in 512
+   * outside the box sealed with it, so that the box's count is not the difference of two served counts.
    */
-  hiddenSample(): { salt: number; oneIn: number } {
-    return { salt: this.seal.derived('hidden-sample'), oneIn: HIDDEN_ONE_IN };
+  blinded(config: MonitorConfig): MonitorConfig {
+    return { ...config, hiddenSample: { salt: this.seal.derived('hidden-sample'), oneIn: HIDDEN_ONE_IN } };
   }
 
   /** Judge a spill that is about to be stored; `box`: its events in the signal box (sealed with it). */

@@ -84,7 +84,7 @@ export async function openOfflineReplay(o: { dataDir: string; setup: Setup; work
     setup: o.setup,
     spills,
     eventSource: () => null,
-    daq: (source, pool, origin, monitorConfig, hooks) => new DaqService(source, pool, spills, () => ({ ...monitorConfig(), hiddenSample: dq.hiddenSample() }), hooks, o.log, Date.now, origin),
+    daq: (source, pool, origin, monitorConfig, hooks) => new DaqService(source, pool, spills, () => dq.blinded(monitorConfig()), hooks, o.log, Date.now, origin),
     runEnded: (run) => dq.runEnded(run.number),
     ...(o.workers ? { workers: o.workers } : {}),
     log: o.log,
