@@ -10,7 +10,7 @@ import type { Logger } from '../log';
 import type { DigitizerView } from '../shared/api/beamline';
 import type { HistSnapshot } from '../shared/histogram';
 import type { SpillClock } from '../timing/spill-clock';
-import { sameSpill } from '../timing/overlap';
+import { spillOfDaq } from '../timing/overlap';
 import { digitizerChecks } from './digitizer-checks';
 import { DigitizerSpill, type DigitizerSpillResult } from './digitizer-spill';
 
@@ -153,9 +153,9 @@ export class DigitizerService {
    */
   histogramsFor(run: number, spill: number, startedAt: number): HistSnapshot[] {
     const out: HistSnapshot[] = [];
-    const within = this.o.clock.beam().cycleMs / 2;
+    const cycle = this.o.clock.beam().cycleMs;
     for (const s of this.states.values()) {
-      const found = sameSpill([s.current, s.last].filter((x): x is DigitizerSpill => x !== null), startedAt, within);
+      const found = spillOfDaq([s.current, s.last].filter((x): x is DigitizerSpill => x !== null), startedAt, cycle);
       if (!found) continue;
       this.associations.set(`${s.device.id}:${found.startedAt}`, { run, spill });
       if (this.associations.size > 64) this.associations.delete(this.associations.keys().next().value!);

@@ -14,7 +14,7 @@ import type { CounterSpill } from '../shared/api/beamline';
 import type { SignOff } from '../shared/api/runs';
 import type { Run, SpillSummary, Verdict } from '../shared/api/schemas';
 import { toRootJson } from '../shared/root-json';
-import { sameSpill } from '../timing/overlap';
+import { spillOfDaq } from '../timing/overlap';
 import { VERSION } from '../version';
 import { decodeHistogram } from '../archive/histogram-codec';
 import type { Setup } from '../../setups/load';
@@ -261,7 +261,7 @@ export class AnalysisExport {
       dq: DqService;
       /** The setup: its detectors' verdict columns are there even when a run has no check of one. */
       setup: Pick<Setup, 'cells'>;
-      /** The SPS cycle: a scaler's spill is the DAQ's when their starts are within half of it (as the cross-check matches them). */
+      /** The SPS cycle: a scaler's spill is the DAQ's as the cross-check matches them (timing/overlap.ts). */
       cycleMs: () => number;
     },
   ) {
@@ -301,9 +301,9 @@ export class AnalysisExport {
     // The beam-counter spills of the run's time (each scaler's, matched to a DAQ spill by its start).
     const first = summaries[0]?.startedAt ?? found.startedAt;
     const last = summaries.at(-1)?.endedAt ?? found.stoppedAt ?? first;
-    const within = this.o.cycleMs() / 2;
+    const cycle = this.o.cycleMs();
     const byDevice = new Map<string, CounterSpill[]>();
-    for (const c of this.counterStore.between(first - within, last + within)) {
+    for (const c of this.counterStore.between(first - cycle, last + cycle)) {
       const list = byDevice.get(c.device) ?? [];
       list.push(c);
       byDevice.set(c.device, list);
@@ -317,7 +317,7 @@ export class AnalysisExport {
         blinded,
         signOff: own ? { scope: 'spill', s: own } : signOffs.run ? { scope: 'run', s: signOffs.run } : null,
         countsForEot: own?.verdict !== 'bad' && signOffs.run?.verdict !== 'bad',
-        counters: new Map(devices.map((d) => [d, sameSpill(byDevice.get(d)!, s.startedAt, within)])),
+        counters: new Map(devices.map((d) => [d, spillOfDaq(byDevice.get(d)!, s.startedAt, cycle)])),
       };
     });
     const counters = devices.map((device) => ({
