@@ -82,6 +82,8 @@ export class V830Module implements VmeSlave {
   private counted = zero();
   private cut = false;
   private wasOff = false;
+  /** Whether the beam has been known since this simulator started (until then a follower's beam reads 'off'). */
+  private beamKnown = false;
   private last: number;
   private readonly stuck = new Set<number>();
   private miscount = false;
@@ -96,7 +98,20 @@ export class V830Module implements VmeSlave {
   ) {
     this.name = `CAEN V830 at 0x${base.toString(16).padStart(8, '0')}`;
     this.last = now;
-    this.resync(now);
+    this.counting(now);
+  }
+
+  /**
+   * Start counting as a module that was counting all along: the spill in progress whole, as the DAQ simulator
+   * sends it whole when it starts mid-spill (counting only its rest made the first checked spill 76–87 % low).
+   */
+  private counting(now: number): void {
+    const b = this.beam.now(now);
+    this.beamKnown = b.phase !== 'off';
+    this.spill = this.beamKnown ? b.index : -1;
+    this.cut = false;
+    this.counted = zero();
+    if (this.beamKnown && b.index >= 0 && b.phase !== 'spill') this.counted = this.target(b.index, 1);
   }
 
   decodes(address: number, space: 'A24' | 'A32'): boolean {
@@ -136,6 +151,10 @@ export class V830Module implements VmeSlave {
     if (now <= this.last) return;
     this.last = now;
     const b = this.beam.now(now);
+    if (!this.beamKnown) {
+      if (b.phase !== 'off') this.counting(now);
+      return;
+    }
     if (b.phase === 'off') {
       this.cut = true;
       this.wasOff = true;
