@@ -29,8 +29,11 @@ export class DaqAlarmSource {
       this.send({ 'daq:cycles-without-spill': 0 });
       return;
     }
-    const since = Math.max(this.lastSpillStart ?? s.run.current?.startedAt ?? now, s.run.current?.startedAt ?? 0);
     const cycle = s.beam.cycleMs > 0 ? s.beam.cycleMs : 16_800;
+    // A run's first spill is due one cycle later than the next: the DAQ is armed at the start and takes no
+    // spill already under way, so a run started just after an extraction waits a whole cycle for its first.
+    const started = (s.run.current?.startedAt ?? now) + cycle;
+    const since = this.lastSpillStart !== null && this.lastSpillStart >= (s.run.current?.startedAt ?? 0) ? this.lastSpillStart : started;
     // A spill is due every cycle: whole cycles without one, not counting the one in progress.
     this.send({ 'daq:cycles-without-spill': this.inSpill ? 0 : Math.max(0, Math.floor((now - since) / cycle)) });
   }
