@@ -102,16 +102,18 @@ export class V830Module implements VmeSlave {
   }
 
   /**
-   * Start counting as a module that was counting all along: the spill in progress whole, as the DAQ simulator
-   * sends it whole when it starts mid-spill (counting only its rest made the first checked spill 76–87 % low).
+   * Start counting once the beam is known (a follower's beam reads 'off' until its first poll): from this
+   * moment on, as a module switched on now would, never what passed before. The counters service does not
+   * cross-check the spills of its first cycle, which such a start leaves partial.
    */
   private counting(now: number): void {
-    const b = this.beam.now(now);
-    this.beamKnown = b.phase !== 'off';
-    this.spill = this.beamKnown ? b.index : -1;
-    this.cut = false;
-    this.counted = zero();
-    if (this.beamKnown && b.index >= 0 && b.phase !== 'spill') this.counted = this.target(b.index, 1);
+    this.beamKnown = this.beam.now(now).phase !== 'off';
+    if (this.beamKnown) this.resync(now);
+    else {
+      this.spill = -1;
+      this.cut = false;
+      this.counted = zero();
+    }
   }
 
   decodes(address: number, space: 'A24' | 'A32'): boolean {

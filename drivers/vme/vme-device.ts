@@ -15,6 +15,7 @@ export abstract class VmeDevice {
   protected readonly life: DeviceLifecycle;
   protected bridge: VmeBridge | null = null;
   private connecting: Promise<VmeBridge> | null = null;
+  private busy: Promise<void> = Promise.resolve();
   private seenAt: number | null = null;
   protected identified: DeviceIdentity | null = null;
   protected closed = false;
@@ -111,7 +112,13 @@ export abstract class VmeDevice {
     const bridge = await this.connected();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const run = work(bridge);
+      // One piece of work at a time, even past a caller's deadline: a read is several transactions (trigger,
+      // event count, MEB blocks), and two interleaved reads took each other's MEB words.
+      const run = this.busy.then(() => work(bridge));
+      this.busy = run.then(
+        () => undefined,
+        () => undefined,
+      );
       // Past the deadline its outcome no longer matters, but it must not go unhandled.
       run.catch(() => undefined);
       const result = deadlineMs

@@ -123,7 +123,8 @@ export class CountersService {
       const eob = await this.readScaler(scaler);
       s.missedEob = 0;
       s.eob = eob;
-      this.armedAt ??= this.now();
+      // On the spills' clock (the timing source's), not the wall clock: the DAQ spills are compared on it.
+      this.armedAt ??= e.at;
       if (!base || base.counts.length !== eob.counts.length) {
         spill.problem = firstRead
           ? 'the first spill since the app started: no end-of-burst read before it to count from, its counts are unknown'

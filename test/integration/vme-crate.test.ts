@@ -326,6 +326,18 @@ describe('crate faults seen through the V830 driver', () => {
     ]);
   });
 
+  it('two reads at once (an operator\'s "read now" during the end-of-burst read) each read their own event', async () => {
+    const c = await crate({ v830: { base: V830_BASE } });
+    const s = scaler(c.port);
+    await s.read();
+    await afterSpill();
+    await interspill();
+    const [a, b, d] = await Promise.all([s.read(), s.read(), s.read()]);
+    expect(b.counts).toEqual(a.counts);
+    expect(d.counts).toEqual(a.counts);
+    expect(a.counts[ROLE_AT.S1]).toBeGreaterThan(0);
+  });
+
   it('missing-eob: the end-of-spill read fails with a ScalerError within its timeout', async () => {
     const c = await crate({ v830: { base: V830_BASE } });
     const s = scaler(c.port, { timeoutMs: 800 });

@@ -155,6 +155,27 @@ describe('counters service', () => {
     expect(service.countersState().scalers[0]!.history.at(-1)!.counts).toEqual({ S1: 80_000, S2: 78_000, Sc: 80_000, trigger: 600 });
   });
 
+  it('does not cross-check a DAQ spill that began before the counters had a cycle of whole spills behind them', async () => {
+    const archive = new RunsArchive(db);
+    const run = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 0 }).number;
+    const stored = (s: SpillSummary) => (archive.saveSpill(s, []), s);
+    // Before any end-of-burst read the counters cannot say what they counted: not checked, not waited for.
+    service.daqSpill(stored(daqSpill(run, 1, 490_000, 900, 100_000)));
+    await spill(0, 500_000, [0, 0, 0, 0]);
+    // Within one cycle of the first read (EE at 504.8 s): the spill may be partial on one side.
+    await spill(1, 510_000, [100_000, 98_000, 100_000, 900]);
+    service.daqSpill(stored(daqSpill(run, 2, 510_010, 900, 60_000)));
+    expect(service.checksOfRun(run)).toEqual([]);
+    // A cycle later both count whole spills: checked (and here a 40 % disagreement is a finding).
+    await spill(2, 530_000, [100_000, 98_000, 100_000, 900]);
+    service.daqSpill(stored(daqSpill(run, 3, 530_010, 900, 60_000)));
+    expect(service.checksOfRun(run).map((c) => [c.spill, c.quantity, c.ok])).toEqual([
+      [3, 'particles', false],
+      [3, 'triggers', true],
+    ]);
+    expect(findings.map((f) => f.spill)).toEqual([3]);
+  });
+
   it('cross-checks each DAQ spill: agreement is recorded, a 5 % disagreement is a finding with both numbers', async () => {
     // The DAQ's spills as the DAQ service stores them (the cross-checks refer to them).
     const archive = new RunsArchive(db);
