@@ -225,6 +225,10 @@ export const COMMON_ALARMS: AlarmDefinitionInput[] = [
     input: 'system:event-loop-lag-ms',
     unit: 'ms',
     condition: { kind: 'above', levels: [{ priority: 'medium', set: 500 }, { priority: 'high', set: 2000 }], deadband: 100 },
+    // One stall (start-up: simulators, workers and the calibration loading at once) is not a fault the shifter
+    // can act on; a core behind for two seconds running, or stalling three times a minute, is.
+    delayMs: 2000,
+    count: { times: 3, withinMs: 60_000 },
     guidance: {
       cause: 'The core process was blocked (overloaded machine, a slow query or a bug).',
       consequence: 'Commands, alarms and displays react late.',

@@ -8,6 +8,7 @@ import { AlarmStore } from '../../src-main/alarms/alarm-store';
 import { parseDefinitions, type AlarmDefinitionInput, type RunTypeProfiles } from '../../src-main/alarms/definitions';
 import { AlarmEngine, AlarmError, type Annunciation } from '../../src-main/alarms/engine';
 import { openDatabase, type Db } from '../../src-main/archive/database';
+import { COMMON_ALARMS } from '../../src-main/setup/alarms';
 
 const guidance = { cause: 'why', consequence: 'what happens', action: 'what to do' };
 const shifter = { user: 'sam', role: 'shifter' as const };
@@ -161,6 +162,23 @@ describe('the alarm cycle', () => {
     expect(state(e, 'slow')).toBe('normal');
     e.update({ slow: true });
     expect(state(e, 'slow')).toBe('unack');
+  });
+
+  it('11b. the core-not-responsive alarm: one start-up stall does not ring; a core two seconds behind or stalling three times a minute does', () => {
+    const e = new AlarmEngine(parseDefinitions(COMMON_ALARMS.filter((d) => d.id === 'system.event-loop-lag')), PROFILES, new AlarmStore(db), { changed() {}, annunciate: (a) => announced.push(a) }, () => clock);
+    const lag = (ms: number) => (e.update({ 'system:event-loop-lag-ms': ms }), later(1000));
+    [40, 650, 40, 30].forEach(lag);
+    expect(state(e, 'system.event-loop-lag')).toBe('normal');
+    [700, 800, 900].forEach(lag);
+    expect(e.get('system.event-loop-lag')).toMatchObject({ state: 'unack', priority: 'medium' });
+    e.acknowledge(['system.event-loop-lag'], shifter, '');
+    [40, 40].forEach(lag);
+    expect(state(e, 'system.event-loop-lag')).toBe('normal');
+    later(60_000);
+    [600, 40, 40, 600, 40, 40].forEach(lag);
+    expect(state(e, 'system.event-loop-lag')).toBe('normal');
+    lag(600);
+    expect(state(e, 'system.event-loop-lag')).toBe('unack');
   });
 
   it('12. hysteresis: a value wobbling at the set point does not chatter', () => {
