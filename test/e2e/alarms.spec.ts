@@ -1,20 +1,24 @@
 // Alarms as a shifter meets them: the beam is lost, the banner says what to do and it sounds; the shifter
 // acknowledges from the keyboard with a comment; the beam returns; the history shows it all. And a flood of
 // 500 alarms in one second is announced once and leaves the screen responsive.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test as base } from '@playwright/test';
 // @ts-expect-error plain JavaScript helper
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.js';
-import { runCli, startServe, type ServeProcess } from '../support/serve-process';
+import { api, runCli, startServe, type ServeProcess } from '../support/serve-process';
 
 const test = base.extend<{ extraArgs: string[]; timeScale: number; dir: string; server: ServeProcess }>({
   extraArgs: [[], { option: true }],
   timeScale: [20, { option: true }],
-  dir: async ({}, use) => {
+  dir: async ({}, use, testInfo) => {
     const dir = mkdtempSync(join(tmpdir(), 'na64rc-e2e-alarms-'));
     await use(dir);
+    // A failed run keeps the server's log and database: an alarm that should not have been raised says why in them.
+    if (testInfo.status !== testInfo.expectedStatus) {
+      for (const file of ['na64rc.log', 'na64rc.sqlite']) if (existsSync(join(dir, file))) copyFileSync(join(dir, file), testInfo.outputPath(file));
+    }
     rmSync(dir, { recursive: true, force: true });
   },
   server: async ({ dir, extraArgs, timeScale }, use) => {
@@ -34,44 +38,66 @@ test.use({
   },
 });
 
-test('beam lost: the alarm shows with guidance and sound, is acknowledged with a comment, returns to normal, and is logged', async ({ page, server, dir }) => {
-  await page.goto(`${server.info.url}/#token=${server.info.token}`);
-  await expect(page.getByTestId('connection')).toContainText('CONNECTED');
-  await expect(page.getByTestId('alarm-banner')).toHaveCount(0);
+/**
+ * As a shifter taking over: wait until the run has three spills, then acknowledge what the start-up raised.
+ * On a loaded 2-core machine the start (eight simulators, the workers, Chromium) can stall the core or miss
+ * the first end-of-burst read; those alarms are real, but not the one under test.
+ */
+async function acknowledgeStartUp(server: ServeProcess, dir: string): Promise<void> {
+  await expect.poll(async () => (await api<unknown[]>(server.info, '/api/v1/runs/1/spills')).body.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+  const { body: current } = await api<{ id: string; state: string }[]>(server.info, '/api/v1/alarms');
+  const raised = current.filter((a) => a.state === 'unack' || a.state === 'rtn-unack').map((a) => a.id);
+  if (raised.length) expect((await runCli(['ctl', '--data', dir, 'alarm', 'ack', ...raised, '--comment', 'start-up, seen'])).code).toBe(0);
+}
 
-  expect((await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'beam-off'])).code).toBe(0);
-  const banner = page.getByTestId('alarm-banner');
-  await expect(banner).toBeVisible({ timeout: 15_000 });
-  await expect(banner).toContainText('No spill from the SPS');
-  await expect(banner).toContainText('call the CCC');
-  await expect(page.getByTestId('last-announcement')).toContainText('No spill from the SPS');
-  await expect(page.getByTestId('alarm-sound-note')).toHaveCount(0);
-  await expect(page.getByTestId('nav-alarm-count')).toHaveText('1');
-  await page.screenshot({ path: test.info().outputPath('alarm-banner.png') });
+test.describe('the beam', () => {
+  // ×10: at ×20 a 2-core machine running Chromium polled the timing late (event loop 0.5 s behind at start-up),
+  // one end-of-burst read held two spills and the next none, and the cross-check rightly raised its own alarm.
+  test.use({ timeScale: 10 });
 
-  // It escalates to high after 5 SPS cycles without a spill (4.2 s at ×20): acknowledge it then.
-  await expect(banner).toContainText('HIGH', { timeout: 15_000 });
-  // Alt+K acknowledges the banner's alarm, asking for a comment.
-  await page.keyboard.press('Alt+K');
-  await page.getByTestId('reason-text').fill('SPS down after a magnet trip, CCC informed');
-  await page.keyboard.press('Enter');
-  await expect(page.getByTestId('alarm-banner')).toHaveCount(0);
-  await page.getByTestId('nav-alarms').click();
-  const row = page.getByTestId('alarm-table').locator('[data-alarm="daq.no-spill"]');
-  await expect(row).toHaveAttribute('data-state', 'ack');
+  test('beam lost: the alarm shows with guidance and sound, is acknowledged with a comment, returns to normal, and is logged', async ({ page, server, dir }) => {
+    await page.goto(`${server.info.url}/#token=${server.info.token}`);
+    await expect(page.getByTestId('connection')).toContainText('CONNECTED');
+    await acknowledgeStartUp(server, dir);
+    await expect(page.getByTestId('alarm-banner')).toHaveCount(0);
 
-  expect((await runCli(['ctl', '--data', dir, 'sim', 'clear', 'daq'])).code).toBe(0);
-  await expect(row).toHaveCount(0, { timeout: 15_000 });
+    expect((await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'beam-off'])).code).toBe(0);
+    const banner = page.getByTestId('alarm-banner');
+    await expect(banner).toBeVisible({ timeout: 15_000 });
+    await expect(banner).toContainText('No spill from the SPS');
+    await expect(banner).toContainText('call the CCC');
+    await expect(page.getByTestId('last-announcement')).toContainText('No spill from the SPS');
+    await expect(page.getByTestId('alarm-sound-note')).toHaveCount(0);
+    // The count is every unacknowledged alarm: a spill cut short by the beam loss can also be a bad spill.
+    const unacknowledged = async () => (await api<{ state: string }[]>(server.info, '/api/v1/alarms')).body.filter((a) => a.state === 'unack' || a.state === 'rtn-unack').length;
+    await expect.poll(async () => (await page.getByTestId('nav-alarm-count').textContent()) === String(await unacknowledged())).toBe(true);
+    await page.screenshot({ path: test.info().outputPath('alarm-banner.png') });
 
-  await page.getByTestId('alarm-tab-history').click();
-  const history = page.getByTestId('alarm-history');
-  // On a loaded machine the simulated DAQ at ×20 can send a spill more than two cycles late before the fault
-  // (measured: 0.79 of 1.19 spills/s idle), a genuine short no-spill episode of its own: look for this one's rows.
-  await expect(history.locator('tr[data-kind="cleared"]').filter({ hasText: 'ack → normal' })).toHaveCount(1);
-  await expect(history.locator('tr[data-kind="acknowledged"]')).toContainText('SPS down after a magnet trip, CCC informed');
-  // Activated from normal: to unack, or to suppressed where the loaded machine's timing read the SPS as off then.
-  await expect(history.locator('tr[data-kind="activated"]').filter({ hasText: /normal → (unack|suppressed)/ }).first()).toBeVisible();
-  await page.screenshot({ path: test.info().outputPath('alarm-history.png') });
+    // It escalates to high after 5 SPS cycles without a spill (8.4 s at ×10): acknowledge it then.
+    await expect(banner).toContainText('HIGH', { timeout: 15_000 });
+    // Alt+K acknowledges the banner's alarm, asking for a comment.
+    await page.keyboard.press('Alt+K');
+    await page.getByTestId('reason-text').fill('SPS down after a magnet trip, CCC informed');
+    await page.keyboard.press('Enter');
+    await expect(page.locator('[data-testid="alarm-banner"][data-alarm="daq.no-spill"]')).toHaveCount(0);
+    await page.getByTestId('nav-alarms').click();
+    const row = page.getByTestId('alarm-table').locator('[data-alarm="daq.no-spill"]');
+    await expect(row).toHaveAttribute('data-state', 'ack');
+
+    expect((await runCli(['ctl', '--data', dir, 'sim', 'clear', 'daq'])).code).toBe(0);
+    await expect(row).toHaveCount(0, { timeout: 15_000 });
+
+    await page.getByTestId('alarm-tab-history').click();
+    const history = page.getByTestId('alarm-history');
+    // On a loaded machine the simulated DAQ can send a spill more than two cycles late before the fault
+    // (measured: 0.79 of 1.19 spills/s idle), a genuine short no-spill episode of its own: look for this one's rows.
+    const noSpill = (kind: string) => history.locator(`tr[data-kind="${kind}"]`).filter({ hasText: 'daq.no-spill' });
+    await expect(noSpill('cleared').filter({ hasText: 'ack → normal' })).toHaveCount(1);
+    await expect(noSpill('acknowledged').filter({ hasText: 'SPS down after a magnet trip, CCC informed' })).toHaveCount(1);
+    // Activated from normal: to unack, or to suppressed where the loaded machine's timing read the SPS as off then.
+    await expect(history.locator('tr[data-kind="activated"]').filter({ hasText: /normal → (unack|suppressed)/ }).first()).toBeVisible();
+    await page.screenshot({ path: test.info().outputPath('alarm-history.png') });
+  });
 });
 
 test.describe('a flood', () => {
