@@ -21,7 +21,7 @@ import type { Status } from '../../src-main/shared/api/schemas';
 import type { SimDevice } from '../../src-main/shared/api/sim';
 import { loadSetup } from '../../setups/load';
 import buildOnce from '../support/build-once';
-import { api, startServe, type ServeProcess } from '../support/serve-process';
+import { apiAdmitted, startServe, type ServeProcess } from '../support/serve-process';
 
 const SHORT = process.argv.includes('--short');
 /** `--only plugin:fault,…` runs those faults (of the first device of each plugin): to look at one again. */
@@ -268,11 +268,14 @@ const SHORT_SET = new Set(['na64-daq:disconnect', 'iseg-scpi:interlock', 'caen-n
 
 async function snapshot(server: ServeProcess): Promise<Snapshot> {
   const [alarms, devices, status, hv] = await Promise.all([
-    api<AlarmView[]>(server.info, '/api/v1/alarms?all=1'),
-    api<DeviceStatus[]>(server.info, '/api/v1/devices'),
-    api<Status>(server.info, '/api/v1/status'),
-    api<HvOverview>(server.info, '/api/v1/hv'),
+    apiAdmitted<AlarmView[]>(server.info, '/api/v1/alarms?all=1'),
+    apiAdmitted<DeviceStatus[]>(server.info, '/api/v1/devices'),
+    apiAdmitted<Status>(server.info, '/api/v1/status'),
+    apiAdmitted<HvOverview>(server.info, '/api/v1/hv'),
   ]);
+  for (const [what, r] of Object.entries({ alarms, devices, status, hv })) {
+    if (r.status !== 200) throw new Error(`GET ${what} answered ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`);
+  }
   return { alarms: alarms.body, devices: devices.body, status: status.body, hv: hv.body };
 }
 
@@ -288,10 +291,10 @@ async function within(server: ServeProcess, ms: number, test: (s: Snapshot) => b
 
 /** The last stored spill's channel checks name the cell (as dead, hot or noisy, or only those listed). */
 async function namedOnLastSpill(server: ServeProcess, cell: string, as: readonly string[] = ['dead', 'hot', 'noisy']): Promise<boolean> {
-  const s = (await api<Status>(server.info, '/api/v1/status')).body;
+  const s = (await apiAdmitted<Status>(server.info, '/api/v1/status')).body;
   const last = s.lastSpill;
   if (!last) return false;
-  const dq = (await api<{ checks?: { verdict: string; reason: string; channels?: string[] }[] }>(server.info, `/api/v1/dq/spills/${last.run}/${last.spill}`)).body;
+  const dq = (await apiAdmitted<{ checks?: { verdict: string; reason: string; channels?: string[] }[] }>(server.info, `/api/v1/dq/spills/${last.run}/${last.spill}`)).body;
   return (dq.checks ?? []).some(
     (c) => c.verdict === 'bad' && (c.channels ?? []).includes(cell) && as.some((kind) => new RegExp(`${kind}: [^;]*\\b${cell}\\b`).test(c.reason)),
   );
@@ -299,10 +302,10 @@ async function namedOnLastSpill(server: ServeProcess, cell: string, as: readonly
 
 /** The last stored spill's data-quality checks judge the detector Bad. */
 async function badOnLastSpill(server: ServeProcess, detector: string): Promise<boolean> {
-  const s = (await api<Status>(server.info, '/api/v1/status')).body;
+  const s = (await apiAdmitted<Status>(server.info, '/api/v1/status')).body;
   const last = s.lastSpill;
   if (!last) return false;
-  const dq = (await api<{ checks?: { verdict: string; detector: string }[] }>(server.info, `/api/v1/dq/spills/${last.run}/${last.spill}`)).body;
+  const dq = (await apiAdmitted<{ checks?: { verdict: string; detector: string }[] }>(server.info, `/api/v1/dq/spills/${last.run}/${last.spill}`)).body;
   return (dq.checks ?? []).some((c) => c.verdict === 'bad' && c.detector === detector);
 }
 

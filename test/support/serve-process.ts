@@ -81,6 +81,21 @@ export async function api<T = unknown>(info: ServerInfo, path: string, token = i
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
+/**
+ * `api`, waiting out the server's back-pressure: a 429 (too many requests) or a 503 BUSY (the live data
+ * first) says "retry in N s", and a client that watches the server as a shifter's screen would does so.
+ */
+export async function apiAdmitted<T = unknown>(info: ServerInfo, path: string, timeoutMs = 15_000): Promise<{ status: number; body: T }> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${info.url}${path}`, { headers: { Authorization: `Bearer ${info.token}` } });
+    const text = await res.text();
+    if ((res.status !== 429 && res.status !== 503) || Date.now() > until) return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+    const seconds = Number(res.headers.get('retry-after'));
+    await new Promise((r) => setTimeout(r, Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, 2000) : 500));
+  }
+}
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
