@@ -1,14 +1,20 @@
 // What the alarm system leaves in the logbook: an entry for every acknowledgement and shelving (with the
-// reason, linked to the alarms), and the alarm section of the end-of-shift summary (ISA-18.2 figures).
+// reason, linked to the alarms and to the runs and spills they were raised in), and the alarm section of the
+// end-of-shift summary (ISA-18.2 figures).
 import type { Logbook } from '../logbook/logbook';
+import type { EntryLink } from '../shared/api/logbook';
 import type { SummarySectionSource } from '../logbook/shift-summary';
 import type { AlarmAction, AlarmService } from './alarm-service';
+import { kpiEndLines } from '../shared/alarm-figures';
 
 /** Links an entry carries at most; a flood acknowledged at once is listed in the body. */
 const MAX_LINKS = 50;
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
 
-export function alarmActionEntry(logbook: Logbook, a: AlarmAction): void {
+/** The live run and spill at a moment (null outside every live run): where an alarm was raised. */
+export type SpillAt = (ms: number) => { run: number; spill: number | null } | null;
+
+export function alarmActionEntry(logbook: Logbook, a: AlarmAction, spillAt: SpillAt): void {
   const first = a.alarms[0]!;
   const title =
     a.alarms.length === 1
@@ -19,7 +25,11 @@ export function alarmActionEntry(logbook: Logbook, a: AlarmAction): void {
       (a.until ? ` until ${when(a.until)} UTC` : '') +
       (a.reason ? `: ${a.reason}` : ', no comment given.'),
     '',
-    ...a.alarms.slice(0, 200).map((v) => `- ${v.priority ?? 'normal'} · ${v.name} (\`${v.id}\`)${v.value === null || v.flag ? '' : ` = ${+v.value.toPrecision(4)} ${v.unit}`}`),
+    ...a.alarms.slice(0, 200).map((v) => {
+      const where = spillAt(v.since);
+      const raised = where ? `, raised in run ${where.run}${where.spill === null ? ' before its first spill' : `, spill ${where.spill}`}` : '';
+      return `- ${v.priority ?? 'normal'} · ${v.name} (\`${v.id}\`)${v.value === null || v.flag ? '' : ` = ${+v.value.toPrecision(4)} ${v.unit}`}${raised}`;
+    }),
   ];
   if (a.alarms.length > 200) lines.push(`- … and ${a.alarms.length - 200} more`);
   logbook.addSystemEntry({
@@ -27,7 +37,7 @@ export function alarmActionEntry(logbook: Logbook, a: AlarmAction): void {
     title,
     body: lines.join('\n'),
     tags: ['alarm'],
-    links: a.alarms.slice(0, MAX_LINKS).map((v) => ({ kind: 'alarm' as const, alarm: v.id })),
+    links: [...a.alarms.slice(0, MAX_LINKS).map((v) => ({ kind: 'alarm' as const, alarm: v.id })), ...whereRaised(a.alarms.slice(0, MAX_LINKS), spillAt)],
     facts: { alarm: { id: first.id, name: first.name, action: a.action, reason: a.reason, ...(a.until ? { until: a.until } : {}) } },
   });
 }
@@ -44,7 +54,20 @@ export function alarmSummarySection(alarms: AlarmService): SummarySectionSource 
         `Annunciated by priority: low ${p.low}, medium ${p.medium}, high ${p.high}, critical ${p.critical}.`,
         `Most frequent: ${k.topAlarms.map((t) => `${t.alarm} ×${t.count}`).join(', ') || 'none'}.`,
         `Shelved now: ${k.shelved.map((s) => `${s.alarm} (${s.user}: ${s.reason})`).join(', ') || 'none'}.`,
+        ...kpiEndLines(k),
       ],
     };
   };
+}
+
+/** The runs and spills the alarms were raised in, each once: a reader of the entry jumps to the data. */
+function whereRaised(alarms: readonly AlarmAction['alarms'][number][], spillAt: SpillAt): EntryLink[] {
+  const links = new Map<string, EntryLink>();
+  for (const v of alarms) {
+    const where = spillAt(v.since);
+    if (!where) continue;
+    links.set(`run ${where.run}`, { kind: 'run', run: where.run });
+    if (where.spill !== null) links.set(`spill ${where.run}/${where.spill}`, { kind: 'spill', run: where.run, spill: where.spill });
+  }
+  return [...links.values()];
 }

@@ -185,6 +185,10 @@ export class RunsArchive {
         `INSERT INTO spill_histograms (run, spill, name, kind, encoding, data) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       listSpills: db.prepare<[number], SpillRow>(`SELECT * FROM spills WHERE run = ? ORDER BY spill`),
+      liveRunAt: db.prepare<[number, number], { number: number }>(
+        `SELECT number FROM runs WHERE origin = 'live' AND started_at <= ? AND (stopped_at IS NULL OR stopped_at >= ?) ORDER BY number DESC LIMIT 1`,
+      ),
+      spillAt: db.prepare<[number, number], { spill: number }>(`SELECT spill FROM spills WHERE run = ? AND started_at <= ? ORDER BY started_at DESC LIMIT 1`),
       spillExists: db.prepare<[number, number], { one: number }>(`SELECT 1 AS one FROM spills WHERE run = ? AND spill = ?`),
       histogramNames: db.prepare<[number, number], { name: string }>(
         `SELECT name FROM spill_histograms WHERE run = ? AND spill = ? ORDER BY name`,
@@ -291,6 +295,16 @@ export class RunsArchive {
   }
 
   /** A run's spills as the archive keeps them (their data quality is the DQ domain's: SpillService.list). */
+  /**
+   * The live run taking data at `ms` (wall clock) and its spill then: the one in progress, or the last one
+   * stored before it (between spills); null outside every live run.
+   */
+  liveSpillAt(ms: number): { run: number; spill: number | null } | null {
+    const run = this.q.liveRunAt.get(ms, ms)?.number;
+    if (run === undefined) return null;
+    return { run, spill: this.q.spillAt.get(run, ms)?.spill ?? null };
+  }
+
   listSpills(run: number): SpillSummary[] {
     return this.q.listSpills.all(run).map(toSpill);
   }

@@ -216,7 +216,7 @@ export class Core {
       beamOffSuppress: BEAM_OFF_SUPPRESS,
       counters: { workerRestarts: () => pool.restarts, databaseErrors: () => this.databaseErrors },
       status: () => this.status(),
-      recordAction: (action) => alarmActionEntry(this.logbook, action),
+      recordAction: (action) => alarmActionEntry(this.logbook, action, (ms) => this.archive.liveSpillAt(ms)),
       log,
     });
     this.logbook.summary.register('alarms', alarmSummarySection(this.alarms));

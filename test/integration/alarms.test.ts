@@ -61,7 +61,7 @@ describe('alarms end to end', () => {
     // A late simulated spill on a loaded machine can make a second no-spill episode of its own.
     expect(figures.topAlarms.find((a) => a.alarm === 'daq.no-spill')?.count).toBeGreaterThanOrEqual(1);
 
-    // The acknowledgement is in the logbook too, with its reason, linked to the alarm; and the shift
+    // The acknowledgement is in the logbook too, with its reason, linked to the alarm and its run; and the shift
     // summary carries the alarm figures.
     const entries = await runCli(['ctl', '--data', dir, '--json', 'log', 'search', 'acknowledged']);
     const found = JSON.parse(entries.stdout);
@@ -69,7 +69,12 @@ describe('alarms end to end', () => {
     const entry = hits.map((h) => h.entry ?? h).find((e) => e.kind === 'alarm-acknowledged')!;
     expect(entry.title).toBe('Alarm acknowledged: No spill from the SPS');
     expect(entry.body).toContain('SPS down, CCC informed');
-    expect(entry.links).toEqual([{ kind: 'alarm', alarm: 'daq.no-spill' }]);
+    // …and to the run it was raised in (run 1, before or after its first spill: the beam went off at once).
+    expect(entry.links.slice(0, 2)).toEqual([
+      { kind: 'alarm', alarm: 'daq.no-spill' },
+      { kind: 'run', run: 1 },
+    ]);
+    expect(entry.links.slice(2)).toEqual(entry.links.length > 2 ? [{ kind: 'spill', run: 1, spill: expect.any(Number) }] : []);
     const summary = await runCli(['ctl', '--data', dir, '--json', 'log', 'summary']);
     expect(JSON.parse(summary.stdout).body).toMatch(/## Alarms\n\n\d+ alarms \(per 10 min/);
   });
