@@ -10,7 +10,8 @@ import { AlarmStore } from './alarm-store';
 import { Annunciator, type Announcement } from './annunciator';
 import { parseDefinitions, RunTypeProfiles, type AlarmDefinitionInput } from './definitions';
 import { AlarmEngine, AlarmError, type AlarmView } from './engine';
-import { alarmKpi, type AlarmKpi } from './kpi';
+import type { AlarmKpi } from '../shared/api/alarms';
+import { alarmKpi } from './kpi';
 import { DaqAlarmSource } from './sources/daq-source';
 import { SystemAlarmSource, type SystemCounters } from './sources/system-source';
 
@@ -183,7 +184,7 @@ export class AlarmService {
       .list()
       .filter((v) => v.shelved)
       .map((v) => ({ alarm: v.id, user: v.shelved!.user, reason: v.shelved!.reason, until: v.shelved!.until }));
-    return alarmKpi(log, from, to, shelved);
+    return alarmKpi(log, from, to, shelved, { acknowledgeDelaysMs: this.store.acknowledgeDelays(from, to), standing: this.store.standingAt(to) });
   }
 
   close(): void {

@@ -2,6 +2,7 @@
 // transaction, before anyone is told about it.
 import type { Db } from '../archive/database';
 import type { AlarmState, Priority } from '../shared/alarms';
+import type { StandingAlarm } from '../shared/api/alarms';
 import type { Role } from '../shared/auth';
 import type { AlarmRecord, LogEntry, LogKind } from './record';
 
@@ -28,6 +29,9 @@ export interface LogQuery {
   limit?: number;
 }
 
+/** In alarm at the end of a shift: the condition was there (acknowledged or not), or it latched. */
+const STANDING_STATES: ReadonlySet<AlarmState> = new Set(['unack', 'ack', 'latched']);
+
 export class AlarmStore {
   private readonly q;
 
@@ -36,6 +40,18 @@ export class AlarmStore {
       all: db.prepare<[], { id: string; record: string }>(`SELECT id, record FROM alarm_state`),
       upsert: db.prepare<[string, string]>(
         `INSERT INTO alarm_state (id, record) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record`,
+      ),
+      // For each acknowledgement in the period, how long after the alarm's last activation it came.
+      acknowledgeDelays: db.prepare<[number, number], { ms: number | null }>(
+        `SELECT a.at - (SELECT max(b.at) FROM alarm_log b WHERE b.alarm = a.alarm AND b.kind = 'activated' AND b.at <= a.at) AS ms
+           FROM alarm_log a WHERE a.kind = 'acknowledged' AND a.at >= ? AND a.at < ?`,
+      ),
+      // Each alarm's state after its last logged change before the moment (SQLite takes the bare columns
+      // from the row of max(seq)), and when it last became active.
+      statesAt: db.prepare<[number, number], { alarm: string; state: AlarmState; priority: Priority | null; seq: number; since: number | null }>(
+        `SELECT l.alarm, l.to_state AS state, l.priority, max(l.seq) AS seq,
+                (SELECT max(b.at) FROM alarm_log b WHERE b.alarm = l.alarm AND b.kind = 'activated' AND b.at < ?) AS since
+           FROM alarm_log l WHERE l.at < ? GROUP BY l.alarm`,
       ),
       log: db.prepare(
         `INSERT INTO alarm_log (at, alarm, kind, from_state, to_state, priority, value, user, role, reason)
@@ -72,6 +88,22 @@ export class AlarmStore {
     this.db.transaction(() => {
       for (const e of entries) this.q.log.run(e);
     })();
+  }
+
+  /** Milliseconds from activation to acknowledgement, for each acknowledgement within [from, to). */
+  acknowledgeDelays(from: number, to: number): number[] {
+    return this.q.acknowledgeDelays
+      .all(from, to)
+      .map((r) => r.ms)
+      .filter((ms): ms is number => ms !== null);
+  }
+
+  /** The alarms still in alarm (unacknowledged, acknowledged or latched) just before `to`, from the log alone. */
+  standingAt(to: number): StandingAlarm[] {
+    return this.q.statesAt
+      .all(to, to)
+      .filter((r) => STANDING_STATES.has(r.state))
+      .map((r) => ({ alarm: r.alarm, state: r.state, priority: r.priority, since: r.since ?? null }));
   }
 
   log(query: LogQuery = {}): LogEntry[] {

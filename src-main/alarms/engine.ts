@@ -1,7 +1,7 @@
 // The alarm engine: definitions in, inputs in, ISA-18.2 states out. Every change is persisted with its log
 // entries before it is announced; operator actions carry user, role and reason. Time comes from `now`, so
 // the scenario tests drive it without waiting.
-import { ALARM_STATES, MAX_SHELVE_MS, type AlarmState, type Guidance, type Priority } from '../shared/alarms';
+import { ALARM_STATES, CHATTER, MAX_SHELVE_MS, type AlarmState, type Guidance, type Priority } from '../shared/alarms';
 import type { RunType } from '../shared/api/schemas';
 import type { AlarmStore } from './alarm-store';
 import { filterLevel, newFilter, rawLevel, type FilterState } from './condition';
@@ -24,8 +24,6 @@ import {
   type LogEntry,
 } from './record';
 
-/** An alarm that enters alarm this many times within the window is chattering (a bad actor to fix). */
-export const CHATTER = { times: 3, withinMs: 60_000 };
 
 export class AlarmError extends Error {}
 

@@ -1,21 +1,35 @@
 // The ISA-18.2 alarm-system figures for a shift, from the alarm log: alarm rate per 10 minutes, time in
-// flood, priority distribution, the alarms that come back most (bad actors), and what is shelved now.
-import { PRIORITIES, type Priority } from '../shared/alarms';
+// flood, priority distribution, the alarms that come back most (bad actors) and those that chatter, time to
+// acknowledge, the alarms standing at the end of the shift and the stale ones among them, what is shelved now.
+import { CHATTER, PRIORITIES, STALE_AFTER_MS, type Priority } from '../shared/alarms';
+import type { AlarmKpi, StandingAlarm } from '../shared/api/alarms';
 import type { LogEntry } from './record';
 
 const TEN_MINUTES = 600_000;
 /** ISA-18.2: a flood starts above 10 alarms in 10 minutes (per operator) and ends below 5. */
 export const FLOOD = { startAbove: 10, endBelow: 5 };
 
-export interface AlarmKpi {
-  from: number;
-  to: number;
-  alarms: number;
-  per10Min: { average: number; max: number; buckets: { start: number; count: number }[] };
-  floodPercent: number;
-  priorities: Record<Priority, number>;
-  topAlarms: { alarm: string; count: number }[];
-  shelved: { alarm: string; user: string; reason: string; until: number }[];
+/** What the period's end knows beyond the activations: the acknowledgements' delays and the standing alarms. */
+export interface KpiEnd {
+  acknowledgeDelaysMs: readonly number[];
+  standing: readonly StandingAlarm[];
+}
+
+/** The q-quantile of sorted values (nearest rank). */
+function quantile(sorted: readonly number[], q: number): number | null {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+function chattering(activations: readonly LogEntry[]): { alarm: string; count: number }[] {
+  const times = new Map<string, number[]>();
+  for (const a of activations) times.set(a.alarm, [...(times.get(a.alarm) ?? []), a.at]);
+  const out: { alarm: string; count: number }[] = [];
+  for (const [alarm, at] of times) {
+    const chatters = at.some((t, i) => i + CHATTER.times - 1 < at.length && at[i + CHATTER.times - 1]! - t <= CHATTER.withinMs);
+    if (chatters) out.push({ alarm, count: at.length });
+  }
+  return out.sort((a, b) => b.count - a.count || a.alarm.localeCompare(b.alarm));
 }
 
 export function alarmKpi(
@@ -23,6 +37,7 @@ export function alarmKpi(
   from: number,
   to: number,
   shelved: AlarmKpi['shelved'],
+  end: KpiEnd = { acknowledgeDelaysMs: [], standing: [] },
 ): AlarmKpi {
   const inPeriod = log.filter((e) => e.at >= from && e.at < to);
   const activations = inPeriod.filter((e) => e.kind === 'activated');
@@ -55,6 +70,7 @@ export function alarmKpi(
   for (const e of inPeriod) if ((e.kind === 'activated' || e.kind === 'escalated') && e.priority) priorities[e.priority] += 1;
   for (const a of activations) perAlarm.set(a.alarm, (perAlarm.get(a.alarm) ?? 0) + 1);
   const counts = buckets.map((b) => b.count);
+  const delays = [...end.acknowledgeDelaysMs].sort((a, b) => a - b);
   return {
     from,
     to,
@@ -71,5 +87,9 @@ export function alarmKpi(
       .sort((a, b) => b.count - a.count || a.alarm.localeCompare(b.alarm))
       .slice(0, 10),
     shelved,
+    chattering: chattering(activations),
+    acknowledge: { count: delays.length, medianMs: quantile(delays, 0.5), p90Ms: quantile(delays, 0.9) },
+    standing: [...end.standing],
+    stale: end.standing.filter((s) => s.since !== null && to - s.since > STALE_AFTER_MS),
   };
 }

@@ -9,6 +9,7 @@ import type { ApiClient } from '../shared/api/contract';
 import type { Role } from '../shared/auth';
 import type { SimDevice } from '../shared/api/sim';
 import type { AlarmView } from '../shared/api/alarms';
+import { kpiEndLines } from '../shared/alarm-figures';
 import { CliError } from './errors';
 
 export interface CtlContext {
@@ -193,6 +194,7 @@ export async function ctlAlarmKpi(ctx: CtlContext, hours: number): Promise<void>
     `priorities: low ${p.low}, medium ${p.medium}, high ${p.high}, critical ${p.critical}`,
     `most frequent: ${k.topAlarms.map((t) => `${t.alarm} ×${t.count}`).join(', ') || 'none'}`,
     `shelved now: ${k.shelved.map((s) => `${s.alarm} by ${s.user} until ${time(s.until)}`).join(', ') || 'none'}`,
+    ...kpiEndLines(k).map((line) => line.charAt(0).toLowerCase() + line.slice(1, -1)),
   ].join('\n');
   output(ctx, k, text);
 }

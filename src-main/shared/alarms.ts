@@ -45,6 +45,11 @@ export const SHELVE_PRESETS_MS = {
 } as const;
 export const MAX_SHELVE_MS = 7 * 86_400_000;
 
+/** An alarm that enters alarm this many times within the window is chattering (a bad actor to fix). */
+export const CHATTER = { times: 3, withinMs: 60_000 };
+/** ISA-18.2: an alarm in alarm for more than 24 hours is stale. */
+export const STALE_AFTER_MS = 24 * 3_600_000;
+
 export const Guidance = z.object({
   cause: z.string().min(1),
   consequence: z.string().min(1),

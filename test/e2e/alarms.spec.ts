@@ -97,6 +97,12 @@ test.describe('the beam', () => {
     // Activated from normal: to unack, or to suppressed where the loaded machine's timing read the SPS as off then.
     await expect(history.locator('tr[data-kind="activated"]').filter({ hasText: /normal → (unack|suppressed)/ }).first()).toBeVisible();
     await page.screenshot({ path: test.info().outputPath('alarm-history.png') });
+
+    // The shift's figures: the acknowledgement's delay is counted; nothing stands once the beam is back.
+    await page.getByTestId('alarm-tab-figures').click();
+    await expect(page.getByTestId('alarm-kpi-ack')).toContainText(/median \d/);
+    await expect(page.getByTestId('alarm-kpi-standing')).not.toContainText('daq.no-spill');
+    await page.screenshot({ path: test.info().outputPath('alarm-figures.png') });
   });
 });
 

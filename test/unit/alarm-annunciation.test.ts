@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Annunciator, type Announcement } from '../../src-main/alarms/annunciator';
 import { alarmKpi } from '../../src-main/alarms/kpi';
+import { kpiEndLines } from '../../src-main/shared/alarm-figures';
 import type { LogEntry } from '../../src-main/alarms/record';
 import type { Priority } from '../../src-main/shared/alarms';
 
@@ -42,6 +43,28 @@ describe('alarm KPIs', () => {
     expect(k.priorities).toEqual({ low: 2, medium: 1, high: 1, critical: 0 });
     expect(k.topAlarms).toEqual([{ alarm: 'a', count: 3 }, { alarm: 'b', count: 1 }]);
     expect(k.floodPercent).toBe(0);
+  });
+
+  it('names chattering alarms, the time to acknowledge (median, 90th percentile) and the stale among the standing', () => {
+    // 'c' comes back 3 times within a minute once; 'd' three times, but never within a minute.
+    const log = [entry('c', 0), entry('c', 20_000), entry('c', 50_000), entry('d', 0), entry('d', 70_000), entry('d', 140_000)];
+    const delays = [30_000, 10_000, 20_000, 600_000, 40_000, 50_000, 60_000, 70_000, 80_000, 90_000];
+    const standing = [
+      { alarm: 'old', state: 'ack' as const, priority: 'medium' as const, since: -25 * 3_600_000 },
+      { alarm: 'new', state: 'unack' as const, priority: 'high' as const, since: 3_000_000 },
+    ];
+    const k = alarmKpi(log, 0, 3_600_000, [], { acknowledgeDelaysMs: delays, standing });
+    expect(k.chattering).toEqual([{ alarm: 'c', count: 3 }]);
+    expect(k.acknowledge).toEqual({ count: 10, medianMs: 50_000, p90Ms: 90_000 });
+    expect(k.standing.map((s) => s.alarm)).toEqual(['old', 'new']);
+    expect(k.stale.map((s) => s.alarm)).toEqual(['old']);
+    expect(kpiEndLines(k)).toEqual([
+      'Chattering (3 times within 60 s): c ×3.',
+      'Time to acknowledge: median 50 s, 90 % within 1.5 min (10 acknowledgements).',
+      'Standing at the end: old (ack, medium), new (unack, high).',
+      'Stale (in alarm over 24 h): old (ack, medium).',
+    ]);
+    expect(alarmKpi([], 0, 1, []).acknowledge).toEqual({ count: 0, medianMs: null, p90Ms: null });
   });
 
   it('measures time in flood with the ISA-18.2 start and end thresholds', () => {

@@ -181,6 +181,34 @@ describe('the alarm cycle', () => {
     expect(state(e, 'system.event-loop-lag')).toBe('unack');
   });
 
+  it('11c. the log alone says how long acknowledgements took and what stood in alarm at any moment', () => {
+    const store = new AlarmStore(db);
+    const e = new AlarmEngine(parseDefinitions(DEFS), PROFILES, store, { changed() {}, annunciate: (a) => announced.push(a) }, () => clock);
+    const start = clock;
+    e.update({ dev: 20, rate: 500, trip: false });
+    later(30_000);
+    e.acknowledge(['vmon-dev'], shifter, 'looking');
+    e.update({ rate: 50 });
+    later(90_000);
+    e.acknowledge(['rate'], shifter, '');
+    e.update({ trip: true });
+    later(1000);
+    e.update({ trip: false, dev: 0 });
+    const end = clock + 1;
+    expect(store.acknowledgeDelays(start, end)).toEqual([30_000, 90_000]);
+    // vmon-dev cleared after its acknowledgement; the low rate stands acknowledged; the trip latched.
+    expect(store.standingAt(end).map((s) => [s.alarm, s.state])).toEqual(
+      expect.arrayContaining([
+        ['rate', 'ack'],
+        ['trip', 'latched'],
+      ]),
+    );
+    expect(store.standingAt(end)).toHaveLength(2);
+    expect(store.standingAt(end).find((s) => s.alarm === 'rate')!.since).toBe(start + 30_000);
+    // Before anything was acknowledged, the deviation stood unacknowledged.
+    expect(store.standingAt(start + 1).map((s) => [s.alarm, s.state])).toEqual([['vmon-dev', 'unack']]);
+  });
+
   it('12. hysteresis: a value wobbling at the set point does not chatter', () => {
     const e = engine();
     for (const v of [10, 9, 10.5, 8.5, 11, 8.1]) e.update({ dev: v });

@@ -65,6 +65,7 @@ export const AlarmLiveEvent = z.discriminatedUnion('type', [
 ]);
 export type AlarmLiveEvent = z.infer<typeof AlarmLiveEvent>;
 
+export const StandingAlarm = z.object({ alarm: z.string(), state: AlarmState, priority: Priority.nullable(), since: z.number().nullable() });
 export const AlarmKpi = z.object({
   from: z.number(),
   to: z.number(),
@@ -74,8 +75,13 @@ export const AlarmKpi = z.object({
   priorities: z.object({ low: z.number(), medium: z.number(), high: z.number(), critical: z.number() }),
   topAlarms: z.array(z.object({ alarm: z.string(), count: z.number() })),
   shelved: z.array(z.object({ alarm: z.string(), user: z.string(), reason: z.string(), until: z.number() })),
+  chattering: z.array(z.object({ alarm: z.string(), count: z.number() })),
+  acknowledge: z.object({ count: z.number(), medianMs: z.number().nullable(), p90Ms: z.number().nullable() }),
+  standing: z.array(StandingAlarm),
+  stale: z.array(StandingAlarm),
 });
 export type AlarmKpi = z.infer<typeof AlarmKpi>;
+export type StandingAlarm = z.infer<typeof StandingAlarm>;
 
 const Refused = { BAD_REQUEST: { message: 'the alarm system refused' }, NOT_FOUND: { message: 'no such alarm' } };
 
