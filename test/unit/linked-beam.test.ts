@@ -16,6 +16,8 @@ afterEach(() => server?.close());
 async function owner(beam: SimBeamState, delayMs: number): Promise<number> {
   let first = true;
   server = createServer((socket) => {
+    // A follower that gave up resets the connection: not a test failure.
+    socket.on('error', () => undefined);
     socket.on('data', () => {
       const reply = `${JSON.stringify({ ok: true, simulator: { id: 'daq', description: 'DAQ', faults: [], active: [] }, beam })}\n`;
       setTimeout(() => socket.end(reply), first ? delayMs : 0);
