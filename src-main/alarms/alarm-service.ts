@@ -32,7 +32,8 @@ export type AlarmLiveEvent =
 /** An operator action the shift's memory (the logbook) should keep: acknowledgements and shelving. */
 export interface AlarmAction {
   action: 'acknowledged' | 'shelved';
-  alarms: AlarmView[];
+  /** With when each last became active (its `since` is now the action's time). */
+  alarms: (AlarmView & { raisedAt: number | null })[];
   actor: Actor;
   reason: string;
   until?: number;
@@ -125,14 +126,19 @@ export class AlarmService {
     const before = new Set(this.engine.list().filter((v) => v.state === 'unack' || v.state === 'rtn-unack').map((v) => v.id));
     const views = this.engine.acknowledge(ids, actor, reason);
     const acknowledged = views.filter((v) => before.has(v.id));
-    if (acknowledged.length) this.record({ action: 'acknowledged', alarms: acknowledged, actor, reason });
+    if (acknowledged.length) this.record({ action: 'acknowledged', alarms: this.raised(acknowledged), actor, reason });
     return views;
   }
 
   shelve(id: string, actor: Actor, reason: string, until: number): AlarmView {
     const view = this.engine.shelve(id, actor, reason, until);
-    this.record({ action: 'shelved', alarms: [view], actor, reason, until });
+    this.record({ action: 'shelved', alarms: this.raised([view]), actor, reason, until });
     return view;
+  }
+
+  private raised(views: readonly AlarmView[]): AlarmAction['alarms'] {
+    const now = this.now();
+    return views.map((v) => ({ ...v, raisedAt: this.store.lastActivation(v.id, now) }));
   }
 
   private record(action: AlarmAction): void {

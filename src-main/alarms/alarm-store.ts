@@ -53,6 +53,9 @@ export class AlarmStore {
                 (SELECT max(b.at) FROM alarm_log b WHERE b.alarm = l.alarm AND b.kind = 'activated' AND b.at < ?) AS since
            FROM alarm_log l WHERE l.at < ? GROUP BY l.alarm`,
       ),
+      lastActivation: db.prepare<[string, number], { at: number | null }>(
+        `SELECT max(at) AS at FROM alarm_log WHERE alarm = ? AND kind = 'activated' AND at <= ?`,
+      ),
       log: db.prepare(
         `INSERT INTO alarm_log (at, alarm, kind, from_state, to_state, priority, value, user, role, reason)
          VALUES (@at, @alarm, @kind, @from, @to, @priority, @value, @user, @role, @reason)`,
@@ -88,6 +91,11 @@ export class AlarmStore {
     this.db.transaction(() => {
       for (const e of entries) this.q.log.run(e);
     })();
+  }
+
+  /** When the alarm last became active at or before `at` (null when the log does not hold it). */
+  lastActivation(alarm: string, at: number): number | null {
+    return this.q.lastActivation.get(alarm, at)?.at ?? null;
   }
 
   /** Milliseconds from activation to acknowledgement, for each acknowledgement within [from, to). */

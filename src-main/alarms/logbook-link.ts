@@ -26,7 +26,7 @@ export function alarmActionEntry(logbook: Logbook, a: AlarmAction, spillAt: Spil
       (a.reason ? `: ${a.reason}` : ', no comment given.'),
     '',
     ...a.alarms.slice(0, 200).map((v) => {
-      const where = spillAt(v.since);
+      const where = v.raisedAt === null ? null : spillAt(v.raisedAt);
       const raised = where ? `, raised in run ${where.run}${where.spill === null ? ' before its first spill' : `, spill ${where.spill}`}` : '';
       return `- ${v.priority ?? 'normal'} · ${v.name} (\`${v.id}\`)${v.value === null || v.flag ? '' : ` = ${+v.value.toPrecision(4)} ${v.unit}`}${raised}`;
     }),
@@ -64,7 +64,7 @@ export function alarmSummarySection(alarms: AlarmService): SummarySectionSource 
 function whereRaised(alarms: readonly AlarmAction['alarms'][number][], spillAt: SpillAt): EntryLink[] {
   const links = new Map<string, EntryLink>();
   for (const v of alarms) {
-    const where = spillAt(v.since);
+    const where = v.raisedAt === null ? null : spillAt(v.raisedAt);
     if (!where) continue;
     links.set(`run ${where.run}`, { kind: 'run', run: where.run });
     if (where.spill !== null) links.set(`spill ${where.run}/${where.spill}`, { kind: 'spill', run: where.run, spill: where.spill });

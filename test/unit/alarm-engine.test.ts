@@ -205,6 +205,8 @@ describe('the alarm cycle', () => {
     );
     expect(store.standingAt(end)).toHaveLength(2);
     expect(store.standingAt(end).find((s) => s.alarm === 'rate')!.since).toBe(start + 30_000);
+    expect(store.lastActivation('rate', end)).toBe(start + 30_000);
+    expect(store.lastActivation('rate', start)).toBeNull();
     // Before anything was acknowledged, the deviation stood unacknowledged.
     expect(store.standingAt(start + 1).map((s) => [s.alarm, s.state])).toEqual([['vmon-dev', 'unack']]);
   });

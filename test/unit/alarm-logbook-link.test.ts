@@ -10,7 +10,6 @@ import { openDatabase, type Db } from '../../src-main/archive/database';
 import { RunsArchive } from '../../src-main/archive/runs-archive';
 import { silentLogger } from '../../src-main/log';
 import { Logbook } from '../../src-main/logbook/logbook';
-import type { AlarmView } from '../../src-main/alarms/engine';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 
 let dir: string;
@@ -32,9 +31,10 @@ afterEach(() => {
 const spill = (run: number, n: number, startedAt: number) =>
   ({ run, spill: n, startedAt, endedAt: startedAt + 4800, eventsSeen: 10, eventsProcessed: 10, processedFraction: 1, intensity: 1e6, ecalMeanGeV: null, ecalPeakGeV: null, daq: null, dq: null }) as SpillSummary;
 
-const view = (id: string, since: number) => ({ id, name: `alarm ${id}`, since, priority: 'medium', value: 2, unit: 'cycles', flag: false }) as unknown as AlarmView;
+// `since` is the action's time (the acknowledgement changed the state); `raisedAt` is when it became active.
+const view = (id: string, raisedAt: number) => ({ id, name: `alarm ${id}`, since: 2_000_000, raisedAt, priority: 'medium', value: 2, unit: 'cycles', flag: false }) as unknown as AlarmAction['alarms'][number];
 
-const action = (alarms: AlarmView[]): AlarmAction => ({ action: 'acknowledged', alarms, actor: { user: 'sam', role: 'shifter' }, reason: 'CCC informed' });
+const action = (alarms: AlarmAction['alarms']): AlarmAction => ({ action: 'acknowledged', alarms, actor: { user: 'sam', role: 'shifter' }, reason: 'CCC informed' });
 
 it('links the run and the spill each alarm was raised in, once each; between runs only the alarm', () => {
   const run = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 1_000_000 }).number;
