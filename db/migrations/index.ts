@@ -16,6 +16,7 @@ import m0014 from './0014-run-conditions';
 import m0015 from './0015-comparison';
 import m0016 from './0016-replay-runs';
 import m0017 from './0017-sealed-signal-box';
+import m0018 from './0018-run-end-reason';
 
 export interface Migration {
   version: number;
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 15, name: 'comparison', sql: m0015 },
   { version: 16, name: 'replay-runs', sql: m0016 },
   { version: 17, name: 'sealed-signal-box', sql: m0017 },
+  { version: 18, name: 'run-end-reason', sql: m0018 },
 ];

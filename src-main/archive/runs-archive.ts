@@ -4,6 +4,7 @@ import type { Run, RunActor, RunOrigin, RunType, SpillDaq, SpillSummary } from '
 import type { HistSnapshot } from '../shared/histogram';
 import type { Db } from './database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from './histogram-codec';
+import type { EndReason } from '../shared/run-end';
 
 /** A row of `runs` with its spill and event counts, as the archive and the registry read it. */
 export interface RunRow {
@@ -14,6 +15,7 @@ export interface RunRow {
   stopped_at: number | null;
   start_comment: string;
   stop_reason: string | null;
+  end_reason: EndReason | null;
   end_state: Run['end'];
   spills: number;
   events: number;
@@ -89,7 +91,7 @@ function toDaq(row: SpillRow): SpillDaq | null {
   });
 }
 
-const RUN_COLUMNS = `r.number, r.type, r.setup, r.started_at, r.stopped_at, r.start_comment, r.stop_reason, r.end_state,
+const RUN_COLUMNS = `r.number, r.type, r.setup, r.started_at, r.stopped_at, r.start_comment, r.stop_reason, r.end_reason, r.end_state,
   r.started_by, r.started_role, r.started_via, r.stopped_by, r.stopped_role, r.stopped_via,
   r.origin, r.source_files, r.reprocess_of, r.calibration_version,
   (SELECT count(*) FROM spills s WHERE s.run = r.number) AS spills,
@@ -107,6 +109,7 @@ export function toRun(row: RunRow): Run {
     stoppedAt: row.stopped_at,
     startComment: row.start_comment,
     stopReason: row.stop_reason,
+    endReason: row.end_reason ?? null,
     end: row.end_state,
     spills: row.spills,
     events: row.events,
@@ -162,8 +165,8 @@ export class RunsArchive {
       ),
       setReplayReport: db.prepare<[string, number]>(`UPDATE runs SET replay_report = ? WHERE number = ?`),
       replayReport: db.prepare<[number], { replay_report: string | null }>(`SELECT replay_report FROM runs WHERE number = ?`),
-      endRun: db.prepare<[number, string, string, string | null, string | null, string | null, number]>(
-        `UPDATE runs SET stopped_at = ?, stop_reason = ?, end_state = ?, stopped_by = ?, stopped_role = ?, stopped_via = ?
+      endRun: db.prepare<[number, string, string | null, string, string | null, string | null, string | null, number]>(
+        `UPDATE runs SET stopped_at = ?, stop_reason = ?, end_reason = ?, end_state = ?, stopped_by = ?, stopped_role = ?, stopped_via = ?
           WHERE number = ? AND end_state = 'running'`,
       ),
       runningRuns: db.prepare<[], { number: number }>(`SELECT number FROM runs WHERE end_state = 'running'`),
@@ -226,9 +229,9 @@ export class RunsArchive {
     return this.getRun(number)!;
   }
 
-  endRun(number: number, input: { stoppedAt: number; reason: string; end: 'ended' | 'aborted'; by?: RunActor | null }): Run {
+  endRun(number: number, input: { stoppedAt: number; reason: string; endReason?: EndReason | null; end: 'ended' | 'aborted'; by?: RunActor | null }): Run {
     const by = input.by ?? null;
-    this.q.endRun.run(input.stoppedAt, input.reason, input.end, by?.user ?? null, by?.role ?? null, by?.via ?? null, number);
+    this.q.endRun.run(input.stoppedAt, input.reason, input.endReason ?? null, input.end, by?.user ?? null, by?.role ?? null, by?.via ?? null, number);
     return this.getRun(number)!;
   }
 
@@ -236,7 +239,7 @@ export class RunsArchive {
   abortRunningRuns(reason: string, at: number): number[] {
     const numbers = this.q.runningRuns.all().map((r) => r.number);
     this.db.transaction(() => {
-      for (const n of numbers) this.q.endRun.run(at, reason, 'aborted', null, null, null, n);
+      for (const n of numbers) this.q.endRun.run(at, reason, null, 'aborted', null, null, null, n);
     })();
     return numbers;
   }

@@ -48,7 +48,7 @@ export function describeRunSummary(s: RunSummary): string {
     `run ${r.number} (${r.type}, setup ${r.setup}): ${STATE[r.end]}, ${duration(s.durationMs)}`,
     `  started ${time(r.startedAt)} by ${who(r.startedBy)}${r.startComment ? `: ${r.startComment}` : ''}`,
   ];
-  if (r.stoppedAt !== null) lines.push(`  stopped ${time(r.stoppedAt)} by ${who(r.stoppedBy)}${r.stopReason ? `: ${r.stopReason}` : ''}`);
+  if (r.stoppedAt !== null) lines.push(`  stopped ${time(r.stoppedAt)} by ${who(r.stoppedBy)}${r.endReason ? ` (${r.endReason})` : ''}${r.stopReason ? `: ${r.stopReason}` : ''}`);
   lines.push(
     `  ${r.spills} spills, ${r.events} events, EOT ${eot(s.eot.counted)} counted (${eot(s.eot.automatic)} automatic)`,
     `  DQ: ${s.verdicts.good} good, ${s.verdicts.medium} medium, ${s.verdicts.bad} bad, ${s.verdicts.null} not judged; ${s.logbookEntries} logbook entries`,

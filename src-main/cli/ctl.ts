@@ -9,6 +9,7 @@ import type { ApiClient } from '../shared/api/contract';
 import type { Role } from '../shared/auth';
 import type { SimDevice } from '../shared/api/sim';
 import type { AlarmView } from '../shared/api/alarms';
+import type { EndReason } from '../shared/run-end';
 import { kpiEndLines } from '../shared/alarm-figures';
 import { CliError } from './errors';
 
@@ -25,7 +26,7 @@ export function describeRun(run: Run): string {
     `run ${run.number} (${run.type}, setup ${run.setup}): ${run.end}`,
     `  started ${time(run.startedAt)}${run.startComment ? `: ${run.startComment}` : ''}`,
   ];
-  if (run.stoppedAt !== null) lines.push(`  stopped ${time(run.stoppedAt)}${run.stopReason ? `: ${run.stopReason}` : ''}`);
+  if (run.stoppedAt !== null) lines.push(`  stopped ${time(run.stoppedAt)}${run.endReason ? ` (${run.endReason})` : ''}${run.stopReason ? `: ${run.stopReason}` : ''}`);
   lines.push(`  ${run.spills} spills, ${run.events} events`);
   return lines.join('\n');
 }
@@ -91,8 +92,8 @@ export async function ctlRunStart(ctx: CtlContext, type: RunType, comment: strin
   output(ctx, run, `started ${describeRun(run)}`);
 }
 
-export async function ctlRunStop(ctx: CtlContext, reason: string): Promise<void> {
-  const run = await withApi(ctx, (api) => api.run.stop({ reason }));
+export async function ctlRunStop(ctx: CtlContext, reason: string, endReason?: EndReason): Promise<void> {
+  const run = await withApi(ctx, (api) => api.run.stop({ reason, ...(endReason ? { endReason } : {}) }));
   output(ctx, run, `stopped ${describeRun(run)}`);
 }
 

@@ -62,6 +62,7 @@ import { addDeviceSimCommand } from './simulators/device-sim-command';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
 import { defaultDataDir } from './paths';
 import type { Served } from './serve';
+import { END_REASONS, EndReason } from '../shared/run-end';
 
 // The commands that load much (the core, the drivers, the twin) are imported when run: a device simulator
 // or a `ctl` call starts in a fraction of the time. (`na64rc device-sim` has an entry of its own,
@@ -93,6 +94,12 @@ function when(raw: string): number {
   return ms;
 }
 
+
+function endReason(raw: string): EndReason {
+  const parsed = EndReason.safeParse(raw);
+  if (!parsed.success) throw new InvalidArgumentError(`unknown end reason "${raw}"; use one of ${EndReason.options.map((r) => `"${r}"`).join(', ')}`);
+  return parsed.data;
+}
 
 function runType(raw: string): RunType {
   if (!(RUN_TYPES as readonly string[]).includes(raw)) {
@@ -225,8 +232,9 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
   run
     .command('stop')
     .description('stop the run (waits for the spill in progress to end)')
-    .option('--reason <text>', 'stop reason, stored with the run', '')
-    .action((o: { reason: string }) => ctlRunStop(ctx(), o.reason));
+    .option('--reason <text>', 'stop reason in words, stored with the run', '')
+    .option('--end <reason>', `why, from the run type's list: ${Object.entries(END_REASONS).map(([t, rs]) => `${t}: ${rs.join(', ')}`).join('; ')}`, endReason)
+    .action((o: { reason: string; end?: EndReason }) => ctlRunStop(ctx(), o.reason, o.end));
   addRunRegistryCommands(run, ctx);
 
   const user = ctl.command('user').description('personal access tokens (admin): a user name and a role each');

@@ -204,6 +204,7 @@ export function runColumns(): C<RunRow>[] {
     dbl('duration_s', 's', 'stopped_at − started_at; null while running', (r) => (r.run.stoppedAt === null ? null : (r.run.stoppedAt - r.run.startedAt) / 1000)),
     str('start_comment', 'the comment given at start', (r) => r.run.startComment, false),
     str('stop_reason', 'the reason given at stop; null while running', (r) => r.run.stopReason),
+    str('end_reason', "why the run ended, from the run type's list (src-main/shared/run-end.ts); null: not given, or closed by the system", (r) => r.run.endReason),
     str('started_by', 'who started the run; null: not recorded (runs before it was kept)', (r) => r.started.by),
     str('started_role', 'their role: viewer, shifter, expert, admin', (r) => r.started.role),
     str('started_via', 'from where: window, browser, cli; null: not recorded', (r) => r.started.via),

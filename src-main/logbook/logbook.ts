@@ -251,7 +251,7 @@ export class Logbook {
     const durationMs = (run.stoppedAt ?? this.now()) - run.startedAt;
     const lines = [
       `- **type:** ${run.type}`,
-      `- **end:** ${run.end}${run.stopReason ? `: ${run.stopReason}` : ''}`,
+      `- **end:** ${run.end}${run.endReason ? ` (${run.endReason})` : ''}${run.stopReason ? `: ${run.stopReason}` : ''}`,
       `- **spills:** ${run.spills}`,
       `- **events:** ${run.events}`,
       `- **duration:** ${(durationMs / 60_000).toFixed(1)} min`,

@@ -1,7 +1,7 @@
 // Run control's part of the API.
 import type { Core } from '../core/core';
 import { actorOf, os, requires } from '../api/implementer';
-import { RunStateError } from './run-control';
+import { RunInputError, RunStateError } from './run-control';
 
 export function runControlRouter(core: Core) {
   return {
@@ -17,9 +17,10 @@ export function runControlRouter(core: Core) {
       }),
       stop: os.run.stop.use(requires('run.control')).handler(async ({ input, context, errors }) => {
         try {
-          return await core.runControl.stop(input.reason, actorOf(context));
+          return await core.runControl.stop(input.reason, actorOf(context), input.endReason ?? null);
         } catch (error) {
           if (error instanceof RunStateError) throw errors.CONFLICT({ message: error.message, data: { state: error.state } });
+          if (error instanceof RunInputError) throw errors.BAD_REQUEST({ message: error.message });
           throw error;
         }
       }),

@@ -5,6 +5,7 @@ import type { DaqService } from '../daq/daq-service';
 import type { Logger } from '../log';
 import type { Run, RunActor, RunState, RunType } from '../shared/api/schemas';
 import type { Json } from '../shared/json-diff';
+import { endReasonProblem, type EndReason } from '../shared/run-end';
 
 export class RunStateError extends Error {
   constructor(
@@ -14,6 +15,11 @@ export class RunStateError extends Error {
     super(message);
     this.name = 'RunStateError';
   }
+}
+
+/** A stop the run type does not allow (an end reason not in its list, "other" without words). */
+export class RunInputError extends Error {
+  override name = 'RunInputError';
 }
 
 /** What a run is started with (issue 18 adds the answers to the run-start prompts). */
@@ -101,17 +107,19 @@ export class RunControl {
     return started;
   }
 
-  async stop(reason: string, by: RunActor | null = null): Promise<Run> {
+  async stop(reason: string, by: RunActor | null = null, endReason: EndReason | null = null): Promise<Run> {
     const run = this.run;
     if (this.runState !== 'running' || !run) {
       throw new RunStateError(this.runState, `cannot stop: ${this.describe()}`);
     }
+    const problem = endReason === null ? null : endReasonProblem(run.type, endReason, reason);
+    if (problem) throw new RunInputError(`cannot stop run ${run.number}: ${problem}`);
     const open = this.daq.openSpill();
     this.set('stopping', open ? `waiting for the end of spill ${open}` : 'closing the run');
     await this.daq.endRun(this.stopTimeoutMs());
-    const ended = this.archive.endRun(run.number, { stoppedAt: this.now(), reason, end: 'ended', by });
+    const ended = this.archive.endRun(run.number, { stoppedAt: this.now(), reason, endReason, end: 'ended', by });
     this.run = null;
-    this.log.info({ run: run.number, reason }, 'run stopped');
+    this.log.info({ run: run.number, reason, endReason }, 'run stopped');
     this.set('idle', null);
     this.hooks.ended(ended);
     return ended;

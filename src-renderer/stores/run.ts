@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { RunType, Status } from '@shared/api/schemas';
 import { useConnectionStore } from './connection';
+import type { EndReason } from '@shared/run-end';
 
 /** requested → sent → acknowledged (the core answered) or failed with the core's reason. */
 export type CommandPhase = 'idle' | 'sent' | 'acknowledged' | 'failed';
@@ -45,7 +46,7 @@ export const useRunStore = defineStore('run', () => {
   }
 
   const startRun = (type: RunType, comment: string) => send(`start ${type} run`, () => api().run.start({ type, comment }));
-  const stopRun = (reason: string) => send('stop run', () => api().run.stop({ reason }));
+  const stopRun = (reason: string, endReason: EndReason) => send('stop run', () => api().run.stop({ reason, endReason }));
 
   return { status, clockOffsetMs, command, state, busy, setStatus, startRun, stopRun };
 });

@@ -24,6 +24,7 @@ function status(over: Partial<Status['run']> = {}): Status {
     stoppedAt: null,
     startComment: '<img src=x onerror=alert(1)>',
     stopReason: null,
+    endReason: null,
     end: 'running',
     spills: 3,
     events: 9000,

@@ -15,7 +15,7 @@ test('filter runs, open one, sign off a spill with a reason, see it beside the a
   // Two runs from the command line: a physics run of a few spills, then a short calibration run.
   expect((await ctl('run', 'start', 'physics', '--comment', 'e2e: nominal beam')).code).toBe(0);
   await waitFor('three judged spills of run 1', async () => (await spillsOf(1)).filter((s) => s.dq).length >= 3, 60_000);
-  expect((await ctl('run', 'stop', '--reason', 'end of fill')).code).toBe(0);
+  expect((await ctl('run', 'stop', '--end', 'completed as planned', '--reason', 'end of fill')).code).toBe(0);
   expect((await ctl('run', 'start', 'calibration', '--comment', 'e2e: ECAL scan')).code).toBe(0);
   await waitFor('a spill of run 2', async () => (await spillsOf(2)).length >= 1, 60_000);
   expect((await ctl('run', 'stop', '--reason', 'scan done')).code).toBe(0);
@@ -46,6 +46,7 @@ test('filter runs, open one, sign off a spill with a reason, see it beside the a
   const detail = page.getByTestId('run-detail');
   await expect(detail).toContainText('Run 1');
   await expect(detail.getByTestId('run-started-by')).toHaveText(/\(admin, cli\)$/);
+  await expect(detail.getByTestId('run-end-reason')).toHaveText('completed as planned');
   await expect(detail.getByTestId('run-stop-reason')).toHaveText('end of fill');
   await expect(detail.getByTestId('signoff-history')).toContainText('not signed off yet');
 

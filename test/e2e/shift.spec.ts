@@ -28,7 +28,11 @@ test('start a run, watch spills arrive and the ECAL histogram draw, stop it, fin
   await page.screenshot({ path: test.info().outputPath('shift-running.png') });
   if (process.env['NA64RC_README_SCREENSHOT']) await page.screenshot({ path: process.env['NA64RC_README_SCREENSHOT'] });
 
+  // A stop says why: the run type's list first (no beam reason for an LED run, "end of the period" for physics).
   await page.getByTestId('stop-reason').fill('end of e2e test');
+  await expect(page.getByTestId('stop-run')).toBeDisabled();
+  await expect(page.getByTestId('end-reason').locator('option')).toContainText(['choose…', 'completed as planned', 'beam lost or degraded', 'end of the period', 'other']);
+  await page.getByTestId('end-reason').selectOption('test');
   await page.getByTestId('stop-run').click();
   await expect(page.getByTestId('run-state')).toContainText('IDLE', { timeout: 10_000 });
 
@@ -36,7 +40,7 @@ test('start a run, watch spills arrive and the ECAL histogram draw, stop it, fin
   const row = page.getByTestId('runs-table').locator('tbody tr').first();
   await expect(row).toContainText('physics');
   await expect(row).toContainText('■ ended');
-  await expect(row).toContainText('e2e: first beam of the night · end of e2e test');
+  await expect(row).toContainText('e2e: first beam of the night · test · end of e2e test');
   await row.click();
   await page.getByTestId('run-tab-spills').click();
   // A spill row, not the "no spills yet" row shown while the run's spills load.
@@ -91,6 +95,7 @@ test.describe('at a slower time scale', () => {
     // 2.4 s spills: stop while the first one is being taken. A run started during a spill leaves that spill
     // to the beam and takes the next one (8.4 s cycles): wait for the DAQ's first spill, not the beam's.
     await expect(page.getByTestId('spill-number')).toHaveText('Spill 1', { timeout: 20_000 });
+    await page.getByTestId('end-reason').selectOption('completed as planned');
     await expect(page.getByTestId('beam-phase')).toContainText('SPILL');
     await page.getByTestId('stop-run').click();
     await expect(page.getByTestId('run-state')).toContainText('STOPPING');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src-main/core/core';
-import { RunStateError } from '../../src-main/run-control/run-control';
+import { RunInputError, RunStateError } from '../../src-main/run-control/run-control';
 import { waitFor } from '../support/serve-process';
 import { openSimulatedCore, type SimulatedCore } from '../support/simulated-core';
 
@@ -32,6 +32,23 @@ describe('run control', () => {
     const second = await core.runControl.start('physics', '');
     expect([first.number, second.number]).toEqual([1, 2]);
     await core.runControl.stop('');
+  });
+
+  it('a stop says why from the run type\'s list: refused outside it and for "other" without words; stored and archived', async () => {
+    const pedestal = await core.runControl.start('pedestal', '');
+    const refused = await core.runControl.stop('', null, 'beam lost or degraded').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RunInputError);
+    expect((refused as Error).message).toBe(
+      'cannot stop run 1: "beam lost or degraded" is not an end reason of a pedestal run; choose one of: completed as planned, detector or HV problem, DAQ or trigger problem, configuration change, test, other',
+    );
+    await expect(core.runControl.stop('  ', null, 'other')).rejects.toThrow(/"other" needs the reason in words/);
+    expect(core.runControl.state()).toBe('running');
+    const ended = await core.runControl.stop('ECAL cell 3-3 noisy', null, 'detector or HV problem');
+    expect(ended).toMatchObject({ number: pedestal.number, endReason: 'detector or HV problem', stopReason: 'ECAL cell 3-3 noisy', end: 'ended' });
+    expect(core.archive.getRun(pedestal.number)!.endReason).toBe('detector or HV problem');
+    // A script may stop without a choice: stored as not given.
+    await core.runControl.start('physics', '');
+    expect((await core.runControl.stop('scripted')).endReason).toBeNull();
   });
 
   it('stopping during a spill waits for its end, says so, and stores that spill', async () => {

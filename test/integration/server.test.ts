@@ -216,8 +216,11 @@ describe('WebSocket API', () => {
     expect(spill?.histograms.map((h) => h.name)).toContain('ecal_energy');
     expect(events[0]?.type).toBe('status');
 
-    const stopped = await conn.api.run.stop({ reason: 'end of test' });
-    expect(stopped).toMatchObject({ number: run.number, end: 'ended', stopReason: 'end of test' });
+    const refused = await conn.api.run.stop({ reason: '', endReason: 'other' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ORPCError);
+    expect(refused).toMatchObject({ code: 'BAD_REQUEST', message: `cannot stop run ${run.number}: the end reason "other" needs the reason in words` });
+    const stopped = await conn.api.run.stop({ reason: 'end of test', endReason: 'test' });
+    expect(stopped).toMatchObject({ number: run.number, end: 'ended', stopReason: 'end of test', endReason: 'test' });
     const states = events.flatMap((e) => (e.type === 'status' ? [e.status.run.state] : []));
     expect(states).toEqual(expect.arrayContaining(['starting', 'running', 'stopping', 'idle']));
     controller.abort();

@@ -333,7 +333,7 @@ describe('automatic entries', () => {
     const events = new EventPublisher<{ 'run-started': Run; 'run-ended': Run }>();
     logbook.followRuns(events);
     // A run the archive does not know cannot be linked: the entry fails, the publisher does not.
-    expect(() => events.publish('run-started', { number: 42, type: 'physics', setup: 'x', startedAt: clock, stoppedAt: null, startComment: '', stopReason: null, end: 'running', spills: 0, events: 0, startedBy: null, stoppedBy: null, origin: 'live', sourceFiles: [], reprocessOf: null, calibrationVersion: null })).not.toThrow();
+    expect(() => events.publish('run-started', { number: 42, type: 'physics', setup: 'x', startedAt: clock, stoppedAt: null, startComment: '', stopReason: null, endReason: null, end: 'running', spills: 0, events: 0, startedBy: null, stoppedBy: null, origin: 'live', sourceFiles: [], reprocessOf: null, calibrationVersion: null })).not.toThrow();
     expect(logbook.search({ q: '', limit: 5 }).hits).toEqual([]);
   });
 

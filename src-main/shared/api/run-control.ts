@@ -1,6 +1,7 @@
 // API contract of run control: status, run start/stop, and the live stream of status and spills.
 import { eventIterator, oc } from '@orpc/contract';
 import { z } from 'zod';
+import { EndReason } from '../run-end';
 import { Comment, LiveEvent, Run, RunState, RunType, Status } from './schemas';
 
 const RunStateConflict = {
@@ -15,8 +16,8 @@ export const runControlContract = {
       .input(z.object({ type: RunType, comment: Comment.default('') }))
       .output(Run),
     stop: oc
-      .errors(RunStateConflict)
-      .input(z.object({ reason: Comment.default('') }))
+      .errors({ ...RunStateConflict, BAD_REQUEST: { message: 'the run type does not allow this end reason' } })
+      .input(z.object({ reason: Comment.default(''), endReason: EndReason.optional() }))
       .output(Run),
   },
   /** Status on every change and each spill's summary and histograms at its end; starts with the current status. */

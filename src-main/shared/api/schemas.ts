@@ -1,6 +1,7 @@
 // The data that crosses the API boundary, as zod schemas: one definition gives the TypeScript types and the
 // runtime validation on both transports (Electron MessagePort and the WebSocket), and the HTTP JSON API.
 import { z } from 'zod';
+import { EndReason } from '../run-end';
 
 export const RUN_TYPES = ['physics', 'calibration', 'led', 'pedestal', 'cosmics'] as const;
 export const RunType = z.enum(RUN_TYPES);
@@ -46,6 +47,8 @@ export const Run = z.object({
   stoppedAt: z.number().nullable(),
   startComment: z.string(),
   stopReason: z.string().nullable(),
+  /** The choice from the run type's list at stop (null: not given, or closed by the system). */
+  endReason: EndReason.nullable(),
   end: RunEnd,
   spills: z.number().int().nonnegative(),
   events: z.number().int().nonnegative(),
