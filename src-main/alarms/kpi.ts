@@ -23,7 +23,11 @@ function quantile(sorted: readonly number[], q: number): number | null {
 
 function chattering(activations: readonly LogEntry[]): { alarm: string; count: number }[] {
   const times = new Map<string, number[]>();
-  for (const a of activations) times.set(a.alarm, [...(times.get(a.alarm) ?? []), a.at]);
+  for (const a of activations) {
+    const at = times.get(a.alarm);
+    if (at) at.push(a.at);
+    else times.set(a.alarm, [a.at]);
+  }
   const out: { alarm: string; count: number }[] = [];
   for (const [alarm, at] of times) {
     const chatters = at.some((t, i) => i + CHATTER.times - 1 < at.length && at[i + CHATTER.times - 1]! - t <= CHATTER.withinMs);

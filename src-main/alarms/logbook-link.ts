@@ -20,14 +20,17 @@ export function alarmActionEntry(logbook: Logbook, a: AlarmAction, spillAt: Spil
     a.alarms.length === 1
       ? `Alarm ${a.action}: ${first.name}`
       : `${a.alarms.length} alarms ${a.action}, most urgent ${first.name}`;
+  // Where each listed alarm was raised, looked up once for the body and the links.
+  const listed = a.alarms.slice(0, 200);
+  const where = listed.map((v) => (v.raisedAt === null ? null : spillAt(v.raisedAt)));
   const lines = [
     `${a.action === 'acknowledged' ? 'Acknowledged' : 'Shelved'} by **${a.actor.user}** (${a.actor.role})` +
       (a.until ? ` until ${when(a.until)} UTC` : '') +
       (a.reason ? `: ${a.reason}` : ', no comment given.'),
     '',
-    ...a.alarms.slice(0, 200).map((v) => {
-      const where = v.raisedAt === null ? null : spillAt(v.raisedAt);
-      const raised = where ? `, raised in run ${where.run}${where.spill === null ? ' before its first spill' : `, spill ${where.spill}`}` : '';
+    ...listed.map((v, i) => {
+      const w = where[i];
+      const raised = w ? `, raised in run ${w.run}${w.spill === null ? ' before its first spill' : `, spill ${w.spill}`}` : '';
       return `- ${v.priority ?? 'normal'} · ${v.name} (\`${v.id}\`)${v.value === null || v.flag ? '' : ` = ${+v.value.toPrecision(4)} ${v.unit}`}${raised}`;
     }),
   ];
@@ -37,7 +40,7 @@ export function alarmActionEntry(logbook: Logbook, a: AlarmAction, spillAt: Spil
     title,
     body: lines.join('\n'),
     tags: ['alarm'],
-    links: [...a.alarms.slice(0, MAX_LINKS).map((v) => ({ kind: 'alarm' as const, alarm: v.id })), ...whereRaised(a.alarms.slice(0, MAX_LINKS), spillAt)],
+    links: [...a.alarms.slice(0, MAX_LINKS).map((v) => ({ kind: 'alarm' as const, alarm: v.id })), ...whereRaised(where.slice(0, MAX_LINKS))],
     facts: { alarm: { id: first.id, name: first.name, action: a.action, reason: a.reason, ...(a.until ? { until: a.until } : {}) } },
   });
 }
@@ -61,10 +64,9 @@ export function alarmSummarySection(alarms: AlarmService): SummarySectionSource 
 }
 
 /** The runs and spills the alarms were raised in, each once: a reader of the entry jumps to the data. */
-function whereRaised(alarms: readonly AlarmAction['alarms'][number][], spillAt: SpillAt): EntryLink[] {
+function whereRaised(places: readonly ReturnType<SpillAt>[]): EntryLink[] {
   const links = new Map<string, EntryLink>();
-  for (const v of alarms) {
-    const where = v.raisedAt === null ? null : spillAt(v.raisedAt);
+  for (const where of places) {
     if (!where) continue;
     links.set(`run ${where.run}`, { kind: 'run', run: where.run });
     if (where.spill !== null) links.set(`spill ${where.run}/${where.spill}`, { kind: 'spill', run: where.run, spill: where.spill });
