@@ -3,9 +3,10 @@
 // for electrons, noise for hadrons and muons), the ECAL analogue sum, and the NIM trigger. One call makes
 // one trigger's waveforms, in volts, with the truth of what was generated (the pulse amplitudes), so a
 // test compares what a driver read with what was generated, never with a figure the reader computed.
-import { MIP_ECAL_GEV, SRD_ELECTRON, SRD_NOISE_GEV } from './defaults';
+import { MIP_ECAL_GEV } from './defaults';
 import type { Composition } from './beam';
 import type { Random } from './random';
+import { srdDeposit, srdLight } from './srd';
 
 export const ANALOG_INPUTS = ['S1', 'S2', 'Sc', 'veto', 'SRD', 'ECAL', 'trigger'] as const;
 export type AnalogInput = (typeof ANALOG_INPUTS)[number];
@@ -80,11 +81,7 @@ function peakOf(input: AnalogInput, particle: AnalogEvent['particle'], rng: Rand
     case 'veto':
       return rng.uniform() < ANALOG.vetoShare ? ANALOG.counterMipV * Math.max(0.2, 1 + ANALOG.counterWidth * moyal(rng)) : 0;
     case 'SRD': {
-      const gev =
-        particle === 'electron' && rng.uniform() >= SRD_ELECTRON.emptyFraction
-          ? Math.max(0, SRD_ELECTRON.mpvGeV + SRD_ELECTRON.widthGeV * moyal(rng))
-          : Math.abs(SRD_NOISE_GEV * rng.gauss());
-      return ANALOG.srdVoltsPerGeV * gev;
+      return ANALOG.srdVoltsPerGeV * srdDeposit(rng, srdLight(particle, energyGeV));
     }
     case 'ECAL':
       return ANALOG.ecalVoltsPerGeV * (particle === 'electron' ? energyGeV : MIP_ECAL_GEV * Math.max(0.2, 1 + 0.12 * moyal(rng)));

@@ -20,15 +20,13 @@ import {
   MIP_WIDTH,
   PRESHOWER_FRACTION,
   PRESHOWER_LAMBDA,
-  SRD_ACCIDENTAL,
-  SRD_ELECTRON,
-  SRD_NOISE_GEV,
   VHCAL_SHARE,
   WCAL_LAMBDA,
   WCAL_LEAK_FRACTION,
   WCAL_PRESHOWER_FRACTION,
 } from './defaults';
 import type { Random } from './random';
+import { srdDeposit, srdLight, type SrdLight } from './srd';
 
 export type ParticleKind = 'electron' | 'hadron' | 'muon';
 
@@ -85,6 +83,8 @@ export class DetectorResponse {
   private readonly lastShower: { grid: Grid | null; x: number; y: number; profile: Profile | null; widen: number } = { grid: null, x: 0, y: 0, profile: null, widen: 0 };
   private readonly energy: number;
   private readonly fractions: number[];
+  /** SR light per module by particle kind at this setup's beam energy (the dipoles at their nominal field). */
+  private readonly srdLight: Record<ParticleKind, SrdLight>;
   /** The ECAL tower the beam is aimed at: the setup's beam cell unless a calibration scan steers it. */
   aim: readonly [number, number];
 
@@ -111,6 +111,7 @@ export class DetectorResponse {
     this.vhcal = d.vhcal ? grid({ ...d.vhcal, modules: 1 }, 1, (_p, x, y) => `VHCAL-${x}-${y}`) : null;
     this.hcal = d.hcal ? grid(d.hcal, d.hcal.modules, (m, x, y) => `HCAL${m}-${x}-${y}`) : null;
     this.energy = setup.beam.energyGeV;
+    this.srdLight = { electron: srdLight('electron', this.energy), hadron: srdLight('hadron', this.energy), muon: srdLight('muon', this.energy) };
     this.aim = d.ecal.beamCell;
     const c = setup.beam.composition;
     const total = c.electron + c.hadron + c.muon;
@@ -148,14 +149,11 @@ export class DetectorResponse {
     for (const c of this.counters) {
       if (!c.veto || truth.halo) dep[c.index]! += mip(rng, c.mipGeV);
     }
-    // SRD: synchrotron radiation from electrons bent in the magnets; nothing but noise from hadrons and muons.
-    for (const i of this.srd) {
-      let e = SRD_NOISE_GEV * rng.gauss();
-      if (kind === 'electron' ? rng.uniform() >= SRD_ELECTRON.emptyFraction : rng.uniform() < SRD_ACCIDENTAL) {
-        e += SRD_ELECTRON.mpvGeV + SRD_ELECTRON.widthGeV * moyal(rng);
-      }
-      dep[i]! += Math.max(0, e);
-    }
+    // SRD: synchrotron radiation from the particle bent in the magnets, (m_e/m)⁴ of an electron's for
+    // hadrons and muons. Accidental light comes only from pile-up particles, each with its own deposits at
+    // its own time (TwinSpill).
+    const light = this.srdLight[kind];
+    for (const i of this.srd) dep[i]! += srdDeposit(rng, light);
     const hitX = (this.aim[0] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
     const hitY = (this.aim[1] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
     if (kind === 'electron') this.electron(rng, e0 * (1 - truth.missingFraction), hitX, hitY, dep, truth);
