@@ -69,9 +69,20 @@ export const SetupConfig = z
      */
     monitor: z.object({
       ecalEnergyMaxGeV: z.number().positive().max(1000),
+      /**
+       * The SRD e-tag: ≥ minModules modules with an energy in (moduleMinMeV, moduleMaxMeV) whose pulse peaks
+       * in [peakFromNs, peakToNs] (ns from the readout's first sample). Required for a setup with an SRD.
+       */
       srdCut: z
-        .object({ moduleMinMeV: z.number().min(0).max(1000), moduleMaxMeV: z.number().positive().max(1000), minModules: z.number().int().min(1).max(8) })
+        .object({
+          moduleMinMeV: z.number().min(0).max(1000),
+          moduleMaxMeV: z.number().positive().max(1000),
+          minModules: z.number().int().min(1).max(8),
+          peakFromNs: z.number().min(0).max(1000),
+          peakToNs: z.number().positive().max(1000),
+        })
         .refine((c) => c.moduleMaxMeV > c.moduleMinMeV, 'the SRD window needs moduleMaxMeV above moduleMinMeV')
+        .refine((c) => c.peakToNs > c.peakFromNs, 'the SRD time window needs peakToNs after peakFromNs')
         .optional(),
       signalEcalBelowGeV: z.number().positive().max(1000).optional(),
       eotGoal: z.number().positive().max(1e16).optional(),
@@ -84,6 +95,7 @@ export const SetupConfig = z
         ctx.addIssue({ code: 'custom', path: ['detectors', key, 'beamCell'], message: `beam cell (${g.beamCell.join(',')}) is outside the ${g.nx}×${g.ny} ${key}` });
       }
     }
+    if (s.detectors.srd && !s.monitor.srdCut) ctx.addIssue({ code: 'custom', path: ['monitor', 'srdCut'], message: 'a setup with an SRD needs its SRD cut (energy and time window)' });
     const names = s.detectors.counters.map((c) => c.name);
     if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['detectors', 'counters'], message: 'a counter is listed twice' });
     const c = s.beam.composition;

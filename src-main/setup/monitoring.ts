@@ -18,8 +18,19 @@ const WINDOW = { from: 6, to: 32 };
 /** A hit: 10 ADC of amplitude is ≈ 10 σ of the amplitude noise (σ ≈ 1 ADC from 2 ADC per sample). */
 export const HIT_THRESHOLD_ADC = 10;
 
-/** SRD: each module in (1, 80) MeV for ≥ 2 of 3 modules (NA64 2022 cuts; the lower edge is not published). */
-export const DEFAULT_SRD_CUT = { moduleMinMeV: 1, moduleMaxMeV: 80, minModules: 2 };
+/**
+ * SRD cut of a setup that states none, which the schema allows only for a setup without an SRD (where it
+ * tags nothing). Each setup with an SRD states its own in its file: at 100 GeV each module in (7, 80) MeV
+ * for ≥ 2 of 3 modules (NA64's 2022 cuts; 7 MeV is near the 6.6 MeV NA64 used in its unshielded runs, the
+ * 2022 lower edge is not published), the window scaling with the SR energy, ∝ E², at other beam energies;
+ * the pulse peaking within 125–160 ns: 100 ns pulse start + 35 ns to the peak + up to one 12.5 ns sample of
+ * trigger phase (135–147.5 ns), ± ≈ 10 ns because a pile-up pulse's tail or rise under the in-time pulse
+ * shifts its peak (at 5·10⁶ particles a spill ± 5 ns would lose ≈ 0.6 % more electrons); each ns of window
+ * lets through ≈ 2·10⁻³ of the pile-up electrons, which come at any time within 500 ns. visible-e (150 GeV, two
+ * modules) takes (16, 180) MeV in one module: a pile-up electron lights both modules alike, so asking for
+ * the second adds no rejection, only electron loss; hadron (50 GeV) takes (1.75, 20) MeV, ≥ 2 of 3.
+ */
+export const DEFAULT_SRD_CUT = { moduleMinMeV: 7, moduleMaxMeV: 80, minModules: 2, peakFromNs: 125, peakToNs: 160 };
 /** Missing-energy signal region: E_ECAL < 50 GeV (2016–2022; 40 GeV from 2023 with the VHCAL). */
 export const DEFAULT_SIGNAL_ECAL_BELOW_GEV = 50;
 /** Exposure goal for the EOT display: 5×10¹² EOT (NA64 e⁻ programme goal, reference/na64-detector.md). */

@@ -340,4 +340,17 @@ describe('setup files', () => {
     const twice = { ...setup, detectors: { ...setup.detectors, counters: [...setup.detectors.counters, setup.detectors.counters[0]] } };
     expect(SetupConfig.safeParse(twice).error!.issues[0]!.message).toMatch(/listed twice/);
   });
+
+  it('require an SRD cut with its time window where the setup has an SRD', () => {
+    const { setup } = twinFor('invisible-e', 1);
+    const noCut = SetupConfig.safeParse({ ...setup, monitor: { ...setup.monitor, srdCut: undefined } });
+    expect(noCut.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['monitor.srdCut: a setup with an SRD needs its SRD cut (energy and time window)']);
+    const cut = setup.monitor.srdCut!;
+    const noTime = SetupConfig.safeParse({ ...setup, monitor: { ...setup.monitor, srdCut: { moduleMinMeV: cut.moduleMinMeV, moduleMaxMeV: cut.moduleMaxMeV, minModules: cut.minModules } } });
+    expect(noTime.error!.issues.map((i) => i.path.join('.'))).toEqual(['monitor.srdCut.peakFromNs', 'monitor.srdCut.peakToNs']);
+    const backwards = SetupConfig.safeParse({ ...setup, monitor: { ...setup.monitor, srdCut: { ...cut, peakFromNs: 160, peakToNs: 125 } } });
+    expect(backwards.error!.issues[0]!.message).toMatch(/peakToNs after peakFromNs/);
+    const muon = loadSetup('muon');
+    expect(SetupConfig.safeParse({ ...muon, monitor: { ...muon.monitor, srdCut: undefined } }).success).toBe(true);
+  });
 });

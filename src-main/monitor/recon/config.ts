@@ -3,11 +3,17 @@
 import type { AxisSpec } from '../../shared/histogram';
 import type { ScanSelection } from '../../shared/scan-record';
 
-/** The SRD cut that tags an electron: enough modules inside the per-module window (MeV). */
+/**
+ * The SRD cut that tags an electron: enough modules inside the per-module energy window (MeV) whose pulse
+ * peaks in time, within [peakFromNs, peakToNs] of the readout's first sample. The time window is what keeps
+ * the synchrotron light of a pile-up electron that came tens of ns before or after a hadron from tagging it.
+ */
 export interface SrdCut {
   moduleMinMeV: number;
   moduleMaxMeV: number;
   minModules: number;
+  peakFromNs: number;
+  peakToNs: number;
 }
 
 /** Event selections, all configurable per setup (src-main/setup/monitoring.ts has the defaults and why). */

@@ -35,6 +35,18 @@ export class EventDecoder {
   readonly sums: Float64Array;
   /** Largest sample (ADC, pedestal included) by cell; NaN unless the cell had a hit. 4095 is saturation. */
   readonly peakSamples: Float64Array;
+  /**
+   * For the cells timed in the window of `cuts.srd` (the SRD modules): height above the pedestal (ADC) and
+   * time (ns from the first sample) of the highest local maximum that peaks inside [peakFromNs, peakToNs]
+   * (on a quiet channel a noise wiggle of a few ADC; NaN when there is none). A pile-up pulse tens of ns away
+   * has its own peak outside the window, so the in-time pulse is found beside it (the first-peak search of
+   * `peakTimes` would stop at whichever came first); an earlier pulse's tail under it is measured with it.
+   */
+  readonly inTimeHeights: Float64Array;
+  readonly inTimePeakTimes: Float64Array;
+  private readonly timed: Uint8Array;
+  private readonly inTimeFromNs: number;
+  private readonly inTimeToNs: number;
   /** The NA64 trigger word of the last event. */
   trigger = 0;
   private readonly addressToCell: Int16Array;
@@ -68,6 +80,12 @@ export class EventDecoder {
     this.peakTimes = new Float64Array(config.cells);
     this.sums = new Float64Array(config.cells);
     this.peakSamples = new Float64Array(config.cells);
+    this.inTimeHeights = new Float64Array(config.cells).fill(Number.NaN);
+    this.inTimePeakTimes = new Float64Array(config.cells).fill(Number.NaN);
+    this.timed = new Uint8Array(config.cells);
+    for (const c of config.layout.srd) this.timed[c] = 1;
+    this.inTimeFromNs = config.cuts.srd.peakFromNs;
+    this.inTimeToNs = config.cuts.srd.peakToNs;
     this.addressToCell = config.addressToCell;
     this.pedWords = pedestalSamples / 2;
     this.fromWord = window.from / 2;
@@ -107,6 +125,8 @@ export class EventDecoder {
     this.amplitudes.fill(Number.NaN);
     this.peakTimes.fill(Number.NaN);
     this.peakSamples.fill(Number.NaN);
+    this.inTimeHeights.fill(Number.NaN);
+    this.inTimePeakTimes.fill(Number.NaN);
     for (let p = start + DATE_HEADER_WORDS; p < end; ) {
       const w0 = w[p]!;
       const size = w0 & 0xffff;
@@ -205,10 +225,41 @@ export class EventDecoder {
             peakTimes[cell] = peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal);
             this.peakSamples[cell] = lastPeakSample;
           }
+          if (this.timed[cell]) this.inTimePeak(w, q, samples, cell, pedestal);
         }
         p = last;
       }
     }
+  }
+
+  /**
+   * The highest local maximum of the samples whose parabola-refined peak lies in the in-time window: its
+   * height above `pedestal` and its time, into inTimeHeights / inTimePeakTimes of `cell`.
+   */
+  private inTimePeak(w: Uint32Array, from: number, samples: number, cell: number, pedestal: number): void {
+    const first = Math.max(1, Math.floor(this.inTimeFromNs / SAMPLE_NS) - 1);
+    const last = Math.min(samples - 2, Math.ceil(this.inTimeToNs / SAMPLE_NS) + 1);
+    let height = Number.NaN;
+    let time = Number.NaN;
+    for (let k = first; k <= last; k++) {
+      const c = sampleAt(w, from, k);
+      const l = sampleAt(w, from, k - 1);
+      const r = sampleAt(w, from, k + 1);
+      // A local maximum (a plateau counts once, at its first sample).
+      if (!(c > l && c >= r)) continue;
+      const denominator = l - 2 * c + r;
+      const shift = denominator < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / denominator)) : 0;
+      const t = (k + shift) * SAMPLE_NS;
+      if (t < this.inTimeFromNs || t > this.inTimeToNs) continue;
+      // The parabola's vertex: the peak between the samples.
+      const h = c - 0.25 * (l - r) * shift - pedestal;
+      if (!(h <= height)) {
+        height = h;
+        time = t;
+      }
+    }
+    this.inTimeHeights[cell] = height;
+    this.inTimePeakTimes[cell] = time;
   }
 }
 

@@ -93,6 +93,9 @@ export class SpillHistograms {
   /** Sealed events (those in the signal box are also the figures' signal candidates). */
   sealedEvents = 0;
 
+  /** Whether the event reconstructed last passed the SRD cut (tests compare it with the generator's truth). */
+  srdTagged = false;
+
   /** The open set's histograms (tests and the benchmark read them). */
   get h(): HistogramSet['h'] {
     return this.open.h;
@@ -138,6 +141,7 @@ export class SpillHistograms {
     for (let i = 0; i < batch.count; i++) {
       const from = batch.offsets[i]!;
       const to = batch.offsets[i + 1]!;
+      this.srdTagged = false;
       try {
         if (to < from || to > batch.data.byteLength) throw new RangeError('event outside its batch');
         if (!this.decoder.decode(view, from, to - from)) continue;
@@ -213,14 +217,19 @@ export class SpillHistograms {
     }
     let srdSum = 0;
     let srdIn = 0;
+    const srdCut = cuts.srd;
     for (let m = 0; m < this.srd.length; m++) {
       const mev = energy[this.srd[m]!]! * 1000;
       this.srdMeV[m] = mev;
       srdSum += mev;
-      if (mev > cuts.srd.moduleMinMeV && mev < cuts.srd.moduleMaxMeV) srdIn++;
+      // The cut reads the pulse that peaks in time (the decoder's in-time height, NaN when no pulse peaks in
+      // the window: it fails), not the window's sum, which also holds any pile-up pulse.
+      const inTimeMeV = this.decoder.inTimeHeights[this.srd[m]!]! * calib[this.srd[m]!]! * 1000;
+      if (inTimeMeV > srdCut.moduleMinMeV && inTimeMeV < srdCut.moduleMaxMeV) srdIn++;
     }
     const random = (trigger & RANDOM) !== 0 && !(trigger & ~RANDOM);
-    const srdPass = this.srd.length > 0 && srdIn >= Math.min(cuts.srd.minModules, this.srd.length);
+    const srdPass = this.srd.length > 0 && srdIn >= Math.min(srdCut.minModules, this.srd.length);
+    this.srdTagged = srdPass;
     const hcalQuiet = hcal < cuts.hcalQuietGeV;
     // The signal box (a missing-energy candidate): an SRD-tagged electron that left little in the ECAL and
     // nothing in VETO and HCAL. Shown to nobody, in no histogram and no count, until an expert unblinds.
