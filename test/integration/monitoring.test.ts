@@ -59,7 +59,9 @@ describe('live monitoring (na64rc serve --sim, invisible-e)', () => {
       expect(dq.calibrationVersion).toBe('invisible-e-nominal-v1');
       expect(dq.signalCandidates).toBeNull(); // blinded
       expect(dq.purity!).toBeGreaterThan(0.97);
-      expect(dq.electronEfficiency!).toBeGreaterThan(0.95);
+      // The SRD cut's working point is NA64's ≈ 95 % on electrons (93–97 % against the twin's truth).
+      expect(dq.electronEfficiency!).toBeGreaterThan(0.93);
+      expect(dq.electronEfficiency!).toBeLessThan(0.98);
       expect(Math.abs(dq.beamEnergyGeV! - 100)).toBeLessThan(3);
       // EOT ≈ the particles the beam counters counted × the electron share (98.9 %).
       expect(Math.abs(dq.eot / (s.intensity * 0.989) - 1)).toBeLessThan(0.02);
