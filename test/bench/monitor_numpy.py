@@ -193,8 +193,23 @@ def process(cfg, words, offsets, h, figures):
         fill2(h, "counter_amplitudes", np.broadcast_to(np.arange(counters.shape[1]), counters.shape).ravel(), counters.ravel())
         for bit in range(4):
             h["trigger_rates"][2][1 + bit] += np.count_nonzero(trig & (1 << bit))
+        # SRD: the highest local maximum whose parabola-refined peak lies in the in-time window, its height
+        srd_ch = [list(chan_cell).index(c) for c in lay["srd"]]
+        s_srd = samples[:, srd_ch, :]
+        t_from, t_to = cuts["srd"]["peakFromNs"], cuts["srd"]["peakToNs"]
+        best = np.full((n, len(srd_ch)), -np.inf)
+        for k in range(max(1, int(np.floor(t_from / 12.5)) - 1), min(s_srd.shape[2] - 2, int(np.ceil(t_to / 12.5)) + 1) + 1):
+            l, c, r = s_srd[..., k - 1], s_srd[..., k], s_srd[..., k + 1]
+            d = l - 2 * c + r
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sh = np.where(d < 0, np.clip(0.5 * (l - r) / d, -0.5, 0.5), 0)
+            t = (k + sh) * 12.5
+            height = c - 0.25 * (l - r) * sh - ped[:, srd_ch]
+            take_it = (c > l) & (c >= r) & (t >= t_from) & (t <= t_to) & (height > best)
+            best = np.where(take_it, height, best)
+        srd_in_time = best * cell_calib[srd_ch] * 1000
         # particle tags, e/π, EOT and the blinded signal region
-        srd_in = ((srd > cuts["srd"]["moduleMinMeV"]) & (srd < cuts["srd"]["moduleMaxMeV"])).sum(axis=1)
+        srd_in = ((srd_in_time > cuts["srd"]["moduleMinMeV"]) & (srd_in_time < cuts["srd"]["moduleMaxMeV"])).sum(axis=1)
         srd_pass = srd_in >= min(cuts["srd"]["minModules"], srd.shape[1])
         quiet = hcal < cuts["hcalQuietGeV"]
         muon = (ecal < cuts["muonEcalMaxGeV"]) & (modules.min(axis=1) > cuts["muonModuleGeV"]) if modules.shape[1] else np.zeros(n, bool)
