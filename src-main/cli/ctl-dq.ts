@@ -90,3 +90,14 @@ export async function ctlDqUnblind(ctx: CtlContext, run: number, reason: string)
   const r = await withApi(ctx, (api) => api.dq.unblind({ run, reason }));
   output(ctx, r, `run ${r.run} unblinded: ${r.signalCandidates} signal-region candidates (logged in the logbook)`);
 }
+
+export async function ctlDqEfficiency(ctx: CtlContext): Promise<void> {
+  const list = await withApi(ctx, (api) => api.dq.signalEfficiency.list());
+  const lines = list.length
+    ? list.map(
+        (m) =>
+          `m_A′ ${m.massMeV} MeV: ${(100 * m.efficiency).toFixed(1)} ± ${(100 * m.error).toFixed(1)} % (${m.selected} of ${m.generated} generated, ${m.triggered} triggered) — ${m.method}, by ${m.recordedBy} ${time(m.recordedAt)}`,
+      )
+    : ['no signal efficiency measured with the cuts in use: na64rc signal-efficiency --mass 1,10,100 --record'];
+  output(ctx, list, lines.join('\n'));
+}

@@ -4,6 +4,7 @@ import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
 import type { DqLiveEvent } from '../shared/api/dq';
 import { DqError, toView } from './dq-service';
+import { SignalEfficiencyError } from './signal-efficiency';
 
 export function dqRouter(core: Core) {
   const dq = core.dq;
@@ -87,6 +88,17 @@ export function dqRouter(core: Core) {
         }
         return { run: input.run, signalCandidates: dq.store.run(input.run).reduce((n, s) => n + s.signalCandidates, 0) };
       }),
+      signalEfficiency: {
+        list: os.dq.signalEfficiency.list.handler(() => dq.efficiencies.current(core.setup.name, dq.cuts)),
+        record: os.dq.signalEfficiency.record.use(requires('dq.efficiency')).handler(({ input, context, errors }) => {
+          try {
+            return dq.efficiencies.record(input, core.setup.name, dq.cuts, context.session.user, Date.now());
+          } catch (error) {
+            if (error instanceof SignalEfficiencyError) throw errors.CONFLICT({ message: error.message });
+            throw error;
+          }
+        }),
+      },
       calibration: os.dq.calibration.handler(() => {
         const set = dq.calibrations.active(core.setup.name);
         return set ? { setup: set.setup, version: set.version, author: set.author, createdAt: set.createdAt, status: set.status, comment: set.comment, cells: dq.calibrations.values(set.id).length } : null;

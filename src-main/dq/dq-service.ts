@@ -2,6 +2,7 @@
 // e/π figures, the run-accumulated histograms (written in the spill's own transaction), the alarm inputs,
 // and the blinding of the signal region in everything served. Also the seeding of each setup's first
 // calibration set (the workflow is src-main/calibration) and the logbook's EOT and bad-spill sections.
+import { SignalEfficiencies } from './signal-efficiency';
 import { EventPublisher } from '@orpc/server';
 import type { Db } from '../archive/database';
 import type { RunsArchive } from '../archive/runs-archive';
@@ -64,13 +65,15 @@ export class DqService {
   /** The signal box of every spill, encrypted with the data directory's key (signal-box-seal.ts). */
   private readonly seal: SignalBoxSeal;
   readonly calibrations: CalibrationSets;
+  /** The selection's signal efficiency by A′ mass, from signal Monte Carlo. */
+  readonly efficiencies: SignalEfficiencies;
   readonly live = new EventPublisher<{ dq: DqLiveEvent }>({ maxBufferedEvents: 20 });
   /** Per run, so a replay or a reprocessing can run beside the live run. */
   private readonly accumulations = new Map<number, RunAccumulation>();
   private reference: { ref: DqReference; histograms: Map<string, HistSnapshot> } | null = null;
   private readonly nominal: Map<string, number>;
   private lastEvent: Extract<DqLiveEvent, { type: 'spill' }> | null = null;
-  private readonly cuts: PhysicsCuts;
+  readonly cuts: PhysicsCuts;
 
   constructor(
     db: Db,
@@ -90,6 +93,7 @@ export class DqService {
     this.store = new DqStore(db);
     this.seal = new SignalBoxSeal(sinks.blindingKey ?? null);
     this.calibrations = new CalibrationSets(db);
+    this.efficiencies = new SignalEfficiencies(db);
     const nominal = nominalCalibration(setup);
     this.nominal = new Map(setup.cells.map((c, i) => [c.name, nominal.gevPerAdc[i]!]));
     this.calibrations.ensureActive(setup.name, this.nominal, sinks.localUser, this.now());

@@ -90,6 +90,49 @@ export const DqLiveEvent = z.discriminatedUnion('type', [
 ]);
 export type DqLiveEvent = z.infer<typeof DqLiveEvent>;
 
+/** The event selection a figure was measured with (src-main/monitor/recon/config.ts, PhysicsCuts). */
+export const PhysicsCuts = z.object({
+  beamEnergyGeV: z.number().positive(),
+  srd: z.object({ moduleMinMeV: z.number(), moduleMaxMeV: z.number(), minModules: z.number().int().nonnegative() }),
+  electronEcalFraction: z.number(),
+  hcalQuietGeV: z.number(),
+  hadronHcalGeV: z.number(),
+  muonEcalMaxGeV: z.number(),
+  muonModuleGeV: z.number(),
+  signalEcalBelowGeV: z.number(),
+  vetoQuietGeV: z.number(),
+});
+
+/** A signal Monte Carlo's count: A′ of a mass generated, kept by the trigger, selected into the signal box. */
+export const SignalEfficiencyInput = z
+  .object({
+    setup: z.string().min(1).max(64),
+    massMeV: z.number().positive().max(100_000),
+    generated: z.number().int().positive().max(1e9),
+    triggered: z.number().int().nonnegative(),
+    selected: z.number().int().nonnegative(),
+    method: z.string().trim().min(1).max(300),
+    cuts: PhysicsCuts,
+  })
+  .refine((m) => m.triggered <= m.generated && m.selected <= m.triggered, { message: 'selected ≤ triggered ≤ generated' });
+export type SignalEfficiencyInput = z.infer<typeof SignalEfficiencyInput>;
+
+export const SignalEfficiency = z.object({
+  id: z.number().int().positive(),
+  setup: z.string(),
+  massMeV: z.number(),
+  generated: z.number().int(),
+  triggered: z.number().int(),
+  selected: z.number().int(),
+  /** selected / generated, and its binomial standard error. */
+  efficiency: z.number(),
+  error: z.number(),
+  method: z.string(),
+  recordedAt: z.number(),
+  recordedBy: z.string(),
+});
+export type SignalEfficiency = z.infer<typeof SignalEfficiency>;
+
 const Reason = z.string().trim().min(1, 'say why').max(2000, 'at most 2000 characters');
 const NotFound = { NOT_FOUND: { message: 'not found' } };
 const Conflict = { CONFLICT: { message: 'conflicts with what exists' } };
@@ -131,6 +174,16 @@ export const dqContract = {
       .errors({ ...NotFound, ...Conflict, BAD_REQUEST: { message: 'refused' } })
       .input(z.object({ run: RunNumber, reason: Reason }))
       .output(z.object({ run: RunNumber, signalCandidates: z.number().int().nonnegative() })),
+    signalEfficiency: {
+      list: oc
+        .route({ method: 'GET', path: '/dq/signal-efficiency', summary: "The selection's signal efficiency by A′ mass, measured on signal Monte Carlo (the newest per mass)", tags: ['data quality'] })
+        .output(z.array(SignalEfficiency)),
+      record: oc
+        .route({ method: 'POST', path: '/dq/signal-efficiency', summary: 'Record a signal Monte Carlo measurement (expert); refused when measured with other cuts than this server runs', tags: ['data quality'] })
+        .errors({ ...Conflict })
+        .input(SignalEfficiencyInput)
+        .output(SignalEfficiency),
+    },
     calibration: oc.output(
       z.object({ setup: z.string(), version: z.string(), author: z.string(), createdAt: z.number(), status: z.string(), comment: z.string(), cells: z.number().int() }).nullable(),
     ),
