@@ -12,9 +12,9 @@ const pct = (x: number | null, digits = 1) => (x === null ? '—' : `${(100 * x)
 const eot = (n: number) => (n >= 1e4 ? n.toExponential(3) : n.toFixed(0));
 
 export function describeEot(e: EotStatus): string {
-  const line = `EOT ${e.run === null ? '' : `run ${e.run}: ${eot(e.runEot)}, `}total ${eot(e.totalEot)} of the ${eot(e.goal)} goal (${((100 * e.totalEot) / e.goal).toPrecision(3)} %), setup ${e.setup}`;
-  const run = e.run === null ? null : describeSignOffMoves(e.signOffs.run, eot);
-  const total = describeSignOffMoves(e.signOffs.total, eot);
+  const line = `${e.unit} ${e.run === null ? '' : `run ${e.run}: ${eot(e.runEot)}, `}total ${eot(e.totalEot)} of the ${eot(e.goal)} goal (${((100 * e.totalEot) / e.goal).toPrecision(3)} %), setup ${e.setup}`;
+  const run = e.run === null ? null : describeSignOffMoves(e.signOffs.run, eot, e.unit);
+  const total = describeSignOffMoves(e.signOffs.total, eot, e.unit);
   return [line, ...(run ? [`  run ${e.run}: ${run}`] : []), ...(total ? [`  total: ${total}`] : [])].join('\n');
 }
 

@@ -12,7 +12,7 @@ import type { Logbook } from '../logbook/logbook';
 import type { SummarySectionSource } from '../logbook/shift-summary';
 import type { MonitorConfig, PhysicsCuts } from '../monitor/recon/config';
 import type { SpillFigures } from '../monitor/recon/figures';
-import { eotGoal, nominalCalibration, physicsCuts } from '../setup/monitoring';
+import { counting, nominalCalibration, physicsCuts } from '../setup/monitoring';
 import type { Setup } from '../../setups/load';
 import type { DqLiveEvent, EotStatus } from '../shared/api/dq';
 import type { Run, SpillDq, SpillSummary, Verdict } from '../shared/api/schemas';
@@ -23,7 +23,7 @@ import { SealError, SignalBoxSeal, type SealedSpill } from './signal-box-seal';
 import { epiFigures, MIN_ENTRIES, runChecks, spillOccupancy, type DqCheck, type ReferenceFigures, type SpillOccupancy } from './checks';
 import { DqStore, type DqReference } from './dq-store';
 import type { SpillAssessment } from '../spills/spill-service';
-import { electronsOnTarget } from './eot';
+import { onTarget } from './eot';
 
 /** Histograms whose signal region is blinded, with the box: E_ECAL below the cut and a quiet HCAL. */
 export const BLINDED_HISTOGRAM = 'ecal_vs_hcal';
@@ -146,7 +146,7 @@ export class DqService {
     const dq: SpillDq = {
       verdict,
       detectors,
-      eot: electronsOnTarget(figures, { intensity: summary.intensity, prescale: this.setup.trigger.beamPrescale, deadTimeFraction: summary.daq?.deadTimeFraction ?? null }),
+      eot: onTarget(figures, counting(this.setup).tag, { intensity: summary.intensity, prescale: this.setup.trigger.beamPrescale, deadTimeFraction: summary.daq?.deadTimeFraction ?? null }),
       ...epiFigures(figures),
       beamEnergyGeV: checks.find((c) => c.id === 'ecal.beam-energy')?.value ?? null,
       calibrationVersion,
@@ -232,7 +232,9 @@ export class DqService {
       run,
       runEot: run === null ? 0 : this.store.eotOfRun(run),
       totalEot: this.store.eotOfSetup(this.setup.name),
-      goal: eotGoal(this.setup),
+      goal: counting(this.setup).goal,
+      unit: counting(this.setup).unit,
+      words: counting(this.setup).words,
       setup: this.setup.name,
       signOffs: {
         run: run === null ? { excludedSpills: 0, excludedEot: 0, keptSpills: 0 } : this.store.signOffMoves({ run }),
@@ -256,7 +258,10 @@ export class DqService {
   present(run: number, h: HistSnapshot, spill: number | null): HistSnapshot {
     if (this.isBlinded(run)) {
       if (h.name !== BLINDED_HISTOGRAM || h.kind !== 'TH2D') return h;
-      return blindBox(h, this.cuts.signalEcalBelowGeV, this.cuts.hcalQuietGeV);
+      // The 2-D plane hides a rectangle: the missing-energy box itself; around the disappearance triangle
+      // (E_ECAL + E_HCAL below the cut) the square that holds it.
+      const box = this.cuts.signal;
+      return box.mode === 'missing-energy' ? blindBox(h, box.ecalBelowGeV, this.cuts.hcalQuietGeV) : blindBox(h, box.totalBelowGeV, box.totalBelowGeV);
     }
     if (!BOX_HISTOGRAMS.has(h.name)) return h;
     let boxes: ReturnType<DqService['unsealed']>;

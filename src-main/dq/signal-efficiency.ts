@@ -20,14 +20,20 @@ interface Row {
 
 export class SignalEfficiencyError extends Error {}
 
-/** The same selection: every cut equal (key order does not matter). */
+/** Every leaf of a cut set by its path ("srd.minModules", "signal.mode"). */
+function leaves(value: unknown, path = '', out = new Map<string, unknown>()): Map<string, unknown> {
+  if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) leaves(v, path ? `${path}.${k}` : k, out);
+  else out.set(path, value);
+  return out;
+}
+
+/** The same selection: every cut equal (key order does not matter); else the first that differs, in words. */
 export function sameCuts(a: PhysicsCuts, b: PhysicsCuts): string | null {
-  const flat = (c: PhysicsCuts): [string, number][] => [
-    ...Object.entries(c).filter(([k]) => k !== 'srd'),
-    ...Object.entries(c.srd).map(([k, v]) => [`srd.${k}`, v] as [string, number]),
-  ] as [string, number][];
-  const other = new Map(flat(b));
-  for (const [k, v] of flat(a)) if (other.get(k) !== v) return `${k} is ${v} there, ${other.get(k) ?? 'absent'} here`;
+  const here = leaves(b);
+  const there = leaves(a);
+  for (const k of new Set([...there.keys(), ...here.keys()])) {
+    if (there.get(k) !== here.get(k)) return `${k} is ${String(there.get(k) ?? 'absent')} there, ${String(here.get(k) ?? 'absent')} here`;
+  }
   return null;
 }
 

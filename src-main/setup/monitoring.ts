@@ -20,10 +20,44 @@ export const HIT_THRESHOLD_ADC = 10;
 
 /** SRD: each module in (1, 80) MeV for ≥ 2 of 3 modules (NA64 2022 cuts; the lower edge is not published). */
 export const DEFAULT_SRD_CUT = { moduleMinMeV: 1, moduleMaxMeV: 80, minModules: 2 };
-/** Missing-energy signal region: E_ECAL < 50 GeV (2016–2022; 40 GeV from 2023 with the VHCAL). */
-export const DEFAULT_SIGNAL_ECAL_BELOW_GEV = 50;
-/** Exposure goal for the EOT display: 5×10¹² EOT (NA64 e⁻ programme goal, reference/na64-detector.md). */
-export const DEFAULT_EOT_GOAL = 5e12;
+/**
+ * Missing-energy signal region: E_ECAL below half the beam energy (NA64: 50 GeV at 100 GeV, 2016–2022; 40 GeV
+ * from 2023 with the VHCAL). A fixed 50 GeV would be the whole peak of a 50 GeV beam.
+ */
+export const SIGNAL_ECAL_FRACTION = 0.5;
+/**
+ * Disappearance (hadron beams): E_ECAL + E_HCAL below 10 % of the beam energy. A charge exchange π⁻p → M⁰n
+ * with M⁰ → invisible leaves the incoming track's ionisation and the neutron's few hundred MeV; a hadron that
+ * interacts visibly leaves most of its energy in ECAL and HCAL (30 λ), one that does not crosses both as a MIP
+ * (≈ 11 GeV, 22 % of 50 GeV). A named default: NA64h's own cut is not in the reference.
+ */
+export const SIGNAL_TOTAL_FRACTION = 0.1;
+
+/** What a setup counts on target: its beam particle, the analysis' tag of it, and the programme's goal (Table 1). */
+export interface Counting {
+  unit: 'EOT' | 'MOT' | 'POT';
+  /** The beam-trigger tag that counts (src-main/monitor/recon: beamElectrons, beamMuons, beamHadrons). */
+  tag: 'electron' | 'muon' | 'hadron';
+  words: string;
+  goal: number;
+}
+
+/**
+ * The programme's exposure goals (reference/na64-program.md, Table 1): 5×10¹² EOT for the e⁻ programme;
+ * 10¹¹ MOT, where the μ programme reaches g_μ ≲ 10⁻⁴ ((g−2)_μ; its full range goes to 5×10¹³); 5×10¹² π on target.
+ */
+const COUNTING: Record<Setup['beam']['particle'], Counting> = {
+  'e-': { unit: 'EOT', tag: 'electron', words: 'Electrons on target', goal: 5e12 },
+  'e+': { unit: 'EOT', tag: 'electron', words: 'Positrons on target', goal: 5e12 },
+  'mu-': { unit: 'MOT', tag: 'muon', words: 'Muons on target', goal: 1e11 },
+  'mu+': { unit: 'MOT', tag: 'muon', words: 'Muons on target', goal: 1e11 },
+  'pi-': { unit: 'POT', tag: 'hadron', words: 'Pions on target', goal: 5e12 },
+};
+
+export function counting(setup: Pick<Setup, 'beam' | 'monitor'>): Counting {
+  const c = COUNTING[setup.beam.particle];
+  return { ...c, goal: setup.monitor.eotGoal ?? c.goal };
+}
 /** A calorimeter electron deposits > 70 % of the beam energy in the ECAL (σ/E ≈ 1 % at 100 GeV). */
 const ELECTRON_ECAL_FRACTION = 0.7;
 /**
@@ -50,13 +84,16 @@ export function physicsCuts(setup: Setup): PhysicsCuts {
     hadronHcalGeV: HADRON_HCAL_GEV,
     muonEcalMaxGeV: MUON_ECAL_MAX_GEV,
     muonModuleGeV: MUON_MODULE_GEV,
-    signalEcalBelowGeV: setup.monitor.signalEcalBelowGeV ?? DEFAULT_SIGNAL_ECAL_BELOW_GEV,
+    signal:
+      setup.beam.particle === 'pi-'
+        ? { mode: 'disappearance', totalBelowGeV: SIGNAL_TOTAL_FRACTION * setup.beam.energyGeV }
+        : { mode: 'missing-energy', ecalBelowGeV: setup.monitor.signalEcalBelowGeV ?? SIGNAL_ECAL_FRACTION * setup.beam.energyGeV },
     vetoQuietGeV: VETO_QUIET_GEV,
   };
 }
 
 export function eotGoal(setup: Setup): number {
-  return setup.monitor.eotGoal ?? DEFAULT_EOT_GOAL;
+  return counting(setup).goal;
 }
 
 /** The nominal scale (setups/nominal.ts: ADC per GeV at the HV map's working point): the seed of each setup's first calibration set. */

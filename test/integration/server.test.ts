@@ -383,9 +383,9 @@ describe('signal efficiency from signal Monte Carlo', () => {
     expect((await conn.api.dq.signalEfficiency.list()).find((m) => m.massMeV === 100)).toMatchObject({ id: newer.id, efficiency: 0.3 });
     expect((await get('/api/v1/dq/signal-efficiency')).body).toHaveLength(2);
 
-    const otherCuts = await conn.api.dq.signalEfficiency.record({ setup: 'invisible-e', massMeV: 5, generated: 10, triggered: 5, selected: 1, method: 'x', cuts: { ...cuts, signalEcalBelowGeV: 40 } }).catch((e: unknown) => e);
+    const otherCuts = await conn.api.dq.signalEfficiency.record({ setup: 'invisible-e', massMeV: 5, generated: 10, triggered: 5, selected: 1, method: 'x', cuts: { ...cuts, signal: { mode: 'missing-energy', ecalBelowGeV: 40 } } }).catch((e: unknown) => e);
     expect(codeOf(otherCuts)).toBe('CONFLICT');
-    expect((otherCuts as Error).message).toMatch(/signalEcalBelowGeV is 40 there, 50 here/);
+    expect((otherCuts as Error).message).toMatch(/signal.ecalBelowGeV is 40 there, 50 here/);
     const otherSetup = await conn.api.dq.signalEfficiency.record({ setup: 'muon', massMeV: 5, generated: 10, triggered: 5, selected: 1, method: 'x', cuts }).catch((e: unknown) => e);
     expect((otherSetup as Error).message).toMatch(/this server runs invisible-e/);
     const impossible = await conn.api.dq.signalEfficiency.record({ setup: 'invisible-e', massMeV: 5, generated: 10, triggered: 5, selected: 6, method: 'x', cuts }).catch((e: unknown) => e);

@@ -10,6 +10,14 @@ export interface SrdCut {
   minModules: number;
 }
 
+/**
+ * The signal region. Lepton beams, missing energy: an SRD-tagged electron that left less than `ecalBelowGeV`
+ * in the ECAL, with quiet VETO and HCAL (A′ → invisible). Hadron beams, disappearance: a beam particle that is
+ * not an electron and left less than `totalBelowGeV` in ECAL and HCAL together with a quiet VETO (the
+ * charge-exchange M⁰ → invisible: the beam's energy vanishes).
+ */
+export type SignalBox = { mode: 'missing-energy'; ecalBelowGeV: number } | { mode: 'disappearance'; totalBelowGeV: number };
+
 /** Event selections, all configurable per setup (src-main/setup/monitoring.ts has the defaults and why). */
 export interface PhysicsCuts {
   beamEnergyGeV: number;
@@ -23,8 +31,8 @@ export interface PhysicsCuts {
   /** A muon: ECAL below this (GeV) and every HCAL module above `muonModuleGeV`. */
   muonEcalMaxGeV: number;
   muonModuleGeV: number;
-  /** Missing-energy signal region: E_ECAL below this with quiet VETO and HCAL (blinded). */
-  signalEcalBelowGeV: number;
+  /** The signal region (blinded), by the setup's beam. */
+  signal: SignalBox;
   /** VETO (sum of its PMTs, GeV) below this is quiet. */
   vetoQuietGeV: number;
 }

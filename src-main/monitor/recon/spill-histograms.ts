@@ -222,9 +222,14 @@ export class SpillHistograms {
     const random = (trigger & RANDOM) !== 0 && !(trigger & ~RANDOM);
     const srdPass = this.srd.length > 0 && srdIn >= Math.min(cuts.srd.minModules, this.srd.length);
     const hcalQuiet = hcal < cuts.hcalQuietGeV;
-    // The signal box (a missing-energy candidate): an SRD-tagged electron that left little in the ECAL and
-    // nothing in VETO and HCAL. Shown to nobody, in no histogram and no count, until an expert unblinds.
-    const inBox = !random && srdPass && ecal < cuts.signalEcalBelowGeV && hcalQuiet && veto < cuts.vetoQuietGeV;
+    // The signal box (config.ts, SignalBox): a missing-energy candidate (an SRD-tagged electron that left
+    // little in the ECAL and nothing in VETO and HCAL), or for a hadron beam a disappearance (the beam's
+    // energy gone). Shown to nobody, in no histogram and no count, until an expert unblinds.
+    const box = cuts.signal;
+    const inBox =
+      !random &&
+      veto < cuts.vetoQuietGeV &&
+      (box.mode === 'missing-energy' ? srdPass && ecal < box.ecalBelowGeV && hcalQuiet : !srdPass && ecal + hcal < box.totalBelowGeV);
     const hidden = this.config.hiddenSample;
     if (inBox || (hidden && keyedHash(hidden.salt, this.decoder.sums, this.hashCells) % hidden.oneIn === 0)) {
       const shower = ecal > 0 && maxTower >= 0;

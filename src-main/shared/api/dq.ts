@@ -31,6 +31,9 @@ export const EotStatus = z.object({
   runEot: z.number().nonnegative(),
   totalEot: z.number().nonnegative(),
   goal: z.number().positive(),
+  /** What the setup counts on target (EOT, MOT, POT) and its name in words ("Electrons on target"): `runEot` and `totalEot` are in this unit. */
+  unit: z.enum(['EOT', 'MOT', 'POT']),
+  words: z.string(),
   /** What sign-offs moved, in the run and in the total. */
   signOffs: z.object({ run: SignOffMoves, total: SignOffMoves }),
 });
@@ -99,7 +102,10 @@ export const PhysicsCuts = z.object({
   hadronHcalGeV: z.number(),
   muonEcalMaxGeV: z.number(),
   muonModuleGeV: z.number(),
-  signalEcalBelowGeV: z.number(),
+  signal: z.discriminatedUnion('mode', [
+    z.object({ mode: z.literal('missing-energy'), ecalBelowGeV: z.number() }),
+    z.object({ mode: z.literal('disappearance'), totalBelowGeV: z.number() }),
+  ]),
   vetoQuietGeV: z.number(),
 });
 
