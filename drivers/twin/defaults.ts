@@ -84,3 +84,9 @@ export const DEAD_TIME_US = 10;
  * NA64's invisible-mode limits lead (1–100 MeV); its energy spectrum is in signal-spectrum.ts.
  */
 export const DEFAULT_SIGNAL_MASS_GEV = 0.02;
+/**
+ * M⁰ → invisible injection (hadron beams): the charge exchange π⁻p → M⁰n is peripheral, so the neutron
+ * keeps little: its kinetic energy is drawn exponential with this mean (GeV), |t| ≲ 0.5 GeV² → T_n ≈ |t|/2m_p.
+ * A documented simplification; the M⁰ carries the rest of the beam energy away unseen.
+ */
+export const CHARGE_EXCHANGE_NEUTRON_GEV = 0.3;

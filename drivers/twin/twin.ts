@@ -5,7 +5,7 @@
 import { setupCells, type Cell } from '../../setups/cells';
 import { PULSE_START_NS, SAMPLES } from '../../setups/nominal';
 import type { SetupConfig } from '../../setups/setup-schema';
-import { DEAD_TIME_US, DEFAULT_SIGNAL_MASS_GEV, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS } from './defaults';
+import { CHARGE_EXCHANGE_NEUTRON_GEV, DEAD_TIME_US, DEFAULT_SIGNAL_MASS_GEV, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS } from './defaults';
 import { Digitizer, type ChannelFault, type Pulse } from './digitizer';
 import { PmtVoltages } from './pmt-voltages';
 import { Random } from './random';
@@ -19,7 +19,10 @@ export interface TwinOptions {
   seed: number;
   /** PMT voltages the gains follow (the HV simulators' outputs, by cell; gain 1 at the HV map's working point). */
   pmt?: PmtVoltages;
-  /** A′ → invisible events per electron on target (0: no signal injected). */
+  /**
+   * Injected signal events per beam particle of the setup's kind (0: none): A′ → invisible per electron on
+   * target for a lepton beam, M⁰ → invisible (charge exchange in the target × the branching ratio) per pion.
+   */
   signalPerElectron?: number;
   /** The injected A′'s mass (GeV; default DEFAULT_SIGNAL_MASS_GEV): its energy spectrum depends on it. */
   signalMassGeV?: number;
@@ -91,8 +94,11 @@ export class Twin {
   readonly pmt: PmtVoltages;
   /** The energy spectrum of the injected A′ (by its mass). */
   readonly signalSpectrum: AprimeSpectrum;
+  /** The beam particle the signal comes from: a pion beam's M⁰ → invisible, else an electron's A′. */
+  readonly signalParticle: 'electron' | 'hadron';
   private readonly ecalCells: number[];
   private readonly preshowerCells: number[];
+  private readonly hcalCells: number[];
   private readonly vetoCounters: number[];
   private readonly triggerProbability = new Map<TriggerClass, number>();
   private readonly gains: Float64Array;
@@ -114,9 +120,11 @@ export class Twin {
     this.pmt.onChange(() => (this.gainsDirty = true));
     this.response = new DetectorResponse(setup, this.cells);
     this.signalSpectrum = new AprimeSpectrum(options.signalMassGeV ?? DEFAULT_SIGNAL_MASS_GEV, setup.beam.energyGeV);
+    this.signalParticle = setup.beam.particle === 'pi-' ? 'hadron' : 'electron';
     this.digitizer = new Digitizer(this.cells, options.seed);
     this.ecalCells = this.cells.filter((c) => c.kind === 'ecal').map((c) => c.index);
     this.preshowerCells = this.cells.filter((c) => c.kind === 'ecal' && c.part === 0).map((c) => c.index);
+    this.hcalCells = this.cells.filter((c) => c.kind === 'hcal').map((c) => c.index);
     const vetoNames = new Set<string>(setup.detectors.counters.filter((c) => c.veto).map((c) => c.name));
     this.vetoCounters = this.cells.filter((c) => vetoNames.has(c.name)).map((c) => c.index);
     this.gains = new Float64Array(this.cells.length);
@@ -134,7 +142,7 @@ export class Twin {
       const n = 4000;
       for (let i = 0; i < n; i++) {
         dep.fill(0);
-        this.response.particle(rng, kind === 'signal' ? 'electron' : kind, kind === 'signal' ? this.signalSpectrum.fraction(rng) : 0, dep);
+        this.response.particle(rng, kind === 'signal' ? this.signalParticle : kind, kind === 'signal' ? this.signalFraction(rng) : 0, dep);
         if (this.physicsFires(dep)) fired++;
       }
       this.triggerProbability.set(kind, fired / n);
@@ -144,6 +152,17 @@ export class Twin {
   /** Fraction of the physics trigger a particle kind fires (measured on the model). */
   physicsProbability(kind: ParticleKind | 'signal'): number {
     return this.triggerProbability.get(kind) ?? 0;
+  }
+
+  /**
+   * The share of the beam energy the signal carries away unseen: the A′'s (its spectrum), or the M⁰'s of a
+   * charge exchange, which takes all but the neutron's kinetic energy (exponential, mean
+   * CHARGE_EXCHANGE_NEUTRON_GEV: peripheral, small momentum transfer).
+   */
+  signalFraction(rng: Random): number {
+    if (this.signalParticle === 'electron') return this.signalSpectrum.fraction(rng);
+    const neutron = Math.min(this.setup.beam.energyGeV, CHARGE_EXCHANGE_NEUTRON_GEV * rng.exponential(1));
+    return 1 - neutron / this.setup.beam.energyGeV;
   }
 
   /** Analog trigger sums on the deposits: counters fired (no veto), ECAL below and preshower above threshold. */
@@ -156,7 +175,11 @@ export class Twin {
     if (ecal >= t.ecalBelowGeV) return false;
     let ps = 0;
     for (const i of this.preshowerCells) ps += dep[i]!;
-    return ps > t.preshowerAboveGeV;
+    if (!(ps > t.preshowerAboveGeV)) return false;
+    if (t.hcalBelowGeV === undefined) return true;
+    let hcal = 0;
+    for (const i of this.hcalCells) hcal += dep[i]!;
+    return hcal < t.hcalBelowGeV;
   }
 
   setChannelFault(cell: number, fault: ChannelFault | null): void {
@@ -269,6 +292,11 @@ export class TwinSpill {
 
   /** Study events the physics trigger did not fire on (a signal study only: the DAQ never saw them). */
   untriggered = 0;
+  /**
+   * The generator's truth of injected signal: the mean number of signal events produced in the spill (before
+   * the trigger, which records a share of them: physicsProbability('signal')).
+   */
+  readonly injectedMean: number = 0;
 
   constructor(
     private readonly twin: Twin,
@@ -307,7 +335,8 @@ export class TwinSpill {
     };
     if (study !== undefined) counts.splice(0, counts.length, ['study', study]);
     for (const [cls, n] of counts) draw(rng, cls, n);
-    const signal = study === undefined && setup.trigger.physics ? poisson(this.signalRng, particles * f.electron * (options.signalPerElectron ?? 0) * twin.physicsProbability('signal')) : 0;
+    this.injectedMean = particles * f[twin.signalParticle] * (options.signalPerElectron ?? 0);
+    const signal = study === undefined && setup.trigger.physics ? poisson(this.signalRng, this.injectedMean * twin.physicsProbability('signal')) : 0;
     draw(this.signalRng, 'signal', signal);
     kept.sort((a, b) => a.time - b.time);
     this.times = Float64Array.from(kept, (k) => k.time);
@@ -362,8 +391,8 @@ export class TwinSpill {
       for (let attempt = 0; ; attempt++) {
         dep.fill(0);
         const aprime = cls === 'signal' || cls === 'study';
-        const kind = cls === 'beam' ? twin.response.pick(rng) : aprime ? 'electron' : cls;
-        const missing = aprime ? twin.signalSpectrum.fraction(rng) : 0;
+        const kind = cls === 'beam' ? twin.response.pick(rng) : aprime ? twin.signalParticle : cls;
+        const missing = aprime ? twin.signalFraction(rng) : 0;
         const p = twin.response.particle(rng, kind, missing, dep);
         const fires = twin.physicsFires(dep);
         if (cls === 'study' && !fires) {

@@ -18,6 +18,13 @@ export interface BatchView {
   offsets: Uint32Array;
 }
 
+/**
+ * An amplitude this far below zero (ADC; the noise is ≈ 1.3) means a pulse sat in the pedestal samples: an
+ * out-of-time particle before the trigger, whose tail pulls every later amplitude of its cells down. Such an
+ * event's energies are wrong, low: it never enters the signal box (NA64 rejects "bad energy" events alike).
+ */
+const EARLY_PULSE_ADC = 20;
+
 /** A VETO module's PMT that sees less than this share of its partner's pulse is taken as failing. */
 const VETO_PMT_RATIO = 0.3;
 
@@ -164,8 +171,10 @@ export class SpillHistograms {
     const cuts = this.config.cuts;
     // First the event's physics, then where it goes (open or sealed), then the histograms.
     tower.fill(0);
+    let earlyPulse = false;
     for (let c = 0; c < cells; c++) {
       const a = amplitudes[c]!;
+      if (a < -EARLY_PULSE_ADC) earlyPulse = true;
       // NaN (not read out) fails the comparison: no energy.
       energy[c] = a > threshold ? a * calib[c]! : 0;
       const t = towerOf[c]!;
@@ -228,6 +237,7 @@ export class SpillHistograms {
     const box = cuts.signal;
     const inBox =
       !random &&
+      !earlyPulse &&
       veto < cuts.vetoQuietGeV &&
       (box.mode === 'missing-energy' ? srdPass && ecal < box.ecalBelowGeV && hcalQuiet : !srdPass && ecal + hcal < box.totalBelowGeV);
     const hidden = this.config.hiddenSample;
