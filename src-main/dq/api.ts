@@ -4,6 +4,7 @@ import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
 import type { DqLiveEvent } from '../shared/api/dq';
 import { DqError, toView } from './dq-service';
+import { reachView } from './reach-view';
 
 export function dqRouter(core: Core) {
   const dq = core.dq;
@@ -46,6 +47,12 @@ export function dqRouter(core: Core) {
         };
       }),
       eot: os.dq.eot.handler(({ input }) => dq.eot(input.run ?? core.runControl.current()?.number ?? null)),
+      // No signal efficiency is measured yet: the view says the programme's is assumed.
+      reach: os.dq.reach.handler(({ input, errors }) => {
+        if (input.run !== undefined) runExists(input.run, errors);
+        const e = dq.exposures(input.run ?? core.runControl.current()?.number ?? null);
+        return reachView({ setup: core.setup, run: e.run, year: e.year, runEot: e.runEot, yearEot: e.yearEot, totalEot: e.totalEot, measuredEfficiency: null });
+      }),
       // Sign-offs honoured: spills signed off bad are listed (and left out of the EOT), flagged spills signed off good say so.
       badSpills: os.dq.badSpills.handler(({ input }) => dq.store.badSpills(input)),
       histograms: os.dq.histograms.handler(({ input, errors }) => {
