@@ -230,9 +230,10 @@ export function chargeExchangeProbability(meson: Meson): number {
   return N90_BACKGROUND_FREE / (meson.programmeExposure * PROGRAMME_SIGNAL_EFFICIENCY * meson.projectedBr);
 }
 
+/** The Br excluded at 90 % CL; null when nothing is: no exposure, or fewer tagged mesons than N₉₀ (a bound ≥ 1). */
 export function mesonBrLimit(meson: Meson, onTarget: number, efficiency: number): number | null {
   const tagged = onTarget * chargeExchangeProbability(meson) * efficiency;
-  return tagged > 0 ? N90_BACKGROUND_FREE / tagged : null;
+  return tagged > N90_BACKGROUND_FREE ? N90_BACKGROUND_FREE / tagged : null;
 }
 
 // ── Curves ─────────────────────────────────────────────────────────────────────────────────────────────────

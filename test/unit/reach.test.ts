@@ -96,8 +96,11 @@ describe('yield model: M⁰ → invisible (Br)', () => {
   it('gives NA64h’s published Br(η′ → inv) < 2.1×10⁻⁴ with 2.9×10⁹ π⁻OT within 25 %', () => {
     within(mesonBrLimit(meson('eta-prime'), 2.9e9, EFF), 2.1e-4, 0.25);
   });
-  it('is 1/exposure', () => {
+  it('is 1/exposure, and excludes nothing while fewer than N₉₀ mesons are tagged (a bound ≥ 1)', () => {
     expect(mesonBrLimit(meson('pi0'), 1e10, EFF)! / mesonBrLimit(meson('pi0'), 1e11, EFF)!).toBeCloseTo(10, 10);
+    // η′: 9.2×10⁻⁶ tagged per π⁻ at 50 %, so 5×10⁵ π⁻ tag 2.3: the bound reaches 1 there.
+    expect(mesonBrLimit(meson('eta-prime'), 4.9e5, EFF)).toBeNull();
+    expect(mesonBrLimit(meson('eta-prime'), 5.1e5, EFF)).toBeLessThan(1);
   });
 });
 
