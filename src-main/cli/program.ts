@@ -55,7 +55,7 @@ import { ctlRunList, ctlRunShow, ctlRunSignOff } from './ctl-runs';
 import { RUN_DQ_FILTERS, RUN_SIGN_OFF_FILTERS, RUN_SORTS, type RunQuery, type RunSort } from '../shared/api/runs';
 import { SIGN_OFF_VERDICTS, type SignOffVerdict } from '../shared/api/schemas';
 import { CliError } from './errors';
-import { ctlDqBadSpills, ctlDqEfficiency, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
+import { ctlDqBadSpills, ctlDqEfficiency, ctlDqEot, ctlDqPromote, ctlDqReach, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
 import { integer, massesMeV, positiveNumber, probability, runOrLastGood } from './arguments';
 import type { DiffTarget } from '../shared/api/conditions';
 import { addDeviceSimCommand } from './simulators/device-sim-command';
@@ -609,6 +609,10 @@ function addDqCommands(ctl: Command, ctx: () => CtlContext): void {
     .description('electrons on target: the run and the total against the goal')
     .option('--run <n>', 'this run (default: the current one)', run)
     .action((o: { run?: number }) => ctlDqEot(ctx(), o.run));
+  dq.command('reach')
+    .description("projected 90 % CL reach of the setup's search: this run, this year, the total, the programme's target and NA64's published limits")
+    .option('--run <n>', 'this run (default: the current one)', run)
+    .action((o: { run?: number }) => ctlDqReach(ctx(), o.run));
   dq.command('spill')
     .description("a spill's verdicts per detector, e/π figures and every check with its reason")
     .argument('<run>', 'run number', run)

@@ -5,6 +5,8 @@ import { os, requires } from '../api/implementer';
 import type { DqLiveEvent } from '../shared/api/dq';
 import { DqError, toView } from './dq-service';
 import { SignalEfficiencyError } from './signal-efficiency';
+import { reachView } from './reach-view';
+import { counting } from '../setup/monitoring';
 
 export function dqRouter(core: Core) {
   const dq = core.dq;
@@ -47,6 +49,21 @@ export function dqRouter(core: Core) {
         };
       }),
       eot: os.dq.eot.handler(({ input }) => dq.eot(input.run ?? core.runControl.current()?.number ?? null)),
+      // The signal efficiency measured on signal Monte Carlo with the cuts in use, else the programme's (said so).
+      reach: os.dq.reach.handler(({ input, errors }) => {
+        if (input.run !== undefined) runExists(input.run, errors);
+        const e = dq.exposures(input.run ?? core.runControl.current()?.number ?? null);
+        return reachView({
+          setup: core.setup,
+          run: e.run,
+          year: e.year,
+          runEot: e.runEot,
+          yearEot: e.yearEot,
+          totalEot: e.totalEot,
+          countedUnit: counting(core.setup).unit,
+          measured: dq.efficiencies.current(core.setup.name, dq.cuts),
+        });
+      }),
       // Sign-offs honoured: spills signed off bad are listed (and left out of the EOT), flagged spills signed off good say so.
       badSpills: os.dq.badSpills.handler(({ input }) => dq.store.badSpills(input)),
       histograms: os.dq.histograms.handler(({ input, errors }) => {

@@ -243,6 +243,22 @@ export class DqService {
     };
   }
 
+  /**
+   * EOT counted for the reach: the run (null: none), the setup's live spills ended since 1 January (UTC) of
+   * this year, and the setup's total; sign-offs honoured in each.
+   */
+  exposures(run: number | null): { run: number | null; year: number; yearEot: number; runEot: number | null; totalEot: number } {
+    const now = this.now();
+    const year = new Date(now).getUTCFullYear();
+    return {
+      run,
+      year,
+      runEot: run === null ? null : this.store.eotOfRun(run),
+      yearEot: this.store.eotOfSetupBetween(this.setup.name, Date.UTC(year, 0, 1), Number.MAX_SAFE_INTEGER),
+      totalEot: this.store.eotOfSetup(this.setup.name),
+    };
+  }
+
   // ── blinding ────────────────────────────────────────────────────────────────────────────────────────
 
   isBlinded(run: number): boolean {

@@ -382,6 +382,10 @@ describe('signal efficiency from signal Monte Carlo', () => {
     const newer = await conn.api.dq.signalEfficiency.record({ setup: 'invisible-e', massMeV: 100, generated: 1000, triggered: 400, selected: 300, method: 'by hand', cuts });
     expect((await conn.api.dq.signalEfficiency.list()).find((m) => m.massMeV === 100)).toMatchObject({ id: newer.id, efficiency: 0.3 });
     expect((await get('/api/v1/dq/signal-efficiency')).body).toHaveLength(2);
+    // The Reach view's curves use it, by mass, and say so.
+    const reach = await conn.api.dq.reach({});
+    expect(reach.efficiency).toMatchObject({ measured: true, value: Math.min(...(await conn.api.dq.signalEfficiency.list()).map((m) => m.efficiency)) });
+    expect(reach.efficiency.source).toMatch(/1 MeV: .*100 MeV: 30\.0 %/);
 
     const otherCuts = await conn.api.dq.signalEfficiency.record({ setup: 'invisible-e', massMeV: 5, generated: 10, triggered: 5, selected: 1, method: 'x', cuts: { ...cuts, signal: { mode: 'missing-energy', ecalBelowGeV: 40 } } }).catch((e: unknown) => e);
     expect(codeOf(otherCuts)).toBe('CONFLICT');

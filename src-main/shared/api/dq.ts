@@ -1,5 +1,5 @@
-// API contract of live monitoring and data quality: per-spill verdicts and checks, EOT, e/π trends,
-// run-accumulated and reference histograms, references, bad-spill lists, and unblinding.
+// API contract of live monitoring and data quality: per-spill verdicts and checks, EOT, the projected
+// physics reach, e/π trends, run-accumulated and reference histograms, references, bad-spill lists, and unblinding.
 import { eventIterator, oc } from '@orpc/contract';
 import { z } from 'zod';
 import { HistogramName, HistSnapshot, RunNumber, SignOff, SpillDq, SpillNumber, Verdict } from './schemas';
@@ -139,6 +139,49 @@ export const SignalEfficiency = z.object({
 });
 export type SignalEfficiency = z.infer<typeof SignalEfficiency>;
 
+/** What an exposure is counted in: electrons, muons, pions (π⁻) or kaons (K⁻) on target. */
+export const ExposureUnit = z.enum(['EOT', 'MOT', 'POT', 'KOT']);
+export type ExposureUnit = z.infer<typeof ExposureUnit>;
+
+export const ReachCurve = z.object({
+  id: z.string(),
+  /** This run's, this year's and the setup's total exposure; the programme's target; a published NA64 result. */
+  kind: z.enum(['run', 'year', 'total', 'target', 'published']),
+  label: z.string(),
+  /** The exposure the curve assumes, in `unit`. */
+  exposure: z.number().nonnegative(),
+  unit: ExposureUnit,
+  /** 'line': a limit, excluded above it; 'band': the excluded region's outline (visible decays); 'points': one value per meson. */
+  shape: z.enum(['line', 'band', 'points']),
+  /** Mass in GeV; value: the coupling (ε, g) or branching ratio. Empty when the exposure excludes nothing. */
+  points: z.array(z.object({ mass: z.number().positive(), value: z.number().positive(), label: z.string().optional() })),
+  /** Where a published curve or a target comes from. */
+  source: z.string().nullable(),
+  note: z.string().nullable(),
+});
+export type ReachCurve = z.infer<typeof ReachCurve>;
+
+/** The projected 90 % CL reach of the setup's search for its exposures (yield model: src-main/dq/reach.ts). */
+export const Reach = z.object({
+  setup: z.string(),
+  mode: z.enum(['invisible-a', 'visible-a', 'z-mu', 'meson-invisible']),
+  title: z.string(),
+  xLabel: z.string(),
+  yLabel: z.string(),
+  run: RunNumber.nullable(),
+  /** The calendar year (UTC) of the "this year" curve. */
+  year: z.number().int(),
+  /** What the setup's search counts its exposure in, and what the app counts (with why, when they differ). */
+  unit: ExposureUnit,
+  counted: z.object({ unit: ExposureUnit, note: z.string().nullable() }),
+  /** The signal efficiency every projected curve uses: measured by the app, or the named default (assumed). */
+  efficiency: z.object({ value: z.number().positive().max(1), measured: z.boolean(), source: z.string() }),
+  /** The formula and the published point that fixes its normalisation. */
+  model: z.string(),
+  curves: z.array(ReachCurve),
+});
+export type Reach = z.infer<typeof Reach>;
+
 const Reason = z.string().trim().min(1, 'say why').max(2000, 'at most 2000 characters');
 const NotFound = { NOT_FOUND: { message: 'not found' } };
 const Conflict = { CONFLICT: { message: 'conflicts with what exists' } };
@@ -154,6 +197,11 @@ export const dqContract = {
     eot: oc
       .route({ method: 'GET', path: '/dq/eot', summary: 'EOT of the run (default: the current one) and of the setup in total, against the goal', tags: ['data quality'] })
       .input(z.object({ run: RunNumber.optional() })).output(EotStatus),
+    reach: oc
+      .route({ method: 'GET', path: '/dq/reach', summary: "Projected 90 % CL reach of the setup's search for this run, this year, the total and the programme's target, with NA64's published limits", tags: ['data quality'] })
+      .errors(NotFound)
+      .input(z.object({ run: RunNumber.optional() }))
+      .output(Reach),
     badSpills: oc
       .input(z.object({ run: RunNumber.optional(), from: z.number().int().nonnegative().optional(), to: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(100_000).default(1000) }))
       .output(z.array(BadSpill)),
