@@ -74,6 +74,7 @@ function mip(rng: Random, mpv: number): number {
 
 export class DetectorResponse {
   private readonly counters: { index: number; veto: boolean; mipGeV: number }[] = [];
+  private readonly decayCounters: { index: number; mipGeV: number }[] = [];
   private readonly srd: number[] = [];
   private readonly wcal: number[] = [];
   private readonly veto: number[] = [];
@@ -94,7 +95,11 @@ export class DetectorResponse {
   ) {
     const d = setup.detectors;
     const byName = new Map(cells.map((c) => [c.name, c.index]));
-    for (const c of d.counters) this.counters.push({ index: byName.get(c.name)!, veto: c.veto, mipGeV: c.mipMeV / 1000 });
+    for (const c of d.counters) {
+      this.counters.push({ index: byName.get(c.name)!, veto: c.veto, mipGeV: c.mipMeV / 1000 });
+      // Visible mode: the counters of the decay volume, between the dump and the ECAL.
+      if (d.wcal && !c.veto && c.zMm > d.wcal.zMm) this.decayCounters.push({ index: byName.get(c.name)!, mipGeV: c.mipMeV / 1000 });
+    }
     for (const c of cells) {
       if (c.kind === 'srd') this.srd.push(c.index);
       if (c.kind === 'wcal') this.wcal.push(c.index);
@@ -158,7 +163,10 @@ export class DetectorResponse {
     }
     const hitX = (this.aim[0] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
     const hitY = (this.aim[1] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
-    if (kind === 'electron') this.electron(rng, e0 * (1 - truth.missingFraction), hitX, hitY, dep, truth);
+    if (kind === 'electron') {
+      this.electron(rng, e0 * (1 - truth.missingFraction), hitX, hitY, dep, truth);
+      if (truth.missingFraction > 0 && this.wcal.length) this.visibleDecay(rng, e0 * truth.missingFraction, hitX, hitY, dep, truth);
+    }
     else if (kind === 'muon') this.muon(rng, hitX, hitY, dep, truth);
     else if (truth.missingFraction > 0) this.chargeExchange(rng, e0, hitX, hitY, dep, truth);
     else this.hadron(rng, e0, hitX, hitY, dep, truth);
@@ -261,6 +269,24 @@ export class DetectorResponse {
         truth.hcalGeV += e * share;
       }
     }
+  }
+
+  /**
+   * Visible mode: the A′ left the dump unseen (no charge: the veto after it stays quiet) and decays to e⁺e⁻ in
+   * the decay volume: two MIPs in its counters, and the pair's energy showers in the ECAL. The pair's opening
+   * (≈ m/E_A′, well under a millimetre at the ECAL) is not resolved: one shower. The decay happens before the
+   * ECAL by construction — the injection rate is that of decays in the volume (the reach model's ε and decay
+   * length decide how many that is).
+   */
+  private visibleDecay(rng: Random, energy: number, hitX: number, hitY: number, dep: Float64Array, truth: ParticleTruth): void {
+    for (const c of this.decayCounters) dep[c.index]! += mip(rng, c.mipGeV) + mip(rng, c.mipGeV);
+    const sigma = Math.hypot(ECAL_STOCHASTIC / Math.sqrt(energy), ECAL_CONSTANT);
+    const e = Math.max(0, energy * (1 + sigma * rng.gauss()));
+    const ps = PRESHOWER_FRACTION[0] + (PRESHOWER_FRACTION[1] - PRESHOWER_FRACTION[0]) * rng.uniform();
+    this.shower(this.ecal, 0, e * ps, hitX, hitY, ECAL_PROFILE, 1, dep);
+    this.shower(this.ecal, 1, e * (1 - ps), hitX, hitY, ECAL_PROFILE, 1, dep);
+    truth.ecalGeV += e;
+    truth.preshowerGeV += e * ps;
   }
 
   /**

@@ -99,6 +99,8 @@ export class Twin {
   private readonly ecalCells: number[];
   private readonly preshowerCells: number[];
   private readonly hcalCells: number[];
+  /** The WCAL dump's pre-shower and main part (its analog sum in the visible-mode trigger). */
+  private readonly wcalCells: number[];
   private readonly vetoCounters: number[];
   private readonly triggerProbability = new Map<TriggerClass, number>();
   private readonly gains: Float64Array;
@@ -125,6 +127,7 @@ export class Twin {
     this.ecalCells = this.cells.filter((c) => c.kind === 'ecal').map((c) => c.index);
     this.preshowerCells = this.cells.filter((c) => c.kind === 'ecal' && c.part === 0).map((c) => c.index);
     this.hcalCells = this.cells.filter((c) => c.kind === 'hcal').map((c) => c.index);
+    this.wcalCells = this.cells.filter((c) => c.kind === 'wcal' && c.part < 2).map((c) => c.index);
     const vetoNames = new Set<string>(setup.detectors.counters.filter((c) => c.veto).map((c) => c.name));
     this.vetoCounters = this.cells.filter((c) => vetoNames.has(c.name)).map((c) => c.index);
     this.gains = new Float64Array(this.cells.length);
@@ -176,6 +179,11 @@ export class Twin {
     let ps = 0;
     for (const i of this.preshowerCells) ps += dep[i]!;
     if (!(ps > t.preshowerAboveGeV)) return false;
+    if (t.wcalBelowGeV !== undefined) {
+      let wcal = 0;
+      for (const i of this.wcalCells) wcal += dep[i]!;
+      if (!(wcal < t.wcalBelowGeV)) return false;
+    }
     if (t.hcalBelowGeV === undefined) return true;
     let hcal = 0;
     for (const i of this.hcalCells) hcal += dep[i]!;

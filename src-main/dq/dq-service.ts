@@ -275,9 +275,12 @@ export class DqService {
     if (this.isBlinded(run)) {
       if (h.name !== BLINDED_HISTOGRAM || h.kind !== 'TH2D') return h;
       // The 2-D plane hides a rectangle: the missing-energy box itself; around the disappearance triangle
-      // (E_ECAL + E_HCAL below the cut) the square that holds it.
+      // (E_ECAL + E_HCAL below the cut) the square that holds it. The visible mode's box is not a region of
+      // this plane (it is one of E_WCAL and E_ECAL): its events are sealed, as every box's are.
       const box = this.cuts.signal;
-      return box.mode === 'missing-energy' ? blindBox(h, box.ecalBelowGeV, this.cuts.hcalQuietGeV) : blindBox(h, box.totalBelowGeV, box.totalBelowGeV);
+      if (box.mode === 'missing-energy') return blindBox(h, box.ecalBelowGeV, this.cuts.hcalQuietGeV);
+      if (box.mode === 'disappearance') return blindBox(h, box.totalBelowGeV, box.totalBelowGeV);
+      return h;
     }
     if (!BOX_HISTOGRAMS.has(h.name)) return h;
     let boxes: ReturnType<DqService['unsealed']>;

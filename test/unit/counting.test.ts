@@ -48,9 +48,15 @@ describe('the counting unit of each setup', () => {
     expect(Math.abs(r.ratio - 1)).toBeLessThan(0.005);
   });
 
-  it('scales the signal region with the beam energy, and a hadron beam looks for the beam energy to vanish', () => {
+  it('counts electrons on target for the visible mode within 0.5 %: the WCAL dump absorbs them, none is sealed as signal', () => {
+    const r = count('visible-e', 2);
+    expect(r.unit).toBe('EOT');
+    expect(Math.abs(r.ratio - 1)).toBeLessThan(0.005);
+  });
+
+  it('scales the signal region with the beam energy; a hadron beam looks for the beam energy to vanish, the visible mode for it to reappear downstream', () => {
     expect(physicsCuts(twinFor('invisible-e', 1).setup).signal).toEqual({ mode: 'missing-energy', ecalBelowGeV: 50 });
-    expect(physicsCuts(twinFor('visible-e', 1).setup).signal).toEqual({ mode: 'missing-energy', ecalBelowGeV: 75 });
+    expect(physicsCuts(twinFor('visible-e', 1).setup).signal).toEqual({ mode: 'visible-decay', wcalBelowGeV: 105, ecalAboveGeV: 15, sumWindowGeV: 15 });
     expect(physicsCuts(twinFor('hadron', 1).setup).signal).toEqual({ mode: 'disappearance', totalBelowGeV: 5 });
     expect(counting(twinFor('invisible-e', 1).setup).unit).toBe('EOT');
   });

@@ -4,40 +4,11 @@
 // own (other events, other seed) recovers the injected count within its Poisson error.
 import { describe, expect, it } from 'vitest';
 import { signalStudy } from '../../src-main/cli/simulators/signal-study';
-import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
-import { monitorConfigFor } from '../../src-main/setup/monitoring';
 import { loadSetup } from '../../setups/load';
-import { batchOf, ids, twinFor } from '../support/twin-data';
+import { signalRun } from '../support/signal-run';
 
 const setup = loadSetup('hadron');
-const config = monitorConfigFor(setup);
-
-/** Reconstruct `spills` spills of a hadron twin injecting `perPion`; per spill the injected mean × live fraction. */
-function take(seed: number, perPion: number, spills: number) {
-  const { twin, encoder } = twinFor('hadron', seed, { signalPerElectron: perPion });
-  let selected = 0;
-  let expectedRecorded = 0;
-  let signalAlone = 0;
-  let signalAloneSelected = 0;
-  for (let s = 0; s < spills; s++) {
-    const spill = twin.spill(s);
-    const h = new SpillHistograms(config);
-    let n = 0;
-    for (let e = spill.next(); e; e = spill.next()) {
-      const before = h.figures.signalCandidates;
-      h.fill(batchOf([encoder.event(e, ids(++n, s + 1)).slice()]));
-      // A recorded M⁰ event with no pile-up particle: nothing but the disappearance to see.
-      if (e.truth.signal && e.truth.particles.length === 1) {
-        signalAlone++;
-        if (h.figures.signalCandidates > before) signalAloneSelected++;
-      }
-    }
-    selected += h.figures.signalCandidates;
-    // The DAQ records signal only while it is live (the POT count corrects for the dead time, not ε).
-    expectedRecorded += spill.injectedMean * (1 - spill.scalers.deadTimeUs / spill.scalers.gateUs);
-  }
-  return { selected, expectedRecorded, signalAlone, signalAloneSelected };
-}
+const take = (seed: number, perPion: number, spills: number) => signalRun('hadron', seed, perPion, spills);
 
 describe('hadron beam: M⁰ → invisible', () => {
   it('finds no candidate in π⁻ spills without signal: every pion, interacting or not, leaves its energy', () => {

@@ -105,8 +105,10 @@ export const PhysicsCuts = z.object({
   signal: z.discriminatedUnion('mode', [
     z.object({ mode: z.literal('missing-energy'), ecalBelowGeV: z.number() }),
     z.object({ mode: z.literal('disappearance'), totalBelowGeV: z.number() }),
+    z.object({ mode: z.literal('visible-decay'), wcalBelowGeV: z.number(), ecalAboveGeV: z.number(), sumWindowGeV: z.number() }),
   ]),
   vetoQuietGeV: z.number(),
+  dumpVetoQuietGeV: z.number(),
 });
 
 /** A signal Monte Carlo's count: A′ of a mass generated, kept by the trigger, selected into the signal box. */
