@@ -137,7 +137,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--log-edit-minutes <n>', 'how long authors may edit their logbook entries (default 120; 0: never, replies only)', integer(0, 7 * 24 * 60))
     .option('--alarms <file>', 'JSON file with extra alarm definitions (validated at start)')
     .option('--sim-gains <file>', 'JSON object of known per-cell gain factors for the twin, e.g. {"ECAL1-3-3": 1.12} (a calibration truth)')
-    .option('--sim-signal <fraction>', 'simulation: inject A′ → invisible events, this many per electron on target (blinded like real ones)', probability)
+    .option('--sim-signal <fraction>', "simulation: inject the setup's signal (A′ → invisible, A′ → e⁺e⁻ after the dump, M⁰ → invisible), this many per beam particle of the setup's kind (blinded like real ones)", probability)
     .option('--sim-signal-mass <MeV>', 'simulation: the injected A′\'s mass (its energy spectrum depends on it; default 20)', positiveNumber(100_000))
     .action(async (opts) => {
       // Handlers first: a signal that comes while the server starts (the address is already printed) is
