@@ -46,8 +46,14 @@ export const SetupConfig = z
       haloFraction: z.number().min(0).max(1),
     }),
     trigger: z.object({
-      /** Physics trigger: counter coincidence, no veto, E_ECAL below and preshower above these (GeV). */
-      physics: z.object({ ecalBelowGeV: z.number().positive(), preshowerAboveGeV: z.number().min(0) }).nullable(),
+      /**
+       * Physics trigger: counter coincidence, no veto, E_ECAL below and preshower above these (GeV); with
+       * `hcalBelowGeV` also the HCAL's analog sum below it (a hadron beam's disappearance trigger), with
+       * `wcalBelowGeV` the WCAL dump's (visible mode: the dump did not absorb the whole beam energy).
+       */
+      physics: z
+        .object({ ecalBelowGeV: z.number().positive(), preshowerAboveGeV: z.number().min(0), hcalBelowGeV: z.number().positive().optional(), wcalBelowGeV: z.number().positive().optional() })
+        .nullable(),
       /** One beam particle in `beamPrescale` fires the beam trigger. */
       beamPrescale: z.number().int().min(1),
       randomHz: z.number().min(0).max(10_000),

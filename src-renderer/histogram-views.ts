@@ -35,7 +35,8 @@ export function scaledReference(h: Hist1DSnapshot, ref: Hist1DSnapshot | null | 
   return ref.contents.map((c) => (c * own) / theirs);
 }
 
-function download(name: string, type: string, text: string): void {
+/** Text made here (a CSV, a JSON) saved under `name`. */
+export function downloadText(name: string, type: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;
@@ -45,11 +46,11 @@ function download(name: string, type: string, text: string): void {
 }
 
 export function downloadCsv(h: HistSnapshot, base: string): void {
-  download(`${base}.csv`, 'text/csv', histogramCsv(h));
+  downloadText(`${base}.csv`, 'text/csv', histogramCsv(h));
 }
 
 export function downloadRootJson(h: HistSnapshot, base: string): void {
-  download(`${base}.json`, 'application/json', JSON.stringify(toRootJson(h)));
+  downloadText(`${base}.json`, 'application/json', JSON.stringify(toRootJson(h)));
 }
 
 export function downloadDataUrl(url: string, name: string): void {

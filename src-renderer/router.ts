@@ -15,6 +15,7 @@ import RunsView from './views/RunsView.vue';
 import ShiftView from './views/ShiftView.vue';
 import TrendsView from './views/TrendsView.vue';
 import ReplayView from './views/ReplayView.vue';
+import ReachView from './views/ReachView.vue';
 
 export interface NavItem {
   name: string;
@@ -32,6 +33,7 @@ export const NAV: NavItem[] = [
   { name: 'runs', label: 'Runs', icon: '☰', key: '6' },
   { name: 'compare', label: 'Compare', icon: '⇄', key: 'c' },
   { name: 'trends', label: 'Trends', icon: '↗', key: 't' },
+  { name: 'reach', label: 'Reach', icon: '◭', key: 'e' },
   { name: 'calibration', label: 'Calibration', icon: '◫', key: '7' },
   { name: 'devices', label: 'Devices', icon: '⌁', key: '8' },
   { name: 'digitizers', label: 'Digitizers', icon: '∿', key: '9' },
@@ -50,6 +52,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/runs', name: 'runs', component: RunsView },
   { path: '/compare', name: 'compare', component: CompareView },
   { path: '/trends', name: 'trends', component: TrendsView },
+  { path: '/reach', name: 'reach', component: ReachView },
   { path: '/calibration', name: 'calibration', component: CalibrationView },
   { path: '/devices', name: 'devices', component: DevicesView },
   { path: '/digitizers', name: 'digitizers', component: DigitizersView },

@@ -17,6 +17,7 @@ import m0015 from './0015-comparison';
 import m0016 from './0016-replay-runs';
 import m0017 from './0017-sealed-signal-box';
 import m0018 from './0018-run-end-reason';
+import m0019 from './0019-signal-efficiency';
 
 export interface Migration {
   version: number;
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 16, name: 'replay-runs', sql: m0016 },
   { version: 17, name: 'sealed-signal-box', sql: m0017 },
   { version: 18, name: 'run-end-reason', sql: m0018 },
+  { version: 19, name: 'signal-efficiency', sql: m0019 },
 ];

@@ -33,7 +33,7 @@ export type ParticleKind = 'electron' | 'hadron' | 'muon';
 /** The simulation truth of one particle, never written into the raw data. */
 export interface ParticleTruth {
   particle: ParticleKind;
-  /** A′ → invisible: the fraction of the beam energy carried away, 0 when no A′ was produced. */
+  /** Signal: the fraction of the beam energy carried away unseen (an A′, or a charge exchange's M⁰), 0 for none. */
   missingFraction: number;
   ecalGeV: number;
   preshowerGeV: number;
@@ -72,6 +72,7 @@ function mip(rng: Random, mpv: number): number {
 
 export class DetectorResponse {
   private readonly counters: { index: number; veto: boolean; mipGeV: number }[] = [];
+  private readonly decayCounters: { index: number; mipGeV: number }[] = [];
   private readonly srd: number[] = [];
   private readonly wcal: number[] = [];
   private readonly veto: number[] = [];
@@ -94,7 +95,11 @@ export class DetectorResponse {
   ) {
     const d = setup.detectors;
     const byName = new Map(cells.map((c) => [c.name, c.index]));
-    for (const c of d.counters) this.counters.push({ index: byName.get(c.name)!, veto: c.veto, mipGeV: c.mipMeV / 1000 });
+    for (const c of d.counters) {
+      this.counters.push({ index: byName.get(c.name)!, veto: c.veto, mipGeV: c.mipMeV / 1000 });
+      // Visible mode: the counters of the decay volume, between the dump and the ECAL.
+      if (d.wcal && !c.veto && c.zMm > d.wcal.zMm) this.decayCounters.push({ index: byName.get(c.name)!, mipGeV: c.mipMeV / 1000 });
+    }
     for (const c of cells) {
       if (c.kind === 'srd') this.srd.push(c.index);
       if (c.kind === 'wcal') this.wcal.push(c.index);
@@ -142,7 +147,7 @@ export class DetectorResponse {
    * radiate an A′ that carries that fraction of its energy away unseen.
    */
   particle(rng: Random, kind: ParticleKind, missingFraction: number, dep: Float64Array): ParticleTruth {
-    const truth: ParticleTruth = { particle: kind, missingFraction: kind === 'electron' ? missingFraction : 0, ecalGeV: 0, preshowerGeV: 0, hcalGeV: 0, vetoHit: false, halo: false };
+    const truth: ParticleTruth = { particle: kind, missingFraction: kind === 'muon' ? 0 : missingFraction, ecalGeV: 0, preshowerGeV: 0, hcalGeV: 0, vetoHit: false, halo: false };
     const e0 = this.energy;
     // Beam counters: every beam particle crosses the trigger counters; vetoes see only halo particles.
     truth.halo = rng.uniform() < this.setup.beam.haloFraction;
@@ -156,8 +161,12 @@ export class DetectorResponse {
     for (const i of this.srd) dep[i]! += srdDeposit(rng, light);
     const hitX = (this.aim[0] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
     const hitY = (this.aim[1] + 0.5) * this.ecal.pitchMm + this.setup.beam.spotMm * rng.gauss();
-    if (kind === 'electron') this.electron(rng, e0 * (1 - truth.missingFraction), hitX, hitY, dep, truth);
+    if (kind === 'electron') {
+      this.electron(rng, e0 * (1 - truth.missingFraction), hitX, hitY, dep, truth);
+      if (truth.missingFraction > 0 && this.wcal.length) this.visibleDecay(rng, e0 * truth.missingFraction, hitX, hitY, dep, truth);
+    }
     else if (kind === 'muon') this.muon(rng, hitX, hitY, dep, truth);
+    else if (truth.missingFraction > 0) this.chargeExchange(rng, e0, hitX, hitY, dep, truth);
     else this.hadron(rng, e0, hitX, hitY, dep, truth);
     return truth;
   }
@@ -257,6 +266,49 @@ export class DetectorResponse {
         this.shower(this.hcal, m, e * share, hitX, hitY, HCAL_PROFILE, 1, dep);
         truth.hcalGeV += e * share;
       }
+    }
+  }
+
+  /**
+   * Visible mode: the A′ left the dump unseen (no charge: the veto after it stays quiet) and decays to e⁺e⁻ in
+   * the decay volume: two MIPs in its counters, and the pair's energy showers in the ECAL. The pair's opening
+   * (≈ m/E_A′, well under a millimetre at the ECAL) is not resolved: one shower. The decay happens before the
+   * ECAL by construction — the injection rate is that of decays in the volume (the reach model's ε and decay
+   * length decide how many that is).
+   */
+  private visibleDecay(rng: Random, energy: number, hitX: number, hitY: number, dep: Float64Array, truth: ParticleTruth): void {
+    for (const c of this.decayCounters) dep[c.index]! += mip(rng, c.mipGeV) + mip(rng, c.mipGeV);
+    const sigma = Math.hypot(ECAL_STOCHASTIC / Math.sqrt(energy), ECAL_CONSTANT);
+    const e = Math.max(0, energy * (1 + sigma * rng.gauss()));
+    const ps = PRESHOWER_FRACTION[0] + (PRESHOWER_FRACTION[1] - PRESHOWER_FRACTION[0]) * rng.uniform();
+    this.shower(this.ecal, 0, e * ps, hitX, hitY, ECAL_PROFILE, 1, dep);
+    this.shower(this.ecal, 1, e * (1 - ps), hitX, hitY, ECAL_PROFILE, 1, dep);
+    truth.ecalGeV += e;
+    truth.preshowerGeV += e * ps;
+  }
+
+  /**
+   * M⁰ → invisible (hadron beams): the pion crosses the active target as a MIP up to a charge exchange at a
+   * depth uniform in the ECAL (the target), the M⁰ takes `missingFraction` of the beam energy away unseen,
+   * and the neutron's kinetic energy showers hadronically, half in the ECAL, the rest in the HCAL. Nothing
+   * charged leaves the target: the VETO stays quiet.
+   */
+  private chargeExchange(rng: Random, e0: number, hitX: number, hitY: number, dep: Float64Array, truth: ParticleTruth): void {
+    const depth = ECAL_LAMBDA * rng.uniform();
+    const track = mip(rng, MIP_ECAL_GEV) * (depth / ECAL_LAMBDA);
+    const trackPs = 0.1 * mip(rng, MIP_ECAL_GEV) * Math.min(1, depth / PRESHOWER_LAMBDA);
+    const neutron = e0 * (1 - truth.missingFraction);
+    const inEcal = 0.5 * neutron;
+    this.shower(this.ecal, 0, trackPs, hitX, hitY, ECAL_PROFILE, 1.6, dep);
+    this.shower(this.ecal, 1, track + inEcal, hitX, hitY, ECAL_PROFILE, 1.6, dep);
+    truth.ecalGeV += trackPs + track + inEcal;
+    truth.preshowerGeV += trackPs;
+    const rest = neutron - inEcal;
+    if (this.hcal && rest > 0) {
+      const sigma = Math.hypot(HCAL_STOCHASTIC / Math.sqrt(rest), HCAL_CONSTANT);
+      const e = Math.max(0, rest * (1 + sigma * rng.gauss()));
+      this.shower(this.hcal, 0, e, hitX, hitY, HCAL_PROFILE, 1, dep);
+      truth.hcalGeV += e;
     }
   }
 

@@ -5,10 +5,11 @@
 import { setupCells, type Cell } from '../../setups/cells';
 import { PULSE_START_NS, SAMPLES } from '../../setups/nominal';
 import type { SetupConfig } from '../../setups/setup-schema';
-import { DEAD_TIME_US, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS } from './defaults';
+import { CHARGE_EXCHANGE_NEUTRON_GEV, DEAD_TIME_US, DEFAULT_SIGNAL_MASS_GEV, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS } from './defaults';
 import { Digitizer, type ChannelFault, type Pulse } from './digitizer';
 import { PmtVoltages } from './pmt-voltages';
 import { Random } from './random';
+import { AprimeSpectrum } from './signal-spectrum';
 import { DetectorResponse, type ParticleKind, type ParticleTruth } from './response';
 
 /** Trigger bits, the same as the NA64 trigger word: physics, beam (prescaled), random, calibration (LED). */
@@ -18,8 +19,13 @@ export interface TwinOptions {
   seed: number;
   /** PMT voltages the gains follow (the HV simulators' outputs, by cell; gain 1 at the HV map's working point). */
   pmt?: PmtVoltages;
-  /** A′ → invisible events per electron on target (0: no signal injected). */
+  /**
+   * Injected signal events per beam particle of the setup's kind (0: none): A′ → invisible per electron on
+   * target for a lepton beam, M⁰ → invisible (charge exchange in the target × the branching ratio) per pion.
+   */
   signalPerElectron?: number;
+  /** The injected A′'s mass (GeV; default DEFAULT_SIGNAL_MASS_GEV): its energy spectrum depends on it. */
+  signalMassGeV?: number;
   /**
    * Known per-cell gain factors (cell name → factor, 1 = nominal) on top of the PMT voltages and the slow
    * drift: the calibration truth a beam-scan test recovers (e.g. a ±15 % spread). Also `Twin.setCellGains`.
@@ -60,7 +66,8 @@ export interface SpillScalers {
   random: number;
 }
 
-type TriggerClass = 'beam' | 'random' | 'signal' | ParticleKind;
+/** 'study': one A′ event of a signal study (twin.signalStudy), generated once whether or not it fires. */
+type TriggerClass = 'beam' | 'random' | 'signal' | 'study' | ParticleKind;
 
 function poisson(rng: Random, mean: number): number {
   if (mean <= 0) return 0;
@@ -85,8 +92,15 @@ export class Twin {
   readonly response: DetectorResponse;
   readonly digitizer: Digitizer;
   readonly pmt: PmtVoltages;
+  /** The energy spectrum of the injected A′ (by its mass). */
+  readonly signalSpectrum: AprimeSpectrum;
+  /** The beam particle the signal comes from: a pion beam's M⁰ → invisible, else an electron's A′. */
+  readonly signalParticle: 'electron' | 'hadron';
   private readonly ecalCells: number[];
   private readonly preshowerCells: number[];
+  private readonly hcalCells: number[];
+  /** The WCAL dump's pre-shower and main part (its analog sum in the visible-mode trigger). */
+  private readonly wcalCells: number[];
   private readonly vetoCounters: number[];
   private readonly triggerProbability = new Map<TriggerClass, number>();
   private readonly gains: Float64Array;
@@ -107,9 +121,13 @@ export class Twin {
     this.pmt = options.pmt ?? new PmtVoltages();
     this.pmt.onChange(() => (this.gainsDirty = true));
     this.response = new DetectorResponse(setup, this.cells);
+    this.signalSpectrum = new AprimeSpectrum(options.signalMassGeV ?? DEFAULT_SIGNAL_MASS_GEV, setup.beam.energyGeV);
+    this.signalParticle = setup.beam.particle === 'pi-' ? 'hadron' : 'electron';
     this.digitizer = new Digitizer(this.cells, options.seed);
     this.ecalCells = this.cells.filter((c) => c.kind === 'ecal').map((c) => c.index);
     this.preshowerCells = this.cells.filter((c) => c.kind === 'ecal' && c.part === 0).map((c) => c.index);
+    this.hcalCells = this.cells.filter((c) => c.kind === 'hcal').map((c) => c.index);
+    this.wcalCells = this.cells.filter((c) => c.kind === 'wcal' && c.part < 2).map((c) => c.index);
     const vetoNames = new Set<string>(setup.detectors.counters.filter((c) => c.veto).map((c) => c.name));
     this.vetoCounters = this.cells.filter((c) => vetoNames.has(c.name)).map((c) => c.index);
     this.gains = new Float64Array(this.cells.length);
@@ -127,7 +145,7 @@ export class Twin {
       const n = 4000;
       for (let i = 0; i < n; i++) {
         dep.fill(0);
-        this.response.particle(rng, kind === 'signal' ? 'electron' : kind, kind === 'signal' ? this.signalFraction(rng) : 0, dep);
+        this.response.particle(rng, kind === 'signal' ? this.signalParticle : kind, kind === 'signal' ? this.signalFraction(rng) : 0, dep);
         if (this.physicsFires(dep)) fired++;
       }
       this.triggerProbability.set(kind, fired / n);
@@ -139,9 +157,15 @@ export class Twin {
     return this.triggerProbability.get(kind) ?? 0;
   }
 
-  /** A′ energy fraction, dN/dx ∝ x on (0, 1]. */
-  private signalFraction(rng: Random): number {
-    return Math.sqrt(1 - rng.uniform());
+  /**
+   * The share of the beam energy the signal carries away unseen: the A′'s (its spectrum), or the M⁰'s of a
+   * charge exchange, which takes all but the neutron's kinetic energy (exponential, mean
+   * CHARGE_EXCHANGE_NEUTRON_GEV: peripheral, small momentum transfer).
+   */
+  signalFraction(rng: Random): number {
+    if (this.signalParticle === 'electron') return this.signalSpectrum.fraction(rng);
+    const neutron = Math.min(this.setup.beam.energyGeV, CHARGE_EXCHANGE_NEUTRON_GEV * rng.exponential(1));
+    return 1 - neutron / this.setup.beam.energyGeV;
   }
 
   /** Analog trigger sums on the deposits: counters fired (no veto), ECAL below and preshower above threshold. */
@@ -154,7 +178,16 @@ export class Twin {
     if (ecal >= t.ecalBelowGeV) return false;
     let ps = 0;
     for (const i of this.preshowerCells) ps += dep[i]!;
-    return ps > t.preshowerAboveGeV;
+    if (!(ps > t.preshowerAboveGeV)) return false;
+    if (t.wcalBelowGeV !== undefined) {
+      let wcal = 0;
+      for (const i of this.wcalCells) wcal += dep[i]!;
+      if (!(wcal < t.wcalBelowGeV)) return false;
+    }
+    if (t.hcalBelowGeV === undefined) return true;
+    let hcal = 0;
+    for (const i of this.hcalCells) hcal += dep[i]!;
+    return hcal < t.hcalBelowGeV;
   }
 
   setChannelFault(cell: number, fault: ChannelFault | null): void {
@@ -228,6 +261,17 @@ export class Twin {
     return new TwinSpill(this, sequence, new Random(spillSeed(this.options.seed, sequence, 1)));
   }
 
+  /**
+   * A signal study: `generated` A′ → invisible events (each an electron on target radiating an A′ from the
+   * spectrum of its mass) spread over spill `sequence`, with the spill's pile-up; the physics trigger decides,
+   * as in a run, which ones the DAQ records. The selection's efficiency is what a reconstruction keeps of
+   * `generated` (the generator's truth): the figure NA64 takes from its signal Monte Carlo.
+   */
+  signalStudy(sequence: number, generated: number): TwinSpill {
+    if (!Number.isInteger(generated) || generated < 1) throw new RangeError(`a signal study generates a whole number of events ≥ 1, got ${generated}`);
+    return new TwinSpill(this, sequence, new Random(spillSeed(this.options.seed, sequence, 4)), generated);
+  }
+
   /** LED calibration events in the gap after spill `sequence`. */
   led(sequence: number): TwinLed {
     return new TwinLed(this, sequence, new Random(spillSeed(this.options.seed, sequence, 2)), this.ledFactor);
@@ -254,10 +298,19 @@ export class TwinSpill {
    */
   private readonly signalRng: Random;
 
+  /** Study events the physics trigger did not fire on (a signal study only: the DAQ never saw them). */
+  untriggered = 0;
+  /**
+   * The generator's truth of injected signal: the mean number of signal events produced in the spill (before
+   * the trigger, which records a share of them: physicsProbability('signal')).
+   */
+  readonly injectedMean: number = 0;
+
   constructor(
     private readonly twin: Twin,
     readonly sequence: number,
     private readonly rng: Random,
+    study?: number,
   ) {
     this.signalRng = new Random(spillSeed(twin.options.seed, sequence, 3));
     const { setup, options } = twin;
@@ -276,7 +329,8 @@ export class TwinSpill {
     const fired = counts.reduce((n, [, k]) => n + k, 0);
     // Non-paralysable dead time: at a trigger rate r the DAQ is live 1 / (1 + r·τ) of the time. The few
     // injected signal triggers are left out of it (a relative change below 10⁻⁴): see `signalRng`.
-    const live = 1 / (1 + (fired / spillSec) * DEAD_TIME_US * 1e-6);
+    // A study offers every generated event: dead time is the EOT's correction, not the selection's.
+    const live = study === undefined ? 1 / (1 + (fired / spillSec) * DEAD_TIME_US * 1e-6) : 1;
     const kept: { time: number; cls: TriggerClass }[] = [];
     let physics = 0;
     const draw = (from: Random, cls: TriggerClass, n: number) => {
@@ -287,8 +341,10 @@ export class TwinSpill {
         if (cls !== 'beam' && cls !== 'random') physics++;
       }
     };
+    if (study !== undefined) counts.splice(0, counts.length, ['study', study]);
     for (const [cls, n] of counts) draw(rng, cls, n);
-    const signal = setup.trigger.physics ? poisson(this.signalRng, particles * f.electron * (options.signalPerElectron ?? 0) * twin.physicsProbability('signal')) : 0;
+    this.injectedMean = particles * f[twin.signalParticle] * (options.signalPerElectron ?? 0);
+    const signal = study === undefined && setup.trigger.physics ? poisson(this.signalRng, this.injectedMean * twin.physicsProbability('signal')) : 0;
     draw(this.signalRng, 'signal', signal);
     kept.sort((a, b) => a.time - b.time);
     this.times = Float64Array.from(kept, (k) => k.time);
@@ -319,13 +375,20 @@ export class TwinSpill {
   }
 
   next(): TwinEvent | null {
-    if (this.cursor >= this.times.length) return null;
-    const i = this.cursor++;
+    for (;;) {
+      if (this.cursor >= this.times.length) return null;
+      const event = this.event(this.cursor++);
+      if (event) return event;
+    }
+  }
+
+  /** Event `i` of the spill; null for a study event the physics trigger did not fire on. */
+  private event(i: number): TwinEvent | null {
     const cls = this.classes[i]!;
     const twin = this.twin;
     const rng = cls === 'signal' ? this.signalRng : this.rng;
     const dep = this.pulses[0]!.amplitude;
-    const truth: EventTruth = { particles: [], signal: cls === 'signal' };
+    const truth: EventTruth = { particles: [], signal: cls === 'signal' || cls === 'study' };
     let trigger: number;
     let used = 0;
     if (cls === 'random') {
@@ -335,10 +398,15 @@ export class TwinSpill {
       // records only particles that pass it (drawn until one does).
       for (let attempt = 0; ; attempt++) {
         dep.fill(0);
-        const kind = cls === 'beam' ? twin.response.pick(rng) : cls === 'signal' ? 'electron' : cls;
-        const missing = cls === 'signal' ? Math.sqrt(1 - rng.uniform()) : 0;
+        const aprime = cls === 'signal' || cls === 'study';
+        const kind = cls === 'beam' ? twin.response.pick(rng) : aprime ? twin.signalParticle : cls;
+        const missing = aprime ? twin.signalFraction(rng) : 0;
         const p = twin.response.particle(rng, kind, missing, dep);
         const fires = twin.physicsFires(dep);
+        if (cls === 'study' && !fires) {
+          this.untriggered++;
+          return null;
+        }
         if (cls === 'beam' || fires || attempt > 10_000) {
           truth.particles.push(p);
           trigger = (cls === 'beam' ? TRIGGER.beam : 0) | (fires ? TRIGGER.physics : 0);

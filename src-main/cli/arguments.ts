@@ -32,3 +32,11 @@ export function probability(raw: string): number {
   if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a number from 0 to 1, got "${raw}"`);
   return n;
 }
+
+/** A′ masses in MeV, comma-separated (e.g. "1,16.7,100"): each above 0 and below the beam's 100 GeV scale. */
+export function massesMeV(raw: string): number[] {
+  const parse = positiveNumber(100_000);
+  const out = raw.split(',').map((m) => parse(m.trim()));
+  if (out.length > 50) throw new InvalidArgumentError(`at most 50 masses, got ${out.length}`);
+  return out;
+}

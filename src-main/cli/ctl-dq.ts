@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { badSpillsCsv } from '../dq/bad-spills-csv';
 import { describeSignOffMoves } from '../shared/sign-off-words';
-import type { DqSpill, EotStatus } from '../shared/api/dq';
+import type { DqSpill, EotStatus, Reach, ReachCurve } from '../shared/api/dq';
 import type { SpillDq } from '../shared/api/schemas';
 import { withApi, output, time, type CtlContext } from './ctl';
 import { CliError } from './errors';
@@ -12,9 +12,9 @@ const pct = (x: number | null, digits = 1) => (x === null ? '—' : `${(100 * x)
 const eot = (n: number) => (n >= 1e4 ? n.toExponential(3) : n.toFixed(0));
 
 export function describeEot(e: EotStatus): string {
-  const line = `EOT ${e.run === null ? '' : `run ${e.run}: ${eot(e.runEot)}, `}total ${eot(e.totalEot)} of the ${eot(e.goal)} goal (${((100 * e.totalEot) / e.goal).toPrecision(3)} %), setup ${e.setup}`;
-  const run = e.run === null ? null : describeSignOffMoves(e.signOffs.run, eot);
-  const total = describeSignOffMoves(e.signOffs.total, eot);
+  const line = `${e.unit} ${e.run === null ? '' : `run ${e.run}: ${eot(e.runEot)}, `}total ${eot(e.totalEot)} of the ${eot(e.goal)} goal (${((100 * e.totalEot) / e.goal).toPrecision(3)} %), setup ${e.setup}`;
+  const run = e.run === null ? null : describeSignOffMoves(e.signOffs.run, eot, e.unit);
+  const total = describeSignOffMoves(e.signOffs.total, eot, e.unit);
   return [line, ...(run ? [`  run ${e.run}: ${run}`] : []), ...(total ? [`  total: ${total}`] : [])].join('\n');
 }
 
@@ -33,6 +33,45 @@ export function describeSpillDq(d: SpillDq): string {
 export async function ctlDqEot(ctx: CtlContext, run: number | undefined): Promise<void> {
   const e = await withApi(ctx, (api) => api.dq.eot(run === undefined ? {} : { run }));
   output(ctx, e, describeEot(e));
+}
+
+const sci = (x: number) => x.toExponential(2);
+const mev = (gev: number) => (gev >= 1 ? `${Number(gev.toPrecision(3))} GeV` : `${Number((gev * 1000).toPrecision(3))} MeV`);
+/** Masses a line's limit is quoted at: each decade from 1 MeV to 1 GeV (the model's grid has them exactly). */
+const DECADES = [1e-3, 1e-2, 1e-1, 1];
+const X17_GEV = 0.0167;
+
+function describeCurve(c: ReachCurve): string {
+  const head = `${c.label} (${c.exposure > 0 ? sci(c.exposure) : '0'} ${c.unit})`;
+  if (!c.points.length) return `${head}: ${c.note ?? 'no points'}`;
+  const at = (m: number) => c.points.filter((p) => Math.abs(p.mass - m) <= 1e-9 * m);
+  if (c.shape === 'line')
+    return `${head}: ${DECADES.flatMap((m) => at(m).slice(0, 1).map((p) => `${sci(p.value)} at ${mev(m)}`)).join(', ')}`;
+  if (c.shape === 'band') {
+    const masses = c.points.map((p) => p.mass);
+    const x17 = at(X17_GEV).map((p) => p.value);
+    const band = x17.length >= 2 ? `${sci(Math.min(...x17))} … ${sci(Math.max(...x17))} at ${mev(X17_GEV)}` : `nothing at ${mev(X17_GEV)}`;
+    return `${head}: ${band}; excluded from ${mev(Math.min(...masses))} to ${mev(Math.max(...masses))}`;
+  }
+  return `${head}: ${c.points.map((p) => `${p.label ?? mev(p.mass)} ${sci(p.value)}`).join(', ')}`;
+}
+
+/** The reach in words: what is plotted, the efficiency and whether it is assumed, then one line per curve. */
+export function describeReach(r: Reach): string {
+  const eff = `signal efficiency ${(100 * r.efficiency.value).toFixed(0)} % (${r.efficiency.measured ? 'measured' : 'assumed'}: ${r.efficiency.source})`;
+  const kinds: [ReachCurve['kind'], string][] = [['run', 'projected'], ['year', 'projected'], ['total', 'projected'], ['target', 'programme'], ['published', 'published']];
+  return [
+    `Reach of ${r.setup}: ${r.title}, ${r.yLabel} vs ${r.xLabel}, 90 % CL`,
+    eff,
+    ...(r.counted.note ? [`! ${r.counted.note}`] : []),
+    `model: ${r.model}`,
+    ...kinds.flatMap(([kind, word]) => r.curves.filter((c) => c.kind === kind).map((c) => `  ${word.padEnd(9)} ${describeCurve(c)}${kind === 'published' && c.source ? ` [${c.source}]` : ''}`)),
+  ].join('\n');
+}
+
+export async function ctlDqReach(ctx: CtlContext, run: number | undefined): Promise<void> {
+  const r = await withApi(ctx, (api) => api.dq.reach(run === undefined ? {} : { run }));
+  output(ctx, r, describeReach(r));
 }
 
 export async function ctlDqSpill(ctx: CtlContext, run: number, spill: number): Promise<void> {
@@ -89,4 +128,15 @@ export async function ctlDqPromote(ctx: CtlContext, run: number, spill: number |
 export async function ctlDqUnblind(ctx: CtlContext, run: number, reason: string): Promise<void> {
   const r = await withApi(ctx, (api) => api.dq.unblind({ run, reason }));
   output(ctx, r, `run ${r.run} unblinded: ${r.signalCandidates} signal-region candidates (logged in the logbook)`);
+}
+
+export async function ctlDqEfficiency(ctx: CtlContext): Promise<void> {
+  const list = await withApi(ctx, (api) => api.dq.signalEfficiency.list());
+  const lines = list.length
+    ? list.map(
+        (m) =>
+          `m_A′ ${m.massMeV} MeV: ${(100 * m.efficiency).toFixed(1)} ± ${(100 * m.error).toFixed(1)} % (${m.selected} of ${m.generated} generated, ${m.triggered} triggered) — ${m.method}, by ${m.recordedBy} ${time(m.recordedAt)}`,
+      )
+    : ['no signal efficiency measured with the cuts in use: na64rc signal-efficiency --mass 1,10,100 --record'];
+  output(ctx, list, lines.join('\n'));
 }

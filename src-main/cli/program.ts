@@ -55,8 +55,8 @@ import { ctlRunList, ctlRunShow, ctlRunSignOff } from './ctl-runs';
 import { RUN_DQ_FILTERS, RUN_SIGN_OFF_FILTERS, RUN_SORTS, type RunQuery, type RunSort } from '../shared/api/runs';
 import { SIGN_OFF_VERDICTS, type SignOffVerdict } from '../shared/api/schemas';
 import { CliError } from './errors';
-import { ctlDqBadSpills, ctlDqEot, ctlDqPromote, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
-import { integer, positiveNumber, probability, runOrLastGood } from './arguments';
+import { ctlDqBadSpills, ctlDqEfficiency, ctlDqEot, ctlDqPromote, ctlDqReach, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
+import { integer, massesMeV, positiveNumber, probability, runOrLastGood } from './arguments';
 import type { DiffTarget } from '../shared/api/conditions';
 import { addDeviceSimCommand } from './simulators/device-sim-command';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
@@ -71,6 +71,7 @@ const serveModule = () => import('./serve');
 const devicesModule = () => import('./ctl-devices');
 const beamlineModule = () => import('./ctl-beamline');
 const rawFilesModule = () => import('./simulators/raw-files');
+const signalStudyModule = () => import('./simulators/signal-study');
 const conditionsModule = () => import('./ctl-conditions');
 const replayModule = () => import('./replay');
 
@@ -136,7 +137,8 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--log-edit-minutes <n>', 'how long authors may edit their logbook entries (default 120; 0: never, replies only)', integer(0, 7 * 24 * 60))
     .option('--alarms <file>', 'JSON file with extra alarm definitions (validated at start)')
     .option('--sim-gains <file>', 'JSON object of known per-cell gain factors for the twin, e.g. {"ECAL1-3-3": 1.12} (a calibration truth)')
-    .option('--sim-signal <fraction>', 'simulation: inject A′ → invisible events, this many per electron on target (blinded like real ones)', probability)
+    .option('--sim-signal <fraction>', "simulation: inject the setup's signal (A′ → invisible, A′ → e⁺e⁻ after the dump, M⁰ → invisible), this many per beam particle of the setup's kind (blinded like real ones)", probability)
+    .option('--sim-signal-mass <MeV>', 'simulation: the injected A′\'s mass (its energy spectrum depends on it; default 20)', positiveNumber(100_000))
     .action(async (opts) => {
       // Handlers first: a signal that comes while the server starts (the address is already printed) is
       // remembered and honoured once it is up, instead of killing the process with the default action.
@@ -182,8 +184,23 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
     .option('--run <n>', 'DATE run number written into the events', integer(1, 2 ** 31 - 1), 1)
     .option('--signal <fraction>', 'inject A′ → invisible events: this many per electron on target', probability, 0)
+    .option('--signal-mass <MeV>', 'the injected A′\'s mass (default 20)', positiveNumber(100_000))
     .requiredOption('--out <file>', 'raw file to write (e.g. cdr01001-000001.dat)')
-    .action(async (o: { setup: string; spills: number; seed: number; run: number; signal: number; out: string }) => (await rawFilesModule()).simulateRawFile(o, print));
+    .action(async (o: { setup: string; spills: number; seed: number; run: number; signal: number; signalMass?: number; out: string }) => (await rawFilesModule()).simulateRawFile(o, print));
+
+  program
+    .command('signal-efficiency')
+    .description("measure the missing-energy selection's efficiency for A′ → invisible on signal Monte Carlo (the twin's A′ of each mass through the trigger and the app's reconstruction); --record stores it on the running server (expert)")
+    .addOption(new Option('--setup <name>', 'experiment setup').choices(setupNames()).default(DEFAULT_SETUP))
+    .requiredOption('--mass <MeV,...>', 'A′ masses in MeV, comma-separated', massesMeV)
+    .option('--events <n>', 'A′ events generated per mass', integer(100, 10_000_000), 20_000)
+    .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
+    .option('--record', 'send the figures to the server running on --data (an expert token)', false)
+    .option('--data <dir>', 'data directory of the running server (with --record)', defaultDataDir())
+    .option('--json', 'print machine-readable JSON', false)
+    .action(async (o: { setup: string; mass: number[]; events: number; seed: number; record: boolean; data: string; json: boolean }) =>
+      (await signalStudyModule()).measureSignalEfficiency(o, print),
+    );
 
   program
     .command('inspect')
@@ -592,6 +609,10 @@ function addDqCommands(ctl: Command, ctx: () => CtlContext): void {
     .description('electrons on target: the run and the total against the goal')
     .option('--run <n>', 'this run (default: the current one)', run)
     .action((o: { run?: number }) => ctlDqEot(ctx(), o.run));
+  dq.command('reach')
+    .description("projected 90 % CL reach of the setup's search: this run, this year, the total, the programme's target and NA64's published limits")
+    .option('--run <n>', 'this run (default: the current one)', run)
+    .action((o: { run?: number }) => ctlDqReach(ctx(), o.run));
   dq.command('spill')
     .description("a spill's verdicts per detector, e/π figures and every check with its reason")
     .argument('<run>', 'run number', run)
@@ -611,6 +632,9 @@ function addDqCommands(ctl: Command, ctx: () => CtlContext): void {
     .argument('[spill]', 'spill number (left out: the whole run)', spill)
     .option('--comment <text>', 'why this spill or run', '')
     .action((r: number, s: number | undefined, o: { comment: string }) => ctlDqPromote(ctx(), r, s, o.comment));
+  dq.command('efficiency')
+    .description("the selection's signal efficiency by A′ mass, as signal Monte Carlo measured it (na64rc signal-efficiency --record)")
+    .action(() => ctlDqEfficiency(ctx()));
   dq.command('unblind')
     .description("show a run's missing-energy signal region (expert; logged in the logbook)")
     .argument('<run>', 'run number', run)

@@ -4,6 +4,9 @@ import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
 import type { DqLiveEvent } from '../shared/api/dq';
 import { DqError, toView } from './dq-service';
+import { SignalEfficiencyError } from './signal-efficiency';
+import { reachView } from './reach-view';
+import { counting } from '../setup/monitoring';
 
 export function dqRouter(core: Core) {
   const dq = core.dq;
@@ -46,6 +49,21 @@ export function dqRouter(core: Core) {
         };
       }),
       eot: os.dq.eot.handler(({ input }) => dq.eot(input.run ?? core.runControl.current()?.number ?? null)),
+      // The signal efficiency measured on signal Monte Carlo with the cuts in use, else the programme's (said so).
+      reach: os.dq.reach.handler(({ input, errors }) => {
+        if (input.run !== undefined) runExists(input.run, errors);
+        const e = dq.exposures(input.run ?? core.runControl.current()?.number ?? null);
+        return reachView({
+          setup: core.setup,
+          run: e.run,
+          year: e.year,
+          runEot: e.runEot,
+          yearEot: e.yearEot,
+          totalEot: e.totalEot,
+          countedUnit: counting(core.setup).unit,
+          measured: dq.efficiencies.current(core.setup.name, dq.cuts),
+        });
+      }),
       // Sign-offs honoured: spills signed off bad are listed (and left out of the EOT), flagged spills signed off good say so.
       badSpills: os.dq.badSpills.handler(({ input }) => dq.store.badSpills(input)),
       histograms: os.dq.histograms.handler(({ input, errors }) => {
@@ -87,6 +105,17 @@ export function dqRouter(core: Core) {
         }
         return { run: input.run, signalCandidates: dq.store.run(input.run).reduce((n, s) => n + s.signalCandidates, 0) };
       }),
+      signalEfficiency: {
+        list: os.dq.signalEfficiency.list.handler(() => dq.efficiencies.current(core.setup.name, dq.cuts)),
+        record: os.dq.signalEfficiency.record.use(requires('dq.efficiency')).handler(({ input, context, errors }) => {
+          try {
+            return dq.efficiencies.record(input, core.setup.name, dq.cuts, context.session.user, Date.now());
+          } catch (error) {
+            if (error instanceof SignalEfficiencyError) throw errors.CONFLICT({ message: error.message });
+            throw error;
+          }
+        }),
+      },
       calibration: os.dq.calibration.handler(() => {
         const set = dq.calibrations.active(core.setup.name);
         return set ? { setup: set.setup, version: set.version, author: set.author, createdAt: set.createdAt, status: set.status, comment: set.comment, cells: dq.calibrations.values(set.id).length } : null;

@@ -71,6 +71,11 @@ export interface CheckInput {
   intensity: number;
   eventsSeen: number;
   beamEnergyGeV: number;
+  /**
+   * Where the beam's electrons leave their full energy: the ECAL (invisible mode), the WCAL dump (visible
+   * mode), or nowhere to check (a muon or π⁻ beam: no electron peak to measure the energy scale with).
+   */
+  electronPeakIn?: 'ecal_energy' | 'wcal_energy' | null;
   names: readonly string[];
   detectors: readonly string[];
   reference: { version: number; histograms: ReadonlyMap<string, HistSnapshot>; figures: ReferenceFigures } | null;
@@ -219,8 +224,10 @@ export function beamPeak(h: Hist1DSnapshot | null, beamEnergyGeV: number): { ene
 }
 
 function beamEnergyCheck(input: CheckInput): DqCheck {
-  const base = { id: 'ecal.beam-energy', detector: 'ECAL', histogram: 'ecal_energy' };
-  const peak = beamPeak(as1d(input.histograms.get('ecal_energy')), input.beamEnergyGeV);
+  const where = input.electronPeakIn === undefined ? 'ecal_energy' : input.electronPeakIn;
+  const base = { id: 'ecal.beam-energy', detector: where === 'wcal_energy' ? 'WCAL' : 'ECAL', histogram: where };
+  if (where === null) return { ...base, verdict: 'null', value: null, reason: 'no electron beam: the energy scale is not checked on an electron peak' };
+  const peak = beamPeak(as1d(input.histograms.get(where)), input.beamEnergyGeV);
   if (!peak || peak.entries < MIN_ELECTRONS) {
     return { ...base, verdict: 'null', value: null, reason: `ECAL electron peak: ${peak?.entries ?? 0} entries, fewer than ${MIN_ELECTRONS} to check the energy scale` };
   }
@@ -230,7 +237,7 @@ function beamEnergyCheck(input: CheckInput): DqCheck {
     ...base,
     verdict,
     value: peak.energy,
-    reason: `electron peak in the ECAL at ${peak.energy.toFixed(1)} GeV for a ${input.beamEnergyGeV} GeV beam (${(100 * off).toFixed(1)} % off)${verdict === 'good' ? '' : ': calibration, HV or beam energy changed'}`,
+    reason: `electron peak in the ${base.detector} at ${peak.energy.toFixed(1)} GeV for a ${input.beamEnergyGeV} GeV beam (${(100 * off).toFixed(1)} % off)${verdict === 'good' ? '' : ': calibration, HV or beam energy changed'}`,
   };
 }
 

@@ -2,6 +2,7 @@
 // e/π figures, the run-accumulated histograms (written in the spill's own transaction), the alarm inputs,
 // and the blinding of the signal region in everything served. Also the seeding of each setup's first
 // calibration set (the workflow is src-main/calibration) and the logbook's EOT and bad-spill sections.
+import { SignalEfficiencies } from './signal-efficiency';
 import { EventPublisher } from '@orpc/server';
 import type { Db } from '../archive/database';
 import type { RunsArchive } from '../archive/runs-archive';
@@ -11,7 +12,7 @@ import type { Logbook } from '../logbook/logbook';
 import type { SummarySectionSource } from '../logbook/shift-summary';
 import type { MonitorConfig, PhysicsCuts } from '../monitor/recon/config';
 import type { SpillFigures } from '../monitor/recon/figures';
-import { eotGoal, nominalCalibration, physicsCuts } from '../setup/monitoring';
+import { counting, nominalCalibration, physicsCuts } from '../setup/monitoring';
 import type { Setup } from '../../setups/load';
 import type { DqLiveEvent, EotStatus } from '../shared/api/dq';
 import type { Run, SpillDq, SpillSummary, Verdict } from '../shared/api/schemas';
@@ -22,7 +23,7 @@ import { SealError, SignalBoxSeal, type SealedSpill } from './signal-box-seal';
 import { epiFigures, MIN_ENTRIES, runChecks, spillOccupancy, type DqCheck, type ReferenceFigures, type SpillOccupancy } from './checks';
 import { DqStore, type DqReference } from './dq-store';
 import type { SpillAssessment } from '../spills/spill-service';
-import { electronsOnTarget } from './eot';
+import { onTarget } from './eot';
 
 /** Histograms whose signal region is blinded, with the box: E_ECAL below the cut and a quiet HCAL. */
 export const BLINDED_HISTOGRAM = 'ecal_vs_hcal';
@@ -64,13 +65,15 @@ export class DqService {
   /** The signal box of every spill, encrypted with the data directory's key (signal-box-seal.ts). */
   private readonly seal: SignalBoxSeal;
   readonly calibrations: CalibrationSets;
+  /** The selection's signal efficiency by A′ mass, from signal Monte Carlo. */
+  readonly efficiencies: SignalEfficiencies;
   readonly live = new EventPublisher<{ dq: DqLiveEvent }>({ maxBufferedEvents: 20 });
   /** Per run, so a replay or a reprocessing can run beside the live run. */
   private readonly accumulations = new Map<number, RunAccumulation>();
   private reference: { ref: DqReference; histograms: Map<string, HistSnapshot> } | null = null;
   private readonly nominal: Map<string, number>;
   private lastEvent: Extract<DqLiveEvent, { type: 'spill' }> | null = null;
-  private readonly cuts: PhysicsCuts;
+  readonly cuts: PhysicsCuts;
 
   constructor(
     db: Db,
@@ -90,6 +93,7 @@ export class DqService {
     this.store = new DqStore(db);
     this.seal = new SignalBoxSeal(sinks.blindingKey ?? null);
     this.calibrations = new CalibrationSets(db);
+    this.efficiencies = new SignalEfficiencies(db);
     const nominal = nominalCalibration(setup);
     this.nominal = new Map(setup.cells.map((c, i) => [c.name, nominal.gevPerAdc[i]!]));
     this.calibrations.ensureActive(setup.name, this.nominal, sinks.localUser, this.now());
@@ -133,6 +137,7 @@ export class DqService {
       intensity: summary.intensity,
       eventsSeen: summary.eventsSeen,
       beamEnergyGeV: this.setup.beam.energyGeV,
+      electronPeakIn: counting(this.setup).tag !== 'electron' ? null : this.setup.detectors.wcal ? 'wcal_energy' : 'ecal_energy',
       names: this.setup.cells.map((c) => c.name),
       detectors: this.setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector)),
       reference: this.reference ? { version: this.reference.ref.version, histograms: this.reference.histograms, figures: this.reference.ref.figures } : null,
@@ -142,7 +147,7 @@ export class DqService {
     const dq: SpillDq = {
       verdict,
       detectors,
-      eot: electronsOnTarget(figures, { intensity: summary.intensity, prescale: this.setup.trigger.beamPrescale, deadTimeFraction: summary.daq?.deadTimeFraction ?? null }),
+      eot: onTarget(figures, counting(this.setup).tag, { intensity: summary.intensity, prescale: this.setup.trigger.beamPrescale, deadTimeFraction: summary.daq?.deadTimeFraction ?? null }),
       ...epiFigures(figures),
       beamEnergyGeV: checks.find((c) => c.id === 'ecal.beam-energy')?.value ?? null,
       calibrationVersion,
@@ -228,12 +233,30 @@ export class DqService {
       run,
       runEot: run === null ? 0 : this.store.eotOfRun(run),
       totalEot: this.store.eotOfSetup(this.setup.name),
-      goal: eotGoal(this.setup),
+      goal: counting(this.setup).goal,
+      unit: counting(this.setup).unit,
+      words: counting(this.setup).words,
       setup: this.setup.name,
       signOffs: {
         run: run === null ? { excludedSpills: 0, excludedEot: 0, keptSpills: 0 } : this.store.signOffMoves({ run }),
         total: this.store.signOffMoves({ setup: this.setup.name }),
       },
+    };
+  }
+
+  /**
+   * EOT counted for the reach: the run (null: none), the setup's live spills ended since 1 January (UTC) of
+   * this year, and the setup's total; sign-offs honoured in each.
+   */
+  exposures(run: number | null): { run: number | null; year: number; yearEot: number; runEot: number | null; totalEot: number } {
+    const now = this.now();
+    const year = new Date(now).getUTCFullYear();
+    return {
+      run,
+      year,
+      runEot: run === null ? null : this.store.eotOfRun(run),
+      yearEot: this.store.eotOfSetupBetween(this.setup.name, Date.UTC(year, 0, 1), Number.MAX_SAFE_INTEGER),
+      totalEot: this.store.eotOfSetup(this.setup.name),
     };
   }
 
@@ -252,7 +275,13 @@ export class DqService {
   present(run: number, h: HistSnapshot, spill: number | null): HistSnapshot {
     if (this.isBlinded(run)) {
       if (h.name !== BLINDED_HISTOGRAM || h.kind !== 'TH2D') return h;
-      return blindBox(h, this.cuts.signalEcalBelowGeV, this.cuts.hcalQuietGeV);
+      // The 2-D plane hides a rectangle: the missing-energy box itself; around the disappearance triangle
+      // (E_ECAL + E_HCAL below the cut) the square that holds it. The visible mode's box is not a region of
+      // this plane (it is one of E_WCAL and E_ECAL): its events are sealed, as every box's are.
+      const box = this.cuts.signal;
+      if (box.mode === 'missing-energy') return blindBox(h, box.ecalBelowGeV, this.cuts.hcalQuietGeV);
+      if (box.mode === 'disappearance') return blindBox(h, box.totalBelowGeV, box.totalBelowGeV);
+      return h;
     }
     if (!BOX_HISTOGRAMS.has(h.name)) return h;
     let boxes: ReturnType<DqService['unsealed']>;

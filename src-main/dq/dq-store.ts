@@ -168,6 +168,10 @@ export class DqStore {
         `SELECT sum(d.eot) AS eot, count(*) AS spills FROM spill_dq d JOIN spills s USING (run, spill) JOIN runs r ON r.number = d.run
           WHERE s.ended_at >= ? AND s.ended_at < ? AND r.origin = 'live'`,
       ),
+      eotSetupWindow: db.prepare<[string, number, number], { eot: number | null }>(
+        `SELECT sum(d.eot) AS eot FROM spill_dq d JOIN spills s USING (run, spill) JOIN runs r ON r.number = d.run
+          WHERE r.setup = ? AND s.ended_at >= ? AND s.ended_at < ? AND r.origin = 'live'`,
+      ),
       verdictCounts: db.prepare<[number], { verdict: Verdict; n: number }>(`SELECT verdict, count(*) AS n FROM spill_dq WHERE run = ? GROUP BY verdict`),
       runHistogram: db.prepare<[number, string], { encoding: string; data: Buffer; spills: number }>(`SELECT encoding, data, spills FROM run_histograms WHERE run = ? AND name = ?`),
       runHistograms: db.prepare<[number], { name: string; encoding: string; data: Buffer; spills: number }>(`SELECT name, encoding, data, spills FROM run_histograms WHERE run = ? ORDER BY name`),
@@ -289,6 +293,11 @@ export class DqStore {
     const r = this.q.eotWindow.get(from, to);
     const moved = this.signOffs.moves({ from, to });
     return { eot: Math.max(0, (r?.eot ?? 0) - moved.excludedEot), spills: (r?.spills ?? 0) - moved.excludedSpills };
+  }
+
+  /** The setup's live EOT in spills ended in [from, to) as counted (sign-offs honoured): a year's exposure. */
+  eotOfSetupBetween(setup: string, from: number, to: number): number {
+    return Math.max(0, (this.q.eotSetupWindow.get(setup, from, to)?.eot ?? 0) - this.signOffs.moves({ setup, from, to }).excludedEot);
   }
 
   verdictCounts(run: number): Record<Verdict, number> {

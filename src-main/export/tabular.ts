@@ -3,7 +3,10 @@
 // meaning. The columns' documentation is written into the Parquet file (key "na64rc.columns") and is the
 // source of docs/export-schema.md (a test checks that they agree).
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { csvText } from '../shared/csv-text';
 import { VERSION } from '../version';
+
+export { csvText };
 
 /**
  * How a column is stored. Parquet: int64 → INT64; double → DOUBLE; string → BYTE_ARRAY UTF8 (STRING);
@@ -104,16 +107,6 @@ export function toParquet<R>(table: Table<R>): Uint8Array {
     ],
   });
   return new Uint8Array(buffer);
-}
-
-/**
- * A text field of CSV: a value a spreadsheet would run as a formula (starting with = + - @, a tab or a
- * carriage return) gets a leading apostrophe (OWASP's advice against CSV injection), and a field with a
- * quote, comma or line break is quoted with its quotes doubled (RFC 4180).
- */
-export function csvText(s: string): string {
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 function csvCell(type: ColumnType, v: Cell): string {

@@ -31,17 +31,53 @@ export const HIT_THRESHOLD_ADC = 10;
  * the second adds no rejection, only electron loss; hadron (50 GeV) takes (1.75, 20) MeV, ≥ 2 of 3.
  */
 export const DEFAULT_SRD_CUT = { moduleMinMeV: 7, moduleMaxMeV: 80, minModules: 2, peakFromNs: 125, peakToNs: 160 };
-/** Missing-energy signal region: E_ECAL < 50 GeV (2016–2022; 40 GeV from 2023 with the VHCAL). */
-export const DEFAULT_SIGNAL_ECAL_BELOW_GEV = 50;
-/** Exposure goal for the EOT display: 5×10¹² EOT (NA64 e⁻ programme goal, reference/na64-detector.md). */
-export const DEFAULT_EOT_GOAL = 5e12;
+/**
+ * Missing-energy signal region: E_ECAL below half the beam energy (NA64: 50 GeV at 100 GeV, 2016–2022; 40 GeV
+ * from 2023 with the VHCAL). A fixed 50 GeV would be the whole peak of a 50 GeV beam.
+ */
+export const SIGNAL_ECAL_FRACTION = 0.5;
+/**
+ * Disappearance (hadron beams): E_ECAL + E_HCAL below 10 % of the beam energy. A charge exchange π⁻p → M⁰n
+ * with M⁰ → invisible leaves the incoming track's ionisation and the neutron's few hundred MeV; a hadron that
+ * interacts visibly leaves most of its energy in ECAL and HCAL (30 λ), one that does not crosses both as a MIP
+ * (≈ 11 GeV, 22 % of 50 GeV). A named default: NA64h's own cut is not in the reference.
+ */
+export const SIGNAL_TOTAL_FRACTION = 0.1;
+
+/** What a setup counts on target: its beam particle, the analysis' tag of it, and the programme's goal (Table 1). */
+export interface Counting {
+  unit: 'EOT' | 'MOT' | 'POT';
+  /** The beam-trigger tag that counts (src-main/monitor/recon: beamElectrons, beamMuons, beamHadrons). */
+  tag: 'electron' | 'muon' | 'hadron';
+  words: string;
+  goal: number;
+}
+
+/**
+ * The programme's exposure goals (reference/na64-program.md, Table 1): 5×10¹² EOT for the e⁻ programme;
+ * 10¹¹ MOT, where the μ programme reaches g_μ ≲ 10⁻⁴ ((g−2)_μ; its full range goes to 5×10¹³); 5×10¹² π on target.
+ */
+const COUNTING: Record<Setup['beam']['particle'], Counting> = {
+  'e-': { unit: 'EOT', tag: 'electron', words: 'Electrons on target', goal: 5e12 },
+  'e+': { unit: 'EOT', tag: 'electron', words: 'Positrons on target', goal: 5e12 },
+  'mu-': { unit: 'MOT', tag: 'muon', words: 'Muons on target', goal: 1e11 },
+  'mu+': { unit: 'MOT', tag: 'muon', words: 'Muons on target', goal: 1e11 },
+  'pi-': { unit: 'POT', tag: 'hadron', words: 'Pions on target', goal: 5e12 },
+};
+
+export function counting(setup: Pick<Setup, 'beam' | 'monitor'>): Counting {
+  const c = COUNTING[setup.beam.particle];
+  return { ...c, goal: setup.monitor.eotGoal ?? c.goal };
+}
 /** A calorimeter electron deposits > 70 % of the beam energy in the ECAL (σ/E ≈ 1 % at 100 GeV). */
 const ELECTRON_ECAL_FRACTION = 0.7;
 /**
- * Quiet HCAL: < 3 GeV. The unsuppressed sum of its 36 cells has a noise σ ≈ 0.9 GeV (≈ 5 ADC per cell, mostly
- * from the 4-sample pedestal), so 3 GeV keeps > 99.9 % of electrons; a muon leaves ≈ 11 GeV, a hadron tens.
+ * Quiet HCAL: E_HCAL < 1 GeV, NA64's cut. The unsuppressed sum of its 36 cells has a noise σ ≈ 0.21 GeV
+ * (≈ 1.3 ADC of amplitude noise per cell at 35 ADC/GeV; NA64 measures ≈ 0.2 GeV), so 1 GeV keeps > 99.9 % of
+ * electrons (measured on the twin: the 99.9th percentile of an electron's E_HCAL is 0.73 GeV); a muon leaves
+ * ≈ 11 GeV, a hadron tens.
  */
-const HCAL_QUIET_GEV = 3;
+const HCAL_QUIET_GEV = 1;
 /** A hadron leaves > 5 GeV in the HCAL (a 100 GeV hadron leaves tens of GeV; a muon ≈ 2.7 GeV per module). */
 const HADRON_HCAL_GEV = 5;
 /** A muon: a MIP in the ECAL (≈ 0.4 GeV, < 2 GeV) and ≥ 1 GeV (≈ 0.4 MIP) in every HCAL module. */
@@ -49,6 +85,29 @@ const MUON_ECAL_MAX_GEV = 2;
 const MUON_MODULE_GEV = 1;
 /** Quiet VETO: every module below half a MIP (≈ 8 MeV a module, as √(a₁a₂) of its two PMTs). */
 const VETO_QUIET_GEV = 0.004;
+
+/**
+ * Visible mode (A′ → e⁺e⁻ after a WCAL dump), named defaults: the dump kept less than 70 % of the beam energy,
+ * the decay's e⁺e⁻ brought more than 10 % to the ECAL, and the two add up to the beam energy within ±10 %
+ * (≈ 7 σ of the calorimeters' resolution at 150 GeV, room for the dump's leakage). NA64's own numbers for these
+ * cuts are not in the reference.
+ */
+export const VISIBLE_CUTS = { wcalBelow: 0.7, ecalAbove: 0.1, sumWindow: 0.1 } as const;
+
+/** The veto counters after a WCAL dump (visible mode): what leaks charged out of the dump. */
+function dumpVetoCells(setup: Setup): number[] {
+  const wcal = setup.detectors.wcal;
+  if (!wcal) return [];
+  const names = new Set<string>(setup.detectors.counters.filter((c) => c.veto && c.zMm > wcal.zMm).map((c) => c.name));
+  return setup.cells.filter((c) => names.has(c.name)).map((c) => c.index);
+}
+
+function signalBox(setup: Setup): PhysicsCuts['signal'] {
+  const e0 = setup.beam.energyGeV;
+  if (setup.beam.particle === 'pi-') return { mode: 'disappearance', totalBelowGeV: SIGNAL_TOTAL_FRACTION * e0 };
+  if (setup.detectors.wcal) return { mode: 'visible-decay', wcalBelowGeV: VISIBLE_CUTS.wcalBelow * e0, ecalAboveGeV: VISIBLE_CUTS.ecalAbove * e0, sumWindowGeV: VISIBLE_CUTS.sumWindow * e0 };
+  return { mode: 'missing-energy', ecalBelowGeV: setup.monitor.signalEcalBelowGeV ?? SIGNAL_ECAL_FRACTION * e0 };
+}
 
 export function physicsCuts(setup: Setup): PhysicsCuts {
   return {
@@ -59,13 +118,14 @@ export function physicsCuts(setup: Setup): PhysicsCuts {
     hadronHcalGeV: HADRON_HCAL_GEV,
     muonEcalMaxGeV: MUON_ECAL_MAX_GEV,
     muonModuleGeV: MUON_MODULE_GEV,
-    signalEcalBelowGeV: setup.monitor.signalEcalBelowGeV ?? DEFAULT_SIGNAL_ECAL_BELOW_GEV,
+    signal: signalBox(setup),
     vetoQuietGeV: VETO_QUIET_GEV,
+    dumpVetoQuietGeV: 0.5e-3 * Math.min(...setup.detectors.counters.filter((c) => c.veto).map((c) => c.mipMeV), 10),
   };
 }
 
 export function eotGoal(setup: Setup): number {
-  return setup.monitor.eotGoal ?? DEFAULT_EOT_GOAL;
+  return counting(setup).goal;
 }
 
 /** The nominal scale (setups/nominal.ts: ADC per GeV at the HV map's working point): the seed of each setup's first calibration set. */
@@ -105,6 +165,8 @@ export function monitorConfigFor(setup: Setup, calibration: MonitorCalibration =
       ecalTower: setup.cells.map((c) => (c.kind === 'ecal' ? c.x * ecal.ny + c.y : -1)),
       hcalModules: hcalModules.filter(Boolean),
       veto: of('veto'),
+      wcal: setup.cells.filter((c) => c.kind === 'wcal' && c.part < 2).map((c) => c.index),
+      dumpVeto: dumpVetoCells(setup),
       srd: of('srd'),
       counters: of('counter'),
       names: setup.cells.map((c) => c.name),
@@ -115,6 +177,7 @@ export function monitorConfigFor(setup: Setup, calibration: MonitorCalibration =
       ecalEnergy: { nbins, min: 0, max, title: 'E_{ECAL} [GeV]' },
       ecalPreshower: { nbins: 150, min: 0, max: Math.max(1, 0.15 * max), title: 'E_{PS} [GeV]' },
       hcalEnergy: { nbins: 150, min: 0, max: 1.2 * e0, title: 'E_{HCAL} [GeV]' },
+      wcalEnergy: { nbins: 150, min: 0, max: 1.2 * e0, title: 'E_{WCAL} [GeV]' },
       shower: { nbins: 120, min: -halfMm, max: halfMm, title: 'mm' },
       srdMeV: { nbins: 125, min: 0, max: 250, title: 'E_{SRD} [MeV]' },
       vetoMeV: { nbins: 100, min: 0, max: 100, title: 'E_{VETO} [MeV]' },

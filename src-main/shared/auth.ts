@@ -49,6 +49,8 @@ export const PERMISSIONS = {
   'runs.sign-off': 'expert',
   /** Promoting a spill to the setup's data-quality reference. */
   'dq.reference': 'expert',
+  /** Recording the selection's signal efficiency from a signal Monte Carlo. */
+  'dq.efficiency': 'expert',
   /** Beam scans: start, pause, resume, extend, stop and fit (the beam is steered in simulation). */
   'calibration.scan': 'expert',
   /** Approving a draft calibration set, and importing a set (as a draft). */

@@ -5,9 +5,9 @@ import type { SignOff, SignOffVerdict } from './api/schemas';
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /** "sign-offs: 2 spills signed off bad left out (3.1×10^8 EOT); 1 flagged spill signed off good kept", or null if none moved. */
-export function describeSignOffMoves(m: SignOffMoves, eot: (n: number) => string): string | null {
+export function describeSignOffMoves(m: SignOffMoves, eot: (n: number) => string, unit = 'EOT'): string | null {
   const parts: string[] = [];
-  if (m.excludedSpills) parts.push(`${plural(m.excludedSpills, 'spill')} signed off bad left out (${eot(m.excludedEot)} EOT)`);
+  if (m.excludedSpills) parts.push(`${plural(m.excludedSpills, 'spill')} signed off bad left out (${eot(m.excludedEot)} ${unit})`);
   if (m.keptSpills) parts.push(`${plural(m.keptSpills, 'flagged spill')} signed off good kept`);
   return parts.length ? `sign-offs: ${parts.join('; ')}` : null;
 }

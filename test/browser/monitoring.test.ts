@@ -55,6 +55,8 @@ function feed(dq = spillDq()) {
       runEot: 6.2e7,
       totalEot: 1.5e9,
       goal: 5e12,
+      unit: 'EOT',
+      words: 'Electrons on target',
       signOffs: { run: { excludedSpills: 1, excludedEot: 3.1e6, keptSpills: 0 }, total: { excludedSpills: 2, excludedEot: 6.2e6, keptSpills: 1 } },
     },
   });

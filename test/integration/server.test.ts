@@ -16,10 +16,15 @@ import { expectOpenEntries } from '../support/blinding';
 import { openSimulatedCore, type SimulatedCore } from '../support/simulated-core';
 import { silentLogger } from '../../src-main/log';
 import { startServer, type RunningServer } from '../../src-main/server/http-server';
+import { writeServerFile } from '../../src-main/server/server-file';
+import { measureSignalEfficiency } from '../../src-main/cli/simulators/signal-study';
+import { physicsCuts } from '../../src-main/setup/monitoring';
 import { MAX_MALFORMED_FRAMES } from '../../src-main/server/ws-guard';
 import type { ApiClient } from '../../src-main/shared/api/contract';
 import type { LiveEvent } from '../../src-main/shared/api/schemas';
 import { SESSION_CLOSE } from '../../src-main/shared/auth';
+
+const codeOf = (e: unknown) => (e instanceof ORPCError ? e.code : String(e));
 
 let TOKEN: string;
 let dir: string;
@@ -290,7 +295,6 @@ describe('sessions end with their token', () => {
     const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     return { api: createORPCClient<ApiClient>(new RPCLink({ websocket: ws as unknown as globalThis.WebSocket })), closed, ws };
   }
-  const codeOf = (e: unknown) => (e instanceof ORPCError ? e.code : String(e));
   /** Another process writing the same database (a second admin tool, a restored file): the server is not told. */
   function behindTheServersBack(sql: string, ...params: unknown[]): void {
     const other = new Database(join(dir, 'na64rc.sqlite'));
@@ -351,5 +355,52 @@ describe('sessions end with their token', () => {
     expect((refused as Error).message).toBe('run.control needs the shifter role; uma is viewer');
     expect(core.runControl.state()).toBe('idle');
     expect(await uma.closed).toEqual({ code: SESSION_CLOSE.roleChanged, reason: 'your role changed to viewer: reconnect' });
+  });
+});
+
+describe('signal efficiency from signal Monte Carlo', () => {
+  it('records what `na64rc signal-efficiency --record` measured (expert), serves the newest per mass, refuses other cuts, another setup and a viewer', async () => {
+    // The CLI finds the server through server.json in its data directory, as `ctl` does.
+    const cliDir = mkdtempSync(join(tmpdir(), 'na64rc-eff-'));
+    writeServerFile(cliDir, { url: server.url, port: 0, pid: process.pid, token: TOKEN, version: 'test', startedAt: Date.now(), dataDir: dir, setup: 'invisible-e', site: '', simulation: true });
+    const lines: string[] = [];
+    try {
+      await measureSignalEfficiency({ setup: 'invisible-e', mass: [1, 100], events: 500, seed: 9, record: true, data: cliDir, json: false }, (l) => lines.push(l));
+    } finally {
+      rmSync(cliDir, { recursive: true, force: true });
+    }
+    expect(lines.at(-1)).toMatch(/^recorded 2 measurements on the server/);
+    const listed = await conn.api.dq.signalEfficiency.list();
+    expect(listed.map((m) => m.massMeV)).toEqual([1, 100]);
+    for (const m of listed) {
+      expect(m.generated).toBe(500);
+      expect(m.efficiency).toBeCloseTo(m.selected / 500, 12);
+      expect(lines.some((l) => l.startsWith(`m_A′ ${m.massMeV} MeV: 500 generated, ${m.triggered} triggered, ${m.selected} selected`))).toBe(true);
+    }
+    // A newer measurement at a mass replaces the older one in the list.
+    const cuts = physicsCuts(core.setup);
+    const newer = await conn.api.dq.signalEfficiency.record({ setup: 'invisible-e', massMeV: 100, generated: 1000, triggered: 400, selected: 300, method: 'by hand', cuts });
+    expect((await conn.api.dq.signalEfficiency.list()).find((m) => m.massMeV === 100)).toMatchObject({ id: newer.id, efficiency: 0.3 });
+    expect((await get('/api/v1/dq/signal-efficiency')).body).toHaveLength(2);
+    // The Reach view's curves use it, by mass, and say so.
+    const reach = await conn.api.dq.reach({});
+    expect(reach.efficiency).toMatchObject({ measured: true, value: Math.min(...(await conn.api.dq.signalEfficiency.list()).map((m) => m.efficiency)) });
+    expect(reach.efficiency.source).toMatch(/1 MeV: .*100 MeV: 30\.0 %/);
+
+    const otherCuts = await conn.api.dq.signalEfficiency.record({ setup: 'invisible-e', massMeV: 5, generated: 10, triggered: 5, selected: 1, method: 'x', cuts: { ...cuts, signal: { mode: 'missing-energy', ecalBelowGeV: 40 } } }).catch((e: unknown) => e);
+    expect(codeOf(otherCuts)).toBe('CONFLICT');
+    expect((otherCuts as Error).message).toMatch(/signal.ecalBelowGeV is 40 there, 50 here/);
+    const otherSetup = await conn.api.dq.signalEfficiency.record({ setup: 'muon', massMeV: 5, generated: 10, triggered: 5, selected: 1, method: 'x', cuts }).catch((e: unknown) => e);
+    expect((otherSetup as Error).message).toMatch(/this server runs invisible-e/);
+    const impossible = await conn.api.dq.signalEfficiency.record({ setup: 'invisible-e', massMeV: 5, generated: 10, triggered: 5, selected: 6, method: 'x', cuts }).catch((e: unknown) => e);
+    expect(codeOf(impossible)).toBe('BAD_REQUEST');
+    const viewer = await conn.api.users.add({ user: 'vic', role: 'viewer' });
+    const asViewer = await connect(server.url, viewer.token);
+    try {
+      expect(codeOf(await asViewer.api.dq.signalEfficiency.record({ setup: 'invisible-e', massMeV: 5, generated: 10, triggered: 5, selected: 1, method: 'x', cuts }).catch((e: unknown) => e))).toBe('FORBIDDEN');
+      expect(await asViewer.api.dq.signalEfficiency.list()).toHaveLength(2);
+    } finally {
+      asViewer.close();
+    }
   });
 });

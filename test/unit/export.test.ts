@@ -425,7 +425,7 @@ describe('histogram archive', () => {
     expect(box.fArray[cell(10, 0.2)]).toBe(0);
     expect(box.fArray[cell(100, 0.2)]).toBe(50);
     expect(json('run/ecal_vs_hcal.json').fArray[cell(10, 0.2)]).toBe(0);
-    expect(cuts.signalEcalBelowGeV).toBeGreaterThan(10);
+    expect(cuts.signal).toEqual({ mode: 'missing-energy', ecalBelowGeV: 50 });
 
     const open = unzipSync((await exporter.histograms(openRun)).data);
     expect((JSON.parse(strFromU8(open['spill-0002/ecal_vs_hcal.json']!)) as { fArray: number[] }).fArray[cell(10, 0.2)]).toBe(2);

@@ -299,10 +299,21 @@ describe('the twin, measured on its DATE events', () => {
       const trigger = new DataView(events[i]!.buffer).getUint32(32, true) >>> 1;
       expect(trigger & TRIGGER.physics).toBeTruthy();
     }
-    // dN/dx ∝ x, then the trigger: E_ECAL < 80 GeV keeps x > 0.2, E_PS > 0.3 GeV drops x ≳ 0.94 (too little
-    // left to shower in the preshower). The mean of 2x over [0.2, 0.94] is 0.65.
+    // The spectrum of a 20 MeV A′ (the default), then the trigger: E_ECAL < 80 GeV keeps x > 0.2, E_PS > 0.3 GeV
+    // drops x ≳ 0.94 (too little left to shower in the preshower): the mean of the spectrum over [0.2, 0.94].
     const mean = signal.reduce((a, { t }) => a + t.particles[0]!.missingFraction, 0) / signal.length;
-    expect(Math.abs(mean - 0.65)).toBeLessThan(0.03);
+    const spectrum = twin.signalSpectrum;
+    expect(spectrum.massGeV).toBe(0.02);
+    let sum = 0;
+    let n = 0;
+    for (let u = 0.00005; u < 1; u += 0.0001) {
+      const x = spectrum.fractionAt(u);
+      if (x > 0.2 && x < 0.94) {
+        sum += x;
+        n++;
+      }
+    }
+    expect(Math.abs(mean - sum / n)).toBeLessThan(0.03);
     const { twin: plain, encoder: enc } = twinFor('invisible-e', 31);
     expect(encodedSpill(plain, enc, 0).truth.some((t) => t.signal)).toBe(false);
   });

@@ -28,6 +28,7 @@ export function addDeviceSimCommand(program: Command, print: (line: string) => v
     .option('--time-scale <x>', 'run simulated time this many times faster than real time', positiveNumber(1000), 1)
     .option('--sim-gains <file>', 'DAQ: JSON object of known per-cell gain factors of the twin, e.g. {"ECAL1-3-3": 1.12}')
     .option('--signal <fraction>', 'DAQ: inject A′ → invisible events, this many per electron on target', probability)
+    .option('--signal-mass <MeV>', "DAQ: the injected A′'s mass (its energy spectrum depends on it; default 20)", positiveNumber(100_000))
     .option('--json', 'print the ports as one JSON line', false)
     .option('--with-parent', 'exit when stdin closes (the process that started it is gone)', false)
     .action(async (device: DeviceSimulatorKind, o: DeviceSimOptions & { json: boolean; withParent: boolean }) => {

@@ -63,6 +63,8 @@ export interface DeviceSimOptions {
   simGains?: string;
   /** The DAQ simulator's twin injects A′ → invisible events, this many per electron on target. */
   signal?: number;
+  /** The injected A′'s mass in MeV (its energy spectrum depends on it). */
+  signalMass?: number;
   /** A digitizer's inputs: the beam-line signal on each, in input order ("S1,S2,SRD,trigger"; "-" for none). */
   wiring?: string;
   /** A VME crate's modules, JSON: {"v830": {"base": 1048576}, "v977": {"base": 2097152, "inputs": {"WWE": 0, "WE": 1, "EE": 2, "spsOn": 3}}}. */
@@ -136,6 +138,7 @@ function daqSimulator(o: DeviceSimOptions, log: (line: string) => void): DaqSimu
       cycleMs: DEFAULT_SPS_CYCLE.cycleMs,
       ...(o.simGains ? { cellGains: readSimGains(o.simGains) } : {}),
       ...(o.signal ? { signalPerElectron: o.signal } : {}),
+      ...(o.signalMass ? { signalMassGeV: o.signalMass / 1000 } : {}),
     });
   } catch (error) {
     if (error instanceof RangeError) throw new CliError(`${o.simGains}: ${error.message}`);

@@ -13,6 +13,8 @@ export interface SimOptions {
   seed: number;
   run: number;
   signal: number;
+  /** The injected A′'s mass, MeV (default: the twin's). */
+  signalMass?: number;
   out: string;
 }
 
@@ -24,7 +26,7 @@ export function simulateRawFile(o: SimOptions, print: (line: string) => void): v
     if (error instanceof SetupError) throw new CliError(error.message);
     throw error;
   }
-  const twin = new Twin(setup, { seed: o.seed, signalPerElectron: o.signal, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
+  const twin = new Twin(setup, { seed: o.seed, signalPerElectron: o.signal, ...(o.signalMass ? { signalMassGeV: o.signalMass / 1000 } : {}), spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
   const path = resolve(o.out);
   let fd: number;
   try {

@@ -23,6 +23,8 @@ export interface SimulatedSiteOptions {
   simGains?: string;
   /** A′ → invisible events per electron on target, injected by the DAQ simulator's twin. */
   simSignal?: number;
+  /** The injected A′'s mass, MeV. */
+  simSignalMass?: number;
   /**
    * The beam line too (digitizers, counters, SPS timing; default true). A test of something else may leave
    * it out: the site is then the DAQ and the HV, and the spill clock follows the DAQ.
@@ -42,7 +44,7 @@ type TemplateDevice = SiteInput['devices'][number];
 function simulatorArgs(group: TemplateDevice[], daqControl: number, o: SimulatedSiteOptions): { kind: string; args: string[] } {
   const d = group[0]!;
   const twin = ['--twin', `127.0.0.1:${daqControl}`];
-  if (d.plugin === 'na64-daq') return { kind: d.plugin, args: ['na64-daq', '--port', '0', '--control', String(daqControl), ...(o.simGains ? ['--sim-gains', o.simGains] : []), ...(o.simSignal ? ['--signal', String(o.simSignal)] : [])] };
+  if (d.plugin === 'na64-daq') return { kind: d.plugin, args: ['na64-daq', '--port', '0', '--control', String(daqControl), ...(o.simGains ? ['--sim-gains', o.simGains] : []), ...(o.simSignal ? ['--signal', String(o.simSignal)] : []), ...(o.simSignalMass ? ['--signal-mass', String(o.simSignalMass)] : [])] };
   if (CRATE_PLUGINS.has(d.plugin)) {
     const modules: Record<string, unknown> = {};
     for (const m of group) {

@@ -16,6 +16,19 @@ export interface SrdCut {
   peakToNs: number;
 }
 
+/**
+ * The signal region. Lepton beams, missing energy: an SRD-tagged electron that left less than `ecalBelowGeV`
+ * in the ECAL, with quiet VETO and HCAL (A′ → invisible). Hadron beams, disappearance: a beam particle that is
+ * not an electron and left less than `totalBelowGeV` in ECAL and HCAL together with a quiet VETO (the
+ * charge-exchange M⁰ → invisible: the beam's energy vanishes). Visible mode (a WCAL dump), A′ → e⁺e⁻ after the
+ * dump: an SRD-tagged electron that left less than `wcalBelowGeV` in the WCAL, the veto after the dump and the
+ * HCAL quiet, more than `ecalAboveGeV` in the ECAL downstream and E_WCAL + E_ECAL within `sumWindowGeV` of the beam energy.
+ */
+export type SignalBox =
+  | { mode: 'missing-energy'; ecalBelowGeV: number }
+  | { mode: 'disappearance'; totalBelowGeV: number }
+  | { mode: 'visible-decay'; wcalBelowGeV: number; ecalAboveGeV: number; sumWindowGeV: number };
+
 /** Event selections, all configurable per setup (src-main/setup/monitoring.ts has the defaults and why). */
 export interface PhysicsCuts {
   beamEnergyGeV: number;
@@ -29,10 +42,12 @@ export interface PhysicsCuts {
   /** A muon: ECAL below this (GeV) and every HCAL module above `muonModuleGeV`. */
   muonEcalMaxGeV: number;
   muonModuleGeV: number;
-  /** Missing-energy signal region: E_ECAL below this with quiet VETO and HCAL (blinded). */
-  signalEcalBelowGeV: number;
+  /** The signal region (blinded), by the setup's beam. */
+  signal: SignalBox;
   /** VETO (sum of its PMTs, GeV) below this is quiet. */
   vetoQuietGeV: number;
+  /** The veto counter after a WCAL dump (visible mode) below this (GeV) is quiet: half its MIP. */
+  dumpVetoQuietGeV: number;
 }
 
 export interface MonitorLayout {
@@ -47,6 +62,9 @@ export interface MonitorLayout {
   /** HCAL cells per module (empty when the setup has no HCAL). */
   hcalModules: number[][];
   veto: number[];
+  /** WCAL dump (visible mode): its pre-shower and main part, summed as E_WCAL; the veto counters after it. Empty without a WCAL. */
+  wcal: number[];
+  dumpVeto: number[];
   srd: number[];
   counters: number[];
   /** Display names of every cell (histogram bin labels, DQ reasons). */
@@ -71,6 +89,7 @@ export interface MonitorAxes {
   ecalEnergy: AxisSpec;
   ecalPreshower: AxisSpec;
   hcalEnergy: AxisSpec;
+  wcalEnergy: AxisSpec;
   shower: AxisSpec;
   srdMeV: AxisSpec;
   vetoMeV: AxisSpec;

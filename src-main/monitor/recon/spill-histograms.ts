@@ -18,6 +18,13 @@ export interface BatchView {
   offsets: Uint32Array;
 }
 
+/**
+ * An amplitude this far below zero (ADC; the noise is ≈ 1.3) means a pulse sat in the pedestal samples: an
+ * out-of-time particle before the trigger, whose tail pulls every later amplitude of its cells down. Such an
+ * event's energies are wrong, low: it never enters the signal box (NA64 rejects "bad energy" events alike).
+ */
+const EARLY_PULSE_ADC = 20;
+
 /** A VETO module's PMT that sees less than this share of its partner's pulse is taken as failing. */
 const VETO_PMT_RATIO = 0.3;
 
@@ -76,6 +83,8 @@ export class SpillHistograms {
   private readonly veto: Int32Array;
   private readonly srd: Int32Array;
   private readonly srdMeV: Float64Array;
+  private readonly wcal: Int32Array;
+  private readonly dumpVeto: Int32Array;
   private readonly counters: Int32Array;
   private readonly threshold: number;
   /** A tower (both sections) has a hit above the hit threshold at the main section's scale. */
@@ -121,6 +130,8 @@ export class SpillHistograms {
     this.hcalModule = new Float64Array(layout.hcalModules.length);
     this.veto = Int32Array.from(layout.veto);
     this.srd = Int32Array.from(layout.srd);
+    this.wcal = Int32Array.from(layout.wcal);
+    this.dumpVeto = Int32Array.from(layout.dumpVeto);
     this.srdMeV = new Float64Array(layout.srd.length);
     this.counters = Int32Array.from(layout.counters);
     this.threshold = config.zeroSuppressionAdc ?? Number.NEGATIVE_INFINITY;
@@ -168,8 +179,10 @@ export class SpillHistograms {
     const cuts = this.config.cuts;
     // First the event's physics, then where it goes (open or sealed), then the histograms.
     tower.fill(0);
+    let earlyPulse = false;
     for (let c = 0; c < cells; c++) {
       const a = amplitudes[c]!;
+      if (a < -EARLY_PULSE_ADC) earlyPulse = true;
       // NaN (not read out) fails the comparison: no energy.
       energy[c] = a > threshold ? a * calib[c]! : 0;
       const t = towerOf[c]!;
@@ -231,9 +244,24 @@ export class SpillHistograms {
     const srdPass = this.srd.length > 0 && srdIn >= Math.min(srdCut.minModules, this.srd.length);
     this.srdTagged = srdPass;
     const hcalQuiet = hcal < cuts.hcalQuietGeV;
-    // The signal box (a missing-energy candidate): an SRD-tagged electron that left little in the ECAL and
-    // nothing in VETO and HCAL. Shown to nobody, in no histogram and no count, until an expert unblinds.
-    const inBox = !random && srdPass && ecal < cuts.signalEcalBelowGeV && hcalQuiet && veto < cuts.vetoQuietGeV;
+    // The signal box (config.ts, SignalBox): a missing-energy candidate (an SRD-tagged electron that left
+    // little in the ECAL and nothing in VETO and HCAL), or for a hadron beam a disappearance (the beam's
+    // energy gone). Shown to nobody, in no histogram and no count, until an expert unblinds.
+    // Visible mode: the WCAL dump's energy, and the charged leak out of it.
+    let wcal = 0;
+    for (let i = 0; i < this.wcal.length; i++) wcal += energy[this.wcal[i]!]!;
+    let dumpVeto = 0;
+    for (let i = 0; i < this.dumpVeto.length; i++) dumpVeto = Math.max(dumpVeto, energy[this.dumpVeto[i]!]!);
+    const box = cuts.signal;
+    const inBox =
+      !random &&
+      !earlyPulse &&
+      veto < cuts.vetoQuietGeV &&
+      (box.mode === 'missing-energy'
+        ? srdPass && ecal < box.ecalBelowGeV && hcalQuiet
+        : box.mode === 'disappearance'
+          ? !srdPass && ecal + hcal < box.totalBelowGeV
+          : srdPass && wcal < box.wcalBelowGeV && dumpVeto < cuts.dumpVetoQuietGeV && hcalQuiet && ecal > box.ecalAboveGeV && Math.abs(wcal + ecal - cuts.beamEnergyGeV) < box.sumWindowGeV);
     const hidden = this.config.hiddenSample;
     if (inBox || (hidden && keyedHash(hidden.salt, this.decoder.sums, this.hashCells) % hidden.oneIn === 0)) {
       const shower = ecal > 0 && maxTower >= 0;
@@ -270,6 +298,10 @@ export class SpillHistograms {
     }
     h.hcalEnergy.fill(hcal);
     h.ecalVsHcal.fill(ecal, hcal);
+    if (set.wcal) {
+      set.wcal.energy.fill(wcal);
+      set.wcal.vsEcal.fill(wcal, ecal);
+    }
     h.vetoEnergy.fill(veto * 1000);
     for (let m = 0; m < this.srd.length; m++) h.srdEnergy.fill(m, this.srdMeV[m]!);
     if (this.srd.length) h.srdEnergy.fill(this.srd.length, srdSum);
@@ -286,7 +318,8 @@ export class SpillHistograms {
       return;
     }
     const muon = this.hcalModules.length > 0 && ecal < cuts.muonEcalMaxGeV && minModule > cuts.muonModuleGeV;
-    const caloElectron = ecal > cuts.electronEcalFraction * cuts.beamEnergyGeV && hcalQuiet;
+    // A full electromagnetic shower in the dump: the WCAL in visible mode, the ECAL otherwise.
+    const caloElectron = (this.wcal.length ? wcal : ecal) > cuts.electronEcalFraction * cuts.beamEnergyGeV && hcalQuiet;
     // A calorimeter hadron: energy in the HCAL and not a full electromagnetic shower in front of it (which
     // would be an electron with a pile-up hadron).
     const caloHadron = !muon && hcal > cuts.hadronHcalGeV && ecal < cuts.electronEcalFraction * cuts.beamEnergyGeV;
@@ -403,6 +436,8 @@ export class HistogramSet {
     counterAmplitudes: Hist2D;
     triggerRates: Hist1D;
   };
+  /** Visible mode only (a WCAL dump): E_WCAL, and E_ECAL against it. */
+  readonly wcal: { energy: Hist1D; vsEcal: Hist2D } | null;
   /** Filled from the per-channel loop of every event (see ChannelColumns). */
   readonly pedestalMap: ChannelColumns;
   readonly peakTimes: ChannelColumns;
@@ -435,10 +470,16 @@ export class HistogramSet {
       counterAmplitudes: new Hist2D('counter_amplitudes', 'Beam counter amplitudes', cellAxis(Math.max(1, layout.counters.length), 'counter'), ax.counterAdc),
       triggerRates: new Hist1D('trigger_rates', 'Triggers by type', axis(TRIGGER_BINS.length, 0, TRIGGER_BINS.length, 'trigger (physics, beam, random, calibration)')),
     };
+    this.wcal = layout.wcal.length
+      ? {
+          energy: new Hist1D('wcal_energy', 'WCAL (dump) energy', ax.wcalEnergy),
+          vsEcal: new Hist2D('wcal_vs_ecal', 'E_{ECAL} vs E_{WCAL}', { ...ax.wcalEnergy, nbins: 150 }, { ...ax.wcalEnergy, nbins: 150, title: 'E_{ECAL} [GeV]' }),
+        }
+      : null;
   }
 
   snapshots(): HistSnapshot[] {
-    return [...Object.values(this.h).map((x) => x.snapshot()), this.pedestalMap.snapshot(), this.peakTimes.snapshot(), this.cellEnergy.snapshot(), occupancySnapshot(this.occupancy)];
+    return [...Object.values(this.h).map((x) => x.snapshot()), ...(this.wcal ? [this.wcal.energy.snapshot(), this.wcal.vsEcal.snapshot()] : []), this.pedestalMap.snapshot(), this.peakTimes.snapshot(), this.cellEnergy.snapshot(), occupancySnapshot(this.occupancy)];
   }
 }
 

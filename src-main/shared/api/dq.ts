@@ -1,5 +1,5 @@
-// API contract of live monitoring and data quality: per-spill verdicts and checks, EOT, e/π trends,
-// run-accumulated and reference histograms, references, bad-spill lists, and unblinding.
+// API contract of live monitoring and data quality: per-spill verdicts and checks, EOT, the projected
+// physics reach, e/π trends, run-accumulated and reference histograms, references, bad-spill lists, and unblinding.
 import { eventIterator, oc } from '@orpc/contract';
 import { z } from 'zod';
 import { HistogramName, HistSnapshot, RunNumber, SignOff, SpillDq, SpillNumber, Verdict } from './schemas';
@@ -31,6 +31,9 @@ export const EotStatus = z.object({
   runEot: z.number().nonnegative(),
   totalEot: z.number().nonnegative(),
   goal: z.number().positive(),
+  /** What the setup counts on target (EOT, MOT, POT) and its name in words ("Electrons on target"): `runEot` and `totalEot` are in this unit. */
+  unit: z.enum(['EOT', 'MOT', 'POT']),
+  words: z.string(),
   /** What sign-offs moved, in the run and in the total. */
   signOffs: z.object({ run: SignOffMoves, total: SignOffMoves }),
 });
@@ -90,6 +93,97 @@ export const DqLiveEvent = z.discriminatedUnion('type', [
 ]);
 export type DqLiveEvent = z.infer<typeof DqLiveEvent>;
 
+/** The event selection a figure was measured with (src-main/monitor/recon/config.ts, PhysicsCuts). */
+export const PhysicsCuts = z.object({
+  beamEnergyGeV: z.number().positive(),
+  srd: z.object({ moduleMinMeV: z.number(), moduleMaxMeV: z.number(), minModules: z.number().int().nonnegative(), peakFromNs: z.number(), peakToNs: z.number() }),
+  electronEcalFraction: z.number(),
+  hcalQuietGeV: z.number(),
+  hadronHcalGeV: z.number(),
+  muonEcalMaxGeV: z.number(),
+  muonModuleGeV: z.number(),
+  signal: z.discriminatedUnion('mode', [
+    z.object({ mode: z.literal('missing-energy'), ecalBelowGeV: z.number() }),
+    z.object({ mode: z.literal('disappearance'), totalBelowGeV: z.number() }),
+    z.object({ mode: z.literal('visible-decay'), wcalBelowGeV: z.number(), ecalAboveGeV: z.number(), sumWindowGeV: z.number() }),
+  ]),
+  vetoQuietGeV: z.number(),
+  dumpVetoQuietGeV: z.number(),
+});
+
+/** A signal Monte Carlo's count: A′ of a mass generated, kept by the trigger, selected into the signal box. */
+export const SignalEfficiencyInput = z
+  .object({
+    setup: z.string().min(1).max(64),
+    massMeV: z.number().positive().max(100_000),
+    generated: z.number().int().positive().max(1e9),
+    triggered: z.number().int().nonnegative(),
+    selected: z.number().int().nonnegative(),
+    method: z.string().trim().min(1).max(300),
+    cuts: PhysicsCuts,
+  })
+  .refine((m) => m.triggered <= m.generated && m.selected <= m.triggered, { message: 'selected ≤ triggered ≤ generated' });
+export type SignalEfficiencyInput = z.infer<typeof SignalEfficiencyInput>;
+
+export const SignalEfficiency = z.object({
+  id: z.number().int().positive(),
+  setup: z.string(),
+  massMeV: z.number(),
+  generated: z.number().int(),
+  triggered: z.number().int(),
+  selected: z.number().int(),
+  /** selected / generated, and its binomial standard error. */
+  efficiency: z.number(),
+  error: z.number(),
+  method: z.string(),
+  recordedAt: z.number(),
+  recordedBy: z.string(),
+});
+export type SignalEfficiency = z.infer<typeof SignalEfficiency>;
+
+/** What an exposure is counted in: electrons, muons, pions (π⁻) or kaons (K⁻) on target. */
+export const ExposureUnit = z.enum(['EOT', 'MOT', 'POT', 'KOT']);
+export type ExposureUnit = z.infer<typeof ExposureUnit>;
+
+export const ReachCurve = z.object({
+  id: z.string(),
+  /** This run's, this year's and the setup's total exposure; the programme's target; a published NA64 result. */
+  kind: z.enum(['run', 'year', 'total', 'target', 'published']),
+  label: z.string(),
+  /** The exposure the curve assumes, in `unit`. */
+  exposure: z.number().nonnegative(),
+  unit: ExposureUnit,
+  /** 'line': a limit, excluded above it; 'band': the excluded region's outline (visible decays); 'points': one value per meson. */
+  shape: z.enum(['line', 'band', 'points']),
+  /** Mass in GeV; value: the coupling (ε, g) or branching ratio. Empty when the exposure excludes nothing. */
+  points: z.array(z.object({ mass: z.number().positive(), value: z.number().positive(), label: z.string().optional() })),
+  /** Where a published curve or a target comes from. */
+  source: z.string().nullable(),
+  note: z.string().nullable(),
+});
+export type ReachCurve = z.infer<typeof ReachCurve>;
+
+/** The projected 90 % CL reach of the setup's search for its exposures (yield model: src-main/dq/reach.ts). */
+export const Reach = z.object({
+  setup: z.string(),
+  mode: z.enum(['invisible-a', 'visible-a', 'z-mu', 'meson-invisible']),
+  title: z.string(),
+  xLabel: z.string(),
+  yLabel: z.string(),
+  run: RunNumber.nullable(),
+  /** The calendar year (UTC) of the "this year" curve. */
+  year: z.number().int(),
+  /** What the setup's search counts its exposure in, and what the app counts (with why, when they differ). */
+  unit: ExposureUnit,
+  counted: z.object({ unit: ExposureUnit, note: z.string().nullable() }),
+  /** The signal efficiency every projected curve uses: measured by the app, or the named default (assumed). */
+  efficiency: z.object({ value: z.number().positive().max(1), measured: z.boolean(), source: z.string() }),
+  /** The formula and the published point that fixes its normalisation. */
+  model: z.string(),
+  curves: z.array(ReachCurve),
+});
+export type Reach = z.infer<typeof Reach>;
+
 const Reason = z.string().trim().min(1, 'say why').max(2000, 'at most 2000 characters');
 const NotFound = { NOT_FOUND: { message: 'not found' } };
 const Conflict = { CONFLICT: { message: 'conflicts with what exists' } };
@@ -105,6 +199,11 @@ export const dqContract = {
     eot: oc
       .route({ method: 'GET', path: '/dq/eot', summary: 'EOT of the run (default: the current one) and of the setup in total, against the goal', tags: ['data quality'] })
       .input(z.object({ run: RunNumber.optional() })).output(EotStatus),
+    reach: oc
+      .route({ method: 'GET', path: '/dq/reach', summary: "Projected 90 % CL reach of the setup's search for this run, this year, the total and the programme's target, with NA64's published limits", tags: ['data quality'] })
+      .errors(NotFound)
+      .input(z.object({ run: RunNumber.optional() }))
+      .output(Reach),
     badSpills: oc
       .input(z.object({ run: RunNumber.optional(), from: z.number().int().nonnegative().optional(), to: z.number().int().nonnegative().optional(), limit: z.number().int().min(1).max(100_000).default(1000) }))
       .output(z.array(BadSpill)),
@@ -131,6 +230,16 @@ export const dqContract = {
       .errors({ ...NotFound, ...Conflict, BAD_REQUEST: { message: 'refused' } })
       .input(z.object({ run: RunNumber, reason: Reason }))
       .output(z.object({ run: RunNumber, signalCandidates: z.number().int().nonnegative() })),
+    signalEfficiency: {
+      list: oc
+        .route({ method: 'GET', path: '/dq/signal-efficiency', summary: "The selection's signal efficiency by A′ mass, measured on signal Monte Carlo (the newest per mass)", tags: ['data quality'] })
+        .output(z.array(SignalEfficiency)),
+      record: oc
+        .route({ method: 'POST', path: '/dq/signal-efficiency', summary: 'Record a signal Monte Carlo measurement (expert); refused when measured with other cuts than this server runs', tags: ['data quality'] })
+        .errors({ ...Conflict })
+        .input(SignalEfficiencyInput)
+        .output(SignalEfficiency),
+    },
     calibration: oc.output(
       z.object({ setup: z.string(), version: z.string(), author: z.string(), createdAt: z.number(), status: z.string(), comment: z.string(), cells: z.number().int() }).nullable(),
     ),

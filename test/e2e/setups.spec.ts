@@ -1,0 +1,45 @@
+// Each experiment setup served from an empty data directory (`na64rc serve --sim --setup X`), a physics run
+// taken, and its own Shift view: what it counts on target (MOT for the M2 muon beam, POT for the π⁻ beam, EOT
+// for the visible mode), its beam panel (the muon beam's composition without an SRD, the π⁻ beam's electron
+// tagging with one), the visible mode's dump energy; and its Reach view's search. Screenshots kept.
+import { expect } from '@playwright/test';
+import type { SpillSummary } from '../../src-main/shared/api/schemas';
+import { api, runCli, waitFor } from '../support/serve-process';
+import { open, test } from '../support/e2e-fixtures';
+
+const SETUPS = [
+  { setup: 'muon', title: 'Muons on target (MOT)', epi: 'Beam composition (muon beam, no SRD)', reach: 'Z_μ (L_μ − L_τ) → invisible', plot: 'ecal' },
+  { setup: 'hadron', title: 'Pions on target (POT)', epi: 'e/π (SRD)', reach: 'M⁰ → invisible', plot: 'ecal' },
+  { setup: 'visible-e', title: 'Electrons on target (EOT)', epi: 'e/π (SRD)', reach: 'A′ / X(17) → e⁺e⁻ (visible mode)', plot: 'wcal' },
+] as const;
+
+for (const s of SETUPS) {
+  test.describe(`setup ${s.setup}`, () => {
+    test.use({ serveArgs: ['--setup', s.setup] });
+
+    test(`serves ${s.setup} from empty, takes a run and shows its own panels`, async ({ page, server, problems }, info) => {
+      test.setTimeout(150_000);
+      expect((await runCli(['ctl', '--data', server.info.dataDir, 'run', 'start', 'physics', '--comment', `first ${s.setup} run`])).code).toBe(0);
+      await waitFor(
+        '2 judged spills of run 1',
+        async () => {
+          const r = await api<SpillSummary[]>(server.info, '/api/v1/runs/1/spills');
+          return r.status === 200 && r.body.filter((x) => x.dq).length >= 2;
+        },
+        90_000,
+      );
+      await open(page, server);
+      await expect(page.getByTestId('eot-title')).toHaveText(s.title);
+      // The run's count is positive: the setup counts its own beam particle.
+      await expect(page.getByTestId('eot-run')).toHaveText(/\d\.\d\d×10/, { timeout: 30_000 });
+      await expect(page.getByTestId('epi-title')).toHaveText(s.epi);
+      await expect(page.locator(`[data-plot="${s.plot}"] canvas`)).toBeVisible({ timeout: 30_000 });
+      await page.screenshot({ path: info.outputPath(`shift-${s.setup}.png`), fullPage: true });
+      await page.getByTestId('nav-reach').click();
+      await expect(page.getByTestId('reach-summary')).toContainText(s.reach);
+      await expect(page.getByTestId('reach-summary')).toContainText(`setup ${s.setup}`);
+      await page.screenshot({ path: info.outputPath(`reach-${s.setup}.png`), fullPage: true });
+      expect(problems).toEqual([]);
+    });
+  });
+}
