@@ -244,14 +244,15 @@ export class SpillHistograms {
     const srdPass = this.srd.length > 0 && srdIn >= Math.min(srdCut.minModules, this.srd.length);
     this.srdTagged = srdPass;
     const hcalQuiet = hcal < cuts.hcalQuietGeV;
-    // The signal box (config.ts, SignalBox): a missing-energy candidate (an SRD-tagged electron that left
-    // little in the ECAL and nothing in VETO and HCAL), or for a hadron beam a disappearance (the beam's
-    // energy gone). Shown to nobody, in no histogram and no count, until an expert unblinds.
     // Visible mode: the WCAL dump's energy, and the charged leak out of it.
     let wcal = 0;
     for (let i = 0; i < this.wcal.length; i++) wcal += energy[this.wcal[i]!]!;
     let dumpVeto = 0;
     for (let i = 0; i < this.dumpVeto.length; i++) dumpVeto = Math.max(dumpVeto, energy[this.dumpVeto[i]!]!);
+    // The signal box (config.ts, SignalBox): a missing-energy candidate (an SRD-tagged electron that left
+    // little in the ECAL and nothing in VETO and HCAL), for a hadron beam a disappearance (the beam's energy
+    // gone), in visible mode a decay after the dump (the beam's energy back in the ECAL). Shown to nobody, in
+    // no histogram and no count, until an expert unblinds.
     const box = cuts.signal;
     const inBox =
       !random &&
