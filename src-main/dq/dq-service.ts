@@ -229,13 +229,14 @@ export class DqService {
   }
 
   eot(run: number | null): EotStatus {
+    const { goal, unit, words } = counting(this.setup);
     return {
       run,
       runEot: run === null ? 0 : this.store.eotOfRun(run),
       totalEot: this.store.eotOfSetup(this.setup.name),
-      goal: counting(this.setup).goal,
-      unit: counting(this.setup).unit,
-      words: counting(this.setup).words,
+      goal,
+      unit,
+      words,
       setup: this.setup.name,
       signOffs: {
         run: run === null ? { excludedSpills: 0, excludedEot: 0, keptSpills: 0 } : this.store.signOffMoves({ run }),

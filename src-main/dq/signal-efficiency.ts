@@ -37,6 +37,12 @@ export function sameCuts(a: PhysicsCuts, b: PhysicsCuts): string | null {
   return null;
 }
 
+/** Binomial standard error of an efficiency of k in n (never below the one-event bound √(1/n)/√n). */
+export function binomialError(k: number, n: number): number {
+  const p = k / n;
+  return Math.sqrt(Math.max(p * (1 - p), 1 / n) / n);
+}
+
 const view = (r: Row): SignalEfficiency => {
   const p = r.selected / r.generated;
   return {
@@ -47,7 +53,7 @@ const view = (r: Row): SignalEfficiency => {
     triggered: r.triggered,
     selected: r.selected,
     efficiency: p,
-    error: Math.sqrt(Math.max(p * (1 - p), 1 / r.generated) / r.generated),
+    error: binomialError(r.selected, r.generated),
     method: r.method,
     recordedAt: r.recorded_at,
     recordedBy: r.recorded_by,

@@ -9,6 +9,7 @@ import { Twin } from '../../../drivers/twin/twin';
 import { loadSetup, SetupError, type Setup } from '../../../setups/load';
 import { SpillHistograms } from '../../monitor/recon/spill-histograms';
 import { monitorConfigFor, physicsCuts } from '../../setup/monitoring';
+import { binomialError } from '../../dq/signal-efficiency';
 import type { SignalEfficiencyInput } from '../../shared/api/dq';
 import { withApi, type CtlContext } from '../ctl';
 import { CliError } from '../errors';
@@ -76,12 +77,6 @@ export interface SignalEfficiencyOptions {
   record: boolean;
   data: string;
   json: boolean;
-}
-
-/** Binomial standard error of k of n. */
-export function binomialError(k: number, n: number): number {
-  const p = k / n;
-  return Math.sqrt(Math.max(p * (1 - p), 1 / n) / n);
 }
 
 export async function measureSignalEfficiency(o: SignalEfficiencyOptions, print: (line: string) => void): Promise<void> {
