@@ -1,6 +1,6 @@
 // The readout cells of a setup, in one fixed order (counters, SRD, WCAL, ECAL preshower and main, VETO,
 // VHCAL, HCAL modules), named as the channel map and the HV map name them:
-//   ECAL{section}-{x}-{y}  (section 0 preshower, 1 main)     HCAL{module}-{x}-{y}     VHCAL-{x}-{y}
+//   ECAL{section}-{x}-{y}  (section 0 preshower, 1 main; an ECAL of one section has only 1)     HCAL{module}-{x}-{y}     VHCAL-{x}-{y}
 //   VETO{n}   SRD{n}   WCAL{n}   and counters by name: S0 S1 S2 S3 S4 Smu V0 V1 V2 WCAT
 import { ADC_PER_GEV } from './nominal';
 import type { SetupConfig } from './setup-schema';
@@ -35,7 +35,8 @@ export function setupCells(setup: SetupConfig): Cell[] {
     const scale = [ADC_PER_GEV.wcalPreshower, ADC_PER_GEV.wcalMain, ADC_PER_GEV.wcalCatcher];
     for (let p = 0; p < 3; p++) add({ name: `WCAL${p}`, kind: 'wcal', detector: 'WCAL', part: p, x: p, y: 0, adcPerGeV: scale[p]! });
   }
-  for (let s = 0; s < 2; s++) {
+  // An ECAL of one section has its main part only (section 1): no preshower cells.
+  for (let s = 2 - d.ecal.sections; s < 2; s++) {
     for (let x = 0; x < d.ecal.nx; x++) {
       for (let y = 0; y < d.ecal.ny; y++) {
         const adcPerGeV = s === 0 ? ADC_PER_GEV.ecalPreshower : ADC_PER_GEV.ecalMain;

@@ -25,7 +25,36 @@ export const Counter = z.object({
   /** Most probable energy a minimum-ionising particle leaves, MeV (thickness of the scintillator). */
   mipMeV: z.number().positive().max(100),
   zMm: z.number(),
+  /**
+   * A counter behind the scattered-muon spectrometer set off the unscattered beam by this much in the bending
+   * plane (mm): only a particle deflected at least that far reaches it (NA64μ's trigger counter for a muon
+   * that lost much of its momentum). Absent: on the beam axis, crossed by every beam particle.
+   */
+  offAxisMm: z.number().positive().max(2000).optional(),
 });
+
+/** A charge-1 particle of momentum p [GeV] bends by Δθ = GEV_PER_TESLA_METRE·∫B dl [T·m] / p [rad] in a dipole. */
+export const GEV_PER_TESLA_METRE = 0.2998;
+
+/**
+ * A simplified magnetic spectrometer (documented in the README): a dipole with an integral field, two
+ * tracker stations before it and two after, each measuring the position in the bending plane with a
+ * resolution. The momentum follows from the change of slope, Δθ = 0.2998·∫B dl / p. `beam` measures the
+ * incoming particle (NA64μ's beam momentum station), `scattered` the particle after the target.
+ */
+export const Spectrometer = z
+  .object({
+    measures: z.enum(['beam', 'scattered']),
+    magnet: z.string().regex(/^[A-Za-z0-9]{1,8}$/),
+    fieldTm: z.number().positive().max(20),
+    zMm: z.number(),
+    /** Two stations upstream of the magnet, then two downstream, in beam order. */
+    stations: z
+      .array(z.object({ name: z.string().regex(/^[A-Za-z0-9]{1,8}$/), zMm: z.number() }))
+      .length(4),
+    resolutionMm: z.number().positive().max(10),
+  })
+  .refine((s) => s.stations[0]!.zMm < s.stations[1]!.zMm && s.stations[1]!.zMm < s.zMm && s.zMm < s.stations[2]!.zMm && s.stations[2]!.zMm < s.stations[3]!.zMm, 'a spectrometer has two stations before its magnet and two after, in beam order');
 
 export const SetupConfig = z
   .object({
@@ -40,6 +69,8 @@ export const SetupConfig = z
       particlesPerSpill: z.number().positive().max(1e9),
       /** Relative RMS of the spill-to-spill intensity. */
       intensityRms: z.number().min(0).max(1),
+      /** Relative RMS of the beam momentum (a measured spectrometer sees it; 0: monochromatic). */
+      momentumRms: z.number().min(0).max(0.5).default(0),
       /** Beam spot RMS at the calorimeter face, mm. */
       spotMm: z.number().nonnegative().max(100),
       /** Fraction of beam particles accompanied by a halo particle that hits the veto counters. */
@@ -49,10 +80,13 @@ export const SetupConfig = z
       /**
        * Physics trigger: counter coincidence, no veto, E_ECAL below and preshower above these (GeV); with
        * `hcalBelowGeV` also the HCAL's analog sum below it (a hadron beam's disappearance trigger), with
-       * `wcalBelowGeV` the WCAL dump's (visible mode: the dump did not absorb the whole beam energy).
+       * `wcalBelowGeV` the WCAL dump's (visible mode: the dump did not absorb the whole beam energy). Without
+       * `preshowerAboveGeV` (an ECAL without a preshower) no preshower condition, without `ecalBelowGeV` no
+       * ECAL condition; every off-axis counter (`offAxisMm`) must have fired (NA64μ: the scattered muon
+       * deflected onto it).
        */
       physics: z
-        .object({ ecalBelowGeV: z.number().positive(), preshowerAboveGeV: z.number().min(0), hcalBelowGeV: z.number().positive().optional(), wcalBelowGeV: z.number().positive().optional() })
+        .object({ ecalBelowGeV: z.number().positive().optional(), preshowerAboveGeV: z.number().min(0).optional(), hcalBelowGeV: z.number().positive().optional(), wcalBelowGeV: z.number().positive().optional() })
         .nullable(),
       /** One beam particle in `beamPrescale` fires the beam trigger. */
       beamPrescale: z.number().int().min(1),
@@ -64,10 +98,13 @@ export const SetupConfig = z
       counters: z.array(Counter).max(16),
       srd: z.object({ modules: z.number().int().min(1).max(8), zMm: z.number() }).nullable(),
       wcal: z.object({ zMm: z.number() }).nullable(),
-      ecal: Grid.extend({ sections: z.literal(2) }),
+      /** sections 2: a preshower (section 0) and the main part (section 1); 1: the main part only (NA64μ's 5×6). */
+      ecal: Grid.extend({ sections: z.union([z.literal(1), z.literal(2)]) }),
       veto: z.object({ modules: z.number().int().min(1).max(8), zMm: z.number() }).nullable(),
       vhcal: Grid.nullable(),
       hcal: Grid.extend({ modules: z.number().int().min(1).max(4) }).nullable(),
+      /** Magnetic spectrometers with their tracker stations (at most 16 stations in all); none by default. */
+      spectrometers: z.array(Spectrometer).max(2).default([]),
     }),
     /**
      * Live monitoring: the ECAL energy histogram's axis (0 … this, GeV) and, optionally, the setup's own SRD
@@ -75,6 +112,8 @@ export const SetupConfig = z
      */
     monitor: z.object({
       ecalEnergyMaxGeV: z.number().positive().max(1000),
+      /** The HCAL energy histograms' axis (0 … this, GeV; default 1.2 × the beam energy): a muon beam's MIPs need a fine one. */
+      hcalEnergyMaxGeV: z.number().positive().max(1000).optional(),
       /**
        * The SRD e-tag: ≥ minModules modules with an energy in (moduleMinMeV, moduleMaxMeV) whose pulse peaks
        * in [peakFromNs, peakToNs] (ns from the readout's first sample). Required for a setup with an SRD.
@@ -102,6 +141,12 @@ export const SetupConfig = z
       }
     }
     if (s.detectors.srd && !s.monitor.srdCut) ctx.addIssue({ code: 'custom', path: ['monitor', 'srdCut'], message: 'a setup with an SRD needs its SRD cut (energy and time window)' });
+    const stations = s.detectors.spectrometers.flatMap((sp) => sp.stations.map((st) => st.name));
+    if (new Set(stations).size !== stations.length) ctx.addIssue({ code: 'custom', path: ['detectors', 'spectrometers'], message: 'a tracker station is listed twice' });
+    if (stations.length > 16) ctx.addIssue({ code: 'custom', path: ['detectors', 'spectrometers'], message: 'at most 16 tracker stations (the tracker data word has 4 bits for them)' });
+    if (s.detectors.counters.some((c) => c.offAxisMm !== undefined) && !s.detectors.spectrometers.some((sp) => sp.measures === 'scattered')) {
+      ctx.addIssue({ code: 'custom', path: ['detectors', 'counters'], message: 'an off-axis counter needs a scattered-particle spectrometer to deflect onto it' });
+    }
     const names = s.detectors.counters.map((c) => c.name);
     if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['detectors', 'counters'], message: 'a counter is listed twice' });
     const c = s.beam.composition;

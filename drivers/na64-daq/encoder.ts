@@ -6,8 +6,9 @@ import type { ChannelMapEntry } from './format/channel-map';
 import { CHANNELS_PER_CHIP } from './format/msadc';
 import { scalerWords } from './format/scaler';
 import { FORMAT_MSADC, FORMAT_SCALER, SCALER_SOURCE_ID } from './format/slink';
+import { FORMAT_TRACKER, TRACKER_SOURCE_ID, trackerWord } from './format/tracker';
 import { DateWriter, type HeaderFields } from './format/writer';
-import type { SpillScalers, TwinEvent } from '../twin/twin';
+import type { SpillScalers, Twin, TwinEvent } from '../twin/twin';
 
 interface Channel {
   chan: number;
@@ -36,11 +37,17 @@ export class TwinEncoder {
   private readonly writer = new DateWriter();
   readonly sources: Source[];
 
-  /** `entries` place the twin's cells (by name) on (source, port, channel); every cell must be placed once. */
+  private trackerWords = new Uint32Array(64);
+
+  /**
+   * `entries` place the twin's cells (by name) on (source, port, channel); every cell must be placed once.
+   * `trackerStations` > 0: physics events carry a tracker sub-event (format/tracker.ts).
+   */
   constructor(
     cellNames: readonly string[],
     entries: readonly ChannelMapEntry[],
     private readonly samples: number,
+    private readonly trackerStations = 0,
   ) {
     const index = new Map(cellNames.map((n, i) => [n, i]));
     const bySource = new Map<number, Map<number, Channel[]>>();
@@ -66,8 +73,13 @@ export class TwinEncoder {
       }));
   }
 
+  /** The encoder of a twin's events: its cells on `channelMap`, its samples, its tracker stations. */
+  static of(twin: Twin, channelMap: readonly ChannelMapEntry[]): TwinEncoder {
+    return new TwinEncoder(twin.cells.map((c) => c.name), channelMap, twin.digitizer.samples, twin.response.spectrometers.stations);
+  }
+
   sourceIds(): number[] {
-    return this.sources.map((s) => s.sourceId);
+    return [...this.sources.map((s) => s.sourceId), ...(this.trackerStations ? [TRACKER_SOURCE_ID] : [])];
   }
 
   private header(type: EventTypeCode, ids: EventIds, trigger: number): HeaderFields {
@@ -97,6 +109,12 @@ export class TwinEncoder {
         w.beginAdc(block.port, block.chip);
         for (const ch of block.channels) w.channel(ch.chan, event.samples, ch.cell * n, n);
       }
+    }
+    if (this.trackerStations && event.type === 'physics' && !skip?.has(TRACKER_SOURCE_ID)) {
+      const hits = event.hits;
+      if (this.trackerWords.length < hits.count) this.trackerWords = new Uint32Array(hits.count * 2);
+      for (let i = 0; i < hits.count; i++) this.trackerWords[i] = trackerWord(hits.station[i]!, hits.timeNs[i]!, hits.xMm[i]!);
+      w.beginSubEvent(TRACKER_SOURCE_ID, FORMAT_TRACKER).raw(this.trackerWords.subarray(0, hits.count));
     }
     return w.end();
   }

@@ -24,7 +24,7 @@ export interface SimulatedRun {
  * the LED events of the gap after it, then EOR.
  */
 export function* twinRunEvents(twin: Twin, channelMap: readonly ChannelMapEntry[], options: SimulatedRun): Generator<Uint8Array> {
-  const encoder = new TwinEncoder(twin.cells.map((c) => c.name), channelMap, twin.digitizer.samples);
+  const encoder = TwinEncoder.of(twin, channelMap);
   const cycle = DEFAULT_SPS_CYCLE;
   let nbInRun = 0;
   let burst = 0;

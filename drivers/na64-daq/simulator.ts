@@ -97,11 +97,7 @@ export class DaqSimulator implements ControlledSimulator {
     private readonly context: DriverContext,
   ) {
     this.cellNames = new Set(options.twin.cells.map((c) => c.name));
-    this.encoder = new TwinEncoder(
-      options.twin.cells.map((c) => c.name),
-      options.channelMap,
-      options.twin.digitizer.samples,
-    );
+    this.encoder = TwinEncoder.of(options.twin, options.channelMap);
   }
 
   /** Front-end source ids in every physics event. */

@@ -111,3 +111,23 @@ export const DEFAULT_SIGNAL_MASS_GEV = 0.02;
  * A documented simplification; the M⁰ carries the rest of the beam energy away unseen.
  */
 export const CHARGE_EXCHANGE_NEUTRON_GEV = 0.3;
+
+// ── Muons and the spectrometers (NA64μ) ───────────────────────────────────────────────────────────────
+/**
+ * A muon loses a hard share y > 0.1 of its energy in the ECAL (≈ 40 X₀ of Pb/Sc) with this probability:
+ * bremsstrahlung is (m_e/m_μ)² ≈ 2.3·10⁻⁵ of an electron's, ≈ (4/3)·ln 10 ≈ 3 photons with y > 0.1 per X₀ for
+ * an electron, so ≈ 7·10⁻⁵ per X₀, ≈ 3·10⁻³ over the ECAL (pair production and photonuclear losses add to
+ * it at the same order; taken as included). The lost energy showers in the ECAL: this is what fires NA64μ's
+ * trigger without a signal, and what the ECAL cut of its selection rejects.
+ */
+export const MUON_HARD_LOSS_PROBABILITY = 3e-3;
+export const MUON_HARD_LOSS_MIN_Y = 0.1;
+/**
+ * A muon that comes out of the target with less than this (GeV) stops in the calorimeters behind it (≈ 0.4
+ * GeV in the ECAL, ≈ 0.3 in the VHCAL, ≈ 2.7 in each HCAL module): the scattered spectrometer never sees it.
+ */
+export const MUON_STOPS_BELOW_GEV = 6;
+/** Beam divergence in the bending plane (rad, RMS): M2 at the target, ≈ 0.2 mrad. */
+export const BEAM_DIVERGENCE_RAD = 2e-4;
+/** Time resolution of a tracker cluster (ns, RMS): a Micromegas' ≈ 5 ns. */
+export const TRACKER_TIME_RMS_NS = 5;

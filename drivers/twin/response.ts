@@ -18,6 +18,10 @@ import {
   MIP_VHCAL_GEV,
   MIP_WCAL_GEV,
   MIP_WIDTH,
+  BEAM_DIVERGENCE_RAD,
+  MUON_HARD_LOSS_MIN_Y,
+  MUON_HARD_LOSS_PROBABILITY,
+  MUON_STOPS_BELOW_GEV,
   PRESHOWER_FRACTION,
   PRESHOWER_LAMBDA,
   VHCAL_SHARE,
@@ -26,6 +30,7 @@ import {
   WCAL_PRESHOWER_FRACTION,
 } from './defaults';
 import type { Random } from './random';
+import { TwinSpectrometers } from './spectrometer';
 import { srdDeposit, srdLight, type SrdLight } from './srd';
 
 export type ParticleKind = 'electron' | 'hadron' | 'muon';
@@ -40,6 +45,15 @@ export interface ParticleTruth {
   hcalGeV: number;
   vetoHit: boolean;
   halo: boolean;
+  /** The beam momentum (GeV), and the scattered particle's after the target (0: it did not come out). */
+  momentumGeV: number;
+  scatteredGeV: number;
+  /** Bending-plane position at the ECAL face from the beam axis (mm), at the beam spectrometer's magnet, and the slope (rad). */
+  xMm: number;
+  beamXMm: number;
+  slope: number;
+  /** A muon's hard radiative loss in the ECAL: the share of its energy it lost (0: none). */
+  hardLoss: number;
 }
 
 interface Grid {
@@ -72,6 +86,11 @@ function mip(rng: Random, mpv: number): number {
 
 export class DetectorResponse {
   private readonly counters: { index: number; veto: boolean; mipGeV: number }[] = [];
+  /** Counters off the unscattered beam behind the scattered spectrometer: hit only by a deflected particle. */
+  private readonly offAxis: { index: number; mipGeV: number; zMm: number; offAxisMm: number }[] = [];
+  readonly spectrometers: TwinSpectrometers;
+  /** A beam with a momentum spread or a spectrometer draws each particle's momentum and track. */
+  private readonly tracked: boolean;
   private readonly decayCounters: { index: number; mipGeV: number }[] = [];
   private readonly srd: number[] = [];
   private readonly wcal: number[] = [];
@@ -96,6 +115,10 @@ export class DetectorResponse {
     const d = setup.detectors;
     const byName = new Map(cells.map((c) => [c.name, c.index]));
     for (const c of d.counters) {
+      if (c.offAxisMm !== undefined) {
+        this.offAxis.push({ index: byName.get(c.name)!, mipGeV: c.mipMeV / 1000, zMm: c.zMm, offAxisMm: c.offAxisMm });
+        continue;
+      }
       this.counters.push({ index: byName.get(c.name)!, veto: c.veto, mipGeV: c.mipMeV / 1000 });
       // Visible mode: the counters of the decay volume, between the dump and the ECAL.
       if (d.wcal && !c.veto && c.zMm > d.wcal.zMm) this.decayCounters.push({ index: byName.get(c.name)!, mipGeV: c.mipMeV / 1000 });
@@ -112,12 +135,15 @@ export class DetectorResponse {
       beamCell: g.beamCell,
       index: Array.from({ length: parts }, (_, p) => Array.from({ length: g.nx * g.ny }, (_, i) => byName.get(name(p, Math.floor(i / g.ny), i % g.ny))!)),
     });
-    this.ecal = grid(d.ecal, 2, (s, x, y) => `ECAL${s}-${x}-${y}`);
+    // An ECAL without a preshower (one section): what a preshower would take lands in the main cells.
+    this.ecal = grid(d.ecal, 2, (s, x, y) => `ECAL${d.ecal.sections === 1 ? 1 : s}-${x}-${y}`);
     this.vhcal = d.vhcal ? grid({ ...d.vhcal, modules: 1 }, 1, (_p, x, y) => `VHCAL-${x}-${y}`) : null;
     this.hcal = d.hcal ? grid(d.hcal, d.hcal.modules, (m, x, y) => `HCAL${m}-${x}-${y}`) : null;
     this.energy = setup.beam.energyGeV;
     this.srdLight = { electron: srdLight('electron', this.energy), hadron: srdLight('hadron', this.energy), muon: srdLight('muon', this.energy) };
     this.aim = d.ecal.beamCell;
+    this.spectrometers = new TwinSpectrometers(setup);
+    this.tracked = d.spectrometers.length > 0 || setup.beam.momentumRms > 0;
     const c = setup.beam.composition;
     const total = c.electron + c.hadron + c.muon;
     this.fractions = [c.electron / total, c.hadron / total, c.muon / total];
@@ -144,11 +170,17 @@ export class DetectorResponse {
 
   /**
    * Add one particle's deposits (GeV) to `dep` (indexed by cell). `missingFraction` > 0 makes an electron
-   * radiate an A′ that carries that fraction of its energy away unseen.
+   * radiate an A′ (a muon a Z_μ) that carries that fraction of its energy away unseen. `hardLoss` true: a
+   * muon that loses a hard share of its energy in the ECAL (drawn at its probability otherwise).
    */
-  particle(rng: Random, kind: ParticleKind, missingFraction: number, dep: Float64Array): ParticleTruth {
-    const truth: ParticleTruth = { particle: kind, missingFraction: kind === 'muon' ? 0 : missingFraction, ecalGeV: 0, preshowerGeV: 0, hcalGeV: 0, vetoHit: false, halo: false };
+  particle(rng: Random, kind: ParticleKind, missingFraction: number, dep: Float64Array, hardLoss?: boolean): ParticleTruth {
     const e0 = this.energy;
+    const truth: ParticleTruth = { particle: kind, missingFraction, ecalGeV: 0, preshowerGeV: 0, hcalGeV: 0, vetoHit: false, halo: false, momentumGeV: e0, scatteredGeV: 0, xMm: 0, beamXMm: 0, slope: 0, hardLoss: 0 };
+    if (this.tracked) {
+      truth.momentumGeV = e0 * (1 + this.setup.beam.momentumRms * rng.gauss());
+      truth.beamXMm = this.setup.beam.spotMm * rng.gauss();
+      truth.slope = BEAM_DIVERGENCE_RAD * rng.gauss();
+    }
     // Beam counters: every beam particle crosses the trigger counters; vetoes see only halo particles.
     truth.halo = rng.uniform() < this.setup.beam.haloFraction;
     for (const c of this.counters) {
@@ -165,9 +197,13 @@ export class DetectorResponse {
       this.electron(rng, e0 * (1 - truth.missingFraction), hitX, hitY, dep, truth);
       if (truth.missingFraction > 0 && this.wcal.length) this.visibleDecay(rng, e0 * truth.missingFraction, hitX, hitY, dep, truth);
     }
-    else if (kind === 'muon') this.muon(rng, hitX, hitY, dep, truth);
+    else if (kind === 'muon') this.muon(rng, hitX, hitY, dep, truth, hardLoss);
     else if (truth.missingFraction > 0) this.chargeExchange(rng, e0, hitX, hitY, dep, truth);
     else this.hadron(rng, e0, hitX, hitY, dep, truth);
+    truth.xMm = hitX - (this.aim[0] + 0.5) * this.ecal.pitchMm;
+    for (const c of this.offAxis) {
+      if (this.spectrometers.scatteredX(truth, c.zMm) >= c.offAxisMm) dep[c.index]! += mip(rng, c.mipGeV);
+    }
     return truth;
   }
 
@@ -191,7 +227,22 @@ export class DetectorResponse {
     truth.preshowerGeV += e * ps;
   }
 
-  private muon(rng: Random, hitX: number, hitY: number, dep: Float64Array, truth: ParticleTruth): void {
+  /**
+   * A muon crosses everything as a MIP. A Z_μ (missingFraction) takes its share of the momentum away unseen;
+   * else, rarely, a hard radiative loss showers its share in the ECAL (bremsstrahlung spectrum
+   * (4/3 − 4y/3 + y²)/y above MUON_HARD_LOSS_MIN_Y). The scattered muon goes on with what is left.
+   */
+  private muon(rng: Random, hitX: number, hitY: number, dep: Float64Array, truth: ParticleTruth, hardLoss: boolean | undefined): void {
+    let left = truth.momentumGeV * (1 - truth.missingFraction);
+    if (truth.missingFraction === 0 && (hardLoss ?? rng.uniform() < MUON_HARD_LOSS_PROBABILITY)) {
+      let y: number;
+      do y = MUON_HARD_LOSS_MIN_Y ** (1 - rng.uniform());
+      while (rng.uniform() * (4 / 3) > 4 / 3 - (4 / 3) * y + y * y);
+      truth.hardLoss = y;
+      this.electron(rng, y * left, hitX, hitY, dep, truth);
+      left *= 1 - y;
+    }
+    truth.scatteredGeV = left < MUON_STOPS_BELOW_GEV ? 0 : left;
     for (const i of this.wcal) dep[i]! += mip(rng, MIP_WCAL_GEV / 3);
     const e = mip(rng, MIP_ECAL_GEV);
     this.shower(this.ecal, 0, 0.1 * e, hitX, hitY, ECAL_PROFILE, 0.3, dep);

@@ -5,11 +5,12 @@
 import { setupCells, type Cell } from '../../setups/cells';
 import { PULSE_START_NS, SAMPLES } from '../../setups/nominal';
 import type { SetupConfig } from '../../setups/setup-schema';
-import { CHARGE_EXCHANGE_NEUTRON_GEV, DEAD_TIME_US, DEFAULT_SIGNAL_MASS_GEV, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS } from './defaults';
+import { CHARGE_EXCHANGE_NEUTRON_GEV, DEAD_TIME_US, MUON_HARD_LOSS_PROBABILITY, DEFAULT_SIGNAL_MASS_GEV, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS } from './defaults';
 import { Digitizer, type ChannelFault, type Pulse } from './digitizer';
 import { PmtVoltages } from './pmt-voltages';
 import { Random } from './random';
-import { AprimeSpectrum } from './signal-spectrum';
+import { AprimeSpectrum, MUON_MASS_GEV } from './signal-spectrum';
+import { trackerHits, type TrackerHits } from './spectrometer';
 import { DetectorResponse, type ParticleKind, type ParticleTruth } from './response';
 
 /** Trigger bits, the same as the NA64 trigger word: physics, beam (prescaled), random, calibration (LED). */
@@ -49,6 +50,8 @@ export interface TwinEvent {
   trigger: number;
   /** cells × samples waveforms, cell-major; valid until the next call of `next()`. */
   samples: Uint16Array;
+  /** Tracker clusters (setups with spectrometers); valid until the next call of `next()`. */
+  hits: TrackerHits;
   truth: EventTruth;
 }
 
@@ -94,14 +97,17 @@ export class Twin {
   readonly pmt: PmtVoltages;
   /** The energy spectrum of the injected A′ (by its mass). */
   readonly signalSpectrum: AprimeSpectrum;
-  /** The beam particle the signal comes from: a pion beam's M⁰ → invisible, else an electron's A′. */
-  readonly signalParticle: 'electron' | 'hadron';
+  /** The beam particle the signal comes from: a pion beam's M⁰ → invisible, a muon beam's Z_μ, else an electron's A′. */
+  readonly signalParticle: ParticleKind;
   private readonly ecalCells: number[];
   private readonly preshowerCells: number[];
   private readonly hcalCells: number[];
   /** The WCAL dump's pre-shower and main part (its analog sum in the visible-mode trigger). */
   private readonly wcalCells: number[];
   private readonly vetoCounters: number[];
+  private readonly offAxisCounters: number[];
+  /** Of the muons that fire the physics trigger, the share that had a hard loss (drawn as such). */
+  private hardShareOfMuonTriggers = 0;
   private readonly triggerProbability = new Map<TriggerClass, number>();
   private readonly gains: Float64Array;
   private gainsDirty = true;
@@ -121,8 +127,9 @@ export class Twin {
     this.pmt = options.pmt ?? new PmtVoltages();
     this.pmt.onChange(() => (this.gainsDirty = true));
     this.response = new DetectorResponse(setup, this.cells);
-    this.signalSpectrum = new AprimeSpectrum(options.signalMassGeV ?? DEFAULT_SIGNAL_MASS_GEV, setup.beam.energyGeV);
-    this.signalParticle = setup.beam.particle === 'pi-' ? 'hadron' : 'electron';
+    const beam = setup.beam.particle;
+    this.signalParticle = beam === 'pi-' ? 'hadron' : beam.startsWith('mu') ? 'muon' : 'electron';
+    this.signalSpectrum = new AprimeSpectrum(options.signalMassGeV ?? DEFAULT_SIGNAL_MASS_GEV, setup.beam.energyGeV, this.signalParticle === 'muon' ? MUON_MASS_GEV : undefined);
     this.digitizer = new Digitizer(this.cells, options.seed);
     this.ecalCells = this.cells.filter((c) => c.kind === 'ecal').map((c) => c.index);
     this.preshowerCells = this.cells.filter((c) => c.kind === 'ecal' && c.part === 0).map((c) => c.index);
@@ -130,6 +137,8 @@ export class Twin {
     this.wcalCells = this.cells.filter((c) => c.kind === 'wcal' && c.part < 2).map((c) => c.index);
     const vetoNames = new Set<string>(setup.detectors.counters.filter((c) => c.veto).map((c) => c.name));
     this.vetoCounters = this.cells.filter((c) => vetoNames.has(c.name)).map((c) => c.index);
+    const offAxisNames = new Set<string>(setup.detectors.counters.filter((c) => c.offAxisMm !== undefined).map((c) => c.name));
+    this.offAxisCounters = this.cells.filter((c) => offAxisNames.has(c.name)).map((c) => c.index);
     this.gains = new Float64Array(this.cells.length);
     this.cellGain = new Float64Array(this.cells.length).fill(1);
     if (options.cellGains) this.setCellGains(options.cellGains);
@@ -140,16 +149,28 @@ export class Twin {
     // spill then draws how many of each it records instead of simulating every particle on target.
     const rng = new Random(options.seed ^ 0x7219);
     const dep = new Float64Array(this.cells.length);
-    for (const kind of ['electron', 'hadron', 'muon', 'signal'] as const) {
+    const n = 4000;
+    const rate = (kind: ParticleKind | 'signal', hardLoss?: boolean) => {
       let fired = 0;
-      const n = 4000;
       for (let i = 0; i < n; i++) {
         dep.fill(0);
-        this.response.particle(rng, kind === 'signal' ? this.signalParticle : kind, kind === 'signal' ? this.signalFraction(rng) : 0, dep);
+        this.response.particle(rng, kind === 'signal' ? this.signalParticle : kind, kind === 'signal' ? this.signalFraction(rng) : 0, dep, hardLoss);
         if (this.physicsFires(dep)) fired++;
       }
-      this.triggerProbability.set(kind, fired / n);
-    }
+      return fired / n;
+    };
+    for (const kind of ['electron', 'hadron', 'signal'] as const) this.triggerProbability.set(kind, rate(kind));
+    // Muons: the rare hard loss apart (3·10⁻³ of them; NA64μ's trigger fires on little else), so 4000
+    // muons measure both parts.
+    const hard = MUON_HARD_LOSS_PROBABILITY * rate('muon', true);
+    const soft = (1 - MUON_HARD_LOSS_PROBABILITY) * rate('muon', false);
+    this.triggerProbability.set('muon', hard + soft);
+    this.hardShareOfMuonTriggers = hard + soft > 0 ? hard / (hard + soft) : 0;
+  }
+
+  /** Whether the next physics-triggered muon is one with a hard loss (see the constructor). */
+  drawHardLoss(rng: Random): boolean {
+    return rng.uniform() < this.hardShareOfMuonTriggers;
   }
 
   /** Fraction of the physics trigger a particle kind fires (measured on the model). */
@@ -158,27 +179,33 @@ export class Twin {
   }
 
   /**
-   * The share of the beam energy the signal carries away unseen: the A′'s (its spectrum), or the M⁰'s of a
+   * The share of the beam energy the signal carries away unseen: the A′'s or the Z_μ's (its spectrum), or the M⁰'s of a
    * charge exchange, which takes all but the neutron's kinetic energy (exponential, mean
    * CHARGE_EXCHANGE_NEUTRON_GEV: peripheral, small momentum transfer).
    */
   signalFraction(rng: Random): number {
-    if (this.signalParticle === 'electron') return this.signalSpectrum.fraction(rng);
+    if (this.signalParticle !== 'hadron') return this.signalSpectrum.fraction(rng);
     const neutron = Math.min(this.setup.beam.energyGeV, CHARGE_EXCHANGE_NEUTRON_GEV * rng.exponential(1));
     return 1 - neutron / this.setup.beam.energyGeV;
   }
 
-  /** Analog trigger sums on the deposits: counters fired (no veto), ECAL below and preshower above threshold. */
+  /**
+   * Analog trigger sums on the deposits: no veto counter, every off-axis counter fired, ECAL below and
+   * preshower above threshold, and the HCAL's and the WCAL's sums below theirs (as the setup asks).
+   */
   physicsFires(dep: Float64Array): boolean {
     const t = this.setup.trigger.physics;
     if (!t) return false;
     for (const i of this.vetoCounters) if (dep[i]! > 0) return false;
+    for (const i of this.offAxisCounters) if (!(dep[i]! > 0)) return false;
     let ecal = 0;
     for (const i of this.ecalCells) ecal += dep[i]!;
-    if (ecal >= t.ecalBelowGeV) return false;
-    let ps = 0;
-    for (const i of this.preshowerCells) ps += dep[i]!;
-    if (!(ps > t.preshowerAboveGeV)) return false;
+    if (t.ecalBelowGeV !== undefined && ecal >= t.ecalBelowGeV) return false;
+    if (t.preshowerAboveGeV !== undefined) {
+      let ps = 0;
+      for (const i of this.preshowerCells) ps += dep[i]!;
+      if (!(ps > t.preshowerAboveGeV)) return false;
+    }
     if (t.wcalBelowGeV !== undefined) {
       let wcal = 0;
       for (const i of this.wcalCells) wcal += dep[i]!;
@@ -291,6 +318,7 @@ export class TwinSpill {
   private cursor = 0;
   private readonly samples: Uint16Array;
   private readonly pulses: Pulse[];
+  private readonly hits: TrackerHits;
   private readonly pileupMean: number;
   /**
    * Injected signal comes from a random stream of its own: every other event of the spill is the same with
@@ -361,6 +389,7 @@ export class TwinSpill {
       random: count('random'),
     };
     this.samples = new Uint16Array(twin.cells.length * SAMPLES);
+    this.hits = trackerHits((1 + MAX_PILEUP) * twin.response.spectrometers.stations);
     this.pulses = Array.from({ length: 1 + MAX_PILEUP }, () => ({ amplitude: new Float64Array(twin.cells.length), startNs: 0 }));
     this.pileupMean = (particles / spillSec) * PILEUP_WINDOW_NS * 1e-9;
   }
@@ -401,7 +430,7 @@ export class TwinSpill {
         const aprime = cls === 'signal' || cls === 'study';
         const kind = cls === 'beam' ? twin.response.pick(rng) : aprime ? twin.signalParticle : cls;
         const missing = aprime ? twin.signalFraction(rng) : 0;
-        const p = twin.response.particle(rng, kind, missing, dep);
+        const p = twin.response.particle(rng, kind, missing, dep, cls === 'muon' ? twin.drawHardLoss(rng) : undefined);
         const fires = twin.physicsFires(dep);
         if (cls === 'study' && !fires) {
           this.untriggered++;
@@ -416,16 +445,21 @@ export class TwinSpill {
       this.toAdc(0, PULSE_START_NS + rng.uniform() * 12.5);
       used = 1;
     }
+    const hits = this.hits;
+    hits.count = 0;
+    if (used) twin.response.spectrometers.add(rng, truth.particles[0]!, this.pulses[0]!.startNs, hits);
     const pileup = Math.min(MAX_PILEUP, poisson(rng, this.pileupMean));
     for (let k = 0; k < pileup; k++) {
       const pulse = this.pulses[used]!;
       pulse.amplitude.fill(0);
-      truth.particles.push(twin.response.particle(rng, twin.response.pick(rng), 0, pulse.amplitude));
+      const particle = twin.response.particle(rng, twin.response.pick(rng), 0, pulse.amplitude);
+      truth.particles.push(particle);
       this.toAdc(used, PULSE_START_NS + PILEUP_FROM_NS + (PILEUP_TO_NS - PILEUP_FROM_NS) * rng.uniform());
+      twin.response.spectrometers.add(rng, particle, pulse.startNs, hits);
       used++;
     }
     twin.digitizer.digitize(rng, this.pulses.slice(0, used), twin.gainsFor(this.sequence), this.samples);
-    return { timeMs: this.times[i]!, type: 'physics', trigger, samples: this.samples, truth };
+    return { timeMs: this.times[i]!, type: 'physics', trigger, samples: this.samples, hits, truth };
   }
 
   /** Deposits (GeV) → peak amplitudes at nominal gain (ADC). */
@@ -440,6 +474,8 @@ export class TwinSpill {
 /** LED events start this long after the end of the spill and come at this spacing (simulated ms). */
 const LED_FIRST_MS = 200;
 const LED_SPACING_MS = 10;
+/** An LED event crosses no tracker. */
+const NO_HITS = trackerHits(0);
 
 export class TwinLed {
   private cursor = 0;
@@ -469,7 +505,7 @@ export class TwinLed {
     if (timeMs === null) return null;
     this.cursor++;
     this.twin.digitizer.digitize(this.rng, [this.pulse], this.twin.gainsFor(this.sequence), this.samples);
-    return { timeMs, type: 'calibration', trigger: TRIGGER.calibration, samples: this.samples, truth: { particles: [], signal: false } };
+    return { timeMs, type: 'calibration', trigger: TRIGGER.calibration, samples: this.samples, hits: NO_HITS, truth: { particles: [], signal: false } };
   }
 }
 

@@ -302,6 +302,9 @@ export class CalibrationService {
   }
 
   async startScan(input: { cells: readonly string[] | 'all'; eventsPerCell?: number; model?: PeakModel }, user: string): Promise<ScanView> {
+    // The scan solver splits each tower between its preshower and main cell (scan-solver.ts); NA64μ's ECAL has
+    // no preshower and is calibrated in an electron run of its own setup.
+    if (this.setup.detectors.ecal.sections !== 2) throw new CalibrationError('CONFLICT', `the ${this.setup.name} ECAL has no preshower: its beam scan is made with an electron beam in a setup with one`);
     const towers = this.parseTowers(input.cells);
     if (this.scan && (this.scan.status === 'running' || this.scan.status === 'paused' || this.scan.status === 'fitting')) {
       throw new CalibrationError('CONFLICT', `a scan is already ${this.scan.status} in run ${this.scan.run}: stop it first`);

@@ -14,6 +14,14 @@ export const CHI2_NDF = { medium: 3, bad: 10 };
 export const KS_DISTANCE = { medium: 0.05, bad: 0.1 };
 /** Beam energy from ECAL electrons: within 3 % of the setup's beam energy Good, 6 % Medium. */
 export const BEAM_ENERGY_TOLERANCE = { medium: 0.03, bad: 0.06 };
+/** Beam momentum peak (muon beams' spectrometer) within 2 % of the setup's beam momentum Good, 5 % Medium. */
+export const BEAM_MOMENTUM_TOLERANCE = { medium: 0.02, bad: 0.05 };
+/** The peak's width for the momentum fit: the M2 beam's ≈ 3 % spread with the spectrometer's ≈ 1 %. */
+const MOMENTUM_PEAK_WIDTH = 0.035;
+/** A muon's MIP peak per HCAL module against the reference: 5 % off Medium, 10 % Bad (HV, gain or calibration). */
+export const MIP_PEAK_SHIFT = { medium: 0.05, bad: 0.1 };
+/** Muons needed in a module for its MIP peak. */
+export const MIN_MIPS = 200;
 /** Electrons needed for the beam-energy and SRD-efficiency checks. */
 export const MIN_ELECTRONS = 100;
 /** Shower centre (mean X, Y) away from the reference by more than 10 mm Medium, 20 mm (half a cell) Bad. */
@@ -76,6 +84,8 @@ export interface CheckInput {
    * mode), or nowhere to check (a muon or π⁻ beam: no electron peak to measure the energy scale with).
    */
   electronPeakIn?: 'ecal_energy' | 'wcal_energy' | null;
+  /** A muon beam: the spectrometer's beam momentum peak and the muons' MIP peak in every HCAL module are checked. */
+  muonBeam?: boolean;
   names: readonly string[];
   detectors: readonly string[];
   reference: { version: number; histograms: ReadonlyMap<string, HistSnapshot>; figures: ReferenceFigures } | null;
@@ -195,7 +205,7 @@ function shapeChecks(name: string, detector: string, input: CheckInput): DqCheck
  * beam energy), refined by the mean within ±3σ of the resolution around it, three times. A plain mean of
  * tagged electrons would be pulled up by pile-up (≈ 10 % of events at 5×10⁶ e⁻ per spill).
  */
-export function beamPeak(h: Hist1DSnapshot | null, beamEnergyGeV: number): { energy: number; entries: number } | null {
+export function beamPeak(h: Hist1DSnapshot | null, beamEnergyGeV: number, sigmaAt: (centre: number) => number = (c) => c * Math.hypot(0.1 / Math.sqrt(c), 0.01)): { energy: number; entries: number } | null {
   if (!h) return null;
   const width = (h.x.max - h.x.min) / h.x.nbins;
   let best = -1;
@@ -207,7 +217,7 @@ export function beamPeak(h: Hist1DSnapshot | null, beamEnergyGeV: number): { ene
   let centre = h.x.min + (best - 0.5) * width;
   let entries = 0;
   for (let i = 0; i < 3; i++) {
-    const sigma = Math.max(2 * width, centre * Math.hypot(0.1 / Math.sqrt(centre), 0.01));
+    const sigma = Math.max(2 * width, sigmaAt(centre));
     let s = 0;
     let n = 0;
     for (let bin = 1; bin <= h.x.nbins; bin++) {
@@ -239,6 +249,75 @@ function beamEnergyCheck(input: CheckInput): DqCheck {
     value: peak.energy,
     reason: `electron peak in the ${base.detector} at ${peak.energy.toFixed(1)} GeV for a ${input.beamEnergyGeV} GeV beam (${(100 * off).toFixed(1)} % off)${verdict === 'good' ? '' : ': calibration, HV or beam energy changed'}`,
   };
+}
+
+/** The spectrometer's beam momentum peak against the setup's beam momentum (muon beams). */
+function beamMomentumCheck(input: CheckInput): DqCheck {
+  const base = { id: 'tracker.beam-momentum', detector: 'Tracker', histogram: 'beam_momentum' };
+  const peak = beamPeak(as1d(input.histograms.get('beam_momentum')), input.beamEnergyGeV, (c) => MOMENTUM_PEAK_WIDTH * c);
+  if (!peak || peak.entries < MIN_ENTRIES) return { ...base, verdict: 'null', value: null, reason: `beam momentum: ${peak?.entries ?? 0} measured tracks, fewer than ${MIN_ENTRIES}` };
+  const off = Math.abs(peak.energy / input.beamEnergyGeV - 1);
+  const verdict = grade(off, BEAM_MOMENTUM_TOLERANCE);
+  return {
+    ...base,
+    verdict,
+    value: peak.energy,
+    reason: `beam momentum peak at ${peak.energy.toFixed(1)} GeV for a ${input.beamEnergyGeV} GeV beam (${(100 * off).toFixed(1)} % off)${verdict === 'good' ? '' : ': the beam line or a spectrometer magnet changed'}`,
+  };
+}
+
+/**
+ * The most probable energy of a muon's MIP in HCAL module `m` (the highest bin of its column above 0.5 GeV,
+ * refined by a parabola through its neighbours), and the muons in its column.
+ */
+export function mipPeak(h: Hist2DSnapshot, m: number): { mpv: number; entries: number } | null {
+  const nx = h.x.nbins + 2;
+  const width = (h.y.max - h.y.min) / h.y.nbins;
+  const at = (by: number) => h.contents[m + 1 + nx * by] ?? 0;
+  let best = -1;
+  let entries = 0;
+  for (let by = 1; by <= h.y.nbins; by++) {
+    if (h.y.min + (by - 0.5) * width < 0.5) continue;
+    entries += at(by);
+    if (best < 0 || at(by) > at(best)) best = by;
+  }
+  if (best < 0 || !(at(best) > 0)) return null;
+  const l = at(best - 1);
+  const c = at(best);
+  const r = best < h.y.nbins ? at(best + 1) : 0;
+  const d = l - 2 * c + r;
+  const shift = d < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / d)) : 0;
+  return { mpv: h.y.min + (best - 0.5 + shift) * width, entries };
+}
+
+/** The muons' MIP peak in each HCAL module against the reference's (muon beams: the HCAL's own calibration check). */
+function mipPeakChecks(input: CheckInput): DqCheck[] {
+  const h = as2d(input.histograms.get('hcal_module_energy'));
+  if (!h) return [];
+  const ref = as2d(input.reference?.histograms.get('hcal_module_energy'));
+  const out: DqCheck[] = [];
+  for (let m = 0; m < h.x.nbins; m++) {
+    const base = { id: `hcal.mip-peak.${m}`, detector: 'HCAL', histogram: 'hcal_module_energy' };
+    const peak = mipPeak(h, m);
+    if (!peak || peak.entries < MIN_MIPS) {
+      out.push({ ...base, verdict: 'null', value: null, reason: `HCAL module ${m}: ${peak?.entries ?? 0} muons, fewer than ${MIN_MIPS} for its MIP peak` });
+      continue;
+    }
+    const expected = ref ? mipPeak(ref, m) : null;
+    if (!expected || expected.entries < MIN_MIPS) {
+      out.push({ ...base, verdict: 'null', value: peak.mpv, reason: `HCAL module ${m}: MIP peak at ${peak.mpv.toFixed(2)} GeV; no reference to compare it with` });
+      continue;
+    }
+    const off = Math.abs(peak.mpv / expected.mpv - 1);
+    const verdict = grade(off, MIP_PEAK_SHIFT);
+    out.push({
+      ...base,
+      verdict,
+      value: peak.mpv,
+      reason: `HCAL module ${m}: MIP peak at ${peak.mpv.toFixed(2)} GeV (reference ${expected.mpv.toFixed(2)} GeV, ${(100 * off).toFixed(1)} % off)${verdict === 'good' ? '' : ': HV, gain or calibration of the module changed'}`,
+    });
+  }
+  return out;
 }
 
 function showerCentreChecks(input: CheckInput): DqCheck[] {
@@ -452,6 +531,7 @@ export function runChecks(input: CheckInput): { checks: DqCheck[]; detectors: Re
     ...channelChecks(input),
     rateCheck(input),
     ...srdChecks(input, epi),
+    ...(input.muonBeam ? [beamMomentumCheck(input), ...mipPeakChecks(input)] : []),
   ];
   const detectors: Record<string, Verdict> = {};
   for (const c of checks) detectors[c.detector] = worst([detectors[c.detector] ?? 'null', c.verdict]);

@@ -94,6 +94,21 @@ const VETO_QUIET_GEV = 0.004;
  */
 export const VISIBLE_CUTS = { wcalBelow: 0.7, ecalAbove: 0.1, sumWindow: 0.1 } as const;
 
+/**
+ * NA64μ's missing-momentum box, named defaults: the beam muon within ±12.5 % of the nominal momentum (the M2
+ * beam's spread is a few %, so this keeps nearly all and drops mis-measured tracks), the scattered muon below
+ * half of it (NA64μ: p < 80 GeV at 160 GeV); the ECAL and the VHCAL with no more than a muon's ionisation
+ * (MIP ≈ 0.4 GeV in the ECAL, ≈ 0.3 GeV in the VHCAL), each HCAL module a MIP (≈ 2.7 GeV; below 6 GeV keeps
+ * ≈ 99.5 % of a Landau's tail per module).
+ */
+export const MUON_BOX = { beamWindow: 0.125, scatteredBelow: 0.5, vhcalBelowGeV: 1, hcalModuleBelowGeV: 6 } as const;
+/**
+ * A tracker cluster is the triggering particle's within 80–135 ns of the readout start: its pulses start at
+ * 100 ns plus up to one 12.5 ns sample of trigger phase, ± 4σ of a Micromegas' 5 ns (at ± 3σ one event in 40
+ * lost a cluster of its eight). Pile-up particles come at any time within −200 … +300 ns.
+ */
+const TRACKER_IN_TIME_NS = { from: 80, to: 135 };
+
 /** The veto counters after a WCAL dump (visible mode): what leaks charged out of the dump. */
 function dumpVetoCells(setup: Setup): number[] {
   const wcal = setup.detectors.wcal;
@@ -105,6 +120,17 @@ function dumpVetoCells(setup: Setup): number[] {
 function signalBox(setup: Setup): PhysicsCuts['signal'] {
   const e0 = setup.beam.energyGeV;
   if (setup.beam.particle === 'pi-') return { mode: 'disappearance', totalBelowGeV: SIGNAL_TOTAL_FRACTION * e0 };
+  if (setup.beam.particle.startsWith('mu') && setup.detectors.spectrometers.length === 2) {
+    return {
+      mode: 'missing-momentum',
+      beamFromGeV: (1 - MUON_BOX.beamWindow) * e0,
+      beamToGeV: (1 + MUON_BOX.beamWindow) * e0,
+      scatteredBelowGeV: MUON_BOX.scatteredBelow * e0,
+      ecalBelowGeV: MUON_ECAL_MAX_GEV,
+      vhcalBelowGeV: MUON_BOX.vhcalBelowGeV,
+      hcalModuleBelowGeV: MUON_BOX.hcalModuleBelowGeV,
+    };
+  }
   if (setup.detectors.wcal) return { mode: 'visible-decay', wcalBelowGeV: VISIBLE_CUTS.wcalBelow * e0, ecalAboveGeV: VISIBLE_CUTS.ecalAbove * e0, sumWindowGeV: VISIBLE_CUTS.sumWindow * e0 };
   return { mode: 'missing-energy', ecalBelowGeV: setup.monitor.signalEcalBelowGeV ?? SIGNAL_ECAL_FRACTION * e0 };
 }
@@ -146,12 +172,19 @@ export function monitorConfigFor(setup: Setup, calibration: MonitorCalibration =
   const hcalModules: number[][] = [];
   for (const c of setup.cells) if (c.kind === 'hcal') (hcalModules[c.part] ??= []).push(c.index);
   const halfMm = (Math.max(ecal.nx, ecal.ny) / 2) * ecal.pitchMm;
+  let first = 0;
+  const spectrometers = setup.detectors.spectrometers.map((s) => {
+    const out = { measures: s.measures, fieldTm: s.fieldTm, zMm: s.stations.map((st) => st.zMm), first };
+    first += s.stations.length;
+    return out;
+  });
   return {
     cells: setup.cells.length,
     addressToCell,
     ecalCells: of('ecal'),
     gevPerAdc: calibration.gevPerAdc,
     calibration,
+    tracker: { stations: first, inTimeFromNs: TRACKER_IN_TIME_NS.from, inTimeToNs: TRACKER_IN_TIME_NS.to },
     pedestalSamples: PEDESTAL_SAMPLES,
     window: { ...WINDOW, pulseArea: pulseArea(WINDOW.from, WINDOW.to) },
     zeroSuppressionAdc: ZERO_SUPPRESSION_ADC,
@@ -168,7 +201,9 @@ export function monitorConfigFor(setup: Setup, calibration: MonitorCalibration =
       wcal: setup.cells.filter((c) => c.kind === 'wcal' && c.part < 2).map((c) => c.index),
       dumpVeto: dumpVetoCells(setup),
       srd: of('srd'),
+      vhcal: of('vhcal'),
       counters: of('counter'),
+      spectrometers,
       names: setup.cells.map((c) => c.name),
       detectors: setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector)),
     },
@@ -176,8 +211,9 @@ export function monitorConfigFor(setup: Setup, calibration: MonitorCalibration =
     histograms: {
       ecalEnergy: { nbins, min: 0, max, title: 'E_{ECAL} [GeV]' },
       ecalPreshower: { nbins: 150, min: 0, max: Math.max(1, 0.15 * max), title: 'E_{PS} [GeV]' },
-      hcalEnergy: { nbins: 150, min: 0, max: 1.2 * e0, title: 'E_{HCAL} [GeV]' },
+      hcalEnergy: { nbins: 150, min: 0, max: setup.monitor.hcalEnergyMaxGeV ?? 1.2 * e0, title: 'E_{HCAL} [GeV]' },
       wcalEnergy: { nbins: 150, min: 0, max: 1.2 * e0, title: 'E_{WCAL} [GeV]' },
+      momentum: { nbins: 150, min: 0, max: 1.5 * e0, title: 'p [GeV]' },
       shower: { nbins: 120, min: -halfMm, max: halfMm, title: 'mm' },
       srdMeV: { nbins: 125, min: 0, max: 250, title: 'E_{SRD} [MeV]' },
       vetoMeV: { nbins: 100, min: 0, max: 100, title: 'E_{VETO} [MeV]' },

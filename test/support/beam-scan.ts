@@ -32,7 +32,7 @@ export function scanTwin(seed: number, cellGains: ReadonlyMap<string, number>): 
 export function scanRecords(twin: Twin, towers: readonly number[]): Float32Array {
   const setup = scanSetup;
   const ny = setup.detectors.ecal.ny;
-  const encoder = new TwinEncoder(twin.cells.map((c) => c.name), setup.channelMap, twin.digitizer.samples);
+  const encoder = TwinEncoder.of(twin, setup.channelMap);
   const ecal = setup.cells.filter((c) => c.kind === 'ecal');
   const tracker = new LedTracker(monitorConfigFor(setup), ecal.map((c) => c.name), ecal.map((c) => c.index));
   tracker.beginRun();

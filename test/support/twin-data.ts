@@ -7,7 +7,7 @@ import { loadSetup, type Setup } from '../../setups/load';
 export function twinFor(name: string, seed: number, options: Partial<TwinOptions> = {}): { setup: Setup; twin: Twin; encoder: TwinEncoder } {
   const setup = loadSetup(name);
   const twin = new Twin(setup, { seed, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs, ...options });
-  const encoder = new TwinEncoder(twin.cells.map((c) => c.name), setup.channelMap, twin.digitizer.samples);
+  const encoder = TwinEncoder.of(twin, setup.channelMap);
   return { setup, twin, encoder };
 }
 

@@ -3,6 +3,7 @@ import { Digitizer } from '../../drivers/twin/digitizer';
 import { Random } from '../../drivers/twin/random';
 import { PULSE_START_NS } from '../../setups/nominal';
 import type { TwinEvent } from '../../drivers/twin/twin';
+import { trackerHits } from '../../drivers/twin/spectrometer';
 import { monitorConfigFor } from '../../src-main/core/core';
 import { silentLogger } from '../../src-main/log';
 import { MonitorPool } from '../../src-main/monitor/pool';
@@ -26,7 +27,7 @@ function events(count: number, gev: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     digitizer.digitize(rng, [{ amplitude, startNs: PULSE_START_NS + 12.5 * rng.uniform() }], gain, samples);
-    const event: TwinEvent = { timeMs: 0, type: 'physics', trigger: 2, samples, truth: { particles: [], signal: false } };
+    const event: TwinEvent = { timeMs: 0, type: 'physics', trigger: 2, samples, hits: trackerHits(0), truth: { particles: [], signal: false } };
     out.push(encoder.event(event, ids(i + 1)));
   }
   return out;
@@ -82,7 +83,7 @@ describe('SpillHistograms (decode → pedestal and amplitude → calibration →
     const samples = new Uint16Array(setup.cells.length * digitizer.samples);
     // A 50 GeV pile-up pulse 150 ns before the trigger: its tail sits in the pedestal samples.
     digitizer.digitize(rng, [{ amplitude, startNs: PULSE_START_NS }, { amplitude: early, startNs: PULSE_START_NS - 150 }], new Float64Array(setup.cells.length).fill(1), samples);
-    const bytes = encoder.event({ timeMs: 0, type: 'physics', trigger: 2, samples, truth: { particles: [], signal: false } }, ids(99));
+    const bytes = encoder.event({ timeMs: 0, type: 'physics', trigger: 2, samples, hits: trackerHits(0), truth: { particles: [], signal: false } }, ids(99));
     decoder.decode(new DataView(bytes.buffer), 0, bytes.length);
     expect(decoder.pedestals[central.index]! - decoder.runningPedestals[central.index]!).toBeGreaterThan(8);
     // The amplitude keeps the in-time pulse (plus what is left of the early tail in the window), never negative.
@@ -100,7 +101,7 @@ describe('SpillHistograms (decode → pedestal and amplitude → calibration →
     };
     const event = (pulses: ReturnType<typeof srdPulse>[], n: number) => {
       digitizer.digitize(rng, pulses, gain, samples);
-      return encoder.event({ timeMs: 0, type: 'physics', trigger: 2, samples, truth: { particles: [], signal: false } }, ids(n));
+      return encoder.event({ timeMs: 0, type: 'physics', trigger: 2, samples, hits: trackerHits(0), truth: { particles: [], signal: false } }, ids(n));
     };
     const spill = new SpillHistograms(config);
     const decoder = new EventDecoder(config);

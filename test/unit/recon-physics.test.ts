@@ -40,7 +40,7 @@ function reconstruct(twin: Twin, encoder: TwinEncoder, sequence: number) {
 
 function newTwin(seed: number, of: Setup = setup) {
   const twin = new Twin(of, { seed, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
-  const encoder = new TwinEncoder(twin.cells.map((c) => c.name), setup.channelMap, twin.digitizer.samples);
+  const encoder = TwinEncoder.of(twin, setup.channelMap);
   return { twin, encoder };
 }
 

@@ -39,7 +39,7 @@ interface Tally {
 /** Generate, encode, decode and reconstruct `events` beam-triggered events one by one, tallying the SRD tag by truth. */
 function run(setup: Setup, config: MonitorConfig, seed: number, events: number): Tally {
   const twin = new Twin(setup, { seed, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
-  const encoder = new TwinEncoder(twin.cells.map((c) => c.name), setup.channelMap, twin.digitizer.samples);
+  const encoder = TwinEncoder.of(twin, setup.channelMap);
   const recon = new SpillHistograms(config);
   const t: Tally = { electrons: 0, electronsTagged: 0, hadrons: 0, hadronsTagged: 0, hadronsWithPileupElectron: 0, hadronsWithPileupElectronTagged: 0 };
   let n = 0;

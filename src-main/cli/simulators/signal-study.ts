@@ -39,7 +39,7 @@ export function signalStudy(setup: Setup, massMeV: number, events: number, seed:
     if (error instanceof RangeError) throw new CliError(error.message);
     throw error;
   }
-  const encoder = new TwinEncoder(twin.cells.map((c) => c.name), setup.channelMap, twin.digitizer.samples);
+  const encoder = TwinEncoder.of(twin, setup.channelMap);
   // Nominal calibration: the study's detector has every gain at its working point.
   const histograms = new SpillHistograms(monitorConfigFor(setup));
   let batch: Uint8Array[] = [];

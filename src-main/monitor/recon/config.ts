@@ -26,8 +26,25 @@ export interface SrdCut {
  */
 export type SignalBox =
   | { mode: 'missing-energy'; ecalBelowGeV: number }
+  | MissingMomentumBox
   | { mode: 'disappearance'; totalBelowGeV: number }
   | { mode: 'visible-decay'; wcalBelowGeV: number; ecalAboveGeV: number; sumWindowGeV: number };
+
+/**
+ * Muon beams (NA64μ), missing momentum and energy: a beam muon of the nominal momentum (both spectrometers
+ * measured it unambiguously) that comes out of the target with less than `scatteredBelowGeV`, identified as
+ * a muon by a MIP in every HCAL module (between `muonModuleGeV` and `hcalModuleBelowGeV`), with nothing but
+ * its own ionisation in the ECAL and the VHCAL: the Z_μ → invisible signature.
+ */
+export type MissingMomentumBox = {
+  mode: 'missing-momentum';
+  beamFromGeV: number;
+  beamToGeV: number;
+  scatteredBelowGeV: number;
+  ecalBelowGeV: number;
+  vhcalBelowGeV: number;
+  hcalModuleBelowGeV: number;
+};
 
 /** Event selections, all configurable per setup (src-main/setup/monitoring.ts has the defaults and why). */
 export interface PhysicsCuts {
@@ -66,7 +83,15 @@ export interface MonitorLayout {
   wcal: number[];
   dumpVeto: number[];
   srd: number[];
+  /** VHCAL cells (empty without one). */
+  vhcal: number[];
   counters: number[];
+  /**
+   * The magnetic spectrometers (setup-schema.ts): the momentum from the change of slope between the first
+   * two and the last two stations (indices `first` … `first + 3` in the tracker data), over the magnet's
+   * ∫B dl. Empty without a tracker.
+   */
+  spectrometers: { measures: 'beam' | 'scattered'; fieldTm: number; zMm: number[]; first: number }[];
   /** Display names of every cell (histogram bin labels, DQ reasons). */
   names: string[];
   /** Detector family of every cell (ECAL, HCAL, SRD, VETO, counters …). */
@@ -90,6 +115,7 @@ export interface MonitorAxes {
   ecalPreshower: AxisSpec;
   hcalEnergy: AxisSpec;
   wcalEnergy: AxisSpec;
+  momentum: AxisSpec;
   shower: AxisSpec;
   srdMeV: AxisSpec;
   vetoMeV: AxisSpec;
@@ -117,6 +143,11 @@ export interface MonitorConfig {
    * events the DAQ counted. Absent: only the box is sealed (LED runs, tests of the reconstruction).
    */
   hiddenSample?: { salt: number; oneIn: number } | null;
+  /**
+   * Tracker clusters: how many stations the setup has, and the in-time window (ns from the readout start)
+   * a cluster of the triggering particle falls in; clusters outside it are other particles'.
+   */
+  tracker: { stations: number; inTimeFromNs: number; inTimeToNs: number };
   /** Samples at the start of the window that give the pedestal (na64sw: the first 4); even. */
   pedestalSamples: number;
   /** Samples [from, to) summed for the amplitude, and the sum a pulse of amplitude 1 gives over them; even bounds. */

@@ -12,6 +12,7 @@
 import { DATE_HEADER_WORDS, EventType } from '../../../drivers/na64-daq/format/date';
 import { ADC_KEY, CHANNEL_ID, CHANNELS_PER_CHIP, DATA_ID, MAX_SAMPLES, MsadcError, SAMPLE_NS } from '../../../drivers/na64-daq/format/msadc';
 import { FORMAT_MSADC, SLINK_HEADER_WORDS } from '../../../drivers/na64-daq/format/slink';
+import { FORMAT_TRACKER, positionMmOf, stationOf, timeNsOf } from '../../../drivers/na64-daq/format/tracker';
 import type { MonitorConfig } from './config';
 
 /** 8 σ of the 4-sample pedestal mean (σ ≈ 1 ADC for 2 ADC of noise per sample). */
@@ -47,6 +48,15 @@ export class EventDecoder {
   private readonly timed: Uint8Array;
   private readonly inTimeFromNs: number;
   private readonly inTimeToNs: number;
+  /**
+   * Tracker stations of the last event: how many clusters fell in the in-time window (MonitorConfig.tracker),
+   * and the position of the in-time one (mm; NaN with none). Two or more in time: the station cannot say
+   * which is the triggering particle's.
+   */
+  readonly stationHits: Uint8Array;
+  readonly stationX: Float64Array;
+  private readonly inTrackFromNs: number;
+  private readonly inTrackToNs: number;
   /** The NA64 trigger word of the last event. */
   trigger = 0;
   private readonly addressToCell: Int16Array;
@@ -84,6 +94,10 @@ export class EventDecoder {
     this.inTimePeakTimes = new Float64Array(config.cells).fill(Number.NaN);
     this.timed = new Uint8Array(config.cells);
     for (const c of config.layout.srd) this.timed[c] = 1;
+    this.stationHits = new Uint8Array(config.tracker.stations);
+    this.stationX = new Float64Array(config.tracker.stations).fill(Number.NaN);
+    this.inTrackFromNs = config.tracker.inTimeFromNs;
+    this.inTrackToNs = config.tracker.inTimeToNs;
     this.inTimeFromNs = config.cuts.srd.peakFromNs;
     this.inTimeToNs = config.cuts.srd.peakToNs;
     this.addressToCell = config.addressToCell;
@@ -127,14 +141,32 @@ export class EventDecoder {
     this.peakSamples.fill(Number.NaN);
     this.inTimeHeights.fill(Number.NaN);
     this.inTimePeakTimes.fill(Number.NaN);
+    this.stationHits.fill(0);
+    this.stationX.fill(Number.NaN);
     for (let p = start + DATE_HEADER_WORDS; p < end; ) {
       const w0 = w[p]!;
       const size = w0 & 0xffff;
       if (size < SLINK_HEADER_WORDS || p + size > end) throw new RangeError(`bad sub-event at word ${p - start}`);
-      if ((w[p + 2]! & 0xff) === FORMAT_MSADC) this.msadc(w, p + SLINK_HEADER_WORDS, p + size, (w0 >>> 16) & 0x3ff);
+      const format = w[p + 2]! & 0xff;
+      if (format === FORMAT_MSADC) this.msadc(w, p + SLINK_HEADER_WORDS, p + size, (w0 >>> 16) & 0x3ff);
+      else if (format === FORMAT_TRACKER) this.tracker(w, p + SLINK_HEADER_WORDS, p + size);
       p += size;
     }
     return true;
+  }
+
+  private tracker(w: Uint32Array, from: number, to: number): void {
+    const stations = this.stationHits.length;
+    for (let p = from; p < to; p++) {
+      const word = w[p]!;
+      const station = stationOf(word);
+      // A station the setup does not have: the data is damaged (or another setup's); the event is bad.
+      if (station >= stations) throw new RangeError(`tracker cluster of station ${station} at word ${p}: this setup has ${stations}`);
+      const t = timeNsOf(word);
+      if (t < this.inTrackFromNs || t > this.inTrackToNs) continue;
+      if (this.stationHits[station]! < 255) this.stationHits[station]!++;
+      this.stationX[station] = positionMmOf(word);
+    }
   }
 
   private msadc(w: Uint32Array, from: number, to: number, source: number): void {

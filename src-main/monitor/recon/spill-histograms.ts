@@ -7,6 +7,7 @@ import type { MonitorConfig } from './config';
 import { EventDecoder } from './event-decoder';
 import { emptyFigures, type SpillFigures } from './figures';
 import { RECORD_HEADER, recordLength, SATURATED_MAIN, SATURATED_PRESHOWER } from '../../shared/scan-record';
+import { GEV_PER_TESLA_METRE } from '../../../setups/setup-schema';
 
 /** The MSADC's largest count: a pulse that reaches it is clipped. */
 const ADC_SATURATION = 4095;
@@ -86,6 +87,9 @@ export class SpillHistograms {
   private readonly wcal: Int32Array;
   private readonly dumpVeto: Int32Array;
   private readonly counters: Int32Array;
+  private readonly vhcal: Int32Array;
+  private readonly beamSpectrometer: MonitorConfig['layout']['spectrometers'][number] | null;
+  private readonly scatteredSpectrometer: MonitorConfig['layout']['spectrometers'][number] | null;
   private readonly threshold: number;
   /** A tower (both sections) has a hit above the hit threshold at the main section's scale. */
   private readonly towerHitGeV: number;
@@ -104,6 +108,9 @@ export class SpillHistograms {
 
   /** Whether the event reconstructed last passed the SRD cut (tests compare it with the generator's truth). */
   srdTagged = false;
+  /** The last event's measured beam and scattered momentum (GeV, NaN when not measured): tests compare them with the truth. */
+  beamMomentum = Number.NaN;
+  scatteredMomentum = Number.NaN;
 
   /** The open set's histograms (tests and the benchmark read them). */
   get h(): HistogramSet['h'] {
@@ -134,6 +141,9 @@ export class SpillHistograms {
     this.dumpVeto = Int32Array.from(layout.dumpVeto);
     this.srdMeV = new Float64Array(layout.srd.length);
     this.counters = Int32Array.from(layout.counters);
+    this.vhcal = Int32Array.from(layout.vhcal);
+    this.beamSpectrometer = layout.spectrometers.find((s) => s.measures === 'beam') ?? null;
+    this.scatteredSpectrometer = layout.spectrometers.find((s) => s.measures === 'scattered') ?? null;
     this.threshold = config.zeroSuppressionAdc ?? Number.NEGATIVE_INFINITY;
     this.towerHitGeV = config.hitThresholdAdc * (this.calib[layout.ecalMain[0] ?? 0] ?? 0);
     this.scanTowers = new Uint8Array(towers);
@@ -210,6 +220,7 @@ export class SpillHistograms {
     }
     let hcal = 0;
     let minModule = Number.POSITIVE_INFINITY;
+    let maxModule = 0;
     for (let m = 0; m < this.hcalModules.length; m++) {
       const cellsOf = this.hcalModules[m]!;
       let e = 0;
@@ -217,7 +228,15 @@ export class SpillHistograms {
       this.hcalModule[m] = e;
       hcal += e;
       if (e < minModule) minModule = e;
+      if (e > maxModule) maxModule = e;
     }
+    let vhcal = 0;
+    for (let i = 0; i < this.vhcal.length; i++) vhcal += energy[this.vhcal[i]!]!;
+    // The muon's momentum before and after the target (NaN: not measured, or a station with two in-time clusters).
+    const pBeam = this.beamSpectrometer ? this.momentum(this.beamSpectrometer) : Number.NaN;
+    const pScattered = this.scatteredSpectrometer ? this.momentum(this.scatteredSpectrometer) : Number.NaN;
+    this.beamMomentum = pBeam;
+    this.scatteredMomentum = pScattered;
     // The VETO as NA64's analysis reads it: per module the geometric mean √(a₁a₂) of its two PMTs (a pulse
     // both saw), or the larger when one sees less than 0.3× the other (a failing PMT must not blind the
     // veto); the VETO's energy is its largest module's.
@@ -251,18 +270,34 @@ export class SpillHistograms {
     for (let i = 0; i < this.dumpVeto.length; i++) dumpVeto = Math.max(dumpVeto, energy[this.dumpVeto[i]!]!);
     // The signal box (config.ts, SignalBox): a missing-energy candidate (an SRD-tagged electron that left
     // little in the ECAL and nothing in VETO and HCAL), for a hadron beam a disappearance (the beam's energy
-    // gone), in visible mode a decay after the dump (the beam's energy back in the ECAL). Shown to nobody, in
-    // no histogram and no count, until an expert unblinds.
+    // gone), in visible mode a decay after the dump (the beam's energy back in the ECAL), for a muon beam a
+    // muon that came out with much less momentum than it came in with and left only its ionisation. Shown
+    // to nobody, in no histogram and no count, until an expert unblinds.
     const box = cuts.signal;
-    const inBox =
-      !random &&
-      !earlyPulse &&
-      veto < cuts.vetoQuietGeV &&
-      (box.mode === 'missing-energy'
-        ? srdPass && ecal < box.ecalBelowGeV && hcalQuiet
-        : box.mode === 'disappearance'
-          ? !srdPass && ecal + hcal < box.totalBelowGeV
-          : srdPass && wcal < box.wcalBelowGeV && dumpVeto < cuts.dumpVetoQuietGeV && hcalQuiet && ecal > box.ecalAboveGeV && Math.abs(wcal + ecal - cuts.beamEnergyGeV) < box.sumWindowGeV);
+    let signature: boolean;
+    switch (box.mode) {
+      case 'missing-energy':
+        signature = srdPass && ecal < box.ecalBelowGeV && hcalQuiet;
+        break;
+      case 'disappearance':
+        signature = !srdPass && ecal + hcal < box.totalBelowGeV;
+        break;
+      case 'visible-decay':
+        signature = srdPass && wcal < box.wcalBelowGeV && dumpVeto < cuts.dumpVetoQuietGeV && hcalQuiet && ecal > box.ecalAboveGeV && Math.abs(wcal + ecal - cuts.beamEnergyGeV) < box.sumWindowGeV;
+        break;
+      case 'missing-momentum':
+        signature =
+          pBeam >= box.beamFromGeV &&
+          pBeam <= box.beamToGeV &&
+          pScattered < box.scatteredBelowGeV &&
+          ecal < box.ecalBelowGeV &&
+          vhcal < box.vhcalBelowGeV &&
+          this.hcalModules.length > 0 &&
+          minModule > cuts.muonModuleGeV &&
+          maxModule < box.hcalModuleBelowGeV;
+        break;
+    }
+    const inBox = !random && !earlyPulse && veto < cuts.vetoQuietGeV && signature;
     const hidden = this.config.hiddenSample;
     if (inBox || (hidden && keyedHash(hidden.salt, this.decoder.sums, this.hashCells) % hidden.oneIn === 0)) {
       const shower = ecal > 0 && maxTower >= 0;
@@ -302,6 +337,13 @@ export class SpillHistograms {
     if (set.wcal) {
       set.wcal.energy.fill(wcal);
       set.wcal.vsEcal.fill(wcal, ecal);
+    }
+    if (set.momentum) {
+      if (pBeam === pBeam) set.momentum.beam.fill(pBeam);
+      if (pScattered === pScattered) {
+        set.momentum.scattered.fill(pScattered);
+        set.momentum.scatteredVsEcal.fill(ecal, pScattered);
+      }
     }
     h.vetoEnergy.fill(veto * 1000);
     for (let m = 0; m < this.srd.length; m++) h.srdEnergy.fill(m, this.srdMeV[m]!);
@@ -345,6 +387,22 @@ export class SpillHistograms {
     }
     const scan = this.config.scan;
     if (scan && trigger & BEAM && hcalQuiet && ecal > scan.minEcalGeV && (scan.aimed >= 0 || (maxTower >= 0 && this.scanTowers[maxTower]))) this.record(scan.aimed, maxTower);
+  }
+
+  /**
+   * A spectrometer's momentum measurement of this event (GeV): the change of slope between its two stations
+   * before and its two after the magnet. NaN when a station has no in-time cluster or two (which track is
+   * the triggering particle's cannot be told: such an event never enters the signal box).
+   */
+  private momentum(s: MonitorConfig['layout']['spectrometers'][number]): number {
+    const { stationHits, stationX } = this.decoder;
+    const k = s.first;
+    if (stationHits[k] !== 1 || stationHits[k + 1] !== 1 || stationHits[k + 2] !== 1 || stationHits[k + 3] !== 1) return Number.NaN;
+    const z = s.zMm;
+    const before = (stationX[k + 1]! - stationX[k]!) / (z[1]! - z[0]!);
+    const after = (stationX[k + 3]! - stationX[k + 2]!) / (z[3]! - z[2]!);
+    const bend = Math.abs(after - before);
+    return bend > 0 ? (GEV_PER_TESLA_METRE * s.fieldTm) / bend : Number.NaN;
   }
 
   /**
@@ -439,6 +497,8 @@ export class HistogramSet {
   };
   /** Visible mode only (a WCAL dump): E_WCAL, and E_ECAL against it. */
   readonly wcal: { energy: Hist1D; vsEcal: Hist2D } | null;
+  /** Setups with spectrometers (NA64μ): the beam's and the scattered particle's momentum, the latter against E_ECAL. */
+  readonly momentum: { beam: Hist1D; scattered: Hist1D; scatteredVsEcal: Hist2D } | null;
   /** Filled from the per-channel loop of every event (see ChannelColumns). */
   readonly pedestalMap: ChannelColumns;
   readonly peakTimes: ChannelColumns;
@@ -477,10 +537,18 @@ export class HistogramSet {
           vsEcal: new Hist2D('wcal_vs_ecal', 'E_{ECAL} vs E_{WCAL}', { ...ax.wcalEnergy, nbins: 150 }, { ...ax.wcalEnergy, nbins: 150, title: 'E_{ECAL} [GeV]' }),
         }
       : null;
+    this.momentum = layout.spectrometers.length
+      ? {
+          beam: new Hist1D('beam_momentum', 'Beam momentum (upstream spectrometer)', { ...ax.momentum, title: 'p_{beam} [GeV]' }),
+          scattered: new Hist1D('scattered_momentum', 'Scattered momentum (downstream spectrometer)', { ...ax.momentum, title: "p_{out} [GeV]" }),
+          scatteredVsEcal: new Hist2D('scattered_vs_ecal', 'p_{out} vs E_{ECAL}', { ...ax.ecalEnergy, nbins: Math.min(ax.ecalEnergy.nbins, 150) }, { ...ax.momentum, title: 'p_{out} [GeV]' }),
+        }
+      : null;
   }
 
   snapshots(): HistSnapshot[] {
-    return [...Object.values(this.h).map((x) => x.snapshot()), ...(this.wcal ? [this.wcal.energy.snapshot(), this.wcal.vsEcal.snapshot()] : []), this.pedestalMap.snapshot(), this.peakTimes.snapshot(), this.cellEnergy.snapshot(), occupancySnapshot(this.occupancy)];
+    const momentum = this.momentum ? [this.momentum.beam.snapshot(), this.momentum.scattered.snapshot(), this.momentum.scatteredVsEcal.snapshot()] : [];
+    return [...Object.values(this.h).map((x) => x.snapshot()), ...(this.wcal ? [this.wcal.energy.snapshot(), this.wcal.vsEcal.snapshot()] : []), ...momentum, this.pedestalMap.snapshot(), this.peakTimes.snapshot(), this.cellEnergy.snapshot(), occupancySnapshot(this.occupancy)];
   }
 }
 

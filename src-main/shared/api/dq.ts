@@ -106,6 +106,7 @@ export const PhysicsCuts = z.object({
     z.object({ mode: z.literal('missing-energy'), ecalBelowGeV: z.number() }),
     z.object({ mode: z.literal('disappearance'), totalBelowGeV: z.number() }),
     z.object({ mode: z.literal('visible-decay'), wcalBelowGeV: z.number(), ecalAboveGeV: z.number(), sumWindowGeV: z.number() }),
+    z.object({ mode: z.literal('missing-momentum'), beamFromGeV: z.number(), beamToGeV: z.number(), scatteredBelowGeV: z.number(), ecalBelowGeV: z.number(), vhcalBelowGeV: z.number(), hcalModuleBelowGeV: z.number() }),
   ]),
   vetoQuietGeV: z.number(),
   dumpVetoQuietGeV: z.number(),
