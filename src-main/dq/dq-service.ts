@@ -448,7 +448,7 @@ export class DqService {
 export { flaggedReasons as reasons } from './bad-spills';
 
 export function toView(r: DqReference) {
-  return { id: r.id, setup: r.setup, version: r.version, scope: r.scope, run: r.run, spill: r.spill, createdAt: r.createdAt, createdBy: r.createdBy, createdRole: r.createdRole, comment: r.comment, active: r.active };
+  return { id: r.id, setup: r.setup, version: r.version, scope: r.scope, run: r.run, spill: r.spill, createdAt: r.createdAt, createdBy: r.createdBy, createdRole: r.createdRole, comment: r.comment, active: r.active, histograms: r.histograms };
 }
 
 export function formatEot(n: number): string {

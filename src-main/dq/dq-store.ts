@@ -42,6 +42,8 @@ export interface DqReference {
   comment: string;
   active: boolean;
   figures: ReferenceFigures;
+  /** The histograms it holds (a setup's own: only a muon beam's has the momenta). */
+  histograms: string[];
 }
 
 interface DqRow {
@@ -78,6 +80,7 @@ interface RefRow {
   comment: string;
   active: number;
   figures: string;
+  histograms: string | null;
 }
 
 function toStored(r: DqRow, unblinded: boolean): StoredSpillDq {
@@ -122,6 +125,7 @@ const toReference = (r: RefRow): DqReference => ({
   comment: r.comment,
   active: r.active === 1,
   figures: JSON.parse(r.figures) as ReferenceFigures,
+  histograms: r.histograms ? r.histograms.split(',').sort() : [],
 });
 
 export class DqStore {
@@ -180,9 +184,9 @@ export class DqStore {
         `INSERT INTO run_histograms (run, name, kind, encoding, data, spills) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (run, name) DO UPDATE SET kind = excluded.kind, encoding = excluded.encoding, data = excluded.data, spills = excluded.spills`,
       ),
-      activeReference: db.prepare<[string], RefRow>(`SELECT * FROM dq_references WHERE setup = ? AND active = 1`),
-      reference: db.prepare<[number], RefRow>(`SELECT * FROM dq_references WHERE id = ?`),
-      references: db.prepare<[string], RefRow>(`SELECT * FROM dq_references WHERE setup = ? ORDER BY version DESC`),
+      activeReference: db.prepare<[string], RefRow>(`SELECT r.*, (SELECT group_concat(name, ',') FROM dq_reference_histograms h WHERE h.reference = r.id) AS histograms FROM dq_references r WHERE setup = ? AND active = 1`),
+      reference: db.prepare<[number], RefRow>(`SELECT r.*, (SELECT group_concat(name, ',') FROM dq_reference_histograms h WHERE h.reference = r.id) AS histograms FROM dq_references r WHERE id = ?`),
+      references: db.prepare<[string], RefRow>(`SELECT r.*, (SELECT group_concat(name, ',') FROM dq_reference_histograms h WHERE h.reference = r.id) AS histograms FROM dq_references r WHERE setup = ? ORDER BY version DESC`),
       maxVersion: db.prepare<[string], { v: number | null }>(`SELECT max(version) AS v FROM dq_references WHERE setup = ?`),
       retire: db.prepare<[string]>(`UPDATE dq_references SET active = 0 WHERE setup = ? AND active = 1`),
       insertReference: db.prepare<[string, number, ReferenceScope, number, number, number, string, string | null, string, string]>(

@@ -15,7 +15,7 @@ export interface TrendPoint {
 }
 
 /** Histograms of the reference the Shift view overlays. */
-export const OVERLAID = ['ecal_energy', 'hcal_energy', 'srd_energy', 'shower_x'] as const;
+export const OVERLAID = ['ecal_energy', 'hcal_energy', 'wcal_energy', 'beam_momentum', 'scattered_momentum', 'srd_energy', 'shower_x'] as const;
 const TREND_SPILLS = 500;
 
 export const useDqStore = defineStore('dq', () => {
@@ -31,7 +31,7 @@ export const useDqStore = defineStore('dq', () => {
       referenceHistograms.value = new Map();
       return;
     }
-    const loaded = await Promise.all(OVERLAID.map((name) => client.dq.references.histogram({ id: ref.id, name }).catch(() => null)));
+    const loaded = await Promise.all(OVERLAID.filter((name) => ref.histograms.includes(name)).map((name) => client.dq.references.histogram({ id: ref.id, name }).catch(() => null)));
     referenceHistograms.value = new Map(loaded.filter((h): h is HistSnapshot => h !== null).map((h) => [h.name, Object.freeze(h)]));
   }
 

@@ -8,7 +8,7 @@ import { api, runCli, waitFor } from '../support/serve-process';
 import { open, test } from '../support/e2e-fixtures';
 
 const SETUPS = [
-  { setup: 'muon', title: 'Muons on target (MOT)', epi: 'Beam composition (muon beam, no SRD)', reach: 'Z_μ (L_μ − L_τ) → invisible', plot: 'ecal' },
+  { setup: 'muon', title: 'Muons on target (MOT)', epi: 'Beam composition (muon beam, no SRD)', reach: 'Z_μ (L_μ − L_τ) → invisible', plot: 'momentum' },
   { setup: 'hadron', title: 'Pions on target (POT)', epi: 'e/π (SRD)', reach: 'M⁰ → invisible', plot: 'ecal' },
   { setup: 'visible-e', title: 'Electrons on target (EOT)', epi: 'e/π (SRD)', reach: 'A′ / X(17) → e⁺e⁻ (visible mode)', plot: 'wcal' },
 ] as const;

@@ -180,6 +180,9 @@ describe('a whole run as the reference', () => {
     const ref = await client('expert', 'erika').dq.references.promote({ run: a!.number, comment: 'stable beam, all detectors good' });
     const judged = core.dq.store.run(a!.number);
     expect(ref).toMatchObject({ scope: 'run', run: a!.number, spill: Math.max(...judged.map((s) => s.spill)), createdBy: 'erika', createdRole: 'expert', comment: 'stable beam, all detectors good', active: true });
+    // It lists what it holds: the Shift view asks only for those (an electron setup has no momenta).
+    expect(ref.histograms).toContain('ecal_energy');
+    expect(ref.histograms).not.toContain('beam_momentum');
     expect(ref.createdAt).toBeGreaterThanOrEqual(before);
     expect((await client('viewer').dq.references.list())[0]).toEqual(ref);
     expect(core.dq.activeReference()?.id).toBe(ref.id);

@@ -22,7 +22,7 @@ export function addDeviceSimCommand(program: Command, print: (line: string) => v
     .option('--twin <host:port>', "the DAQ simulator's control channel: HV sends it the output voltages (the PMT gains follow them); the beam-line simulators follow its beam")
     .option('--wiring <signals>', 'scpi-scope, psi-drs4: the beam-line signal on each input, e.g. S1,S2,SRD,trigger')
     .option('--modules <json>', 'vme-crate: its modules, e.g. {"v830":{"base":1048576},"v977":{"base":2097152,"inputs":{"WWE":0,"WE":1,"EE":2,"spsOn":3}}}')
-    .option('--channels <k>', 'HV without a setup: channels (CAEN: rounded up to whole 4-channel boards)', integer(1, 128))
+    .option('--channels <k>', 'HV: channels (with a setup, at least those its HV map uses; CAEN: rounded up to whole 4-channel boards)', integer(1, 128))
     .option('--serial-echo', "HV: echo every byte received, as the device's serial port does (for a TCP port bridged to a pty)", false)
     .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
     .option('--time-scale <x>', 'run simulated time this many times faster than real time', positiveNumber(1000), 1)

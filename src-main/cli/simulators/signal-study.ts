@@ -1,4 +1,4 @@
-// `na64rc signal-efficiency`: the missing-energy selection's efficiency for A′ → invisible, measured as NA64
+// `na64rc signal-efficiency`: the selection's efficiency for A′ → invisible (Z_μ for a muon beam), measured as NA64
 // measures it, on signal Monte Carlo. The twin generates A′ events of a mass (the generator's truth: how many),
 // the physics trigger keeps what it fires on, the DAQ's encoder writes real DATE bytes, and the app's own
 // reconstruction (the monitor workers' code, with the setup's cuts) counts what lands in the signal box. The
@@ -99,10 +99,12 @@ export async function measureSignalEfficiency(o: SignalEfficiencyOptions, print:
     cuts,
   }));
   if (!o.json) {
+    // What is injected: a muon beam's Z_μ, a pion beam's M⁰ (its mass only names it), else the A′.
+    const particle = setup.beam.particle.startsWith('mu') ? 'Z_μ' : setup.beam.particle === 'pi-' ? 'M⁰' : 'A′';
     for (const r of results) {
       const eff = r.selected / r.generated;
       print(
-        `m_A′ ${r.massMeV} MeV: ${r.generated} generated, ${r.triggered} triggered, ${r.selected} selected → efficiency ${(100 * eff).toFixed(1)} ± ${(100 * binomialError(r.selected, r.generated)).toFixed(1)} %`,
+        `m_${particle} ${r.massMeV} MeV: ${r.generated} generated, ${r.triggered} triggered, ${r.selected} selected → efficiency ${(100 * eff).toFixed(1)} ± ${(100 * binomialError(r.selected, r.generated)).toFixed(1)} %`,
       );
     }
   }

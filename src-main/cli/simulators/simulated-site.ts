@@ -60,7 +60,9 @@ function simulatorArgs(group: TemplateDevice[], daqControl: number, o: Simulated
     if (d.plugin === 'psi-drs4') for (let i = 0; i < 4; i++) if (wiring[i] === '-') wiring[i] = 'trigger';
     return { kind: d.plugin, args: [d.plugin, '--port', '0', '--control', '0', ...twin, '--wiring', wiring.join(',')] };
   }
-  return { kind: d.plugin, args: [d.plugin, '--port', '0', '--control', '0', ...twin] };
+  // An HV module has the channels its site entry says (an iseg module's spares too), not only the mapped ones.
+  const channels = (d.options as { channels?: unknown } | undefined)?.channels;
+  return { kind: d.plugin, args: [d.plugin, '--port', '0', '--control', '0', ...twin, ...(typeof channels === 'number' ? ['--channels', String(channels)] : [])] };
 }
 
 /** The template entry's address, with the port the simulator got. */

@@ -75,6 +75,8 @@ export const ReferenceView = z.object({
   createdRole: z.string().nullable(),
   comment: z.string(),
   active: z.boolean(),
+  /** The histograms it holds. */
+  histograms: z.array(z.string()),
 });
 export type ReferenceView = z.infer<typeof ReferenceView>;
 
