@@ -472,6 +472,11 @@ const BOX_FILLS: Record<string, (r: Record<(typeof BOX_FIELDS)[number], number>)
   shower_x: (r) => (Number.isFinite(r.showerX) ? [r.showerX] : null),
   shower_y: (r) => (Number.isFinite(r.showerY) ? [r.showerY] : null),
   ecal_shape: (r) => (Number.isFinite(r.shape) ? [r.shape] : null),
+  wcal_energy: (r) => (Number.isFinite(r.wcal) ? [r.wcal] : null),
+  wcal_vs_ecal: (r) => (Number.isFinite(r.wcal) ? [r.wcal, r.ecal] : null),
+  beam_momentum: (r) => (Number.isFinite(r.beamMomentum) ? [r.beamMomentum] : null),
+  scattered_momentum: (r) => (Number.isFinite(r.scatteredMomentum) ? [r.scatteredMomentum] : null),
+  scattered_vs_ecal: (r) => (Number.isFinite(r.scatteredMomentum) ? [r.ecal, r.scatteredMomentum] : null),
 };
 const BOX_HISTOGRAMS = new Set(Object.keys(BOX_FILLS));
 

@@ -5,6 +5,7 @@
 // box sealed, and unblinding says why.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { BOX_FIELDS } from '../monitor/recon/spill-histograms';
 import { PRIVATE_FILE_MODE } from '../security/private-files';
 
 export interface SealedSpill {
@@ -20,7 +21,12 @@ export interface SealedSpill {
  * Every spill is sealed, with candidates or none, and padded to the same size (up to ≈ 50 records): neither
  * a sealed row's presence nor its length tells whether the box of a spill is empty.
  */
-const FORMAT = 2;
+const FORMAT = 3;
+/**
+ * Values per record in each format: 2 sealed the first ten BOX_FIELDS (no WCAL energy, no momenta), 3 all of
+ * them. An older record opens widened to the present fields, NaN for those it did not keep.
+ */
+const RECORD_VALUES: Record<number, number> = { 2: 10, 3: BOX_FIELDS.length };
 const BUCKET_BYTES = 2048;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -80,7 +86,8 @@ export class SignalBoxSeal {
 
   open(payload: Uint8Array): SealedSpill {
     const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    if (bytes.length < 1 + IV_BYTES + TAG_BYTES || bytes[0] !== FORMAT) throw new SealError('a sealed spill is damaged (unknown format)');
+    const stride = RECORD_VALUES[bytes[0] ?? -1];
+    if (bytes.length < 1 + IV_BYTES + TAG_BYTES || stride === undefined) throw new SealError('a sealed spill is damaged (unknown format)');
     const iv = bytes.subarray(1, 1 + IV_BYTES);
     const tag = bytes.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
     const decipher = createDecipheriv('aes-256-gcm', this.key(false), iv);
@@ -93,7 +100,12 @@ export class SignalBoxSeal {
     }
     const candidates = plain.readUInt32LE(0);
     const values = plain.readUInt32LE(4);
-    if (8 + 4 * values > plain.length) throw new SealError('a sealed spill is damaged (its length)');
-    return { candidates, events: new Float32Array(plain.buffer.slice(plain.byteOffset + 8, plain.byteOffset + 8 + 4 * values)) };
+    if (8 + 4 * values > plain.length || values % stride) throw new SealError('a sealed spill is damaged (its length)');
+    const stored = new Float32Array(plain.buffer.slice(plain.byteOffset + 8, plain.byteOffset + 8 + 4 * values));
+    if (stride === BOX_FIELDS.length) return { candidates, events: stored };
+    const records = values / stride;
+    const events = new Float32Array(records * BOX_FIELDS.length).fill(Number.NaN);
+    for (let r = 0; r < records; r++) events.set(stored.subarray(r * stride, (r + 1) * stride), r * BOX_FIELDS.length);
+    return { candidates, events };
   }
 }

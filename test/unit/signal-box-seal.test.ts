@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { BLINDING_KEY_FILE, SealError, SignalBoxSeal } from '../../src-main/dq/signal-box-seal';
+import { BOX_FIELDS } from '../../src-main/monitor/recon/spill-histograms';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'na64rc-seal-'))));
@@ -14,7 +16,7 @@ describe('the sealed signal box', () => {
   it('opens what it sealed, with the key it made owner-only at the first need', () => {
     const file = join(dir, BLINDING_KEY_FILE);
     const seal = new SignalBoxSeal(file);
-    const events = Float32Array.from([42.5, 0.4, 0.1, 0, 1.2, Number.NaN, 3, 0.5, 1, 1]);
+    const events = Float32Array.from([42.5, 0.4, 0.1, 0, 1.2, Number.NaN, 3, 0.5, 1, 1, Number.NaN, 161.2, 40.3]);
     const payload = seal.seal({ candidates: 1, events });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const opened = new SignalBoxSeal(file).open(payload);
@@ -35,8 +37,27 @@ describe('the sealed signal box', () => {
     expect(Buffer.compare(seal.seal({ candidates: 0, events: new Float32Array(0) }), empty)).not.toBe(0);
   });
 
+  it('opens a box sealed before the WCAL energy and the momenta were kept (format 2), those fields NaN', () => {
+    const key = randomBytes(32);
+    writeFileSync(join(dir, 'old.key'), key);
+    // Format 2 as it was written: 10 values a record, zero-padded to the 2048-byte bucket.
+    const plain = Buffer.alloc(2048);
+    plain.writeUInt32LE(1, 0);
+    plain.writeUInt32LE(20, 4);
+    const old = Float32Array.from({ length: 20 }, (_, i) => i + 0.5);
+    plain.set(new Uint8Array(old.buffer), 8);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const opened = new SignalBoxSeal(join(dir, 'old.key')).open(Buffer.concat([Buffer.of(2), iv, cipher.getAuthTag(), body]));
+    expect(opened.events.length).toBe(2 * BOX_FIELDS.length);
+    const second = Array.from(opened.events.subarray(BOX_FIELDS.length));
+    expect(second.slice(0, 10)).toEqual(Array.from(old.subarray(10)));
+    expect(second.slice(10).every((v) => Number.isNaN(v))).toBe(true);
+  });
+
   it('refuses another key, a damaged payload, and a missing or damaged key file with a clear error', () => {
-    const payload = new SignalBoxSeal(join(dir, 'a.key')).seal({ candidates: 2, events: new Float32Array(20) });
+    const payload = new SignalBoxSeal(join(dir, 'a.key')).seal({ candidates: 2, events: new Float32Array(2 * BOX_FIELDS.length) });
     expect(() => new SignalBoxSeal(join(dir, 'b.key')).open(payload)).toThrow(SealError);
     expect(() => new SignalBoxSeal(join(dir, 'never.key')).open(payload)).toThrow(/blinding key .*never\.key is missing/);
     const flipped = Buffer.from(payload);
