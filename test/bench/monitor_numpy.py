@@ -173,8 +173,6 @@ def process(cfg, words, offsets, h, figures):
         modules = np.stack([energy[:, m].sum(axis=1) for m in lay["hcalModules"]], axis=1) if lay["hcalModules"] else np.zeros((n, 0))
         hcal = modules.sum(axis=1)
         veto = energy[:, lay["veto"]].sum(axis=1)
-        srd = energy[:, lay["srd"]] * 1000
-        srd_sum = srd.sum(axis=1)
         fill1(h, "ecal_energy", ecal)
         fill1(h, "ecal_preshower", ps)
         shower = ecal > 0
@@ -186,9 +184,6 @@ def process(cfg, words, offsets, h, figures):
             fill2(h, "hcal_module_energy", np.full(n, m), modules[:, m])
         fill2(h, "ecal_vs_hcal", ecal, hcal)
         fill1(h, "veto_energy", veto * 1000)
-        columns = np.concatenate([srd, srd_sum[:, None]], axis=1)
-        col_x = np.broadcast_to(np.arange(columns.shape[1]), columns.shape)
-        fill2(h, "srd_energy", col_x.ravel(), columns.ravel())
         counters = amp[:, [list(chan_cell).index(c) for c in lay["counters"]]]
         fill2(h, "counter_amplitudes", np.broadcast_to(np.arange(counters.shape[1]), counters.shape).ravel(), counters.ravel())
         for bit in range(4):
@@ -208,6 +203,12 @@ def process(cfg, words, offsets, h, figures):
             take_it = (c > l) & (c >= r) & (t >= t_from) & (t <= t_to) & (height > best)
             best = np.where(take_it, height, best)
         srd_in_time = best * cell_calib[srd_ch] * 1000
+        # the SRD spectra show the in-time energy (0 without an in-time pulse), as the cut reads it
+        srd = np.where(np.isfinite(srd_in_time), srd_in_time, 0)
+        srd_sum = srd.sum(axis=1)
+        columns = np.concatenate([srd, srd_sum[:, None]], axis=1)
+        col_x = np.broadcast_to(np.arange(columns.shape[1]), columns.shape)
+        fill2(h, "srd_energy", col_x.ravel(), columns.ravel())
         # particle tags, e/π, EOT and the blinded signal region
         srd_in = ((srd_in_time > cuts["srd"]["moduleMinMeV"]) & (srd_in_time < cuts["srd"]["moduleMaxMeV"])).sum(axis=1)
         srd_pass = srd_in >= min(cuts["srd"]["minModules"], srd.shape[1])

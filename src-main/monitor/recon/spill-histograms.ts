@@ -253,12 +253,13 @@ export class SpillHistograms {
     let srdIn = 0;
     const srdCut = cuts.srd;
     for (let m = 0; m < this.srd.length; m++) {
-      const mev = energy[this.srd[m]!]! * 1000;
+      // The cut reads the pulse that peaks in time (the decoder's in-time height, NaN when no pulse peaks in
+      // the window: it fails), not the window's sum, which also holds any pile-up pulse; the SRD spectra show
+      // that same in-time energy (0 without an in-time pulse), so a shifter sees the cut on what it cuts.
+      const inTimeMeV = this.decoder.inTimeHeights[this.srd[m]!]! * calib[this.srd[m]!]! * 1000;
+      const mev = inTimeMeV === inTimeMeV ? inTimeMeV : 0;
       this.srdMeV[m] = mev;
       srdSum += mev;
-      // The cut reads the pulse that peaks in time (the decoder's in-time height, NaN when no pulse peaks in
-      // the window: it fails), not the window's sum, which also holds any pile-up pulse.
-      const inTimeMeV = this.decoder.inTimeHeights[this.srd[m]!]! * calib[this.srd[m]!]! * 1000;
       if (inTimeMeV > srdCut.moduleMinMeV && inTimeMeV < srdCut.moduleMaxMeV) srdIn++;
     }
     const random = (trigger & RANDOM) !== 0 && !(trigger & ~RANDOM);
