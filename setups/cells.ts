@@ -57,7 +57,7 @@ export function setupCells(setup: SetupConfig): Cell[] {
     for (let m = 0; m < d.hcal.modules; m++) {
       for (let x = 0; x < d.hcal.nx; x++) {
         for (let y = 0; y < d.hcal.ny; y++) {
-          add({ name: `HCAL${m}-${x}-${y}`, kind: 'hcal', detector: 'HCAL', part: m, x, y, adcPerGeV: ADC_PER_GEV.hcal });
+          add({ name: `HCAL${m}-${x}-${y}`, kind: 'hcal', detector: 'HCAL', part: m, x, y, adcPerGeV: d.hcal.adcPerGeV ?? ADC_PER_GEV.hcal });
         }
       }
     }

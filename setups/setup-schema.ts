@@ -67,7 +67,14 @@ export const SetupConfig = z
       ecal: Grid.extend({ sections: z.literal(2) }),
       veto: z.object({ modules: z.number().int().min(1).max(8), zMm: z.number() }).nullable(),
       vhcal: Grid.nullable(),
-      hcal: Grid.extend({ modules: z.number().int().min(1).max(4) }).nullable(),
+      hcal: Grid.extend({
+        modules: z.number().int().min(1).max(4),
+        /**
+         * ADC counts per GeV at this setup's HCAL working point (its HV map's), when a setup runs the HCAL at a
+         * working point of its own (hadron: a doubled gain for a 50 GeV beam); default ADC_PER_GEV.hcal.
+         */
+        adcPerGeV: z.number().positive().max(1000).optional(),
+      }).nullable(),
     }),
     /**
      * Live monitoring: the ECAL energy histogram's axis (0 … this, GeV) and, optionally, the setup's own SRD
