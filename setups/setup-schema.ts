@@ -36,7 +36,13 @@ export const SetupConfig = z
       particle: z.enum(['e-', 'e+', 'mu-', 'mu+', 'pi-']),
       energyGeV: z.number().positive().max(400),
       /** Fractions of beam particles by kind; normalised when drawn. */
-      composition: z.object({ electron: z.number().min(0), hadron: z.number().min(0), muon: z.number().min(0) }),
+      composition: z.object({
+        electron: z.number().min(0),
+        hadron: z.number().min(0),
+        muon: z.number().min(0),
+        /** Share of the hadrons that are K⁻, the rest π⁻ (a negative hadron beam's kaons; none when absent). */
+        kaon: z.number().min(0).max(1).optional(),
+      }),
       particlesPerSpill: z.number().positive().max(1e9),
       /** Relative RMS of the spill-to-spill intensity. */
       intensityRms: z.number().min(0).max(1),
@@ -63,6 +69,8 @@ export const SetupConfig = z
     detectors: z.object({
       counters: z.array(Counter).max(16),
       srd: z.object({ modules: z.number().int().min(1).max(8), zMm: z.number() }).nullable(),
+      /** A differential Cherenkov counter (CEDAR) tuned to kaons: its PMT sectors tag a beam K⁻ (hadron beams). */
+      cedar: z.object({ sectors: z.number().int().min(1).max(8), zMm: z.number() }).nullable().default(null),
       wcal: z.object({ zMm: z.number() }).nullable(),
       ecal: Grid.extend({ sections: z.literal(2) }),
       veto: z.object({ modules: z.number().int().min(1).max(8), zMm: z.number() }).nullable(),

@@ -32,6 +32,15 @@ export const HIT_THRESHOLD_ADC = 10;
  */
 export const DEFAULT_SRD_CUT = { moduleMinMeV: 7, moduleMaxMeV: 80, minModules: 2, peakFromNs: 125, peakToNs: 160 };
 /**
+ * The CEDAR's kaon tag, a named simplification (the reference gives no CEDAR numbers): a K⁻ lights ≥ 6 of the
+ * 8 sectors at the kaon pressure; a sector counts above half a photoelectron (≈ 20 ADC at its working point,
+ * 10 σ of the noise). A pion reaches 6 sectors only by stray light or a pile-up kaon in the in-time window
+ * (≈ 0.7 % of the kaon count at 5·10⁶ particles a spill), which the delayed coincidence 100 ns later counts:
+ * the in-time pulse has fallen to a fifth there and falls too steeply for a noise wiggle to be a peak, and
+ * the window still ends inside the 400 ns readout.
+ */
+export const CEDAR_CUT = { minSectors: 6, sectorAbovePe: 0.5, delayedNs: 100 };
+/**
  * Missing-energy signal region: E_ECAL below half the beam energy (NA64: 50 GeV at 100 GeV, 2016–2022; 40 GeV
  * from 2023 with the VHCAL). A fixed 50 GeV would be the whole peak of a 50 GeV beam.
  */
@@ -168,11 +177,13 @@ export function monitorConfigFor(setup: Setup, calibration: MonitorCalibration =
       wcal: setup.cells.filter((c) => c.kind === 'wcal' && c.part < 2).map((c) => c.index),
       dumpVeto: dumpVetoCells(setup),
       srd: of('srd'),
+      cedar: of('cedar'),
       counters: of('counter'),
       names: setup.cells.map((c) => c.name),
       detectors: setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector)),
     },
     cuts: physicsCuts(setup),
+    kaonTag: { ...CEDAR_CUT },
     histograms: {
       ecalEnergy: { nbins, min: 0, max, title: 'E_{ECAL} [GeV]' },
       ecalPreshower: { nbins: 150, min: 0, max: Math.max(1, 0.15 * max), title: 'E_{PS} [GeV]' },

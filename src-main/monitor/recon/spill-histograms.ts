@@ -83,6 +83,8 @@ export class SpillHistograms {
   private readonly veto: Int32Array;
   private readonly srd: Int32Array;
   private readonly srdMeV: Float64Array;
+  private readonly cedar: Int32Array;
+
   private readonly wcal: Int32Array;
   private readonly dumpVeto: Int32Array;
   private readonly counters: Int32Array;
@@ -104,6 +106,8 @@ export class SpillHistograms {
 
   /** Whether the event reconstructed last passed the SRD cut (tests compare it with the generator's truth). */
   srdTagged = false;
+  /** Whether the event reconstructed last had the CEDAR's kaon tag (tests compare it with the generator's truth). */
+  kaonTagged = false;
 
   /** The open set's histograms (tests and the benchmark read them). */
   get h(): HistogramSet['h'] {
@@ -133,6 +137,8 @@ export class SpillHistograms {
     this.wcal = Int32Array.from(layout.wcal);
     this.dumpVeto = Int32Array.from(layout.dumpVeto);
     this.srdMeV = new Float64Array(layout.srd.length);
+    this.cedar = Int32Array.from(layout.cedar);
+
     this.counters = Int32Array.from(layout.counters);
     this.threshold = config.zeroSuppressionAdc ?? Number.NEGATIVE_INFINITY;
     this.towerHitGeV = config.hitThresholdAdc * (this.calib[layout.ecalMain[0] ?? 0] ?? 0);
@@ -153,6 +159,7 @@ export class SpillHistograms {
       const from = batch.offsets[i]!;
       const to = batch.offsets[i + 1]!;
       this.srdTagged = false;
+      this.kaonTagged = false;
       try {
         if (to < from || to > batch.data.byteLength) throw new RangeError('event outside its batch');
         if (!this.decoder.decode(view, from, to - from)) continue;
@@ -240,6 +247,19 @@ export class SpillHistograms {
       const inTimeMeV = this.decoder.inTimeHeights[this.srd[m]!]! * calib[this.srd[m]!]! * 1000;
       if (inTimeMeV > srdCut.moduleMinMeV && inTimeMeV < srdCut.moduleMaxMeV) srdIn++;
     }
+    // The CEDAR's kaon tag: enough sectors with an in-time pulse above threshold (photoelectrons); the same in
+    // the delayed window counts the accidental tags, a pile-up kaon in time with the beam particle.
+    const tag = this.config.kaonTag;
+    let inTime = 0;
+    let delayed = 0;
+    for (let s = 0; s < this.cedar.length; s++) {
+      const c = this.cedar[s]!;
+      if (this.decoder.inTimeHeights[c]! * calib[c]! > tag.sectorAbovePe) inTime++;
+      if (this.decoder.delayedHeights[c]! * calib[c]! > tag.sectorAbovePe) delayed++;
+    }
+    const kaon = this.cedar.length > 0 && inTime >= tag.minSectors;
+    const kaonDelayed = this.cedar.length > 0 && delayed >= tag.minSectors;
+    this.kaonTagged = kaon;
     const random = (trigger & RANDOM) !== 0 && !(trigger & ~RANDOM);
     const srdPass = this.srd.length > 0 && srdIn >= Math.min(srdCut.minModules, this.srd.length);
     this.srdTagged = srdPass;
@@ -341,7 +361,11 @@ export class SpillHistograms {
       f.beamEvents++;
       if (electron) f.beamElectrons++;
       else if (muon) f.beamMuons++;
-      else if (caloHadron || !hcalQuiet) f.beamHadrons++;
+      else if (caloHadron || !hcalQuiet) {
+        f.beamHadrons++;
+        if (kaon) f.beamKaons++;
+        if (kaonDelayed) f.beamKaonsDelayed++;
+      }
     }
     const scan = this.config.scan;
     if (scan && trigger & BEAM && hcalQuiet && ecal > scan.minEcalGeV && (scan.aimed >= 0 || (maxTower >= 0 && this.scanTowers[maxTower]))) this.record(scan.aimed, maxTower);
