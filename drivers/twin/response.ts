@@ -1,6 +1,6 @@
 // What each kind of beam particle leaves in each cell (GeV deposited, before the PMTs and digitisers):
-// counters and vetoes, the CEDAR's Cherenkov light, SRD synchrotron radiation, WCAL, ECAL with longitudinal split and lateral sharing,
-// VETO, VHCAL and HCAL. Every constant is a named default in defaults.ts, the ECAL's nominal ones in
+// counters and vetoes, the CEDAR's Cherenkov light (in photoelectrons), SRD synchrotron radiation, WCAL, ECAL
+// with longitudinal split and lateral sharing, VETO, VHCAL and HCAL. Every constant is a named default in defaults.ts, the ECAL's nominal ones in
 // setups/nominal.ts.
 import type { Cell } from '../../setups/cells';
 import { ECAL_CONSTANT, ECAL_PROFILE, ECAL_STOCHASTIC } from '../../setups/nominal';

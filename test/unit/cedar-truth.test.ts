@@ -2,13 +2,10 @@
 // trigger (ParticleTruth.meson, never encoded into the raw data); the event goes through the DAQ encoder,
 // the real decoder and the reconstruction, and the reconstruction's CEDAR tag is compared with that truth.
 import { describe, expect, it } from 'vitest';
-import { TwinEncoder } from '../../drivers/na64-daq/encoder';
-import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
-import { Twin } from '../../drivers/twin/twin';
-import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
+import type { SpillFigures } from '../../src-main/monitor/recon/figures';
 import { monitorConfigFor } from '../../src-main/setup/monitoring';
 import { loadSetup, type Setup } from '../../setups/load';
-import { batchOf, ids } from '../support/twin-data';
+import { eventByEvent } from '../support/event-by-event';
 
 const base = loadSetup('hadron');
 
@@ -22,42 +19,28 @@ interface Tally {
   kaonsTagged: number;
   pions: number;
   pionsTagged: number;
-  /** Pions with an in-time window's worth of pile-up kaon in their readout, and those of them tagged. */
+  /** Pions with a pile-up kaon anywhere in their readout, and those of them tagged. */
   pionsWithPileupKaon: number;
   pionsWithPileupKaonTagged: number;
 }
 
-const recons: SpillHistograms[] = [];
-function run(setup: Setup, seed: number, events: number): Tally {
-  const twin = new Twin(setup, { seed, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
-  const encoder = new TwinEncoder(twin.cells.map((c) => c.name), setup.channelMap, twin.digitizer.samples);
-  const recon = new SpillHistograms(monitorConfigFor(setup));
-  recons.push(recon);
+function run(setup: Setup, seed: number, events: number): { t: Tally; figures: SpillFigures } {
   const t: Tally = { kaons: 0, kaonsTagged: 0, pions: 0, pionsTagged: 0, pionsWithPileupKaon: 0, pionsWithPileupKaonTagged: 0 };
-  let n = 0;
-  for (let s = 0; n < events; s++) {
-    const spill = twin.spill(s);
-    for (let e = spill.next(); e && n < events; e = spill.next()) {
-      const [first, ...pileup] = e.truth.particles;
-      if (!first) continue;
-      recon.fill(batchOf([encoder.event(e, ids(++n, s + 1))]));
-      expect(recon.bad).toBe(0);
-      const tagged = recon.kaonTagged;
-      
-      if (first.meson === 'kaon') {
-        t.kaons++;
-        if (tagged) t.kaonsTagged++;
-      } else if (first.meson === 'pion') {
-        t.pions++;
-        if (tagged) t.pionsTagged++;
-        if (pileup.some((p) => p.meson === 'kaon')) {
-          t.pionsWithPileupKaon++;
-          if (tagged) t.pionsWithPileupKaonTagged++;
-        }
+  const recon = eventByEvent(setup, monitorConfigFor(setup), seed, events, (r, first, pileup) => {
+    const tagged = r.kaonTagged;
+    if (first.meson === 'kaon') {
+      t.kaons++;
+      if (tagged) t.kaonsTagged++;
+    } else if (first.meson === 'pion') {
+      t.pions++;
+      if (tagged) t.pionsTagged++;
+      if (pileup.some((p) => p.meson === 'kaon')) {
+        t.pionsWithPileupKaon++;
+        if (tagged) t.pionsWithPileupKaonTagged++;
       }
     }
-  }
-  return t;
+  });
+  return { t, figures: recon.figures };
 }
 
 /** Upper limit at 90 % CL on a Poisson mean when no event was seen. */
@@ -67,7 +50,7 @@ describe('CEDAR kaon tag against the generator truth', () => {
   it('tags ≥ 99 % of the kaons and misidentifies < 10⁻⁴ of the pions (90 % CL) at low intensity', () => {
     // 2·10⁴ particles a spill: a pile-up particle comes with ≈ 4·10⁻⁴ of the events, so the CEDAR's own
     // photon statistics are what is measured.
-    const t = run(beamOnly(20_000), 5, 30_000);
+    const { t } = run(beamOnly(20_000), 5, 30_000);
     expect(t.kaons).toBeGreaterThan(1000);
     // The beam's K⁻ share is the setup's (4 % of the hadrons), within 3 σ.
     const share = t.kaons / (t.kaons + t.pions);
@@ -79,8 +62,7 @@ describe('CEDAR kaon tag against the generator truth', () => {
 
   it('at 5·10⁶ particles a spill a pion is tagged only through an in-time pile-up kaon, and the delayed coincidence counts those', () => {
     const setup = beamOnly(5_000_000);
-    const t = run(setup, 6, 30_000);
-    const f = recons.at(-1)!.figures;
+    const { t, figures: f } = run(setup, 6, 30_000);
     // ≈ 0.1 pile-up particles an event, 4 % of them kaons: ≈ 100 pions carry one, ≈ 7 % of those in time.
     expect(t.pionsWithPileupKaon).toBeGreaterThan(60);
     expect(t.pionsTagged).toBeGreaterThan(0);

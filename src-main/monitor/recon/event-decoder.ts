@@ -36,8 +36,8 @@ export class EventDecoder {
   /** Largest sample (ADC, pedestal included) by cell; NaN unless the cell had a hit. 4095 is saturation. */
   readonly peakSamples: Float64Array;
   /**
-   * For the cells timed in the window of `cuts.srd` (the SRD modules and the CEDAR's sectors): height above the pedestal (ADC) and
-   * time (ns from the first sample) of the highest local maximum that peaks inside [peakFromNs, peakToNs]
+   * For the cells timed in the window of `cuts.srd` (the SRD modules and the CEDAR's sectors): height above the
+   * pedestal (ADC) and time (ns from the first sample) of the highest local maximum that peaks inside [peakFromNs, peakToNs]
    * (on a quiet channel a noise wiggle of a few ADC; NaN when there is none). A pile-up pulse tens of ns away
    * has its own peak outside the window, so the in-time pulse is found beside it (the first-peak search of
    * `peakTimes` would stop at whichever came first); an earlier pulse's tail under it is measured with it.

@@ -84,7 +84,6 @@ export class SpillHistograms {
   private readonly srd: Int32Array;
   private readonly srdMeV: Float64Array;
   private readonly cedar: Int32Array;
-
   private readonly wcal: Int32Array;
   private readonly dumpVeto: Int32Array;
   private readonly counters: Int32Array;
@@ -138,7 +137,6 @@ export class SpillHistograms {
     this.dumpVeto = Int32Array.from(layout.dumpVeto);
     this.srdMeV = new Float64Array(layout.srd.length);
     this.cedar = Int32Array.from(layout.cedar);
-
     this.counters = Int32Array.from(layout.counters);
     this.threshold = config.zeroSuppressionAdc ?? Number.NEGATIVE_INFINITY;
     this.towerHitGeV = config.hitThresholdAdc * (this.calib[layout.ecalMain[0] ?? 0] ?? 0);
