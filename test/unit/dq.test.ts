@@ -10,6 +10,7 @@ import { RunsArchive } from '../../src-main/archive/runs-archive';
 import { badSpillsCsv } from '../../src-main/dq/bad-spills-csv';
 import { chi2Test, kolmogorovProbability, kolmogorovTest, worst } from '../../src-main/dq/checks';
 import { blindBox, DqService } from '../../src-main/dq/dq-service';
+import { describeEot } from '../../src-main/cli/ctl-dq';
 import { electronsOnTarget } from '../../src-main/dq/eot';
 import { silentLogger } from '../../src-main/log';
 import { Logbook } from '../../src-main/logbook/logbook';
@@ -213,6 +214,7 @@ describe('DqService on SQLite', () => {
     expect(e.runEot).toBeCloseTo(2 * pot, 3);
     expect(e.kaons).toEqual({ runKot: expect.closeTo(2 * kot, 3), totalKot: expect.closeTo(2 * kot, 3), goal: 5e11, unit: 'KOT', words: 'Kaons on target' });
     expect(dq.spillsOf(run).get(1)!.kot).toBeCloseTo(kot, 3);
+    expect(describeEot(e).split('\n').at(-1)).toBe(`KOT run ${run}: 3.960e+5, total 3.960e+5 of the 5.000e+11 goal (0.0000792 %)`);
     dq.store.signOffs.add({ run, spill: 2, verdict: 'bad', reason: 'CEDAR pressure off', user: 'shift', role: 'shifter', at: 3000 });
     e = dq.eot(run);
     expect(e.runEot).toBeCloseTo(pot, 3);
