@@ -1,19 +1,20 @@
 // The readout cells of a setup, in one fixed order (counters, SRD, WCAL, ECAL preshower and main, VETO,
 // VHCAL, HCAL modules), named as the channel map and the HV map name them:
 //   ECAL{section}-{x}-{y}  (section 0 preshower, 1 main; an ECAL of one section has only 1)     HCAL{module}-{x}-{y}     VHCAL-{x}-{y}
-//   VETO{n}   SRD{n}   WCAL{n}   and counters by name: S0 S1 S2 S3 S4 Smu V0 V1 V2 WCAT
+//   VETO{n}   SRD{n}   WCAL{n}   CEDAR{sector}   and counters by name: S0 S1 S2 S3 S4 Smu V0 V1 V2 WCAT
+// (the CEDAR's sectors, a hadron beam's kaon tag, come right after the counters: it is a beam-line counter too).
 import { ADC_PER_GEV } from './nominal';
 import type { SetupConfig } from './setup-schema';
 
-export type CellKind = 'counter' | 'srd' | 'wcal' | 'ecal' | 'veto' | 'vhcal' | 'hcal';
+export type CellKind = 'counter' | 'cedar' | 'srd' | 'wcal' | 'ecal' | 'veto' | 'vhcal' | 'hcal';
 
 export interface Cell {
   index: number;
   name: string;
   kind: CellKind;
-  /** Detector family as shown to people: ECAL, HCAL, VHCAL, VETO, SRD, WCAL or the counter's name. */
+  /** Detector family as shown to people: ECAL, HCAL, VHCAL, VETO, SRD, WCAL, CEDAR or the counter's name. */
   detector: string;
-  /** ECAL section (0 preshower, 1 main), HCAL module, WCAL part, VETO/SRD module number; 0 otherwise. */
+  /** ECAL section (0 preshower, 1 main), HCAL module, WCAL part, VETO/SRD module number, CEDAR sector; 0 otherwise. */
   part: number;
   x: number;
   y: number;
@@ -27,6 +28,9 @@ export function setupCells(setup: SetupConfig): Cell[] {
   const d = setup.detectors;
   for (const c of d.counters) {
     add({ name: c.name, kind: 'counter', detector: c.name, part: 0, x: 0, y: 0, adcPerGeV: ADC_PER_GEV.counter });
+  }
+  for (let s = 0; s < (d.cedar?.sectors ?? 0); s++) {
+    add({ name: `CEDAR${s}`, kind: 'cedar', detector: 'CEDAR', part: s, x: s, y: 0, adcPerGeV: ADC_PER_GEV.cedar });
   }
   for (let m = 0; m < (d.srd?.modules ?? 0); m++) {
     add({ name: `SRD${m}`, kind: 'srd', detector: 'SRD', part: m, x: m, y: 0, adcPerGeV: ADC_PER_GEV.srd });
@@ -58,7 +62,7 @@ export function setupCells(setup: SetupConfig): Cell[] {
     for (let m = 0; m < d.hcal.modules; m++) {
       for (let x = 0; x < d.hcal.nx; x++) {
         for (let y = 0; y < d.hcal.ny; y++) {
-          add({ name: `HCAL${m}-${x}-${y}`, kind: 'hcal', detector: 'HCAL', part: m, x, y, adcPerGeV: ADC_PER_GEV.hcal });
+          add({ name: `HCAL${m}-${x}-${y}`, kind: 'hcal', detector: 'HCAL', part: m, x, y, adcPerGeV: d.hcal.adcPerGeV ?? ADC_PER_GEV.hcal });
         }
       }
     }

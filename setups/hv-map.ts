@@ -8,7 +8,7 @@
 import { COUNTER_NAMES } from './setup-schema';
 
 /** Detector groups, in the order the HV screen shows them. */
-export const HV_DETECTORS = ['ECAL', 'HCAL', 'VHCAL', 'WCAL', 'VETO', 'SRD', 'Counters'] as const;
+export const HV_DETECTORS = ['ECAL', 'HCAL', 'VHCAL', 'WCAL', 'VETO', 'SRD', 'CEDAR', 'Counters'] as const;
 export type HvDetector = (typeof HV_DETECTORS)[number];
 
 export interface HvMapChannel {

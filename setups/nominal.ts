@@ -29,6 +29,11 @@ export const ADC_PER_GEV = {
   wcalPreshower: 100,
   wcalMain: 22,
   wcalCatcher: 1000,
+  /**
+   * The CEDAR's PMTs count Cherenkov photons: its "GeV" is one photoelectron (a documented simplification of
+   * the units). 40 ADC a photoelectron puts one 20 σ above the amplitude noise and 8 of them below half the range.
+   */
+  cedar: 40,
 };
 
 // ── MSADC pulse shape ─────────────────────────────────────────────────────────────────────────────────

@@ -65,7 +65,13 @@ export const SetupConfig = z
       particle: z.enum(['e-', 'e+', 'mu-', 'mu+', 'pi-']),
       energyGeV: z.number().positive().max(400),
       /** Fractions of beam particles by kind; normalised when drawn. */
-      composition: z.object({ electron: z.number().min(0), hadron: z.number().min(0), muon: z.number().min(0) }),
+      composition: z.object({
+        electron: z.number().min(0),
+        hadron: z.number().min(0),
+        muon: z.number().min(0),
+        /** Share of the hadrons that are K⁻, the rest π⁻ (a negative hadron beam's kaons; none when absent). */
+        kaon: z.number().min(0).max(1).optional(),
+      }),
       particlesPerSpill: z.number().positive().max(1e9),
       /** Relative RMS of the spill-to-spill intensity. */
       intensityRms: z.number().min(0).max(1),
@@ -97,12 +103,21 @@ export const SetupConfig = z
     detectors: z.object({
       counters: z.array(Counter).max(16),
       srd: z.object({ modules: z.number().int().min(1).max(8), zMm: z.number() }).nullable(),
+      /** A differential Cherenkov counter (CEDAR) tuned to kaons: its PMT sectors tag a beam K⁻ (hadron beams). */
+      cedar: z.object({ sectors: z.number().int().min(1).max(8), zMm: z.number() }).nullable().default(null),
       wcal: z.object({ zMm: z.number() }).nullable(),
       /** sections 2: a preshower (section 0) and the main part (section 1); 1: the main part only (NA64μ's 5×6). */
       ecal: Grid.extend({ sections: z.union([z.literal(1), z.literal(2)]) }),
       veto: z.object({ modules: z.number().int().min(1).max(8), zMm: z.number() }).nullable(),
       vhcal: Grid.nullable(),
-      hcal: Grid.extend({ modules: z.number().int().min(1).max(4) }).nullable(),
+      hcal: Grid.extend({
+        modules: z.number().int().min(1).max(4),
+        /**
+         * ADC counts per GeV at this setup's HCAL working point (its HV map's), when a setup runs the HCAL at a
+         * working point of its own (hadron: a doubled gain for a 50 GeV beam); default ADC_PER_GEV.hcal.
+         */
+        adcPerGeV: z.number().positive().max(1000).optional(),
+      }).nullable(),
       /** Magnetic spectrometers with their tracker stations (at most 16 stations in all); none by default. */
       spectrometers: z.array(Spectrometer).max(2).default([]),
     }),

@@ -18,6 +18,7 @@ import m0016 from './0016-replay-runs';
 import m0017 from './0017-sealed-signal-box';
 import m0018 from './0018-run-end-reason';
 import m0019 from './0019-signal-efficiency';
+import m0020 from './0020-kaons-on-target';
 
 export interface Migration {
   version: number;
@@ -44,4 +45,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 17, name: 'sealed-signal-box', sql: m0017 },
   { version: 18, name: 'run-end-reason', sql: m0018 },
   { version: 19, name: 'signal-efficiency', sql: m0019 },
+  { version: 20, name: 'kaons-on-target', sql: m0020 },
 ];

@@ -74,6 +74,18 @@ export const SRD_MASS_MEV = { electron: 0.511, muon: 105.66, hadron: 139.57 };
 /** Electronic noise of an SRD module, σ ≈ 0.3 MeV. */
 export const SRD_NOISE_GEV = 0.0003;
 
+// ── CEDAR (hadron beams' kaon tag) ────────────────────────────────────────────────────────────────────
+/**
+ * A named simplification of a differential Cherenkov counter tuned to kaons (the reference gives no CEDAR
+ * numbers): at the kaon pressure a K⁻'s ring falls on the diaphragm and lights each of the 8 PMT sectors
+ * with a Poisson number of photoelectrons of mean `kaon`; a π⁻ (or e⁻, μ) of the same momentum radiates at a
+ * larger angle, outside the diaphragm, and reaches a sector only through stray light (`offRing`). With 4
+ * photoelectrons a sector a kaon lights ≥ 6 of 8 sectors ≈ 99.9 % of the time, a pion ≈ 10⁻⁶ of the time.
+ */
+export const CEDAR_PE_PER_SECTOR = { kaon: 4, offRing: 0.05 };
+/** Single-photoelectron amplitude spread of a CEDAR PMT (σ/mean, a typical bialkali tube). */
+export const CEDAR_SPE_WIDTH = 0.4;
+
 // ── Digitisation (MSADC) ──────────────────────────────────────────────────────────────────────────────
 /** Per-channel pedestal 150 ± 30 ADC (fixed per channel), noise σ ≈ 2 ADC. */
 export const PEDESTAL_MEAN = 150;

@@ -1,11 +1,13 @@
 // What each kind of beam particle leaves in each cell (GeV deposited, before the PMTs and digitisers):
-// counters and vetoes, SRD synchrotron radiation, WCAL, ECAL with longitudinal split and lateral sharing,
-// VETO, VHCAL and HCAL. Every constant is a named default in defaults.ts, the ECAL's nominal ones in
+// counters and vetoes, the CEDAR's Cherenkov light (in photoelectrons), SRD synchrotron radiation, WCAL, ECAL
+// with longitudinal split and lateral sharing, VETO, VHCAL and HCAL. Every constant is a named default in defaults.ts, the ECAL's nominal ones in
 // setups/nominal.ts.
 import type { Cell } from '../../setups/cells';
 import { ECAL_CONSTANT, ECAL_PROFILE, ECAL_STOCHASTIC } from '../../setups/nominal';
 import type { SetupConfig } from '../../setups/setup-schema';
 import {
+  CEDAR_PE_PER_SECTOR,
+  CEDAR_SPE_WIDTH,
   ECAL_LAMBDA,
   HADRON_PRESHOWER_SHARE,
   HCAL_CONSTANT,
@@ -31,13 +33,18 @@ import {
 } from './defaults';
 import type { Random } from './random';
 import { TwinSpectrometers } from './spectrometer';
-import { srdDeposit, srdLight, type SrdLight } from './srd';
+import { poissonSmall, srdDeposit, srdLight, type SrdLight } from './srd';
 
 export type ParticleKind = 'electron' | 'hadron' | 'muon';
 
 /** The simulation truth of one particle, never written into the raw data. */
 export interface ParticleTruth {
   particle: ParticleKind;
+  /**
+   * Which hadron: a π⁻ or, in a beam with a kaon share, a K⁻ (null for electrons and muons). In the
+   * calorimeters a 50 GeV K⁻ is taken to shower as a π⁻ does (a simplification); only the CEDAR tells them apart.
+   */
+  meson: 'pion' | 'kaon' | null;
   /** Signal: the fraction of the beam energy carried away unseen (an A′, or a charge exchange's M⁰), 0 for none. */
   missingFraction: number;
   ecalGeV: number;
@@ -93,6 +100,7 @@ export class DetectorResponse {
   private readonly tracked: boolean;
   private readonly decayCounters: { index: number; mipGeV: number }[] = [];
   private readonly srd: number[] = [];
+  private readonly cedar: number[] = [];
   private readonly wcal: number[] = [];
   private readonly veto: number[] = [];
   private readonly ecal: Grid;
@@ -103,6 +111,8 @@ export class DetectorResponse {
   private readonly lastShower: { grid: Grid | null; x: number; y: number; profile: Profile | null; widen: number } = { grid: null, x: 0, y: 0, profile: null, widen: 0 };
   private readonly energy: number;
   private readonly fractions: number[];
+  /** Share of the hadrons that are K⁻ (0: a pure π⁻ beam, no kaon drawn). */
+  readonly kaonShare: number;
   /** SR light per module by particle kind at this setup's beam energy (the dipoles at their nominal field). */
   private readonly srdLight: Record<ParticleKind, SrdLight>;
   /** The ECAL tower the beam is aimed at: the setup's beam cell unless a calibration scan steers it. */
@@ -125,6 +135,7 @@ export class DetectorResponse {
     }
     for (const c of cells) {
       if (c.kind === 'srd') this.srd.push(c.index);
+      if (c.kind === 'cedar') this.cedar.push(c.index);
       if (c.kind === 'wcal') this.wcal.push(c.index);
       if (c.kind === 'veto') this.veto.push(c.index);
     }
@@ -147,6 +158,7 @@ export class DetectorResponse {
     const c = setup.beam.composition;
     const total = c.electron + c.hadron + c.muon;
     this.fractions = [c.electron / total, c.hadron / total, c.muon / total];
+    this.kaonShare = c.kaon ?? 0;
   }
 
   steer(tower: readonly [number, number] | null): void {
@@ -174,8 +186,11 @@ export class DetectorResponse {
    * muon that loses a hard share of its energy in the ECAL (drawn at its probability otherwise).
    */
   particle(rng: Random, kind: ParticleKind, missingFraction: number, dep: Float64Array, hardLoss?: boolean): ParticleTruth {
+    // The injected M⁰ → invisible comes from a pion's charge exchange (π⁻p → M⁰n); a kaon is drawn only in a
+    // beam that has them, so a pure beam's random stream is what it was without kaons.
+    const meson = kind !== 'hadron' ? null : this.kaonShare > 0 && missingFraction === 0 && rng.uniform() < this.kaonShare ? 'kaon' : 'pion';
     const e0 = this.energy;
-    const truth: ParticleTruth = { particle: kind, missingFraction, ecalGeV: 0, preshowerGeV: 0, hcalGeV: 0, vetoHit: false, halo: false, momentumGeV: e0, scatteredGeV: 0, xMm: 0, beamXMm: 0, slope: 0, hardLoss: 0 };
+    const truth: ParticleTruth = { particle: kind, meson, missingFraction, ecalGeV: 0, preshowerGeV: 0, hcalGeV: 0, vetoHit: false, halo: false, momentumGeV: e0, scatteredGeV: 0, xMm: 0, beamXMm: 0, slope: 0, hardLoss: 0 };
     if (this.tracked) {
       truth.momentumGeV = e0 * (1 + this.setup.beam.momentumRms * rng.gauss());
       truth.beamXMm = this.setup.beam.spotMm * rng.gauss();
@@ -185,6 +200,15 @@ export class DetectorResponse {
     truth.halo = rng.uniform() < this.setup.beam.haloFraction;
     for (const c of this.counters) {
       if (!c.veto || truth.halo) dep[c.index]! += mip(rng, c.mipGeV);
+    }
+    // CEDAR at the kaon pressure: photoelectrons per sector (its cells' unit, setups/nominal.ts), a kaon's ring
+    // on the diaphragm, anything else's stray light only.
+    if (this.cedar.length) {
+      const mean = meson === 'kaon' ? CEDAR_PE_PER_SECTOR.kaon : CEDAR_PE_PER_SECTOR.offRing;
+      for (const i of this.cedar) {
+        const n = poissonSmall(rng, mean);
+        for (let k = 0; k < n; k++) dep[i]! += Math.max(0, 1 + CEDAR_SPE_WIDTH * rng.gauss());
+      }
     }
     // SRD: synchrotron radiation from the particle bent in the magnets, (m_e/m)⁴ of an electron's for
     // hadrons and muons. Accidental light comes only from pile-up particles, each with its own deposits at

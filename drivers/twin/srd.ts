@@ -33,8 +33,8 @@ export function srdDeposit(rng: Random, light: SrdLight): number {
   return Math.max(0, e);
 }
 
-/** Poisson deviate by multiplying uniforms (means of a few tens at most here). */
-function poissonSmall(rng: Random, mean: number): number {
+/** Poisson deviate by multiplying uniforms (means of a few tens at most here: SR photons, CEDAR photoelectrons). */
+export function poissonSmall(rng: Random, mean: number): number {
   if (mean <= 0) return 0;
   const limit = Math.exp(-mean);
   let k = 0;

@@ -15,7 +15,9 @@ export function describeEot(e: EotStatus): string {
   const line = `${e.unit} ${e.run === null ? '' : `run ${e.run}: ${eot(e.runEot)}, `}total ${eot(e.totalEot)} of the ${eot(e.goal)} goal (${((100 * e.totalEot) / e.goal).toPrecision(3)} %), setup ${e.setup}`;
   const run = e.run === null ? null : describeSignOffMoves(e.signOffs.run, eot, e.unit);
   const total = describeSignOffMoves(e.signOffs.total, eot, e.unit);
-  return [line, ...(run ? [`  run ${e.run}: ${run}`] : []), ...(total ? [`  total: ${total}`] : [])].join('\n');
+  const k = e.kaons;
+  const kaons = k ? `${k.unit} ${e.run === null ? '' : `run ${e.run}: ${eot(k.runKot)}, `}total ${eot(k.totalKot)} of the ${eot(k.goal)} goal (${((100 * k.totalKot) / k.goal).toPrecision(3)} %)` : null;
+  return [line, ...(run ? [`  run ${e.run}: ${run}`] : []), ...(total ? [`  total: ${total}`] : []), ...(kaons ? [kaons] : [])].join('\n');
 }
 
 export function describeSpillDq(d: SpillDq): string {

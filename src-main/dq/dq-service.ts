@@ -12,7 +12,7 @@ import type { Logbook } from '../logbook/logbook';
 import type { SummarySectionSource } from '../logbook/shift-summary';
 import type { MonitorConfig, PhysicsCuts } from '../monitor/recon/config';
 import type { SpillFigures } from '../monitor/recon/figures';
-import { counting, nominalCalibration, physicsCuts } from '../setup/monitoring';
+import { counting, kaonCounting, nominalCalibration, physicsCuts } from '../setup/monitoring';
 import type { Setup } from '../../setups/load';
 import type { DqLiveEvent, EotStatus } from '../shared/api/dq';
 import type { Run, SpillDq, SpillSummary, Verdict } from '../shared/api/schemas';
@@ -149,6 +149,7 @@ export class DqService {
       verdict,
       detectors,
       eot: onTarget(figures, counting(this.setup).tag, { intensity: summary.intensity, prescale: this.setup.trigger.beamPrescale, deadTimeFraction: summary.daq?.deadTimeFraction ?? null }),
+      kot: kaonCounting(this.setup) ? onTarget(figures, 'kaon', { intensity: summary.intensity, prescale: this.setup.trigger.beamPrescale, deadTimeFraction: summary.daq?.deadTimeFraction ?? null }) : null,
       ...epiFigures(figures),
       beamEnergyGeV: checks.find((c) => c.id === 'ecal.beam-energy')?.value ?? null,
       calibrationVersion,
@@ -231,6 +232,7 @@ export class DqService {
 
   eot(run: number | null): EotStatus {
     const { goal, unit, words } = counting(this.setup);
+    const kaons = kaonCounting(this.setup);
     return {
       run,
       runEot: run === null ? 0 : this.store.eotOfRun(run),
@@ -243,6 +245,7 @@ export class DqService {
         run: run === null ? { excludedSpills: 0, excludedEot: 0, keptSpills: 0 } : this.store.signOffMoves({ run }),
         total: this.store.signOffMoves({ setup: this.setup.name }),
       },
+      kaons: kaons && { runKot: run === null ? 0 : this.store.kotOfRun(run), totalKot: this.store.kotOfSetup(this.setup.name), goal: kaons.goal, unit: 'KOT', words: kaons.words },
     };
   }
 

@@ -55,6 +55,7 @@ interface DqRow {
   calibration_version: string;
   reference_version: number | null;
   eot: number;
+  kot: number | null;
   beam_events: number;
   beam_electrons: number;
   beam_hadrons: number;
@@ -99,6 +100,7 @@ function toStored(r: DqRow, unblinded: boolean): StoredSpillDq {
       verdict: r.verdict,
       detectors: JSON.parse(r.detectors) as Record<string, Verdict>,
       eot: r.eot,
+      kot: r.kot,
       purity: tagged > 0 ? r.beam_electrons / tagged : null,
       hadronFraction: tagged > 0 ? r.beam_hadrons / tagged : null,
       electronEfficiency: r.electron_efficiency,
@@ -137,9 +139,9 @@ export class DqStore {
     this.signOffs = new SignOffs(db);
     this.q = {
       insertDq: db.prepare(
-        `INSERT INTO spill_dq (run, spill, verdict, detectors, checks, calibration_version, reference_version, eot, beam_events, beam_electrons,
+        `INSERT INTO spill_dq (run, spill, verdict, detectors, checks, calibration_version, reference_version, eot, kot, beam_events, beam_electrons,
            beam_hadrons, beam_muons, electron_efficiency, hadron_suppression, suppression_is_limit, calo_hadrons, beam_energy_gev, signal_candidates)
-         VALUES (@run, @spill, @verdict, @detectors, @checks, @calibrationVersion, @referenceVersion, @eot, @beamEvents, @beamElectrons,
+         VALUES (@run, @spill, @verdict, @detectors, @checks, @calibrationVersion, @referenceVersion, @eot, @kot, @beamEvents, @beamElectrons,
            @beamHadrons, @beamMuons, @electronEfficiency, @hadronSuppression, @suppressionIsLimit, @caloHadrons, @beamEnergyGeV, @signalCandidates)`,
       ),
       spillDq: db.prepare<[number, number], DqRow>(`SELECT * FROM spill_dq WHERE run = ? AND spill = ?`),
@@ -175,6 +177,17 @@ export class DqStore {
       eotSetupWindow: db.prepare<[string, number, number], { eot: number | null }>(
         `SELECT sum(d.eot) AS eot FROM spill_dq d JOIN spills s USING (run, spill) JOIN runs r ON r.number = d.run
           WHERE r.setup = ? AND s.ended_at >= ? AND s.ended_at < ? AND r.origin = 'live'`,
+      ),
+      // Kaons on target as counted: the spills signed off bad (all of a run signed off bad) left out; a setup's
+      // total over its live runs, as its EOT.
+      kotRun: db.prepare<[number], { kot: number | null }>(
+        `WITH ${SIGNED_OFF_SPILLS}
+         SELECT sum(d.kot) AS kot FROM spill_dq d WHERE d.run = ? AND NOT EXISTS (SELECT 1 FROM signed_off_excluded x WHERE x.run = d.run AND x.spill = d.spill)`,
+      ),
+      kotSetup: db.prepare<[string], { kot: number | null }>(
+        `WITH ${SIGNED_OFF_SPILLS}
+         SELECT sum(d.kot) AS kot FROM spill_dq d JOIN runs r ON r.number = d.run
+          WHERE r.setup = ? AND r.origin = 'live' AND NOT EXISTS (SELECT 1 FROM signed_off_excluded x WHERE x.run = d.run AND x.spill = d.spill)`,
       ),
       verdictCounts: db.prepare<[number], { verdict: Verdict; n: number }>(`SELECT verdict, count(*) AS n FROM spill_dq WHERE run = ? GROUP BY verdict`),
       runHistogram: db.prepare<[number, string], { encoding: string; data: Buffer; spills: number }>(`SELECT encoding, data, spills FROM run_histograms WHERE run = ? AND name = ?`),
@@ -224,6 +237,7 @@ export class DqStore {
       calibrationVersion: dq.calibrationVersion,
       referenceVersion: dq.referenceVersion,
       eot: dq.eot,
+      kot: dq.kot ?? null,
       beamEvents: row.beamEvents,
       beamElectrons: row.beamElectrons,
       beamHadrons: row.beamHadrons,
@@ -285,6 +299,16 @@ export class DqStore {
   /** The setup's live EOT as counted (sign-offs honoured; runs of origin 'replay' or 'reprocess' are not counted). */
   eotOfSetup(setup: string): number {
     return Math.max(0, (this.q.eotSetup.get(setup)?.eot ?? 0) - this.signOffs.moves({ setup }).excludedEot);
+  }
+
+  /** Kaons on target of a run as counted (the spills signed off bad left out); 0 for a setup that counts none. */
+  kotOfRun(run: number): number {
+    return this.q.kotRun.get(run)?.kot ?? 0;
+  }
+
+  /** The setup's live kaons on target as counted (sign-offs honoured). */
+  kotOfSetup(setup: string): number {
+    return this.q.kotSetup.get(setup)?.kot ?? 0;
   }
 
   /** What sign-offs moved in a run's EOT, or a setup's. */

@@ -1,7 +1,9 @@
-// The setup's beam particles on target in a spill: electrons (EOT), muons (MOT) or pions (POT), as the setup
-// counts them (src-main/setup/monitoring.ts, `counting`). The beam counters' end-of-burst scaler counts every
+// The setup's beam particles on target in a spill: electrons (EOT), muons (MOT), pions (POT) or, beside them
+// on a hadron beam with a CEDAR, kaons (KOT), as the setup counts them (src-main/setup/monitoring.ts,
+// `counting`, `kaonCounting`). The beam counters' end-of-burst scaler counts every
 // particle on target; the prescaled beam triggers are an unbiased sample of them, and their tag (the e-tag:
-// SRD or a full ECAL shower; a muon: a MIP through every HCAL module; a hadron: its shower in the HCAL;
+// SRD or a full ECAL shower; a muon: a MIP through every HCAL module; a hadron: its shower in the HCAL, a kaon
+// of them the CEDAR's tag less its accidental tags (the delayed coincidence), a pion the rest;
 // src-main/monitor/recon) gives the share, so N = particles × tagged / beam triggers: the prescale and the DAQ
 // dead time cancel in the share. Without a scaler count (no end of burst), N is the tagged beam triggers ×
 // the prescale ÷ the live fraction (1 − dead time): right on average, but with the Poisson spread of the
@@ -17,16 +19,30 @@ export interface EotInput {
   deadTimeFraction: number | null;
 }
 
-const TAGGED = { electron: 'beamElectrons', muon: 'beamMuons', hadron: 'beamHadrons' } as const;
+type TagFigures = Pick<SpillFigures, 'beamEvents' | 'beamElectrons' | 'beamMuons' | 'beamHadrons' | 'beamKaons' | 'beamKaonsDelayed'>;
 
-export function onTarget(f: Pick<SpillFigures, 'beamEvents' | 'beamElectrons' | 'beamMuons' | 'beamHadrons'>, tag: keyof typeof TAGGED, input: EotInput): number {
-  const tagged = f[TAGGED[tag]];
+/**
+ * Kaons among the beam triggers: the CEDAR's tags less those in the delayed window (a pile-up kaon in time with
+ * a pion tags it as often as one 100 ns later does). The kaon tag's own efficiency (≥ 99 % on the twin) is not
+ * corrected for.
+ */
+const kaons = (f: TagFigures) => Math.max(0, f.beamKaons - f.beamKaonsDelayed);
+
+const TAGGED = {
+  electron: (f: TagFigures) => f.beamElectrons,
+  muon: (f: TagFigures) => f.beamMuons,
+  pion: (f: TagFigures) => f.beamHadrons - kaons(f),
+  kaon: kaons,
+} as const;
+
+export function onTarget(f: TagFigures, tag: keyof typeof TAGGED, input: EotInput): number {
+  const tagged = TAGGED[tag](f);
   if (input.intensity > 0 && f.beamEvents > 0) return (input.intensity * tagged) / f.beamEvents;
   const live = 1 - (input.deadTimeFraction ?? 0);
   return live > 0 ? (tagged * input.prescale) / live : 0;
 }
 
 /** Electrons on target (EOT): the electron beams' count. */
-export function electronsOnTarget(f: Pick<SpillFigures, 'beamEvents' | 'beamElectrons' | 'beamMuons' | 'beamHadrons'>, input: EotInput): number {
+export function electronsOnTarget(f: TagFigures, input: EotInput): number {
   return onTarget(f, 'electron', input);
 }

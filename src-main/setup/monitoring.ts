@@ -32,6 +32,15 @@ export const HIT_THRESHOLD_ADC = 10;
  */
 export const DEFAULT_SRD_CUT = { moduleMinMeV: 7, moduleMaxMeV: 80, minModules: 2, peakFromNs: 125, peakToNs: 160 };
 /**
+ * The CEDAR's kaon tag, a named simplification (the reference gives no CEDAR numbers): a K⁻ lights ≥ 6 of the
+ * 8 sectors at the kaon pressure; a sector counts above half a photoelectron (≈ 20 ADC at its working point,
+ * 10 σ of the noise). A pion reaches 6 sectors only by stray light or a pile-up kaon in the in-time window
+ * (≈ 0.7 % of the kaon count at 5·10⁶ particles a spill), which the delayed coincidence 100 ns later counts:
+ * the in-time pulse has fallen to a fifth there and falls too steeply for a noise wiggle to be a peak, and
+ * the window still ends inside the 400 ns readout.
+ */
+export const CEDAR_CUT = { minSectors: 6, sectorAbovePe: 0.5, delayedNs: 100 };
+/**
  * Missing-energy signal region: E_ECAL below half the beam energy (NA64: 50 GeV at 100 GeV, 2016–2022; 40 GeV
  * from 2023 with the VHCAL). A fixed 50 GeV would be the whole peak of a 50 GeV beam.
  */
@@ -46,28 +55,35 @@ export const SIGNAL_TOTAL_FRACTION = 0.1;
 
 /** What a setup counts on target: its beam particle, the analysis' tag of it, and the programme's goal (Table 1). */
 export interface Counting {
-  unit: 'EOT' | 'MOT' | 'POT';
-  /** The beam-trigger tag that counts (src-main/monitor/recon: beamElectrons, beamMuons, beamHadrons). */
-  tag: 'electron' | 'muon' | 'hadron';
+  unit: 'EOT' | 'MOT' | 'POT' | 'KOT';
+  /** The beam-trigger tag that counts (src-main/dq/eot.ts: from beamElectrons, beamMuons, beamHadrons and the CEDAR's beamKaons). */
+  tag: 'electron' | 'muon' | 'pion' | 'kaon';
   words: string;
   goal: number;
 }
 
 /**
  * The programme's exposure goals (reference/na64-program.md, Table 1): 5×10¹² EOT for the e⁻ programme;
- * 10¹¹ MOT, where the μ programme reaches g_μ ≲ 10⁻⁴ ((g−2)_μ; its full range goes to 5×10¹³); 5×10¹² π on target.
+ * 10¹¹ MOT, where the μ programme reaches g_μ ≲ 10⁻⁴ ((g−2)_μ; its full range goes to 5×10¹³); 5×10¹² π on target
+ * (the hadrons the CEDAR does not tag as kaons) and, beside them, 5×10¹¹ K on target (`kaonCounting`).
  */
 const COUNTING: Record<Setup['beam']['particle'], Counting> = {
   'e-': { unit: 'EOT', tag: 'electron', words: 'Electrons on target', goal: 5e12 },
   'e+': { unit: 'EOT', tag: 'electron', words: 'Positrons on target', goal: 5e12 },
   'mu-': { unit: 'MOT', tag: 'muon', words: 'Muons on target', goal: 1e11 },
   'mu+': { unit: 'MOT', tag: 'muon', words: 'Muons on target', goal: 1e11 },
-  'pi-': { unit: 'POT', tag: 'hadron', words: 'Pions on target', goal: 5e12 },
+  'pi-': { unit: 'POT', tag: 'pion', words: 'Pions on target', goal: 5e12 },
 };
+const KOT: Counting = { unit: 'KOT', tag: 'kaon', words: 'Kaons on target', goal: 5e11 };
 
 export function counting(setup: Pick<Setup, 'beam' | 'monitor'>): Counting {
   const c = COUNTING[setup.beam.particle];
   return { ...c, goal: setup.monitor.eotGoal ?? c.goal };
+}
+
+/** A hadron beam with a CEDAR also counts its kaons on target (KOT), beside the pions; null otherwise. */
+export function kaonCounting(setup: Pick<Setup, 'beam' | 'detectors'>): Counting | null {
+  return setup.beam.particle === 'pi-' && setup.detectors.cedar ? { ...KOT } : null;
 }
 /** A calorimeter electron deposits > 70 % of the beam energy in the ECAL (σ/E ≈ 1 % at 100 GeV). */
 const ELECTRON_ECAL_FRACTION = 0.7;
@@ -202,12 +218,14 @@ export function monitorConfigFor(setup: Setup, calibration: MonitorCalibration =
       dumpVeto: dumpVetoCells(setup),
       srd: of('srd'),
       vhcal: of('vhcal'),
+      cedar: of('cedar'),
       counters: of('counter'),
       spectrometers,
       names: setup.cells.map((c) => c.name),
       detectors: setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector)),
     },
     cuts: physicsCuts(setup),
+    kaonTag: { ...CEDAR_CUT },
     histograms: {
       ecalEnergy: { nbins, min: 0, max, title: 'E_{ECAL} [GeV]' },
       ecalPreshower: { nbins: 150, min: 0, max: Math.max(1, 0.15 * max), title: 'E_{PS} [GeV]' },

@@ -32,6 +32,12 @@ for (const s of SETUPS) {
       await expect(page.getByTestId('eot-title')).toHaveText(s.title);
       // The run's count is positive: the setup counts its own beam particle.
       await expect(page.getByTestId('eot-run')).toHaveText(/\d\.\d\d×10/, { timeout: 30_000 });
+      // The hadron beam counts its kaons (the CEDAR's tag) beside the pions, against Table 1's 5×10¹¹ KOT.
+      if (s.setup === 'hadron') {
+        await expect(page.getByTestId('kot-title')).toHaveText('Kaons on target (KOT, CEDAR)');
+        await expect(page.getByTestId('kot-run')).toHaveText(/\d\.\d\d×10/);
+        await expect(page.getByTestId('eot-panel')).toContainText('5.00×10¹¹');
+      } else await expect(page.getByTestId('kot-title')).toHaveCount(0);
       await expect(page.getByTestId('epi-title')).toHaveText(s.epi);
       await expect(page.locator(`[data-plot="${s.plot}"] canvas`)).toBeVisible({ timeout: 30_000 });
       await page.screenshot({ path: info.outputPath(`shift-${s.setup}.png`), fullPage: true });

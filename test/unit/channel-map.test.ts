@@ -77,7 +77,7 @@ describe('setup files', () => {
     expect(setupNames()).toEqual(['hadron', 'invisible-e', 'muon', 'visible-e']);
     const counts = Object.fromEntries(setupNames().map((n) => [n, loadSetup(n).cells.length]));
     // invisible-e: 5 counters + 3 SRD + 72 ECAL + 6 VETO + 36 HCAL; muon: 5 + 30 ECAL (no preshower) + 16 VHCAL + 36 HCAL.
-    expect(counts).toEqual({ 'invisible-e': 122, 'visible-e': 120, muon: 87, hadron: 121 });
+    expect(counts).toEqual({ 'invisible-e': 122, 'visible-e': 120, muon: 87, hadron: 129 });
     expect(loadSetup('muon').cells.filter((c) => c.kind === 'ecal').every((c) => c.part === 1)).toBe(true);
     expect(loadSetup('muon').cells.filter((c) => c.kind === 'hcal').map((c) => c.name)).toContain('HCAL1-5-2');
   });

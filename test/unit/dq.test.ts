@@ -10,6 +10,7 @@ import { RunsArchive } from '../../src-main/archive/runs-archive';
 import { badSpillsCsv } from '../../src-main/dq/bad-spills-csv';
 import { chi2Test, kolmogorovProbability, kolmogorovTest, worst } from '../../src-main/dq/checks';
 import { blindBox, DqService } from '../../src-main/dq/dq-service';
+import { describeEot } from '../../src-main/cli/ctl-dq';
 import { electronsOnTarget } from '../../src-main/dq/eot';
 import { silentLogger } from '../../src-main/log';
 import { Logbook } from '../../src-main/logbook/logbook';
@@ -190,6 +191,37 @@ describe('DqService on SQLite', () => {
     expect(entry.kind).toBe('dq-unblind');
     expect(entry.body).toContain('approved box opening');
     expect(entry.body).toContain('signal-region candidates:** 4');
+  });
+
+  it("counts a hadron beam's kaons on target (KOT) beside its pions, the CEDAR's accidentals given back; a spill signed off bad leaves both", () => {
+    const hadron = loadSetup('hadron');
+    const logbook = new Logbook(db, archive, dir, silentLogger());
+    const dq = new DqService(db, archive, hadron, { logbook, alarms: (v) => Object.assign(alarms, v), localUser: 'tester', log: silentLogger() });
+    const run = archive.startRun({ type: 'physics', setup: 'hadron', comment: '', startedAt: 0 }).number;
+    for (const spill of [1, 2]) {
+      const summary: SpillSummary = { run, spill, startedAt: spill * 1000, endedAt: spill * 1000 + 500, eventsSeen: 5500, eventsProcessed: 5500, processedFraction: 1, intensity: 5e6, ecalMeanGeV: null, ecalPeakGeV: null, daq: null };
+      // 200 CEDAR tags among 4950 beam hadrons, 2 of them accidental (the delayed coincidence).
+      const figures = { ...emptyFigures(), events: 5500, beamEvents: 5000, beamElectrons: 50, beamHadrons: 4950, beamKaons: 200, beamKaonsDelayed: 2 };
+      const a = dq.assess(summary, [], figures, 'v-test');
+      summary.dq = a.dq;
+      archive.saveSpill(summary, [], a.write);
+      a.committed(summary, 'live');
+    }
+    const kot = 5e6 * (198 / 5000);
+    const pot = 5e6 * ((4950 - 198) / 5000);
+    let e = dq.eot(run);
+    expect(e.unit).toBe('POT');
+    expect(e.runEot).toBeCloseTo(2 * pot, 3);
+    expect(e.kaons).toEqual({ runKot: expect.closeTo(2 * kot, 3), totalKot: expect.closeTo(2 * kot, 3), goal: 5e11, unit: 'KOT', words: 'Kaons on target' });
+    expect(dq.spillsOf(run).get(1)!.kot).toBeCloseTo(kot, 3);
+    expect(describeEot(e).split('\n').at(-1)).toBe(`KOT run ${run}: 3.960e+5, total 3.960e+5 of the 5.000e+11 goal (0.0000792 %)`);
+    dq.store.signOffs.add({ run, spill: 2, verdict: 'bad', reason: 'CEDAR pressure off', user: 'shift', role: 'shifter', at: 3000 });
+    e = dq.eot(run);
+    expect(e.runEot).toBeCloseTo(pot, 3);
+    expect(e.kaons!.runKot).toBeCloseTo(kot, 3);
+    expect(e.kaons!.totalKot).toBeCloseTo(kot, 3);
+    // The electron beam counts no kaons.
+    expect(open().dq.eot(null).kaons).toBeNull();
   });
 
   it('promotes a stored spill to the next reference version, per setup; refuses unknown spills', () => {

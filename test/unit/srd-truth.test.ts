@@ -3,14 +3,10 @@
 // decoder and the reconstruction, and the reconstruction's SRD tag is compared with that truth. Nothing the
 // twin writes about the SRD is trusted.
 import { describe, expect, it } from 'vitest';
-import { TwinEncoder } from '../../drivers/na64-daq/encoder';
-import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
-import { Twin } from '../../drivers/twin/twin';
 import type { MonitorConfig } from '../../src-main/monitor/recon/config';
-import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
 import { monitorConfigFor } from '../../src-main/setup/monitoring';
 import { loadSetup, type Setup } from '../../setups/load';
-import { batchOf, ids } from '../support/twin-data';
+import { eventByEvent } from '../support/event-by-event';
 
 const base = loadSetup('invisible-e');
 
@@ -38,32 +34,21 @@ interface Tally {
 
 /** Generate, encode, decode and reconstruct `events` beam-triggered events one by one, tallying the SRD tag by truth. */
 function run(setup: Setup, config: MonitorConfig, seed: number, events: number): Tally {
-  const twin = new Twin(setup, { seed, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
-  const encoder = TwinEncoder.of(twin, setup.channelMap);
-  const recon = new SpillHistograms(config);
   const t: Tally = { electrons: 0, electronsTagged: 0, hadrons: 0, hadronsTagged: 0, hadronsWithPileupElectron: 0, hadronsWithPileupElectronTagged: 0 };
-  let n = 0;
-  for (let s = 0; n < events; s++) {
-    const spill = twin.spill(s);
-    for (let e = spill.next(); e && n < events; e = spill.next()) {
-      const [first, ...pileup] = e.truth.particles;
-      if (!first) continue;
-      recon.fill(batchOf([encoder.event(e, ids(++n, s + 1))]));
-      expect(recon.bad).toBe(0);
-      const tagged = recon.srdTagged;
-      if (first.particle === 'electron') {
-        t.electrons++;
-        if (tagged) t.electronsTagged++;
-      } else if (first.particle === 'hadron') {
-        t.hadrons++;
-        if (tagged) t.hadronsTagged++;
-        if (pileup.some((p) => p.particle === 'electron')) {
-          t.hadronsWithPileupElectron++;
-          if (tagged) t.hadronsWithPileupElectronTagged++;
-        }
+  eventByEvent(setup, config, seed, events, (recon, first, pileup) => {
+    const tagged = recon.srdTagged;
+    if (first.particle === 'electron') {
+      t.electrons++;
+      if (tagged) t.electronsTagged++;
+    } else if (first.particle === 'hadron') {
+      t.hadrons++;
+      if (tagged) t.hadronsTagged++;
+      if (pileup.some((p) => p.particle === 'electron')) {
+        t.hadronsWithPileupElectron++;
+        if (tagged) t.hadronsWithPileupElectronTagged++;
       }
     }
-  }
+  });
   return t;
 }
 

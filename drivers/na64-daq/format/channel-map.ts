@@ -6,7 +6,7 @@
 // read, any address or cell given twice, is an error naming the line, so a bad map never reaches the data.
 //
 // Cell names follow drivers/twin/pmt-voltages.ts: ECAL{section}-{x}-{y}, HCAL{module}-{x}-{y}, VHCAL-{x}-{y},
-// VETO{n}, SRD{n}, WCAL{n} (n = x) and counters by their own name (S0 … V2, WCAT).
+// VETO{n}, SRD{n}, WCAL{n}, CEDAR{n} (n = x) and counters by their own name (S0 … V2, WCAT).
 import { MAX_SOURCE_ID } from './slink';
 import { CHANNELS_PER_PORT, PORTS } from './msadc';
 
@@ -39,7 +39,7 @@ export class ChannelMapError extends Error {
 }
 
 const GRID = /^(ECAL[0-1]|HCAL[0-3]|VHCAL)$/;
-const ARRAY = /^(VETO|SRD|WCAL)$/;
+const ARRAY = /^(VETO|SRD|WCAL|CEDAR)$/;
 const COUNTER = /^(S[0-4]|Smu|V[0-2]|WCAT)$/;
 const MAX_XY = 63;
 

@@ -17,6 +17,21 @@ export interface SrdCut {
 }
 
 /**
+ * The CEDAR's kaon tag (hadron beams): at least `minSectors` of its PMT sectors with an in-time pulse (in the SRD
+ * cut's time window: both are read by the MSADC with the trigger) above `sectorAbovePe` photoelectrons.
+ */
+export interface CedarCut {
+  minSectors: number;
+  sectorAbovePe: number;
+  /**
+   * The delayed coincidence: the same tag in a window this many ns after the in-time one, where only a pile-up
+   * kaon can light the sectors. Its count is the accidental tags' (a pile-up kaon in time with a pion), which
+   * the kaons on target subtract.
+   */
+  delayedNs: number;
+}
+
+/**
  * The signal region. Lepton beams, missing energy: an SRD-tagged electron that left less than `ecalBelowGeV`
  * in the ECAL, with quiet VETO and HCAL (A′ → invisible). Hadron beams, disappearance: a beam particle that is
  * not an electron and left less than `totalBelowGeV` in ECAL and HCAL together with a quiet VETO (the
@@ -85,6 +100,8 @@ export interface MonitorLayout {
   srd: number[];
   /** VHCAL cells (empty without one). */
   vhcal: number[];
+  /** The CEDAR's PMT sectors (hadron beams; empty without a CEDAR). */
+  cedar: number[];
   counters: number[];
   /**
    * The magnetic spectrometers (setup-schema.ts): the momentum from the change of slope between the first
@@ -158,5 +175,10 @@ export interface MonitorConfig {
   hitThresholdAdc: number;
   layout: MonitorLayout;
   cuts: PhysicsCuts;
+  /**
+   * The CEDAR's kaon tag: not a cut of the selection (no signal efficiency depends on it), the beam particle's
+   * identity that counts the kaons on target.
+   */
+  kaonTag: CedarCut;
   histograms: MonitorAxes;
 }

@@ -37,14 +37,17 @@ export class EventDecoder {
   /** Largest sample (ADC, pedestal included) by cell; NaN unless the cell had a hit. 4095 is saturation. */
   readonly peakSamples: Float64Array;
   /**
-   * For the cells timed in the window of `cuts.srd` (the SRD modules): height above the pedestal (ADC) and
-   * time (ns from the first sample) of the highest local maximum that peaks inside [peakFromNs, peakToNs]
+   * For the cells timed in the window of `cuts.srd` (the SRD modules and the CEDAR's sectors): height above the
+   * pedestal (ADC) and time (ns from the first sample) of the highest local maximum that peaks inside [peakFromNs, peakToNs]
    * (on a quiet channel a noise wiggle of a few ADC; NaN when there is none). A pile-up pulse tens of ns away
    * has its own peak outside the window, so the in-time pulse is found beside it (the first-peak search of
    * `peakTimes` would stop at whichever came first); an earlier pulse's tail under it is measured with it.
    */
   readonly inTimeHeights: Float64Array;
   readonly inTimePeakTimes: Float64Array;
+  /** The CEDAR's sectors also in the delayed window (`kaonTag.delayedNs` later): its accidental coincidences. */
+  readonly delayedHeights: Float64Array;
+  /** 1: timed in the in-time window (SRD); 2: also in the delayed one (CEDAR). */
   private readonly timed: Uint8Array;
   private readonly inTimeFromNs: number;
   private readonly inTimeToNs: number;
@@ -57,6 +60,7 @@ export class EventDecoder {
   readonly stationX: Float64Array;
   private readonly inTrackFromNs: number;
   private readonly inTrackToNs: number;
+  private readonly delayedNs: number;
   /** The NA64 trigger word of the last event. */
   trigger = 0;
   private readonly addressToCell: Int16Array;
@@ -98,8 +102,11 @@ export class EventDecoder {
     this.stationX = new Float64Array(config.tracker.stations).fill(Number.NaN);
     this.inTrackFromNs = config.tracker.inTimeFromNs;
     this.inTrackToNs = config.tracker.inTimeToNs;
+    for (const c of config.layout.cedar) this.timed[c] = 2;
     this.inTimeFromNs = config.cuts.srd.peakFromNs;
     this.inTimeToNs = config.cuts.srd.peakToNs;
+    this.delayedHeights = new Float64Array(config.cells).fill(Number.NaN);
+    this.delayedNs = config.kaonTag.delayedNs;
     this.addressToCell = config.addressToCell;
     this.pedWords = pedestalSamples / 2;
     this.fromWord = window.from / 2;
@@ -143,6 +150,7 @@ export class EventDecoder {
     this.inTimePeakTimes.fill(Number.NaN);
     this.stationHits.fill(0);
     this.stationX.fill(Number.NaN);
+    this.delayedHeights.fill(Number.NaN);
     for (let p = start + DATE_HEADER_WORDS; p < end; ) {
       const w0 = w[p]!;
       const size = w0 & 0xffff;
@@ -257,20 +265,27 @@ export class EventDecoder {
             peakTimes[cell] = peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal);
             this.peakSamples[cell] = lastPeakSample;
           }
-          if (this.timed[cell]) this.inTimePeak(w, q, samples, cell, pedestal);
+          if (this.timed[cell]) {
+            this.inTimeHeights[cell] = this.peakIn(w, q, samples, pedestal, this.inTimeFromNs, this.inTimeToNs);
+            this.inTimePeakTimes[cell] = this.peakInTime;
+          }
+          if (this.timed[cell] === 2) this.delayedHeights[cell] = this.peakIn(w, q, samples, pedestal, this.inTimeFromNs + this.delayedNs, this.inTimeToNs + this.delayedNs);
         }
         p = last;
       }
     }
   }
 
+  /** The time of the peak `peakIn` found last (NaN when none). */
+  private peakInTime = Number.NaN;
+
   /**
-   * The highest local maximum of the samples whose parabola-refined peak lies in the in-time window: its
-   * height above `pedestal` and its time, into inTimeHeights / inTimePeakTimes of `cell`.
+   * The highest local maximum of the samples whose parabola-refined peak lies in [fromNs, toNs]: its height
+   * above `pedestal` (returned; NaN when there is none) and its time (peakInTime).
    */
-  private inTimePeak(w: Uint32Array, from: number, samples: number, cell: number, pedestal: number): void {
-    const first = Math.max(1, Math.floor(this.inTimeFromNs / SAMPLE_NS) - 1);
-    const last = Math.min(samples - 2, Math.ceil(this.inTimeToNs / SAMPLE_NS) + 1);
+  private peakIn(w: Uint32Array, from: number, samples: number, pedestal: number, fromNs: number, toNs: number): number {
+    const first = Math.max(1, Math.floor(fromNs / SAMPLE_NS) - 1);
+    const last = Math.min(samples - 2, Math.ceil(toNs / SAMPLE_NS) + 1);
     let height = Number.NaN;
     let time = Number.NaN;
     for (let k = first; k <= last; k++) {
@@ -282,7 +297,7 @@ export class EventDecoder {
       const denominator = l - 2 * c + r;
       const shift = denominator < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / denominator)) : 0;
       const t = (k + shift) * SAMPLE_NS;
-      if (t < this.inTimeFromNs || t > this.inTimeToNs) continue;
+      if (t < fromNs || t > toNs) continue;
       // The parabola's vertex: the peak between the samples.
       const h = c - 0.25 * (l - r) * shift - pedestal;
       if (!(h <= height)) {
@@ -290,8 +305,8 @@ export class EventDecoder {
         time = t;
       }
     }
-    this.inTimeHeights[cell] = height;
-    this.inTimePeakTimes[cell] = time;
+    this.peakInTime = time;
+    return height;
   }
 }
 

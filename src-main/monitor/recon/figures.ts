@@ -10,6 +10,10 @@ export interface SpillFigures {
   beamElectrons: number;
   beamHadrons: number;
   beamMuons: number;
+  /** Of the beam hadrons, those the CEDAR tags as K⁻ (hadron beams with a CEDAR; 0 otherwise). */
+  beamKaons: number;
+  /** Of the beam hadrons, those with the CEDAR's tag in the delayed window: the accidental kaon tags. */
+  beamKaonsDelayed: number;
   /** Calorimeter-tagged electrons (full shower, quiet HCAL), and those that also pass the SRD cut. */
   caloElectrons: number;
   caloElectronsSrd: number;
@@ -28,6 +32,8 @@ export function emptyFigures(): SpillFigures {
     beamElectrons: 0,
     beamHadrons: 0,
     beamMuons: 0,
+    beamKaons: 0,
+    beamKaonsDelayed: 0,
     caloElectrons: 0,
     caloElectronsSrd: 0,
     caloHadrons: 0,

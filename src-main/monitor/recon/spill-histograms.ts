@@ -86,6 +86,7 @@ export class SpillHistograms {
   private readonly veto: Int32Array;
   private readonly srd: Int32Array;
   private readonly srdMeV: Float64Array;
+  private readonly cedar: Int32Array;
   private readonly wcal: Int32Array;
   private readonly dumpVeto: Int32Array;
   private readonly counters: Int32Array;
@@ -113,6 +114,8 @@ export class SpillHistograms {
   /** The last event's measured beam and scattered momentum (GeV, NaN when not measured): tests compare them with the truth. */
   beamMomentum = Number.NaN;
   scatteredMomentum = Number.NaN;
+  /** Whether the event reconstructed last had the CEDAR's kaon tag (tests compare it with the generator's truth). */
+  kaonTagged = false;
 
   /** The open set's histograms (tests and the benchmark read them). */
   get h(): HistogramSet['h'] {
@@ -142,6 +145,7 @@ export class SpillHistograms {
     this.wcal = Int32Array.from(layout.wcal);
     this.dumpVeto = Int32Array.from(layout.dumpVeto);
     this.srdMeV = new Float64Array(layout.srd.length);
+    this.cedar = Int32Array.from(layout.cedar);
     this.counters = Int32Array.from(layout.counters);
     this.vhcal = Int32Array.from(layout.vhcal);
     this.beamSpectrometer = layout.spectrometers.find((s) => s.measures === 'beam') ?? null;
@@ -165,6 +169,7 @@ export class SpillHistograms {
       const from = batch.offsets[i]!;
       const to = batch.offsets[i + 1]!;
       this.srdTagged = false;
+      this.kaonTagged = false;
       try {
         if (to < from || to > batch.data.byteLength) throw new RangeError('event outside its batch');
         if (!this.decoder.decode(view, from, to - from)) continue;
@@ -262,6 +267,19 @@ export class SpillHistograms {
       srdSum += mev;
       if (inTimeMeV > srdCut.moduleMinMeV && inTimeMeV < srdCut.moduleMaxMeV) srdIn++;
     }
+    // The CEDAR's kaon tag: enough sectors with an in-time pulse above threshold (photoelectrons); the same in
+    // the delayed window counts the accidental tags, a pile-up kaon in time with the beam particle.
+    const tag = this.config.kaonTag;
+    let inTime = 0;
+    let delayed = 0;
+    for (let s = 0; s < this.cedar.length; s++) {
+      const c = this.cedar[s]!;
+      if (this.decoder.inTimeHeights[c]! * calib[c]! > tag.sectorAbovePe) inTime++;
+      if (this.decoder.delayedHeights[c]! * calib[c]! > tag.sectorAbovePe) delayed++;
+    }
+    const kaon = this.cedar.length > 0 && inTime >= tag.minSectors;
+    const kaonDelayed = this.cedar.length > 0 && delayed >= tag.minSectors;
+    this.kaonTagged = kaon;
     const random = (trigger & RANDOM) !== 0 && !(trigger & ~RANDOM);
     const srdPass = this.srd.length > 0 && srdIn >= Math.min(srdCut.minModules, this.srd.length);
     this.srdTagged = srdPass;
@@ -386,7 +404,11 @@ export class SpillHistograms {
       f.beamEvents++;
       if (electron) f.beamElectrons++;
       else if (muon) f.beamMuons++;
-      else if (caloHadron || !hcalQuiet) f.beamHadrons++;
+      else if (caloHadron || !hcalQuiet) {
+        f.beamHadrons++;
+        if (kaon) f.beamKaons++;
+        if (kaonDelayed) f.beamKaonsDelayed++;
+      }
     }
     const scan = this.config.scan;
     if (scan && trigger & BEAM && hcalQuiet && ecal > scan.minEcalGeV && (scan.aimed >= 0 || (maxTower >= 0 && this.scanTowers[maxTower]))) this.record(scan.aimed, maxTower);

@@ -32,10 +32,15 @@ export const EotStatus = z.object({
   totalEot: z.number().nonnegative(),
   goal: z.number().positive(),
   /** What the setup counts on target (EOT, MOT, POT) and its name in words ("Electrons on target"): `runEot` and `totalEot` are in this unit. */
-  unit: z.enum(['EOT', 'MOT', 'POT']),
+  unit: z.enum(['EOT', 'MOT', 'POT', 'KOT']),
   words: z.string(),
   /** What sign-offs moved, in the run and in the total. */
   signOffs: z.object({ run: SignOffMoves, total: SignOffMoves }),
+  /**
+   * A hadron beam with a CEDAR also counts its kaons on target (Table 1: 5×10¹¹ KOT), sign-offs honoured as for
+   * the pions; null (or absent) for the other setups.
+   */
+  kaons: z.object({ runKot: z.number().nonnegative(), totalKot: z.number().nonnegative(), goal: z.number().positive(), unit: z.literal('KOT'), words: z.string() }).nullish(),
 });
 export type EotStatus = z.infer<typeof EotStatus>;
 

@@ -125,6 +125,8 @@ export const SpillDq = z.object({
   detectors: z.record(z.string(), Verdict),
   /** Electrons on target in the spill (beam-trigger e-tags × prescale ÷ live fraction). */
   eot: z.number().nonnegative(),
+  /** Kaons on target in the spill (a hadron beam with a CEDAR: its kaon tags), beside `eot`'s pions; null for other setups. */
+  kot: z.number().nonnegative().nullish(),
   /** e/π: electron share of the beam-triggered events, SRD cut efficiency on calorimeter electrons, hadron suppression. */
   purity: z.number().min(0).max(1).nullable(),
   hadronFraction: z.number().min(0).max(1).nullable(),
