@@ -106,11 +106,14 @@ export class Digitizer {
 
   /** Add a pulse of peak `amplitude` starting at `startNs`, from the template sampled at the nearest phase. */
   private addPulse(amplitude: number, startNs: number): void {
-    const first = Math.max(0, Math.ceil(startNs / SAMPLE_NS));
-    const phase = Math.round(((first * SAMPLE_NS - startNs) / SAMPLE_NS) * PHASES) % PHASES;
+    // The first sample at or after the start (negative for a pulse that started before the readout) and the
+    // phase of the start before it; a start just after a sample is nearest to phase 0 of that sample.
+    let first = Math.ceil(startNs / SAMPLE_NS);
+    let phase = Math.round(((first * SAMPLE_NS - startNs) / SAMPLE_NS) * PHASES);
+    if (phase === PHASES) [first, phase] = [first - 1, 0];
     const table = this.sampled[phase]!;
     const work = this.work;
     const end = Math.min(this.samples, first + table.length);
-    for (let k = first; k < end; k++) work[k]! += amplitude * table[k - first]!;
+    for (let k = Math.max(0, first); k < end; k++) work[k]! += amplitude * table[k - first]!;
   }
 }
