@@ -1,10 +1,11 @@
-// MSADC waveforms: 12-bit samples every 12.5 ns, a fixed pedestal and Gaussian noise per channel, the pulse
-// shape of setups/nominal.ts scaled by the deposit × the channel's gain (PMT high voltage, slow drift), saturation
+// MSADC waveforms: 12-bit samples every 12.5 ns, a fixed pedestal and Gaussian noise per channel, the twin's
+// own pulse shape (truth.ts) scaled by the deposit × the channel's gain (PMT high voltage, slow drift), saturation
 // at 4095, and the injectable channel faults (dead, hot, noisy).
 import type { Cell } from '../../setups/cells';
-import { PULSE_START_NS, pulseTemplate, SAMPLES, TEMPLATE_STEP_NS } from '../../setups/nominal';
+import { SAMPLES } from '../../setups/nominal';
 import { HOT_AMPLITUDE_ADC, NOISE_ADC, NOISY_FACTOR, PEDESTAL_MEAN, PEDESTAL_SPREAD } from './defaults';
 import { Random } from './random';
+import { PULSE_START_NS, pulseTemplate, TEMPLATE_STEP_NS } from './truth';
 
 export type ChannelFault = 'dead' | 'hot' | 'noisy';
 

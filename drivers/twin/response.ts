@@ -1,9 +1,8 @@
 // What each kind of beam particle leaves in each cell (GeV deposited, before the PMTs and digitisers):
 // counters and vetoes, SRD synchrotron radiation, WCAL, ECAL with longitudinal split and lateral sharing,
-// VETO, VHCAL and HCAL. Every constant is a named default in defaults.ts, the ECAL's nominal ones in
-// setups/nominal.ts.
+// VETO, VHCAL and HCAL. Every constant is a named default in defaults.ts, the ECAL's resolution and profile in
+// truth.ts (the twin's own, not the app's nominal ones).
 import type { Cell } from '../../setups/cells';
-import { ECAL_CONSTANT, ECAL_PROFILE, ECAL_STOCHASTIC } from '../../setups/nominal';
 import type { SetupConfig } from '../../setups/setup-schema';
 import {
   ECAL_LAMBDA,
@@ -27,6 +26,7 @@ import {
 } from './defaults';
 import type { Random } from './random';
 import { srdDeposit, srdLight, type SrdLight } from './srd';
+import { ECAL_CONSTANT, ECAL_PROFILE, ECAL_STOCHASTIC } from './truth';
 
 export type ParticleKind = 'electron' | 'hadron' | 'muon';
 
