@@ -65,8 +65,9 @@ export interface ScanBias {
   inner: number;
   edge: number;
   corner: number;
-  /** The largest distance of a tower's bias from the one the two profiles predict. */
-  model: number;
+  /** The largest distance of a tower's bias from the one the two profiles predict: inner towers, edges and corners. */
+  innerModel: number;
+  outerModel: number;
 }
 
 /**
@@ -82,7 +83,7 @@ export function scanBias(setup: Setup, constant: (tower: number) => number, gain
   const nominalShares = peakShares(targetModel(setup));
   const ref = nominalReading(setup) / setup.beam.energyGeV;
   const adcPerGeV = setup.cells.find((c) => c.kind === 'ecal' && c.part === 1)!.adcPerGeV;
-  const worst: ScanBias = { inner: 0, edge: 0, corner: 0, model: 0 };
+  const worst: ScanBias = { inner: 0, edge: 0, corner: 0, innerModel: 0, outerModel: 0 };
   for (let t = 0; t < e.nx * e.ny; t++) {
     const [x, y] = [Math.floor(t / e.ny), t % e.ny];
     const bias = constant(t) * adcPerGeV * gain(t) * ref - 1;
@@ -90,7 +91,8 @@ export function scanBias(setup: Setup, constant: (tower: number) => number, gain
     const edges = Number(x === 0 || x === e.nx - 1) + Number(y === 0 || y === e.ny - 1);
     const kind = edges === 0 ? 'inner' : edges === 1 ? 'edge' : 'corner';
     worst[kind] = Math.max(worst[kind], Math.abs(bias));
-    worst.model = Math.max(worst.model, Math.abs(bias - predicted));
+    const model = kind === 'inner' ? 'innerModel' : 'outerModel';
+    worst[model] = Math.max(worst[model], Math.abs(bias - predicted));
   }
   return worst;
 }

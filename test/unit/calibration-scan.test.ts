@@ -7,8 +7,9 @@
 // The truth a constant is compared with comes from the generator: the injected gain, the twin's own
 // containment of a shower on the beam cell and what the app's amplitude reads of the twin's pulse. The scan's
 // targets come from the nominal profile, so they overestimate what edge towers contain: measured, their
-// constants come out +1.3–1.8 % high, the corners' +2.8–3.2 %, the inner 4 × 4 within 0.6 %, each within
-// 1 % of the bias the two profiles predict. The preshower constants come back within 3 % (at most 5 %).
+// constants come out +1.3–1.8 % high, the corners' +2.8–3.2 %, the inner 4 × 4 within 0.6 % (+0.2–0.4 %
+// predicted beside an edge). Each is within 0.2 % (inner) or 0.8 % (edges and corners) of the bias the two
+// profiles predict, asserted within 0.5 % and 1 %. The preshower constants come back within 3 % (at most 5 %).
 import { describe, expect, it } from 'vitest';
 import * as twinTruth from '../../drivers/twin/truth';
 import { solveScan } from '../../src-main/calibration/recon/scan-solver';
@@ -20,7 +21,7 @@ import { nominalReading, scanBias } from '../support/twin-truth';
 const T = 36;
 
 describe('beam scan against the twin truth', () => {
-  it('recovers known gains of ±15 % with the twin\'s own profile: inner towers within 0.6 %, edge towers biased by the profile mismatch as predicted', () => {
+  it('recovers known gains of ±15 % with the twin\'s own profile: each constant within 0.5 % (inner) or 1 % (edges) of the bias the profile mismatch predicts', () => {
     expect(twinTruth.ECAL_PROFILE).not.toEqual(ECAL_PROFILE);
     const gains = knownGains(5);
     const towers = Array.from({ length: T }, (_, t) => t);
@@ -37,10 +38,11 @@ describe('beam scan against the twin truth', () => {
     // The preshower's truth: the same with its own scale and gains.
     const ref = nominalReading(setup) / setup.beam.energyGeV;
     const ps = Math.max(...results.map((r) => Math.abs(r.preshower.value * 100 * gains.get(name(0, r.tower))! * ref - 1)));
-    expect(worst.inner).toBeLessThan(0.006);
+    expect(worst.innerModel).toBeLessThan(0.005);
+    expect(worst.outerModel).toBeLessThan(0.01);
+    expect(worst.inner).toBeLessThan(0.008);
     expect(worst.edge).toBeLessThan(0.02);
     expect(worst.corner).toBeLessThan(0.035);
-    expect(worst.model).toBeLessThan(0.01);
     expect(ps).toBeLessThan(0.05);
   }, 120_000);
 });
