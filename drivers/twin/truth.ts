@@ -34,7 +34,7 @@ export const ECAL_PROFILE = { core: 0.88, b1: 8.5, b2: 33 };
  * Pulse: a difference of exponentials like the design's, slower: τ_rise 23 ns (design 22: the cable and the
  * MSADC's anti-aliasing filter slow the edge by ≈ 5 %), τ_decay 64 ns (design 60: the WLS fibre's
  * re-emission and the scintillator's slow component lengthen the tail by ≈ 7 %). Its peak comes 36.7 ns after
- * its start (design 34.9 ns); for the same charge it is 5.6 % lower, and 0.4 % more of it falls past the
+ * its start (design 34.9 ns); for the same charge it is 5.6 % lower, and 0.5 % more of it falls past the
  * end of a 32-sample readout.
  */
 export const PULSE_RISE_NS = 23;
