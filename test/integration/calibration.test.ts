@@ -129,9 +129,10 @@ describe('ECAL calibration (na64rc serve --sim, invisible-e)', () => {
     const bias = scanBias(setup, (t) => byCell.get(name(t))!, (t) => gains[name(t)]!);
     expect(bias.innerModel).toBeLessThan(0.005);
     expect(bias.outerModel).toBeLessThan(0.01);
-    expect(bias.inner).toBeLessThan(0.008);
-    expect(bias.edge).toBeLessThan(0.02);
-    expect(bias.corner).toBeLessThan(0.035);
+    // Hence the bias itself: the profile predicts up to 0.4 % inside, 1.4 % on an edge, 2.4 % in a corner.
+    expect(bias.inner).toBeLessThan(0.009);
+    expect(bias.edge).toBeLessThan(0.024);
+    expect(bias.corner).toBeLessThan(0.034);
 
     expect((await ctl('calibration', 'approve', version, '--comment', 'full scan')).code).toBe(0);
     const lastOfScan = (await api<SpillSummary[]>(server.info, '/api/v1/runs/2/spills')).body.at(-1)!.spill;
