@@ -17,7 +17,9 @@
 //   drivers/registry.ts the plugin list: drivers/sdk and the plugins' driver.ts files (no simulator)
 //   drivers/<plugin>    only drivers/sdk, drivers/transports, drivers/twin, drivers/vme (the VME bus layer the VME
 //                       modules share), setups and its own folder; never src-main. The VME crate simulator
-//                       (drivers/vme) may import the module simulators (drivers/*/simulator.ts) it hosts
+//                       (drivers/vme) may import the module simulators (drivers/*/simulator.ts) it hosts. Of the
+//                       app's nominal detector constants (setups/nominal.ts) a simulator takes only the data
+//                       format (SAMPLES): it generates with its own truth (drivers/twin/truth.ts), issue 17
 //   db                  only itself
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -55,6 +57,19 @@ function layerOf(file) {
 const FORMATS = /^drivers\/[a-z0-9-]+\/format\//;
 // The machine's USB bus (enumeration, hot plug) is not a device: the core lists it for the Devices view.
 const CORE = ['src-main/', 'db/', 'setups/', 'drivers/sdk/', 'drivers/registry.ts', 'drivers/transports/usb/usb-host.ts', FORMATS];
+
+/** What a simulator (drivers/) may take from the app's nominal constants: the data format, not the physics. */
+const NOMINAL = 'setups/nominal.ts';
+const NOMINAL_FORMAT = ['SAMPLES'];
+
+/** For a driver importing setups/nominal.ts: why that import is not allowed, or null. */
+function checkNominal(node) {
+  const names = node.type === 'ImportDeclaration' ? node.specifiers.map((s) => (s.type === 'ImportSpecifier' ? s.imported.name : null)) : [null];
+  const physics = names.filter((n) => !NOMINAL_FORMAT.includes(n));
+  if (!physics.length) return null;
+  const shown = physics.map((n) => n ?? '*').join(', ');
+  return `a simulator generates with its own detector truth (drivers/twin/truth.ts), not the app's nominal ${shown}: of setups/nominal.ts it may import only ${NOMINAL_FORMAT.join(', ')} (the data format)`;
+}
 
 const ALLOWED_INTERNAL = {
   shell: () => CORE,
@@ -111,7 +126,9 @@ export default {
         const allowed = ALLOWED_INTERNAL[layer.name](layer);
         const withTs = /\.[a-z]+$/.test(target) ? target : `${target}.ts`;
         const ok = (a) => (a instanceof RegExp ? a.test(target) || a.test(withTs) : target.startsWith(a) || withTs === a);
-        if (!allowed.some(ok)) {
+        if (layer.name === 'driver' && withTs === NOMINAL) {
+          why = checkNominal(node);
+        } else if (!allowed.some(ok)) {
           const shown = (a) => (a === FORMATS ? 'drivers/*/format/' : a instanceof RegExp ? 'drivers/*/driver.ts' : a);
           why = `${file} (${layer.name}) may not import ${target}: allowed are ${allowed.map(shown).join(', ')}`;
         }

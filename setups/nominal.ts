@@ -1,7 +1,10 @@
 // The detector's nominal constants: what the experiment knows of its detectors before a calibration
 // measures them (at NA64 from test-beam data and the Geant4 simulation of the ECAL). The app's data, read by
-// the core (the first calibration set, the beam-scan targets, the monitor's amplitude window) and by the
-// simulators alike (the twin's response). Each with its reasoning (reference/na64-detector.md).
+// the core (the first calibration set, the beam-scan targets, the monitor's amplitude window). The twin does
+// not generate with them: it has its own detector truth (drivers/twin/truth.ts: resolution, lateral profile,
+// pulse shape and timing each a few per cent off these), as a built detector differs from its design. It
+// shares only what is a format or a unit: SAMPLES per readout, and the ADC-per-GeV scale (setups/cells.ts)
+// the twin's known per-cell gains multiply. Each with its reasoning (reference/na64-detector.md).
 
 /** ECAL σ/E = 10 %/√E ⊕ 1 % (typical Pb/Sc Shashlik; the analysis MC smears 4 % per cell at 100 GeV). */
 export const ECAL_STOCHASTIC = 0.1;
@@ -37,7 +40,7 @@ export const ADC_PER_GEV = {
 };
 
 // ── MSADC pulse shape ─────────────────────────────────────────────────────────────────────────────────
-/** Samples per channel and event (12.5 ns each). */
+/** Samples per channel and event (12.5 ns each): the MSADC readout's data format, not physics; the twin reads it. */
 export const SAMPLES = 32;
 const SAMPLE_NS = 12.5;
 /**

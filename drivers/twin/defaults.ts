@@ -1,8 +1,8 @@
 // Every number of the twin that no publication gives, in one place, each with its reasoning
 // (reference/na64-detector.md, "Named defaults for the simulation"). Setup files choose the beam, the
-// trigger and the geometry; the detector's nominal constants (ECAL resolution and profile, ADC per GeV, the
-// MSADC pulse shape) are the app's data in setups/nominal.ts; the working points are in the HV maps. These
-// are the detector-physics and electronics constants only the simulation needs.
+// trigger and the geometry; the detector's nominal constants are the app's data in setups/nominal.ts, and the
+// twin's own ECAL resolution and profile and MSADC pulse, a few per cent off them, are in truth.ts; the working
+// points are in the HV maps. These are the detector-physics and electronics constants only the simulation needs.
 
 // ── Calorimeter response ──────────────────────────────────────────────────────────────────────────────
 /** Preshower (≈4 X₀ of ≈40 X₀) takes 4–8 % of an electron's energy. */

@@ -1,10 +1,11 @@
-// MSADC waveforms: 12-bit samples every 12.5 ns, a fixed pedestal and Gaussian noise per channel, the pulse
-// shape of setups/nominal.ts scaled by the deposit × the channel's gain (PMT high voltage, slow drift), saturation
+// MSADC waveforms: 12-bit samples every 12.5 ns, a fixed pedestal and Gaussian noise per channel, the twin's
+// own pulse shape (truth.ts) scaled by the deposit × the channel's gain (PMT high voltage, slow drift), saturation
 // at 4095, and the injectable channel faults (dead, hot, noisy).
 import type { Cell } from '../../setups/cells';
-import { PULSE_START_NS, pulseTemplate, SAMPLES, TEMPLATE_STEP_NS } from '../../setups/nominal';
+import { SAMPLES } from '../../setups/nominal';
 import { HOT_AMPLITUDE_ADC, NOISE_ADC, NOISY_FACTOR, PEDESTAL_MEAN, PEDESTAL_SPREAD } from './defaults';
 import { Random } from './random';
+import { PULSE_START_NS, pulseTemplate, TEMPLATE_STEP_NS } from './truth';
 
 export type ChannelFault = 'dead' | 'hot' | 'noisy';
 
@@ -106,11 +107,14 @@ export class Digitizer {
 
   /** Add a pulse of peak `amplitude` starting at `startNs`, from the template sampled at the nearest phase. */
   private addPulse(amplitude: number, startNs: number): void {
-    const first = Math.max(0, Math.ceil(startNs / SAMPLE_NS));
-    const phase = Math.round(((first * SAMPLE_NS - startNs) / SAMPLE_NS) * PHASES) % PHASES;
+    // The first sample at or after the start (negative for a pulse that started before the readout) and the
+    // phase of the start before it; a start just after a sample is nearest to phase 0 of that sample.
+    let first = Math.ceil(startNs / SAMPLE_NS);
+    let phase = Math.round(((first * SAMPLE_NS - startNs) / SAMPLE_NS) * PHASES);
+    if (phase === PHASES) [first, phase] = [first - 1, 0];
     const table = this.sampled[phase]!;
     const work = this.work;
     const end = Math.min(this.samples, first + table.length);
-    for (let k = first; k < end; k++) work[k]! += amplitude * table[k - first]!;
+    for (let k = Math.max(0, first); k < end; k++) work[k]! += amplitude * table[k - first]!;
   }
 }

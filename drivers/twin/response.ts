@@ -1,9 +1,8 @@
 // What each kind of beam particle leaves in each cell (GeV deposited, before the PMTs and digitisers):
 // counters and vetoes, the CEDAR's Cherenkov light (in photoelectrons), SRD synchrotron radiation, WCAL, ECAL
-// with longitudinal split and lateral sharing, VETO, VHCAL and HCAL. Every constant is a named default in defaults.ts, the ECAL's nominal ones in
-// setups/nominal.ts.
+// with longitudinal split and lateral sharing, VETO, VHCAL and HCAL. Every constant is a named default in
+// defaults.ts, the ECAL's resolution and profile in truth.ts (the twin's own, not the app's nominal ones).
 import type { Cell } from '../../setups/cells';
-import { ECAL_CONSTANT, ECAL_PROFILE, ECAL_STOCHASTIC } from '../../setups/nominal';
 import type { SetupConfig } from '../../setups/setup-schema';
 import {
   CEDAR_PE_PER_SECTOR,
@@ -34,6 +33,7 @@ import {
 import type { Random } from './random';
 import { TwinSpectrometers } from './spectrometer';
 import { poissonSmall, srdDeposit, srdLight, type SrdLight } from './srd';
+import { ECAL_CONSTANT, ECAL_PROFILE, ECAL_STOCHASTIC } from './truth';
 
 export type ParticleKind = 'electron' | 'hadron' | 'muon';
 

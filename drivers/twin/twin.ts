@@ -3,7 +3,7 @@
 // spills. Deterministic for a seed: a spill's content depends only on the seed, its sequence number and
 // the PMT voltages at the time. The DAQ simulator (drivers/na64-daq) encodes what this produces.
 import { setupCells, type Cell } from '../../setups/cells';
-import { PULSE_START_NS, SAMPLES } from '../../setups/nominal';
+import { SAMPLES } from '../../setups/nominal';
 import type { SetupConfig } from '../../setups/setup-schema';
 import { CHARGE_EXCHANGE_NEUTRON_GEV, DEAD_TIME_US, MUON_HARD_LOSS_PROBABILITY, DEFAULT_SIGNAL_MASS_GEV, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS } from './defaults';
 import { Digitizer, type ChannelFault, type Pulse } from './digitizer';
@@ -12,6 +12,7 @@ import { Random } from './random';
 import { AprimeSpectrum, MUON_MASS_GEV } from './signal-spectrum';
 import { trackerHits, type TrackerHits } from './spectrometer';
 import { DetectorResponse, type ParticleKind, type ParticleTruth } from './response';
+import { PULSE_START_NS } from './truth';
 
 /** Trigger bits, the same as the NA64 trigger word: physics, beam (prescaled), random, calibration (LED). */
 export const TRIGGER = { physics: 1, beam: 2, random: 4, calibration: 8 } as const;
@@ -462,7 +463,7 @@ export class TwinSpill {
     return { timeMs: this.times[i]!, type: 'physics', trigger, samples: this.samples, hits, truth };
   }
 
-  /** Deposits (GeV) → peak amplitudes at nominal gain (ADC). */
+  /** Deposits (GeV) → amplitudes at nominal gain (ADC of the scale: the charge, truth.ts SCALE_CHARGE_NS). */
   private toAdc(pulse: number, startNs: number): void {
     const p = this.pulses[pulse]!;
     p.startNs = startNs;

@@ -44,9 +44,10 @@ export const LED_DRIFT_HIGH = 0.15;
 
 /**
  * The model behind each tower's target peak (src-main/calibration/recon/targets.ts): the NA64 ECAL's lateral
- * profile (Molière radius ≈ 3.5 cm) from the detector's nominal constants (setups/nominal.ts, which the twin uses too),
- * so calibration and simulation agree (at the experiment these come from the Geant4 simulation of the ECAL),
- * the setup's beam spot, and the ECAL resolution at the beam energy until the scan measures it.
+ * profile (Molière radius ≈ 3.5 cm) from the detector's nominal constants (setups/nominal.ts; at the experiment
+ * these come from the Geant4 simulation of the ECAL, and the built detector differs from them by a few per
+ * cent: the bias that leaves in edge towers is measured in test/unit/calibration-scan.test.ts), the setup's beam spot, and the ECAL resolution at the beam energy
+ * until the scan measures it.
  */
 export function targetModel(setup: Setup): TargetModel {
   const e = setup.detectors.ecal;

@@ -1,6 +1,7 @@
 // The ECAL calibration end to end through the real built CLI, real sockets and a real SQLite file:
-// a beam scan of every cell on a twin with known gains (±15 %) recovers each main constant within 0.5 %,
-// and once approved and activated the ECAL sum peaks at the beam energy within 0.5 % and narrower than
+// a beam scan of every cell on a twin with known gains (±15 %) recovers each main constant with the bias
+// the twin's wider showers give the nominal targets (none inside, up to ≈ 3 % in a corner,
+// test/unit/calibration-scan.test.ts) within 0.5 % (inner towers) or 1 % (edges), and once approved and activated the ECAL sum peaks at the beam energy within 0.5 % and narrower than
 // before; a slow gain drift is followed by the LED correction within one spill and alarmed; a dead, a
 // saturated and a starved cell give their status and activate nothing; only experts approve and activate.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,8 +11,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Random } from '../../drivers/twin/random';
 import { connect, type Connection } from '../../src-main/api/node-client';
 import { fitPeak } from '../../src-main/calibration/recon/peak-fit';
-import { peakShares } from '../../src-main/calibration/recon/targets';
-import { targetModel } from '../../src-main/setup/calibration';
 import { loadSetup } from '../../setups/load';
 import type { AlarmView } from '../../src-main/shared/api/alarms';
 import type { CalibrationSetDetail, CalibrationSetView, ScanView } from '../../src-main/shared/api/calibration';
@@ -19,6 +18,7 @@ import type { SearchResult } from '../../src-main/shared/api/logbook';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
 import { refusal } from '../support/refusal';
+import { scanBias } from '../support/twin-truth';
 
 const setup = loadSetup('invisible-e');
 let dir: string;
@@ -98,7 +98,7 @@ describe('ECAL calibration (na64rc serve --sim, invisible-e)', () => {
   // in 2 of 9, both under the full suite's load. Three times the beam events per cell changed neither, so it
   // is not statistics of the scan; the LED correction (one gap per reference and per tower) is the suspect,
   // not yet shown: a calibration-truth question for the programme issue.
-  it('recovers known gains of ±15 % within 0.5 % from a beam scan; once activated the ECAL peak sits at 100 GeV within 0.5 % and narrower', { timeout: 240_000, retry: 1 }, async () => {
+  it('recovers known gains of ±15 % from a beam scan (within 0.5 % of the bias the profile mismatch predicts, 1 % at the edges); once activated the ECAL peak sits at 100 GeV within 0.5 % and narrower', { timeout: 240_000, retry: 1 }, async () => {
     const rng = new Random(2026);
     const gains: Record<string, number> = {};
     for (const c of setup.cells) if (c.kind === 'ecal') gains[c.name] = 0.85 + 0.3 * rng.uniform();
@@ -121,17 +121,18 @@ describe('ECAL calibration (na64rc serve --sim, invisible-e)', () => {
     // Nothing is active until an expert says so.
     expect((await json<CalibrationSetView[]>('calibration', 'list')).find((s) => s.status === 'active')!.version).toBe('invisible-e-nominal-v1');
 
-    // Truth: an electron on the beam cell reads E_beam, so each constant is nominal / gain / the beam cell's peak share.
-    const ref = peakShares(targetModel(setup))[3 * 6 + 3]!;
+    // Truth: the injected gains and the twin's own shower containment and pulse (test/support/twin-truth.ts).
     const draft = await json<CalibrationSetDetail>('calibration', 'show', version);
     expect(draft.status).toBe('draft');
     const byCell = new Map(draft.values.map((v) => [v.cell, v.gevPerAdc]));
-    let worst = 0;
-    for (const c of setup.cells.filter((c) => c.kind === 'ecal' && c.part === 1)) {
-      const truth = 1 / c.adcPerGeV / gains[c.name]! / ref;
-      worst = Math.max(worst, Math.abs(byCell.get(c.name)! / truth - 1));
-    }
-    expect(worst).toBeLessThan(0.005);
+    const name = (t: number) => `ECAL1-${Math.floor(t / 6)}-${t % 6}`;
+    const bias = scanBias(setup, (t) => byCell.get(name(t))!, (t) => gains[name(t)]!);
+    expect(bias.innerModel).toBeLessThan(0.005);
+    expect(bias.outerModel).toBeLessThan(0.01);
+    // Hence the bias itself: the profile predicts up to 0.4 % inside, 1.4 % on an edge, 2.4 % in a corner.
+    expect(bias.inner).toBeLessThan(0.009);
+    expect(bias.edge).toBeLessThan(0.024);
+    expect(bias.corner).toBeLessThan(0.034);
 
     expect((await ctl('calibration', 'approve', version, '--comment', 'full scan')).code).toBe(0);
     const lastOfScan = (await api<SpillSummary[]>(server.info, '/api/v1/runs/2/spills')).body.at(-1)!.spill;
@@ -146,7 +147,7 @@ describe('ECAL calibration (na64rc serve --sim, invisible-e)', () => {
     const after = await ecalPeak(3, spills);
     const stored = (await api<SpillSummary[]>(server.info, '/api/v1/runs/3/spills')).body.filter((s) => spills.includes(s.spill));
     expect(stored.every((s) => s.dq?.calibrationVersion === version)).toBe(true);
-    console.log(JSON.stringify({ bench: 'calibration-scan', cells: 36, scanSeconds, worstMainDeviation: worst, before, after }));
+    console.log(JSON.stringify({ bench: 'calibration-scan', cells: 36, scanSeconds, mainBias: bias, before, after }));
     expect(Math.abs(after.mean / 100 - 1)).toBeLessThan(0.005);
     expect(after.sigma).toBeLessThan(before.sigma);
 

@@ -43,6 +43,10 @@ describe('na64/layers', () => {
     ['drivers/registry.ts', "import { DaqSimulator } from './na64-daq/simulator';", /may not import drivers\/na64-daq\/simulator/],
     ['setups/x.ts', "import { Core } from '../src-main/core/core';", /may not import src-main/],
     ['setups/x.ts', "import { Twin } from '../drivers/twin/twin';", /may not import drivers\/twin/],
+    // A simulator generates with its own detector truth, not the app's nominal physics (issue 17).
+    ['drivers/twin/x.ts', "import { ECAL_PROFILE, SAMPLES } from '../../setups/nominal';", /not the app's nominal ECAL_PROFILE/],
+    ['drivers/twin/x.ts', "import * as nominal from '../../setups/nominal';", /only SAMPLES/],
+    ['drivers/na64-daq/x.ts', "import { pulseTemplate } from '../../setups/nominal';", /own detector truth/],
   ])('%s: %s is an error', async (file, code, message) => {
     const errors = await layerErrors(file, code);
     expect(errors).toHaveLength(1);
@@ -69,6 +73,8 @@ describe('na64/layers', () => {
     ['src-main/cli/simulators/device-sim.ts', "import { DaqSimulator } from '../../../drivers/na64-daq/simulator';"],
     ['drivers/registry.ts', "import { caenN1470Plugin } from './caen-n1470/driver';"],
     ['drivers/twin/twin.ts', "import { setupCells } from '../../setups/cells';"],
+    ['drivers/twin/digitizer.ts', "import { SAMPLES } from '../../setups/nominal';"],
+    ['drivers/twin/x.ts', "import type { Cell } from '../../setups/cells';"],
     ['setups/load.ts', "import { parseChannelMap } from '../drivers/na64-daq/format/channel-map';"],
     ['src-main/monitor/monitor.worker.ts', "import { decodeMsadc } from '../../drivers/na64-daq/format/msadc';"],
     ['drivers/na64-daq/simulator.ts', "import { Twin } from '../twin/twin';"],
