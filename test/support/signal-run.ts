@@ -1,7 +1,10 @@
 // A run of the twin with injected signal through the app's reconstruction, event by event, kept against the
 // generator's truth: for the end-to-end selection tests of each setup.
+import { expect } from 'vitest';
+import { signalStudy } from '../../src-main/cli/simulators/signal-study';
 import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
 import { monitorConfigFor } from '../../src-main/setup/monitoring';
+import { loadSetup } from '../../setups/load';
 import { batchOf, ids, twinFor } from './twin-data';
 
 /**
@@ -33,4 +36,19 @@ export function signalRun(name: string, seed: number, perParticle: number, spill
     expectedRecorded += spill.injectedMean * (1 - spill.scalers.deadTimeUs / spill.scalers.gateUs);
   }
   return { selected, expectedRecorded, signalAlone, signalAloneSelected };
+}
+
+/**
+ * The end-to-end recovery of an injected signal: a signal study of its own (seed 41, other events) measures
+ * the selection's efficiency at `massMeV`, then a run with `perParticle` injected (seed 9, `spills` spills) must
+ * give back the injected count, selected ÷ efficiency, within 2 Poisson σ of the selected count. Returns both
+ * for the setup's own further checks.
+ */
+export function expectInjectedRecovered(name: string, massMeV: number, studyEvents: number, perParticle: number, spills: number) {
+  const study = signalStudy(loadSetup(name), massMeV, studyEvents, 41);
+  const efficiency = study.selected / study.generated;
+  const run = signalRun(name, 9, perParticle, spills);
+  const sigma = Math.sqrt(run.selected) / efficiency;
+  expect(Math.abs(run.selected / efficiency - run.expectedRecorded)).toBeLessThan(2 * sigma);
+  return { efficiency, run };
 }
