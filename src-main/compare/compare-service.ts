@@ -5,7 +5,7 @@
 // Also the trends (trends.ts) and the per-spill figures they need (spill-figures.ts).
 import type { Db } from '../archive/database';
 import type { RunsArchive } from '../archive/runs-archive';
-import { BLINDED_HISTOGRAM, type DqService } from '../dq/dq-service';
+import { blindedPlane, type DqService } from '../dq/dq-service';
 import type { Logger } from '../log';
 import {
   parseSourceText,
@@ -141,7 +141,7 @@ export class CompareService {
         histogram: factor === null || factor === 1 ? r.histogram : scaled(r.histogram, factor),
         factor,
         events: r.events,
-        blinded: r.histogram.name === BLINDED_HISTOGRAM && this.dq.isBlinded(r.run),
+        blinded: r.histogram.name === blindedPlane(this.dq.cuts)?.histogram && this.dq.isBlinded(r.run),
         note,
         versusFirst: i === 0 ? null : { kolmogorov: kolmogorovTest(first, r.histogram), chi2: chi2Test(first, r.histogram) },
       };

@@ -25,8 +25,26 @@ import { DqStore, type DqReference } from './dq-store';
 import type { SpillAssessment } from '../spills/spill-service';
 import { onTarget } from './eot';
 
-/** Histograms whose signal region is blinded, with the box: E_ECAL below the cut and a quiet HCAL. */
-export const BLINDED_HISTOGRAM = 'ecal_vs_hcal';
+/**
+ * The 2-D histogram whose plane holds the signal box, and the rectangle around it a blinded run's served copy
+ * empties: the missing-energy box itself (E_ECAL below the cut, a quiet HCAL); around the disappearance
+ * triangle (E_ECAL + E_HCAL below the cut) the square that holds it; the missing-momentum box's corner of
+ * p_out vs E_ECAL. The visible mode's box is not a region of one plane (it needs E_WCAL, E_ECAL and their
+ * sum): its events are sealed, as every box's are, and no plane is masked.
+ */
+export function blindedPlane(cuts: PhysicsCuts): { histogram: string; xBelow: number; yBelow: number } | null {
+  const box = cuts.signal;
+  switch (box.mode) {
+    case 'missing-energy':
+      return { histogram: 'ecal_vs_hcal', xBelow: box.ecalBelowGeV, yBelow: cuts.hcalQuietGeV };
+    case 'disappearance':
+      return { histogram: 'ecal_vs_hcal', xBelow: box.totalBelowGeV, yBelow: box.totalBelowGeV };
+    case 'missing-momentum':
+      return { histogram: 'scattered_vs_ecal', xBelow: box.ecalBelowGeV, yBelow: box.scatteredBelowGeV };
+    case 'visible-decay':
+      return null;
+  }
+}
 /** One event in this many outside the signal box is sealed with it (the hidden sample: ≈ 13 ± 4 a spill of 6,700; over 500 spills 6,500 ± 80, which a handful of candidates cannot be told from). */
 const HIDDEN_ONE_IN = 512;
 
@@ -274,19 +292,14 @@ export class DqService {
   /**
    * What may be shown of a histogram of `run` (of one spill, or accumulated over the run: `spill` null).
    * Stored histograms never hold an event of the signal box (the monitor keeps those sealed). While the run
-   * is blinded the box region of ecal_vs_hcal is emptied as well, of the events that fail the SRD or VETO;
+   * is blinded the box region of its plane (blindedPlane) is emptied as well, of the events that fail the box's other cuts;
    * once it is unblinded the box's events are added back from the sealed records.
    */
   present(run: number, h: HistSnapshot, spill: number | null): HistSnapshot {
     if (this.isBlinded(run)) {
-      if (h.name !== BLINDED_HISTOGRAM || h.kind !== 'TH2D') return h;
-      // The 2-D plane hides a rectangle: the missing-energy box itself; around the disappearance triangle
-      // (E_ECAL + E_HCAL below the cut) the square that holds it. The visible mode's box is not a region of
-      // this plane (it is one of E_WCAL and E_ECAL): its events are sealed, as every box's are.
-      const box = this.cuts.signal;
-      if (box.mode === 'missing-energy') return blindBox(h, box.ecalBelowGeV, this.cuts.hcalQuietGeV);
-      if (box.mode === 'disappearance') return blindBox(h, box.totalBelowGeV, box.totalBelowGeV);
-      return h;
+      const plane = blindedPlane(this.cuts);
+      if (!plane || h.name !== plane.histogram || h.kind !== 'TH2D') return h;
+      return blindBox(h, plane.xBelow, plane.yBelow);
     }
     if (!BOX_HISTOGRAMS.has(h.name)) return h;
     let boxes: ReturnType<DqService['unsealed']>;
@@ -501,10 +514,10 @@ function withBoxEvents(h: HistSnapshot, spills: readonly Float32Array[]): HistSn
 }
 
 /**
- * A copy with the signal box emptied (x below `ecalBelow`, y below `hcalBelow`, including the bins the
- * edges cut) and the statistics recomputed from the remaining bin centres, so nothing of the box shows.
+ * A copy with the signal box emptied (x below `xBelow`, y below `yBelow`, including the bins the edges cut)
+ * and the statistics recomputed from the remaining bin centres, so nothing of the box shows.
  */
-export function blindBox(h: Extract<HistSnapshot, { kind: 'TH2D' }>, ecalBelow: number, hcalBelow: number): HistSnapshot {
+export function blindBox(h: Extract<HistSnapshot, { kind: 'TH2D' }>, xBelow: number, yBelow: number): HistSnapshot {
   const out = new Hist2D(h.name, h.title, h.x, h.y, h.zTitle);
   const nx = h.x.nbins;
   const wx = (h.x.max - h.x.min) / nx;
@@ -515,7 +528,7 @@ export function blindBox(h: Extract<HistSnapshot, { kind: 'TH2D' }>, ecalBelow: 
       const cell = bx + (nx + 2) * by;
       const xLow = bx === 0 ? Number.NEGATIVE_INFINITY : h.x.min + (bx - 1) * wx;
       const yLow = by === 0 ? Number.NEGATIVE_INFINITY : h.y.min + (by - 1) * wy;
-      if (xLow < ecalBelow && yLow < hcalBelow) continue;
+      if (xLow < xBelow && yLow < yBelow) continue;
       const c = h.contents[cell]!;
       out.contents[cell] = c;
       out.sumw2[cell] = h.sumw2[cell]!;

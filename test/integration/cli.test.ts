@@ -25,11 +25,12 @@ afterEach(async () => {
 });
 
 describe('na64rc serve --sim --time-scale 20 --start-run physics', () => {
-  it('serves within 5 s, records spills whose ECAL peak is the beam energy, and keeps them across a restart', async () => {
+  it('serves within 8 s, records spills whose ECAL peak is the beam energy, and keeps them across a restart', async () => {
     server = await startServe(dir, ['--sim', '--time-scale', '20', '--start-run', 'physics']);
-    // Nine simulator processes on a 2-core machine: 2.0–2.3 s idle, 3.8 s once under the full suite's load.
+    // Nine simulator processes on a 2-core machine: 2.0–2.3 s idle on a quiet day, 4.0–4.3 s idle on a busy
+    // shared one (2026-12-07, the same for the code of a day before), 5.4 s there under the full suite's load.
     // The bound catches a start that waits for something (a simulator waiting 15 s for a dead one did).
-    expect(server.startupMs).toBeLessThan(5000);
+    expect(server.startupMs).toBeLessThan(8000);
     expect(server.output()).toContain('#token=');
 
     const spills = await waitFor('3 spills', async () => {
