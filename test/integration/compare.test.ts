@@ -13,7 +13,9 @@ import { createRouter, type Router } from '../../src-main/api/router';
 import { rendererDir } from '../../src-main/cli/paths';
 import type { Db } from '../../src-main/archive/database';
 import type { Core } from '../../src-main/core/core';
-import { blindBox } from '../../src-main/dq/dq-service';
+import { blindBox, blindedPlane } from '../../src-main/dq/dq-service';
+import { physicsCuts } from '../../src-main/setup/monitoring';
+import { loadSetup } from '../../setups/load';
 import { silentLogger } from '../../src-main/log';
 import { startServer, type RunningServer } from '../../src-main/server/http-server';
 import type { Comparison, Trend } from '../../src-main/shared/api/compare';
@@ -61,7 +63,10 @@ async function get(path: string): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
 }
 
-/** Entries of a 2D histogram inside the signal box (E_ECAL < 50 GeV and E_HCAL < 3 GeV, edges included). */
+/** The rectangle a blinded run's E_HCAL vs E_ECAL hides: E_ECAL below the signal cut, a quiet HCAL (the server's cuts). */
+const plane = blindedPlane(physicsCuts(loadSetup('invisible-e')))!;
+
+/** Entries of a 2D histogram inside that rectangle (edges included). */
 function inBox(h: Hist2DSnapshot): number {
   let n = 0;
   const wx = (h.x.max - h.x.min) / h.x.nbins;
@@ -70,7 +75,7 @@ function inBox(h: Hist2DSnapshot): number {
     for (let bx = 0; bx <= h.x.nbins + 1; bx++) {
       const xLow = bx === 0 ? -Infinity : h.x.min + (bx - 1) * wx;
       const yLow = by === 0 ? -Infinity : h.y.min + (by - 1) * wy;
-      if (xLow < 50 && yLow < 3) n += h.contents[bx + (h.x.nbins + 2) * by]!;
+      if (xLow < plane.xBelow && yLow < plane.yBelow) n += h.contents[bx + (h.x.nbins + 2) * by]!;
     }
   return n;
 }
@@ -149,7 +154,7 @@ describe('compare.histograms', () => {
     const blindedRun = core.dq.present(a!.number, core.dq.store.runHistogram(a!.number, 'ecal_vs_hcal')!, null);
     expect(c.histograms[1]!.versusFirst!.chi2).toEqual(chi2Test(c.histograms[0]!.histogram, blindedRun));
     expect(c.histograms[1]!.versusFirst!.kolmogorov).toEqual({ refused: 'the Kolmogorov test is done on 1D histograms' });
-    expect(c.histograms[0]!.histogram).toEqual(blindBox(stored, 50, 3));
+    expect(c.histograms[0]!.histogram).toEqual(blindBox(stored, plane.xBelow, plane.yBelow));
 
     core.dq.unblind(b!.number, 'comparison test: run 2 is a control run', 'expert-user');
     const after = await client('viewer').compare.histograms({ name: 'ecal_vs_hcal', sources: [`run:${a!.number}`, `run:${b!.number}`] });
