@@ -84,7 +84,9 @@ describe('alarms end to end', () => {
     await runCli(['ctl', '--data', dir, 'sim', 'fault', 'daq', 'beam-off']);
     await waitFor('suppressed', async () => (await alarm('daq.no-spill')).state === 'suppressed');
     // The counters' disagreement with the DAQ may come too (the counters still see the beam the DAQ lost): suppressed as well.
-    const shown = (await current()).filter((a: { id: string; state: string }) => a.id !== 'counters.daq-mismatch' || a.state !== 'suppressed');
+    // When the fault lands inside a spill (≈ 3 times in 10 at this time scale), that spill is cut short and reported
+    // damaged: a DAQ-health alarm, not a beam one, so a pedestal run does not suppress it.
+    const shown = (await current()).filter((a: { id: string; state: string }) => (a.id !== 'counters.daq-mismatch' || a.state !== 'suppressed') && a.id !== 'daq.bad-spill');
     expect(shown).toEqual([expect.objectContaining({ id: 'daq.no-spill', state: 'suppressed' })]);
 
     const noReason = await runCli(['ctl', '--data', dir, 'alarm', 'shelve', 'system.disk-space']);
