@@ -15,6 +15,19 @@ import { batchOf, ids, twinFor } from '../support/twin-data';
 
 const setup = loadSetup('muon');
 
+/** Spill 0 of the muon setup (seed, twin options, known gains) through the reconstruction as one batch. */
+function reconstructedSpill(seed: number, options: Parameters<typeof twinFor>[2] = {}, gains?: Map<string, number>): SpillHistograms {
+  const { twin, encoder } = twinFor('muon', seed, options);
+  if (gains) twin.setCellGains(gains);
+  const h = new SpillHistograms(monitorConfigFor(setup));
+  const spill = twin.spill(0);
+  const events: Uint8Array[] = [];
+  let n = 0;
+  for (let e = spill.next(); e; e = spill.next()) events.push(encoder.event(e, ids(++n)).slice());
+  h.fill(batchOf(events));
+  return h;
+}
+
 describe('the tracker data word', () => {
   it('carries station, time and position, negative positions included, and clips what does not fit', () => {
     const w = trackerWord(13, 117.4, -42.1234);
@@ -97,14 +110,7 @@ describe('muon beam: momentum and Z_μ → invisible', () => {
 describe('muon beam DQ', () => {
   /** One spill of the muon setup through the reconstruction, its histograms by name. */
   function spillHistograms(gains?: Map<string, number>) {
-    const { twin, encoder } = twinFor('muon', 21);
-    if (gains) twin.setCellGains(gains);
-    const h = new SpillHistograms(monitorConfigFor(setup));
-    const spill = twin.spill(0);
-    const events: Uint8Array[] = [];
-    let n = 0;
-    for (let e = spill.next(); e; e = spill.next()) events.push(encoder.event(e, ids(++n)).slice());
-    h.fill(batchOf(events));
+    const h = reconstructedSpill(21, {}, gains);
     return { h, histograms: new Map(h.snapshots().map((x) => [x.name, x])) };
   }
   const input = (r: ReturnType<typeof spillHistograms>, reference: ReturnType<typeof spillHistograms> | null) => {
@@ -147,13 +153,7 @@ describe('muon beam blinding', () => {
   it("a blinded run's p_out vs E_ECAL misses the box's corner (p_out < 80 GeV, E_ECAL < 2 GeV); the rest is as stored", () => {
     const plane = blindedPlane(physicsCuts(setup))!;
     expect(plane).toEqual({ histogram: 'scattered_vs_ecal', xBelow: 2, yBelow: 80 });
-    const { twin, encoder } = twinFor('muon', 5, { signalPerElectron: 1e-4 });
-    const h = new SpillHistograms(monitorConfigFor(setup));
-    const spill = twin.spill(0);
-    const events: Uint8Array[] = [];
-    let n = 0;
-    for (let e = spill.next(); e; e = spill.next()) events.push(encoder.event(e, ids(++n)).slice());
-    h.fill(batchOf(events));
+    const h = reconstructedSpill(5, { signalPerElectron: 1e-4 });
     // The box's own events were sealed, not filled; the corner still holds muons that failed its other cuts.
     expect(h.figures.signalCandidates).toBeGreaterThan(10);
     const stored = h.snapshots().find((x) => x.name === plane.histogram)!;
