@@ -108,8 +108,15 @@ export const DRIFT_PER_SQRT_HOUR = 0.005;
 export const INJECTED_DRIFT_PER_SPILL = 0.01;
 
 // ── Beam and DAQ ──────────────────────────────────────────────────────────────────────────────────────
-/** Out-of-time pile-up: Poisson with mean = particle rate × this window. */
-export const PILEUP_WINDOW_NS = 100;
+/**
+ * Pile-up: every beam particle that reaches the detectors from 200 ns before the trigger (its tail still in
+ * the 400 ns readout) to 300 ns after it (its rise before the readout ends): Poisson with mean = particle rate
+ * × those 500 ns, each at a uniform time, as the beam brings them (≈ 0.5 a trigger at 5·10⁶ particles in a
+ * 4.8 s spill). At most PILEUP_MAX (P(> 6) ≈ 10⁻⁵ there).
+ */
+export const PILEUP_FROM_NS = -200;
+export const PILEUP_TO_NS = 300;
+export const PILEUP_MAX = 6;
 /** DAQ dead time per accepted event; the non-paralysable model gives a sustained limit ≈ 10 kHz. */
 export const DEAD_TIME_US = 10;
 /**

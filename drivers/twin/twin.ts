@@ -5,7 +5,7 @@
 import { setupCells, type Cell } from '../../setups/cells';
 import { SAMPLES } from '../../setups/nominal';
 import type { SetupConfig } from '../../setups/setup-schema';
-import { CHARGE_EXCHANGE_NEUTRON_GEV, DEAD_TIME_US, MUON_HARD_LOSS_PROBABILITY, DEFAULT_SIGNAL_MASS_GEV, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_WINDOW_NS } from './defaults';
+import { CHARGE_EXCHANGE_NEUTRON_GEV, DEAD_TIME_US, MUON_HARD_LOSS_PROBABILITY, DEFAULT_SIGNAL_MASS_GEV, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_FROM_NS, PILEUP_MAX, PILEUP_TO_NS } from './defaults';
 import { Digitizer, type ChannelFault, type Pulse } from './digitizer';
 import { PmtVoltages } from './pmt-voltages';
 import { Random } from './random';
@@ -308,10 +308,6 @@ export class Twin {
   }
 }
 
-/** Pile-up particles come within this range of the trigger (ns): earlier ones leave their tails in the window. */
-const PILEUP_FROM_NS = -200;
-const PILEUP_TO_NS = 300;
-const MAX_PILEUP = 3;
 
 export class TwinSpill {
   readonly intensity: number;
@@ -392,9 +388,9 @@ export class TwinSpill {
       random: count('random'),
     };
     this.samples = new Uint16Array(twin.cells.length * SAMPLES);
-    this.hits = trackerHits((1 + MAX_PILEUP) * twin.response.spectrometers.stations);
-    this.pulses = Array.from({ length: 1 + MAX_PILEUP }, () => ({ amplitude: new Float64Array(twin.cells.length), startNs: 0 }));
-    this.pileupMean = (particles / spillSec) * PILEUP_WINDOW_NS * 1e-9;
+    this.hits = trackerHits((1 + PILEUP_MAX) * twin.response.spectrometers.stations);
+    this.pulses = Array.from({ length: 1 + PILEUP_MAX }, () => ({ amplitude: new Float64Array(twin.cells.length), startNs: 0 }));
+    this.pileupMean = (particles / spillSec) * (PILEUP_TO_NS - PILEUP_FROM_NS) * 1e-9;
   }
 
   get count(): number {
@@ -451,7 +447,7 @@ export class TwinSpill {
     const hits = this.hits;
     hits.count = 0;
     if (used) twin.response.spectrometers.add(rng, truth.particles[0]!, this.pulses[0]!.startNs, hits);
-    const pileup = Math.min(MAX_PILEUP, poisson(rng, this.pileupMean));
+    const pileup = Math.min(PILEUP_MAX, poisson(rng, this.pileupMean));
     for (let k = 0; k < pileup; k++) {
       const pulse = this.pulses[used]!;
       pulse.amplitude.fill(0);

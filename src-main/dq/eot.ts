@@ -23,10 +23,14 @@ type TagFigures = Pick<SpillFigures, 'beamEvents' | 'beamElectrons' | 'beamMuons
 
 /**
  * Kaons among the beam triggers: the CEDAR's tags less those in the delayed window (a pile-up kaon in time with
- * a pion tags it as often as one 100 ns later does). The kaon tag's own efficiency (≥ 99 % on the twin) is not
- * corrected for.
+ * a pion tags it as often as one 100 ns later does). With a = delayed ÷ hadron triggers, the accidental rate,
+ * tags = K + a·(H − K) and delayed = a·H, so K = (tags − delayed) ÷ (1 − a): a kaon trigger's own tag is not
+ * made by an accidental. The kaon tag's own efficiency (≥ 99 % on the twin) is not corrected for.
  */
-const kaons = (f: TagFigures) => Math.max(0, f.beamKaons - f.beamKaonsDelayed);
+const kaons = (f: TagFigures) => {
+  const accidental = f.beamHadrons > 0 ? f.beamKaonsDelayed / f.beamHadrons : 0;
+  return accidental < 1 ? Math.max(0, f.beamKaons - f.beamKaonsDelayed) / (1 - accidental) : 0;
+};
 
 const TAGGED = {
   electron: (f: TagFigures) => f.beamElectrons,

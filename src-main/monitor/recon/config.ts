@@ -71,9 +71,13 @@ export interface PhysicsCuts {
   hcalQuietGeV: number;
   /** A calorimeter hadron: HCAL above this (GeV) and not a muon. */
   hadronHcalGeV: number;
-  /** A muon: ECAL below this (GeV) and every HCAL module above `muonModuleGeV`. */
+  /**
+   * A muon: every HCAL module above `muonModuleGeV`, and the ECAL below `muonEcalMaxGeV` or every module below
+   * `muonModuleMaxGeV` (a muon that showered a hard photon in the ECAL is still a MIP in the HCAL).
+   */
   muonEcalMaxGeV: number;
   muonModuleGeV: number;
+  muonModuleMaxGeV: number;
   /** The signal region (blinded), by the setup's beam. */
   signal: SignalBox;
   /** VETO (sum of its PMTs, GeV) below this is quiet. */
@@ -169,6 +173,12 @@ export interface MonitorConfig {
   pedestalSamples: number;
   /** Samples [from, to) summed for the amplitude, and the sum a pulse of amplitude 1 gives over them; even bounds. */
   window: { from: number; to: number; pulseArea: number };
+  /**
+   * The triggering particle's pulses peak within [fromNs, toNs] of the readout's first sample, in every
+   * calorimeter and counter cell: a cell whose pulses all peak elsewhere holds only pile-up and reads zero, and
+   * a cell with an in-time pulse beside out-of-time ones reads the in-time one alone (event-decoder.ts).
+   */
+  inTime: { fromNs: number; toNs: number };
   /** Cells below this amplitude (ADC, after pedestal subtraction) do not count in the sums; null sums every cell. */
   zeroSuppressionAdc: number | null;
   /** A cell with an amplitude above this (ADC) is a hit: occupancy, peak time, per-cell energy. */

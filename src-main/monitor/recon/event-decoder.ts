@@ -9,18 +9,46 @@
 // then read high and turn the event's energy negative (≈ 2 % of events at 5×10⁶ e⁻ per spill). Each channel
 // therefore keeps a running pedestal: an event pedestal more than PILEUP_PEDESTAL_ADC above it is taken as
 // pile-up and the running value is used instead; tails only ever add, so one far below replaces it.
+//
+// In time: at the beam's rate a pile-up particle comes with every other trigger, anywhere within 500 ns, and the
+// window sum would add its pulse to the event. A cell that is hit (or has a tail in its pedestal samples) is
+// therefore searched for its pulses; when it has one besides the in-time pulse, it reads the in-time one
+// alone (inTimeAmplitude), and nothing when no pulse peaks in time (NA64's "good" energy: its out-of-time
+// "bad energy" is pile-up). A cell with one in-time pulse keeps its window sum, the estimate with least noise.
 import { DATE_HEADER_WORDS, EventType } from '../../../drivers/na64-daq/format/date';
 import { ADC_KEY, CHANNEL_ID, CHANNELS_PER_CHIP, DATA_ID, MAX_SAMPLES, MsadcError, SAMPLE_NS } from '../../../drivers/na64-daq/format/msadc';
 import { FORMAT_MSADC, SLINK_HEADER_WORDS } from '../../../drivers/na64-daq/format/slink';
 import { FORMAT_TRACKER, positionMmOf, stationOf, timeNsOf } from '../../../drivers/na64-daq/format/tracker';
+import { PULSE_DECAY_NS, pulseTemplate, TEMPLATE_STEP_NS } from '../../../setups/nominal';
 import type { MonitorConfig } from './config';
 
-/** 8 σ of the 4-sample pedestal mean (σ ≈ 1 ADC for 2 ADC of noise per sample). */
-export const PILEUP_PEDESTAL_ADC = 8;
+/**
+ * 3 σ of the 4-sample pedestal mean (σ ≈ 1 ADC for 2 ADC of noise per sample): at the beam's rate one event in
+ * two has a pile-up particle, and the small tails a higher bar lets into the running pedestal bias it high
+ * (at 8 σ the ECAL sum of an empty event read −0.7 GeV). A clean pedestal is above it one time in 700, and
+ * then only the running value is used.
+ */
+export const PILEUP_PEDESTAL_ADC = 3;
+/** An event pedestal this far below the running one (8 σ) replaces it: tails only ever add. */
+const PEDESTAL_RESET_ADC = 8;
 /** A peak this far above the pedestal is a pulse, not noise: the scan may stop once it has halved. */
 const PEAK_SEEN_ADC = 8;
 /** The running pedestal averages the last ≈ 64 clean event pedestals. */
 const PEDESTAL_EVENTS = 64;
+/**
+ * A pulse is a local maximum that rises this far (ADC) above the lowest sample since the pulse before it:
+ * 6 σ of a sample's noise, so a noise wiggle on a large pulse's tail is not taken for a second pulse.
+ */
+const PULSE_RISE_ADC = 12;
+/** A pulse's rise begins where it crosses this fraction of its height, or RISE_FLOOR_ADC (3 σ of the noise) above its base. */
+const RISE_FRACTION = 0.1;
+const RISE_FLOOR_ADC = 6;
+/** The tail under an in-time pulse is measured this long (ns) before its start at the earliest. */
+const START_MARGIN_NS = 5;
+/** The samples an in-time pulse is measured on must hold this much of a pulse of amplitude 1 (its whole: ≈ 8.6). */
+const MIN_AREA = 1;
+/** Pulses told apart in one channel's 32 samples (the rest are not looked for). */
+const MAX_PULSES = 8;
 
 export class EventDecoder {
   /** Amplitudes (ADC) of the last decoded event, by cell; NaN for a cell that was not read out. */
@@ -49,8 +77,8 @@ export class EventDecoder {
   readonly delayedHeights: Float64Array;
   /** 1: timed in the in-time window (SRD); 2: also in the delayed one (CEDAR). */
   private readonly timed: Uint8Array;
-  private readonly inTimeFromNs: number;
-  private readonly inTimeToNs: number;
+  private readonly srdFromNs: number;
+  private readonly srdToNs: number;
   /**
    * Tracker stations of the last event: how many clusters fell in the in-time window (MonitorConfig.tracker),
    * and the position of the in-time one (mm; NaN with none). Two or more in time: the station cannot say
@@ -71,6 +99,17 @@ export class EventDecoder {
   private readonly windowSamples: number;
   private readonly invArea: number;
   private readonly hit: number;
+  private readonly inTimeFromNs: number;
+  private readonly inTimeToNs: number;
+  /** The design pulse of peak 1 (setups/nominal.ts), from its start, and where it peaks (ns after its start). */
+  private readonly template = pulseTemplate();
+  private readonly templatePeakNs: number;
+  /** From where its rise crosses f % of its height to its peak (ns), by f = 0 … 100. */
+  private readonly riseToPeakNs: Float64Array;
+  /** One channel's samples above its pedestal, and the pulses found in them: peak sample, lowest sample before. */
+  private readonly wave = new Float64Array(MAX_SAMPLES);
+  private readonly pulsePeak = new Int32Array(MAX_PULSES + 1);
+  private readonly pulseLow = new Int32Array(MAX_PULSES + 1);
   private words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
   private wordsOf: ArrayBufferLike | null = null;
   private scratch = new Uint32Array(4096);
@@ -103,8 +142,8 @@ export class EventDecoder {
     this.inTrackFromNs = config.tracker.inTimeFromNs;
     this.inTrackToNs = config.tracker.inTimeToNs;
     for (const c of config.layout.cedar) this.timed[c] = 2;
-    this.inTimeFromNs = config.cuts.srd.peakFromNs;
-    this.inTimeToNs = config.cuts.srd.peakToNs;
+    this.srdFromNs = config.cuts.srd.peakFromNs;
+    this.srdToNs = config.cuts.srd.peakToNs;
     this.delayedHeights = new Float64Array(config.cells).fill(Number.NaN);
     this.delayedNs = config.kaonTag.delayedNs;
     this.addressToCell = config.addressToCell;
@@ -115,6 +154,10 @@ export class EventDecoder {
     this.windowSamples = window.to - window.from;
     this.invArea = 1 / window.pulseArea;
     this.hit = config.hitThresholdAdc;
+    this.inTimeFromNs = config.inTime.fromNs;
+    this.inTimeToNs = config.inTime.toNs;
+    this.templatePeakNs = this.template.indexOf(Math.max(...this.template)) * TEMPLATE_STEP_NS;
+    this.riseToPeakNs = Float64Array.from({ length: 101 }, (_, f) => this.templatePeakNs - this.template.findIndex((v) => v >= f / 100) * TEMPLATE_STEP_NS);
   }
 
   /**
@@ -247,9 +290,10 @@ export class EventDecoder {
         if (cell >= 0 && e3 === q + toWord) {
           const raw = ped * pedScale;
           let pedestal = runningPedestals[cell]!;
-          if (raw > pedestal + PILEUP_PEDESTAL_ADC) {
+          const tail = raw > pedestal + PILEUP_PEDESTAL_ADC;
+          if (tail) {
             // pile-up tail in the pedestal samples: keep the running pedestal
-          } else if (raw < pedestal - PILEUP_PEDESTAL_ADC || pedestal !== pedestal) {
+          } else if (raw < pedestal - PEDESTAL_RESET_ADC || pedestal !== pedestal) {
             pedestal = runningPedestals[cell] = raw;
             this.pedestalCounts[cell] = 0;
           } else {
@@ -259,21 +303,119 @@ export class EventDecoder {
           }
           const amplitude = (win - pedestal * windowSamples) * invArea;
           pedestals[cell] = raw;
-          amplitudes[cell] = amplitude;
+          amplitudes[cell] = (amplitude > hit || tail) && !this.timed[cell] ? this.inTimeAmplitude(w, q, samples, pedestal, tail, amplitude) : amplitude;
           sums[cell] = sum;
           if (amplitude > hit) {
             peakTimes[cell] = peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal);
             this.peakSamples[cell] = lastPeakSample;
           }
           if (this.timed[cell]) {
-            this.inTimeHeights[cell] = this.peakIn(w, q, samples, pedestal, this.inTimeFromNs, this.inTimeToNs);
+            this.inTimeHeights[cell] = this.peakIn(w, q, samples, pedestal, this.srdFromNs, this.srdToNs);
             this.inTimePeakTimes[cell] = this.peakInTime;
           }
-          if (this.timed[cell] === 2) this.delayedHeights[cell] = this.peakIn(w, q, samples, pedestal, this.inTimeFromNs + this.delayedNs, this.inTimeToNs + this.delayedNs);
+          if (this.timed[cell] === 2) this.delayedHeights[cell] = this.peakIn(w, q, samples, pedestal, this.srdFromNs + this.delayedNs, this.srdToNs + this.delayedNs);
         }
         p = last;
       }
     }
+  }
+
+  /**
+   * The amplitude of the channel's in-time pulse (samples from word `q`, `samples` of them; `tail`: its pedestal
+   * samples held an earlier pulse's tail; `summed`: its window-sum amplitude). Alone in the channel, the pulse
+   * keeps `summed`. Beside other pulses it is measured over its own samples, from its start to the lowest one
+   * before the next pulse's rise, less the earlier pulses' tail (extrapolated from before its start with the
+   * pulse's decay time), over the design pulse's sum on the same samples: the same scale as the window sum, a
+   * few per cent apart only where the next pulse cuts the tail short. With no pulse peaking in time, the same
+   * is measured where one would be: a small deposit, or noise about zero.
+   */
+  private inTimeAmplitude(w: Uint32Array, q: number, samples: number, pedestal: number, tail: boolean, summed: number): number {
+    const { wave: s, pulsePeak, pulseLow } = this;
+    for (let k = 0; k < samples; k++) s[k] = sampleAt(w, q, k) - pedestal;
+    let n = 0;
+    let low = s[0]!;
+    let lowAt = 0;
+    for (let k = 1; k < samples - 1 && n < MAX_PULSES; k++) {
+      const c = s[k]!;
+      if (c < low) {
+        low = c;
+        lowAt = k;
+      }
+      if (c > s[k - 1]! && c >= s[k + 1]! && c - low >= PULSE_RISE_ADC) {
+        pulsePeak[n] = k;
+        pulseLow[n++] = lowAt;
+        low = Number.POSITIVE_INFINITY;
+      }
+    }
+    // A pulse still rising at the end of the readout peaks after it: out of time.
+    const last = samples - 1;
+    if (s[last]! < low) {
+      low = s[last]!;
+      lowAt = last;
+    }
+    if (s[last]! > s[last - 1]! && s[last]! - low >= PULSE_RISE_ADC) {
+      pulsePeak[n] = samples;
+      pulseLow[n++] = lowAt;
+    }
+    let inTime = -1;
+    let peakNs = Number.NaN;
+    for (let i = 0; i < n; i++) {
+      const k = pulsePeak[i]!;
+      if (k >= last) continue;
+      // In time when the span from its rise to its peak meets the in-time peak window: a lone pulse peaks in
+      // it; two that overlap (a pile-up particle ≲ 40 ns from the triggering one) make one local maximum that
+      // peaks late when the triggering particle came first, and rises early when it came second.
+      const l = s[k - 1]!;
+      const c = s[k]!;
+      const r = s[k + 1]!;
+      const denominator = l - 2 * c + r;
+      const t = (k + (denominator < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / denominator)) : 0)) * SAMPLE_NS;
+      // Where the rise begins (it crosses a tenth of the pulse's height, or 3 σ of the noise for a small one),
+      // and when a lone pulse starting there would peak.
+      const base = s[pulseLow[i]!]!;
+      const fraction = Math.min(0.9, Math.max(RISE_FRACTION, RISE_FLOOR_ADC / (c - base)));
+      const level = base + fraction * (c - base);
+      let j = pulseLow[i]! + 1;
+      while (s[j]! < level) j++;
+      const rise = (j - 1 + (level - s[j - 1]!) / (s[j]! - s[j - 1]!)) * SAMPLE_NS;
+      const lonePeak = rise + this.riseToPeakNs[Math.round(fraction * 100)]!;
+      if (t >= this.inTimeFromNs && lonePeak <= this.inTimeToNs && (inTime < 0 || c > s[pulsePeak[inTime]!]!)) {
+        inTime = i;
+        peakNs = t;
+      }
+    }
+    if (!tail && n === (inTime < 0 ? 0 : 1)) return summed;
+    // Where the triggering particle's pulse starts: from its peak, or, when none peaks in time (a deposit too
+    // small to show a peak of its own beside the pile-up), where one would, in the middle of the window.
+    const start = (inTime < 0 ? 0.5 * (this.inTimeFromNs + this.inTimeToNs) : peakNs) - this.templatePeakNs;
+    // The earlier pulses' tail is measured on the last sample before that start (less a margin for its
+    // timing: a sample the pulse has begun to rise on would take its rise for tail), or on the last earlier
+    // peak if that is later; the measure ends where the next pulse begins to rise.
+    let ref = Math.max(0, Math.floor((start - START_MARGIN_NS) / SAMPLE_NS));
+    let to = samples;
+    let earlier = tail;
+    const at = inTime < 0 ? this.inTimeFromNs / SAMPLE_NS : pulsePeak[inTime]!;
+    for (let i = 0; i < n; i++) {
+      if (i === inTime) continue;
+      const k = pulsePeak[i]!;
+      if (k < at) {
+        earlier = true;
+        if (k > ref) ref = k;
+      } else if (pulseLow[i]! < to) to = pulseLow[i]!;
+    }
+    const decay = Math.exp(-SAMPLE_NS / PULSE_DECAY_NS);
+    let under = earlier ? Math.max(0, s[ref]!) * decay : 0;
+    const template = this.template;
+    let sum = 0;
+    let area = 0;
+    for (let k = ref + 1; k < to; k++) {
+      sum += s[k]! - under;
+      under *= decay;
+      const i = Math.round((k * SAMPLE_NS - start) / TEMPLATE_STEP_NS);
+      if (i >= 0 && i < template.length) area += template[i]!;
+    }
+    // Less than an eighth of the pulse between the tail and the next pulse: nothing to measure it by.
+    return area > MIN_AREA ? sum / area : 0;
   }
 
   /** The time of the peak `peakIn` found last (NaN when none). */

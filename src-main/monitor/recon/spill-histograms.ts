@@ -381,7 +381,7 @@ export class SpillHistograms {
       f.randomEvents++;
       return;
     }
-    const muon = this.hcalModules.length > 0 && ecal < cuts.muonEcalMaxGeV && minModule > cuts.muonModuleGeV;
+    const muon = this.hcalModules.length > 0 && minModule > cuts.muonModuleGeV && (ecal < cuts.muonEcalMaxGeV || maxModule < cuts.muonModuleMaxGeV);
     // A full electromagnetic shower in the dump: the WCAL in visible mode, the ECAL otherwise.
     const caloElectron = (this.wcal.length ? wcal : ecal) > cuts.electronEcalFraction * cuts.beamEnergyGeV && hcalQuiet;
     // A calorimeter hadron: energy in the HCAL and not a full electromagnetic shower in front of it (which

@@ -109,6 +109,7 @@ export const PhysicsCuts = z.object({
   hadronHcalGeV: z.number(),
   muonEcalMaxGeV: z.number(),
   muonModuleGeV: z.number(),
+  muonModuleMaxGeV: z.number(),
   signal: z.discriminatedUnion('mode', [
     z.object({ mode: z.literal('missing-energy'), ecalBelowGeV: z.number() }),
     z.object({ mode: z.literal('disappearance'), totalBelowGeV: z.number() }),
