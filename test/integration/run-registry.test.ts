@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../db/migrations/index';
 import { openDatabase, type Db } from '../../src-main/archive/database';
 import { RunsArchive } from '../../src-main/archive/runs-archive';
+import { describeRunPage, describeRunSummary } from '../../src-main/cli/ctl-runs';
 import { badSpillsCsv } from '../../src-main/dq/bad-spills-csv';
 import { DqStore } from '../../src-main/dq/dq-store';
 import { silentLogger } from '../../src-main/log';
@@ -244,6 +245,15 @@ describe('what each run counts on target', () => {
     expect(registry.summary(hadrons, T0)).toMatchObject({ unit: 'POT', eot: { counted: 2 * 4.8e6, automatic: 3 * 4.8e6 }, kot: { counted: 4e5, automatic: 6e5 } });
     expect(registry.summary(electrons, T0)).toMatchObject({ unit: 'EOT', eot: { counted: 2e6 }, kot: null });
     expect(registry.summary(unknown, T0)).toMatchObject({ unit: null, kot: null });
+    // `na64rc ctl run show|list` say the same.
+    expect(describeRunSummary(registry.summary(hadrons, T0)!)).toContain('3 spills, 3000 events, POT 9.600e+6 counted (1.440e+7 automatic), KOT 4.000e+5 counted (6.000e+5 automatic)');
+    expect(describeRunSummary(registry.summary(hadrons, T0)!)).toContain('sign-offs: 1 spill signed off bad left out (4.800e+6 POT)');
+    expect(describeRunSummary(registry.summary(electrons, T0)!)).toMatch(/2 spills, 2000 events, EOT 2\.000e\+6 counted \(2\.000e\+6 automatic\)\n/);
+    const text = describeRunPage(list()).split('\n');
+    expect(text[1]).toMatch(/ spills +on target +KOT +good\/m\/bad /);
+    expect(text.find((l) => l.startsWith(String(hadrons).padStart(6)))).toMatch(/ 9\.600e\+6 POT +4\.000e\+5 /);
+    expect(text.find((l) => l.startsWith(String(electrons).padStart(6)))).toMatch(/ 2\.000e\+6 EOT +— /);
+    expect(describeRunPage(list({ setup: 'invisible-e' }))).not.toMatch(/KOT/);
     // The whole run signed off bad counts no kaons.
     registry.signOff({ run: hadrons, spill: null, verdict: 'bad', reason: 'wrong target' }, expert, T0 + 1);
     expect(byRun()[hadrons]).toEqual({ unit: 'POT', eot: 0, kot: 0 });

@@ -11,7 +11,7 @@ import { badSpillsCsv } from '../../src-main/dq/bad-spills-csv';
 import { chi2Test, kolmogorovProbability, kolmogorovTest, worst } from '../../src-main/dq/checks';
 import { blindBox, DqService } from '../../src-main/dq/dq-service';
 import { metricWriter, onTargetMetrics } from '../../src-main/api/metrics';
-import { describeEot } from '../../src-main/cli/ctl-dq';
+import { describeEot, describeSpillDq } from '../../src-main/cli/ctl-dq';
 import { electronsOnTarget } from '../../src-main/dq/eot';
 import { silentLogger } from '../../src-main/log';
 import { Logbook } from '../../src-main/logbook/logbook';
@@ -215,6 +215,7 @@ describe('DqService on SQLite', () => {
     expect(e.runEot).toBeCloseTo(2 * pot, 3);
     expect(e.kaons).toEqual({ runKot: expect.closeTo(2 * kot, 3), totalKot: expect.closeTo(2 * kot, 3), goal: 5e11, unit: 'KOT', words: 'Kaons on target' });
     expect(dq.spillsOf(run).get(1)!.kot).toBeCloseTo(kot, 3);
+    expect(describeSpillDq(dq.spillsOf(run).get(1)!, 'POT').split('\n')[1]).toMatch(/^POT 4\.752e\+6 · KOT 1\.980e\+5 · purity /);
     expect(describeEot(e).split('\n').at(-1)).toBe(`KOT run ${run}: 3.960e+5, total 3.960e+5 of the 5.000e+11 goal (0.0000792 %)`);
     // /metrics: the na64rc_eot_* names dashboards use, labelled with the unit; the kaons beside them.
     const metrics = (status: typeof e) => {
