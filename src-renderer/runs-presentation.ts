@@ -1,5 +1,5 @@
 // How the run registry's states look: sign-offs (colour, icon and word), who started or stopped a run,
-// a run's data quality in one badge, and what its count on target is called (EOT, MOT, POT; KOT beside).
+// and a run's data quality in one badge.
 import type { RunListing } from '@shared/api/runs';
 import type { RunActor, SignOffVerdict } from '@shared/api/schemas';
 import type { Look } from './presentation';
@@ -29,18 +29,4 @@ export function runDqLook(r: Pick<RunListing, 'verdicts'>): Look {
   if (v.medium) return { tone: 'warn', icon: '!', label: `${v.medium} MEDIUM` };
   if (v.good) return { tone: 'good', icon: '✓', label: 'ALL GOOD' };
   return { tone: 'idle', icon: '–', label: 'NOT JUDGED' };
-}
-
-/**
- * How the runs' count on target is headed: their setups' unit when they all share one (EOT, MOT, POT), the
- * server's own setup's when no run is listed, else "on target" with each figure saying its unit (`mixed`: a
- * page of runs of several setups, or of a setup this installation does not know). `kaons`: some run counts
- * its kaons on target (KOT), which then get their own column.
- */
-export function onTargetHeading(runs: readonly Pick<RunListing, 'unit' | 'kot'>[], own: string | undefined): { label: string; mixed: boolean; kaons: boolean } {
-  const units = new Set(runs.map((r) => r.unit));
-  const kaons = runs.some((r) => r.kot !== null);
-  if (units.size === 0) return { label: own ?? 'EOT', mixed: false, kaons };
-  const [only] = units;
-  return units.size === 1 && only ? { label: only, mixed: false, kaons } : { label: 'on target', mixed: true, kaons };
 }

@@ -3,7 +3,7 @@
 // headed with (the runs' unit, KOT beside for a hadron run).
 import { describe, expect, it } from 'vitest';
 import { RunQuery } from '../../src-main/shared/api/runs';
-import { onTargetHeading } from '../../src-renderer/runs-presentation';
+import { onTargetHeading } from '../../src-renderer/on-target-heading';
 import { apiQuery, emptyFilters, filtersFromQuery, queryFromFilters } from '../../src-renderer/runs-query';
 
 describe('the Runs view filters in the URL', () => {
