@@ -1,24 +1,30 @@
 // Prometheus text exposition (/metrics) of the run, the beam and the last spill, for the control room's
 // other monitoring tools. Same token as the JSON API.
 import type { Core } from '../core/core';
+import type { EotStatus } from '../shared/api/dq';
 import { DEVICE_STATES } from '../shared/api/devices';
 import { RunState } from '../shared/api/schemas';
 import { ALARM_STATES, PRIORITIES } from '../shared/alarms';
 
-type Metric = (name: string, help: string, type: 'gauge' | 'counter', samples: [string, number][]) => void;
+export type Metric = (name: string, help: string, type: 'gauge' | 'counter', samples: [string, number][]) => void;
 import { admissionMetrics } from '../server/admission';
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-export function renderMetrics(core: Core): string {
-  const s = core.status();
-  const lines: string[] = [];
-  const metric = (name: string, help: string, type: 'gauge' | 'counter', samples: [string, number][]) => {
+/** Writes a metric into `lines`: its HELP and TYPE, then one line per sample (labels as given; NaN when not finite). */
+export function metricWriter(lines: string[]): Metric {
+  return (name, help, type, samples) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value] of samples) lines.push(`${name}${labels} ${Number.isFinite(value) ? value : 'NaN'}`);
   };
+}
+
+export function renderMetrics(core: Core): string {
+  const s = core.status();
+  const lines: string[] = [];
+  const metric = metricWriter(lines);
   metric('na64rc_info', 'Version, setup, site and simulation mode of the server.', 'gauge', [
     [`{version="${escapeLabel(s.version)}",setup="${escapeLabel(s.setup)}",site="${escapeLabel(s.site)}",simulation="${s.simulation}"}`, 1],
   ]);
@@ -85,10 +91,7 @@ function controlRoomMetrics(core: Core, metric: Metric): void {
   metric('na64rc_hv_channels_tripped', 'HV channels tripped, per supply.', 'gauge', bySupply((c) => c.conditions.includes('trip')));
   metric('na64rc_hv_channels_interlocked', 'HV channels held off by an open interlock, per supply.', 'gauge', bySupply((c) => c.conditions.includes('interlock')));
   const s = core.status();
-  const eot = core.dq.eot(s.run.current?.number ?? null);
-  metric('na64rc_eot_run', 'Electrons on target of the current run (0 when idle).', 'gauge', [['', eot.runEot]]);
-  metric('na64rc_eot_total', 'Electrons on target of the setup in total.', 'gauge', [[`{setup="${escapeLabel(eot.setup)}"}`, eot.totalEot]]);
-  metric('na64rc_eot_goal', 'The setup\'s EOT goal.', 'gauge', [[`{setup="${escapeLabel(eot.setup)}"}`, eot.goal]]);
+  onTargetMetrics(core.dq.eot(s.run.current?.number ?? null), metric);
   const tally = core.spillTally;
   metric('na64rc_spills_total', 'Spills stored since start: taken (with data) or lost (the DAQ stream was down).', 'counter', [
     ['{daq="taken"}', tally.taken],
@@ -110,6 +113,24 @@ function controlRoomMetrics(core: Core, metric: Metric): void {
     'gauge',
     (['spills', 'lost', 'no-spill'] as const).map((state): [string, number] => [`{state="${state}"}`, daq?.state === state ? 1 : 0]),
   );
+}
+
+/**
+ * What the setup counts on target. The `na64rc_eot_*` names stay whatever the setup counts (dashboards use
+ * them); the `unit` label says what they are (EOT, MOT, POT). A hadron beam with a CEDAR adds its kaons.
+ */
+export function onTargetMetrics(eot: EotStatus, metric: Metric): void {
+  const setup = `setup="${escapeLabel(eot.setup)}"`;
+  const unit = `unit="${eot.unit}"`;
+  const words = `${eot.words} (${eot.unit})`;
+  metric('na64rc_eot_run', `${words} of the current run (0 when idle).`, 'gauge', [[`{${unit}}`, eot.runEot]]);
+  metric('na64rc_eot_total', `${words} of the setup in total.`, 'gauge', [[`{${setup},${unit}}`, eot.totalEot]]);
+  metric('na64rc_eot_goal', `The setup's ${eot.unit} goal.`, 'gauge', [[`{${setup},${unit}}`, eot.goal]]);
+  const k = eot.kaons;
+  if (!k) return;
+  metric('na64rc_kot_run', `${k.words} (KOT) of the current run (0 when idle).`, 'gauge', [['{unit="KOT"}', k.runKot]]);
+  metric('na64rc_kot_total', `${k.words} (KOT) of the setup in total.`, 'gauge', [[`{${setup},unit="KOT"}`, k.totalKot]]);
+  metric('na64rc_kot_goal', "The setup's KOT goal.", 'gauge', [[`{${setup},unit="KOT"}`, k.goal]]);
 }
 
 /** The core's own health: event-loop lag, database write latency, and the age of every heartbeat. */

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { badSpillsCsv } from '../dq/bad-spills-csv';
 import { describeSignOffMoves } from '../shared/sign-off-words';
 import type { DqSpill, EotStatus, Reach, ReachCurve } from '../shared/api/dq';
+import type { RunSummary } from '../shared/api/runs';
 import type { SpillDq } from '../shared/api/schemas';
 import { withApi, output, time, type CtlContext } from './ctl';
 import { CliError } from './errors';
@@ -20,14 +21,15 @@ export function describeEot(e: EotStatus): string {
   return [line, ...(run ? [`  run ${e.run}: ${run}`] : []), ...(total ? [`  total: ${total}`] : []), ...(kaons ? [kaons] : [])].join('\n');
 }
 
-export function describeSpillDq(d: SpillDq): string {
+/** A spill's verdict and figures; `unit`: what its `eot` counts (the run's setup's EOT, MOT or POT), with the kaons (KOT) where counted. */
+export function describeSpillDq(d: SpillDq, unit = 'EOT'): string {
   const detectors = Object.entries(d.detectors)
     .map(([name, v]) => `${name} ${WORD[v]}`)
     .join(' · ');
   const suppression = d.hadronSuppression === null ? '—' : `${d.suppressionIsLimit ? '> ' : ''}${d.hadronSuppression.toFixed(0)}`;
   return [
     `verdict ${WORD[d.verdict]}  (${detectors})`,
-    `EOT ${eot(d.eot)} · purity ${pct(d.purity, 2)} · hadrons ${pct(d.hadronFraction, 2)} · SRD efficiency ${pct(d.electronEfficiency)} · hadron suppression ${suppression}`,
+    `${unit} ${eot(d.eot)}${d.kot === undefined || d.kot === null ? '' : ` · KOT ${eot(d.kot)}`} · purity ${pct(d.purity, 2)} · hadrons ${pct(d.hadronFraction, 2)} · SRD efficiency ${pct(d.electronEfficiency)} · hadron suppression ${suppression}`,
     `beam energy ${d.beamEnergyGeV === null ? '—' : `${d.beamEnergyGeV.toFixed(1)} GeV`} · calibration ${d.calibrationVersion} · reference ${d.referenceVersion === null ? 'none' : `v${d.referenceVersion}`} · signal region ${d.signalCandidates === null ? 'blinded' : d.signalCandidates}`,
   ].join('\n');
 }
@@ -77,17 +79,21 @@ export async function ctlDqReach(ctx: CtlContext, run: number | undefined): Prom
 }
 
 export async function ctlDqSpill(ctx: CtlContext, run: number, spill: number): Promise<void> {
-  const s: DqSpill = await withApi(ctx, (api) => api.dq.spill({ run, spill }));
+  // The run's summary says what its setup counts on target; the spill's answer does not carry it.
+  const [s, r] = await withApi(ctx, (api): Promise<[DqSpill, RunSummary]> => Promise.all([api.dq.spill({ run, spill }), api.runs.summary({ run })]));
   const checks = s.checks.map((c) => `  ${WORD[c.verdict].padEnd(9)} ${c.detector.padEnd(8)} ${c.reason}`);
-  output(ctx, s, [`run ${run} spill ${spill}`, describeSpillDq(s.dq), ...checks].join('\n'));
+  output(ctx, s, [`run ${run} spill ${spill}`, describeSpillDq(s.dq, r.unit ?? 'on target'), ...checks].join('\n'));
 }
 
 export async function ctlDqRun(ctx: CtlContext, run: number): Promise<void> {
   const t = await withApi(ctx, (api) => api.dq.run({ run }));
+  const kaons = Boolean(t.eot.kaons);
   const rows = t.spills.map(
-    (s) => `${String(s.spill).padStart(5)}  ${time(s.endedAt)}  ${WORD[s.dq.verdict].padEnd(9)} ${eot(s.dq.eot).padStart(10)}  ${pct(s.dq.purity, 2).padStart(8)}  ${pct(s.dq.electronEfficiency).padStart(7)}`,
+    (s) =>
+      `${String(s.spill).padStart(5)}  ${time(s.endedAt)}  ${WORD[s.dq.verdict].padEnd(9)} ${eot(s.dq.eot).padStart(10)}${kaons ? `  ${(s.dq.kot === undefined || s.dq.kot === null ? '—' : eot(s.dq.kot)).padStart(10)}` : ''}  ${pct(s.dq.purity, 2).padStart(8)}  ${pct(s.dq.electronEfficiency).padStart(7)}`,
   );
-  output(ctx, t, [describeEot(t.eot), `${t.blinded ? 'signal region blinded' : 'unblinded'}`, 'spill  ended                verdict         EOT    purity  SRD eff', ...rows].join('\n'));
+  const head = `spill  ended                verdict   ${t.eot.unit.padStart(10)}${kaons ? '         KOT' : ''}    purity  SRD eff`;
+  output(ctx, t, [describeEot(t.eot), `${t.blinded ? 'signal region blinded' : 'unblinded'}`, head, ...rows].join('\n'));
 }
 
 export async function ctlDqBadSpills(ctx: CtlContext, o: { run?: number; format: string; out?: string }): Promise<void> {

@@ -1,6 +1,7 @@
 // `na64rc ctl run list|show|signoff`: the run registry from the command line: runs with filters, one run's
-// summary, and an expert's sign-off of a run or a spill.
-import type { RunListing, RunQuery, RunSummary } from '../shared/api/runs';
+// summary, and an expert's sign-off of a run or a spill. Each run's count on target is printed with its
+// setup's unit (EOT, MOT, POT), and a hadron run's kaons (KOT) beside it.
+import type { RunListing, RunPage, RunQuery, RunSummary } from '../shared/api/runs';
 import type { SignOffVerdict } from '../shared/api/schemas';
 import { describeSignOffBy, describeSignOffMoves } from '../shared/sign-off-words';
 import { output, time, withApi, type CtlContext } from './ctl';
@@ -15,7 +16,10 @@ function duration(ms: number): string {
 
 const STATE = { running: '▶ running', ended: '■ ended', aborted: '⚠ aborted' } as const;
 
-function row(r: RunListing): string {
+/** "3.000e+6 POT": a run's count with its unit ("?" for a setup this installation does not know). */
+const onTarget = (n: number, unit: string | null) => `${eot(n)} ${unit ?? '?'}`;
+
+function row(r: RunListing, kaons: boolean): string {
   const verdicts = `${r.verdicts.good}/${r.verdicts.medium}/${r.verdicts.bad}`;
   const signOff = r.signOff ? `run ${r.signOff}` : r.signedSpills ? `${r.signedSpills} spills` : '';
   return [
@@ -26,18 +30,25 @@ function row(r: RunListing): string {
     time(r.startedAt),
     duration(r.durationMs).padStart(12),
     String(r.spills).padStart(6),
-    eot(r.eot).padStart(10),
+    onTarget(r.eot, r.unit).padStart(14),
+    ...(kaons ? [(r.kot === null ? '—' : eot(r.kot)).padStart(10)] : []),
     verdicts.padStart(11),
     signOff.padEnd(14),
     [r.startComment, r.stopReason].filter(Boolean).join(' · ').slice(0, 60),
   ].join('  ');
 }
 
+export function describeRunPage(page: RunPage): string {
+  // The KOT column only where a listed run counts kaons.
+  const kaons = page.runs.some((r) => r.kot !== null);
+  const head = `   run  type         setup           state       started               duration  spills       on target${kaons ? '         KOT' : ''}  good/m/bad  sign-off`;
+  const shown = page.runs.length ? `runs ${page.offset + 1}–${page.offset + page.runs.length} of ${page.total}` : `no runs match (${page.total} in all pages)`;
+  return [shown, ...(page.runs.length ? [head, ...page.runs.map((r) => row(r, kaons))] : [])].join('\n');
+}
+
 export async function ctlRunList(ctx: CtlContext, query: RunQuery): Promise<void> {
   const page = await withApi(ctx, (api) => api.runs.list(query));
-  const head = `   run  type         setup           state       started               duration  spills         EOT  good/m/bad  sign-off`;
-  const shown = page.runs.length ? `runs ${page.offset + 1}–${page.offset + page.runs.length} of ${page.total}` : `no runs match (${page.total} in all pages)`;
-  output(ctx, page, [shown, ...(page.runs.length ? [head, ...page.runs.map(row)] : [])].join('\n'));
+  output(ctx, page, describeRunPage(page));
 }
 
 const who = (a: RunSummary['run']['startedBy']) => (a ? `${a.user} (${a.role}${a.via ? `, ${a.via}` : ''})` : 'not recorded');
@@ -49,16 +60,18 @@ export function describeRunSummary(s: RunSummary): string {
     `  started ${time(r.startedAt)} by ${who(r.startedBy)}${r.startComment ? `: ${r.startComment}` : ''}`,
   ];
   if (r.stoppedAt !== null) lines.push(`  stopped ${time(r.stoppedAt)} by ${who(r.stoppedBy)}${r.endReason ? ` (${r.endReason})` : ''}${r.stopReason ? `: ${r.stopReason}` : ''}`);
+  const unit = s.unit ?? 'on target (unit unknown)';
+  const kaons = s.kot ? `, KOT ${eot(s.kot.counted)} counted (${eot(s.kot.automatic)} automatic)` : '';
   lines.push(
-    `  ${r.spills} spills, ${r.events} events, EOT ${eot(s.eot.counted)} counted (${eot(s.eot.automatic)} automatic)`,
+    `  ${r.spills} spills, ${r.events} events, ${unit} ${eot(s.eot.counted)} counted (${eot(s.eot.automatic)} automatic)${kaons}`,
     `  DQ: ${s.verdicts.good} good, ${s.verdicts.medium} medium, ${s.verdicts.bad} bad, ${s.verdicts.null} not judged; ${s.logbookEntries} logbook entries`,
   );
-  const moved = describeSignOffMoves(s.eot, eot);
+  const moved = describeSignOffMoves(s.eot, eot, s.unit ?? 'on target');
   if (moved) lines.push(`  ${moved}`);
   lines.push(`  run sign-off: ${s.signOff ? describeSignOffBy(s.signOff) : 'none'}`);
   if (s.badSpills.length) {
     lines.push('  bad spills:');
-    for (const b of s.badSpills) lines.push(`    spill ${String(b.spill).padStart(4)}  ${b.verdict.padEnd(6)} (DQ ${b.automatic})${b.inEot ? '' : ' not in EOT'}  ${b.reasons}`);
+    for (const b of s.badSpills) lines.push(`    spill ${String(b.spill).padStart(4)}  ${b.verdict.padEnd(6)} (DQ ${b.automatic})${b.inEot ? '' : ` not in ${s.unit ?? 'the count'}`}  ${b.reasons}`);
   }
   if (s.history.length) {
     lines.push('  sign-offs, newest first:');

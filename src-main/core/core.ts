@@ -16,6 +16,7 @@ import { DqService } from '../dq/dq-service';
 import { BLINDING_KEY_FILE } from '../dq/signal-box-seal';
 import { AnalysisExport } from '../export/analysis-export';
 import { RunRegistry } from '../runs/registry';
+import { RunCountings } from '../runs/run-counting';
 import { CalibrationSets } from '../calibration/calibration-sets';
 import { deviceAlarms } from '../devices/device-alarms';
 import { DeviceStore } from '../devices/device-store';
@@ -306,7 +307,7 @@ export class Core {
       blindingKey: join(options.dataDir, BLINDING_KEY_FILE),
     });
     this.exports = new AnalysisExport(db, { archive, dq: this.dq, setup: this.setup, cycleMs: () => this.clock.beam().cycleMs });
-    this.registry = new RunRegistry(db, this.dq.store);
+    this.registry = new RunRegistry(db, this.dq.store, new RunCountings(this.setup));
     this.logbook.summary.register('eot', this.dq.eotSection());
     this.logbook.summary.register('bad-spills', this.dq.badSpillSection());
     this.logbook.runStopFacts = (run) => this.dq.runStopFacts(run);

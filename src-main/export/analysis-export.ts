@@ -9,6 +9,7 @@ import type { RunsArchive } from '../archive/runs-archive';
 import { CounterStore } from '../counters/counter-store';
 import { reasons, type DqService } from '../dq/dq-service';
 import type { StoredSpillDq } from '../dq/dq-store';
+import { kaonsOnTarget, RunCountings, type RunCounting } from '../runs/run-counting';
 import { SignOffs, type SignOffsInForce } from '../runs/sign-offs';
 import type { CounterSpill } from '../shared/api/beamline';
 import type { SignOff } from '../shared/api/runs';
@@ -58,6 +59,8 @@ export const columnName = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, 
 
 export interface SpillRow {
   s: SpillSummary;
+  /** What the run's setup counts on target (null: a setup this installation does not know). */
+  counting: RunCounting | null;
   dq: StoredSpillDq | null;
   blinded: boolean;
   /** The sign-off in force for the spill: its own, else the run's. */
@@ -70,11 +73,15 @@ export interface SpillRow {
 
 export interface RunRow {
   run: Run;
+  counting: RunCounting | null;
   started: { by: string | null; role: string | null; via: string | null };
   stopped: { by: string | null; role: string | null; via: string | null };
   eventsProcessed: number;
   eot: number;
   eotCounted: number;
+  /** Kaons on target, all judged spills and honouring the sign-offs; null where the setup counts no kaons. */
+  kot: number | null;
+  kotCounted: number | null;
   verdicts: Record<Verdict, number>;
   assessed: number;
   /** null while blinded: never read from the database then. */
@@ -98,6 +105,13 @@ const dbl = <R>(name: string, unit: string, meaning: string, value: (r: R) => nu
 const str = <R>(name: string, meaning: string, value: (r: R) => string | null, nullable = true): C<R> => ({ name, type: 'string', unit: '', nullable, meaning, value });
 const time = <R>(name: string, meaning: string, value: (r: R) => number | null, nullable = false): C<R> => ({ name, type: 'timestamp', unit: 'ms since 1970 UTC', nullable, meaning, value });
 const bool = <R>(name: string, meaning: string, value: (r: R) => boolean | null, nullable = true): C<R> => ({ name, type: 'bool', unit: '', nullable, meaning, value });
+
+/** What `eot` counts, and the kaons counted beside it: the same words in both tables. */
+const COUNTING_UNIT =
+  "what the eot columns count on target, the run's setup's unit: EOT (electrons), MOT (muons) or POT (pions: the hadrons the CEDAR does not tag as kaons); null: a setup this installation does not know";
+const unitColumn = <R extends { counting: RunCounting | null }>() => str<R>('counting_unit', COUNTING_UNIT, (r) => r.counting?.unit ?? null);
+const ON_TARGET = 'particles (counting_unit)';
+const KAONS = 'kaons on target (KOT) of a setup that counts them, a hadron beam with a CEDAR (its kaon tags less the accidental ones); null where the setup counts no kaons';
 
 /** DAQ counts of a spill: null when the spill has no DAQ figures (daq_recorded false). */
 const daqCount = (name: string, meaning: string, pick: (d: NonNullable<SpillSummary['daq']>) => number) =>
@@ -152,7 +166,9 @@ export function spillColumns(detectors: readonly string[], counters: readonly { 
     str('dq_reasons', "the reasons of the Medium and Bad checks ('Bad: …; Medium: …', '' when none)", dq((d) => reasons(d.checks))),
     str('calibration_version', 'the ECAL calibration set the spill was reconstructed with', dq((d) => d.dq.calibrationVersion)),
     int('reference_version', 'the DQ reference version the spill was judged against; null: none', dq((d) => d.dq.referenceVersion), { nullable: true }),
-    dbl('eot', 'electrons', 'electrons on target: beam-trigger electron tags × prescale ÷ live fraction', dq((d) => d.dq.eot)),
+    unitColumn<SpillRow>(),
+    dbl('eot', ON_TARGET, 'particles on target in counting_unit (electrons, muons or pions): beam-trigger tags × prescale ÷ live fraction', dq((d) => d.dq.eot)),
+    dbl('kot', 'kaons', KAONS, (r) => (r.dq ? kaonsOnTarget(r.counting, r.dq.dq.kot ?? null) : null)),
     bool('counts_for_eot', "whether the spill's EOT counts toward the totals: false when the spill, or its whole run, is signed off bad", (r) => r.countsForEot, false),
     dbl('purity', 'fraction 0…1', 'electron share of the beam-triggered events (e/π purity); null: no beam-triggered event', dq((d) => d.dq.purity)),
     dbl('hadron_fraction', 'fraction 0…1', 'hadron share of the beam-triggered events', dq((d) => d.dq.hadronFraction)),
@@ -214,8 +230,11 @@ export function runColumns(): C<RunRow>[] {
     int('spills', 'spills stored', (r) => r.run.spills),
     int('events_seen', 'events the DAQ delivered, all spills', (r) => r.run.events, { unit: 'events' }),
     int('events_processed', 'events the monitor reconstructed, all spills', (r) => r.eventsProcessed, { unit: 'events' }),
-    dbl('eot', 'electrons', 'electrons on target, all spills with a DQ record', (r) => r.eot, false),
-    dbl('eot_counted', 'electrons', 'electrons on target honouring the sign-offs: without the spills signed off bad, 0 when the run is signed off bad', (r) => r.eotCounted, false),
+    unitColumn<RunRow>(),
+    dbl('eot', ON_TARGET, 'particles on target in counting_unit (electrons, muons or pions), all spills with a DQ record', (r) => r.eot, false),
+    dbl('eot_counted', ON_TARGET, 'particles on target honouring the sign-offs: without the spills signed off bad, 0 when the run is signed off bad', (r) => r.eotCounted, false),
+    dbl('kot', 'kaons', `${KAONS}; all spills with a DQ record`, (r) => r.kot),
+    dbl('kot_counted', 'kaons', 'kaons on target honouring the sign-offs, as eot_counted; null where the setup counts no kaons', (r) => r.kotCounted),
     int('spills_good', 'spills with DQ verdict good', (r) => r.verdicts.good),
     int('spills_medium', 'spills with DQ verdict medium', (r) => r.verdicts.medium),
     int('spills_bad', 'spills with DQ verdict bad', (r) => r.verdicts.bad),
@@ -252,6 +271,7 @@ interface RunFactsRow {
 export class AnalysisExport {
   private readonly counterStore: CounterStore;
   private readonly signOffs: SignOffs;
+  private readonly countings: RunCountings;
   private readonly q;
   private readonly detectors: readonly string[];
 
@@ -260,8 +280,8 @@ export class AnalysisExport {
     private readonly o: {
       archive: RunsArchive;
       dq: DqService;
-      /** The setup: its detectors' verdict columns are there even when a run has no check of one. */
-      setup: Pick<Setup, 'cells'>;
+      /** The setup: its detectors' verdict columns are there even when a run has no check of one; what it counts on target. */
+      setup: Pick<Setup, 'cells' | 'name' | 'beam' | 'monitor' | 'detectors'>;
       /** The SPS cycle: a scaler's spill is the DAQ's as the cross-check matches them (timing/overlap.ts). */
       cycleMs: () => number;
     },
@@ -269,6 +289,7 @@ export class AnalysisExport {
     this.detectors = [...new Set(o.setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector))), 'Trigger'];
     this.counterStore = new CounterStore(db);
     this.signOffs = new SignOffs(db);
+    this.countings = new RunCountings(o.setup);
     this.q = {
       // The signal count is read only for an unblinded run: a blinded run's never leaves the database.
       runFacts: db.prepare<[number], RunFactsRow>(
@@ -279,7 +300,7 @@ export class AnalysisExport {
            CASE WHEN u.run IS NULL THEN NULL ELSE (SELECT coalesce(sum(d.signal_candidates), 0) FROM spill_dq d WHERE d.run = r.number) END AS signal_candidates
          FROM runs r LEFT JOIN dq_unblinded_runs u ON u.run = r.number WHERE r.number = ?`,
       ),
-      spillEot: db.prepare<[number], { spill: number; eot: number }>(`SELECT spill, eot FROM spill_dq WHERE run = ?`),
+      spillEot: db.prepare<[number], { spill: number; eot: number; kot: number | null }>(`SELECT spill, eot, kot FROM spill_dq WHERE run = ?`),
       spillHistograms: db.prepare<[number, number], { name: string; encoding: string; data: Buffer }>(
         `SELECT name, encoding, data FROM spill_histograms WHERE run = ? AND spill = ? ORDER BY name`,
       ),
@@ -299,6 +320,7 @@ export class AnalysisExport {
     const summaries = this.o.archive.listSpills(run);
     const dq = new Map(this.o.dq.store.run(run).map((d) => [d.spill, d]));
     const signOffs = this.signOffs.current(run);
+    const counting = this.countings.of(found.setup);
     // The beam-counter spills of the run's time (each scaler's, matched to a DAQ spill by its start).
     const first = summaries[0]?.startedAt ?? found.startedAt;
     const last = summaries.at(-1)?.endedAt ?? found.stoppedAt ?? first;
@@ -314,6 +336,7 @@ export class AnalysisExport {
       const own = signOffs.spills.get(s.spill);
       return {
         s,
+        counting,
         dq: dq.get(s.spill) ?? null,
         blinded,
         signOff: own ? { scope: 'spill', s: own } : signOffs.run ? { scope: 'run', s: signOffs.run } : null,
@@ -328,7 +351,7 @@ export class AnalysisExport {
     const named = new Set([...this.detectors, ...[...dq.values()].flatMap((d) => Object.keys(d.dq.detectors))]);
     const rank = (d: string) => (DETECTOR_ORDER.includes(d) ? DETECTOR_ORDER.indexOf(d) : DETECTOR_ORDER.length);
     const detectors = [...named].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-    return { name: 'spills', columns: spillColumns(detectors, counters), rows, metadata: { 'na64rc.run': String(run), 'na64rc.blinded': String(blinded) } };
+    return { name: 'spills', columns: spillColumns(detectors, counters), rows, metadata: { 'na64rc.run': String(run), 'na64rc.blinded': String(blinded), 'na64rc.counting_unit': counting?.unit ?? '' } };
   }
 
   /** One row per run of `runs` (in their order). */
@@ -336,19 +359,29 @@ export class AnalysisExport {
     const rows = runs.map((run): RunRow => {
       const f = this.q.runFacts.get(run.number)!;
       const signOffs = this.signOffs.current(run.number);
+      const counting = this.countings.of(run.setup);
       let eot = 0;
       let eotCounted = 0;
-      for (const { spill, eot: e } of this.q.spillEot.all(run.number)) {
+      let kot: number | null = null;
+      let kotCounted: number | null = null;
+      for (const { spill, eot: e, kot: k } of this.q.spillEot.all(run.number)) {
+        const counts = signOffs.spills.get(spill)?.verdict !== 'bad' && signOffs.run?.verdict !== 'bad';
         eot += e;
-        if (signOffs.spills.get(spill)?.verdict !== 'bad' && signOffs.run?.verdict !== 'bad') eotCounted += e;
+        if (counts) eotCounted += e;
+        if (k === null) continue;
+        kot = (kot ?? 0) + k;
+        if (counts) kotCounted = (kotCounted ?? 0) + k;
       }
       return {
         run,
+        counting,
         started: { by: f.started_by, role: f.started_role, via: f.started_via },
         stopped: { by: f.stopped_by, role: f.stopped_role, via: f.stopped_via },
         eventsProcessed: f.events_processed,
         eot,
         eotCounted,
+        kot: kaonsOnTarget(counting, kot),
+        kotCounted: kaonsOnTarget(counting, kot === null ? null : (kotCounted ?? 0)),
         verdicts: this.o.dq.store.verdictCounts(run.number),
         assessed: f.assessed,
         signalCandidates: f.unblinded_at === null ? null : f.signal_candidates,

@@ -1,12 +1,14 @@
 // The run registry: every run with filters, sort and paging, and a run's summary. Lists read `run_totals`
-// (kept by triggers in each spill's transaction, migration 0013) so ten thousand runs filter and sort on
-// columns; the EOT is counted with sign-offs honoured (spills signed off bad, and all spills of a run signed
-// off bad, left out), from the sign-offs rather than from every spill.
+// (kept by triggers in each spill's transaction, migrations 0013 and 0021) so ten thousand runs filter and
+// sort on columns; the EOT (and a hadron run's KOT) is counted with sign-offs honoured (spills signed off bad,
+// and all spills of a run signed off bad, left out), from the sign-offs rather than from every spill. Each run
+// says its setup's counting unit (EOT, MOT, POT): the `eot` figures are in it.
 import type { Db } from '../archive/database';
 import { toRun, type RunRow } from '../archive/runs-archive';
 import type { DqStore } from '../dq/dq-store';
 import type { RunListing, RunPage, RunQueryParsed, RunSort, RunSummary } from '../shared/api/runs';
 import type { SignOff, SignOffVerdict } from '../shared/api/schemas';
+import { kaonsOnTarget, RunCountings } from './run-counting';
 import { SIGNED_OFF_SPILLS } from './sign-offs';
 
 interface ListRow extends RunRow {
@@ -17,6 +19,8 @@ interface ListRow extends RunRow {
   signoff: SignOffVerdict | null;
   spill_signoffs: number;
   counted_eot: number;
+  /** NULL while none of the run's spills counted kaons. */
+  counted_kot: number | null;
   duration: number;
   logbook: number;
 }
@@ -30,6 +34,8 @@ const LOGBOOK_OF = (run: string) =>
     WHERE l.run = ${run} AND e.kind NOT IN ('run-start', 'run-stop')`;
 
 const COUNTED_EOT = `max(0, t.eot - coalesce(x.eot, 0))`;
+/** NULL stays NULL (SQLite's max of a NULL is NULL): a run without kaon counts has no KOT, not 0. */
+const COUNTED_KOT = `max(0, t.kot - coalesce(x.kot, 0))`;
 const DURATION = `(coalesce(r.stopped_at, @now) - r.started_at)`;
 
 const SORT: Record<RunSort, string> = {
@@ -57,13 +63,15 @@ export class RunRegistry {
   constructor(
     private readonly db: Db,
     private readonly dq: DqStore,
+    /** What each run's setup counts on target (the server's own setup, or another read from setups/). */
+    private readonly countings = new RunCountings(),
   ) {
     this.q = {
       runExists: db.prepare<[number], { one: number }>(`SELECT 1 AS one FROM runs WHERE number = ?`),
       spillExists: db.prepare<[number, number], { one: number }>(`SELECT 1 AS one FROM spills WHERE run = ? AND spill = ?`),
       logbook: db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM (${LOGBOOK_OF('?')})`),
-      totals: db.prepare<[number], { spills: number; events: number; eot: number; good: number; medium: number; bad: number; unjudged: number }>(
-        `SELECT spills, events, eot, good, medium, bad, unjudged FROM run_totals WHERE run = ?`,
+      totals: db.prepare<[number], { spills: number; events: number; eot: number; kot: number | null; good: number; medium: number; bad: number; unjudged: number }>(
+        `SELECT spills, events, eot, kot, good, medium, bad, unjudged FROM run_totals WHERE run = ?`,
       ),
     };
   }
@@ -97,7 +105,7 @@ export class RunRegistry {
     if (query.logbook !== undefined) add(`${query.logbook ? '' : 'NOT '}EXISTS (${LOGBOOK_OF('r.number')})`);
 
     const ctes = `WITH ${SIGNED_OFF_SPILLS},
-        excluded_by_run AS (SELECT run, sum(eot) AS eot FROM signed_off_excluded GROUP BY run)`;
+        excluded_by_run AS (SELECT run, sum(eot) AS eot, sum(kot) AS kot FROM signed_off_excluded GROUP BY run)`;
     const body = `runs r JOIN run_totals t ON t.run = r.number LEFT JOIN excluded_by_run x ON x.run = r.number
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     const total = this.db.prepare(`${ctes} SELECT count(*) AS n FROM ${body}`).get(params) as { n: number };
@@ -106,14 +114,14 @@ export class RunRegistry {
       .prepare(
         `${ctes}
          SELECT r.*, t.spills, t.events, t.good, t.medium, t.bad, t.unjudged, t.signoff, t.spill_signoffs,
-                ${COUNTED_EOT} AS counted_eot, ${DURATION} AS duration,
+                ${COUNTED_EOT} AS counted_eot, ${COUNTED_KOT} AS counted_kot, ${DURATION} AS duration,
                 (SELECT count(*) FROM (${LOGBOOK_OF('r.number')})) AS logbook
            FROM ${body}
           ORDER BY ${SORT[query.sort]} ${dir}, r.number ${dir}
           LIMIT @limit OFFSET @offset`,
       )
       .all({ ...params, limit: query.limit, offset: query.offset }) as ListRow[];
-    return { runs: rows.map(toListing), total: total.n, offset: query.offset, limit: query.limit };
+    return { runs: rows.map((row) => this.toListing(row)), total: total.n, offset: query.offset, limit: query.limit };
   }
 
   /**
@@ -130,13 +138,17 @@ export class RunRegistry {
   summary(run: number, now: number): RunSummary | null {
     const row = this.db.prepare<[number]>(`SELECT r.*, 0 AS spills, 0 AS events FROM runs r WHERE r.number = ?`).get(run) as ListRow | undefined;
     if (!row) return null;
-    const totals = this.q.totals.get(run) ?? { spills: 0, events: 0, eot: 0, good: 0, medium: 0, bad: 0, unjudged: 0 };
+    const totals = this.q.totals.get(run) ?? { spills: 0, events: 0, eot: 0, kot: null, good: 0, medium: 0, bad: 0, unjudged: 0 };
     const signed = this.dq.signOffs.current(run);
     const moved = this.dq.signOffMoves({ run });
+    const counting = this.countings.of(row.setup);
+    const kot = kaonsOnTarget(counting, totals.kot);
     return {
       run: toRun({ ...row, spills: totals.spills, events: totals.events }),
       durationMs: Math.max(0, (row.stopped_at ?? now) - row.started_at),
+      unit: counting?.unit ?? null,
       eot: { counted: this.dq.eotOfRun(run), automatic: totals.eot, ...moved },
+      kot: kot === null ? null : { counted: this.dq.kotOfRun(run), automatic: kot },
       verdicts: { good: totals.good, medium: totals.medium, bad: totals.bad, null: totals.unjudged },
       badSpills: this.dq.badSpills({ run }),
       signOff: signed.run,
@@ -145,16 +157,19 @@ export class RunRegistry {
       logbookEntries: this.q.logbook.get(run)?.n ?? 0,
     };
   }
-}
 
-function toListing(row: ListRow): RunListing {
-  return {
-    ...toRun(row),
-    durationMs: Math.max(0, row.duration),
-    eot: row.counted_eot,
-    verdicts: { good: row.good, medium: row.medium, bad: row.bad, null: row.unjudged },
-    signOff: row.signoff,
-    signedSpills: row.spill_signoffs,
-    logbookEntries: row.logbook,
-  };
+  private toListing(row: ListRow): RunListing {
+    const counting = this.countings.of(row.setup);
+    return {
+      ...toRun(row),
+      durationMs: Math.max(0, row.duration),
+      unit: counting?.unit ?? null,
+      eot: row.counted_eot,
+      kot: kaonsOnTarget(counting, row.counted_kot),
+      verdicts: { good: row.good, medium: row.medium, bad: row.bad, null: row.unjudged },
+      signOff: row.signoff,
+      signedSpills: row.spill_signoffs,
+      logbookEntries: row.logbook,
+    };
+  }
 }

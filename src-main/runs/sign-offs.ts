@@ -35,7 +35,7 @@ export function describeSignOff(s: Pick<SignOff, 'verdict' | 'user' | 'reason' |
 
 /**
  * Common table expressions of what sign-offs move (prefix a query with `WITH ${SIGNED_OFF_SPILLS}`):
- * `signed_off_bad_runs` (run), `signed_off_excluded` (run, spill, eot: spills left out of the EOT) and
+ * `signed_off_bad_runs` (run), `signed_off_excluded` (run, spill, eot, kot: spills left out of the EOT) and
  * `signed_off_kept` (run, spill: spills DQ flagged Bad or Medium that a sign-off in force calls good).
  * They start from the sign-offs (a small table), never from all spills.
  */
@@ -43,9 +43,9 @@ export const SIGNED_OFF_SPILLS = `
   signed_off_in_force AS (SELECT run, spill, verdict FROM run_signoffs_in_force),
   signed_off_bad_runs AS (SELECT run FROM signed_off_in_force WHERE spill IS NULL AND verdict = 'bad'),
   signed_off_excluded AS (
-    SELECT d.run, d.spill, d.eot FROM spill_dq d WHERE d.run IN (SELECT run FROM signed_off_bad_runs)
+    SELECT d.run, d.spill, d.eot, d.kot FROM spill_dq d WHERE d.run IN (SELECT run FROM signed_off_bad_runs)
     UNION
-    SELECT d.run, d.spill, d.eot FROM signed_off_in_force b JOIN spill_dq d ON d.run = b.run AND d.spill = b.spill
+    SELECT d.run, d.spill, d.eot, d.kot FROM signed_off_in_force b JOIN spill_dq d ON d.run = b.run AND d.spill = b.spill
      WHERE b.verdict = 'bad'
   ),
   signed_off_kept AS (

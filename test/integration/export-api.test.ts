@@ -54,6 +54,7 @@ describe('/api/v1 exports', () => {
     expect(rows.map((x) => Number(x['events_seen']))).toEqual(spills.map((s) => s.eventsSeen));
     expect(rows.map((x) => (x['started_at'] as Date).getTime())).toEqual(spills.map((s) => s.startedAt));
     expect(rows.map((x) => x['eot'])).toEqual(spills.map((s) => s.dq?.eot ?? null));
+    expect(rows.map((x) => [x['counting_unit'], x['kot']])).toEqual(spills.map(() => ['EOT', null]));
     expect(rows.every((x) => x['blinded'] === true && x['signal_candidates'] === null)).toBe(true);
   });
 
@@ -85,8 +86,10 @@ describe('/api/v1 exports', () => {
     const listed = list.body.runs[0]!;
     expect(listed.stoppedBy).not.toBeNull();
     expect(rows[0]).toMatchObject({ started_by: listed.startedBy?.user ?? null, started_via: listed.startedBy?.via ?? null, stopped_by: listed.stoppedBy!.user, stopped_role: listed.stoppedBy!.role, stopped_via: 'cli' });
-    // EOT as counted, as the registry's list counts it.
+    // EOT as counted, as the registry's list counts it; the electron setup counts EOT and no kaons.
     expect(rows[0]!['eot_counted']).toBeCloseTo(list.body.runs[0]!.eot, 6);
+    expect(listed).toMatchObject({ unit: 'EOT', kot: null });
+    expect(rows[0]).toMatchObject({ counting_unit: 'EOT', kot: null, kot_counted: null });
     // The registry's filters apply: no run of another setup, none with a text they do not have.
     expect(await rowsOf((await get('/api/v1/runs?format=parquet&setup=visible-mode')).bytes)).toHaveLength(0);
     expect(await rowsOf((await get('/api/v1/runs?format=parquet&text=formula&type=physics')).bytes)).toHaveLength(1);

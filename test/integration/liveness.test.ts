@@ -119,8 +119,10 @@ describe('/metrics', () => {
     expect(value('na64rc_hv_channels_on{supply="hv-iseg-0"}')).toBe(24);
     expect(value('na64rc_hv_channels_tripped{supply="hv-iseg-0"}')).toBe(0);
     expect(value('na64rc_hv_channels_interlocked{supply="hv-caen-0"}')).toBe(0);
-    expect(value('na64rc_eot_run')).toBeGreaterThan(0);
-    expect(value('na64rc_eot_goal{setup="invisible-e"}')).toBeGreaterThan(value('na64rc_eot_total{setup="invisible-e"}'));
+    // The electron setup counts EOT (the unit label says so) and no kaons.
+    expect(value('na64rc_eot_run{unit="EOT"}')).toBeGreaterThan(0);
+    expect(value('na64rc_eot_goal{setup="invisible-e",unit="EOT"}')).toBeGreaterThan(value('na64rc_eot_total{setup="invisible-e",unit="EOT"}'));
+    expect(text).not.toMatch(/^na64rc_kot_/m);
     expect(value('na64rc_spills_total{daq="taken"}')).toBeGreaterThan(0);
     expect(value('na64rc_spills_total{daq="lost"}')).toBeGreaterThan(0);
     expect(value('na64rc_spill_rate_per_minute')).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 // The run registry on a real SQLite file: filters, sort and paging of the run list, hostile query values,
-// a run's summary, reviewers' sign-offs and how the EOT totals and the bad-spill list honour them, the
-// migration of a database written before the registry, and the list's speed over ten thousand runs.
+// a run's summary, reviewers' sign-offs and how the EOT totals and the bad-spill list honour them, each run's
+// counting unit (EOT, MOT, POT) and a hadron run's kaons on target (KOT), the migrations of a database written
+// before the registry and before the per-run KOT, and the list's speed over ten thousand runs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../db/migrations/index';
 import { openDatabase, type Db } from '../../src-main/archive/database';
 import { RunsArchive } from '../../src-main/archive/runs-archive';
+import { describeRunPage, describeRunSummary } from '../../src-main/cli/ctl-runs';
 import { badSpillsCsv } from '../../src-main/dq/bad-spills-csv';
 import { DqStore } from '../../src-main/dq/dq-store';
 import { silentLogger } from '../../src-main/log';
@@ -27,11 +29,12 @@ const T0 = Date.UTC(2026, 10, 24, 7, 0, 0);
 const anna: RunActor = { user: 'anna', role: 'shifter', via: 'window' };
 const expert = { user: 'egor', role: 'expert' };
 
-function spillDq(verdict: Verdict, eot: number): SpillDq {
+function spillDq(verdict: Verdict, eot: number, kot?: number): SpillDq {
   return {
     verdict,
     detectors: { ECAL: verdict, SRD: 'good' },
     eot,
+    ...(kot === undefined ? {} : { kot }),
     purity: 0.99,
     hadronFraction: 0.01,
     electronEfficiency: 0.95,
@@ -53,6 +56,8 @@ interface Seed {
   reason?: string;
   verdicts?: Verdict[];
   eotPerSpill?: number;
+  /** Kaons on target per spill, as a hadron setup's DQ stores them (src-main/dq/dq-service.ts). */
+  kotPerSpill?: number;
   by?: RunActor | null;
 }
 
@@ -67,7 +72,7 @@ function seed(s: Seed): number {
       [],
       () =>
         dq.writeSpill(
-          { run, spill, dq: spillDq(verdict, s.eotPerSpill ?? 1e6), checks: verdict === 'good' ? [] : [{ id: 'ecal.channels', detector: 'ECAL', histogram: null, verdict, value: null, reason: 'ECAL dead: ECAL1-3-3' }], signalCandidates: 0, beamEvents: 5000, beamElectrons: 4950, beamHadrons: 50, beamMuons: 0, caloHadrons: 0 },
+          { run, spill, dq: spillDq(verdict, s.eotPerSpill ?? 1e6, s.kotPerSpill), checks: verdict === 'good' ? [] : [{ id: 'ecal.channels', detector: 'ECAL', histogram: null, verdict, value: null, reason: 'ECAL dead: ECAL1-3-3' }], signalCandidates: 0, beamEvents: 5000, beamElectrons: 4950, beamHadrons: 50, beamMuons: 0, caloHadrons: 0 },
           [],
           spill,
         ),
@@ -220,6 +225,41 @@ describe('the run list', () => {
   });
 });
 
+describe('what each run counts on target', () => {
+  it('a hadron run lists its POT with its KOT beside; an electron run its EOT and no KOT; an unknown setup no unit', () => {
+    const electrons = seed({ startedAt: T0, verdicts: ['good', 'good'] });
+    const hadrons = seed({ startedAt: T0 + HOUR, setup: 'hadron', verdicts: ['good', 'good', 'medium'], eotPerSpill: 4.8e6, kotPerSpill: 2e5 });
+    const fresh = seed({ startedAt: T0 + 2 * HOUR, setup: 'hadron', verdicts: [], durationMs: null });
+    const unknown = seed({ startedAt: T0 + 3 * HOUR, setup: 'visible-mode', verdicts: ['good'] });
+    const byRun = () => Object.fromEntries(list().runs.map((r) => [r.number, { unit: r.unit, eot: r.eot, kot: r.kot }]));
+    expect(byRun()).toEqual({
+      [electrons]: { unit: 'EOT', eot: 2e6, kot: null },
+      [hadrons]: { unit: 'POT', eot: 3 * 4.8e6, kot: 6e5 },
+      // A hadron run without a judged spill has counted no kaons yet: 0, not "counts none".
+      [fresh]: { unit: 'POT', eot: 0, kot: 0 },
+      [unknown]: { unit: null, eot: 1e6, kot: null },
+    });
+    // A spill signed off bad leaves both counts.
+    registry.signOff({ run: hadrons, spill: 3, verdict: 'bad', reason: 'CEDAR pressure off' }, expert, T0);
+    expect(byRun()[hadrons]).toEqual({ unit: 'POT', eot: 2 * 4.8e6, kot: 4e5 });
+    expect(registry.summary(hadrons, T0)).toMatchObject({ unit: 'POT', eot: { counted: 2 * 4.8e6, automatic: 3 * 4.8e6 }, kot: { counted: 4e5, automatic: 6e5 } });
+    expect(registry.summary(electrons, T0)).toMatchObject({ unit: 'EOT', eot: { counted: 2e6 }, kot: null });
+    expect(registry.summary(unknown, T0)).toMatchObject({ unit: null, kot: null });
+    // `na64rc ctl run show|list` say the same.
+    expect(describeRunSummary(registry.summary(hadrons, T0)!)).toContain('3 spills, 3000 events, POT 9.600e+6 counted (1.440e+7 automatic), KOT 4.000e+5 counted (6.000e+5 automatic)');
+    expect(describeRunSummary(registry.summary(hadrons, T0)!)).toContain('sign-offs: 1 spill signed off bad left out (4.800e+6 POT)');
+    expect(describeRunSummary(registry.summary(electrons, T0)!)).toMatch(/2 spills, 2000 events, EOT 2\.000e\+6 counted \(2\.000e\+6 automatic\)\n/);
+    const text = describeRunPage(list()).split('\n');
+    expect(text[1]).toMatch(/ spills +on target +KOT +good\/m\/bad /);
+    expect(text.find((l) => l.startsWith(String(hadrons).padStart(6)))).toMatch(/ 9\.600e\+6 POT +4\.000e\+5 /);
+    expect(text.find((l) => l.startsWith(String(electrons).padStart(6)))).toMatch(/ 2\.000e\+6 EOT +— /);
+    expect(describeRunPage(list({ setup: 'invisible-e' }))).not.toMatch(/KOT/);
+    // The whole run signed off bad counts no kaons.
+    registry.signOff({ run: hadrons, spill: null, verdict: 'bad', reason: 'wrong target' }, expert, T0 + 1);
+    expect(byRun()[hadrons]).toEqual({ unit: 'POT', eot: 0, kot: 0 });
+  });
+});
+
 describe('a run’s summary and sign-offs', () => {
   it('says who started and stopped a run, or "not recorded" for runs taken before', () => {
     const old = seed({ startedAt: T0, verdicts: ['good'] });
@@ -328,6 +368,48 @@ describe('migration 0013 on a database written before it', () => {
     // Later runs are counted by the triggers.
     seed({ startedAt: T0 + HOUR, verdicts: ['good', 'bad'] });
     expect(list().runs[0]).toMatchObject({ number: 8, spills: 2, verdicts: { good: 1, bad: 1 } });
+  });
+});
+
+describe('migration 0021 on a database written before it', () => {
+  it('sums the kaons already stored into each run, NULL for a run without any, and counts later spills', () => {
+    db.close();
+    const file = join(dir, 'before-kot.sqlite');
+    const before = openDatabase(file, MIGRATIONS.filter((m) => m.version <= 20));
+    const run = before.prepare(`INSERT INTO runs (number, type, setup, started_at, start_comment, end_state) VALUES (?, 'physics', ?, ?, '', 'ended')`);
+    run.run(1, 'hadron', T0);
+    run.run(2, 'invisible-e', T0 + 1);
+    const spill = before.prepare(`INSERT INTO spills (run, spill, started_at, ended_at, events_seen, events_processed, intensity) VALUES (?, ?, ?, ?, 500, 500, 1e6)`);
+    const spillDqRow = before.prepare(
+      `INSERT INTO spill_dq (run, spill, verdict, detectors, checks, calibration_version, eot, kot, beam_events, beam_electrons, beam_hadrons, beam_muons, suppression_is_limit, calo_hadrons, signal_candidates)
+       VALUES (?, ?, 'good', '{}', '[]', 'v1', 1e6, ?, 5000, 50, 4950, 0, 0, 0, 0)`,
+    );
+    for (const [r, s, kot] of [[1, 1, 3e4], [1, 2, 5e4], [2, 1, null]] as const) {
+      spill.run(r, s, T0 + s, T0 + s + 1);
+      spillDqRow.run(r, s, kot);
+    }
+    before.close();
+    db = openDatabase(file);
+    archive = new RunsArchive(db);
+    dq = new DqStore(db);
+    registry = new RunRegistry(db, dq);
+    expect(db.prepare(`SELECT run, kot FROM run_totals ORDER BY run`).all()).toEqual([
+      { run: 1, kot: 8e4 },
+      { run: 2, kot: null },
+    ]);
+    expect(list().runs.map((r) => [r.number, r.unit, r.kot])).toEqual([
+      [2, 'EOT', null],
+      [1, 'POT', 8e4],
+    ]);
+    // The triggers keep it from now on: a new spill adds, a deleted one takes away.
+    db.prepare(`INSERT INTO spills (run, spill, started_at, ended_at, events_seen, events_processed, intensity) VALUES (1, 3, ?, ?, 500, 500, 1e6)`).run(T0 + 3, T0 + 4);
+    db.prepare(
+      `INSERT INTO spill_dq (run, spill, verdict, detectors, checks, calibration_version, eot, kot, beam_events, beam_electrons, beam_hadrons, beam_muons, suppression_is_limit, calo_hadrons, signal_candidates)
+       VALUES (1, 3, 'good', '{}', '[]', 'v1', 1e6, 2e4, 5000, 50, 4950, 0, 0, 0, 0)`,
+    ).run();
+    expect(list().runs.find((r) => r.number === 1)!.kot).toBe(1e5);
+    db.prepare(`DELETE FROM spill_dq WHERE run = 1 AND spill = 1`).run();
+    expect(list().runs.find((r) => r.number === 1)!.kot).toBe(7e4);
   });
 });
 

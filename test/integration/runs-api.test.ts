@@ -57,6 +57,8 @@ describe('GET /api/v1/runs', () => {
     expect(one).toMatchObject({ startedBy: { role: 'admin', via: 'cli' }, stoppedBy: { role: 'admin', via: 'cli' } });
     expect(one!.spills).toBeGreaterThanOrEqual(3);
     expect(one!.eot).toBeGreaterThan(0);
+    // The electron setup counts EOT, and no kaons.
+    expect(one).toMatchObject({ unit: 'EOT', kot: null });
     expect(one!.verdicts.good + one!.verdicts.medium + one!.verdicts.bad + one!.verdicts.null).toBe(one!.spills);
   });
 
@@ -103,6 +105,7 @@ describe('GET /api/v1/runs/{run}/summary', () => {
     expect(s.run.events).toBe(list.reduce((n, x) => n + x.eventsSeen, 0));
     expect(s.eot.counted).toBeCloseTo(list.reduce((n, x) => n + (x.dq?.eot ?? 0), 0), -3);
     expect(s.eot.automatic).toBeCloseTo(s.eot.counted, -3);
+    expect(s).toMatchObject({ unit: 'EOT', kot: null });
     expect(s.run.stopReason).toBe('end of fill');
     expect(s.history).toEqual([]);
     expect((await api(server.info, '/api/v1/runs/99/summary')).status).toBe(404);
@@ -165,6 +168,8 @@ describe('sign-offs', () => {
     expect((JSON.parse(listed.stdout) as RunPage).runs.map((r) => r.number)).toEqual([2]);
     const text = await ctl('run', 'list', '--type', 'physics', '--sort', 'eot');
     expect(text.stdout).toMatch(/^runs 1–1 of 1\n/);
+    expect(text.stdout).toMatch(/\n +1 +physics .* \d\.\d{3}e\+\d+ EOT +\d+\/\d+\/\d+ /);
+    expect(text.stdout).not.toMatch(/KOT/);
     expect((await ctl('run', 'list', '--min-duration', 'soon')).stderr).toMatch(/expected a duration/);
     const shown = await ctl('run', 'show', '2');
     expect(shown.stdout).toMatch(/started .* by sam \(shifter, cli\): LED check/);

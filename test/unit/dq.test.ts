@@ -10,7 +10,8 @@ import { RunsArchive } from '../../src-main/archive/runs-archive';
 import { badSpillsCsv } from '../../src-main/dq/bad-spills-csv';
 import { chi2Test, kolmogorovProbability, kolmogorovTest, worst } from '../../src-main/dq/checks';
 import { blindBox, DqService } from '../../src-main/dq/dq-service';
-import { describeEot } from '../../src-main/cli/ctl-dq';
+import { metricWriter, onTargetMetrics } from '../../src-main/api/metrics';
+import { describeEot, describeSpillDq } from '../../src-main/cli/ctl-dq';
 import { electronsOnTarget } from '../../src-main/dq/eot';
 import { silentLogger } from '../../src-main/log';
 import { Logbook } from '../../src-main/logbook/logbook';
@@ -216,14 +217,35 @@ describe('DqService on SQLite', () => {
     expect(e.runEot).toBeCloseTo(2 * pot, 3);
     expect(e.kaons).toEqual({ runKot: expect.closeTo(2 * kot, 3), totalKot: expect.closeTo(2 * kot, 3), goal: 5e11, unit: 'KOT', words: 'Kaons on target' });
     expect(dq.spillsOf(run).get(1)!.kot).toBeCloseTo(kot, 3);
+    expect(describeSpillDq(dq.spillsOf(run).get(1)!, 'POT').split('\n')[1]).toMatch(/^POT 4\.752e\+6 · KOT 1\.981e\+5 · purity /);
     expect(describeEot(e).split('\n').at(-1)).toBe(`KOT run ${run}: 3.962e+5, total 3.962e+5 of the 5.000e+11 goal (0.0000792 %)`);
+    // /metrics: the na64rc_eot_* names dashboards use, labelled with the unit; the kaons beside them.
+    const metrics = (status: typeof e) => {
+      const lines: string[] = [];
+      onTargetMetrics(status, metricWriter(lines));
+      return lines;
+    };
+    expect(metrics(e)).toEqual(
+      expect.arrayContaining([
+        '# HELP na64rc_eot_run Pions on target (POT) of the current run (0 when idle).',
+        `na64rc_eot_run{unit="POT"} ${e.runEot}`,
+        `na64rc_eot_total{setup="hadron",unit="POT"} ${e.totalEot}`,
+        'na64rc_eot_goal{setup="hadron",unit="POT"} 5000000000000',
+        `na64rc_kot_run{unit="KOT"} ${e.kaons!.runKot}`,
+        `na64rc_kot_total{setup="hadron",unit="KOT"} ${e.kaons!.totalKot}`,
+        'na64rc_kot_goal{setup="hadron",unit="KOT"} 500000000000',
+      ]),
+    );
     dq.store.signOffs.add({ run, spill: 2, verdict: 'bad', reason: 'CEDAR pressure off', user: 'shift', role: 'shifter', at: 3000 });
     e = dq.eot(run);
     expect(e.runEot).toBeCloseTo(pot, 3);
     expect(e.kaons!.runKot).toBeCloseTo(kot, 3);
     expect(e.kaons!.totalKot).toBeCloseTo(kot, 3);
-    // The electron beam counts no kaons.
-    expect(open().dq.eot(null).kaons).toBeNull();
+    // The electron beam counts no kaons, and its metrics say EOT.
+    const electrons = open().dq.eot(null);
+    expect(electrons.kaons).toBeNull();
+    expect(metrics(electrons)).toContain('na64rc_eot_total{setup="invisible-e",unit="EOT"} 0');
+    expect(metrics(electrons).filter((l) => l.includes('kot'))).toEqual([]);
   });
 
   it('promotes a stored spill to the next reference version, per setup; refuses unknown spills', () => {

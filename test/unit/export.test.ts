@@ -87,7 +87,7 @@ function histograms(spill: number): HistSnapshot[] {
   return [e.snapshot(), box.snapshot()];
 }
 
-function storeSpill(run: number, spill: number, o: { daq?: boolean; verdict?: SpillDq['verdict']; signal?: number } = {}): void {
+function storeSpill(run: number, spill: number, o: { daq?: boolean; verdict?: SpillDq['verdict']; signal?: number; kot?: number } = {}): void {
   const startedAt = T0 + run * 10_000_000 + spill * 14_800;
   const summary: SpillSummary = {
     run,
@@ -129,6 +129,7 @@ function storeSpill(run: number, spill: number, o: { daq?: boolean; verdict?: Sp
     verdict,
     detectors: { ECAL: verdict, HCAL: 'good', SRD: 'null', VETO: 'good', Counters: 'good', Trigger: 'good' },
     eot: 4.5e6 + spill,
+    ...(o.kot === undefined ? {} : { kot: o.kot }),
     purity: 0.99,
     hadronFraction: 0.008,
     electronEfficiency: 0.995,
@@ -334,6 +335,43 @@ describe('runs', () => {
     expect(t.schema.fields.map((f) => f.name)).toEqual(table.columns.map((c) => c.name));
     expect(String(t.schema.fields.find((f) => f.name === 'stopped_at')!.type)).toBe('Timestamp<MILLISECOND, UTC>');
     expect([...t.getChild('signal_candidates')!]).toEqual([6n, null]);
+  });
+
+  it('says what each run counts on target: a hadron run POT with its KOT beside, an electron run EOT and no KOT', async () => {
+    const hadron = archive.startRun({ type: 'physics', setup: 'hadron', comment: 'π⁻ with the CEDAR', startedAt: T0 + 30_000_000 }).number;
+    storeSpill(hadron, 1, { kot: 2e5 });
+    storeSpill(hadron, 2, { kot: 3e5, verdict: 'bad' });
+    new SignOffs(db).add({ run: hadron, spill: 2, verdict: 'bad', reason: 'CEDAR pressure off', user: 'bob', role: 'expert', at: T0 + 7 });
+    const runs = exporter.runs([archive.getRun(hadron)!, archive.getRun(blindedRun)!]);
+    expect((await readBack(toParquet(runs))).map((r) => [r['counting_unit'], r['eot'], r['eot_counted'], r['kot'], r['kot_counted']])).toEqual([
+      ['POT', 2 * 4.5e6 + 3, 4.5e6 + 1, 5e5, 2e5],
+      ['EOT', 3 * 4.5e6 + 6, 2 * 4.5e6 + 4, null, null],
+    ]);
+    const csv = records(toCsv(runs));
+    expect(csv.map((r) => [r['counting_unit'], r['kot'], r['kot_counted']])).toEqual([
+      ['POT', '500000', '200000'],
+      ['EOT', '', ''],
+    ]);
+    // The columns say what they count; the unit is per run, in counting_unit.
+    const column = (name: string) => runs.columns.find((c) => c.name === name)!;
+    expect(column('eot').unit).toBe('particles (counting_unit)');
+    expect(column('eot').meaning).not.toMatch(/^electrons/);
+    expect(column('kot')).toMatchObject({ unit: 'kaons', nullable: true });
+
+    const spills = exporter.spills(hadron);
+    const file = toParquet(spills);
+    expect((await readBack(file)).map((r) => [r['counting_unit'], r['eot'], r['kot'], r['counts_for_eot']])).toEqual([
+      ['POT', 4.5e6 + 1, 2e5, true],
+      ['POT', 4.5e6 + 2, 3e5, false],
+    ]);
+    const kv = Object.fromEntries((parquetMetadata(bufferOf(file)).key_value_metadata ?? []).map((e) => [e.key, e.value]));
+    expect(kv['na64rc.counting_unit']).toBe('POT');
+    expect((await readBack(toParquet(exporter.spills(blindedRun)))).map((r) => [r['counting_unit'], r['kot']])).toEqual([
+      ['EOT', null],
+      ['EOT', null],
+      ['EOT', null],
+    ]);
+    expect(records(toCsv(exporter.spills(blindedRun)))[0]!['kot']).toBe('');
   });
 
   it('says where a run came from: live, replay, reprocess (with the run it repeats and the files read)', async () => {

@@ -1,7 +1,9 @@
 // The Runs view's filters in the URL: a link reproduces the list; malformed or hostile values in a link are
-// dropped (the list shows more), never sent; what the API is asked for.
+// dropped (the list shows more), never sent; what the API is asked for; and what its count on target is
+// headed with (the runs' unit, KOT beside for a hadron run).
 import { describe, expect, it } from 'vitest';
 import { RunQuery } from '../../src-main/shared/api/runs';
+import { onTargetHeading } from '../../src-renderer/on-target-heading';
 import { apiQuery, emptyFilters, filtersFromQuery, queryFromFilters } from '../../src-renderer/runs-query';
 
 describe('the Runs view filters in the URL', () => {
@@ -35,5 +37,21 @@ describe('the Runs view filters in the URL', () => {
     });
     // Whatever the view asks is a valid query.
     expect(RunQuery.safeParse(q).success).toBe(true);
+  });
+});
+
+describe('the Runs view count on target', () => {
+  it('is headed with the runs’ unit, a KOT column beside a hadron run, "on target" when the page mixes units', () => {
+    const hadron = { unit: 'POT' as const, kot: 4e5 };
+    const electron = { unit: 'EOT' as const, kot: null };
+    expect(onTargetHeading([hadron, { ...hadron, kot: 0 }], 'POT')).toEqual({ label: 'POT', mixed: false, kaons: true });
+    expect(onTargetHeading([electron], 'POT')).toEqual({ label: 'EOT', mixed: false, kaons: false });
+    expect(onTargetHeading([{ unit: 'MOT', kot: null }], undefined)).toEqual({ label: 'MOT', mixed: false, kaons: false });
+    // Runs of several setups, or of a setup this installation does not know: each figure says its unit.
+    expect(onTargetHeading([hadron, electron], 'EOT')).toEqual({ label: 'on target', mixed: true, kaons: true });
+    expect(onTargetHeading([{ unit: null, kot: null }], 'EOT')).toEqual({ label: 'on target', mixed: true, kaons: false });
+    // No run listed: the server's own setup's unit.
+    expect(onTargetHeading([], 'POT')).toEqual({ label: 'POT', mixed: false, kaons: false });
+    expect(onTargetHeading([], undefined).label).toBe('EOT');
   });
 });

@@ -4,7 +4,7 @@
 import { oc } from '@orpc/contract';
 import { z } from 'zod';
 import { BadSpill, SignOffMoves } from './dq';
-import { QueryFlag, Run, RunNumber, RunType, SignOff, SignOffVerdict, SpillNumber } from './schemas';
+import { CountingUnit, QueryFlag, Run, RunNumber, RunType, SignOff, SignOffVerdict, SpillNumber } from './schemas';
 
 export { SIGN_OFF_VERDICTS, SignOff, SignOffVerdict } from './schemas';
 
@@ -33,7 +33,7 @@ export const RunQuery = z.object({
   to: When.optional(),
   dq: z.enum(RUN_DQ_FILTERS).optional(),
   signOff: z.enum(RUN_SIGN_OFF_FILTERS).optional(),
-  /** Electrons on target as counted (sign-offs honoured). */
+  /** Particles on target as counted (sign-offs honoured), in each run's counting unit (EOT, MOT, POT). */
   eotMin: Amount.optional(),
   eotMax: Amount.optional(),
   /** Duration in seconds (a run still on: until now). */
@@ -56,11 +56,18 @@ export type RunQueryParsed = z.output<typeof RunQuery>;
 export const VerdictCounts = z.object({ good: z.number().int(), medium: z.number().int(), bad: z.number().int(), null: z.number().int() });
 export type VerdictCounts = z.infer<typeof VerdictCounts>;
 
+/** What a run counts its beam on target in: its setup's unit; null for a setup this installation does not know. */
+const RunUnit = CountingUnit.nullable();
+
 /** A run as the registry lists it. */
 export const RunListing = Run.extend({
   durationMs: z.number().nonnegative(),
-  /** Electrons on target as counted: sign-offs honoured (spills signed off bad, and runs signed off bad, left out). */
+  /** The unit of `eot`: what the run's setup counts on target (EOT electrons, MOT muons, POT pions). */
+  unit: RunUnit,
+  /** Particles on target as counted, in `unit`: sign-offs honoured (spills signed off bad, and runs signed off bad, left out). */
   eot: z.number().nonnegative(),
+  /** Kaons on target as counted (KOT, sign-offs honoured) of a setup that counts them (a hadron beam with a CEDAR); null otherwise. */
+  kot: z.number().nonnegative().nullable(),
   /** Spills per automatic DQ verdict. */
   verdicts: VerdictCounts,
   /** The run's own sign-off in force, and how many of its spills are signed off. */
@@ -79,10 +86,17 @@ export const RunPage = z.object({
 });
 export type RunPage = z.infer<typeof RunPage>;
 
+/** A figure as counted (sign-offs honoured) beside the automatic one. */
+const Counted = z.object({ counted: z.number().nonnegative(), automatic: z.number().nonnegative() });
+
 export const RunSummary = z.object({
   run: Run,
   durationMs: z.number().nonnegative(),
-  eot: z.object({ counted: z.number().nonnegative(), automatic: z.number().nonnegative() }).extend(SignOffMoves.shape),
+  /** The unit of `eot` (the setup's counting unit; null: a setup this installation does not know). */
+  unit: RunUnit,
+  eot: Counted.extend(SignOffMoves.shape),
+  /** Kaons on target of a setup that counts them, as counted (sign-offs honoured) and automatic; null otherwise. */
+  kot: Counted.nullable(),
   verdicts: VerdictCounts,
   /** Spills DQ judged Bad or Medium, and spills signed off bad, with the sign-off in force beside the verdict. */
   badSpills: z.array(BadSpill),

@@ -113,6 +113,14 @@ export const SpillDaq = z.object({
 });
 export type SpillDaq = z.infer<typeof SpillDaq>;
 
+/**
+ * What a setup counts its beam on target in: electrons (EOT), muons (MOT) or pions (POT: the hadrons the
+ * CEDAR does not tag as kaons; a hadron setup counts its kaons, KOT, beside them). A figure called `eot` in
+ * the API is in its setup's unit.
+ */
+export const CountingUnit = z.enum(['EOT', 'MOT', 'POT']);
+export type CountingUnit = z.infer<typeof CountingUnit>;
+
 /** Data-quality verdicts in the CMS/ALICE style: null = not enough data to judge (minimum-entries guard). */
 export const Verdict = z.enum(['good', 'medium', 'bad', 'null']);
 export type Verdict = z.infer<typeof Verdict>;
@@ -123,7 +131,7 @@ export const SpillDq = z.object({
   verdict: Verdict,
   /** Worst-of verdict per detector (ECAL, HCAL, SRD, VETO, Counters, Trigger). */
   detectors: z.record(z.string(), Verdict),
-  /** Electrons on target in the spill (beam-trigger e-tags × prescale ÷ live fraction). */
+  /** Particles on target in the spill in the setup's counting unit, EOT, MOT or POT (beam-trigger tags × prescale ÷ live fraction). */
   eot: z.number().nonnegative(),
   /** Kaons on target in the spill (a hadron beam with a CEDAR: its kaon tags), beside `eot`'s pions; null for other setups. */
   kot: z.number().nonnegative().nullish(),
