@@ -168,3 +168,13 @@ export const SetupConfig = z
     if (!(c.electron + c.hadron + c.muon > 0)) ctx.addIssue({ code: 'custom', path: ['beam', 'composition'], message: 'the beam composition adds up to nothing' });
   });
 export type SetupConfig = z.infer<typeof SetupConfig>;
+
+/**
+ * Why setup `setup` cannot have an injected M⁰ → invisible from `meson`'s charge exchange (null when it can):
+ * a K⁻p → K̄⁰n needs a hadron beam with kaons in it.
+ */
+export function signalMesonProblem(setup: Pick<SetupConfig, 'name' | 'beam'>, meson: 'pion' | 'kaon' | undefined): string | null {
+  if (meson === undefined) return null;
+  if (setup.beam.particle !== 'pi-') return `setup ${setup.name} has no hadron beam: its signal is not a charge exchange (--signal-meson is for the hadron setup)`;
+  return meson === 'kaon' && !setup.beam.composition.kaon ? `setup ${setup.name} has no kaons in its beam: no K⁻ charge exchange to inject` : null;
+}

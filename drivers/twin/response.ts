@@ -183,12 +183,12 @@ export class DetectorResponse {
   /**
    * Add one particle's deposits (GeV) to `dep` (indexed by cell). `missingFraction` > 0 makes an electron
    * radiate an A′ (a muon a Z_μ) that carries that fraction of its energy away unseen. `hardLoss` true: a
-   * muon that loses a hard share of its energy in the ECAL (drawn at its probability otherwise).
+   * muon that loses a hard share of its energy in the ECAL (drawn at its probability otherwise). `signalMeson`:
+   * the hadron whose charge exchange an injected M⁰ → invisible comes from (π⁻p → π⁰/η/η′ n, K⁻p → K̄⁰ n).
    */
-  particle(rng: Random, kind: ParticleKind, missingFraction: number, dep: Float64Array, hardLoss?: boolean): ParticleTruth {
-    // The injected M⁰ → invisible comes from a pion's charge exchange (π⁻p → M⁰n); a kaon is drawn only in a
-    // beam that has them, so a pure beam's random stream is what it was without kaons.
-    const meson = kind !== 'hadron' ? null : this.kaonShare > 0 && missingFraction === 0 && rng.uniform() < this.kaonShare ? 'kaon' : 'pion';
+  particle(rng: Random, kind: ParticleKind, missingFraction: number, dep: Float64Array, hardLoss?: boolean, signalMeson: 'pion' | 'kaon' = 'pion'): ParticleTruth {
+    // A kaon is drawn only in a beam that has them, so a pure beam's random stream is what it was without kaons.
+    const meson = kind !== 'hadron' ? null : missingFraction > 0 ? signalMeson : this.kaonShare > 0 && rng.uniform() < this.kaonShare ? 'kaon' : 'pion';
     const e0 = this.energy;
     const truth: ParticleTruth = { particle: kind, meson, missingFraction, ecalGeV: 0, preshowerGeV: 0, hcalGeV: 0, vetoHit: false, halo: false, momentumGeV: e0, scatteredGeV: 0, xMm: 0, beamXMm: 0, slope: 0, hardLoss: 0 };
     if (this.tracked) {

@@ -4,7 +4,7 @@
 // the PMT voltages at the time. The DAQ simulator (drivers/na64-daq) encodes what this produces.
 import { setupCells, type Cell } from '../../setups/cells';
 import { SAMPLES } from '../../setups/nominal';
-import type { SetupConfig } from '../../setups/setup-schema';
+import { signalMesonProblem, type SetupConfig } from '../../setups/setup-schema';
 import { CHARGE_EXCHANGE_NEUTRON_GEV, DEAD_TIME_US, MUON_HARD_LOSS_PROBABILITY, DEFAULT_SIGNAL_MASS_GEV, DRIFT_PER_SQRT_HOUR, LED_AMPLITUDE_ADC, LED_SPREAD, PILEUP_FROM_NS, PILEUP_MAX, PILEUP_TO_NS } from './defaults';
 import { Digitizer, type ChannelFault, type Pulse } from './digitizer';
 import { PmtVoltages } from './pmt-voltages';
@@ -28,6 +28,11 @@ export interface TwinOptions {
   signalPerElectron?: number;
   /** The injected A′'s mass (GeV; default DEFAULT_SIGNAL_MASS_GEV): its energy spectrum depends on it. */
   signalMassGeV?: number;
+  /**
+   * Hadron beams: the beam meson whose charge exchange the injected M⁰ → invisible comes from — 'pion' (π⁰, η,
+   * η′; `signalPerElectron` per pion) or 'kaon' (K⁻p → K̄⁰n, K_L/K_S → invisible; per kaon). Default pion.
+   */
+  signalMeson?: 'pion' | 'kaon';
   /**
    * Known per-cell gain factors (cell name → factor, 1 = nominal) on top of the PMT voltages and the slow
    * drift: the calibration truth a beam-scan test recovers (e.g. a ±15 % spread). Also `Twin.setCellGains`.
@@ -100,6 +105,7 @@ export class Twin {
   readonly signalSpectrum: AprimeSpectrum;
   /** The beam particle the signal comes from: a pion beam's M⁰ → invisible, a muon beam's Z_μ, else an electron's A′. */
   readonly signalParticle: ParticleKind;
+  readonly signalMeson: 'pion' | 'kaon';
   private readonly ecalCells: number[];
   private readonly preshowerCells: number[];
   private readonly hcalCells: number[];
@@ -130,6 +136,9 @@ export class Twin {
     this.response = new DetectorResponse(setup, this.cells);
     const beam = setup.beam.particle;
     this.signalParticle = beam === 'pi-' ? 'hadron' : beam.startsWith('mu') ? 'muon' : 'electron';
+    const mesonProblem = signalMesonProblem(setup, options.signalMeson);
+    if (mesonProblem) throw new RangeError(mesonProblem);
+    this.signalMeson = options.signalMeson ?? 'pion';
     this.signalSpectrum = new AprimeSpectrum(options.signalMassGeV ?? DEFAULT_SIGNAL_MASS_GEV, setup.beam.energyGeV, this.signalParticle === 'muon' ? MUON_MASS_GEV : undefined);
     this.digitizer = new Digitizer(this.cells, options.seed);
     this.ecalCells = this.cells.filter((c) => c.kind === 'ecal').map((c) => c.index);
@@ -155,7 +164,7 @@ export class Twin {
       let fired = 0;
       for (let i = 0; i < samples; i++) {
         dep.fill(0);
-        this.response.particle(rng, kind === 'signal' ? this.signalParticle : kind, kind === 'signal' ? this.signalFraction(rng) : 0, dep, hardLoss);
+        this.response.particle(rng, kind === 'signal' ? this.signalParticle : kind, kind === 'signal' ? this.signalFraction(rng) : 0, dep, hardLoss, this.signalMeson);
         if (this.physicsFires(dep)) fired++;
       }
       return fired / samples;
@@ -370,7 +379,10 @@ export class TwinSpill {
     };
     if (study !== undefined) counts.splice(0, counts.length, ['study', study]);
     for (const [cls, n] of counts) draw(rng, cls, n);
-    this.injectedMean = particles * f[twin.signalParticle] * (options.signalPerElectron ?? 0);
+    // Per particle of the signal's kind: pions are the hadrons that are not kaons.
+    const kaons = twin.response.kaonShare;
+    const share = twin.signalParticle !== 'hadron' ? 1 : twin.signalMeson === 'kaon' ? kaons : 1 - kaons;
+    this.injectedMean = particles * f[twin.signalParticle] * share * (options.signalPerElectron ?? 0);
     const signal = study === undefined && setup.trigger.physics ? poisson(this.signalRng, this.injectedMean * twin.physicsProbability('signal')) : 0;
     draw(this.signalRng, 'signal', signal);
     kept.sort((a, b) => a.time - b.time);
@@ -429,7 +441,7 @@ export class TwinSpill {
         const aprime = cls === 'signal' || cls === 'study';
         const kind = cls === 'beam' ? twin.response.pick(rng) : aprime ? twin.signalParticle : cls;
         const missing = aprime ? twin.signalFraction(rng) : 0;
-        const p = twin.response.particle(rng, kind, missing, dep, cls === 'muon' ? twin.drawHardLoss(rng) : undefined);
+        const p = twin.response.particle(rng, kind, missing, dep, cls === 'muon' ? twin.drawHardLoss(rng) : undefined, twin.signalMeson);
         const fires = twin.physicsFires(dep);
         if (cls === 'study' && !fires) {
           this.untriggered++;

@@ -135,7 +135,7 @@ export async function ctlDqPromote(ctx: CtlContext, run: number, spill: number |
 
 export async function ctlDqUnblind(ctx: CtlContext, run: number, reason: string): Promise<void> {
   const r = await withApi(ctx, (api) => api.dq.unblind({ run, reason }));
-  output(ctx, r, `run ${r.run} unblinded: ${r.signalCandidates} signal-region candidates (logged in the logbook)`);
+  output(ctx, r, `run ${r.run} unblinded: ${r.signalCandidates} signal-region candidates${r.kaonTagged === null ? '' : `, ${r.kaonTagged} of them CEDAR-tagged kaons`} (logged in the logbook)`);
 }
 
 export async function ctlDqEfficiency(ctx: CtlContext): Promise<void> {

@@ -139,6 +139,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--sim-gains <file>', 'JSON object of known per-cell gain factors for the twin, e.g. {"ECAL1-3-3": 1.12} (a calibration truth)')
     .option('--sim-signal <fraction>', "simulation: inject the setup's signal (A′ → invisible, A′ → e⁺e⁻ after the dump, M⁰ → invisible), this many per beam particle of the setup's kind (blinded like real ones)", probability)
     .option('--sim-signal-mass <MeV>', 'simulation: the injected A′\'s mass (its energy spectrum depends on it; default 20)', positiveNumber(100_000))
+    .addOption(new Option('--sim-signal-meson <meson>', 'simulation, hadron beam: the meson whose charge exchange the injected M⁰ → invisible comes from (kaon: K⁻p → K̄⁰n, per kaon)').choices(['pion', 'kaon']))
     .action(async (opts) => {
       // Handlers first: a signal that comes while the server starts (the address is already printed) is
       // remembered and honoured once it is up, instead of killing the process with the default action.
@@ -185,8 +186,9 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--run <n>', 'DATE run number written into the events', integer(1, 2 ** 31 - 1), 1)
     .option('--signal <fraction>', 'inject A′ → invisible events: this many per electron on target', probability, 0)
     .option('--signal-mass <MeV>', 'the injected A′\'s mass (default 20)', positiveNumber(100_000))
+    .addOption(new Option('--signal-meson <meson>', 'hadron beam: the meson whose charge exchange the injected M⁰ comes from (default pion)').choices(['pion', 'kaon']))
     .requiredOption('--out <file>', 'raw file to write (e.g. cdr01001-000001.dat)')
-    .action(async (o: { setup: string; spills: number; seed: number; run: number; signal: number; signalMass?: number; out: string }) => (await rawFilesModule()).simulateRawFile(o, print));
+    .action(async (o: { setup: string; spills: number; seed: number; run: number; signal: number; signalMass?: number; signalMeson?: 'pion' | 'kaon'; out: string }) => (await rawFilesModule()).simulateRawFile(o, print));
 
   program
     .command('signal-efficiency')

@@ -35,6 +35,7 @@ export interface ServeOptions {
   simSignal?: number;
   /** Simulation: the injected A′'s mass, MeV. */
   simSignalMass?: number;
+  simSignalMeson?: 'pion' | 'kaon';
 }
 
 function readAlarmFile(file: string): unknown[] {
@@ -77,7 +78,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
 
   if (options.site && options.sim) throw new CliError('--site and --sim exclude each other: a site file names its devices, --sim starts the simulated ones');
   if (options.site && options.simGains) throw new CliError('--sim-gains sets the simulated twin; with --site the devices are whatever the site file names');
-  if (options.site && (options.simSignal || options.simSignalMass)) throw new CliError('--sim-signal sets the simulated twin; with --site the devices are whatever the site file names');
+  if (options.site && (options.simSignal || options.simSignalMass || options.simSignalMeson)) throw new CliError('--sim-signal sets the simulated twin; with --site the devices are whatever the site file names');
   const extraAlarms = options.alarms ? readAlarmFile(options.alarms) : [];
   const log = createLogger({ file: join(dataDir, 'na64rc.log') });
   if (tightened.length) log.warn({ dataDir, changed: tightened }, 'the data directory was open to other users; made owner-only');
@@ -98,6 +99,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
         ...(options.simGains ? { simGains: resolve(options.simGains) } : {}),
         ...(options.simSignal ? { simSignal: options.simSignal } : {}),
         ...(options.simSignalMass ? { simSignalMass: options.simSignalMass } : {}),
+        ...(options.simSignalMeson ? { simSignalMeson: options.simSignalMeson } : {}),
       });
       site = loadSiteFile(simulated.file);
     }

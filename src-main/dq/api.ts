@@ -98,12 +98,13 @@ export function dqRouter(core: Core) {
         }),
       },
       unblind: os.dq.unblind.use(requires('dq.unblind')).handler(({ input, context, errors }) => {
+        let kaonTagged: number | null = null;
         try {
-          dq.unblind(input.run, input.reason, context.session.user);
+          kaonTagged = dq.unblind(input.run, input.reason, context.session.user).kaonTagged;
         } catch (error) {
           mapErrors(error, errors);
         }
-        return { run: input.run, signalCandidates: dq.store.run(input.run).reduce((n, s) => n + s.signalCandidates, 0) };
+        return { run: input.run, signalCandidates: dq.store.run(input.run).reduce((n, s) => n + s.signalCandidates, 0), kaonTagged };
       }),
       signalEfficiency: {
         list: os.dq.signalEfficiency.list.handler(() => dq.efficiencies.current(core.setup.name, dq.cuts)),

@@ -318,7 +318,11 @@ export class DqService {
     return this.store.sealed(run, spill).map((row) => ({ spill: row.spill, ...this.seal.open(row.payload) }));
   }
 
-  unblind(run: number, reason: string, user: string): void {
+  /**
+   * Unblind run `run`: its signal-region candidates, and on a beam with a CEDAR how many of them it tagged as
+   * kaons (the K̄⁰ → invisible channel; null without a CEDAR or for spills sealed before the tag was kept).
+   */
+  unblind(run: number, reason: string, user: string): { candidates: number; kaonTagged: number | null } {
     const found = this.archive.getRun(run);
     if (!found) throw new DqError('NOT_FOUND', `run ${run} does not exist`);
     if (this.store.isUnblinded(run)) throw new DqError('CONFLICT', `run ${run} is already unblinded`);
@@ -333,15 +337,17 @@ export class DqService {
     const unsealed = new Map(boxes.map((b) => [b.spill, b.candidates]));
     // Spills stored before the box was sealed (an older database) have their count in the clear already.
     const candidates = this.store.run(run).reduce((n, s) => n + (s.signalCandidates ?? 0), 0) + boxes.reduce((n, b) => n + b.candidates, 0);
+    const kaonTagged = kaonTaggedCandidates(boxes.map((b) => b.events));
     this.store.unblind(run, user, reason, this.now(), unsealed, () => {
       this.sinks.logbook.addSystemEntry({
         kind: 'dq-unblind',
         title: `Run ${run} unblinded by ${user}`,
-        body: [`- **reason:** ${reason}`, `- **signal-region candidates:** ${candidates}`, `- **setup:** ${found.setup}`].join('\n'),
+        body: [`- **reason:** ${reason}`, `- **signal-region candidates:** ${candidates}`, ...(kaonTagged === null ? [] : [`- **of them CEDAR-tagged kaons:** ${kaonTagged}`]), `- **setup:** ${found.setup}`].join('\n'),
         tags: ['dq', 'unblind'],
         links: [{ kind: 'run', run }],
       });
     });
+    return { candidates, kaonTagged };
   }
 
   // ── references ─────────────────────────────────────────────────────────────────────────────────────
@@ -476,6 +482,24 @@ function median(values: readonly number[]): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Of the sealed events in the signal box (records of BOX_FIELDS, per spill), those the CEDAR tagged as kaons;
+ * null when none of them carries the tag (no CEDAR, or sealed before it was kept).
+ */
+function kaonTaggedCandidates(spills: Float32Array[]): number | null {
+  const n = BOX_FIELDS.length;
+  const inBox = BOX_FIELDS.indexOf('inBox');
+  const tag = BOX_FIELDS.indexOf('kaonTag');
+  let tagged: number | null = null;
+  for (const events of spills) {
+    for (let r = 0; r + n <= events.length; r += n) {
+      if (events[r + inBox] !== 1 || Number.isNaN(events[r + tag]!)) continue;
+      tagged = (tagged ?? 0) + events[r + tag]!;
+    }
+  }
+  return tagged;
 }
 
 /** The histograms an event of the signal box fills, from its sealed record (BOX_FIELDS). */

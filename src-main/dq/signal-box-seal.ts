@@ -21,12 +21,13 @@ export interface SealedSpill {
  * Every spill is sealed, with candidates or none, and padded to the same size (up to ≈ 50 records): neither
  * a sealed row's presence nor its length tells whether the box of a spill is empty.
  */
-const FORMAT = 3;
+const FORMAT = 4;
 /**
- * Values per record in each format: 2 sealed the first ten BOX_FIELDS (no WCAL energy, no momenta), 3 all of
- * them. An older record opens widened to the present fields, NaN for those it did not keep.
+ * Values per record in each format: 2 sealed the first ten BOX_FIELDS (no WCAL energy, no momenta), 3 the first
+ * thirteen (no CEDAR kaon tag), 4 all of them. An older record opens widened to the present fields, NaN for
+ * those it did not keep.
  */
-const RECORD_VALUES: Record<number, number> = { 2: 10, 3: BOX_FIELDS.length };
+const RECORD_VALUES: Record<number, number> = { 2: 10, 3: 13, 4: BOX_FIELDS.length };
 const BUCKET_BYTES = 2048;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;

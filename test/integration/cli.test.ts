@@ -213,6 +213,12 @@ describe('na64rc sim and na64rc inspect', () => {
     expect(out.stderr).toMatch(/cannot write .*ENOENT/);
     const signal = await runCli(['sim', '--spills', '1', '--signal', 'lots', '--out', join(dir, 'x.dat')]);
     expect(signal.stderr).toMatch(/expected a number from 0 to 1/);
+    // A K⁻ charge exchange needs kaons in the beam.
+    const meson = await runCli(['sim', '--setup', 'invisible-e', '--spills', '1', '--signal', '0.001', '--signal-meson', 'kaon', '--out', join(dir, 'x.dat')]);
+    expect(meson.code).toBe(1);
+    expect(meson.stderr).toMatch(/setup invisible-e has no hadron beam/);
+    const unknown = await runCli(['sim', '--setup', 'hadron', '--spills', '1', '--signal-meson', 'eta', '--out', join(dir, 'x.dat')]);
+    expect(unknown.stderr).toMatch(/pion, kaon/);
     const garbage = join(dir, 'garbage.dat');
     writeFileSync(garbage, Buffer.from('this is not a DATE file at all'.repeat(100)));
     const g = JSON.parse((await runCli(['inspect', garbage, '--json'])).stdout);

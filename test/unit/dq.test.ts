@@ -16,6 +16,7 @@ import { electronsOnTarget } from '../../src-main/dq/eot';
 import { silentLogger } from '../../src-main/log';
 import { Logbook } from '../../src-main/logbook/logbook';
 import { emptyFigures } from '../../src-main/monitor/recon/figures';
+import { BOX_FIELDS } from '../../src-main/monitor/recon/spill-histograms';
 import { loadSetup } from '../../setups/load';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { Hist1D, Hist2D } from '../../src-main/shared/histogram';
@@ -185,7 +186,8 @@ describe('DqService on SQLite', () => {
 
     expect(() => dq.unblind(run.number, '   ', 'expert1')).toThrow(/say why/);
     expect(() => dq.unblind(999, 'because', 'expert1')).toThrow(/does not exist/);
-    dq.unblind(run.number, 'approved box opening', 'expert1');
+    // An electron beam has no CEDAR: no kaon tag to count.
+    expect(dq.unblind(run.number, 'approved box opening', 'expert1')).toEqual({ candidates: 4, kaonTagged: null });
     expect(() => dq.unblind(run.number, 'again', 'expert1')).toThrow(/already unblinded/);
     expect(dq.spillsOf(run.number).get(1)!.signalCandidates).toBe(2);
     const entry = logbook.search({ q: 'unblinded', limit: 10 }).hits[0]!.entry;
@@ -202,8 +204,14 @@ describe('DqService on SQLite', () => {
     for (const spill of [1, 2]) {
       const summary: SpillSummary = { run, spill, startedAt: spill * 1000, endedAt: spill * 1000 + 500, eventsSeen: 5500, eventsProcessed: 5500, processedFraction: 1, intensity: 5e6, ecalMeanGeV: null, ecalPeakGeV: null, daq: null };
       // 200 CEDAR tags among 4950 beam hadrons, 2 of them accidental (the delayed coincidence).
-      const figures = { ...emptyFigures(), events: 5500, beamEvents: 5000, beamElectrons: 50, beamHadrons: 4950, beamKaons: 200, beamKaonsDelayed: 2 };
-      const a = dq.assess(summary, [], figures, 'v-test');
+      const figures = { ...emptyFigures(), events: 5500, beamEvents: 5000, beamElectrons: 50, beamHadrons: 4950, beamKaons: 200, beamKaonsDelayed: 2, signalCandidates: 2 };
+      // The sealed box: two candidates, one CEDAR-tagged, and an event of the hidden sample that is tagged.
+      const box = new Float32Array(3 * BOX_FIELDS.length);
+      for (const [r, inBox, kaonTag] of [[0, 1, 1], [1, 1, 0], [2, 0, 1]] as const) {
+        box[r * BOX_FIELDS.length + BOX_FIELDS.indexOf('inBox')] = inBox;
+        box[r * BOX_FIELDS.length + BOX_FIELDS.indexOf('kaonTag')] = kaonTag;
+      }
+      const a = dq.assess(summary, [], figures, 'v-test', box);
       summary.dq = a.dq;
       archive.saveSpill(summary, [], a.write);
       a.committed(summary, 'live');
@@ -236,6 +244,8 @@ describe('DqService on SQLite', () => {
         'na64rc_kot_goal{setup="hadron",unit="KOT"} 500000000000',
       ]),
     );
+    // Unblinded, the kaon channel's candidates are those of the box the CEDAR tagged (K̄⁰ → invisible).
+    expect(dq.unblind(run, 'K channel box opening', 'expert1')).toEqual({ candidates: 4, kaonTagged: 2 });
     dq.store.signOffs.add({ run, spill: 2, verdict: 'bad', reason: 'CEDAR pressure off', user: 'shift', role: 'shifter', at: 3000 });
     e = dq.eot(run);
     expect(e.runEot).toBeCloseTo(pot, 3);

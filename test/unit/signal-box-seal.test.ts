@@ -16,7 +16,7 @@ describe('the sealed signal box', () => {
   it('opens what it sealed, with the key it made owner-only at the first need', () => {
     const file = join(dir, BLINDING_KEY_FILE);
     const seal = new SignalBoxSeal(file);
-    const events = Float32Array.from([42.5, 0.4, 0.1, 0, 1.2, Number.NaN, 3, 0.5, 1, 1, Number.NaN, 161.2, 40.3]);
+    const events = Float32Array.from([42.5, 0.4, 0.1, 0, 1.2, Number.NaN, 3, 0.5, 1, 1, Number.NaN, 161.2, 40.3, 1]);
     const payload = seal.seal({ candidates: 1, events });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const opened = new SignalBoxSeal(file).open(payload);
@@ -37,23 +37,27 @@ describe('the sealed signal box', () => {
     expect(Buffer.compare(seal.seal({ candidates: 0, events: new Float32Array(0) }), empty)).not.toBe(0);
   });
 
-  it('opens a box sealed before the WCAL energy and the momenta were kept (format 2), those fields NaN', () => {
+  // Format 2 kept no WCAL energy and no momenta (10 values a record), format 3 no CEDAR kaon tag (13).
+  it.each([
+    [2, 10],
+    [3, 13],
+  ])('opens a box sealed in format %i (%i values a record), the fields it did not keep NaN', (format, stride) => {
     const key = randomBytes(32);
     writeFileSync(join(dir, 'old.key'), key);
-    // Format 2 as it was written: 10 values a record, zero-padded to the 2048-byte bucket.
+    // As it was written: `stride` values a record, zero-padded to the 2048-byte bucket.
     const plain = Buffer.alloc(2048);
     plain.writeUInt32LE(1, 0);
-    plain.writeUInt32LE(20, 4);
-    const old = Float32Array.from({ length: 20 }, (_, i) => i + 0.5);
+    plain.writeUInt32LE(2 * stride, 4);
+    const old = Float32Array.from({ length: 2 * stride }, (_, i) => i + 0.5);
     plain.set(new Uint8Array(old.buffer), 8);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-    const opened = new SignalBoxSeal(join(dir, 'old.key')).open(Buffer.concat([Buffer.of(2), iv, cipher.getAuthTag(), body]));
+    const opened = new SignalBoxSeal(join(dir, 'old.key')).open(Buffer.concat([Buffer.of(format), iv, cipher.getAuthTag(), body]));
     expect(opened.events.length).toBe(2 * BOX_FIELDS.length);
     const second = Array.from(opened.events.subarray(BOX_FIELDS.length));
-    expect(second.slice(0, 10)).toEqual(Array.from(old.subarray(10)));
-    expect(second.slice(10).every((v) => Number.isNaN(v))).toBe(true);
+    expect(second.slice(0, stride)).toEqual(Array.from(old.subarray(stride)));
+    expect(second.slice(stride).every((v) => Number.isNaN(v))).toBe(true);
   });
 
   it('refuses another key, a damaged payload, and a missing or damaged key file with a clear error', () => {

@@ -17,14 +17,14 @@ describe('signal study', () => {
     let recoilBelow = 0;
     let recoilBelowSelected = 0;
     let recoilAboveSelected = 0;
-    const r = signalStudy(setup, 20, 3000, 3, (x, selected) => {
+    const r = signalStudy(setup, 20, 3000, 3, { each: (x, selected) => {
       const recoil = (1 - x) * e0;
       // ±3 σ of the ECAL resolution at the cut (σ/E = 10 %/√E ⊕ 1 % ≈ 1.8 % at 50 GeV) kept out of both counts.
       if (recoil < 0.95 * box) {
         recoilBelow++;
         if (selected) recoilBelowSelected++;
       } else if (recoil > 1.05 * box && selected) recoilAboveSelected++;
-    });
+    } });
     expect(r.generated).toBe(3000);
     expect(r.triggered).toBeLessThanOrEqual(r.generated);
     expect(r.selected).toBeLessThanOrEqual(r.triggered);

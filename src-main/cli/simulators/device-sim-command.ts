@@ -29,6 +29,7 @@ export function addDeviceSimCommand(program: Command, print: (line: string) => v
     .option('--sim-gains <file>', 'DAQ: JSON object of known per-cell gain factors of the twin, e.g. {"ECAL1-3-3": 1.12}')
     .option('--signal <fraction>', 'DAQ: inject A′ → invisible events, this many per electron on target', probability)
     .option('--signal-mass <MeV>', "DAQ: the injected A′'s mass (its energy spectrum depends on it; default 20)", positiveNumber(100_000))
+    .addOption(new Option('--signal-meson <meson>', 'DAQ, hadron beam: the meson whose charge exchange the injected M⁰ comes from (default pion)').choices(['pion', 'kaon']))
     .option('--json', 'print the ports as one JSON line', false)
     .option('--with-parent', 'exit when stdin closes (the process that started it is gone)', false)
     .action(async (device: DeviceSimulatorKind, o: DeviceSimOptions & { json: boolean; withParent: boolean }) => {

@@ -19,6 +19,7 @@ import { Twin } from '../../../drivers/twin/twin';
 import { TwinLink } from '../../../drivers/twin/twin-link';
 import { HvMapError, nominalVolts } from '../../../setups/hv-map';
 import { DAQ_MAP_RUN, defaultHvMapFile, loadHvMap, loadSetup, SetupError } from '../../../setups/load';
+import { signalMesonProblem } from '../../../setups/setup-schema';
 import { CliError } from '../errors';
 import { z } from 'zod';
 import { startScpiScopeSimulator } from '../../../drivers/scpi-scope/simulator';
@@ -65,6 +66,8 @@ export interface DeviceSimOptions {
   signal?: number;
   /** The injected A′'s mass in MeV (its energy spectrum depends on it). */
   signalMass?: number;
+  /** Hadron beams: the meson whose charge exchange the injected M⁰ comes from. */
+  signalMeson?: 'pion' | 'kaon';
   /** A digitizer's inputs: the beam-line signal on each, in input order ("S1,S2,SRD,trigger"; "-" for none). */
   wiring?: string;
   /** A VME crate's modules, JSON: {"v830": {"base": 1048576}, "v977": {"base": 2097152, "inputs": {"WWE": 0, "WE": 1, "EE": 2, "spsOn": 3}}}. */
@@ -128,6 +131,8 @@ export function readSimGains(file: string): Map<string, number> {
 function daqSimulator(o: DeviceSimOptions, log: (line: string) => void): DaqSimulator {
   if (!o.setup) throw new CliError('the DAQ simulator needs --setup (its beam, detector and channel map)');
   const setup = setupOf(o.setup);
+  const mesonProblem = signalMesonProblem(setup, o.signalMeson);
+  if (mesonProblem) throw new CliError(mesonProblem);
   const pmt = new PmtVoltages(nominalVolts(hvMapOf(o)));
   let twin: Twin;
   try {
@@ -139,6 +144,7 @@ function daqSimulator(o: DeviceSimOptions, log: (line: string) => void): DaqSimu
       ...(o.simGains ? { cellGains: readSimGains(o.simGains) } : {}),
       ...(o.signal ? { signalPerElectron: o.signal } : {}),
       ...(o.signalMass ? { signalMassGeV: o.signalMass / 1000 } : {}),
+      ...(o.signalMeson ? { signalMeson: o.signalMeson } : {}),
     });
   } catch (error) {
     if (error instanceof RangeError) throw new CliError(`${o.simGains}: ${error.message}`);

@@ -5,6 +5,7 @@ import { RawInspector, twinRunEvents, type RawSummary } from '../../../drivers/n
 import { DEFAULT_SPS_CYCLE } from '../../../drivers/twin/sps-cycle';
 import { Twin } from '../../../drivers/twin/twin';
 import { loadSetup, SetupError } from '../../../setups/load';
+import { signalMesonProblem } from '../../../setups/setup-schema';
 import { CliError } from '../errors';
 
 export interface SimOptions {
@@ -15,6 +16,7 @@ export interface SimOptions {
   signal: number;
   /** The injected A′'s mass, MeV (default: the twin's). */
   signalMass?: number;
+  signalMeson?: 'pion' | 'kaon';
   out: string;
 }
 
@@ -26,7 +28,9 @@ export function simulateRawFile(o: SimOptions, print: (line: string) => void): v
     if (error instanceof SetupError) throw new CliError(error.message);
     throw error;
   }
-  const twin = new Twin(setup, { seed: o.seed, signalPerElectron: o.signal, ...(o.signalMass ? { signalMassGeV: o.signalMass / 1000 } : {}), spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
+  const mesonProblem = signalMesonProblem(setup, o.signalMeson);
+  if (mesonProblem) throw new CliError(mesonProblem);
+  const twin = new Twin(setup, { seed: o.seed, signalPerElectron: o.signal, ...(o.signalMass ? { signalMassGeV: o.signalMass / 1000 } : {}), ...(o.signalMeson ? { signalMeson: o.signalMeson } : {}), spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
   const path = resolve(o.out);
   let fd: number;
   try {

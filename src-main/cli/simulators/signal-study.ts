@@ -29,12 +29,22 @@ export interface StudyResult {
   selected: number;
 }
 
-/** Generate `events` A′ → invisible events of `massMeV` and count what the trigger and the selection keep. */
-export function signalStudy(setup: Setup, massMeV: number, events: number, seed: number, each?: (missingFraction: number, selected: boolean) => void): StudyResult {
+export interface StudyOptions {
+  /** Called after each triggered event with the generator's truth of it, and whether the selection kept it. */
+  each?: (missingFraction: number, selected: boolean, kaonTagged: boolean) => void;
+  /** Hadron beams: the meson whose charge exchange the M⁰ comes from (default pion). */
+  meson?: 'pion' | 'kaon';
+}
+
+/**
+ * Generate `events` A′ → invisible events of `massMeV` (M⁰ → invisible on a hadron beam) and count what the
+ * trigger and the selection keep.
+ */
+export function signalStudy(setup: Setup, massMeV: number, events: number, seed: number, { each, meson }: StudyOptions = {}): StudyResult {
   if (!setup.trigger.physics) throw new CliError(`setup ${setup.name} has no physics trigger: it has no missing-energy selection to measure`);
   let twin: Twin;
   try {
-    twin = new Twin(setup, { seed, signalMassGeV: massMeV / 1000, spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
+    twin = new Twin(setup, { seed, signalMassGeV: massMeV / 1000, ...(meson ? { signalMeson: meson } : {}), spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
   } catch (error) {
     if (error instanceof RangeError) throw new CliError(error.message);
     throw error;
@@ -61,7 +71,7 @@ export function signalStudy(setup: Setup, massMeV: number, events: number, seed:
         // One event at a time, to tell which of them the selection kept (a test against the generator's truth).
         const before = histograms.figures.signalCandidates;
         flush();
-        each(e.truth.particles[0]?.missingFraction ?? 0, histograms.figures.signalCandidates > before);
+        each(e.truth.particles[0]?.missingFraction ?? 0, histograms.figures.signalCandidates > before, histograms.kaonTagged);
       } else if (batch.length === BATCH) flush();
     }
   }

@@ -9,7 +9,8 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { packageRoot } from '../../../setups/load';
+import { loadSetup, packageRoot } from '../../../setups/load';
+import { signalMesonProblem } from '../../../setups/setup-schema';
 import type { SiteInput } from '../../devices/site-schema';
 import type { Logger } from '../../log';
 import { CliError } from '../errors';
@@ -25,6 +26,8 @@ export interface SimulatedSiteOptions {
   simSignal?: number;
   /** The injected A′'s mass, MeV. */
   simSignalMass?: number;
+  /** Hadron beams: the meson whose charge exchange the injected M⁰ comes from. */
+  simSignalMeson?: 'pion' | 'kaon';
   /**
    * The beam line too (digitizers, counters, SPS timing; default true). A test of something else may leave
    * it out: the site is then the DAQ and the HV, and the spill clock follows the DAQ.
@@ -44,7 +47,7 @@ type TemplateDevice = SiteInput['devices'][number];
 function simulatorArgs(group: TemplateDevice[], daqControl: number, o: SimulatedSiteOptions): { kind: string; args: string[] } {
   const d = group[0]!;
   const twin = ['--twin', `127.0.0.1:${daqControl}`];
-  if (d.plugin === 'na64-daq') return { kind: d.plugin, args: ['na64-daq', '--port', '0', '--control', String(daqControl), ...(o.simGains ? ['--sim-gains', o.simGains] : []), ...(o.simSignal ? ['--signal', String(o.simSignal)] : []), ...(o.simSignalMass ? ['--signal-mass', String(o.simSignalMass)] : [])] };
+  if (d.plugin === 'na64-daq') return { kind: d.plugin, args: ['na64-daq', '--port', '0', '--control', String(daqControl), ...(o.simGains ? ['--sim-gains', o.simGains] : []), ...(o.simSignal ? ['--signal', String(o.simSignal)] : []), ...(o.simSignalMass ? ['--signal-mass', String(o.simSignalMass)] : []), ...(o.simSignalMeson ? ['--signal-meson', o.simSignalMeson] : [])] };
   if (CRATE_PLUGINS.has(d.plugin)) {
     const modules: Record<string, unknown> = {};
     for (const m of group) {
@@ -170,6 +173,8 @@ export function startSimulator(device: string, args: string[], log: Logger, spaw
 const LAUNCH_ATTEMPTS = 3;
 
 export async function startSimulatedSite(o: SimulatedSiteOptions): Promise<SimulatedSite> {
+  const mesonProblem = signalMesonProblem(loadSetup(o.setup), o.simSignalMeson);
+  if (mesonProblem) throw new CliError(mesonProblem);
   for (let attempt = 1; ; attempt++) {
     try {
       return await launchSimulatedSite(o);

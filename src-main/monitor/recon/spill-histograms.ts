@@ -44,7 +44,7 @@ const cellAxis = (n: number, title = 'channel'): AxisSpec => axis(n, 0, n, title
  * box's content, sealed until an expert unblinds (dq/signal-box-seal.ts). New fields go at the end: a sealed
  * record of an older format is widened with NaN.
  */
-export const BOX_FIELDS = ['ecal', 'preshower', 'hcal', 'veto', 'srdMeV', 'showerX', 'showerY', 'shape', 'trigger', 'inBox', 'wcal', 'beamMomentum', 'scatteredMomentum'] as const;
+export const BOX_FIELDS = ['ecal', 'preshower', 'hcal', 'veto', 'srdMeV', 'showerX', 'showerY', 'shape', 'trigger', 'inBox', 'wcal', 'beamMomentum', 'scatteredMomentum', 'kaonTag'] as const;
 
 /**
  * FNV-1a over the raw sample sums of a few channels (the digitized event itself: not the energies, which
@@ -322,7 +322,7 @@ export class SpillHistograms {
     const hidden = this.config.hiddenSample;
     if (inBox || (hidden && keyedHash(hidden.salt, this.decoder.sums, this.hashCells) % hidden.oneIn === 0)) {
       const shower = ecal > 0 && maxTower >= 0;
-      this.keepSealed(ecal, ps, hcal, veto, srdSum, shower ? sx / ecal : Number.NaN, shower ? sy / ecal : Number.NaN, ecal > 0 ? max / ecal : Number.NaN, trigger, inBox ? 1 : 0, this.wcal.length ? wcal : Number.NaN, pBeam, pScattered);
+      this.keepSealed(ecal, ps, hcal, veto, srdSum, shower ? sx / ecal : Number.NaN, shower ? sy / ecal : Number.NaN, ecal > 0 ? max / ecal : Number.NaN, trigger, inBox ? 1 : 0, this.wcal.length ? wcal : Number.NaN, pBeam, pScattered, this.cedar.length ? (kaon ? 1 : 0) : Number.NaN);
       if (inBox) this.figures.signalCandidates++;
       return;
     }

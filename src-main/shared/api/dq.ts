@@ -238,7 +238,14 @@ export const dqContract = {
     unblind: oc
       .errors({ ...NotFound, ...Conflict, BAD_REQUEST: { message: 'refused' } })
       .input(z.object({ run: RunNumber, reason: Reason }))
-      .output(z.object({ run: RunNumber, signalCandidates: z.number().int().nonnegative() })),
+      .output(
+        z.object({
+          run: RunNumber,
+          signalCandidates: z.number().int().nonnegative(),
+          /** Of them, those the CEDAR tagged as kaons (K̄⁰ → invisible); null without a CEDAR. */
+          kaonTagged: z.number().int().nonnegative().nullable(),
+        }),
+      ),
     signalEfficiency: {
       list: oc
         .route({ method: 'GET', path: '/dq/signal-efficiency', summary: "The selection's signal efficiency by A′ mass, measured on signal Monte Carlo (the newest per mass)", tags: ['data quality'] })
