@@ -19,6 +19,7 @@ import m0017 from './0017-sealed-signal-box';
 import m0018 from './0018-run-end-reason';
 import m0019 from './0019-signal-efficiency';
 import m0020 from './0020-kaons-on-target';
+import m0021 from './0021-audit';
 
 export interface Migration {
   version: number;
@@ -46,4 +47,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 18, name: 'run-end-reason', sql: m0018 },
   { version: 19, name: 'signal-efficiency', sql: m0019 },
   { version: 20, name: 'kaons-on-target', sql: m0020 },
+  { version: 21, name: 'audit', sql: m0021 },
 ];
