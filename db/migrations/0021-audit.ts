@@ -3,7 +3,8 @@
 // logbook entries): who, with which role, from where, when, what, old → new, why, and how it ended. The
 // domains' own tables (hv_audit, the alarm log, the device log) stay; this is the one place to query all of
 // it. Written only through src-main/audit/audit-trail.ts. Rows are never changed nor removed: the triggers
-// refuse it, so a mistaken or malicious UPDATE or DELETE fails loudly instead of rewriting history.
+// refuse it (UPDATE, DELETE and INSERT OR REPLACE), so a mistaken or malicious write fails loudly instead of
+// rewriting history.
 export default /* sql */ `
 CREATE TABLE audit (
   id        INTEGER PRIMARY KEY,
@@ -37,5 +38,19 @@ END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN
   SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+
+-- INSERT OR REPLACE deletes the row it collides with without firing DELETE triggers: refuse it before.
+CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit
+WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit WHERE id = NEW.id)
+BEGIN
+  SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+
+-- The HV audit table had the same hole since migration 4.
+CREATE TRIGGER hv_audit_no_replace BEFORE INSERT ON hv_audit
+WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM hv_audit WHERE id = NEW.id)
+BEGIN
+  SELECT RAISE(ABORT, 'the HV audit trail is append-only');
 END;
 `;
