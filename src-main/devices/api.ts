@@ -54,7 +54,8 @@ export function devicesRouter(core: Core) {
             audited(core.audit, {
               domain: 'site',
               action: 'load',
-              about: (input) => ({ target: input.name, old: host.siteInfo().name, new: input.name, reason: input.reason }),
+              // The new site's name is known once its file is read: the outcome says it.
+              about: (input) => ({ target: `site file ${input.name}`, old: host.siteInfo().name, reason: input.reason }),
               outcome: (done: { site: { name: string }; changes: DeviceChange[] }) => ({
                 new: done.site.name,
                 detail: changed(done.changes),
