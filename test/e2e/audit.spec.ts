@@ -6,11 +6,10 @@ import { readFileSync } from 'node:fs';
 import { expect } from '@playwright/test';
 import { connect } from '../../src-main/api/node-client';
 import { open, test } from '../support/e2e-fixtures';
-import { runCli, waitFor } from '../support/serve-process';
+import { userToken, waitFor } from '../support/serve-process';
 
 test('the Audit view lists every control action, filters by domain and result, and exports CSV', async ({ page, server, problems }) => {
-  const added = await runCli(['ctl', '--data', server.info.dataDir, '--json', 'user', 'add', 'vera', '--role', 'viewer']);
-  const viewer = await connect(server.info.url, JSON.parse(added.stdout).token as string);
+  const viewer = await connect(server.info.url, await userToken(server.info.dataDir, 'vera', 'viewer'));
   const admin = await connect(server.info.url, server.info.token);
   try {
     await waitFor('ECAL1-3-3 read', async () => (await admin.api.hv.overview()).channels.find((c) => c.name === 'ECAL1-3-3')?.staleness === 'fresh', 30_000);

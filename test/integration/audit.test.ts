@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../../src-main/api/node-client';
 import type { AuditEntry, AuditPage } from '../../src-main/shared/api/audit';
 import { refusal } from '../support/refusal';
-import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { api, runCli, startServe, userToken, waitFor, type ServeProcess } from '../support/serve-process';
 
 let dir: string;
 let server: ServeProcess;
@@ -33,8 +33,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'na64rc-audit-'));
   server = await startServe(dir, ['--sim', '--time-scale', '20']);
   for (const [name, role] of [['vera', 'viewer'], ['sam', 'shifter'], ['eve', 'expert']] as const) {
-    const added = await ctl('--json', 'user', 'add', name, '--role', role);
-    as[name] = await connect(server.info.url, JSON.parse(added.stdout).token as string);
+    as[name] = await connect(server.info.url, await userToken(dir, name, role));
   }
   as.admin = await connect(server.info.url, server.info.token);
   await waitFor('every HV channel read', async () => (await as.vera.api.hv.overview()).channels.every((c) => c.staleness === 'fresh'));
