@@ -40,9 +40,18 @@ export function refusalOf(error: unknown): { result: 'refused' | 'failed'; detai
   return { result: error instanceof ORPCError && error.status < 500 ? 'refused' : 'failed', detail };
 }
 
+/** The spec's description; one that throws (a lookup that broke) still leaves a row, saying so, and the action goes on. */
+function describe<I, O>(spec: AuditSpec<I, O>, input: I, context: ApiContext): AuditAbout | null {
+  try {
+    return spec.about(input, context);
+  } catch (error) {
+    return { target: `? (not described: ${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
 export function audited<I, O>(trail: AuditTrail, spec: AuditSpec<I, O>) {
   return os.middleware(async ({ context, next }, input: I) => {
-    const about = spec.about(input, context);
+    const about = describe(spec, input, context);
     if (!about) return next();
     const { user, role } = context.session;
     const row = (end: AuditOutcome): AuditRecord => ({

@@ -68,3 +68,17 @@ it('reads the old value before the action runs', async () => {
   await middleware({ context: window, next: async () => ((value = 1200), { output: null, context: {} }) }, { channel: 'S0', value: 1200, reason: '' });
   expect(trail.list({ limit: 1, offset: 0 }).entries[0]).toMatchObject({ old: '1100', new: '1200' });
 });
+
+it('still writes a row when the description itself breaks, and lets the action run', async () => {
+  const broken: AuditSpec<Input, unknown> = {
+    domain: 'hv',
+    action: 'set vset',
+    about: () => {
+      throw new Error('no such channel table');
+    },
+  };
+  const middleware = audited(trail, broken) as unknown as (o: unknown, input: Input) => Promise<{ output: unknown }>;
+  const done = await middleware({ context: window, next: async () => ({ output: 'done', context: {} }) }, { channel: 'S0', value: 1, reason: '' });
+  expect(done.output).toBe('done');
+  expect(trail.list({ limit: 1, offset: 0 }).entries[0]).toMatchObject({ target: '? (not described: no such channel table)', result: 'ok' });
+});
