@@ -2,6 +2,7 @@
 import { onBeforeUnmount, onMounted, ref } from 'vue';
 import type { AlarmState, Priority } from '@shared/alarms';
 import { allowed, PERMISSIONS, type Permission, type Session } from '@shared/auth';
+import type { AuditResult } from '@shared/api/audit';
 import type { BeamPhase, BeamStatus, RunState, SpillDaq, Verdict } from '@shared/api/schemas';
 import { daqStreamWords } from '@shared/daq-stream';
 import type { ConnectionState } from './api/connection';
@@ -161,6 +162,18 @@ export function formatTime(ms: number | null): string {
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** How an audited control action ended: done, refused (not allowed or not now) or failed. */
+export function auditResultLook(result: AuditResult): Look {
+  switch (result) {
+    case 'ok':
+      return { tone: 'good', icon: '✓', label: 'OK' };
+    case 'refused':
+      return { tone: 'warn', icon: '⊘', label: 'REFUSED' };
+    case 'failed':
+      return { tone: 'bad', icon: '✕', label: 'FAILED' };
+  }
 }
 
 /** Large counts in the e-notation physicists read at a glance (5.31e6); small ones as integers. */

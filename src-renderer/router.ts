@@ -2,6 +2,7 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import AlarmsView from './views/AlarmsView.vue';
 import ApiDocsView from './views/ApiDocsView.vue';
+import AuditView from './views/AuditView.vue';
 import CalibrationView from './views/CalibrationView.vue';
 import ConditionsView from './views/ConditionsView.vue';
 import CompareView from './views/CompareView.vue';
@@ -39,6 +40,7 @@ export const NAV: NavItem[] = [
   { name: 'digitizers', label: 'Digitizers', icon: '∿', key: '9' },
   { name: 'counters', label: 'Counters', icon: 'Σ', key: '0' },
   { name: 'replay', label: 'Replay', icon: '⟲', key: 'r' },
+  { name: 'audit', label: 'Audit', icon: '⚖', key: 'u' },
   { name: 'api', label: 'API', icon: '{}', key: 'a' },
 ];
 
@@ -58,6 +60,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/digitizers', name: 'digitizers', component: DigitizersView },
   { path: '/counters', name: 'counters', component: CountersView },
   { path: '/replay', name: 'replay', component: ReplayView },
+  { path: '/audit', name: 'audit', component: AuditView },
   { path: '/api', name: 'api', component: ApiDocsView },
   // Not in the navigation (it has no room): a shareable link, /conditions?run=N&diff=M; the Runs view has the
   // same as a run's Conditions tab.

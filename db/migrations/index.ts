@@ -20,6 +20,7 @@ import m0018 from './0018-run-end-reason';
 import m0019 from './0019-signal-efficiency';
 import m0020 from './0020-kaons-on-target';
 import m0021 from './0021-run-kaons';
+import m0022 from './0022-audit';
 
 export interface Migration {
   version: number;
@@ -48,4 +49,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 19, name: 'signal-efficiency', sql: m0019 },
   { version: 20, name: 'kaons-on-target', sql: m0020 },
   { version: 21, name: 'run-kaons', sql: m0021 },
+  { version: 22, name: 'audit', sql: m0022 },
 ];

@@ -36,6 +36,8 @@ export interface AlarmAction {
   alarms: (AlarmView & { raisedAt: number | null })[];
   actor: Actor;
   reason: string;
+  /** When the operator acted (the logbook links the run and spill of that moment). */
+  at: number;
   until?: number;
 }
 
@@ -126,13 +128,13 @@ export class AlarmService {
     const before = new Set(this.engine.list().filter((v) => v.state === 'unack' || v.state === 'rtn-unack').map((v) => v.id));
     const views = this.engine.acknowledge(ids, actor, reason);
     const acknowledged = views.filter((v) => before.has(v.id));
-    if (acknowledged.length) this.record({ action: 'acknowledged', alarms: this.raised(acknowledged), actor, reason });
+    if (acknowledged.length) this.record({ action: 'acknowledged', alarms: this.raised(acknowledged), actor, reason, at: this.now() });
     return views;
   }
 
   shelve(id: string, actor: Actor, reason: string, until: number): AlarmView {
     const view = this.engine.shelve(id, actor, reason, until);
-    this.record({ action: 'shelved', alarms: this.raised([view]), actor, reason, until });
+    this.record({ action: 'shelved', alarms: this.raised([view]), actor, reason, at: this.now(), until });
     return view;
   }
 

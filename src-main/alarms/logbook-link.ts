@@ -1,6 +1,6 @@
 // What the alarm system leaves in the logbook: an entry for every acknowledgement and shelving (with the
-// reason, linked to the alarms and to the runs and spills they were raised in), and the alarm section of the
-// end-of-shift summary (ISA-18.2 figures).
+// reason, linked to the alarms, to the run and spill in which the operator acted, and to the runs and spills
+// the alarms were raised in), and the alarm section of the end-of-shift summary (ISA-18.2 figures).
 import type { Logbook } from '../logbook/logbook';
 import type { EntryLink } from '../shared/api/logbook';
 import type { SummarySectionSource } from '../logbook/shift-summary';
@@ -23,8 +23,11 @@ export function alarmActionEntry(logbook: Logbook, a: AlarmAction, spillAt: Spil
   // Where each listed alarm was raised, looked up once for the body and the links.
   const listed = a.alarms.slice(0, 200);
   const where = listed.map((v) => (v.raisedAt === null ? null : spillAt(v.raisedAt)));
+  // Where the shift was when it acted: a reader of the run finds the action beside its data.
+  const during = spillAt(a.at);
   const lines = [
     `${a.action === 'acknowledged' ? 'Acknowledged' : 'Shelved'} by **${a.actor.user}** (${a.actor.role})` +
+      (during ? ` during run ${during.run}${during.spill === null ? ' before its first spill' : `, spill ${during.spill}`}` : '') +
       (a.until ? ` until ${when(a.until)} UTC` : '') +
       (a.reason ? `: ${a.reason}` : ', no comment given.'),
     '',
@@ -40,7 +43,7 @@ export function alarmActionEntry(logbook: Logbook, a: AlarmAction, spillAt: Spil
     title,
     body: lines.join('\n'),
     tags: ['alarm'],
-    links: [...a.alarms.slice(0, MAX_LINKS).map((v) => ({ kind: 'alarm' as const, alarm: v.id })), ...whereRaised(where.slice(0, MAX_LINKS))],
+    links: [...a.alarms.slice(0, MAX_LINKS).map((v) => ({ kind: 'alarm' as const, alarm: v.id })), ...runsAndSpills([during, ...where.slice(0, MAX_LINKS)])],
     facts: { alarm: { id: first.id, name: first.name, action: a.action, reason: a.reason, ...(a.until ? { until: a.until } : {}) } },
   });
 }
@@ -63,8 +66,8 @@ export function alarmSummarySection(alarms: AlarmService): SummarySectionSource 
   };
 }
 
-/** The runs and spills the alarms were raised in, each once: a reader of the entry jumps to the data. */
-function whereRaised(places: readonly ReturnType<SpillAt>[]): EntryLink[] {
+/** The runs and spills of the action and of the alarms' raising, each once: a reader of the entry jumps to the data. */
+function runsAndSpills(places: readonly ReturnType<SpillAt>[]): EntryLink[] {
   const links = new Map<string, EntryLink>();
   for (const where of places) {
     if (!where) continue;

@@ -6,6 +6,7 @@ import { call, os as base } from '@orpc/server';
 import { z } from 'zod';
 import { badSpillsCsv } from '../dq/bad-spills-csv';
 import { HvAudit } from '../hv/audit';
+import { AuditPage, AuditQuery } from '../shared/api/audit';
 import { CalibrationSetDetail, Version } from '../shared/api/calibration';
 import { BadSpill } from '../shared/api/dq';
 import { HvAuditEntry, HvChannelName, HvHistory } from '../shared/api/hv';
@@ -154,6 +155,26 @@ export function fileRouter(router: Router) {
       .handler(async ({ input: { format, ...query }, context }) => {
         const entries = await call(router.hv.audit, query, { context });
         return format === 'csv' ? csv(HvAudit.csv(entries), 'hv-audit.csv') : { body: entries };
+      }),
+
+    audit: route(
+      '/audit',
+      'Every control action of every domain, newest first: who, role, from where, when, what, old → new, why, result (ok, refused, failed); filters and paging; ?format=csv: every row that matches',
+      'audit',
+      'JSON or text/csv',
+    )
+      .input(
+        AuditQuery.extend({
+          from: QueryTime.optional().describe('ms since 1970 or an ISO date; inclusive'),
+          to: QueryTime.optional().describe('ms since 1970 or an ISO date; exclusive'),
+          format: DataFormat,
+        }),
+      )
+      .output(answer(AuditPage, CSV))
+      .handler(async ({ input: { format, limit, offset, ...filter }, context }) => {
+        if (format === 'json') return { body: await call(router.audit.list, { ...filter, limit, offset }, { context }) };
+        const file = await call(router.audit.csv, filter, { context });
+        return csv(file.content, file.filename);
       }),
 
     calibrationSet: route('/calibration/sets/{version}', 'One calibration set with its per-cell values', 'calibration', 'JSON or text/csv')

@@ -13,6 +13,8 @@ export interface ApiContext {
   reauthenticate?: () => Session | null;
   /** The kind of client on a WebSocket, as its upgrade showed it: a browser page sends an Origin, a program does not. */
   client?: 'browser' | 'cli';
+  /** The client's network address on a WebSocket (what the audit trail records as where an action came from). */
+  address?: string;
 }
 
 /** Who is acting, as run records keep it: the user, the role, and the kind of client when the connection says it. */

@@ -2,6 +2,7 @@
 // map per domain). The same router is served over the Electron MessagePort (src-main/shell) and the
 // WebSocket (src-main/server), each connection with its own session in the context.
 import { alarmsRouter } from '../alarms/api';
+import { auditRouter } from '../audit/api';
 import { beamlineRouter } from '../beamline/api';
 import { archiveRouter } from '../archive/api';
 import { conditionsRouter } from '../conditions/api';
@@ -37,6 +38,7 @@ export function createRouter(core: Core) {
     ...exportsRouter(core),
     ...compareRouter(core),
     ...replayRouter(core),
+    ...auditRouter(core),
   });
 }
 

@@ -3,6 +3,7 @@
 // shifter (it latches the module's counters).
 import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
+import { audited } from '../audit/audited';
 import { ScalerNotFoundError } from '../counters/counters-service';
 import type { BeamlineLiveEvent } from '../shared/api/beamline';
 
@@ -21,15 +22,24 @@ export function beamlineRouter(core: Core) {
       }),
       crossChecks: os.beamline.crossChecks.handler(({ input }) => core.counters.checksOfRun(input.run)),
       usb: os.beamline.usb.handler(() => core.usb.list()),
-      fakeTiming: os.beamline.fakeTiming.use(requires('timing.fake')).handler(({ input, context, errors }) => {
-        const beam = core.clock.beam();
-        if (input.on && beam.phase !== 'off' && !beam.fake) throw errors.CONFLICT({ message: `the SPS is extracting (${beam.description}): fake timing is for running without beam` });
-        if (input.on && input.cycleMs <= input.spillMs) throw errors.CONFLICT({ message: 'the cycle must be longer than the spill' });
-        core.clock.fake(input.on ? { spillMs: input.spillMs, cycleMs: input.cycleMs } : null);
-        core.options.log.warn({ on: input.on, user: context.session.user, reason: input.reason }, 'fake timing switched');
-        core.publishStatus();
-        return core.clock.view();
-      }),
+      fakeTiming: os.beamline.fakeTiming
+        .use(
+          audited(core.audit, {
+            domain: 'devices',
+            action: 'fake timing',
+            about: (input) => ({ target: 'SPS timing', old: core.clock.beam().fake ? 'fake' : 'real', new: input.on ? `fake (spill ${input.spillMs} ms every ${input.cycleMs} ms)` : 'real', reason: input.reason }),
+          }),
+        )
+        .use(requires('timing.fake'))
+        .handler(({ input, context, errors }) => {
+          const beam = core.clock.beam();
+          if (input.on && beam.phase !== 'off' && !beam.fake) throw errors.CONFLICT({ message: `the SPS is extracting (${beam.description}): fake timing is for running without beam` });
+          if (input.on && input.cycleMs <= input.spillMs) throw errors.CONFLICT({ message: 'the cycle must be longer than the spill' });
+          core.clock.fake(input.on ? { spillMs: input.spillMs, cycleMs: input.cycleMs } : null);
+          core.options.log.warn({ on: input.on, user: context.session.user, reason: input.reason }, 'fake timing switched');
+          core.publishStatus();
+          return core.clock.view();
+        }),
       live: os.beamline.live.handler(async function* ({ signal }) {
         const updates = core.beamlineLive.subscribe('beamline', { signal });
         yield { type: 'usb', usb: await core.usb.list() } satisfies BeamlineLiveEvent;

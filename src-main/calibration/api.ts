@@ -2,7 +2,8 @@
 // approving and importing calibration.approve, activating and rolling back calibration.activate (experts).
 import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
-import type { CalibrationEvent } from '../shared/api/calibration';
+import { audited } from '../audit/audited';
+import type { CalibrationEvent, CalibrationSetView } from '../shared/api/calibration';
 import { CalibrationError } from './calibration-sets';
 import { RunStateError } from '../run-control/run-control';
 
@@ -25,6 +26,11 @@ async function guard<T>(errors: Errors, action: () => T | Promise<T>): Promise<T
 
 export function calibrationRouter(core: Core) {
   const c = () => core.calibration;
+  const status = (version: string) => c().list().find((s) => s.version === version)?.status ?? null;
+  const active = () => c().list().find((s) => s.status === 'active')?.version ?? null;
+  /** Approvals, activations, roll-backs and imports of sets, refused ones too (src-main/audit). */
+  const audit = <I extends { version: string }>(action: string, about: (input: I) => { old: string | null; new: string; reason: string }) =>
+    audited(core.audit, { domain: 'calibration', action, about: (input: I) => ({ target: `set ${input.version}`, ...about(input) }) });
   return {
     calibration: {
       live: os.calibration.live.handler(async function* ({ signal }) {
@@ -39,16 +45,27 @@ export function calibrationRouter(core: Core) {
         fit: os.calibration.sets.fit.handler(({ input, errors }) => guard(errors, () => c().towerFit(input.version, input.cell))),
         diff: os.calibration.sets.diff.handler(({ input, errors }) => guard(errors, () => c().diff(input.from, input.to))),
         approve: os.calibration.sets.approve
+          .use(audit('approve', (input: { version: string; comment: string }) => ({ old: status(input.version), new: 'approved', reason: input.comment })))
           .use(requires('calibration.approve'))
           .handler(({ input, context, errors }) => guard(errors, () => c().approve(input.version, context.session.user, input.comment))),
         activate: os.calibration.sets.activate
+          .use(audit('activate', (input: { version: string; comment: string }) => ({ old: active(), new: input.version, reason: input.comment })))
           .use(requires('calibration.activate'))
           .handler(({ input, context, errors }) => guard(errors, () => c().activate(input.version, context.session.user, input.comment, 'activate'))),
         rollback: os.calibration.sets.rollback
+          .use(audit('roll back', (input: { version: string; reason: string }) => ({ old: active(), new: input.version, reason: input.reason })))
           .use(requires('calibration.activate'))
           .handler(({ input, context, errors }) => guard(errors, () => c().activate(input.version, context.session.user, input.reason, 'rollback'))),
         export: os.calibration.sets.export.handler(({ input, errors }) => guard(errors, () => c().exportSet(input.version, input.format))),
         import: os.calibration.sets.import
+          .use(
+            audited(core.audit, {
+              domain: 'calibration',
+              action: 'import',
+              about: (input) => ({ target: input.version ? `set ${input.version}` : 'a new set', new: `draft (${input.format} file)` }),
+              outcome: (set: CalibrationSetView) => ({ target: `set ${set.version}` }),
+            }),
+          )
           .use(requires('calibration.approve'))
           .handler(({ input, context, errors }) => guard(errors, () => c().importSet(input.content, input.format, context.session.user, input.version))),
       },

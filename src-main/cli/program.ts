@@ -51,6 +51,8 @@ import {
   ctlCalibrationShow,
 } from './ctl-calibration';
 import { ctlExportHistograms, ctlExportRuns, ctlExportSpills } from './ctl-export';
+import { ctlAudit, type AuditOptions } from './ctl-audit';
+import { AUDIT_DOMAINS, AUDIT_RESULTS } from '../shared/api/audit';
 import { ctlRunList, ctlRunShow, ctlRunSignOff } from './ctl-runs';
 import { RUN_DQ_FILTERS, RUN_SIGN_OFF_FILTERS, RUN_SORTS, type RunQuery, type RunSort } from '../shared/api/runs';
 import { SIGN_OFF_VERDICTS, type SignOffVerdict } from '../shared/api/schemas';
@@ -441,6 +443,18 @@ function finiteNumber(raw: string): number {
 }
 
 function addHvCommands(ctl: Command, ctx: () => CtlContext, integer: (min: number, max: number) => (raw: string) => number): void {
+  ctl
+    .command('audit')
+    .description('the audit trail of every control action, newest first: who, role, from where, what, old → new, why, result')
+    .addOption(new Option('--domain <domain>', 'only this domain').choices(AUDIT_DOMAINS))
+    .option('--user <name>', 'only this user')
+    .option('--since <when>', 'from: 2h, 30m, 7d before now, or an ISO time')
+    .option('--until <when>', 'to (default now)')
+    .addOption(new Option('--result <result>', 'only actions that ended so (refused: not allowed or not now)').choices(AUDIT_RESULTS))
+    .option('--limit <n>', 'at most this many', integer(1, 10_000), 50)
+    .option('--csv <file>', 'write every row that matches to a CSV file instead')
+    .action((o: AuditOptions) => ctlAudit(ctx(), o));
+
   const hv = ctl.command('hv').description('high voltage: channels, on/off, setpoints, history, audit, snapshots');
   hv.command('list')
     .description('every HV channel with VSET, VMON, ISET, IMON, status words and age')

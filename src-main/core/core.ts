@@ -50,6 +50,8 @@ import { DaqStreamWatch } from '../daq/daq-stream-watch';
 import { SpillTally } from '../liveness/spill-tally';
 import { EventLoopLag } from '../liveness/event-loop-lag';
 import { AccessTokens } from '../auth/access-tokens';
+import { AuditTrail } from '../audit/audit-trail';
+import { refusedActionsSection } from '../audit/summary-section';
 import { makePrivateDir } from '../security/private-files';
 import { newToken } from '../security/token';
 import type { Session } from '../shared/auth';
@@ -131,6 +133,8 @@ export class Core {
   readonly events = new EventPublisher<CoreEvents>({ maxBufferedEvents: 1000 });
   readonly archive: RunsArchive;
   readonly tokens: AccessTokens;
+  /** Every control action of every domain, appended by the API's audited procedures (src-main/audit). */
+  readonly audit: AuditTrail;
   /** Fault injection and beam steering of the site's simulators (those whose entry names a control channel). */
   readonly simulators: Simulators;
   readonly alarms: AlarmService;
@@ -204,6 +208,10 @@ export class Core {
     const now = Date.now();
     this.siteId = this.deviceStore.siteInUse(site, 'start', { user: this.localUser, role: 'admin' }, now);
     this.tokens = new AccessTokens(db, this.startToken, this.localUser);
+    this.audit = new AuditTrail(db, (error, record) => {
+      this.databaseErrors += 1;
+      log.error({ err: error, audit: record }, 'could not write a control action to the audit trail');
+    });
     this.hvSnapshots = new HvSnapshots(db);
     this.logbook = new Logbook(db, archive, options.dataDir, log, {
       ...(options.logbookEditWindowMs !== undefined ? { editWindowMs: options.logbookEditWindowMs } : {}),
@@ -310,6 +318,7 @@ export class Core {
     this.registry = new RunRegistry(db, this.dq.store, new RunCountings(this.setup));
     this.logbook.summary.register('eot', this.dq.eotSection());
     this.logbook.summary.register('bad-spills', this.dq.badSpillSection());
+    this.logbook.summary.register('refused-actions', refusedActionsSection(this.audit));
     this.logbook.runStopFacts = (run) => this.dq.runStopFacts(run);
     this.compare = new CompareService(db, archive, this.dq, this.setup, log);
     const steering = this.simulators.steering();

@@ -2,6 +2,7 @@
 // need their permissions. Every histogram served goes through the blinding.
 import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
+import { audited } from '../audit/audited';
 import type { DqLiveEvent } from '../shared/api/dq';
 import { DqError, toView } from './dq-service';
 import { SignalEfficiencyError } from './signal-efficiency';
@@ -88,24 +89,36 @@ export function dqRouter(core: Core) {
           if (!h) throw errors.NOT_FOUND({ message: `no histogram ${input.name} in reference ${input.id}` });
           return h;
         }),
-        promote: os.dq.references.promote.use(requires('dq.reference')).handler(({ input, context, errors }) => {
-          try {
-            const { user, role } = context.session;
-            return toView(input.spill === undefined ? dq.promoteRun(input.run, user, role, input.comment) : dq.promote(input.run, input.spill, user, input.comment, role));
-          } catch (error) {
-            return mapErrors(error, errors);
-          }
-        }),
+        promote: os.dq.references.promote
+          .use(
+            audited(core.audit, {
+              domain: 'dq',
+              action: 'promote reference',
+              about: (input) => ({ target: `run ${input.run}${input.spill === undefined ? '' : ` spill ${input.spill}`}`, new: 'reference', reason: input.comment }),
+            }),
+          )
+          .use(requires('dq.reference'))
+          .handler(({ input, context, errors }) => {
+            try {
+              const { user, role } = context.session;
+              return toView(input.spill === undefined ? dq.promoteRun(input.run, user, role, input.comment) : dq.promote(input.run, input.spill, user, input.comment, role));
+            } catch (error) {
+              return mapErrors(error, errors);
+            }
+          }),
       },
-      unblind: os.dq.unblind.use(requires('dq.unblind')).handler(({ input, context, errors }) => {
-        let kaonTagged: number | null = null;
-        try {
-          kaonTagged = dq.unblind(input.run, input.reason, context.session.user).kaonTagged;
-        } catch (error) {
-          mapErrors(error, errors);
-        }
-        return { run: input.run, signalCandidates: dq.store.run(input.run).reduce((n, s) => n + s.signalCandidates, 0), kaonTagged };
-      }),
+      unblind: os.dq.unblind
+        .use(audited(core.audit, { domain: 'dq', action: 'unblind', about: (input) => ({ target: `run ${input.run}`, old: 'blinded', new: 'unblinded', reason: input.reason }) }))
+        .use(requires('dq.unblind'))
+        .handler(({ input, context, errors }) => {
+          let kaonTagged: number | null = null;
+          try {
+            kaonTagged = dq.unblind(input.run, input.reason, context.session.user).kaonTagged;
+          } catch (error) {
+            mapErrors(error, errors);
+          }
+          return { run: input.run, signalCandidates: dq.store.run(input.run).reduce((n, s) => n + s.signalCandidates, 0), kaonTagged };
+        }),
       signalEfficiency: {
         list: os.dq.signalEfficiency.list.handler(() => dq.efficiencies.current(core.setup.name, dq.cuts)),
         record: os.dq.signalEfficiency.record.use(requires('dq.efficiency')).handler(({ input, context, errors }) => {

@@ -1,9 +1,11 @@
 // High voltage's part of the API. Reading is open to every session; every write is checked against the
-// caller's role inside the HV service (so that refused attempts are audited too).
+// caller's role inside the HV service (so that refused attempts are audited too, per channel in the HV audit
+// table), and each command is one row of the audit trail of every domain (src-main/audit).
 import { ORPCError } from '@orpc/server';
 import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
-import type { HvLiveEvent } from '../shared/api/hv';
+import { audited, type AuditOutcome } from '../audit/audited';
+import type { HvAction, HvCommand, HvLiveEvent, HvRestoreResult } from '../shared/api/hv';
 import { UnknownChannelError } from './history';
 import { HvForbiddenError, HvNotFoundError } from './hv-service';
 import { compare, restore } from './restore';
@@ -21,6 +23,29 @@ export function hvRouter(core: Core) {
     if (error instanceof HvForbiddenError) throw new ORPCError('FORBIDDEN', { message: error.message });
     throw error;
   };
+  /** "vset 1100" of one channel; "S1 on; S2 off" of several (what the command replaces). */
+  const oldValues = (names: readonly string[], action: HvAction) =>
+    names.length === 1 ? hv.currentValue(names[0]!, action) : names.map((n) => `${n} ${hv.currentValue(n, action) ?? '?'}`).join('; ');
+  const words = (action: HvAction) =>
+    action.kind === 'set'
+      ? { action: `set ${action.parameter}`, new: String(action.value) }
+      : action.kind === 'switch'
+        ? { action: 'switch', new: action.on ? 'on' : 'off' }
+        : { action: 'clear alarms', new: null };
+  /** A command returns with each channel's phase: one a supply refused makes it refused, one unreachable failed. */
+  const commandOutcome = (command: HvCommand): AuditOutcome => {
+    const bad = command.channels.filter((c) => c.phase === 'refused' || c.phase === 'failed');
+    if (!bad.length) return {};
+    return { result: bad.some((c) => c.phase === 'refused') ? 'refused' : 'failed', detail: bad.map((c) => `${c.channel}: ${c.message}`).join('; ') };
+  };
+  const restoreOutcome = (r: HvRestoreResult): AuditOutcome => {
+    const failed = r.channels.filter((c) => c.result === 'failed');
+    const restored = r.channels.filter((c) => c.result === 'restored').length;
+    return failed.length
+      ? { result: 'failed', detail: `${restored} restored, ${failed.length} failed: ${failed.map((c) => `${c.channel}: ${c.message}`).join('; ')}` }
+      : { detail: `${restored} channels restored` };
+  };
+  const snapshotName = (id: number) => core.hvSnapshots.get(id)?.name ?? `snapshot ${id}`;
   return {
     hv: {
       overview: os.hv.overview.handler(() => hv.overview()),
@@ -30,13 +55,22 @@ export function hvRouter(core: Core) {
         for (const command of [...hv.recentCommands()].reverse()) yield { type: 'command', command: structuredClone(command) } satisfies HvLiveEvent;
         for await (const event of updates) yield event;
       }),
-      command: os.hv.command.handler(async ({ input, context, errors }) => {
-        try {
-          return await hv.command(context.session, input.channels, input.action, input.reason);
-        } catch (error) {
-          return mapErrors(error, errors);
-        }
-      }),
+      command: os.hv.command
+        .use(
+          audited(core.audit, {
+            domain: 'hv',
+            action: 'write',
+            about: (input) => ({ ...words(input.action), target: input.channels.join(' '), old: oldValues(input.channels, input.action), reason: input.reason }),
+            outcome: commandOutcome,
+          }),
+        )
+        .handler(async ({ input, context, errors }) => {
+          try {
+            return await hv.command(context.session, input.channels, input.action, input.reason);
+          } catch (error) {
+            return mapErrors(error, errors);
+          }
+        }),
       history: os.hv.history.handler(({ input, errors }) => {
         try {
           return hv.history.query(input.channel, input.from, input.to, input.points);
@@ -77,20 +111,25 @@ export function hvRouter(core: Core) {
             right ? { label: right.name, values: core.hvSnapshots.values(right.id) } : { label: 'live', values: hv.liveSettings() },
           );
         }),
-        markGolden: os.hv.snapshots.markGolden.use(requires('hv.golden')).handler(({ input, errors, context }) => {
-          const s = snapshot(input.id, (message) => errors.NOT_FOUND({ message }));
-          core.hvSnapshots.markGolden(core.setup.name, s.id);
-          core.options.log.info({ snapshot: s.name, user: context.session.user }, 'golden HV snapshot marked');
-          return core.hvSnapshots.get(s.id)!;
-        }),
-        restore: os.hv.snapshots.restore.handler(async ({ input, context, errors }) => {
-          const s = snapshot(input.id, (message) => errors.NOT_FOUND({ message }));
-          try {
-            return await restore(hv, context.session, s, core.hvSnapshots.values(s.id), input.reason);
-          } catch (error) {
-            return mapErrors(error, errors);
-          }
-        }),
+        markGolden: os.hv.snapshots.markGolden
+          .use(audited(core.audit, { domain: 'hv', action: 'mark golden', about: (input) => ({ target: `snapshot "${snapshotName(input.id)}"`, new: 'golden' }) }))
+          .use(requires('hv.golden'))
+          .handler(({ input, errors, context }) => {
+            const s = snapshot(input.id, (message) => errors.NOT_FOUND({ message }));
+            core.hvSnapshots.markGolden(core.setup.name, s.id);
+            core.options.log.info({ snapshot: s.name, user: context.session.user }, 'golden HV snapshot marked');
+            return core.hvSnapshots.get(s.id)!;
+          }),
+        restore: os.hv.snapshots.restore
+          .use(audited(core.audit, { domain: 'hv', action: 'restore', about: (input) => ({ target: `snapshot "${snapshotName(input.id)}"`, reason: input.reason }), outcome: restoreOutcome }))
+          .handler(async ({ input, context, errors }) => {
+            const s = snapshot(input.id, (message) => errors.NOT_FOUND({ message }));
+            try {
+              return await restore(hv, context.session, s, core.hvSnapshots.values(s.id), input.reason);
+            } catch (error) {
+              return mapErrors(error, errors);
+            }
+          }),
       },
     },
   };

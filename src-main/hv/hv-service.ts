@@ -378,6 +378,12 @@ export class HvService {
     throw new HvForbiddenError(message);
   }
 
+  /** What `action` would replace on channel `name` as last read (null: unknown channel or no reading yet). */
+  currentValue(name: string, action: HvAction): string | null {
+    const ch = this.channels.get(name);
+    return ch ? this.oldValue(ch, action) : null;
+  }
+
   private oldValue(ch: ChannelState, action: HvAction): string | null {
     const r = ch.reading;
     if (!r) return null;

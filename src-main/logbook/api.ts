@@ -2,6 +2,7 @@
 // amending someone else's or a locked entry is decided by the logbook (admin only).
 import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
+import { audited } from '../audit/audited';
 import { LogbookError, type LogbookErrorCode } from './logbook';
 import { SearchSyntaxError } from './search-query';
 
@@ -21,6 +22,21 @@ function typed<T>(errors: ErrorMakers, fn: () => T): T {
 
 export function logbookRouter(core: Core) {
   const logbook = core.logbook;
+  /**
+   * An edit is a control action when it amends what its author may no longer change (a system entry, someone
+   * else's, one past the edit window): an admin's amendment, or an attempt refused. The author fixing a typo
+   * in their own fresh entry is writing, and is not audited.
+   */
+  const amendment = (id: number, user: string) => {
+    let entry;
+    try {
+      entry = logbook.get(id);
+    } catch {
+      return null;
+    }
+    const own = entry.origin !== 'system' && entry.author === user && logbook.editWindowMs > 0 && Date.now() <= entry.editableUntil;
+    return own ? null : entry;
+  };
   return {
     logbook: {
       search: os.logbook.search.handler(({ input, errors }) => typed(errors, () => logbook.search(input))),
@@ -34,6 +50,18 @@ export function logbookRouter(core: Core) {
         .use(requires('logbook.write'))
         .handler(({ input, context, errors }) => typed(errors, () => logbook.write(context.session, input, input.replyTo))),
       edit: os.logbook.edit
+        .use(
+          audited(core.audit, {
+            domain: 'logbook',
+            action: 'amend',
+            about: (input, context) => {
+              const entry = amendment(input.id, context.session.user);
+              if (!entry) return null;
+              const author = entry.origin === 'system' ? 'system entry' : `${entry.author}'s`;
+              return { target: `entry ${entry.id} (${author})`, old: `revision ${entry.revision}: ${entry.title}`, new: `revision ${entry.revision + 1}: ${input.title}` };
+            },
+          }),
+        )
         .use(requires('logbook.write'))
         .handler(({ input, context, errors }) => typed(errors, () => logbook.edit(context.session, input.id, input.revision, input))),
       setThreadState: os.logbook.setThreadState

@@ -1,29 +1,52 @@
-// Run control's part of the API.
+// Run control's part of the API. Starts and stops are audited, refused ones too (src-main/audit/audited.ts).
 import type { Core } from '../core/core';
 import { actorOf, os, requires } from '../api/implementer';
+import { audited } from '../audit/audited';
+import type { Run } from '../shared/api/schemas';
 import { RunInputError, RunStateError } from './run-control';
 
 export function runControlRouter(core: Core) {
+  /** The run state before a transition, as the audit records its old value ("idle", "run 12 running"). */
+  const state = () => {
+    const run = core.runControl.current();
+    return run ? `run ${run.number} ${core.runControl.state()}` : core.runControl.state();
+  };
+  const started = (run: Run) => ({ target: `run ${run.number} (${run.type})` });
   return {
     status: os.status.handler(() => core.status()),
     run: {
-      start: os.run.start.use(requires('run.control')).handler(async ({ input, context, errors }) => {
-        try {
-          return await core.runControl.start(input.type, input.comment, actorOf(context));
-        } catch (error) {
-          if (error instanceof RunStateError) throw errors.CONFLICT({ message: error.message, data: { state: error.state } });
-          throw error;
-        }
-      }),
-      stop: os.run.stop.use(requires('run.control')).handler(async ({ input, context, errors }) => {
-        try {
-          return await core.runControl.stop(input.reason, actorOf(context), input.endReason ?? null);
-        } catch (error) {
-          if (error instanceof RunStateError) throw errors.CONFLICT({ message: error.message, data: { state: error.state } });
-          if (error instanceof RunInputError) throw errors.BAD_REQUEST({ message: error.message });
-          throw error;
-        }
-      }),
+      start: os.run.start
+        .use(audited(core.audit, { domain: 'run', action: 'start', about: (input) => ({ target: `a ${input.type} run`, old: state(), new: 'running', reason: input.comment }), outcome: started }))
+        .use(requires('run.control'))
+        .handler(async ({ input, context, errors }) => {
+          try {
+            return await core.runControl.start(input.type, input.comment, actorOf(context));
+          } catch (error) {
+            if (error instanceof RunStateError) throw errors.CONFLICT({ message: error.message, data: { state: error.state } });
+            throw error;
+          }
+        }),
+      stop: os.run.stop
+        .use(
+          audited(core.audit, {
+            domain: 'run',
+            action: 'stop',
+            about: (input) => {
+              const run = core.runControl.current();
+              return { target: run ? `run ${run.number} (${run.type})` : 'no run', old: state(), new: `stopped${input.endReason ? `: ${input.endReason}` : ''}`, reason: input.reason };
+            },
+          }),
+        )
+        .use(requires('run.control'))
+        .handler(async ({ input, context, errors }) => {
+          try {
+            return await core.runControl.stop(input.reason, actorOf(context), input.endReason ?? null);
+          } catch (error) {
+            if (error instanceof RunStateError) throw errors.CONFLICT({ message: error.message, data: { state: error.state } });
+            if (error instanceof RunInputError) throw errors.BAD_REQUEST({ message: error.message });
+            throw error;
+          }
+        }),
     },
     live: os.live.handler(async function* ({ signal }) {
       // Subscribe first so nothing published while the first items are sent is lost.

@@ -135,7 +135,7 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', (error) => log.warn({ err: error }, 'WebSocket error'));
-      const { peer, context } = sessions.add(ws, limitSocket(guardSocket(ws, log), ws), token, session, from === undefined ? 'cli' : 'browser');
+      const { peer, context } = sessions.add(ws, limitSocket(guardSocket(ws, log), ws), token, session, from === undefined ? 'cli' : 'browser', req.socket.remoteAddress);
       void rpc.upgrade(peer, { context });
     });
   };

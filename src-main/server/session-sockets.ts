@@ -30,7 +30,7 @@ export class SessionSockets {
    * Follow `ws`, opened with `token` as `session`: returns the peer to hand to the RPC handler (answers
    * first, then the close) and the context that re-checks the token on every call.
    */
-  add(ws: WebSocket, peer: Peer, token: string, session: Session, client?: ApiContext['client']): { peer: Peer; context: ApiContext } {
+  add(ws: WebSocket, peer: Peer, token: string, session: Session, client?: ApiContext['client'], address?: string): { peer: Peer; context: ApiContext } {
     const entry: Open = { token, session, ending: null };
     this.open.set(ws, entry);
     ws.on('close', () => this.open.delete(ws));
@@ -45,6 +45,7 @@ export class SessionSockets {
       context: {
         session,
         ...(client ? { client } : {}),
+        ...(address ? { address } : {}),
         reauthenticate: () => {
           const now = this.tokens.session(token);
           this.end(ws, entry, now, false);

@@ -7,22 +7,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../../src-main/api/node-client';
 import type { HvAuditEntry, HvHistory, HvOverview } from '../../src-main/shared/api/hv';
-import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { api, runCli, startServe, userToken, waitFor, type ServeProcess } from '../support/serve-process';
 
 let dir: string;
 let server: ServeProcess;
 const users: Record<string, Connection> = {};
 
-async function userToken(name: string, role: string): Promise<string> {
-  const r = await runCli(['ctl', '--data', dir, '--json', 'user', 'add', name, '--role', role]);
-  return JSON.parse(r.stdout).token as string;
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'na64rc-hv-'));
   server = await startServe(dir, ['--sim', '--time-scale', '20']);
   for (const [name, role] of [['vera', 'viewer'], ['sam', 'shifter'], ['eve', 'expert']] as const) {
-    users[name] = await connect(server.info.url, await userToken(name, role));
+    users[name] = await connect(server.info.url, await userToken(dir, name, role));
   }
   await waitFor('every HV supply online with readings', async () => {
     const o = await users['vera']!.api.hv.overview();

@@ -96,7 +96,7 @@ describe('the OpenAPI document of /api/v1', () => {
       for (const name of route.query) expect(params, `${route.path}?${name}`).toContain(name);
     }
     // The file and format routes say what they answer besides JSON; every route documents its errors.
-    for (const path of ['/dq/bad-spills', '/hv-audit', '/hv/{channel}/history', '/calibration/sets/{version}', '/runs/{run}/histograms/{name}']) {
+    for (const path of ['/dq/bad-spills', '/hv-audit', '/audit', '/hv/{channel}/history', '/calibration/sets/{version}', '/runs/{run}/histograms/{name}']) {
       expect(Object.keys(doc.paths[path]!.get!.responses!['200']!.content!), path).toEqual(expect.arrayContaining(['application/json', 'text/csv; charset=utf-8']));
     }
     expect(doc.paths['/runs/{run}']!.get!.responses).toMatchObject({ 400: {}, 401: {}, 404: {} });
@@ -127,6 +127,7 @@ describe('/api/v1 errors', () => {
       ['/api/v1/logbook?from=yesterday', 'from'],
       ['/api/v1/devices/log?device=NOT%20AN%20ID', 'device'],
       ['/api/v1/dq/bad-spills?format=xml', 'format'],
+      ['/api/v1/audit?result=maybe', 'result'],
       ['/api/v1/runs/1/histograms/Bad-Name?format=csv', 'name'],
     ] as const) {
       const r = await get(path);

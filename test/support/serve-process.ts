@@ -75,6 +75,13 @@ export function runCli(args: string[]): Promise<{ code: number | null; stdout: s
   });
 }
 
+/** A personal token for `name` with `role`, made as an admin would (`na64rc ctl user add`) on the server of `dataDir`. */
+export async function userToken(dataDir: string, name: string, role: string): Promise<string> {
+  const r = await runCli(['ctl', '--data', dataDir, '--json', 'user', 'add', name, '--role', role]);
+  if (r.code !== 0) throw new Error(`ctl user add ${name} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout).token as string;
+}
+
 export async function api<T = unknown>(info: ServerInfo, path: string, token = info.token): Promise<{ status: number; body: T }> {
   const res = await fetch(`${info.url}${path}`, { headers: { Authorization: `Bearer ${token}` } });
   const text = await res.text();

@@ -1,5 +1,6 @@
-// The logbook entry of an alarm action on a real SQLite file: linked to the alarms and to the live run and
-// spill each was raised in (a spill in progress, or the last one before it), never to a replayed run.
+// The logbook entry of an alarm action on a real SQLite file: linked to the alarms, to the live run and spill
+// in which the operator acted, and to those each alarm was raised in (a spill in progress, or the last one
+// before it), never to a replayed run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,8 @@ const spill = (run: number, n: number, startedAt: number) =>
 // `since` is the action's time (the acknowledgement changed the state); `raisedAt` is when it became active.
 const view = (id: string, raisedAt: number) => ({ id, name: `alarm ${id}`, since: 2_000_000, raisedAt, priority: 'medium', value: 2, unit: 'cycles', flag: false }) as unknown as AlarmAction['alarms'][number];
 
-const action = (alarms: AlarmAction['alarms']): AlarmAction => ({ action: 'acknowledged', alarms, actor: { user: 'sam', role: 'shifter' }, reason: 'CCC informed' });
+// Acted on at 2 000 000 unless said: after every run of these tests but the last one's.
+const action = (alarms: AlarmAction['alarms'], at = 2_000_000): AlarmAction => ({ action: 'acknowledged', alarms, actor: { user: 'sam', role: 'shifter' }, reason: 'CCC informed', at });
 
 it('links the run and the spill each alarm was raised in, once each; between runs only the alarm', () => {
   const run = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 1_000_000 }).number;
@@ -70,4 +72,36 @@ it('a replay taken while the alarm was raised is not where it happened', () => {
   const replay = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 1_020_000, provenance: { origin: 'replay', sourceFiles: ['x.dat'], reprocessOf: null, calibrationVersion: 'v1' } }).number;
   archive.saveSpill(spill(replay, 1, 1_021_000), []);
   expect(archive.liveSpillAt(1_022_000)).toEqual({ run: live, spill: 1 });
+});
+
+it('links the run and the spill in which the alarm was acknowledged or shelved, beside those it was raised in', () => {
+  const run = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 1_000_000 }).number;
+  archive.saveSpill(spill(run, 1, 1_010_000), []);
+  archive.saveSpill(spill(run, 2, 1_026_800), []);
+  archive.saveSpill(spill(run, 3, 1_043_600), []);
+  const spillAt = (ms: number) => archive.liveSpillAt(ms);
+
+  // Raised in spill 1, acknowledged during spill 3.
+  alarmActionEntry(logbook, action([view('hv.trip:S0', 1_012_000)], 1_045_000), spillAt);
+  const acknowledged = logbook.search({ q: '', limit: 1 }).hits[0]!.entry;
+  expect(acknowledged.links).toEqual([
+    { kind: 'alarm', alarm: 'hv.trip:S0' },
+    { kind: 'run', run },
+    { kind: 'spill', run, spill: 3 },
+    { kind: 'spill', run, spill: 1 },
+  ]);
+  expect(acknowledged.body).toMatch(/^Acknowledged by \*\*sam\*\* \(shifter\) during run 1, spill 3: CCC informed/);
+  expect(acknowledged.body).toContain('raised in run 1, spill 1');
+
+  // Shelved in the run before its first spill... of the next run: the run, no spill.
+  archive.endRun(run, { stoppedAt: 1_100_000, reason: 'done', end: 'ended' });
+  const next = archive.startRun({ type: 'physics', setup: 'invisible-e', comment: '', startedAt: 1_200_000 }).number;
+  alarmActionEntry(logbook, { ...action([view('daq.no-spill', 1_201_000)], 1_202_000), action: 'shelved', until: 1_300_000 }, spillAt);
+  const shelved = logbook.search({ q: 'daq.no-spill', limit: 1 }).hits[0]!.entry;
+  expect(shelved.kind).toBe('alarm-shelved');
+  expect(shelved.links).toEqual([
+    { kind: 'alarm', alarm: 'daq.no-spill' },
+    { kind: 'run', run: next },
+  ]);
+  expect(shelved.body).toContain(`during run ${next} before its first spill`);
 });

@@ -4,6 +4,7 @@
 // comes as its own event iterator (e.g. `hv.live`), not as new variants of the run-control stream.
 import type { ContractRouterClient } from '@orpc/contract';
 import { alarmsContract } from './alarms';
+import { auditContract } from './audit';
 import { calibrationContract } from './calibration';
 import { archiveContract } from './archive';
 import { conditionsContract } from './conditions';
@@ -35,6 +36,7 @@ export const contract = {
   ...exportsContract,
   ...compareContract,
   ...replayContract,
+  ...auditContract,
 };
 
 export type Contract = typeof contract;

@@ -89,6 +89,8 @@ export const EntryFacts = z
     hvSnapshot: z.string().max(200),
     calibrationVersion: z.string().max(200),
     dqSummary: z.string().max(4000),
+    /** Control actions refused in a shift (role, state, limits): the audit trail's count, in the shift summary. */
+    refusedActions: z.number().int().nonnegative(),
     alarm: z.object({
       id: ForeignId,
       name: z.string().max(200),
