@@ -119,11 +119,11 @@ describe('reconstruction against the twin truth', () => {
     }
     expect(Math.abs(electronsSrd / electrons - pass / n)).toBeLessThan(0.01);
     // With a pile-up particle (every other event at 5·10⁶ a spill) an electron loses its tag more often: a pile-up
-    // electron's light within ≈ 40 ns of its own merges into one pulse, too high or peaking late (measured 10 %
-    // of them, 91.8 % tagged over all events against 95.5 % for the pile-up-free ones).
+    // electron's light within ≈ 40 ns of its own merges into one pulse, too high (measured: 93.0 % of them
+    // tagged against 95.4 % of the pile-up-free ones, 94.4 % over all).
     expect(piledElectrons).toBeGreaterThan(0.5 * electrons);
     expect(piledElectronsSrd / piledElectrons).toBeLessThan(electronsSrd / electrons);
-    expect(piledElectronsSrd / piledElectrons).toBeGreaterThan(electronsSrd / electrons - 0.15);
+    expect(piledElectronsSrd / piledElectrons).toBeGreaterThan(electronsSrd / electrons - 0.05);
     // Hadrons radiate nothing in the SRD (noise only): the only calorimeter hadrons that pass the cut are the
     // few with a pile-up electron, so the suppression is what pile-up allows.
     expect(caloHadrons).toBeGreaterThan(3000);

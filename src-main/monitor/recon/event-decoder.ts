@@ -47,6 +47,8 @@ const RISE_FLOOR_ADC = 6;
 const START_MARGIN_NS = 5;
 /** The samples an in-time pulse is measured on must hold this much of a pulse of amplitude 1 (its whole: ≈ 8.6). */
 const MIN_AREA = 1;
+/** A pile-up pulse that merges with the in-time one moves its peak up to ≈ 35 ns later (its rise time). */
+const MERGED_LATE_NS = 40;
 /** Pulses told apart in one channel's 32 samples (the rest are not looked for). */
 const MAX_PULSES = 8;
 
@@ -66,8 +68,9 @@ export class EventDecoder {
   readonly peakSamples: Float64Array;
   /**
    * For the cells timed in the window of `cuts.srd` (the SRD modules and the CEDAR's sectors): height above the
-   * pedestal (ADC) and time (ns from the first sample) of the highest local maximum that peaks inside [peakFromNs, peakToNs]
-   * (on a quiet channel a noise wiggle of a few ADC; NaN when there is none). A pile-up pulse tens of ns away
+   * pedestal (ADC) and time (ns from the first sample) of the highest local maximum that peaks inside [peakFromNs, peakToNs],
+   * or up to MERGED_LATE_NS later when its rise began in time (merged with a later pile-up pulse; peakIn) — on
+   * a quiet channel a noise wiggle of a few ADC; NaN when there is none. A pile-up pulse tens of ns away
    * has its own peak outside the window, so the in-time pulse is found beside it (the first-peak search of
    * `peakTimes` would stop at whichever came first); an earlier pulse's tail under it is measured with it.
    */
@@ -370,16 +373,7 @@ export class EventDecoder {
       const r = s[k + 1]!;
       const denominator = l - 2 * c + r;
       const t = (k + (denominator < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / denominator)) : 0)) * SAMPLE_NS;
-      // Where the rise begins (it crosses a tenth of the pulse's height, or 3 σ of the noise for a small one),
-      // and when a lone pulse starting there would peak.
-      const base = s[pulseLow[i]!]!;
-      const fraction = Math.min(0.9, Math.max(RISE_FRACTION, RISE_FLOOR_ADC / (c - base)));
-      const level = base + fraction * (c - base);
-      let j = pulseLow[i]! + 1;
-      while (s[j]! < level) j++;
-      const rise = (j - 1 + (level - s[j - 1]!) / (s[j]! - s[j - 1]!)) * SAMPLE_NS;
-      const lonePeak = rise + this.riseToPeakNs[Math.round(fraction * 100)]!;
-      if (t >= this.inTimeFromNs && lonePeak <= this.inTimeToNs && (inTime < 0 || c > s[pulsePeak[inTime]!]!)) {
+      if (t >= this.inTimeFromNs && this.lonePeakNs(pulseLow[i]!, k) <= this.inTimeToNs && (inTime < 0 || c > s[pulsePeak[inTime]!]!)) {
         inTime = i;
         peakNs = t;
       }
@@ -418,30 +412,53 @@ export class EventDecoder {
     return area > MIN_AREA ? sum / area : 0;
   }
 
+  /**
+   * Where the pulse that peaks at sample `k` of `wave`, rising from sample `low`, begins (it crosses a tenth of
+   * its height, or 3 σ of the noise for a small one), and when a lone pulse beginning there would peak (ns).
+   */
+  private lonePeakNs(low: number, k: number): number {
+    const s = this.wave;
+    const base = s[low]!;
+    const c = s[k]!;
+    const fraction = Math.min(0.9, Math.max(RISE_FRACTION, RISE_FLOOR_ADC / (c - base)));
+    const level = base + fraction * (c - base);
+    let j = low + 1;
+    while (s[j]! < level) j++;
+    return (j - 1 + (level - s[j - 1]!) / (s[j]! - s[j - 1]!)) * SAMPLE_NS + this.riseToPeakNs[Math.round(fraction * 100)]!;
+  }
+
   /** The time of the peak `peakIn` found last (NaN when none). */
   private peakInTime = Number.NaN;
 
   /**
-   * The highest local maximum of the samples whose parabola-refined peak lies in [fromNs, toNs]: its height
-   * above `pedestal` (returned; NaN when there is none) and its time (peakInTime).
+   * The highest local maximum of the samples that peaks in time, [fromNs, toNs]: its height above `pedestal`
+   * (returned; NaN when there is none) and its time (peakInTime). A pulse that peaks up to MERGED_LATE_NS later
+   * counts when it rose in time (lonePeakNs): the in-time pulse with a pile-up one that came after it, merged.
    */
   private peakIn(w: Uint32Array, from: number, samples: number, pedestal: number, fromNs: number, toNs: number): number {
+    const s = this.wave;
+    for (let k = 0; k < samples; k++) s[k] = sampleAt(w, from, k) - pedestal;
     const first = Math.max(1, Math.floor(fromNs / SAMPLE_NS) - 1);
-    const last = Math.min(samples - 2, Math.ceil(toNs / SAMPLE_NS) + 1);
+    const last = Math.min(samples - 2, Math.ceil((toNs + MERGED_LATE_NS) / SAMPLE_NS) + 1);
     let height = Number.NaN;
     let time = Number.NaN;
     for (let k = first; k <= last; k++) {
-      const c = sampleAt(w, from, k);
-      const l = sampleAt(w, from, k - 1);
-      const r = sampleAt(w, from, k + 1);
+      const c = s[k]!;
+      const l = s[k - 1]!;
+      const r = s[k + 1]!;
       // A local maximum (a plateau counts once, at its first sample).
       if (!(c > l && c >= r)) continue;
       const denominator = l - 2 * c + r;
       const shift = denominator < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / denominator)) : 0;
       const t = (k + shift) * SAMPLE_NS;
-      if (t < fromNs || t > toNs) continue;
+      if (t < fromNs || t > toNs + MERGED_LATE_NS) continue;
+      if (t > toNs) {
+        let low = k;
+        while (low > 0 && s[low - 1]! < s[low]!) low--;
+        if (c - s[low]! < PULSE_RISE_ADC || this.lonePeakNs(low, k) > toNs) continue;
+      }
       // The parabola's vertex: the peak between the samples.
-      const h = c - 0.25 * (l - r) * shift - pedestal;
+      const h = c - 0.25 * (l - r) * shift;
       if (!(h <= height)) {
         height = h;
         time = t;
