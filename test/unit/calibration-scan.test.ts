@@ -27,8 +27,9 @@ describe('beam scan against the twin truth', () => {
     const towers = Array.from({ length: T }, (_, t) => t);
     const records = scanRecords(scanTwin(3, gains), towers);
     const nominal = (s: number) => Array.from({ length: T }, () => 1 / (s === 0 ? 100 : 26.7));
+    // One spill a tower: ≈ 1,700 of its 2,500 beam triggers have no pile-up in the ECAL, the ones a scan records.
     const results = solveScan(
-      { nx: 6, ny: 6, towers, targets: targetModel(setup), preshower: nominal(0), main: nominal(1), minEvents: 2000, model: 'gauss', deadAdc: 10, saturatedShare: 0.05, names: towers.map((t) => `(${Math.floor(t / 6)},${t % 6})`) },
+      { nx: 6, ny: 6, towers, targets: targetModel(setup), preshower: nominal(0), main: nominal(1), minEvents: 1500, model: 'gauss', deadAdc: 10, saturatedShare: 0.05, names: towers.map((t) => `(${Math.floor(t / 6)},${t % 6})`) },
       records,
     );
     for (const r of results) expect(r.status, r.reason).toBe('ok');

@@ -62,6 +62,8 @@ export class EventDecoder {
   private readonly pedestalCounts: Uint32Array;
   /** Peak time (ns from the first sample) by cell; NaN unless the cell had a hit. */
   readonly peakTimes: Float64Array;
+  /** 1 for a cell of the last event whose in-time pulse had to be told from pile-up (an earlier tail, another pulse). */
+  readonly pileup: Uint8Array;
   /** Sum of all samples by cell. */
   readonly sums: Float64Array;
   /** Largest sample (ADC, pedestal included) by cell; NaN unless the cell had a hit. 4095 is saturation. */
@@ -135,6 +137,7 @@ export class EventDecoder {
     this.pedestalCounts = new Uint32Array(config.cells);
     this.peakTimes = new Float64Array(config.cells);
     this.sums = new Float64Array(config.cells);
+    this.pileup = new Uint8Array(config.cells);
     this.peakSamples = new Float64Array(config.cells);
     this.inTimeHeights = new Float64Array(config.cells).fill(Number.NaN);
     this.inTimePeakTimes = new Float64Array(config.cells).fill(Number.NaN);
@@ -190,6 +193,7 @@ export class EventDecoder {
     if (w[start + 4] !== this.eventType) return false;
     this.trigger = ((w[start + 8]! >>> 1) | (w[start + 9]! << 31)) >>> 0;
     this.amplitudes.fill(Number.NaN);
+    this.pileup.fill(0);
     this.peakTimes.fill(Number.NaN);
     this.peakSamples.fill(Number.NaN);
     this.inTimeHeights.fill(Number.NaN);
@@ -306,7 +310,7 @@ export class EventDecoder {
           }
           const amplitude = (win - pedestal * windowSamples) * invArea;
           pedestals[cell] = raw;
-          amplitudes[cell] = (amplitude > hit || tail) && !this.timed[cell] ? this.inTimeAmplitude(w, q, samples, pedestal, tail, amplitude) : amplitude;
+          amplitudes[cell] = (amplitude > hit || tail) && !this.timed[cell] ? this.inTimeAmplitude(w, q, samples, pedestal, tail, amplitude, cell) : amplitude;
           sums[cell] = sum;
           if (amplitude > hit) {
             peakTimes[cell] = peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal);
@@ -332,7 +336,7 @@ export class EventDecoder {
    * few per cent apart only where the next pulse cuts the tail short. With no pulse peaking in time, the same
    * is measured where one would be: a small deposit, or noise about zero.
    */
-  private inTimeAmplitude(w: Uint32Array, q: number, samples: number, pedestal: number, tail: boolean, summed: number): number {
+  private inTimeAmplitude(w: Uint32Array, q: number, samples: number, pedestal: number, tail: boolean, summed: number, cell: number): number {
     const { wave: s, pulsePeak, pulseLow } = this;
     for (let k = 0; k < samples; k++) s[k] = sampleAt(w, q, k) - pedestal;
     let n = 0;
@@ -379,6 +383,7 @@ export class EventDecoder {
       }
     }
     if (!tail && n === (inTime < 0 ? 0 : 1)) return summed;
+    this.pileup[cell] = 1;
     // Where the triggering particle's pulse starts: from its peak, or, when none peaks in time (a deposit too
     // small to show a peak of its own beside the pile-up), where one would, in the middle of the window.
     const start = (inTime < 0 ? 0.5 * (this.inTimeFromNs + this.inTimeToNs) : peakNs) - this.templatePeakNs;
