@@ -317,7 +317,6 @@ export class Twin {
   }
 }
 
-
 export class TwinSpill {
   readonly intensity: number;
   readonly scalers: SpillScalers;
