@@ -213,7 +213,7 @@ def process(cfg, words, offsets, h, figures):
         srd_in = ((srd_in_time > cuts["srd"]["moduleMinMeV"]) & (srd_in_time < cuts["srd"]["moduleMaxMeV"])).sum(axis=1)
         srd_pass = srd_in >= min(cuts["srd"]["minModules"], srd.shape[1])
         quiet = hcal < cuts["hcalQuietGeV"]
-        muon = (ecal < cuts["muonEcalMaxGeV"]) & (modules.min(axis=1) > cuts["muonModuleGeV"]) if modules.shape[1] else np.zeros(n, bool)
+        muon = ((ecal < cuts["muonEcalMaxGeV"]) | (modules.max(axis=1) < cuts["muonModuleMaxGeV"])) & (modules.min(axis=1) > cuts["muonModuleGeV"]) if modules.shape[1] else np.zeros(n, bool)
         calo_e = (ecal > cuts["electronEcalFraction"] * cuts["beamEnergyGeV"]) & quiet
         calo_h = ~muon & (hcal > cuts["hadronHcalGeV"]) & (ecal < cuts["electronEcalFraction"] * cuts["beamEnergyGeV"])
         electron = srd_pass | calo_e
@@ -227,7 +227,7 @@ def process(cfg, words, offsets, h, figures):
         figures["beamElectrons"] += int((beam & electron).sum())
         figures["caloElectrons"] += int((use & calo_e).sum())
         figures["caloElectronsSrd"] += int((use & calo_e & srd_pass).sum())
-        figures["signalCandidates"] += int((use & srd_pass & (ecal < cuts["signalEcalBelowGeV"]) & quiet & (veto < cuts["vetoQuietGeV"])).sum())
+        figures["signalCandidates"] += int((use & srd_pass & (ecal < cuts["signal"]["ecalBelowGeV"]) & quiet & (veto < cuts["vetoQuietGeV"])).sum())
 
 
 def main():
