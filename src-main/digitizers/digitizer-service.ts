@@ -32,6 +32,11 @@ interface DeviceState {
   current: DigitizerSpill | null;
   /** The last spill closed, kept for the screens until the next one has data. */
   last: DigitizerSpill | null;
+  /**
+   * The last closed spill that read a trigger: the persistence display keeps its waveforms, as a scope's
+   * screen keeps the last traces, through spills that read none (a loaded machine, a short spill).
+   */
+  drawn: DigitizerSpill | null;
   lastResult: DigitizerSpillResult | null;
   lastChecks: DqCheck[];
   lastAssociation: { run: number; spill: number } | null;
@@ -76,7 +81,7 @@ export class DigitizerService {
     for (const device of this.o.digitizers()) {
       const known = this.states.get(device.id);
       if (known && known.device === device) continue;
-      this.states.set(device.id, { device, current: null, last: null, lastResult: null, lastChecks: [], lastAssociation: null, error: null, acquiring: false });
+      this.states.set(device.id, { device, current: null, last: null, drawn: null, lastResult: null, lastChecks: [], lastAssociation: null, error: null, acquiring: false });
       if (!this.loops.has(device.id)) this.loops.set(device.id, this.loop(device.id));
     }
     for (const id of this.states.keys()) if (!this.o.digitizers().some((d) => d.id === id)) this.states.delete(id);
@@ -132,6 +137,7 @@ export class DigitizerService {
     }
     const checks = digitizerChecks(result, s.lastResult);
     s.last = spill;
+    if (result.triggers > 0) s.drawn = spill;
     s.lastResult = result;
     s.lastChecks = checks;
     const association = this.associations.get(`${s.device.id}:${spill.startedAt}`) ?? null;
@@ -171,9 +177,11 @@ export class DigitizerService {
 
   views(): DigitizerView[] {
     return [...this.states.values()].map((s) => {
-      const shown = s.current && s.current.snapshot(Math.max(this.now(), s.current.startedAt)).triggers > 0 ? s.current : (s.last ?? s.current);
+      const live = s.current !== null && s.current.triggerCount > 0;
+      const shown = live ? s.current : (s.last ?? s.current);
       const result = shown ? (shown === s.last && s.lastResult ? s.lastResult : shown.snapshot(Math.max(this.now(), shown.startedAt))) : null;
-      const persistence = shown?.persistence() ?? null;
+      const traced = live ? s.current : s.drawn;
+      const persistence = traced?.persistence() ?? null;
       const channels = s.device.channels();
       return {
         device: s.device.id,

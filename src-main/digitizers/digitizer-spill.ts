@@ -125,6 +125,11 @@ export class DigitizerSpill {
   /** The persistence view's timebase; a change (the scope's timebase was turned) clears the view. */
   private persistenceTimebase: { samplePeriodNs: number; triggerSample: number; factor: number } | null = null;
 
+  /** Triggers read so far. */
+  get triggerCount(): number {
+    return this.triggers;
+  }
+
   constructor(
     readonly device: string,
     channels: readonly DigitizerChannel[],

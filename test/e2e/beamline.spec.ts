@@ -16,12 +16,15 @@ test('digitizers draw their persistence display, the counters count S1 per spill
   await expect(page.getByTestId('digitizers-view')).toBeVisible();
   await expect(page.getByTestId('digitizer-card').first()).toBeVisible({ timeout: 20_000 });
   // Waveforms arrive with the triggers of a spill: the plot of some digitizer is drawn within a minute.
-  // The card is chosen first, then its plot: both digitizers may have drawn by the time the card is asked for.
-  const card = page
+  // The card is chosen first, then held by its device: both digitizers may have drawn by the time the card is
+  // asked for, and the display keeps its traces through a spill that reads none.
+  const first = page
     .getByTestId('digitizer-card')
     .filter({ has: page.locator('[data-testid="persistence-plot"]:not([data-waveforms="0"])') })
     .first();
-  await expect(card).toBeVisible({ timeout: 60_000 });
+  await expect(first).toBeVisible({ timeout: 60_000 });
+  const device = await first.getByTestId('persistence-plot').getAttribute('data-device');
+  const card = page.getByTestId('digitizer-card').filter({ has: page.locator(`[data-testid="persistence-plot"][data-device="${device}"]`) });
   const drawn = card.getByTestId('persistence-plot');
   await expect(drawn).toHaveAttribute('data-waveforms', /^[1-9]\d*$/);
   await expect(drawn.locator('canvas').first()).toBeVisible();
