@@ -21,6 +21,7 @@ import m0019 from './0019-signal-efficiency';
 import m0020 from './0020-kaons-on-target';
 import m0021 from './0021-run-kaons';
 import m0022 from './0022-audit';
+import m0024 from './0024-run-pauses';
 
 export interface Migration {
   version: number;
@@ -50,4 +51,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 20, name: 'kaons-on-target', sql: m0020 },
   { version: 21, name: 'run-kaons', sql: m0021 },
   { version: 22, name: 'audit', sql: m0022 },
+  { version: 24, name: 'run-pauses', sql: m0024 },
 ];

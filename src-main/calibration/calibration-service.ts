@@ -146,6 +146,11 @@ export class CalibrationService {
     return cal;
   }
 
+  /** The active calibration set's version (the nominal one made active on a fresh database). */
+  activeVersion(): string {
+    return this.activeSet().version;
+  }
+
   /** The workers' configuration for a new run. */
   monitorConfig(): MonitorConfig {
     return { ...monitorConfigFor(this.setup, this.calibration()), scan: this.selection() };

@@ -17,6 +17,7 @@ import { BLINDING_KEY_FILE } from '../dq/signal-box-seal';
 import { AnalysisExport } from '../export/analysis-export';
 import { RunRegistry } from '../runs/registry';
 import { RunCountings } from '../runs/run-counting';
+import { counting } from '../setup/monitoring';
 import { CalibrationSets } from '../calibration/calibration-sets';
 import { deviceAlarms } from '../devices/device-alarms';
 import { DeviceStore } from '../devices/device-store';
@@ -27,7 +28,9 @@ import { HvSnapshots } from '../hv/snapshots';
 import type { Logger } from '../log';
 import { Logbook } from '../logbook/logbook';
 import { MonitorPool, defaultPoolSize } from '../monitor/pool';
+import { calibrationParticipant, countersParticipant, daqParticipant, hvParticipant } from '../run-control/participants';
 import { RunControl } from '../run-control/run-control';
+import { RunPauses } from '../run-control/run-pauses';
 import { Simulators } from '../sim/simulators';
 import type { Setup } from '../../setups/load';
 import { AlarmService } from '../alarms/alarm-service';
@@ -154,6 +157,8 @@ export class Core {
   /** The person at this machine: the owner of the desktop window and of the start token. */
   readonly localUser = localUserName();
   readonly runControl: RunControl;
+  /** Who paused each run, when and why, and who resumed it. */
+  readonly runPauses: RunPauses;
   readonly daq: DaqService;
   /** The one owner of a spill's end: summary, data quality, every domain's rows in one transaction, `spill-stored`. */
   readonly spills: SpillService;
@@ -289,6 +294,7 @@ export class Core {
       alarms: (values) => this.alarms.update(values),
     });
     pool.onPong = (index, at) => this.liveness.workerAlive(index, at);
+    this.runPauses = new RunPauses(db);
     this.runControl = new RunControl(
       archive,
       this.daq,
@@ -304,9 +310,16 @@ export class Core {
           this.deviceStore.saveRunDevices(run, this.siteId, this.devices.list());
           this.conditions.record(run, start);
         },
+        unitsOfRun: (run) => this.dq.store.eotOfRun(run),
+        // The server's own actions (an automatic stop, an automatic restart) are audited like a shifter's.
+        automatic: (a) =>
+          this.audit.record({ at: Date.now(), user: 'na64rc', role: 'shifter', via: 'server', address: null, domain: 'run', ...a }),
       },
       log,
+      this.runPauses,
+      counting(this.setup).unit,
     );
+    this.runControl.participate(daqParticipant(() => this.daq.source()));
     this.dq = new DqService(db, archive, this.setup, {
       logbook: this.logbook,
       alarms: (values) => this.alarms.update(values),
@@ -315,7 +328,7 @@ export class Core {
       blindingKey: join(options.dataDir, BLINDING_KEY_FILE),
     });
     this.exports = new AnalysisExport(db, { archive, dq: this.dq, setup: this.setup, cycleMs: () => this.clock.beam().cycleMs });
-    this.registry = new RunRegistry(db, this.dq.store, new RunCountings(this.setup));
+    this.registry = new RunRegistry(db, this.dq.store, new RunCountings(this.setup), this.runPauses);
     this.logbook.summary.register('eot', this.dq.eotSection());
     this.logbook.summary.register('bad-spills', this.dq.badSpillSection());
     this.logbook.summary.register('refused-actions', refusedActionsSection(this.audit));
@@ -343,6 +356,7 @@ export class Core {
     this.events.subscribe('run-ended', (run) => this.calibration.runEnded(run));
     this.events.subscribe('run-ended', (run) => this.dq.runEnded(run.number));
     this.hv = HvService.open({ setup: this.setup.name, map: site.hvMap, supplies: this.devices.hvSupplies(), db, log });
+    this.runControl.participate(hvParticipant(() => this.hv.overview(), () => this.hv.recentCommands()));
     followHv(this.hv.live, (values) => this.alarms.update(values));
     this.devices.onReplace('hv-supply', (id, next) => this.hv.replaceSupply(id, next));
     this.conditions = new RunConditionsService(db, archive, this.deviceStore, {
@@ -353,6 +367,8 @@ export class Core {
       alarms: () => alarmConditions(this.alarms.engine),
     }, { name: 'na64-run-control', version: VERSION });
     this.devices.onReplace('event-source', (_id, next) => this.daq.replaceSource(next as EventSource & Device));
+    this.runControl.participate(calibrationParticipant(this.calibration));
+    this.runControl.participate(countersParticipant(() => this.devices.devicesWith('scaler')));
     this.counters = new CountersService({
       scalers: () => this.devices.devicesWith('scaler'),
       clock: this.clock,
@@ -370,6 +386,7 @@ export class Core {
       this.alarms.spill(stored.summary);
       this.counters.daqSpill(stored.summary);
       this.announceSpill(stored);
+      this.runControl.spillStored(stored.summary.run);
     });
     // Every stored spill (replayed and reprocessed too) gets its trend figures (ECAL width, pedestals, LED):
     // an index of what was just stored, rebuilt in the background for any spill that misses it.
@@ -480,6 +497,8 @@ export class Core {
         pending: this.runControl.pending(),
         spill: this.daq.lastSpill(),
         lastRunNumber: this.archive.lastRunNumber(),
+        transition: this.runControl.transition(),
+        autoStop: this.runControl.autoStop(),
       },
       beam: {
         phase: beam.phase,

@@ -44,7 +44,7 @@ interface OpenSpill {
 
 export class DaqService {
   /** `lastSpill` is the last burst number given out; a spill that fails to store leaves a gap, as on real DAQs. */
-  private run: { number: number; lastSpill: number; stopping: boolean; calibration: MonitorCalibration; scan: ScanSelection | null } | null = null;
+  private run: { number: number; lastSpill: number; stopping: boolean; paused: boolean; spillLimit: number | null; calibration: MonitorCalibration; scan: ScanSelection | null } | null = null;
   private open: OpenSpill | null = null;
   private src: EventSource;
   private stopFollowing: () => void = () => {};
@@ -154,7 +154,8 @@ export class DaqService {
     this.lastSpillStartAt = startedAt;
     this.scheduleLostSpill();
     const run = this.run;
-    if (!run || run.stopping || this.open || run.lastSpill >= MAX_SPILLS_PER_RUN) return;
+    if (!run || run.stopping || run.paused || this.open || run.lastSpill >= MAX_SPILLS_PER_RUN) return;
+    if (run.spillLimit !== null && run.lastSpill >= run.spillLimit) return;
     const spill = ++run.lastSpill;
     const why = `the DAQ stream was offline (${o.why})`;
     this.log.warn({ run: run.number, spill, why: o.why }, 'spill lost: the DAQ stream is offline');
@@ -185,8 +186,16 @@ export class DaqService {
   beginRun(run: number): void {
     const config = this.monitorConfig();
     this.pool.configure(config);
-    this.run = { number: run, lastSpill: 0, stopping: false, calibration: config.calibration, scan: config.scan ?? null };
+    this.run = { number: run, lastSpill: 0, stopping: false, paused: false, spillLimit: null, calibration: config.calibration, scan: config.scan ?? null };
     this.src.arm(true);
+  }
+
+  /**
+   * Take no spill beyond number `last` in this run (an automatic stop after N spills: the run stops when the
+   * last one is stored, and no spill has begun for it by then). Null: no limit.
+   */
+  limitSpills(last: number | null): void {
+    if (this.run) this.run.spillLimit = last;
   }
 
   /** The run in progress (null between runs). */
@@ -209,22 +218,43 @@ export class DaqService {
   async endRun(timeoutMs: number): Promise<void> {
     if (!this.run) return;
     this.run.stopping = true;
-    const open = this.open;
-    if (open) {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        open.stored.then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
-        this.log.warn({ run: open.run, spill: open.spill }, 'end of spill never came; the partial spill is not stored');
-        this.open = null;
-        void this.pool.end(`${open.run}:${open.spill}`, 1000);
-      }
-    }
+    await this.finishOpenSpill(timeoutMs);
     this.src.arm(false);
     this.run = null;
+  }
+
+  /**
+   * Pause between spills: no spill opens from now on, the one in progress finishes and is stored (bounded by
+   * `timeoutMs`), then data taking is off; the run stays open and its spill numbers go on at the resume.
+   */
+  async pauseRun(timeoutMs: number): Promise<void> {
+    if (!this.run || this.run.paused) return;
+    this.run.paused = true;
+    await this.finishOpenSpill(timeoutMs);
+    if (this.run?.paused) this.src.arm(false);
+  }
+
+  /** Take data again from the next spill that begins (one in progress now is not taken: it began paused). */
+  resumeRun(): void {
+    if (!this.run || !this.run.paused) return;
+    this.src.arm(true);
+    this.run.paused = false;
+  }
+
+  private async finishOpenSpill(timeoutMs: number): Promise<void> {
+    const open = this.open;
+    if (!open) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      open.stored.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut && this.open === open) {
+      this.log.warn({ run: open.run, spill: open.spill }, 'end of spill never came; the partial spill is not stored');
+      this.open = null;
+      void this.pool.end(`${open.run}:${open.spill}`, 1000);
+    }
   }
 
   private onSpillStart(info: SpillStart): void {
@@ -238,7 +268,8 @@ export class DaqService {
 
   private openRunSpill(info: SpillStart): void {
     const run = this.run;
-    if (!run || run.stopping || this.open) return;
+    if (!run || run.stopping || run.paused || this.open) return;
+    if (run.spillLimit !== null && run.lastSpill >= run.spillLimit) return;
     if (run.lastSpill >= MAX_SPILLS_PER_RUN) {
       this.log.error({ run: run.number }, `run reached ${MAX_SPILLS_PER_RUN} spills; further spills are not recorded`);
       return;
@@ -255,7 +286,7 @@ export class DaqService {
   private onBatch(batch: EventBatch): void {
     this.hooks.alive?.();
     if (batch.type === 'calibration') {
-      if (this.run && !this.run.stopping) this.hooks.led?.(batch, this.run.number);
+      if (this.run && !this.run.stopping && !this.run.paused) this.hooks.led?.(batch, this.run.number);
       return;
     }
     const open = this.open;

@@ -1,9 +1,12 @@
-// Run control's part of the API. Starts and stops are audited, refused ones too (src-main/audit/audited.ts).
+// Run control's part of the API. Starts, pauses, resumes, stops and calling a start off are audited, refused
+// ones too (src-main/audit/audited.ts); a participant's refusal is a refusal with its reason.
 import type { Core } from '../core/core';
 import { actorOf, os, requires } from '../api/implementer';
 import { audited } from '../audit/audited';
-import type { Run } from '../shared/api/schemas';
+import type { Run, RunState } from '../shared/api/schemas';
+import { autoStopWords } from './auto-stop';
 import { RunInputError, RunStateError } from './run-control';
+import { TransitionCancelledError, TransitionRefusedError } from './transition';
 
 export function runControlRouter(core: Core) {
   /** The run state before a transition, as the audit records its old value ("idle", "run 12 running"). */
@@ -12,18 +15,71 @@ export function runControlRouter(core: Core) {
     return run ? `run ${run.number} ${core.runControl.state()}` : core.runControl.state();
   };
   const started = (run: Run) => ({ target: `run ${run.number} (${run.type})` });
+  const running = () => {
+    const run = core.runControl.current();
+    return run ? `run ${run.number} (${run.type})` : 'no run';
+  };
+  /** The errors a transition's participants and the state machine answer with, as the API's. */
+  const answer = (error: unknown, errors: { CONFLICT(o: { message: string; data: { state: RunState } }): Error; PRECONDITION_FAILED?(o: { message: string; data: { participant: string; reason: string } }): Error }) => {
+    if (error instanceof RunStateError) return errors.CONFLICT({ message: error.message, data: { state: error.state } });
+    if (error instanceof TransitionCancelledError) return errors.CONFLICT({ message: error.message, data: { state: core.runControl.state() } });
+    if (error instanceof TransitionRefusedError && errors.PRECONDITION_FAILED) return errors.PRECONDITION_FAILED({ message: error.message, data: { participant: error.participant, reason: error.reason } });
+    return error;
+  };
   return {
     status: os.status.handler(() => core.status()),
     run: {
       start: os.run.start
-        .use(audited(core.audit, { domain: 'run', action: 'start', about: (input) => ({ target: `a ${input.type} run`, old: state(), new: 'running', reason: input.comment }), outcome: started }))
+        .use(
+          audited(core.audit, {
+            domain: 'run',
+            action: 'start',
+            about: (input) => ({
+              target: `a ${input.type} run`,
+              old: state(),
+              new: input.autoStop ? `running (${autoStopWords(input.autoStop, core.runControl.countingUnit())})` : 'running',
+              reason: input.comment,
+            }),
+            outcome: started,
+          }),
+        )
         .use(requires('run.control'))
         .handler(async ({ input, context, errors }) => {
           try {
-            return await core.runControl.start(input.type, input.comment, actorOf(context));
+            return await core.runControl.start(input.type, input.comment, actorOf(context), { autoStop: input.autoStop ?? null });
           } catch (error) {
-            if (error instanceof RunStateError) throw errors.CONFLICT({ message: error.message, data: { state: error.state } });
-            throw error;
+            throw answer(error, errors);
+          }
+        }),
+      pause: os.run.pause
+        .use(audited(core.audit, { domain: 'run', action: 'pause', about: (input) => ({ target: running(), old: state(), new: 'paused', reason: input.reason }) }))
+        .use(requires('run.control'))
+        .handler(async ({ input, context, errors }) => {
+          try {
+            return await core.runControl.pause(input.reason, actorOf(context));
+          } catch (error) {
+            throw answer(error, errors);
+          }
+        }),
+      resume: os.run.resume
+        .use(audited(core.audit, { domain: 'run', action: 'resume', about: () => ({ target: running(), old: state(), new: 'running' }) }))
+        .use(requires('run.control'))
+        .handler(async ({ context, errors }) => {
+          try {
+            return await core.runControl.resume(actorOf(context));
+          } catch (error) {
+            throw answer(error, errors);
+          }
+        }),
+      cancel: os.run.cancel
+        .use(audited(core.audit, { domain: 'run', action: 'call off', about: () => ({ target: `the ${core.runControl.transition()?.kind ?? 'transition'} in progress`, old: state(), new: 'called off' }) }))
+        .use(requires('run.control'))
+        .handler(({ errors }) => {
+          try {
+            core.runControl.cancel();
+            return { cancelled: true as const };
+          } catch (error) {
+            throw answer(error, errors);
           }
         }),
       stop: os.run.stop
@@ -42,9 +98,8 @@ export function runControlRouter(core: Core) {
           try {
             return await core.runControl.stop(input.reason, actorOf(context), input.endReason ?? null);
           } catch (error) {
-            if (error instanceof RunStateError) throw errors.CONFLICT({ message: error.message, data: { state: error.state } });
             if (error instanceof RunInputError) throw errors.BAD_REQUEST({ message: error.message });
-            throw error;
+            throw answer(error, errors);
           }
         }),
     },

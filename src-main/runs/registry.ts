@@ -8,6 +8,7 @@ import { toRun, type RunRow } from '../archive/runs-archive';
 import type { DqStore } from '../dq/dq-store';
 import type { RunListing, RunPage, RunQueryParsed, RunSort, RunSummary } from '../shared/api/runs';
 import type { SignOff, SignOffVerdict } from '../shared/api/schemas';
+import { RunPauses } from '../run-control/run-pauses';
 import { kaonsOnTarget, RunCountings } from './run-counting';
 import { SIGNED_OFF_SPILLS } from './sign-offs';
 
@@ -65,6 +66,8 @@ export class RunRegistry {
     private readonly dq: DqStore,
     /** What each run's setup counts on target (the server's own setup, or another read from setups/). */
     private readonly countings = new RunCountings(),
+    /** Who paused each run and who resumed it. */
+    private readonly pauses = new RunPauses(db),
   ) {
     this.q = {
       runExists: db.prepare<[number], { one: number }>(`SELECT 1 AS one FROM runs WHERE number = ?`),
@@ -155,6 +158,7 @@ export class RunRegistry {
       spillSignOffs: [...signed.spills.values()],
       history: this.dq.signOffs.history(run),
       logbookEntries: this.q.logbook.get(run)?.n ?? 0,
+      pauses: this.pauses.ofRun(run),
     };
   }
 

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Core } from '../../src-main/core/core';
 import { RunInputError, RunStateError } from '../../src-main/run-control/run-control';
+import { TransitionRefusedError } from '../../src-main/run-control/transition';
+import type { TransitionRecord } from '../../src-main/shared/api/run-transition';
 import { waitFor } from '../support/serve-process';
 import { openSimulatedCore, type SimulatedCore } from '../support/simulated-core';
 
@@ -86,5 +88,113 @@ describe('run control', () => {
     await core.close('power cut drill');
     core = await sim.reopen();
     expect(core.archive.getRun(run.number)).toMatchObject({ end: 'aborted', stopReason: 'power cut drill' });
+  });
+
+  it('a start waits for the HV to reach its setpoint: the HV participant holds it back while the channel ramps, then it completes', async () => {
+    const expert = { user: 'eve', role: 'expert', via: 'shell' } as const;
+    await waitFor('HV readings', async () => core.hv.overview().channels.every((c) => c.staleness === 'fresh'));
+    const before = core.hv.channel('ECAL1-3-3');
+    expect(before.on).toBe(true);
+    // A slow ramp (2 V/s, 40 V/s at this time scale): 150 V take ≈ 4 s, several HV polls.
+    await core.hv.command(expert, ['ECAL1-3-3'], { kind: 'set', parameter: 'rampUp', value: 2 }, 'slow ramp');
+    await waitFor('the ramp rate confirmed', async () => core.hv.channel('ECAL1-3-3').rampUp === 2);
+    await core.hv.command(expert, ['ECAL1-3-3'], { kind: 'set', parameter: 'vset', value: before.vset! + 150 }, 'gain matching before the run');
+    const seen: TransitionRecord[] = [];
+    const off = core.live.subscribe('live', (e) => {
+      if (e.type === 'status' && e.status.run.transition) seen.push(e.status.run.transition);
+    });
+    const t0 = Date.now();
+    const run = await core.runControl.start('physics', 'after the HV change');
+    off();
+    const waited = Date.now() - t0;
+    const hv = seen.flatMap((t) => t.participants).filter((p) => p.name === 'HV at setpoint');
+    const deferred = hv.filter((p) => p.state === 'deferred');
+    // First the command in flight (the readings are a poll old), then the ramp itself.
+    expect(deferred[0]?.detail).toBe('HV command not yet confirmed by the readback: set vset = 1250 on ECAL1-3-3');
+    expect(deferred.map((p) => p.detail)).toContainEqual(expect.stringMatching(/^HV not at setpoint: 1 channel \(ECAL1-3-3 at \d+ V of 1250 V\)$/));
+    expect(deferred[0]!.deferredUntil).toBeGreaterThan(t0);
+    expect(waited).toBeGreaterThan(2000);
+    // When the start went through, the channel was there.
+    const at = core.hv.channel('ECAL1-3-3');
+    expect(Math.abs(at.vmon! - 1250)).toBeLessThanOrEqual(10);
+    expect(core.runControl.transition()).toMatchObject({ kind: 'start', outcome: 'done' });
+    expect(core.runControl.transition()!.participants.map((p) => [p.sequence, p.name, p.state])).toEqual([
+      [100, 'DAQ stream', 'ready'],
+      [200, 'HV at setpoint', 'ready'],
+      [300, 'Calibration set', 'ready'],
+      [400, 'Beam counters', 'ready'],
+    ]);
+    expect(core.runControl.state()).toBe('running');
+    await core.runControl.stop('', null);
+    expect(run.number).toBe(1);
+  });
+
+  it('a participant that refuses leaves nothing half-started: no run number, no run row, no conditions, the state idle', async () => {
+    const leave = core.runControl.participate({ name: 'Cryostat', sequence: 250, transitions: ['start'], check: () => ({ verdict: 'refuse', reason: 'target not cold: 91 K' }) });
+    const refused = await core.runControl.start('physics', 'refused').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TransitionRefusedError);
+    expect((refused as Error).message).toBe('cannot start the run: Cryostat: target not cold: 91 K');
+    expect(core.runControl.state()).toBe('idle');
+    expect(core.archive.lastRunNumber()).toBe(0);
+    expect(core.archive.getRun(1)).toBeNull();
+    expect(core.daq.currentRun()).toBeNull();
+    expect(core.runControl.transition()).toMatchObject({ outcome: 'refused' });
+    expect(core.runControl.transition()!.participants.map((p) => [p.name, p.state])).toEqual([
+      ['DAQ stream', 'ready'],
+      ['HV at setpoint', 'ready'],
+      ['Cryostat', 'refused'],
+      ['Calibration set', 'pending'],
+      ['Beam counters', 'pending'],
+    ]);
+    leave();
+    expect((await core.runControl.start('physics', '')).number).toBe(1);
+    await core.runControl.stop('');
+  });
+
+  it('pauses between spills: the spill in progress is kept, no spill is taken while paused, numbering goes on after the resume; who paused is kept', async () => {
+    const shifter = { user: 'sam', role: 'shifter', via: 'browser' } as const;
+    const run = await core.runControl.start('physics', '');
+    await waitFor('a spill in progress', async () => core.daq.openSpill() !== null && core.daq.lastSpill() >= 1);
+    const open = core.daq.openSpill()!;
+    const pending: string[] = [];
+    const off = core.live.subscribe('live', (e) => {
+      if (e.type === 'status' && e.status.run.pending) pending.push(e.status.run.pending);
+    });
+    await core.runControl.pause('beam tuning upstream', shifter);
+    expect(pending).toContain(`pausing at the end of spill ${open}`);
+    expect(core.runControl.state()).toBe('paused');
+    expect(core.archive.listSpills(run.number).map((s) => s.spill)).toContain(open);
+    // Three SPS cycles go by paused (the twin keeps extracting): none is taken.
+    const cycles = core.status().beam.cycleMs;
+    await new Promise((r) => setTimeout(r, 3 * cycles + 200));
+    expect(core.archive.listSpills(run.number).map((s) => s.spill).at(-1)).toBe(open);
+    expect(core.daq.openSpill()).toBeNull();
+    await expect(core.runControl.pause('again', shifter)).rejects.toThrow(/cannot pause: run 1 is paused/);
+    await core.runControl.resume({ ...shifter, user: 'pat' });
+    off();
+    expect(core.runControl.state()).toBe('running');
+    await waitFor('the next spill stored', async () => core.archive.listSpills(run.number).some((s) => s.spill === open + 1));
+    const ended = await core.runControl.stop('', shifter);
+    expect(core.registry.summary(run.number, Date.now())!.pauses).toEqual([
+      { run: run.number, pausedAt: expect.any(Number), pausedBy: shifter, reason: 'beam tuning upstream', afterSpill: open, resumedAt: expect.any(Number), resumedBy: { ...shifter, user: 'pat' } },
+    ]);
+    expect(ended.spills).toBeGreaterThan(open);
+  });
+
+  it('stops by itself after N spills and starts the next run of its type (auto-restart); the server’s actions are audited', async () => {
+    const first = await core.runControl.start('physics', 'overnight', { user: 'sam', role: 'shifter', via: 'window' }, { autoStop: { spills: 2, restart: true } });
+    expect(core.status().run.autoStop).toMatchObject({ limits: { spills: 2, restart: true }, unit: 'EOT', spills: 0, restart: true, chain: 1 });
+    await waitFor('the next run of the chain', async () => core.runControl.current()?.number === first.number + 1 && core.runControl.state() === 'running', 30_000);
+    const ended = core.archive.getRun(first.number)!;
+    expect(ended).toMatchObject({ end: 'ended', endReason: 'completed as planned', stopReason: 'automatic stop: 2 spills taken (limit 2)', spills: 2, stoppedBy: null });
+    const next = core.runControl.current()!;
+    expect(next).toMatchObject({ type: 'physics', startComment: 'overnight', startedBy: null });
+    expect(core.status().run.autoStop).toMatchObject({ chain: 2, restart: true });
+    await core.runControl.stop('enough', null);
+    const audit = core.audit.list({ domain: 'run', limit: 10, offset: 0 }).entries;
+    expect(audit.filter((a) => a.via === 'server').map((a) => [a.action, a.target, a.result, a.reason])).toEqual([
+      ['start', `run ${next.number} (physics)`, 'ok', `automatic restart after run ${first.number} (stop after 2 spills, then start the next run)`],
+      ['stop', `run ${first.number} (physics)`, 'ok', 'automatic stop: 2 spills taken (limit 2)'],
+    ]);
   });
 });

@@ -1,20 +1,31 @@
-// API contract of run control: status, run start/stop, and the live stream of status and spills.
+// API contract of run control: status, run start (with its automatic stop), pause, resume, stop, calling off
+// a start held back by a participant, and the live stream of status and spills.
 import { eventIterator, oc } from '@orpc/contract';
 import { z } from 'zod';
 import { EndReason } from '../run-end';
+import { AutoStop } from './run-transition';
 import { Comment, LiveEvent, Run, RunState, RunType, Status } from './schemas';
 
 const RunStateConflict = {
   CONFLICT: { message: 'the run is not in a state that allows this', data: z.object({ state: RunState }) },
+};
+/** A participant of the transition refused it, or held it back past its wait: nothing was started. */
+const ParticipantRefused = {
+  PRECONDITION_FAILED: { message: 'a participant of the transition refused it', data: z.object({ participant: z.string(), reason: z.string() }) },
 };
 
 export const runControlContract = {
   status: oc.route({ method: 'GET', path: '/status', summary: 'Run state (with the pending transition), beam phase and timing, last spill', tags: ['run control'] }).output(Status),
   run: {
     start: oc
-      .errors(RunStateConflict)
-      .input(z.object({ type: RunType, comment: Comment.default('') }))
+      .errors({ ...RunStateConflict, ...ParticipantRefused })
+      .input(z.object({ type: RunType, comment: Comment.default(''), autoStop: AutoStop.optional() }))
       .output(Run),
+    /** Between spills: the spill in progress is taken to its end first. */
+    pause: oc.errors(RunStateConflict).input(z.object({ reason: Comment.default('') })).output(Run),
+    resume: oc.errors({ ...RunStateConflict, ...ParticipantRefused }).input(z.object({}).default({})).output(Run),
+    /** Call off a start or resume that a participant holds back. */
+    cancel: oc.errors(RunStateConflict).input(z.object({}).default({})).output(z.object({ cancelled: z.literal(true) })),
     stop: oc
       .errors({ ...RunStateConflict, BAD_REQUEST: { message: 'the run type does not allow this end reason' } })
       .input(z.object({ reason: Comment.default(''), endReason: EndReason.optional() }))

@@ -4,7 +4,7 @@
 import { oc } from '@orpc/contract';
 import { z } from 'zod';
 import { BadSpill, SignOffMoves } from './dq';
-import { CountingUnit, QueryFlag, Run, RunNumber, RunType, SignOff, SignOffVerdict, SpillNumber } from './schemas';
+import { CountingUnit, QueryFlag, Run, RunActor, RunNumber, RunType, SignOff, SignOffVerdict, SpillNumber } from './schemas';
 
 export { SIGN_OFF_VERDICTS, SignOff, SignOffVerdict } from './schemas';
 
@@ -89,6 +89,19 @@ export type RunPage = z.infer<typeof RunPage>;
 /** A figure as counted (sign-offs honoured) beside the automatic one. */
 const Counted = z.object({ counted: z.number().nonnegative(), automatic: z.number().nonnegative() });
 
+/** A pause of a run: who paused it and why, after which spill, and who resumed it. */
+export const RunPause = z.object({
+  run: z.number().int().positive(),
+  pausedAt: z.number(),
+  pausedBy: RunActor.nullable(),
+  reason: z.string(),
+  /** The last spill taken before the pause. */
+  afterSpill: z.number().int().nonnegative(),
+  resumedAt: z.number().nullable(),
+  resumedBy: RunActor.nullable(),
+});
+export type RunPause = z.infer<typeof RunPause>;
+
 export const RunSummary = z.object({
   run: Run,
   durationMs: z.number().nonnegative(),
@@ -105,6 +118,8 @@ export const RunSummary = z.object({
   spillSignOffs: z.array(SignOff),
   history: z.array(SignOff),
   logbookEntries: z.number().int().nonnegative(),
+  /** Its pauses, in order. */
+  pauses: z.array(RunPause),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

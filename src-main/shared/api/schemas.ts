@@ -2,13 +2,14 @@
 // runtime validation on both transports (Electron MessagePort and the WebSocket), and the HTTP JSON API.
 import { z } from 'zod';
 import { EndReason } from '../run-end';
+import { AutoStopView, TransitionRecord } from './run-transition';
 
 export const RUN_TYPES = ['physics', 'calibration', 'led', 'pedestal', 'cosmics'] as const;
 export const RunType = z.enum(RUN_TYPES);
 export type RunType = z.infer<typeof RunType>;
 
 /** idle → starting → running → stopping → idle. The pending states are shown to the shifter as they happen. */
-export const RunState = z.enum(['idle', 'starting', 'running', 'stopping']);
+export const RunState = z.enum(['idle', 'starting', 'running', 'pausing', 'paused', 'resuming', 'stopping']);
 export type RunState = z.infer<typeof RunState>;
 
 /** How a run ended: still `running`, `ended` by a stop, or `aborted` (server died or was shut down mid-run). */
@@ -225,6 +226,10 @@ export const Status = z.object({
     /** Spills completed in the current run. */
     spill: z.number().int().nonnegative(),
     lastRunNumber: z.number().int().nonnegative(),
+    /** The transition in progress, or the last one with its outcome (absent from servers that predate it). */
+    transition: TransitionRecord.nullable().optional(),
+    /** The running run's automatic stop and how far it is from it. */
+    autoStop: AutoStopView.nullable().optional(),
   }),
   beam: BeamStatus,
   lastSpill: SpillSummary.nullable(),
