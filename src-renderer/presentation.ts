@@ -20,6 +20,12 @@ export function runLook(state: RunState | null): Look {
       return { tone: 'good', icon: '▶', label: 'RUNNING' };
     case 'starting':
       return { tone: 'warn', icon: '⟳', label: 'STARTING…' };
+    case 'pausing':
+      return { tone: 'warn', icon: '⟳', label: 'PAUSING…' };
+    case 'paused':
+      return { tone: 'info', icon: '❚❚', label: 'PAUSED' };
+    case 'resuming':
+      return { tone: 'warn', icon: '⟳', label: 'RESUMING…' };
     case 'stopping':
       return { tone: 'warn', icon: '⟳', label: 'STOPPING…' };
     case 'idle':

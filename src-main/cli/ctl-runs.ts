@@ -59,6 +59,11 @@ export function describeRunSummary(s: RunSummary): string {
     `run ${r.number} (${r.type}, setup ${r.setup}): ${STATE[r.end]}, ${duration(s.durationMs)}`,
     `  started ${time(r.startedAt)} by ${who(r.startedBy)}${r.startComment ? `: ${r.startComment}` : ''}`,
   ];
+  for (const p of s.pauses) {
+    lines.push(
+      `  paused ${time(p.pausedAt)} after spill ${p.afterSpill} by ${who(p.pausedBy)}${p.reason ? `: ${p.reason}` : ''}; ${p.resumedAt === null ? 'never resumed' : `resumed ${time(p.resumedAt)} by ${who(p.resumedBy)}`}`,
+    );
+  }
   if (r.stoppedAt !== null) lines.push(`  stopped ${time(r.stoppedAt)} by ${who(r.stoppedBy)}${r.endReason ? ` (${r.endReason})` : ''}${r.stopReason ? `: ${r.stopReason}` : ''}`);
   const unit = s.unit ?? 'on target (unit unknown)';
   const kaons = s.kot ? `, KOT ${eot(s.kot.counted)} counted (${eot(s.kot.automatic)} automatic)` : '';

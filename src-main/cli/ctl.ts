@@ -10,6 +10,8 @@ import type { Role } from '../shared/auth';
 import type { SimDevice } from '../shared/api/sim';
 import type { AlarmView } from '../shared/api/alarms';
 import type { EndReason } from '../shared/run-end';
+import type { AutoStop } from '../shared/api/run-transition';
+import { autoStopWords } from '../run-control/auto-stop';
 import { kpiEndLines } from '../shared/alarm-figures';
 import { CliError } from './errors';
 
@@ -39,6 +41,19 @@ export function describeStatus(s: Status): string {
     `  run   ${run}${r.pending ? `: ${r.pending}` : ''}`,
     `  beam  ${s.beam.energyGeV} GeV ${s.beam.particle}, ${daqStreamWords(s.beam, s.serverTime) ?? `${s.beam.phase}, next change in ${Math.max(0, (s.beam.phaseEndsAt - s.serverTime) / 1000).toFixed(1)} s`}`,
   ];
+  const t = r.transition;
+  if (t && (t.outcome !== 'done' || r.state === 'starting' || r.state === 'resuming')) {
+    lines.push(`  ${t.kind} ${t.outcome}: ${t.participants.map((p) => `${p.sequence} ${p.name} ${p.state}${p.detail ? ` (${p.detail})` : ''}`).join('; ')}`);
+  }
+  if (r.autoStop) {
+    const a = r.autoStop;
+    const left = [
+      a.limits.spills === undefined ? null : `${Math.max(0, a.limits.spills - a.spills)} of ${a.limits.spills} spills left`,
+      a.limits.units === undefined ? null : `${a.units.toExponential(2)} of ${a.limits.units.toExponential(2)} ${a.unit}`,
+      a.endsAt === null ? null : `${Math.max(0, (a.endsAt - s.serverTime) / 60_000).toFixed(1)} min left`,
+    ].filter((x) => x !== null);
+    lines.push(`  auto-stop  ${left.join(', ')}${a.restart ? `, then the next run (run ${a.chain} of this chain)` : ''}`);
+  }
   if (s.lastSpill) {
     const l = s.lastSpill;
     lines.push(
@@ -87,9 +102,27 @@ export async function ctlStatus(ctx: CtlContext): Promise<void> {
   output(ctx, status, describeStatus(status));
 }
 
-export async function ctlRunStart(ctx: CtlContext, type: RunType, comment: string): Promise<void> {
-  const run = await withApi(ctx, (api) => api.run.start({ type, comment }));
-  output(ctx, run, `started ${describeRun(run)}`);
+export async function ctlRunStart(ctx: CtlContext, type: RunType, comment: string, autoStop?: AutoStop): Promise<void> {
+  const { run, unit } = await withApi(ctx, async (api) => {
+    const started = await api.run.start({ type, comment, ...(autoStop ? { autoStop } : {}) });
+    return { run: started, unit: autoStop ? ((await api.status()).run.autoStop?.unit ?? 'on target') : '' };
+  });
+  output(ctx, run, `started ${describeRun(run)}${autoStop ? `; it will ${autoStopWords(autoStop, unit)}` : ''}`);
+}
+
+export async function ctlRunPause(ctx: CtlContext, reason: string): Promise<void> {
+  const run = await withApi(ctx, (api) => api.run.pause({ reason }));
+  output(ctx, run, `paused run ${run.number} after spill ${run.spills}`);
+}
+
+export async function ctlRunResume(ctx: CtlContext): Promise<void> {
+  const run = await withApi(ctx, (api) => api.run.resume({}));
+  output(ctx, run, `resumed run ${run.number}: data from the next spill`);
+}
+
+export async function ctlRunCancel(ctx: CtlContext): Promise<void> {
+  const done = await withApi(ctx, (api) => api.run.cancel({}));
+  output(ctx, done, 'called off: the transition stops waiting and nothing is started');
 }
 
 export async function ctlRunStop(ctx: CtlContext, reason: string, endReason?: EndReason): Promise<void> {

@@ -12,7 +12,7 @@ import {
   ctlAlarmLog,
   ctlAlarmReset,
   ctlAlarmShelve,
-  ctlRunStart,
+  ctlRunStart, ctlRunPause, ctlRunResume, ctlRunCancel,
   ctlRunStop,
   ctlSimClear,
   ctlSimFault,
@@ -249,7 +249,22 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .description('start a run')
     .argument('<type>', `run type: ${RUN_TYPES.join(', ')}`, runType)
     .option('--comment <text>', 'start comment, stored with the run', '')
-    .action((type: RunType, o: { comment: string }) => ctlRunStart(ctx(), type, o.comment));
+    .option('--auto-stop-spills <n>', 'stop by itself after this many spills', integer(1, 4095))
+    .option('--auto-stop-units <x>', "stop by itself once the run has collected this much of the setup's counting unit (EOT, MOT or POT), e.g. 5e9", positiveNumber(1e16))
+    .option('--auto-stop-minutes <m>', 'stop by itself after this many minutes of data taking (time paused not counted)', positiveNumber(7 * 24 * 60))
+    .option('--auto-restart', 'after an automatic stop, start the next run of the same type (needs an --auto-stop-… limit)', false)
+    .action((type: RunType, o: { comment: string; autoStopSpills?: number; autoStopUnits?: number; autoStopMinutes?: number; autoRestart: boolean }) => {
+      const limits = { ...(o.autoStopSpills ? { spills: o.autoStopSpills } : {}), ...(o.autoStopUnits ? { units: o.autoStopUnits } : {}), ...(o.autoStopMinutes ? { minutes: o.autoStopMinutes } : {}) };
+      if (o.autoRestart && !Object.keys(limits).length) throw new CliError('--auto-restart needs a limit: --auto-stop-spills, --auto-stop-units or --auto-stop-minutes');
+      return ctlRunStart(ctx(), type, o.comment, Object.keys(limits).length ? { ...limits, restart: o.autoRestart } : undefined);
+    });
+  run
+    .command('pause')
+    .description('pause the run at the end of the spill in progress (no data until resume; the run stays open)')
+    .option('--reason <text>', 'why, stored with the pause', '')
+    .action((o: { reason: string }) => ctlRunPause(ctx(), o.reason));
+  run.command('resume').description('resume a paused run (its participants are asked again; data from the next spill)').action(() => ctlRunResume(ctx()));
+  run.command('cancel').description('call off a start or resume that a participant holds back (e.g. waiting for the HV)').action(() => ctlRunCancel(ctx()));
   run
     .command('stop')
     .description('stop the run (waits for the spill in progress to end)')

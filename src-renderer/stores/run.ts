@@ -4,6 +4,7 @@ import { computed, ref, shallowRef } from 'vue';
 import type { RunType, Status } from '@shared/api/schemas';
 import { useConnectionStore } from './connection';
 import type { EndReason } from '@shared/run-end';
+import type { AutoStop } from '@shared/api/run-transition';
 
 /** requested → sent → acknowledged (the core answered) or failed with the core's reason. */
 export type CommandPhase = 'idle' | 'sent' | 'acknowledged' | 'failed';
@@ -18,7 +19,7 @@ export const useRunStore = defineStore('run', () => {
   const command = ref<{ what: string; phase: CommandPhase; message: string }>({ what: '', phase: 'idle', message: '' });
 
   const state = computed(() => status.value?.run.state ?? null);
-  const busy = computed(() => command.value.phase === 'sent' || state.value === 'starting' || state.value === 'stopping');
+  const busy = computed(() => command.value.phase === 'sent' || ['starting', 'pausing', 'resuming', 'stopping'].includes(state.value ?? ''));
 
   function setStatus(next: Status): void {
     status.value = Object.freeze(next);
@@ -45,8 +46,13 @@ export const useRunStore = defineStore('run', () => {
     return client;
   }
 
-  const startRun = (type: RunType, comment: string) => send(`start ${type} run`, () => api().run.start({ type, comment }));
+  const startRun = (type: RunType, comment: string, options: { autoStop?: AutoStop } = {}) =>
+    send(`start ${type} run`, () => api().run.start({ type, comment, ...(options.autoStop ? { autoStop: options.autoStop } : {}) }));
   const stopRun = (reason: string, endReason: EndReason) => send('stop run', () => api().run.stop({ reason, endReason }));
+  const pauseRun = (reason: string) => send('pause run', () => api().run.pause({ reason }));
+  const resumeRun = () => send('resume run', () => api().run.resume({}));
+  /** Call off a start or resume that a participant holds back. */
+  const cancelTransition = () => send('call off', () => api().run.cancel({}));
 
-  return { status, clockOffsetMs, command, state, busy, setStatus, startRun, stopRun };
+  return { status, clockOffsetMs, command, state, busy, setStatus, startRun, stopRun, pauseRun, resumeRun, cancelTransition };
 });

@@ -270,16 +270,29 @@ describe('na64rc ctl', () => {
     expect(status.stdout).toMatch(/idle/);
     expect(status.stdout).toMatch(/100 GeV e-/);
 
-    const start = await runCli(['ctl', '--data', dir, '--json', 'run', 'start', 'led', '--comment', 'LED gain check']);
+    const noLimit = await runCli(['ctl', '--data', dir, 'run', 'start', 'led', '--auto-restart']);
+    expect(noLimit.code).toBe(1);
+    expect(noLimit.stderr).toMatch(/--auto-restart needs a limit/);
+    const start = await runCli(['ctl', '--data', dir, '--json', 'run', 'start', 'led', '--comment', 'LED gain check', '--auto-stop-spills', '300']);
     expect(start.code).toBe(0);
     const run = JSON.parse(start.stdout) as Run;
     expect(run).toMatchObject({ type: 'led', startComment: 'LED gain check', end: 'running' });
+    const counting = await runCli(['ctl', '--data', dir, 'status']);
+    expect(counting.stdout).toMatch(/auto-stop {2}\d+ of 300 spills left/);
 
     const twice = await runCli(['ctl', '--data', dir, 'run', 'start', 'physics']);
     expect(twice.code).toBe(1);
     expect(twice.stderr).toMatch(new RegExp(`run ${run.number} is running`));
 
     await waitFor('a spill', async () => (await api<SpillSummary[]>(server!.info, `/api/v1/runs/${run.number}/spills`)).body.length > 0);
+    const pause = await runCli(['ctl', '--data', dir, 'run', 'pause', '--reason', 'access to the zone']);
+    expect(pause.code).toBe(0);
+    expect(pause.stdout).toMatch(new RegExp(`^paused run ${run.number} after spill \\d+`));
+    expect((await runCli(['ctl', '--data', dir, 'status'])).stdout).toMatch(/paused, spill \d+: paused after spill \d+: access to the zone/);
+    const resume = await runCli(['ctl', '--data', dir, 'run', 'resume']);
+    expect(resume.stdout).toMatch(`resumed run ${run.number}: data from the next spill`);
+    const show = await runCli(['ctl', '--data', dir, 'run', 'show', String(run.number)]);
+    expect(show.stdout).toMatch(/paused .* after spill \d+ by root \(admin, cli\): access to the zone; resumed .* by root \(admin, cli\)/);
     const stop = await runCli(['ctl', '--data', dir, '--json', 'run', 'stop', '--reason', 'LED scan complete']);
     expect(stop.code).toBe(0);
     expect(JSON.parse(stop.stdout)).toMatchObject({ number: run.number, end: 'ended', stopReason: 'LED scan complete' });
