@@ -181,6 +181,114 @@ describe('RunPanel', () => {
   });
 });
 
+describe('RunPanel transitions', () => {
+  function connect(api: Partial<ApiClient>) {
+    const conn = useConnectionStore();
+    conn.state = 'connected';
+    conn.api = api as ApiClient;
+    conn.session = { user: 'sam', role: 'shifter', via: 'user-token' };
+  }
+
+  it('lists each participant of a held start with what it waits for, and calls the start off', async () => {
+    let cancelled = 0;
+    connect({ run: { cancel: async () => ((cancelled += 1), { cancelled: true as const }) } as unknown as ApiClient['run'] });
+    const now = Date.now();
+    useRunStore().setStatus(
+      status({
+        state: 'starting',
+        current: null,
+        pending: 'start held back by HV at setpoint: HV not at setpoint: 1 channel (ECAL1-3-3 at 1150 V of 1300 V)',
+        transition: {
+          kind: 'start',
+          startedAt: now - 2000,
+          outcome: 'in progress',
+          endedAt: null,
+          participants: [
+            { name: 'DAQ stream', sequence: 100, state: 'ready', detail: 'daq-0 online', deferredUntil: null },
+            { name: 'HV at setpoint', sequence: 200, state: 'deferred', detail: 'HV not at setpoint: 1 channel (ECAL1-3-3 at 1150 V of 1300 V)', deferredUntil: now + 42_000 },
+            { name: 'Calibration set', sequence: 300, state: 'pending', detail: null, deferredUntil: null },
+          ],
+        },
+      }),
+    );
+    const w = mount(RunPanel);
+    await nextTick();
+    const rows = w.findAll('[data-testid="participant"]');
+    expect(rows.map((r) => r.attributes('data-state'))).toEqual(['ready', 'deferred', 'pending']);
+    expect(rows[1]!.text()).toMatch(/200\s*HV at setpoint\s*holding back\s*HV not at setpoint: 1 channel \(ECAL1-3-3 at 1150 V of 1300 V\)\s*refused in 4[12]\.\d s/);
+    // The list says what holds the start back; the stop form is not offered before there is a run.
+    expect(w.find('[data-testid="pending"]').exists()).toBe(false);
+    expect(w.find('[data-testid="stop-run"]').exists()).toBe(false);
+    await w.get('[data-testid="cancel-transition"]').trigger('click');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(cancelled).toBe(1);
+  });
+
+  it('a refused start stays on screen with the participant and its reason', async () => {
+    useRunStore().setStatus(
+      status({
+        state: 'idle',
+        current: null,
+        transition: {
+          kind: 'start',
+          startedAt: Date.now() - 2000,
+          outcome: 'refused',
+          endedAt: Date.now() - 1000,
+          participants: [{ name: 'HV at setpoint', sequence: 200, state: 'refused', detail: 'ECAL1-3-3 tripped: clear the trip and switch on from the HV view', deferredUntil: null }],
+        },
+      }),
+    );
+    const w = mount(RunPanel);
+    await nextTick();
+    expect(w.get('[data-testid="transition"]').attributes('data-outcome')).toBe('refused');
+    expect(w.get('[data-testid="transition"]').text()).toContain('start: refused');
+    expect(w.get('[data-testid="participant"]').text()).toContain('ECAL1-3-3 tripped');
+  });
+
+  it('starts with an automatic stop, refuses a limit that is none, pauses with a reason and resumes', async () => {
+    const calls: [string, unknown][] = [];
+    connect({
+      run: {
+        start: async (input: unknown) => (calls.push(['start', input]), {}) as Run,
+        pause: async (input: unknown) => (calls.push(['pause', input]), {}) as Run,
+        resume: async (input: unknown) => (calls.push(['resume', input]), {}) as Run,
+      } as unknown as ApiClient['run'],
+    });
+    useRunStore().setStatus(status({ state: 'idle', current: null }));
+    const w = mount(RunPanel);
+    await nextTick();
+    await w.get('[data-testid="auto-stop-on"]').setValue(true);
+    await w.get('[data-testid="auto-stop-spills"]').setValue('0');
+    expect(w.get('[data-testid="auto-stop-problem"]').text()).toContain('a whole number from 1 to 4095');
+    expect(w.get('[data-testid="start-run"]').attributes('disabled')).toBeDefined();
+    await w.get('[data-testid="auto-stop-spills"]').setValue('');
+    await w.get('[data-testid="auto-stop-minutes"]').setValue('90');
+    await w.get('[data-testid="auto-stop-restart"]').setValue(true);
+    await w.get('form').trigger('submit');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual([['start', { type: 'physics', comment: '', autoStop: { minutes: 90, restart: true } }]]);
+
+    const running = status({ autoStop: { limits: { minutes: 90, restart: true }, unit: 'EOT', spills: 3, units: 1.5e7, endsAt: Date.now() + 3_600_000, restart: true, chain: 2 } });
+    useRunStore().setStatus(running);
+    await nextTick();
+    expect(w.get('[data-testid="auto-stop-countdown"]').text()).toMatch(/stops by itself: (0:59:5\d|1:00:00) left; then the next run starts \(run 2 of this chain\)/);
+    await w.get('[data-testid="pause-reason"]').setValue('access');
+    const formOf = (id: string) => w.findAll('form').find((f) => f.find(`[data-testid="${id}"]`).exists())!;
+    expect(w.get('[data-testid="pause-run"]').text()).toBe('❚❚ Pause after this spill');
+    await formOf('pause-run').trigger('submit');
+    await new Promise((r) => setTimeout(r, 10));
+    useRunStore().setStatus(status({ state: 'paused', pending: 'paused after spill 3: access' }));
+    await nextTick();
+    await formOf('resume-run').trigger('submit');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls.slice(1)).toEqual([
+      ['pause', { reason: 'access' }],
+      ['resume', {}],
+    ]);
+    expect(w.get('[data-testid="pending"]').text()).toBe('paused after spill 3: access');
+  });
+});
+
 describe('SpillTable', () => {
   const daq = {
     physicsTriggers: 900,
