@@ -81,6 +81,13 @@ const oldBlobs = histograms.map(encodeHistogramLegacy);
 const newBlobs = histograms.map(encodeHistogram);
 const bytesOf = (blobs: Uint8Array[]) => blobs.reduce((a, b) => a + b.length, 0);
 const oldBytes = bytesOf(oldBlobs) / spills.n;
+// Bytes per spill by histogram, the digitizers' (dig_*) together: where the rest is.
+const byName = new Map<string, number>();
+histograms.forEach((h, i) => {
+  const key = h.name.startsWith('dig_') ? 'dig_* (the digitizers)' : h.name;
+  byName.set(key, (byName.get(key) ?? 0) + newBlobs[i]!.length / spills.n);
+});
+const largest = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 6);
 const newBytes = bytesOf(newBlobs) / spills.n;
 
 /** The best of 9 passes: the machine is shared, and the best pass is the one least disturbed. */
@@ -125,6 +132,7 @@ const result = {
   projected_gb_per_40000_spills_new: project(spillAfter, runBytes),
   ...cpu,
   per_spill_tables_new: perSpill,
+  largest_histograms_new: Object.fromEntries(largest.map(([n, b]) => [n, Math.round(b)])),
   run_histograms_bytes_per_run: runBytes,
   other_tables_bytes: other,
   file_bytes: statSync(file).size,
@@ -140,6 +148,7 @@ console.log(`  per spill, by table (bins+deflate, as stored):`);
 for (const [t, b] of Object.entries(perSpill)) console.log(`    ${t.padEnd(24)} ${kB(b)}`);
 console.log(`  run_histograms: ${kB(runBytes)} per run; every other table: ${kB(other)} in all`);
 console.log(`  histograms per spill: json+deflate ${kB(oldBytes)} → bins+deflate ${kB(newBytes)} (${result.histogram_ratio}× smaller)`);
+console.log(`  the largest (bins+deflate, blob bytes per spill): ${largest.map(([n, b]) => `${n} ${kB(b)}`).join(', ')}`);
 console.log(`  a spill in all: ${kB(spillBefore)} → ${kB(spillAfter)}; 40,000 spills: ${result.projected_gb_per_40000_spills_old} GB → ${result.projected_gb_per_40000_spills_new} GB (bar: 1 GB)`);
 console.log(`  CPU per spill: encode ${cpu.encode_old_ms} → ${cpu.encode_new_ms} ms (+ run-accumulated ${cpu.encode_run_old_ms} → ${cpu.encode_run_new_ms} ms), decode ${cpu.decode_old_ms} → ${cpu.decode_new_ms} ms`);
 console.log(JSON.stringify(result));
