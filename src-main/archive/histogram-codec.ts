@@ -27,6 +27,8 @@ export const LEGACY_HISTOGRAM_ENCODING = 'json+deflate';
 
 /** No stored histogram inflates beyond this (1000×1000 bins as float64, twice, and room to spare). */
 const MAX_INFLATED = 64 * 1024 * 1024;
+/** Nor has more cells (under- and overflow included): a run of empty bins is a few bytes, so a hostile blob could ask for any number. */
+export const MAX_CELLS = 4_000_000;
 const STATS_1D = ['sumw', 'sumw2', 'sumwx', 'sumwx2'] as const;
 const STATS_2D = ['sumw', 'sumw2', 'sumwx', 'sumwx2', 'sumwy', 'sumwy2', 'sumwxy'] as const;
 /** Integers below this in magnitude are varints (their zigzag stays a safe integer). */
@@ -249,6 +251,9 @@ function readAxis(r: Reader, which: string): AxisSpec {
 
 /** The compact binary form, before deflate (exported for the bench and the tests). */
 export function packHistogram(h: HistSnapshot): Uint8Array {
+  const cells = (h.x.nbins + 2) * (h.kind === 'TH2D' ? h.y.nbins + 2 : 1);
+  if (cells > MAX_CELLS) throw new RangeError(`histogram ${h.name}: ${cells} cells, more than a stored histogram may have (${MAX_CELLS})`);
+  if (h.contents.length !== cells || h.sumw2.length !== cells) throw new RangeError(`histogram ${h.name}: ${h.contents.length} contents and ${h.sumw2.length} sumw2 for ${cells} cells`);
   const w = new Writer();
   w.u8(1);
   w.u8(h.kind === 'TH1D' ? 1 : 2);
@@ -285,6 +290,7 @@ export function unpackHistogram(bytes: Uint8Array): HistSnapshot {
   for (const k of keys) stats[k] = r.f64('stats');
   const nx = x.nbins + 2;
   const ny = y ? y.nbins + 2 : 1;
+  if (nx * ny > MAX_CELLS) throw new Error(`corrupt histogram (bins+deflate): ${nx * ny} cells, more than any stored histogram has (${MAX_CELLS})`);
   const contents = readArray(r, 'contents', nx, ny, null);
   const sumw2 = readArray(r, 'sumw2', nx, ny, contents);
   r.end();

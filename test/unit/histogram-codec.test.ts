@@ -148,12 +148,33 @@ describe('damaged and hostile blobs', () => {
     };
     expect(() => decodeHistogram(HISTOGRAM_ENCODING, patch(0, 9))).toThrow(/unknown version 9/);
     expect(() => decodeHistogram(HISTOGRAM_ENCODING, patch(1, 3))).toThrow(/unknown kind 3/);
+    // The x axis's nbins (300, varint ac 02) patched to 299: the arrays no longer match the axes.
     const h = spectrum().snapshot();
-    const short = packHistogram({ ...h, contents: h.contents.slice(1), sumw2: h.sumw2.slice(1) });
-    expect(() => decodeHistogram(HISTOGRAM_ENCODING, deflated(short))).toThrow(/contents has 301 values, the axes need 302/);
+    const at = 2 + 1 + Buffer.byteLength(h.name) + 1 + Buffer.byteLength(h.title);
+    expect([packed[at], packed[at + 1]]).toEqual([0xac, 0x02]);
+    expect(() => decodeHistogram(HISTOGRAM_ENCODING, patch(at, 0xab))).toThrow(/contents has 302 values, the axes need 301/);
     expect(() => decodeHistogram(HISTOGRAM_ENCODING, deflated(Uint8Array.from([...packed, 0])))).toThrow(/1 bytes after the end/);
     // The last byte is sumw2's mode (0: same as contents); 7 is no mode.
     expect(() => decodeHistogram(HISTOGRAM_ENCODING, patch(packed.length - 1, 7))).toThrow(/unknown array mode 7 in sumw2/);
+  });
+
+  it('axes that ask for more cells than any stored histogram has (a run of empty bins is a few bytes)', () => {
+    const varint = (v: number) => {
+      const out: number[] = [];
+      for (; v >= 128; v = Math.floor(v / 128)) out.push((v % 128) | 128);
+      return [...out, v];
+    };
+    const f64 = (v: number) => [...new Uint8Array(new Float64Array([v]).buffer)];
+    const axis = [...varint(1_000_000), ...f64(0), ...f64(1), 0];
+    const cells = 1_000_002 ** 2;
+    const hostile = [1, 2, 1, 104, 0, ...axis, ...axis, 0, ...f64(0), ...Array.from({ length: 7 }, () => f64(0)).flat(), ...varint(cells), 1, 0, ...varint(cells), 0];
+    expect(() => decodeHistogram(HISTOGRAM_ENCODING, deflated(Uint8Array.from(hostile)))).toThrow(/1000004000004 cells, more than any stored histogram has \(4000000\)/);
+  });
+
+  it('is never written in a form it would refuse: too many cells, or arrays that do not match the axes', () => {
+    const big = new Hist1D('big', 'big', { nbins: 1000, min: 0, max: 1, title: 'x' }).snapshot();
+    expect(() => packHistogram({ ...big, x: { ...big.x, nbins: 4_000_000 } })).toThrow(/4000002 cells, more than a stored histogram may have/);
+    expect(() => encodeHistogram({ ...big, sumw2: big.sumw2.slice(1) })).toThrow(/1002 contents and 1001 sumw2 for 1002 cells/);
   });
 
   it('a run of empty bins longer than the histogram, and a zip bomb', () => {
