@@ -110,6 +110,7 @@ const figures = {
     return median(() => JSON.stringify(answer));
   })(),
 };
+const full = [figures.ecal_peak_ms, figures.purity_ms, figures.ecal_width_ms, figures.pedestal_ms, figures.led_factor_ms, figures.hv_vmon_ms];
 const baseline = db.prepare(`SELECT run, spill, json_extract(cells, '$."ECAL1-3-3"[1]') AS v FROM spill_led WHERE run BETWEEN ? AND ? ORDER BY run, spill`);
 const ledJsonBaselineMs = median(() => baseline.all(1, RUNS));
 const check = trends.get({ quantity: 'led.factor', channel: 'ECAL1-3-3', ...all });
@@ -117,6 +118,7 @@ if (check.shown !== SPILLS) throw new Error(`expected ${SPILLS} points, got ${ch
 
 console.log(`${SPILLS} spills in ${RUNS} runs, ${channels.length} channels (${ecal.length} ECAL cells), database ${dbMb.toFixed(0)} MB, built in ${buildS.toFixed(0)} s`);
 for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(22)} ${v} ms`);
+console.log(`  season view (the Trends view's default, 10,000 points of ${SPILLS} spills): ${figures.thinned_to_10000_ms} ms; full resolution ${Math.min(...full)}–${Math.max(...full)} ms (bar: 300 ms)`);
 console.log(`  baseline: an ECAL cell's LED factor out of spill_led's JSON: ${ledJsonBaselineMs} ms (the per-channel index: ${figures.led_factor_ms} ms)`);
 console.log(JSON.stringify({ bench: 'trends', spills: SPILLS, ...figures, led_json_baseline_ms: ledJsonBaselineMs, db_mb: +dbMb.toFixed(0) }));
 db.close();
