@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../../src-main/api/node-client';
 import type { AuditEntry, AuditPage } from '../../src-main/shared/api/audit';
+import { simulateRawFile } from '../../src-main/cli/simulators/raw-files';
 import { refusal } from '../support/refusal';
 import { api, runCli, startServe, userToken, waitFor, type ServeProcess } from '../support/serve-process';
 
@@ -134,6 +135,56 @@ describe('every control action in the audit trail', () => {
     ]);
   });
 
+  it('calibration scan: a start refused to a shifter, a start, a resume refused while it runs, pause, resume, extend, stop, fit', async () => {
+    expect((await refusal(as.sam.api.calibration.scan.start({ cells: ['3,3'] }))).code).toBe('FORBIDDEN');
+    const scan = await as.eve.api.calibration.scan.start({ cells: ['3,3'], eventsPerCell: 100_000 });
+    const name = `scan ${scan.id} (run ${scan.run})`;
+    expect((await refusal(as.eve.api.calibration.scan.resume())).code).toBe('CONFLICT');
+    await as.eve.api.calibration.scan.pause();
+    await as.eve.api.calibration.scan.resume();
+    await as.eve.api.calibration.scan.extend({ eventsPerCell: 200_000 });
+    await as.eve.api.calibration.scan.stop();
+    const fitted = await as.eve.api.calibration.scan.fit();
+    expect(fitted.setVersion).not.toBeNull();
+    // The scan started a calibration run of its own: ended here, so that the tests after take none.
+    await as.eve.api.run.stop({ reason: 'scan done' });
+    const rows = await audit('domain=calibration&limit=9');
+    expect(rows.map(fields)).toEqual([
+      ['eve', 'expert', 'scan fit', name, 'stopped', `draft ${fitted.setVersion}`, '', 'ok', fitted.message],
+      ['eve', 'expert', 'scan stop', name, 'running', 'stopped', '', 'ok', ''],
+      ['eve', 'expert', 'scan extend', name, 'running: 1 cells, 100000 events per cell', 'running: 1 cells, 200000 events per cell', '', 'ok', ''],
+      ['eve', 'expert', 'scan resume', name, 'paused', 'running', '', 'ok', ''],
+      ['eve', 'expert', 'scan pause', name, 'running', 'paused', '', 'ok', ''],
+      ['eve', 'expert', 'scan resume', name, 'running', 'running', '', 'refused', 'the scan is running; this needs it paused'],
+      ['eve', 'expert', 'scan start', name, null, `running: 1 cells, 100000 events per cell, ${scan.model}`, '', 'ok', ''],
+      ['sam', 'shifter', 'scan start', 'a beam scan of 3,3', null, 'running', '', 'refused', 'calibration.scan needs the expert role; sam is shifter'],
+      // The set activation of the test before.
+      expect.arrayContaining(['activate', 'set audit-copy']),
+    ]);
+  });
+
+  it('replay: a start refused to a shifter and for a missing file, a reprocessing of no run, a replay started and cancelled, a cancel with none running', async () => {
+    const file = join(dir, 'audit-replay.dat');
+    simulateRawFile({ setup: 'invisible-e', spills: 1, seed: 7, run: 1, signal: 0, out: file }, () => undefined);
+    const missing = join(dir, 'no-such-file.dat');
+    expect((await refusal(as.sam.api.replay.start({ files: [file], comment: 'look' }))).code).toBe('FORBIDDEN');
+    expect((await refusal(as.eve.api.replay.start({ files: [missing] }))).code).toBe('BAD_REQUEST');
+    expect((await refusal(as.eve.api.replay.reprocess({ run: 999, calibrationVersion: 'audit-copy' }))).code).toBe('NOT_FOUND');
+    const replay = await as.eve.api.replay.start({ files: [file], speed: 1, comment: 'the 10:00 spill again' });
+    await as.eve.api.replay.cancel();
+    expect((await refusal(as.eve.api.replay.cancel())).code).toBe('CONFLICT');
+    const rows = await audit('domain=replay');
+    const failure = (text: string) => expect.stringContaining(text);
+    expect(rows.map(fields)).toEqual([
+      ['eve', 'expert', 'cancel', `replay run ${replay.run}`, expect.stringMatching(new RegExp(`^run ${replay.run} (cancelled|failed|done)$`)), 'cancelled', '', 'refused', 'no replay is running'],
+      ['eve', 'expert', 'cancel', `replay run ${replay.run}`, expect.stringMatching(new RegExp(`^run ${replay.run} running$`)), 'cancelled', '', 'ok', ''],
+      ['eve', 'expert', 'replay files', file, 'idle', `run ${replay.run} replaying`, 'the 10:00 spill again', 'ok', ''],
+      ['eve', 'expert', 'reprocess', 'run 999', 'idle', 'reprocessed with set audit-copy as fast as it can', '', 'refused', 'run 999 does not exist'],
+      ['eve', 'expert', 'replay files', missing, 'idle', 'a physics run replayed as fast as it can', '', 'refused', failure('no run was made')],
+      ['sam', 'shifter', 'replay files', file, 'idle', 'a physics run replayed as fast as it can', 'look', 'refused', 'replay.run needs the expert role; sam is shifter'],
+    ]);
+  });
+
   it('users and tokens: added, given another role, revoked; refused to a shifter', async () => {
     await as.admin.api.users.add({ user: 'tom', role: 'shifter' });
     await as.admin.api.users.role({ user: 'tom', role: 'expert' });
@@ -186,8 +237,8 @@ describe('reading the audit trail', () => {
     expect(all.total).toBe(all.entries.length);
     expect(all.total).toBeGreaterThan(30);
     const refused = await audit('result=refused&limit=10000');
-    // run 2, simulator 1, alarms 1, HV 2, sign-off 1, calibration 1, users 1, site 1, logbook 1.
-    expect(refused.length).toBe(11);
+    // run 2, simulator 1, alarms 1, HV 2, sign-off 1, calibration 3 (one set, two scan), replay 4, users 1, site 1, logbook 1.
+    expect(refused.length).toBe(17);
     expect(refused.every((e) => e.result === 'refused' && e.detail !== '')).toBe(true);
     expect((await audit('user=vera')).map((e) => [e.domain, e.action, e.result])).toEqual([
       ['alarms', 'acknowledge', 'refused'],

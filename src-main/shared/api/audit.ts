@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Role } from '../auth';
 
 /** The domains whose control actions are audited (what the Audit view and `ctl audit --domain` filter on). */
-export const AUDIT_DOMAINS = ['run', 'hv', 'alarms', 'calibration', 'sign-off', 'simulator', 'users', 'site', 'logbook', 'devices', 'dq'] as const;
+export const AUDIT_DOMAINS = ['run', 'hv', 'alarms', 'calibration', 'sign-off', 'simulator', 'users', 'site', 'logbook', 'devices', 'dq', 'replay'] as const;
 export const AuditDomain = z.enum(AUDIT_DOMAINS);
 export type AuditDomain = z.infer<typeof AuditDomain>;
 
