@@ -25,9 +25,12 @@ export function actorOf(context: ApiContext): RunActor {
 
 export const os = implement(contract).$context<ApiContext>();
 
+/** The mark of a role check in a procedure's oRPC middleware chain: its permission (read by the audit's contract test). */
+export const REQUIRES = Symbol.for('na64rc.requires');
+
 /** Middleware: the caller's role must allow `permission`, else FORBIDDEN with a sentence saying why. */
 export function requires(permission: Permission) {
-  return os.middleware(async ({ context, next }) => {
+  const middleware = os.middleware(async ({ context, next }) => {
     if (!allowed(context.session.role, permission)) {
       throw new ORPCError('FORBIDDEN', {
         message: `${permission} needs the ${PERMISSIONS[permission]} role; ${context.session.user} is ${context.session.role}`,
@@ -35,4 +38,5 @@ export function requires(permission: Permission) {
     }
     return next();
   });
+  return Object.assign(middleware, { [REQUIRES]: permission });
 }

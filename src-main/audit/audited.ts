@@ -49,8 +49,14 @@ function describe<I, O>(spec: AuditSpec<I, O>, input: I, context: ApiContext): A
   }
 }
 
+/**
+ * The mark this middleware carries in a procedure's oRPC middleware chain (`~orpc.middlewares`): the contract
+ * test (test/unit/audit-contract.test.ts) walks the router and fails on a control action without it.
+ */
+export const AUDITED = Symbol.for('na64rc.audited');
+
 export function audited<I, O>(trail: AuditTrail, spec: AuditSpec<I, O>) {
-  return os.middleware(async ({ context, next }, input: I) => {
+  const middleware = os.middleware(async ({ context, next }, input: I) => {
     const about = describe(spec, input, context);
     if (!about) return next();
     const { user, role } = context.session;
@@ -79,4 +85,5 @@ export function audited<I, O>(trail: AuditTrail, spec: AuditSpec<I, O>) {
     trail.record(row(spec.outcome?.(done.output as O, about) ?? {}));
     return done;
   });
+  return Object.assign(middleware, { [AUDITED]: spec.domain });
 }
