@@ -8,9 +8,10 @@ export interface ApiContext {
   session: Session;
   /**
    * The session the connection's token opens now, asked again before every call (null: the token was
-   * revoked); absent where the session cannot change (the desktop window's). See live-session.ts.
+   * revoked); absent where the session cannot change (the desktop window's). See live-session.ts. `procedure`:
+   * the path of the call asked for ("run.start"), what a refused call's audit row names.
    */
-  reauthenticate?: () => Session | null;
+  reauthenticate?: (procedure?: string) => Session | null;
   /** The kind of client on a WebSocket, as its upgrade showed it: a browser page sends an Origin, a program does not. */
   client?: 'browser' | 'cli';
   /** The client's network address on a WebSocket (what the audit trail records as where an action came from). */

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { connect, type Connection } from '../../src-main/api/node-client';
 import type { AuditEntry, AuditPage } from '../../src-main/shared/api/audit';
 import { simulateRawFile } from '../../src-main/cli/simulators/raw-files';
@@ -229,6 +230,28 @@ describe('every control action in the audit trail', () => {
       ['eve', 'expert', 'amend', `entry ${entry.id} (sam's)`, 'revision 2: Beam back at 10:02', 'revision 3: Beam back at 10:03', '', 'refused', `entry ${entry.id} is sam's; add a reply instead`],
     ]);
   });
+
+  it('access refused before any action: a WebSocket with a bad token, one from another origin, an API request without a token; one row a minute per source', async () => {
+    const ws = (token: string, headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`${server.info.url.replace(/^http/, 'ws')}/rpc?token=${token}`, { headers });
+        socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.once('open', () => reject(new Error('the server let it in')));
+        socket.once('error', reject);
+      });
+    expect(await ws('not-a-token')).toBe(401);
+    expect(await ws(server.info.token, { Origin: 'http://evil.example' })).toBe(403);
+    expect(await ws('another-guess')).toBe(401);
+    const noToken = await fetch(`${server.info.url}/api/v1/runs`);
+    expect(noToken.status).toBe(401);
+    const rows = await audit('domain=access');
+    // The second and third attempts to connect from this address within the minute are held back: counted
+    // in the next row of the address, not written one by one.
+    expect(rows.map((e) => [...fields(e), e.via, e.address])).toEqual([
+      ['(no valid token)', 'viewer', 'request', '/api/v1/runs', null, null, '', 'refused', 'no access token', 'cli', expect.stringMatching(/127\.0\.0\.1$/)],
+      ['(no valid token)', 'viewer', 'connect', '/rpc', null, null, '', 'refused', 'the access token opens no session', 'cli', expect.stringMatching(/127\.0\.0\.1$/)],
+    ]);
+  });
 });
 
 describe('reading the audit trail', () => {
@@ -237,8 +260,9 @@ describe('reading the audit trail', () => {
     expect(all.total).toBe(all.entries.length);
     expect(all.total).toBeGreaterThan(30);
     const refused = await audit('result=refused&limit=10000');
-    // run 2, simulator 1, alarms 1, HV 2, sign-off 1, calibration 3 (one set, two scan), replay 4, users 1, site 1, logbook 1.
-    expect(refused.length).toBe(17);
+    // run 2, simulator 1, alarms 1, HV 2, sign-off 1, calibration 3 (one set, two scan), replay 4, users 1, site 1,
+    // logbook 1, access 2.
+    expect(refused.length).toBe(19);
     expect(refused.every((e) => e.result === 'refused' && e.detail !== '')).toBe(true);
     expect((await audit('user=vera')).map((e) => [e.domain, e.action, e.result])).toEqual([
       ['alarms', 'acknowledge', 'refused'],
