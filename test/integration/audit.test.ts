@@ -111,6 +111,21 @@ describe('every control action in the audit trail', () => {
     ]);
   });
 
+  it('HV snapshot and scaler: a snapshot saved, one refused to a viewer; a scaler read refused to a viewer, one of no such scaler', async () => {
+    const saved = await as.sam.api.hv.snapshots.save({ name: 'before the ramp', comment: 'plateau check' });
+    expect((await refusal(as.vera.api.hv.snapshots.save({ name: 'mine', comment: '' }))).code).toBe('FORBIDDEN');
+    expect((await refusal(as.vera.api.beamline.readCounters({ device: 'v830' }))).code).toBe('FORBIDDEN');
+    expect((await refusal(as.sam.api.beamline.readCounters({ device: 'no-such-scaler' }))).code).toBe('NOT_FOUND');
+    expect((await audit('domain=hv&limit=2')).map(fields)).toEqual([
+      ['vera', 'viewer', 'save snapshot', 'snapshot "mine"', null, 'the present settings', '', 'refused', 'hv.snapshot needs the shifter role; vera is viewer'],
+      ['sam', 'shifter', 'save snapshot', 'snapshot "before the ramp"', null, `the present settings of ${saved.channels} channels`, 'plateau check', 'ok', ''],
+    ]);
+    expect((await audit('domain=devices')).map(fields)).toEqual([
+      ['sam', 'shifter', 'read scaler', 'no-such-scaler', null, 'latched and read', '', 'refused', expect.stringContaining('no-such-scaler')],
+      ['vera', 'viewer', 'read scaler', 'v830', null, 'latched and read', '', 'refused', 'counters.read needs the shifter role; vera is viewer'],
+    ]);
+  });
+
   it('run stop and sign-offs: a stop with its end reason, a sign-off, one refused to a shifter', async () => {
     await as.sam.api.run.stop({ reason: 'end of fill', endReason: 'completed as planned' });
     await as.eve.api.runs.signOff({ run: 1, verdict: 'bad', reason: 'beam lost for a while' });
@@ -260,16 +275,18 @@ describe('reading the audit trail', () => {
     expect(all.total).toBe(all.entries.length);
     expect(all.total).toBeGreaterThan(30);
     const refused = await audit('result=refused&limit=10000');
-    // run 2, simulator 1, alarms 1, HV 2, sign-off 1, calibration 3 (one set, two scan), replay 4, users 1, site 1,
-    // logbook 1, access 2.
-    expect(refused.length).toBe(19);
+    // run 2, simulator 1, alarms 1, HV 3, devices 2, sign-off 1, calibration 3 (one set, two scan), replay 4, users 1,
+    // site 1, logbook 1, access 2.
+    expect(refused.length).toBe(22);
     expect(refused.every((e) => e.result === 'refused' && e.detail !== '')).toBe(true);
     expect((await audit('user=vera')).map((e) => [e.domain, e.action, e.result])).toEqual([
+      ['devices', 'read scaler', 'refused'],
+      ['hv', 'save snapshot', 'refused'],
       ['alarms', 'acknowledge', 'refused'],
       ['run', 'stop', 'refused'],
     ]);
     const page = (await api<AuditPage>(server.info, '/api/v1/audit?domain=hv&limit=2&offset=1')).body;
-    expect([page.total, page.offset, page.entries.map((e) => e.action)]).toEqual([4, 1, ['set vset', 'set vset']]);
+    expect([page.total, page.offset, page.entries.map((e) => e.action)]).toEqual([6, 1, ['save snapshot', 'switch']]);
     // A time window in ISO dates: the rows from the HV test's second row to the end.
     const from = new Date(page.entries[1]!.at).toISOString();
     const since = await audit(`from=${encodeURIComponent(from)}&limit=10000`);
@@ -320,7 +337,7 @@ describe('reading the audit trail', () => {
     const csv = await ctl('audit', '--domain', 'hv', '--csv', file);
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout).toBe(`wrote the audit trail to ${file}\n`);
-    expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(5);
+    expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(7);
 
     const none = await ctl('audit', '--domain', 'dq');
     expect(none.stdout).toBe('no control actions match\n');
