@@ -3,7 +3,9 @@
 // refuses (a start while a run is on) and one that breaks are recorded as surely as one that succeeds. The
 // window, browser pages and `na64rc ctl` all call the same procedures, so none of them can act unaudited.
 // Attempts refused before any procedure runs (no valid token, another origin, a revoked token) come through
-// AccessRefusals below, bounded per source: this file is the one way into the audit trail.
+// AccessRefusals below, bounded per source, and calls whose input the contract refused (validated before
+// any middleware) through auditRefusedInput: this file is the one way into the audit trail.
+import { ValidationError } from '@orpc/contract';
 import { ORPCError } from '@orpc/server';
 import { os, type ApiContext } from '../api/implementer';
 import type { AuditDomain, AuditVia } from '../shared/api/audit';
@@ -88,7 +90,51 @@ export function audited<I, O>(trail: AuditTrail, spec: AuditSpec<I, O>) {
     trail.record(row(spec.outcome?.(done.output as O, about) ?? {}));
     return done;
   });
-  return Object.assign(middleware, { [AUDITED]: spec.domain });
+  const mark: AuditMark = { domain: spec.domain, action: spec.action };
+  return Object.assign(middleware, { [AUDITED]: mark });
+}
+
+/** What the audit mark of a procedure's middleware says: the domain and the action of the procedure. */
+export interface AuditMark {
+  domain: AuditDomain;
+  action: string;
+}
+
+/** Caused by oRPC's input validation (the error, or one it was rewritten into, has a ValidationError as cause). */
+function inputRefused(error: unknown): boolean {
+  if (!(error instanceof ORPCError) || error.code !== 'BAD_REQUEST') return false;
+  let cause: unknown = error;
+  for (let depth = 0; cause && depth < 4; depth++, cause = (cause as { cause?: unknown }).cause) if (cause instanceof ValidationError) return true;
+  return false;
+}
+
+interface ClientCall {
+  procedure: { '~orpc': { middlewares: readonly unknown[] } };
+  path: readonly string[];
+  context: ApiContext;
+  next(): Promise<unknown>;
+}
+
+/**
+ * oRPC validates a call's input before any middleware runs, so a control action whose input the contract
+ * refuses (a malformed or out-of-range value) never reaches its `audited` middleware. This client interceptor
+ * of the RPC handlers records such a call as refused, in the domain and action of the audit mark the
+ * procedure carries (a procedure without the mark is no control action: nothing is written).
+ */
+export function auditRefusedInput(trail: AuditTrail) {
+  return async ({ procedure, path, context, next }: ClientCall): Promise<unknown> => {
+    try {
+      return await next();
+    } catch (error) {
+      const mark = procedure['~orpc'].middlewares.map((m) => (m as { [AUDITED]?: AuditMark })[AUDITED]).find((m) => m !== undefined);
+      if (mark && inputRefused(error)) {
+        const { user, role } = context.session;
+        const detail = error instanceof Error ? error.message : String(error);
+        trail.record({ at: Date.now(), user, role, ...whereFrom(context), domain: mark.domain, action: mark.action, target: path.join('.'), old: null, new: null, reason: '', result: 'refused', detail });
+      }
+      throw error;
+    }
+  };
 }
 
 /**

@@ -52,7 +52,7 @@ function bearer(req: IncomingMessage, url: URL): string | null {
 export async function startServer(core: Core, options: ServeOptions): Promise<RunningServer> {
   const { log } = options;
   const router = createRouter(core);
-  const rpc = new RPCHandler(router, rpcHandlerOptions(log));
+  const rpc = new RPCHandler(router, rpcHandlerOptions(log, core.audit));
   const api = createHttpApi(router, log);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();

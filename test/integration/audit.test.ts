@@ -179,10 +179,12 @@ describe('every control action in the audit trail', () => {
     ]);
   });
 
-  it('replay: a start refused to a shifter and for a missing file, a reprocessing of no run, a replay started and cancelled, a cancel with none running', async () => {
+  it('replay: a start with no file, one refused to a shifter and one for a missing file, a reprocessing of no run, a replay started and cancelled, a cancel with none running', async () => {
     const file = join(dir, 'audit-replay.dat');
     simulateRawFile({ setup: 'invisible-e', spills: 1, seed: 7, run: 1, signal: 0, out: file }, () => undefined);
     const missing = join(dir, 'no-such-file.dat');
+    // Input the contract refuses never reaches the procedure's middlewares: it is audited all the same.
+    expect((await refusal(as.eve.api.replay.start({ files: [] }))).code).toBe('BAD_REQUEST');
     expect((await refusal(as.sam.api.replay.start({ files: [file], comment: 'look' }))).code).toBe('FORBIDDEN');
     expect((await refusal(as.eve.api.replay.start({ files: [missing] }))).code).toBe('BAD_REQUEST');
     expect((await refusal(as.eve.api.replay.reprocess({ run: 999, calibrationVersion: 'audit-copy' }))).code).toBe('NOT_FOUND');
@@ -198,6 +200,7 @@ describe('every control action in the audit trail', () => {
       ['eve', 'expert', 'reprocess', 'run 999', 'idle', 'reprocessed with set audit-copy as fast as it can', '', 'refused', 'run 999 does not exist'],
       ['eve', 'expert', 'replay files', missing, 'idle', 'a physics run replayed as fast as it can', '', 'refused', failure('no run was made')],
       ['sam', 'shifter', 'replay files', file, 'idle', 'a physics run replayed as fast as it can', 'look', 'refused', 'replay.run needs the expert role; sam is shifter'],
+      ['eve', 'expert', 'replay files', 'replay.start', null, null, '', 'refused', expect.stringMatching(/^invalid input: files: /)],
     ]);
   });
 
@@ -275,9 +278,9 @@ describe('reading the audit trail', () => {
     expect(all.total).toBe(all.entries.length);
     expect(all.total).toBeGreaterThan(30);
     const refused = await audit('result=refused&limit=10000');
-    // run 2, simulator 1, alarms 1, HV 3, devices 2, sign-off 1, calibration 3 (one set, two scan), replay 4, users 1,
+    // run 2, simulator 1, alarms 1, HV 3, devices 2, sign-off 1, calibration 3 (one set, two scan), replay 5, users 1,
     // site 1, logbook 1, access 2.
-    expect(refused.length).toBe(22);
+    expect(refused.length).toBe(23);
     expect(refused.every((e) => e.result === 'refused' && e.detail !== '')).toBe(true);
     expect((await audit('user=vera')).map((e) => [e.domain, e.action, e.result])).toEqual([
       ['devices', 'read scaler', 'refused'],

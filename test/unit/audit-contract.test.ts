@@ -8,7 +8,7 @@ import { isLazy, isProcedure, ORPCError } from '@orpc/server';
 import { describe, expect, it } from 'vitest';
 import { os, REQUIRES, requires } from '../../src-main/api/implementer';
 import { createRouter } from '../../src-main/api/router';
-import { AUDITED, audited } from '../../src-main/audit/audited';
+import { AUDITED, audited, type AuditMark } from '../../src-main/audit/audited';
 import type { AuditTrail } from '../../src-main/audit/audit-trail';
 import type { Core } from '../../src-main/core/core';
 import type { Permission } from '../../src-main/shared/auth';
@@ -36,7 +36,7 @@ interface Chain {
   marks: (string | null)[];
 }
 
-type Marked = { [AUDITED]?: string; [REQUIRES]?: Permission };
+type Marked = { [AUDITED]?: AuditMark; [REQUIRES]?: Permission };
 
 /** Every procedure of a router, with its middleware chain's marks. */
 function chains(router: unknown, prefix: string[] = []): Chain[] {
