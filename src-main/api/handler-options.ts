@@ -1,6 +1,8 @@
 // Options both transports' RPC handlers share, so the WebSocket and the Electron MessagePort behave alike.
 import { ORPCError } from '@orpc/server';
 import type { Logger } from '../log';
+import type { AuditTrail } from '../audit/audit-trail';
+import { auditRefusedInput } from '../audit/audited';
 import { liveSession } from './live-session';
 
 interface Issue {
@@ -19,10 +21,13 @@ export function describeIssues(issues: readonly Issue[]): string {
     .join('; ');
 }
 
-export function rpcHandlerOptions(log: Logger) {
+/** `audit`: where a control action whose input the contract refused is recorded (before any middleware could). */
+export function rpcHandlerOptions(log: Logger, audit?: AuditTrail) {
   return {
     interceptors: [liveSession],
     clientInterceptors: [
+      // First, so that it sees the refusal as the caller does (the sentence the next one makes of the issues).
+      ...(audit ? [auditRefusedInput(audit)] : []),
       async ({ next }: { next: () => Promise<unknown> }) => {
         try {
           return await next();

@@ -8,9 +8,10 @@ export interface ApiContext {
   session: Session;
   /**
    * The session the connection's token opens now, asked again before every call (null: the token was
-   * revoked); absent where the session cannot change (the desktop window's). See live-session.ts.
+   * revoked); absent where the session cannot change (the desktop window's). See live-session.ts. `procedure`:
+   * the path of the call asked for ("run.start"), what a refused call's audit row names.
    */
-  reauthenticate?: () => Session | null;
+  reauthenticate?: (procedure?: string) => Session | null;
   /** The kind of client on a WebSocket, as its upgrade showed it: a browser page sends an Origin, a program does not. */
   client?: 'browser' | 'cli';
   /** The client's network address on a WebSocket (what the audit trail records as where an action came from). */
@@ -25,9 +26,12 @@ export function actorOf(context: ApiContext): RunActor {
 
 export const os = implement(contract).$context<ApiContext>();
 
+/** The mark of a role check in a procedure's oRPC middleware chain: its permission (read by the audit's contract test). */
+export const REQUIRES = Symbol.for('na64rc.requires');
+
 /** Middleware: the caller's role must allow `permission`, else FORBIDDEN with a sentence saying why. */
 export function requires(permission: Permission) {
-  return os.middleware(async ({ context, next }) => {
+  const middleware = os.middleware(async ({ context, next }) => {
     if (!allowed(context.session.role, permission)) {
       throw new ORPCError('FORBIDDEN', {
         message: `${permission} needs the ${PERMISSIONS[permission]} role; ${context.session.user} is ${context.session.role}`,
@@ -35,4 +39,5 @@ export function requires(permission: Permission) {
     }
     return next();
   });
+  return Object.assign(middleware, { [REQUIRES]: permission });
 }

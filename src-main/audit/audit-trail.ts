@@ -1,6 +1,6 @@
 // The audit trail's one owner: appends a row per control action (src-main/audit/audited.ts calls it for every
 // audited procedure) and reads them back with filters. The table refuses UPDATE and DELETE by trigger
-// (db/migrations/0021-audit.ts); this class has no way to change a row either.
+// (db/migrations/0022-audit.ts); this class has no way to change a row either.
 import type { Db } from '../archive/database';
 import type { AuditEntry, AuditFilter, AuditPage, AuditQuery } from '../shared/api/audit';
 

@@ -12,7 +12,11 @@ export function beamlineRouter(core: Core) {
     beamline: {
       digitizers: os.beamline.digitizers.handler(() => core.digitizers.views()),
       counters: os.beamline.counters.handler(() => core.counters.countersState()),
-      readCounters: os.beamline.readCounters.use(requires('counters.read')).handler(async ({ input, errors }) => {
+      // An on-demand read latches the module's counters: a (harmless) act on the hardware, audited like the others.
+      readCounters: os.beamline.readCounters
+        .use(audited(core.audit, { domain: 'devices', action: 'read scaler', about: (input) => ({ target: input.device, new: 'latched and read' }) }))
+        .use(requires('counters.read'))
+        .handler(async ({ input, errors }) => {
         try {
           return await core.counters.readNow(input.device);
         } catch (error) {

@@ -1,9 +1,10 @@
 // The ECAL calibration's part of the API. Reading is open to every session; scans need calibration.scan,
 // approving and importing calibration.approve, activating and rolling back calibration.activate (experts).
+// Every one of these is audited (src-main/audit), refused ones too.
 import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
-import { audited } from '../audit/audited';
-import type { CalibrationEvent, CalibrationSetView } from '../shared/api/calibration';
+import { audited, type AuditOutcome } from '../audit/audited';
+import type { CalibrationEvent, CalibrationSetView, ScanView } from '../shared/api/calibration';
 import { CalibrationError } from './calibration-sets';
 import { RunStateError } from '../run-control/run-control';
 
@@ -31,6 +32,27 @@ export function calibrationRouter(core: Core) {
   /** Approvals, activations, roll-backs and imports of sets, refused ones too (src-main/audit). */
   const audit = <I extends { version: string }>(action: string, about: (input: I) => { old: string | null; new: string; reason: string }) =>
     audited(core.audit, { domain: 'calibration', action, about: (input: I) => ({ target: `set ${input.version}`, ...about(input) }) });
+  /** "scan 3 (run 12)": a beam scan as the audit names it. */
+  const scanName = (scan: ScanView) => `scan ${scan.id} (run ${scan.run})`;
+  const extent = (scan: ScanView) => `${scan.cells.length} cells, ${scan.eventsPerCell} events per cell`;
+  /**
+   * The beam scan's actions (start, pause, resume, stop, extend, fit), refused ones too: each names the scan
+   * there is when it is asked for and its state (the old value), unless `about` says otherwise.
+   */
+  const scanAudit = <I>(
+    action: string,
+    about: (input: I, now: ScanView | null) => { target?: string; old?: string | null; new: string },
+    outcome?: (scan: ScanView) => AuditOutcome,
+  ) =>
+    audited(core.audit, {
+      domain: 'calibration',
+      action,
+      about: (input: I) => {
+        const now = c().scanView();
+        return { target: now ? scanName(now) : 'no scan', old: now?.status ?? null, ...about(input, now) };
+      },
+      ...(outcome ? { outcome } : {}),
+    });
   return {
     calibration: {
       live: os.calibration.live.handler(async function* ({ signal }) {
@@ -72,17 +94,43 @@ export function calibrationRouter(core: Core) {
       scan: {
         status: os.calibration.scan.status.handler(() => c().scanView()),
         start: os.calibration.scan.start
+          .use(
+            scanAudit('scan start', (input: { cells: 'all' | string[]; eventsPerCell?: number; model?: string }, now) => ({
+              target: input.cells === 'all' ? 'a beam scan of all cells' : `a beam scan of ${input.cells.join(' ')}`,
+              old: now ? `${scanName(now)} ${now.status}` : null,
+              new: `running${input.eventsPerCell ? `, ${input.eventsPerCell} events per cell` : ''}${input.model ? `, ${input.model}` : ''}`,
+            }), (scan) => ({ target: scanName(scan), new: `running: ${extent(scan)}, ${scan.model}` })),
+          )
           .use(requires('calibration.scan'))
           .handler(({ input, context, errors }) =>
             guard(errors, () => c().startScan({ cells: input.cells, ...(input.eventsPerCell ? { eventsPerCell: input.eventsPerCell } : {}), ...(input.model ? { model: input.model } : {}) }, context.session.user)),
           ),
-        pause: os.calibration.scan.pause.use(requires('calibration.scan')).handler(({ errors }) => guard(errors, () => c().pauseScan())),
-        resume: os.calibration.scan.resume.use(requires('calibration.scan')).handler(({ errors }) => guard(errors, () => c().resumeScan())),
-        stop: os.calibration.scan.stop.use(requires('calibration.scan')).handler(({ errors }) => guard(errors, () => c().stopScan())),
+        pause: os.calibration.scan.pause
+          .use(scanAudit('scan pause', () => ({ new: 'paused' })))
+          .use(requires('calibration.scan'))
+          .handler(({ errors }) => guard(errors, () => c().pauseScan())),
+        resume: os.calibration.scan.resume
+          .use(scanAudit('scan resume', () => ({ new: 'running' })))
+          .use(requires('calibration.scan'))
+          .handler(({ errors }) => guard(errors, () => c().resumeScan())),
+        stop: os.calibration.scan.stop
+          .use(scanAudit('scan stop', () => ({ new: 'stopped' })))
+          .use(requires('calibration.scan'))
+          .handler(({ errors }) => guard(errors, () => c().stopScan())),
         extend: os.calibration.scan.extend
+          .use(
+            scanAudit('scan extend', (input: { eventsPerCell?: number; cells?: string[] }, now) => ({
+              old: now ? `${now.status}: ${extent(now)}` : null,
+              new: [input.eventsPerCell ? `${input.eventsPerCell} events per cell` : '', input.cells ? `cells + ${input.cells.join(' ')}` : ''].filter(Boolean).join(', ') || 'running again',
+            }), (scan) => ({ new: `running: ${extent(scan)}` })),
+          )
           .use(requires('calibration.scan'))
           .handler(({ input, errors }) => guard(errors, () => c().extendScan({ ...(input.eventsPerCell ? { eventsPerCell: input.eventsPerCell } : {}), ...(input.cells ? { cells: input.cells } : {}) }))),
-        fit: os.calibration.scan.fit.use(requires('calibration.scan')).handler(({ context, errors }) => guard(errors, () => c().fit(context.session.user))),
+        fit: os.calibration.scan.fit
+          // The fit's answer says how it ended: a draft set, or failed with why.
+          .use(scanAudit('scan fit', () => ({ new: 'a draft set' }), (scan) => (scan.status === 'failed' ? { new: 'failed', result: 'failed', detail: scan.message } : { new: scan.setVersion ? `draft ${scan.setVersion}` : scan.status, detail: scan.message })))
+          .use(requires('calibration.scan'))
+          .handler(({ context, errors }) => guard(errors, () => c().fit(context.session.user))),
       },
       led: {
         now: os.calibration.led.now.handler(() => c().ledNowView()),

@@ -19,6 +19,8 @@ export function dqRouter(core: Core) {
     }
     throw error;
   };
+  /** "4.21% (421 of 10000)": a signal efficiency as the audit shows it. */
+  const percent = (selected: number, generated: number) => `${((100 * selected) / generated).toFixed(2)}% (${selected} of ${generated})`;
   const runExists = (run: number, errors: Errors) => {
     const found = core.archive.getRun(run);
     if (!found) throw errors.NOT_FOUND({ message: `run ${run} does not exist` });
@@ -121,7 +123,19 @@ export function dqRouter(core: Core) {
         }),
       signalEfficiency: {
         list: os.dq.signalEfficiency.list.handler(() => dq.efficiencies.current(core.setup.name, dq.cuts)),
-        record: os.dq.signalEfficiency.record.use(requires('dq.efficiency')).handler(({ input, context, errors }) => {
+        record: os.dq.signalEfficiency.record
+          .use(
+            audited(core.audit, {
+              domain: 'dq',
+              action: 'record signal efficiency',
+              about: (input) => {
+                const before = dq.efficiencies.current(core.setup.name, dq.cuts).find((e) => e.massMeV === input.massMeV);
+                return { target: `${input.setup} at ${input.massMeV} MeV`, old: before ? percent(before.selected, before.generated) : null, new: percent(input.selected, input.generated), reason: input.method };
+              },
+            }),
+          )
+          .use(requires('dq.efficiency'))
+          .handler(({ input, context, errors }) => {
           try {
             return dq.efficiencies.record(input, core.setup.name, dq.cuts, context.session.user, Date.now());
           } catch (error) {

@@ -88,7 +88,17 @@ export function hvRouter(core: Core) {
       audit: os.hv.audit.handler(({ input }) => hv.audit.list(input)),
       snapshots: {
         list: os.hv.snapshots.list.handler(() => core.hvSnapshots.list(core.setup.name)),
-        save: os.hv.snapshots.save.use(requires('hv.snapshot')).handler(({ input, context, errors }) => {
+        save: os.hv.snapshots.save
+          .use(
+            audited(core.audit, {
+              domain: 'hv',
+              action: 'save snapshot',
+              about: (input) => ({ target: `snapshot "${input.name}"`, new: 'the present settings', reason: input.comment }),
+              outcome: (saved: { channels: number }) => ({ new: `the present settings of ${saved.channels} channels` }),
+            }),
+          )
+          .use(requires('hv.snapshot'))
+          .handler(({ input, context, errors }) => {
           const values = hv.liveSettings();
           if (values.length === 0) throw errors.CONFLICT({ message: 'no HV channel has been read yet: nothing to save' });
           try {

@@ -11,6 +11,7 @@ import { renderMetrics } from '../api/metrics';
 import { rpcHandlerOptions } from '../api/handler-options';
 import { createRouter } from '../api/router';
 import type { Core } from '../core/core';
+import { AccessRefusals } from '../audit/audited';
 import { LOGBOOK_LIMITS } from '../shared/api/logbook';
 import type { Logger } from '../log';
 import { SessionSockets } from './session-sockets';
@@ -51,12 +52,17 @@ function bearer(req: IncomingMessage, url: URL): string | null {
 export async function startServer(core: Core, options: ServeOptions): Promise<RunningServer> {
   const { log } = options;
   const router = createRouter(core);
-  const rpc = new RPCHandler(router, rpcHandlerOptions(log));
+  const rpc = new RPCHandler(router, rpcHandlerOptions(log, core.audit));
   const api = createHttpApi(router, log);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
   // A revoked token or a changed role ends the sessions it opened (closed with a code and a reason).
-  const sessions = new SessionSockets(core.tokens, log);
+  // Attempts refused here, before any procedure runs, are audited too (at most a row per source a minute).
+  const refusals = new AccessRefusals(core.audit);
+  const refused = (req: IncomingMessage, action: string, target: string, detail: string): void =>
+    refusals.record({ via: req.headers.origin === undefined ? 'cli' : 'browser', address: req.socket.remoteAddress ?? null, user: null, role: null, action, target: target.slice(0, 200), detail });
+  const closeRefusalWindows = setInterval(() => refusals.flush(), 60_000).unref();
+  const sessions = new SessionSockets(core.tokens, log, (r) => refusals.record(r));
   const stopFollowingTokens = core.tokens.onChange(() => sessions.recheck());
 
   // On loopback, accept only loopback Host headers: a DNS-rebinding page then cannot reach the API.
@@ -82,8 +88,10 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     try {
       if (!hostAllowed(req)) throw new HttpError(421, 'MISDIRECTED', 'this server answers only to loopback host names');
       if (url.pathname === '/metrics' || url.pathname === '/api' || url.pathname.startsWith('/api/')) {
-        const session = core.tokens.session(bearer(req, url));
+        const token = bearer(req, url);
+        const session = core.tokens.session(token);
         if (!session) {
+          refused(req, 'request', url.pathname, token ? 'the access token opens no session' : 'no access token');
           return sendError(res, new HttpError(401, 'UNAUTHORIZED', 'a valid access token is required (see server.json)'), {
             'WWW-Authenticate': 'Bearer realm="na64rc"',
           });
@@ -122,15 +130,22 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
       return refuse(socket, 404, 'malformed URL');
     }
     if (url.pathname !== '/rpc') return refuse(socket, 404, `no WebSocket endpoint at ${url.pathname}`);
-    if (!hostAllowed(req)) return refuse(socket, 403, 'this server answers only to loopback host names');
+    if (!hostAllowed(req)) {
+      refused(req, 'connect', url.pathname, `Host ${(req.headers.host ?? '').slice(0, 100)} is not a loopback name`);
+      return refuse(socket, 403, 'this server answers only to loopback host names');
+    }
     // Browsers always send Origin: only a page served by this server (same origin) may drive it.
     const from = req.headers.origin;
     if (from !== undefined && from !== `http://${req.headers.host ?? ''}`) {
+      refused(req, 'connect', url.pathname, `a page of ${from.slice(0, 100)}, another origin`);
       return refuse(socket, 403, `WebSocket connections from ${from.slice(0, 100)} are not allowed`);
     }
     const token = url.searchParams.get('token');
     const session = core.tokens.session(token);
-    if (!token || !session) return refuse(socket, 401, 'a valid access token is required');
+    if (!token || !session) {
+      refused(req, 'connect', url.pathname, token ? 'the access token opens no session' : 'no access token');
+      return refuse(socket, 401, 'a valid access token is required');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
@@ -178,6 +193,8 @@ export async function startServer(core: Core, options: ServeOptions): Promise<Ru
     port,
     close: async () => {
       stopFollowingTokens();
+      clearInterval(closeRefusalWindows);
+      refusals.flush(true);
       for (const ws of sockets) ws.terminate();
       wss.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,6 +3,7 @@
 // shows, so nobody keeps acting, or watching, on rights they no longer have.
 import type { WebSocket } from 'ws';
 import type { ApiContext } from '../api/implementer';
+import type { RefusedAccess } from '../audit/audited';
 import type { Logger } from '../log';
 import { sessionEnd, type Session } from '../shared/auth';
 
@@ -24,6 +25,8 @@ export class SessionSockets {
   constructor(
     private readonly tokens: { session(token: string): Session | null },
     private readonly log: Logger,
+    /** Told of a call refused because the connection's token opens no session any more (the audit's AccessRefusals). */
+    private readonly refused: (r: RefusedAccess) => void = () => undefined,
   ) {}
 
   /**
@@ -46,9 +49,13 @@ export class SessionSockets {
         session,
         ...(client ? { client } : {}),
         ...(address ? { address } : {}),
-        reauthenticate: () => {
+        reauthenticate: (procedure) => {
           const now = this.tokens.session(token);
           this.end(ws, entry, now, false);
+          if (!now) {
+            const detail = 'the access token was revoked';
+            this.refused({ via: client ?? 'cli', address: address ?? null, user: session.user, role: session.role, action: 'call', target: procedure ?? '(a call)', detail });
+          }
           return now;
         },
       },

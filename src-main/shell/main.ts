@@ -44,7 +44,7 @@ async function start(): Promise<void> {
   handleAppProtocol(protocol, rendererDir());
   const preload = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url));
   const win = createMainWindow(BrowserWindow, preload, (url) => shell.openExternal(url));
-  serveRendererPort(win, MessageChannelMain, createRouter(core), core.shellSession(), log);
+  serveRendererPort(win, MessageChannelMain, createRouter(core), core.shellSession(), log, core.audit);
   await win.loadURL(`${APP_ORIGIN}/index.html`);
 }
 

@@ -4,6 +4,7 @@ import type { BrowserWindow, MessageChannelMain as MessageChannelMainType } from
 import { RPCHandler } from '@orpc/server/message-port';
 import { rpcHandlerOptions } from '../api/handler-options';
 import type { Router } from '../api/router';
+import type { AuditTrail } from '../audit/audit-trail';
 import type { Logger } from '../log';
 import type { Session } from '../shared/auth';
 
@@ -15,8 +16,10 @@ export function serveRendererPort(
   router: Router,
   session: Session,
   log: Logger,
+  /** Where the window's control actions whose input the contract refused are recorded (src-main/audit). */
+  audit?: AuditTrail,
 ): void {
-  const rpc = new RPCHandler(router, rpcHandlerOptions(log));
+  const rpc = new RPCHandler(router, rpcHandlerOptions(log, audit));
   let current: { close(): void } | null = null;
   win.webContents.on('did-finish-load', () => {
     current?.close();

@@ -7,8 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { connect, type Connection } from '../../src-main/api/node-client';
 import type { AuditEntry, AuditPage } from '../../src-main/shared/api/audit';
+import { simulateRawFile } from '../../src-main/cli/simulators/raw-files';
 import { refusal } from '../support/refusal';
 import { api, runCli, startServe, userToken, waitFor, type ServeProcess } from '../support/serve-process';
 
@@ -109,6 +111,21 @@ describe('every control action in the audit trail', () => {
     ]);
   });
 
+  it('HV snapshot and scaler: a snapshot saved, one refused to a viewer; a scaler read refused to a viewer, one of no such scaler', async () => {
+    const saved = await as.sam.api.hv.snapshots.save({ name: 'before the ramp', comment: 'plateau check' });
+    expect((await refusal(as.vera.api.hv.snapshots.save({ name: 'mine', comment: '' }))).code).toBe('FORBIDDEN');
+    expect((await refusal(as.vera.api.beamline.readCounters({ device: 'v830' }))).code).toBe('FORBIDDEN');
+    expect((await refusal(as.sam.api.beamline.readCounters({ device: 'no-such-scaler' }))).code).toBe('NOT_FOUND');
+    expect((await audit('domain=hv&limit=2')).map(fields)).toEqual([
+      ['vera', 'viewer', 'save snapshot', 'snapshot "mine"', null, 'the present settings', '', 'refused', 'hv.snapshot needs the shifter role; vera is viewer'],
+      ['sam', 'shifter', 'save snapshot', 'snapshot "before the ramp"', null, `the present settings of ${saved.channels} channels`, 'plateau check', 'ok', ''],
+    ]);
+    expect((await audit('domain=devices')).map(fields)).toEqual([
+      ['sam', 'shifter', 'read scaler', 'no-such-scaler', null, 'latched and read', '', 'refused', expect.stringContaining('no-such-scaler')],
+      ['vera', 'viewer', 'read scaler', 'v830', null, 'latched and read', '', 'refused', 'counters.read needs the shifter role; vera is viewer'],
+    ]);
+  });
+
   it('run stop and sign-offs: a stop with its end reason, a sign-off, one refused to a shifter', async () => {
     await as.sam.api.run.stop({ reason: 'end of fill', endReason: 'completed as planned' });
     await as.eve.api.runs.signOff({ run: 1, verdict: 'bad', reason: 'beam lost for a while' });
@@ -131,6 +148,59 @@ describe('every control action in the audit trail', () => {
       ['eve', 'expert', 'approve', 'set audit-copy', 'draft', 'approved', 'checked against the scan', 'ok', ''],
       ['sam', 'shifter', 'approve', 'set audit-copy', 'draft', 'approved', 'ok?', 'refused', 'calibration.approve needs the expert role; sam is shifter'],
       ['eve', 'expert', 'import', 'set audit-copy', null, 'draft (csv file)', '', 'ok', ''],
+    ]);
+  });
+
+  it('calibration scan: a start refused to a shifter, a start, a resume refused while it runs, pause, resume, extend, stop, fit', async () => {
+    expect((await refusal(as.sam.api.calibration.scan.start({ cells: ['3,3'] }))).code).toBe('FORBIDDEN');
+    const scan = await as.eve.api.calibration.scan.start({ cells: ['3,3'], eventsPerCell: 100_000 });
+    const name = `scan ${scan.id} (run ${scan.run})`;
+    expect((await refusal(as.eve.api.calibration.scan.resume())).code).toBe('CONFLICT');
+    await as.eve.api.calibration.scan.pause();
+    await as.eve.api.calibration.scan.resume();
+    await as.eve.api.calibration.scan.extend({ eventsPerCell: 200_000 });
+    await as.eve.api.calibration.scan.stop();
+    const fitted = await as.eve.api.calibration.scan.fit();
+    expect(fitted.setVersion).not.toBeNull();
+    // The scan started a calibration run of its own: ended here, so that the tests after take none.
+    await as.eve.api.run.stop({ reason: 'scan done' });
+    const rows = await audit('domain=calibration&limit=9');
+    expect(rows.map(fields)).toEqual([
+      ['eve', 'expert', 'scan fit', name, 'stopped', `draft ${fitted.setVersion}`, '', 'ok', fitted.message],
+      ['eve', 'expert', 'scan stop', name, 'running', 'stopped', '', 'ok', ''],
+      ['eve', 'expert', 'scan extend', name, 'running: 1 cells, 100000 events per cell', 'running: 1 cells, 200000 events per cell', '', 'ok', ''],
+      ['eve', 'expert', 'scan resume', name, 'paused', 'running', '', 'ok', ''],
+      ['eve', 'expert', 'scan pause', name, 'running', 'paused', '', 'ok', ''],
+      ['eve', 'expert', 'scan resume', name, 'running', 'running', '', 'refused', 'the scan is running; this needs it paused'],
+      ['eve', 'expert', 'scan start', name, null, `running: 1 cells, 100000 events per cell, ${scan.model}`, '', 'ok', ''],
+      ['sam', 'shifter', 'scan start', 'a beam scan of 3,3', null, 'running', '', 'refused', 'calibration.scan needs the expert role; sam is shifter'],
+      // The set activation of the test before.
+      expect.arrayContaining(['activate', 'set audit-copy']),
+    ]);
+  });
+
+  it('replay: a start with no file, one refused to a shifter and one for a missing file, a reprocessing of no run, a replay started and cancelled, a cancel with none running', async () => {
+    const file = join(dir, 'audit-replay.dat');
+    simulateRawFile({ setup: 'invisible-e', spills: 1, seed: 7, run: 1, signal: 0, out: file }, () => undefined);
+    const missing = join(dir, 'no-such-file.dat');
+    // Input the contract refuses never reaches the procedure's middlewares: it is audited all the same.
+    expect((await refusal(as.eve.api.replay.start({ files: [] }))).code).toBe('BAD_REQUEST');
+    expect((await refusal(as.sam.api.replay.start({ files: [file], comment: 'look' }))).code).toBe('FORBIDDEN');
+    expect((await refusal(as.eve.api.replay.start({ files: [missing] }))).code).toBe('BAD_REQUEST');
+    expect((await refusal(as.eve.api.replay.reprocess({ run: 999, calibrationVersion: 'audit-copy' }))).code).toBe('NOT_FOUND');
+    const replay = await as.eve.api.replay.start({ files: [file], speed: 1, comment: 'the 10:00 spill again' });
+    await as.eve.api.replay.cancel();
+    expect((await refusal(as.eve.api.replay.cancel())).code).toBe('CONFLICT');
+    const rows = await audit('domain=replay');
+    const failure = (text: string) => expect.stringContaining(text);
+    expect(rows.map(fields)).toEqual([
+      ['eve', 'expert', 'cancel', `replay run ${replay.run}`, expect.stringMatching(new RegExp(`^run ${replay.run} (cancelled|failed|done)$`)), 'cancelled', '', 'refused', 'no replay is running'],
+      ['eve', 'expert', 'cancel', `replay run ${replay.run}`, expect.stringMatching(new RegExp(`^run ${replay.run} running$`)), 'cancelled', '', 'ok', ''],
+      ['eve', 'expert', 'replay files', file, 'idle', `run ${replay.run} replaying`, 'the 10:00 spill again', 'ok', ''],
+      ['eve', 'expert', 'reprocess', 'run 999', 'idle', 'reprocessed with set audit-copy as fast as it can', '', 'refused', 'run 999 does not exist'],
+      ['eve', 'expert', 'replay files', missing, 'idle', 'a physics run replayed as fast as it can', '', 'refused', failure('no run was made')],
+      ['sam', 'shifter', 'replay files', file, 'idle', 'a physics run replayed as fast as it can', 'look', 'refused', 'replay.run needs the expert role; sam is shifter'],
+      ['eve', 'expert', 'replay files', 'replay.start', null, null, '', 'refused', expect.stringMatching(/^invalid input: files: /)],
     ]);
   });
 
@@ -178,6 +248,28 @@ describe('every control action in the audit trail', () => {
       ['eve', 'expert', 'amend', `entry ${entry.id} (sam's)`, 'revision 2: Beam back at 10:02', 'revision 3: Beam back at 10:03', '', 'refused', `entry ${entry.id} is sam's; add a reply instead`],
     ]);
   });
+
+  it('access refused before any action: a WebSocket with a bad token, one from another origin, an API request without a token; one row a minute per source', async () => {
+    const ws = (token: string, headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`${server.info.url.replace(/^http/, 'ws')}/rpc?token=${token}`, { headers });
+        socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.once('open', () => reject(new Error('the server let it in')));
+        socket.once('error', reject);
+      });
+    expect(await ws('not-a-token')).toBe(401);
+    expect(await ws(server.info.token, { Origin: 'http://evil.example' })).toBe(403);
+    expect(await ws('another-guess')).toBe(401);
+    const noToken = await fetch(`${server.info.url}/api/v1/runs`);
+    expect(noToken.status).toBe(401);
+    const rows = await audit('domain=access');
+    // The second and third attempts to connect from this address within the minute are held back: counted
+    // in the next row of the address, not written one by one.
+    expect(rows.map((e) => [...fields(e), e.via, e.address])).toEqual([
+      ['(no valid token)', 'viewer', 'request', '/api/v1/runs', null, null, '', 'refused', 'no access token', 'cli', expect.stringMatching(/127\.0\.0\.1$/)],
+      ['(no valid token)', 'viewer', 'connect', '/rpc', null, null, '', 'refused', 'the access token opens no session', 'cli', expect.stringMatching(/127\.0\.0\.1$/)],
+    ]);
+  });
 });
 
 describe('reading the audit trail', () => {
@@ -186,15 +278,18 @@ describe('reading the audit trail', () => {
     expect(all.total).toBe(all.entries.length);
     expect(all.total).toBeGreaterThan(30);
     const refused = await audit('result=refused&limit=10000');
-    // run 2, simulator 1, alarms 1, HV 2, sign-off 1, calibration 1, users 1, site 1, logbook 1.
-    expect(refused.length).toBe(11);
+    // run 2, simulator 1, alarms 1, HV 3, devices 2, sign-off 1, calibration 3 (one set, two scan), replay 5, users 1,
+    // site 1, logbook 1, access 2.
+    expect(refused.length).toBe(23);
     expect(refused.every((e) => e.result === 'refused' && e.detail !== '')).toBe(true);
     expect((await audit('user=vera')).map((e) => [e.domain, e.action, e.result])).toEqual([
+      ['devices', 'read scaler', 'refused'],
+      ['hv', 'save snapshot', 'refused'],
       ['alarms', 'acknowledge', 'refused'],
       ['run', 'stop', 'refused'],
     ]);
     const page = (await api<AuditPage>(server.info, '/api/v1/audit?domain=hv&limit=2&offset=1')).body;
-    expect([page.total, page.offset, page.entries.map((e) => e.action)]).toEqual([4, 1, ['set vset', 'set vset']]);
+    expect([page.total, page.offset, page.entries.map((e) => e.action)]).toEqual([6, 1, ['save snapshot', 'switch']]);
     // A time window in ISO dates: the rows from the HV test's second row to the end.
     const from = new Date(page.entries[1]!.at).toISOString();
     const since = await audit(`from=${encodeURIComponent(from)}&limit=10000`);
@@ -245,7 +340,7 @@ describe('reading the audit trail', () => {
     const csv = await ctl('audit', '--domain', 'hv', '--csv', file);
     expect(csv.code, csv.stderr).toBe(0);
     expect(csv.stdout).toBe(`wrote the audit trail to ${file}\n`);
-    expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(5);
+    expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(7);
 
     const none = await ctl('audit', '--domain', 'dq');
     expect(none.stdout).toBe('no control actions match\n');

@@ -6,8 +6,11 @@ import { oc } from '@orpc/contract';
 import { z } from 'zod';
 import { Role } from '../auth';
 
-/** The domains whose control actions are audited (what the Audit view and `ctl audit --domain` filter on). */
-export const AUDIT_DOMAINS = ['run', 'hv', 'alarms', 'calibration', 'sign-off', 'simulator', 'users', 'site', 'logbook', 'devices', 'dq'] as const;
+/**
+ * The domains whose control actions are audited (what the Audit view and `ctl audit --domain` filter on);
+ * `access`: attempts refused before any action (no valid token, another origin, a revoked token).
+ */
+export const AUDIT_DOMAINS = ['run', 'hv', 'alarms', 'calibration', 'sign-off', 'simulator', 'users', 'site', 'logbook', 'devices', 'dq', 'replay', 'access'] as const;
 export const AuditDomain = z.enum(AUDIT_DOMAINS);
 export type AuditDomain = z.infer<typeof AuditDomain>;
 
