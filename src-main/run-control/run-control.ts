@@ -22,12 +22,22 @@ export class RunInputError extends Error {
   override name = 'RunInputError';
 }
 
-/** What a run is started with (issue 18 adds the answers to the run-start prompts). */
+/** The answers to the run type's start prompts a run is taken with, the prompts file's version, and whence they came. */
+export interface StartPrompts {
+  answers: Record<string, Json>;
+  version: number;
+  /** 'entered' (by a person or a script), or how a start no one answered got them (run-prompts.ts). */
+  source: string;
+}
+
+/** What a run is started with. */
 export interface RunStart {
   type: RunType;
   comment: string;
   startedAt: number;
   prompts?: Record<string, Json>;
+  promptsVersion?: number;
+  promptsSource?: string;
 }
 
 export interface RunControlHooks {
@@ -38,6 +48,11 @@ export interface RunControlHooks {
   ended(run: Run): void;
   /** Written in the run's start transaction: the hardware that takes it, the conditions it is taken with. */
   recordStart?(run: number, start: RunStart): void;
+  /**
+   * The start's prompt answers checked against its run type's prompts (run-prompts.ts), before anything is
+   * written; throws a RunInputError naming the field. 'remembered': no one answered (the last run's answers).
+   */
+  prompts?(type: RunType, given: Record<string, unknown> | 'remembered'): StartPrompts;
 }
 
 export class RunControl {
@@ -74,16 +89,22 @@ export class RunControl {
     this.hooks.changed();
   }
 
-  /** `by`: who starts it (null: not said, e.g. the server's own --start-run). */
-  async start(type: RunType, comment: string, by: RunActor | null = null): Promise<Run> {
+  /**
+   * `by`: who starts it (null: not said, e.g. the server's own --start-run). `prompts`: the answers to the run
+   * type's start prompts, or 'remembered' for a start that no person answered.
+   */
+  async start(type: RunType, comment: string, by: RunActor | null = null, prompts: Record<string, unknown> | 'remembered' = 'remembered'): Promise<Run> {
     if (this.runState !== 'idle') {
       throw new RunStateError(this.runState, `cannot start a run while ${this.describe()}`);
     }
+    // Checked before the run number is given: a refused start leaves nothing behind.
+    const answered = this.hooks.prompts?.(type, prompts);
+    const asked = answered ? { prompts: answered.answers, promptsVersion: answered.version, promptsSource: answered.source } : {};
     this.set('starting', 'allocating the run number and configuring the DAQ and monitor');
     let run: Run;
     try {
       const startedAt = this.now();
-      run = this.archive.startRun({ type, setup: this.setup, comment, startedAt, by }, (n) => this.hooks.recordStart?.(n, { type, comment, startedAt }));
+      run = this.archive.startRun({ type, setup: this.setup, comment, startedAt, by }, (n) => this.hooks.recordStart?.(n, { type, comment, startedAt, ...asked }));
     } catch (error) {
       this.set('idle', null);
       throw error;
