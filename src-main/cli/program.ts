@@ -12,6 +12,7 @@ import {
   ctlAlarmLog,
   ctlAlarmReset,
   ctlAlarmShelve,
+  ctlRunPrompts,
   ctlRunStart,
   ctlRunStop,
   ctlSimClear,
@@ -102,6 +103,15 @@ function endReason(raw: string): EndReason {
   const parsed = EndReason.safeParse(raw);
   if (!parsed.success) throw new InvalidArgumentError(`unknown end reason "${raw}"; use one of ${EndReason.options.map((r) => `"${r}"`).join(', ')}`);
   return parsed.data;
+}
+
+/** One --prompt key=value, added to those before (a key given twice is refused). */
+function prompt(raw: string, previous: Record<string, string>): Record<string, string> {
+  const at = raw.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`expected key=value (e.g. beamEnergy=100), got "${raw.slice(0, 60)}"`);
+  const key = raw.slice(0, at).trim();
+  if (Object.hasOwn(previous, key)) throw new InvalidArgumentError(`the prompt ${key} is given twice`);
+  return { ...previous, [key]: raw.slice(at + 1) };
 }
 
 function runType(raw: string): RunType {
@@ -249,7 +259,13 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .description('start a run')
     .argument('<type>', `run type: ${RUN_TYPES.join(', ')}`, runType)
     .option('--comment <text>', 'start comment, stored with the run', '')
-    .action((type: RunType, o: { comment: string }) => ctlRunStart(ctx(), type, o.comment));
+    .option('--prompt <key=value>', "an answer to the run type's start prompts (repeat; a list as a comma-separated text; see ctl run prompts)", prompt, {})
+    .action((type: RunType, o: { comment: string; prompt: Record<string, string> }) => ctlRunStart(ctx(), type, o.comment, o.prompt));
+  run
+    .command('prompts')
+    .description("the start prompts of each run type (or one): the fields, their types and limits, and the last run's answers")
+    .option('--type <type>', `only this run type: ${RUN_TYPES.join(', ')}`, runType)
+    .action((o: { type?: RunType }) => ctlRunPrompts(ctx(), o.type ? [o.type] : RUN_TYPES));
   run
     .command('stop')
     .description('stop the run (waits for the spill in progress to end)')

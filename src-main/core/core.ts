@@ -59,6 +59,7 @@ import type { DeviceChange, SiteCheck } from '../shared/api/devices';
 import type { LiveEvent, Run, Status } from '../shared/api/schemas';
 import { VERSION } from '../version';
 import { RunConditionsService } from '../conditions/run-conditions';
+import { loadPromptsFile, RunPrompts } from '../run-control/run-prompts';
 import { setupConditions } from '../setup/conditions';
 import { hvConditions } from '../hv/conditions';
 import { calibrationConditions } from '../calibration/conditions';
@@ -76,6 +77,8 @@ export interface CoreOptions {
   logbookEditWindowMs?: number;
   /** Site alarm definitions added to the setup's (validated like them). */
   extraAlarms?: readonly unknown[];
+  /** The run-start prompts file (default: setups/run-prompts/run-prompts.json). */
+  promptsFile?: string;
   log: Logger;
 }
 
@@ -154,6 +157,8 @@ export class Core {
   /** The person at this machine: the owner of the desktop window and of the start token. */
   readonly localUser = localUserName();
   readonly runControl: RunControl;
+  /** The run types' start prompts (the versioned file) and the last run's answers. */
+  readonly prompts: RunPrompts;
   readonly daq: DaqService;
   /** The one owner of a spill's end: summary, data quality, every domain's rows in one transaction, `spill-stored`. */
   readonly spills: SpillService;
@@ -289,6 +294,10 @@ export class Core {
       alarms: (values) => this.alarms.update(values),
     });
     pool.onPong = (index, at) => this.liveness.workerAlive(index, at);
+    this.prompts = new RunPrompts(loadPromptsFile(options.promptsFile), {
+      beam: () => this.setup.beam,
+      lastAnswers: (type) => this.conditions.store.lastPrompts(type, this.setup.name),
+    });
     this.runControl = new RunControl(
       archive,
       this.daq,
@@ -300,6 +309,7 @@ export class Core {
         ended: (run) => this.events.publish('run-ended', run),
         // The hardware that takes the run, as it stands now, and the conditions it is taken with, in the run's
         // own start transaction.
+        prompts: (type, given) => this.prompts.check(type, given),
         recordStart: (run, start) => {
           this.deviceStore.saveRunDevices(run, this.siteId, this.devices.list());
           this.conditions.record(run, start);

@@ -2,6 +2,7 @@
 import { eventIterator, oc } from '@orpc/contract';
 import { z } from 'zod';
 import { EndReason } from '../run-end';
+import { PromptInput, RunPromptsAnswer } from '../run-prompts';
 import { Comment, LiveEvent, Run, RunState, RunType, Status } from './schemas';
 
 const RunStateConflict = {
@@ -11,10 +12,13 @@ const RunStateConflict = {
 export const runControlContract = {
   status: oc.route({ method: 'GET', path: '/status', summary: 'Run state (with the pending transition), beam phase and timing, last spill', tags: ['run control'] }).output(Status),
   run: {
+    /** `prompts`: the answers to the run type's start prompts (run.prompts); every required one must be given. */
     start: oc
-      .errors(RunStateConflict)
-      .input(z.object({ type: RunType, comment: Comment.default('') }))
+      .errors({ ...RunStateConflict, BAD_REQUEST: { message: 'a start prompt is missing or does not fit', data: z.object({ field: z.string() }) } })
+      .input(z.object({ type: RunType, comment: Comment.default(''), prompts: PromptInput.optional() }))
       .output(Run),
+    /** A run type's start prompts, the answers of its last run, and what a start form begins with. */
+    prompts: oc.input(z.object({ type: RunType })).output(RunPromptsAnswer),
     stop: oc
       .errors({ ...RunStateConflict, BAD_REQUEST: { message: 'the run type does not allow this end reason' } })
       .input(z.object({ reason: Comment.default(''), endReason: EndReason.optional() }))
