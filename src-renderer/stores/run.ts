@@ -15,7 +15,8 @@ export const useRunStore = defineStore('run', () => {
   // Each status gives serverTime − arrival = offset − latency ≤ offset; the largest recent sample is the
   // best estimate (NTP's minimum-delay filter).
   const offsetSamples: number[] = [];
-  const command = ref<{ what: string; phase: CommandPhase; message: string }>({ what: '', phase: 'idle', message: '' });
+  /** `field`: the start prompt a refusal is about (the core's BAD_REQUEST says which). */
+  const command = ref<{ what: string; phase: CommandPhase; message: string; field?: string }>({ what: '', phase: 'idle', message: '' });
 
   const state = computed(() => status.value?.run.state ?? null);
   const busy = computed(() => command.value.phase === 'sent' || state.value === 'starting' || state.value === 'stopping');
@@ -34,7 +35,8 @@ export const useRunStore = defineStore('run', () => {
       command.value = { what, phase: 'acknowledged', message: '' };
       return true;
     } catch (error) {
-      command.value = { what, phase: 'failed', message: error instanceof Error ? error.message : String(error) };
+      const field = (error as { data?: { field?: unknown } } | null)?.data?.field;
+      command.value = { what, phase: 'failed', message: error instanceof Error ? error.message : String(error), ...(typeof field === 'string' && field ? { field } : {}) };
       return false;
     }
   }
@@ -45,7 +47,8 @@ export const useRunStore = defineStore('run', () => {
     return client;
   }
 
-  const startRun = (type: RunType, comment: string) => send(`start ${type} run`, () => api().run.start({ type, comment }));
+  const startRun = (type: RunType, comment: string, prompts: Record<string, string | number> = {}) =>
+    send(`start ${type} run`, () => api().run.start({ type, comment, prompts }));
   const stopRun = (reason: string, endReason: EndReason) => send('stop run', () => api().run.stop({ reason, endReason }));
 
   return { status, clockOffsetMs, command, state, busy, setStatus, startRun, stopRun };
