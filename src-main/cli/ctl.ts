@@ -12,6 +12,7 @@ import type { AlarmView } from '../shared/api/alarms';
 import type { EndReason } from '../shared/run-end';
 import type { AutoStop } from '../shared/api/run-transition';
 import { autoStopWords } from '../run-control/auto-stop';
+import { fieldName } from '../shared/run-prompts';
 import { kpiEndLines } from '../shared/alarm-figures';
 import { CliError } from './errors';
 
@@ -102,9 +103,17 @@ export async function ctlStatus(ctx: CtlContext): Promise<void> {
   output(ctx, status, describeStatus(status));
 }
 
-export async function ctlRunStart(ctx: CtlContext, type: RunType, comment: string, autoStop?: AutoStop): Promise<void> {
+export async function ctlRunStart(ctx: CtlContext, type: RunType, comment: string, prompts: Record<string, string> = {}, autoStop?: AutoStop): Promise<void> {
   const { run, unit } = await withApi(ctx, async (api) => {
-    const started = await api.run.start({ type, comment, ...(autoStop ? { autoStop } : {}) });
+    let started: Run;
+    try {
+      started = await api.run.start({ type, comment, prompts, ...(autoStop ? { autoStop } : {}) });
+    } catch (error) {
+      // A refused prompt: the server's sentence, and how to give the field here.
+      const field = error instanceof ORPCError && error.code === 'BAD_REQUEST' ? (error.data as { field?: unknown } | undefined)?.field : undefined;
+      if (typeof field === 'string' && field) throw new CliError(`${(error as Error).message} (give it with --prompt ${field}=…; see na64rc ctl run prompts --type ${type})`);
+      throw error;
+    }
     return { run: started, unit: autoStop ? ((await api.status()).run.autoStop?.unit ?? 'on target') : '' };
   });
   output(ctx, run, `started ${describeRun(run)}${autoStop ? `; it will ${autoStopWords(autoStop, unit)}` : ''}`);
@@ -123,6 +132,24 @@ export async function ctlRunResume(ctx: CtlContext): Promise<void> {
 export async function ctlRunCancel(ctx: CtlContext): Promise<void> {
   const done = await withApi(ctx, (api) => api.run.cancel({}));
   output(ctx, done, 'called off: the transition stops waiting and nothing is started');
+}
+
+/** The start prompts of one run type or of each: the fields, and what a start form would begin with. */
+export async function ctlRunPrompts(ctx: CtlContext, types: readonly RunType[]): Promise<void> {
+  const answers = await withApi(ctx, (api) => Promise.all(types.map((type) => api.run.prompts({ type }))));
+  const text = answers.map((a) => {
+    const head = `${a.type} (prompts v${a.version}${a.last ? `; last run ${a.last.run}` : ''}):`;
+    if (a.fields.length === 0) return `${head} no prompts`;
+    const lines = a.fields.map((f) => {
+      const kind =
+        f.type === 'number' ? `number${f.min !== undefined || f.max !== undefined ? ` ${f.min ?? '…'}–${f.max ?? '…'}` : ''}` : f.type === 'choice' ? `one of ${f.choices!.join(', ')}` : f.type;
+      const initial = a.initial[f.key];
+      const shown = initial === undefined ? '' : ` [${Array.isArray(initial) ? initial.join(', ') : initial}]`;
+      return `  --prompt ${f.key}=…  ${fieldName(f)}: ${kind}${f.required ? ', required' : ''}${shown}`;
+    });
+    return [head, ...lines].join('\n');
+  });
+  output(ctx, answers, text.join('\n'));
 }
 
 export async function ctlRunStop(ctx: CtlContext, reason: string, endReason?: EndReason): Promise<void> {

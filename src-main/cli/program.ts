@@ -12,6 +12,7 @@ import {
   ctlAlarmLog,
   ctlAlarmReset,
   ctlAlarmShelve,
+  ctlRunPrompts,
   ctlRunStart, ctlRunPause, ctlRunResume, ctlRunCancel,
   ctlRunStop,
   ctlSimClear,
@@ -102,6 +103,15 @@ function endReason(raw: string): EndReason {
   const parsed = EndReason.safeParse(raw);
   if (!parsed.success) throw new InvalidArgumentError(`unknown end reason "${raw}"; use one of ${EndReason.options.map((r) => `"${r}"`).join(', ')}`);
   return parsed.data;
+}
+
+/** One --prompt key=value, added to those before (a key given twice is refused). */
+function prompt(raw: string, previous: Record<string, string>): Record<string, string> {
+  const at = raw.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`expected key=value (e.g. beamEnergy=100), got "${raw.slice(0, 60)}"`);
+  const key = raw.slice(0, at).trim();
+  if (Object.hasOwn(previous, key)) throw new InvalidArgumentError(`the prompt ${key} is given twice`);
+  return { ...previous, [key]: raw.slice(at + 1) };
 }
 
 function runType(raw: string): RunType {
@@ -253,10 +263,11 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--auto-stop-units <x>', "stop by itself once the run has collected this much of the setup's counting unit (EOT, MOT or POT), e.g. 5e9", positiveNumber(1e16))
     .option('--auto-stop-minutes <m>', 'stop by itself after this many minutes of data taking (time paused not counted)', positiveNumber(7 * 24 * 60))
     .option('--auto-restart', 'after an automatic stop, start the next run of the same type (needs an --auto-stop-… limit)', false)
-    .action((type: RunType, o: { comment: string; autoStopSpills?: number; autoStopUnits?: number; autoStopMinutes?: number; autoRestart: boolean }) => {
+    .option('--prompt <key=value>', "an answer to the run type's start prompts (repeat; a list as a comma-separated text; see ctl run prompts)", prompt, {})
+    .action((type: RunType, o: { comment: string; prompt: Record<string, string>; autoStopSpills?: number; autoStopUnits?: number; autoStopMinutes?: number; autoRestart: boolean }) => {
       const limits = { ...(o.autoStopSpills ? { spills: o.autoStopSpills } : {}), ...(o.autoStopUnits ? { units: o.autoStopUnits } : {}), ...(o.autoStopMinutes ? { minutes: o.autoStopMinutes } : {}) };
       if (o.autoRestart && !Object.keys(limits).length) throw new CliError('--auto-restart needs a limit: --auto-stop-spills, --auto-stop-units or --auto-stop-minutes');
-      return ctlRunStart(ctx(), type, o.comment, Object.keys(limits).length ? { ...limits, restart: o.autoRestart } : undefined);
+      return ctlRunStart(ctx(), type, o.comment, o.prompt, Object.keys(limits).length ? { ...limits, restart: o.autoRestart } : undefined);
     });
   run
     .command('pause')
@@ -265,6 +276,11 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .action((o: { reason: string }) => ctlRunPause(ctx(), o.reason));
   run.command('resume').description('resume a paused run (its participants are asked again; data from the next spill)').action(() => ctlRunResume(ctx()));
   run.command('cancel').description('call off a start or resume that a participant holds back (e.g. waiting for the HV)').action(() => ctlRunCancel(ctx()));
+  run
+    .command('prompts')
+    .description("the start prompts of each run type (or one): the fields, their types and limits, and the last run's answers")
+    .option('--type <type>', `only this run type: ${RUN_TYPES.join(', ')}`, runType)
+    .action((o: { type?: RunType }) => ctlRunPrompts(ctx(), o.type ? [o.type] : RUN_TYPES));
   run
     .command('stop')
     .description('stop the run (waits for the spill in progress to end)')

@@ -4,6 +4,7 @@
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import type { Db } from '../archive/database';
 import type { Run } from '../shared/api/schemas';
+import type { Json } from '../shared/json-diff';
 import type { RunConditions } from '../shared/api/conditions';
 import { CONDITIONS_SCHEMA } from '../shared/api/conditions';
 
@@ -54,6 +55,17 @@ export class ConditionsStore {
   size(run: number): { stored: number; json: number } | null {
     const row = this.q.get.get(run);
     return row ? { stored: row.document.byteLength, json: inflateSync(row.document).byteLength } : null;
+  }
+
+  /** The answers to the start prompts of the last live run of this type and setup that recorded its conditions. */
+  lastPrompts(type: string, setup: string): { run: number; answers: Record<string, Json> } | null {
+    const row = this.db
+      .prepare<[string, string], { run: number }>(
+        `SELECT c.run FROM run_conditions c JOIN runs r ON r.number = c.run WHERE r.type = ? AND r.setup = ? AND r.origin = 'live' ORDER BY c.run DESC LIMIT 1`,
+      )
+      .get(type, setup);
+    const doc = row ? this.get(row.run) : null;
+    return doc ? { run: doc.run, answers: doc.start.prompts } : null;
   }
 
   /**

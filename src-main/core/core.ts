@@ -62,6 +62,7 @@ import type { DeviceChange, SiteCheck } from '../shared/api/devices';
 import type { LiveEvent, Run, Status } from '../shared/api/schemas';
 import { VERSION } from '../version';
 import { RunConditionsService } from '../conditions/run-conditions';
+import { loadPromptsFile, RunPrompts } from '../run-control/run-prompts';
 import { setupConditions } from '../setup/conditions';
 import { hvConditions } from '../hv/conditions';
 import { calibrationConditions } from '../calibration/conditions';
@@ -79,6 +80,8 @@ export interface CoreOptions {
   logbookEditWindowMs?: number;
   /** Site alarm definitions added to the setup's (validated like them). */
   extraAlarms?: readonly unknown[];
+  /** The run-start prompts file (default: setups/run-prompts/run-prompts.json). */
+  promptsFile?: string;
   log: Logger;
 }
 
@@ -159,6 +162,8 @@ export class Core {
   readonly runControl: RunControl;
   /** Who paused each run, when and why, and who resumed it. */
   readonly runPauses: RunPauses;
+  /** The run types' start prompts (the versioned file) and the last run's answers. */
+  readonly prompts: RunPrompts;
   readonly daq: DaqService;
   /** The one owner of a spill's end: summary, data quality, every domain's rows in one transaction, `spill-stored`. */
   readonly spills: SpillService;
@@ -295,6 +300,10 @@ export class Core {
     });
     pool.onPong = (index, at) => this.liveness.workerAlive(index, at);
     this.runPauses = new RunPauses(db);
+    this.prompts = new RunPrompts(loadPromptsFile(options.promptsFile), {
+      beam: () => this.setup.beam,
+      lastAnswers: (type) => this.conditions.store.lastPrompts(type, this.setup.name),
+    });
     this.runControl = new RunControl(
       archive,
       this.daq,
@@ -306,6 +315,7 @@ export class Core {
         ended: (run) => this.events.publish('run-ended', run),
         // The hardware that takes the run, as it stands now, and the conditions it is taken with, in the run's
         // own start transaction.
+        prompts: (type, given) => this.prompts.check(type, given),
         recordStart: (run, start) => {
           this.deviceStore.saveRunDevices(run, this.siteId, this.devices.list());
           this.conditions.record(run, start);

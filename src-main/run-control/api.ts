@@ -3,9 +3,12 @@
 import type { Core } from '../core/core';
 import { actorOf, os, requires } from '../api/implementer';
 import { audited } from '../audit/audited';
-import type { Run, RunState } from '../shared/api/schemas';
+import type { Run, RunState, RunType } from '../shared/api/schemas';
+import type { AutoStop } from '../shared/api/run-transition';
+import { describeAnswers, type PromptInput } from '../shared/run-prompts';
 import { autoStopWords } from './auto-stop';
 import { RunInputError, RunStateError } from './run-control';
+import { RunPromptError } from './run-prompts';
 import { TransitionCancelledError, TransitionRefusedError } from './transition';
 
 export function runControlRouter(core: Core) {
@@ -14,7 +17,6 @@ export function runControlRouter(core: Core) {
     const run = core.runControl.current();
     return run ? `run ${run.number} ${core.runControl.state()}` : core.runControl.state();
   };
-  const started = (run: Run) => ({ target: `run ${run.number} (${run.type})` });
   const running = () => {
     const run = core.runControl.current();
     return run ? `run ${run.number} (${run.type})` : 'no run';
@@ -25,6 +27,18 @@ export function runControlRouter(core: Core) {
     if (error instanceof TransitionCancelledError) return errors.CONFLICT({ message: error.message, data: { state: core.runControl.state() } });
     if (error instanceof TransitionRefusedError && errors.PRECONDITION_FAILED) return errors.PRECONDITION_FAILED({ message: error.message, data: { participant: error.participant, reason: error.reason } });
     return error;
+  };
+  /** A start that ran: the run, and the answers as stored (normalised) rather than as sent, with its automatic stop. */
+  const started = (run: Run) => {
+    const auto = core.runControl.autoStop();
+    return { target: `run ${run.number} (${run.type})`, new: runningWith(run.type, core.conditions.store.get(run.number)?.start.prompts as PromptInput | undefined, auto?.limits) };
+  };
+  /** The audit's new value of a start: "running", the prompt answers as given, briefly (the type's fields only, bounded), and its automatic stop. */
+  const runningWith = (type: RunType, prompts: PromptInput | undefined, autoStop?: AutoStop) => {
+    const given = Object.fromEntries(Object.entries(prompts ?? {}).flatMap(([k, v]) => (v === null ? [] : [[k, Array.isArray(v) ? v.map((x) => x.slice(0, 60)) : typeof v === 'string' ? v.slice(0, 60) : v]])));
+    const line = describeAnswers(core.prompts.fields(type), given, 240);
+    const auto = autoStop ? ` (${autoStopWords(autoStop, core.runControl.countingUnit())})` : '';
+    return `${line ? `running with ${line}` : 'running'}${auto}`;
   };
   return {
     status: os.status.handler(() => core.status()),
@@ -37,7 +51,7 @@ export function runControlRouter(core: Core) {
             about: (input) => ({
               target: `a ${input.type} run`,
               old: state(),
-              new: input.autoStop ? `running (${autoStopWords(input.autoStop, core.runControl.countingUnit())})` : 'running',
+              new: runningWith(input.type, input.prompts, input.autoStop),
               reason: input.comment,
             }),
             outcome: started,
@@ -46,8 +60,9 @@ export function runControlRouter(core: Core) {
         .use(requires('run.control'))
         .handler(async ({ input, context, errors }) => {
           try {
-            return await core.runControl.start(input.type, input.comment, actorOf(context), { autoStop: input.autoStop ?? null });
+            return await core.runControl.start(input.type, input.comment, actorOf(context), { prompts: input.prompts ?? {}, autoStop: input.autoStop ?? null });
           } catch (error) {
+            if (error instanceof RunPromptError) throw errors.BAD_REQUEST({ message: error.message, data: { field: error.field } });
             throw answer(error, errors);
           }
         }),
@@ -82,6 +97,7 @@ export function runControlRouter(core: Core) {
             throw answer(error, errors);
           }
         }),
+      prompts: os.run.prompts.handler(({ input }) => core.prompts.answer(input.type)),
       stop: os.run.stop
         .use(
           audited(core.audit, {

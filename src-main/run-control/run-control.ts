@@ -31,18 +31,30 @@ export class RunInputError extends Error {
   override name = 'RunInputError';
 }
 
-/** What a run is started with (issue 18 adds the answers to the run-start prompts). */
+/** The answers to the run type's start prompts a run is taken with, the prompts file's version, and whence they came. */
+export interface StartPrompts {
+  answers: Record<string, Json>;
+  version: number;
+  /** 'entered' (by a person or a script), or how a start no one answered got them (run-prompts.ts). */
+  source: string;
+}
+
+/** What a run is started with. */
 export interface RunStart {
   type: RunType;
   comment: string;
   startedAt: number;
   prompts?: Record<string, Json>;
+  promptsVersion?: number;
+  promptsSource?: string;
   /** Its automatic stop, if it has one. */
   autoStop?: AutoStop;
 }
 
 /** How a run is started beyond its type and comment. */
 export interface RunStartOptions {
+  /** The answers to the run type's start prompts, or 'remembered' for a start no person answered (default). */
+  prompts?: Record<string, unknown> | 'remembered';
   autoStop?: AutoStop | null;
   /** Runs of this chain of automatic restarts before this one (0: a start by hand). */
   chain?: number;
@@ -71,6 +83,11 @@ export interface RunControlHooks {
   unitsOfRun?(run: number): number;
   /** The action the server took by itself, for the audit trail. */
   automatic?(action: AutomaticAction): void;
+  /**
+   * The start's prompt answers checked against its run type's prompts (run-prompts.ts), before anything is
+   * written; throws a RunInputError naming the field. 'remembered': no one answered (the last run's answers).
+   */
+  prompts?(type: RunType, given: Record<string, unknown> | 'remembered'): StartPrompts;
 }
 
 /** A time limit is looked at this often (spill and counting-unit limits at each stored spill). */
@@ -174,6 +191,9 @@ export class RunControl {
     if (this.runState !== 'idle') {
       throw new RunStateError(this.runState, `cannot start a run while ${this.describe()}`);
     }
+    // The answers are checked before anything else: a refused start leaves nothing behind.
+    const answered = this.hooks.prompts?.(type, options.prompts ?? 'remembered');
+    const asked = answered ? { prompts: answered.answers, promptsVersion: answered.version, promptsSource: answered.source } : {};
     this.set('starting', 'asking the participants; the run takes data from the next spill that begins');
     try {
       await this.ask('start', type);
@@ -187,7 +207,7 @@ export class RunControl {
     const autoStop = options.autoStop ?? undefined;
     try {
       const startedAt = this.now();
-      const start: RunStart = { type, comment, startedAt, ...(autoStop ? { autoStop } : {}) };
+      const start: RunStart = { type, comment, startedAt, ...asked, ...(autoStop ? { autoStop } : {}) };
       run = this.archive.startRun({ type, setup: this.setup, comment, startedAt, by }, (n) => this.hooks.recordStart?.(n, start));
     } catch (error) {
       this.set('idle', null);
@@ -206,7 +226,8 @@ export class RunControl {
       throw error;
     }
     this.daq.limitSpills(autoStop?.spills ?? null);
-    this.auto = autoStop ? { limits: autoStop, unit: this.unit, chain: (options.chain ?? 0) + 1, pausedMs: 0, comment, stopping: false } : null;
+    // An automatic restart is taken with this run's answers (a crew is not asked at 3 a.m.).
+    this.auto = autoStop ? { limits: autoStop, unit: this.unit, chain: (options.chain ?? 0) + 1, pausedMs: 0, comment, ...(answered ? { prompts: answered.answers } : {}), stopping: false } : null;
     this.pausedSince = null;
     this.log.info({ run: run.number, type, ...(autoStop ? { autoStop: autoStopWords(autoStop, this.unit) } : {}) }, 'run started');
     this.set('running', null);
@@ -336,7 +357,7 @@ export class RunControl {
     }
     if (!a.limits.restart) return;
     try {
-      const next = await this.start(run.type, a.comment, null, { autoStop: a.limits, chain: a.chain });
+      const next = await this.start(run.type, a.comment, null, { autoStop: a.limits, chain: a.chain, prompts: a.prompts ?? 'remembered' });
       this.hooks.automatic?.({ action: 'start', target: `run ${next.number} (${next.type})`, old: 'idle', new: 'running', reason: `automatic restart after run ${run.number} (${autoStopWords(a.limits, a.unit)})`, result: 'ok', detail: '' });
     } catch (error) {
       const refused = error instanceof TransitionRefusedError || error instanceof TransitionCancelledError || error instanceof RunStateError;

@@ -16,7 +16,8 @@ export const useRunStore = defineStore('run', () => {
   // Each status gives serverTime − arrival = offset − latency ≤ offset; the largest recent sample is the
   // best estimate (NTP's minimum-delay filter).
   const offsetSamples: number[] = [];
-  const command = ref<{ what: string; phase: CommandPhase; message: string }>({ what: '', phase: 'idle', message: '' });
+  /** `field`: the start prompt a refusal is about (the core's BAD_REQUEST says which). */
+  const command = ref<{ what: string; phase: CommandPhase; message: string; field?: string }>({ what: '', phase: 'idle', message: '' });
 
   const state = computed(() => status.value?.run.state ?? null);
   const busy = computed(() => command.value.phase === 'sent' || ['starting', 'pausing', 'resuming', 'stopping'].includes(state.value ?? ''));
@@ -35,7 +36,8 @@ export const useRunStore = defineStore('run', () => {
       command.value = { what, phase: 'acknowledged', message: '' };
       return true;
     } catch (error) {
-      command.value = { what, phase: 'failed', message: error instanceof Error ? error.message : String(error) };
+      const field = (error as { data?: { field?: unknown } } | null)?.data?.field;
+      command.value = { what, phase: 'failed', message: error instanceof Error ? error.message : String(error), ...(typeof field === 'string' && field ? { field } : {}) };
       return false;
     }
   }
@@ -46,8 +48,8 @@ export const useRunStore = defineStore('run', () => {
     return client;
   }
 
-  const startRun = (type: RunType, comment: string, options: { autoStop?: AutoStop } = {}) =>
-    send(`start ${type} run`, () => api().run.start({ type, comment, ...(options.autoStop ? { autoStop: options.autoStop } : {}) }));
+  const startRun = (type: RunType, comment: string, options: { prompts?: Record<string, string | number>; autoStop?: AutoStop } = {}) =>
+    send(`start ${type} run`, () => api().run.start({ type, comment, prompts: options.prompts ?? {}, ...(options.autoStop ? { autoStop: options.autoStop } : {}) }));
   const stopRun = (reason: string, endReason: EndReason) => send('stop run', () => api().run.stop({ reason, endReason }));
   const pauseRun = (reason: string) => send('pause run', () => api().run.pause({ reason }));
   const resumeRun = () => send('resume run', () => api().run.resume({}));

@@ -174,7 +174,7 @@ describe('RunPanel', () => {
     await w.get('[data-testid="run-comment"]').setValue('  LED check  ');
     await w.get('form').trigger('submit');
     await new Promise((r) => setTimeout(r, 10));
-    expect(calls).toEqual([{ type: 'led', comment: 'LED check' }]);
+    expect(calls).toEqual([{ type: 'led', comment: 'LED check', prompts: {} }]);
     expect(w.get('[data-testid="command-error"]').text()).toContain('cannot start a run while run 18 is running');
     // The comment is kept so the shifter does not retype it.
     expect((w.get('[data-testid="run-comment"]').element as HTMLInputElement).value).toBe('  LED check  ');
@@ -266,7 +266,7 @@ describe('RunPanel transitions', () => {
     await w.get('[data-testid="auto-stop-restart"]').setValue(true);
     await w.get('form').trigger('submit');
     await new Promise((r) => setTimeout(r, 10));
-    expect(calls).toEqual([['start', { type: 'physics', comment: '', autoStop: { minutes: 90, restart: true } }]]);
+    expect(calls).toEqual([['start', { type: 'physics', comment: '', prompts: {}, autoStop: { minutes: 90, restart: true } }]]);
 
     const running = status({ autoStop: { limits: { minutes: 90, restart: true }, unit: 'EOT', spills: 3, units: 1.5e7, endsAt: Date.now() + 3_600_000, restart: true, chain: 2 } });
     useRunStore().setStatus(running);
@@ -286,6 +286,46 @@ describe('RunPanel transitions', () => {
       ['resume', {}],
     ]);
     expect(w.get('[data-testid="pending"]').text()).toBe('paused after spill 3: access');
+  });
+});
+
+describe('RunPanel start prompts', () => {
+  it("shows the run type's prompts filled from the last run, sends them typed as entered, and shows a refusal at its field", async () => {
+    const calls: unknown[] = [];
+    const fields = [
+      { key: 'beamEnergy', label: 'beam energy', type: 'number', unit: 'GeV', min: 10, max: 200, required: true },
+      { key: 'beamParticle', label: 'beam particle', type: 'choice', choices: ['e-', 'mu+'], required: true },
+      { key: 'crew', label: 'crew', type: 'list-of-text', required: true },
+    ];
+    const conn = useConnectionStore();
+    conn.state = 'connected';
+    conn.session = { user: 'sam', role: 'shifter', via: 'user-token' };
+    conn.api = {
+      run: {
+        prompts: async ({ type }: { type: string }) => ({ type, version: 3, fields, last: { run: 7, answers: { beamEnergy: 150 } }, initial: { beamEnergy: 150, beamParticle: 'e-', crew: ['Anna', 'Ben'] } }),
+        start: async (input: unknown) => {
+          calls.push(input);
+          throw Object.assign(new Error('cannot start a physics run: crew is required'), { data: { field: 'crew' } });
+        },
+      },
+    } as unknown as ApiClient;
+    useRunStore().setStatus(status({ state: 'idle', current: null }));
+    const w = mount(RunPanel);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(w.get('[data-testid="run-prompts"]').text()).toContain('v3 · filled from run 7');
+    expect(w.get('[data-testid="run-prompts"]').text()).toContain('beam energy (GeV) *');
+    expect((w.get('[data-testid="prompt-beamEnergy"]').element as HTMLInputElement).value).toBe('150');
+    expect((w.get('[data-testid="prompt-beamParticle"]').element as HTMLSelectElement).value).toBe('e-');
+    expect((w.get('[data-testid="prompt-crew"]').element as HTMLInputElement).value).toBe('Anna, Ben');
+    await w.get('[data-testid="prompt-crew"]').setValue('  ');
+    await w.get('form').trigger('submit');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls).toEqual([{ type: 'physics', comment: '', prompts: { beamEnergy: 150, beamParticle: 'e-' } }]);
+    expect(w.get('[data-testid="prompt-error-crew"]').text()).toBe('✕ cannot start a physics run: crew is required');
+    expect(w.get('[data-testid="prompt-crew"]').attributes('aria-invalid')).toBe('true');
+    // Changing the field takes the refusal away from it.
+    await w.get('[data-testid="prompt-crew"]').setValue('Anna');
+    expect(w.find('[data-testid="prompt-error-crew"]').exists()).toBe(false);
   });
 });
 

@@ -18,6 +18,7 @@ test('the Audit view lists every control action, filters by domain and result, a
     // A run started here: the browser is where it came from.
     await page.getByTestId('run-type').selectOption('physics');
     await page.getByTestId('run-comment').fill('e2e: audited start');
+    await page.getByTestId('prompt-crew').fill('e2e crew');
     await page.getByTestId('start-run').click();
     await expect(page.getByTestId('run-state')).toContainText('RUNNING');
     await expect(viewer.api.run.stop({ reason: 'just looking' })).rejects.toThrow(/run.control needs the shifter role; vera is viewer/);

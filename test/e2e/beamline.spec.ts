@@ -37,6 +37,7 @@ test('digitizers draw their persistence display, the counters count S1 per spill
   await page.keyboard.press('Alt+1');
   await page.getByTestId('run-type').selectOption('physics');
   await page.getByTestId('run-comment').fill('e2e: beam-line counters');
+  await page.getByTestId('prompt-crew').fill('e2e crew');
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('run-state')).toContainText('RUNNING');
   await expect(page.getByTestId('spill-number')).toHaveText(/Spill [2-9]|Spill \d{2,}/, { timeout: 30_000 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { expect, test as base } from '@playwright/test';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { promptArgs } from '../support/prompts';
 
 const test = base.extend<{ server: ServeProcess; dir: string }>({
   dir: async ({}, use) => {
@@ -40,7 +41,7 @@ test('overlay two runs with the ratio pad, make a run the reference, open a tren
   const ctl = (...args: string[]) => runCli(['ctl', '--data', dir, ...args]);
   await judged(server, 1, 3);
   expect((await ctl('run', 'stop', '--reason', 'first run done')).code).toBe(0);
-  expect((await ctl('run', 'start', 'physics', '--comment', 'second run')).code).toBe(0);
+  expect((await ctl('run', 'start', 'physics', '--comment', 'second run', ...promptArgs('physics'))).code).toBe(0);
   await judged(server, 2, 3);
   // Kept in the test's output folder, like every spec's screenshots, to be looked at.
   const shot = async (name: string) => void (await page.screenshot({ path: info.outputPath(`${name}.png`) }));

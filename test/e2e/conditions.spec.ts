@@ -8,6 +8,7 @@ import { expect, test as base } from '@playwright/test';
 import type { HvOverview } from '../../src-main/shared/api/hv';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { promptArgs } from '../support/prompts';
 
 const CELL = 'ECAL1-3-3';
 
@@ -37,7 +38,7 @@ test('an HV setpoint changed between two runs shows in the conditions diff, by r
   const before = await waitFor('the HV read', async () => (await channel()).vset);
 
   // Run 1: long enough to be a good run (more good spills than bad by the automatic verdicts).
-  await ctl('run', 'start', 'physics', '--comment', 'reference conditions');
+  await ctl('run', 'start', 'physics', '--comment', 'reference conditions', ...promptArgs('physics'));
   await waitFor(
     'good spills in run 1',
     async () => {
@@ -53,7 +54,7 @@ test('an HV setpoint changed between two runs shows in the conditions diff, by r
     const c = await channel();
     return c.vset === before + 40 && Math.abs(c.vmon! - c.vset) < 1.5;
   });
-  await ctl('run', 'start', 'physics', '--comment', 'after the HV change');
+  await ctl('run', 'start', 'physics', '--comment', 'after the HV change', ...promptArgs('physics'));
   await ctl('run', 'stop', '--reason', 'done');
 
   await page.goto(`${server.info.url}/#token=${server.info.token}`);

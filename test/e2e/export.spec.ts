@@ -7,6 +7,7 @@ import { expect, type Download, type Page } from '@playwright/test';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, waitFor } from '../support/serve-process';
 import { open, test } from '../support/e2e-fixtures';
+import { promptArgs } from '../support/prompts';
 
 async function download(page: Page, testId: string): Promise<{ name: string; bytes: Uint8Array }> {
   const pending = page.waitForEvent('download');
@@ -21,7 +22,7 @@ test('the Runs view exports a run’s spills (Parquet, CSV), its histograms (zip
   test.setTimeout(120_000);
   expect((await api(server.info, '/api/v1/runs/1')).status).toBe(404);
   // A run with a few spills, started as a shifter would from the command line.
-  expect((await runCli(['ctl', '--data', server.info.dataDir, 'run', 'start', 'physics', '--comment', '=export test, "quoted"'])).code).toBe(0);
+  expect((await runCli(['ctl', '--data', server.info.dataDir, 'run', 'start', 'physics', '--comment', '=export test, "quoted"', ...promptArgs('physics')])).code).toBe(0);
   await open(page, server);
   await waitFor('2 spills of run 1', async () => {
     const r = await api<SpillSummary[]>(server.info, '/api/v1/runs/1/spills');

@@ -13,6 +13,7 @@ test('a shifter logs a plot, replies, edits (revision kept), finds it, and sees 
 
   // A run: its automatic start entry, and a spill's ECAL energy to take a snapshot of.
   await page.getByTestId('run-comment').fill('e2e: logbook test');
+  await page.getByTestId('prompt-crew').fill('e2e crew');
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('live-spill')).toHaveText(/run 1 spill [1-9]/, { timeout: 20_000 });
   await page.getByTestId('live-histogram').locator('[data-histogram="ecal_energy"]').getByTestId('snapshot-plot').click();

@@ -10,6 +10,7 @@ import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { REACH_CSV_HEADER } from '../../src-main/shared/reach-csv';
 import { api, runCli, waitFor } from '../support/serve-process';
 import { open, test } from '../support/e2e-fixtures';
+import { promptArgs } from '../support/prompts';
 
 async function download(page: Page, testId: string): Promise<{ name: string; bytes: Buffer }> {
   const pending = page.waitForEvent('download');
@@ -20,7 +21,7 @@ async function download(page: Page, testId: string): Promise<{ name: string; byt
 
 test('the Reach view draws the curves of a running run, follows its EOT and exports PNG and CSV', async ({ page, server, problems }, info) => {
   test.setTimeout(180_000);
-  expect((await runCli(['ctl', '--data', server.info.dataDir, 'run', 'start', 'physics', '--comment', 'reach'])).code).toBe(0);
+  expect((await runCli(['ctl', '--data', server.info.dataDir, 'run', 'start', 'physics', '--comment', 'reach', ...promptArgs('physics')])).code).toBe(0);
   const judged = (n: number) =>
     waitFor(
       `${n} judged spills of run 1`,

@@ -1,4 +1,4 @@
-// Run transitions against the real `na64rc serve --sim`: a start held back by the HV participant while a
+// Run transitions against the real `na64rc serve --sim`: a start with its prompts answered, held back by the HV participant while a
 // channel ramps to its new setpoint (the Shift view shows each participant's answer, then the run starts by
 // itself), a run that will stop by itself showing its countdown, a pause between spills and the resume, a
 // stop with its reason; the Audit view filtered to run control shows each of these actions.
@@ -24,6 +24,9 @@ test('a start waits for the HV, the run pauses and resumes between spills, stops
 
   await page.getByTestId('run-type').selectOption('physics');
   await page.getByTestId('run-comment').fill('e2e: transitions');
+  // The run type's start prompts: the beam filled from the setup, the crew asked.
+  await expect(page.getByTestId('prompt-beamEnergy')).toHaveValue('100');
+  await page.getByTestId('prompt-crew').fill('A. Petrova, B. Oduya');
   await page.getByTestId('auto-stop-on').check();
   await page.getByTestId('auto-stop-spills').fill('0');
   await expect(page.getByTestId('auto-stop-problem')).toContainText('a whole number from 1 to 4095');
@@ -73,6 +76,7 @@ test('a start waits for the HV, the run pauses and resumes between spills, stops
   await expect(rows.nth(2)).toContainText('beam tuning upstream');
   await expect(rows.nth(3)).toContainText('start');
   await expect(rows.nth(3)).toContainText('stop after 500 spills');
+  await expect(rows.nth(3)).toContainText('crew A. Petrova, B. Oduya');
   await page.screenshot({ path: test.info().outputPath('audit-run-control.png') });
   expect(problems).toEqual([]);
 });

@@ -5,6 +5,7 @@
 import { expect } from '@playwright/test';
 import { api, runCli, waitFor } from '../support/serve-process';
 import { open, test } from '../support/e2e-fixtures';
+import { promptArgs } from '../support/prompts';
 
 test('filter runs, open one, sign off a spill with a reason, see it beside the automatic verdict', async ({ page, server, problems }) => {
   test.setTimeout(150_000);
@@ -13,10 +14,10 @@ test('filter runs, open one, sign off a spill with a reason, see it beside the a
   const spillsOf = async (run: number) => (await api<{ spill: number; dq?: { verdict: string } | null }[]>(server.info, `/api/v1/runs/${run}/spills`)).body;
 
   // Two runs from the command line: a physics run of a few spills, then a short calibration run.
-  expect((await ctl('run', 'start', 'physics', '--comment', 'e2e: nominal beam')).code).toBe(0);
+  expect((await ctl('run', 'start', 'physics', '--comment', 'e2e: nominal beam', ...promptArgs('physics'))).code).toBe(0);
   await waitFor('three judged spills of run 1', async () => (await spillsOf(1)).filter((s) => s.dq).length >= 3, 60_000);
   expect((await ctl('run', 'stop', '--end', 'completed as planned', '--reason', 'end of fill')).code).toBe(0);
-  expect((await ctl('run', 'start', 'calibration', '--comment', 'e2e: ECAL scan')).code).toBe(0);
+  expect((await ctl('run', 'start', 'calibration', '--comment', 'e2e: ECAL scan', ...promptArgs('calibration'))).code).toBe(0);
   await waitFor('a spill of run 2', async () => (await spillsOf(2)).length >= 1, 60_000);
   expect((await ctl('run', 'stop', '--reason', 'scan done')).code).toBe(0);
   const automatic = (await spillsOf(1)).find((s) => s.spill === 2)!.dq!.verdict;

@@ -7,6 +7,7 @@ import { expect } from '@playwright/test';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, waitFor } from '../support/serve-process';
 import { open, test } from '../support/e2e-fixtures';
+import { promptArgs } from '../support/prompts';
 
 const SETUPS = [
   { setup: 'muon', unit: 'MOT', title: 'Muons on target (MOT)', epi: 'Beam composition (muon beam, no SRD)', reach: 'Z_μ (L_μ − L_τ) → invisible', plot: 'momentum' },
@@ -20,7 +21,7 @@ for (const s of SETUPS) {
 
     test(`serves ${s.setup} from empty, takes a run and shows its own panels`, async ({ page, server, problems }, info) => {
       test.setTimeout(150_000);
-      expect((await runCli(['ctl', '--data', server.info.dataDir, 'run', 'start', 'physics', '--comment', `first ${s.setup} run`])).code).toBe(0);
+      expect((await runCli(['ctl', '--data', server.info.dataDir, 'run', 'start', 'physics', '--comment', `first ${s.setup} run`, ...promptArgs('physics')])).code).toBe(0);
       await waitFor(
         '2 judged spills of run 1',
         async () => {

@@ -15,6 +15,18 @@ test('start a run, watch spills arrive and the ECAL histogram draw, stop it, fin
 
   await page.getByTestId('run-type').selectOption('physics');
   await page.getByTestId('run-comment').fill('e2e: first beam of the night');
+  // The physics run's start prompts, begun with the defaults (the setup's beam); the crew has none.
+  await expect(page.getByTestId('run-prompts')).toContainText('defaults');
+  await expect(page.getByTestId('prompt-beamEnergy')).toHaveValue('100');
+  await expect(page.getByTestId('prompt-beamParticle')).toHaveValue('e-');
+  await expect(page.getByTestId('prompt-crew')).toHaveValue('');
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('prompt-error-crew')).toHaveText('✕ cannot start a physics run: crew is required');
+  await expect(page.getByTestId('run-state')).toContainText('IDLE');
+  await page.getByTestId('prompt-beamEnergy').fill('120');
+  await page.getByTestId('prompt-crew').fill('Anna Petrova, Ben Oduya');
+  await page.getByTestId('prompt-target').fill('Pb target, 5 X0');
+  await page.getByTestId('run-panel').screenshot({ path: test.info().outputPath('start-prompts.png') });
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('run-state')).toContainText('RUNNING');
   await expect(page.getByTestId('run-number')).toHaveText('Run 1');
@@ -45,12 +57,25 @@ test('start a run, watch spills arrive and the ECAL histogram draw, stop it, fin
   await expect(row).toContainText('■ ended');
   await expect(row).toContainText('e2e: first beam of the night · test · end of e2e test');
   await row.click();
+  // The answers are stored with the run: its conditions' start section.
+  await page.getByTestId('run-tab-conditions').click();
+  const startSection = page.getByTestId('conditions-section-start');
+  await expect(startSection).toContainText('120');
+  await expect(startSection).toContainText('Anna Petrova');
+  await expect(startSection).toContainText('Pb target, 5 X0');
+  await expect(startSection).toContainText('entered');
   await page.getByTestId('run-tab-spills').click();
   // A spill row, not the "no spills yet" row shown while the run's spills load.
   await page.getByTestId('spill-table').locator('tbody tr.clickable').first().click();
   await expect(page).toHaveURL(/#\/histograms\?run=1&spill=1/);
   await expect(page.locator('[data-histogram="ecal_energy"] canvas')).toBeVisible();
   await page.screenshot({ path: test.info().outputPath('histograms.png') });
+
+  // The next physics run begins with this one's answers.
+  await page.getByTestId('nav-shift').click();
+  await expect(page.getByTestId('run-prompts')).toContainText('filled from run 1');
+  await expect(page.getByTestId('prompt-beamEnergy')).toHaveValue('120');
+  await expect(page.getByTestId('prompt-crew')).toHaveValue('Anna Petrova, Ben Oduya');
 
   await page.getByTestId('nav-calibration').click();
   await expect(page.getByTestId('calibration-view')).toBeVisible();
@@ -83,6 +108,7 @@ test('the page reconnects by itself when the connection drops, and live updates 
   await expect(page.getByTestId('connection')).toContainText('CONNECTED', { timeout: 15_000 });
   expect(sockets.length).toBe(2);
   // The live stream is back: a run started elsewhere shows up.
+  await page.getByTestId('prompt-crew').fill('e2e');
   await page.getByTestId('start-run').click();
   await expect(page.getByTestId('run-state')).toContainText('RUNNING');
   await expect(page.getByTestId('spill-number')).toHaveText(/Spill [1-9]/, { timeout: 20_000 });
@@ -93,6 +119,7 @@ test.describe('at a slower time scale', () => {
 
   test('stopping during a spill shows the pending state until the spill has ended', async ({ page, server }) => {
     await open(page, server);
+    await page.getByTestId('prompt-crew').fill('e2e');
     await page.getByTestId('start-run').click();
     await expect(page.getByTestId('run-state')).toContainText('RUNNING');
     // 2.4 s spills: stop while the first one is being taken. A run started during a spill leaves that spill

@@ -13,6 +13,7 @@ import type { AuditEntry, AuditPage } from '../../src-main/shared/api/audit';
 import { simulateRawFile } from '../../src-main/cli/simulators/raw-files';
 import { refusal } from '../support/refusal';
 import { api, runCli, startServe, userToken, waitFor, type ServeProcess } from '../support/serve-process';
+import { promptsFor } from '../support/prompts';
 
 let dir: string;
 let server: ServeProcess;
@@ -49,14 +50,14 @@ afterAll(async () => {
 
 describe('every control action in the audit trail', () => {
   it('run: a start, a start refused while the run is on, a stop refused to a viewer', async () => {
-    const run = await as.sam.api.run.start({ type: 'physics', comment: 'fill 7421' });
+    const run = await as.sam.api.run.start({ type: 'physics', comment: 'fill 7421', prompts: promptsFor('physics') });
     expect((await refusal(as.sam.api.run.start({ type: 'calibration', comment: 'scan' }))).code).toBe('CONFLICT');
     expect((await refusal(as.vera.api.run.stop({ reason: 'curious' }))).code).toBe('FORBIDDEN');
     const rows = await audit('domain=run');
     expect(rows.map(fields)).toEqual([
       ['vera', 'viewer', 'stop', `run ${run.number} (physics)`, `run ${run.number} running`, 'stopped', 'curious', 'refused', 'run.control needs the shifter role; vera is viewer'],
       ['sam', 'shifter', 'start', 'a calibration run', `run ${run.number} running`, 'running', 'scan', 'refused', `cannot start a run while run ${run.number} is running`],
-      ['sam', 'shifter', 'start', `run ${run.number} (physics)`, 'idle', 'running', 'fill 7421', 'ok', ''],
+      ['sam', 'shifter', 'start', `run ${run.number} (physics)`, 'idle', 'running with beam energy 100 GeV; beam particle e-; trigger configuration physics; crew Test Crew', 'fill 7421', 'ok', ''],
     ]);
     // A script on this machine: the CLI's WebSocket, from the loopback address.
     expect(rows.map((r) => [r.via, r.address])).toEqual(Array(3).fill(['cli', expect.stringMatching(/127\.0\.0\.1$/)]));

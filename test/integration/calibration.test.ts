@@ -19,6 +19,7 @@ import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
 import { refusal } from '../support/refusal';
 import { scanBias } from '../support/twin-truth';
+import { promptArgs } from '../support/prompts';
 
 const setup = loadSetup('invisible-e');
 let dir: string;
@@ -142,7 +143,7 @@ describe('ECAL calibration (na64rc serve --sim, invisible-e)', () => {
     const trend = await json<{ points: { spill: number; source: string }[] }>('calibration', 'led', '--cell', 'ECAL1-3-3', '--run', '2');
     expect(trend.points.find((p) => p.spill === next)?.source).toBe('spill');
     expect((await ctl('run', 'stop', '--reason', 'scan done')).code).toBe(0);
-    expect((await ctl('run', 'start', 'physics')).code).toBe(0);
+    expect((await ctl('run', 'start', 'physics', ...promptArgs('physics'))).code).toBe(0);
     const spills = await newSpills(3, 1, 2);
     const after = await ecalPeak(3, spills);
     const stored = (await api<SpillSummary[]>(server.info, '/api/v1/runs/3/spills')).body.filter((s) => spills.includes(s.spill));

@@ -9,6 +9,7 @@ import type { ConditionsAnswer, ConditionsDiff } from '../../src-main/shared/api
 import type { HvOverview } from '../../src-main/shared/api/hv';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { promptArgs } from '../support/prompts';
 
 let dir: string;
 let server: ServeProcess;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   server = await startServe(dir, ['--sim', '--time-scale', '20'], 60_000);
   const hv = async () => (await api<HvOverview>(server.info, '/api/v1/hv')).body.channels.find((c) => c.name === CELL)!;
   vsetBefore = (await waitFor('the HV read', async () => (await hv()).vset))!;
-  expect((await ctl('run', 'start', 'physics', '--comment', 'before the change')).code).toBe(0);
+  expect((await ctl('run', 'start', 'physics', '--comment', 'before the change', ...promptArgs('physics'))).code).toBe(0);
   expect((await ctl('run', 'stop')).code).toBe(0);
   const set = await ctl('hv', 'set', 'vset', String(vsetBefore + 30), CELL, '--reason', 'gain matching');
   expect(set.code, set.stderr).toBe(0);
@@ -30,7 +31,7 @@ beforeAll(async () => {
     const c = await hv();
     return c.vset === vsetBefore + 30 && Math.abs(c.vmon! - c.vset) < 1.5;
   });
-  expect((await ctl('run', 'start', 'physics', '--comment', 'after the change')).code).toBe(0);
+  expect((await ctl('run', 'start', 'physics', '--comment', 'after the change', ...promptArgs('physics'))).code).toBe(0);
   expect((await ctl('run', 'stop')).code).toBe(0);
   // A run from before conditions were recorded (written as an older version would have).
   const db = new Database(join(dir, 'na64rc.sqlite'));

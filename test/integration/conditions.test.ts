@@ -47,7 +47,14 @@ describe('conditions per run', () => {
       run: run.number,
       takenAt: run.startedAt,
       software: { name: 'na64-run-control', version: VERSION },
-      start: { type: 'physics', comment: 'conditions check', prompts: {} },
+      // Started in-process without prompts (as --start-run is): the defaults, and the run says so.
+      start: {
+        type: 'physics',
+        comment: 'conditions check',
+        prompts: { beamEnergy: 100, beamParticle: 'e-', trigger: 'physics' },
+        promptsVersion: 1,
+        promptsSource: 'started without prompts: the defaults of prompts v1; not answered: crew',
+      },
       site: { name: core.devices.site().name, file: core.devices.site().file, sha256: core.devices.site().hash },
       setup: { name: 'invisible-e', beam: { particle: 'e-', energyGeV: 100 }, channelMap: { version: '1' } },
       calibration: { version: core.calibration.list().find((s) => s.status === 'active')!.version },

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { promptArgs } from '../support/prompts';
 
 let root: string;
 let dir: string;
@@ -51,7 +52,7 @@ describe('the data directory', () => {
     const ctl = (...args: string[]) => runCli(['ctl', '--data', dir, ...args]);
     writeFileSync(join(root, 'plot.txt'), 'ECAL cell (3,3) scan\n');
     expect((await ctl('user', 'add', 'alice', '--role', 'shifter')).code).toBe(0);
-    expect((await ctl('run', 'start', 'physics', '--comment', 'permissions')).code).toBe(0);
+    expect((await ctl('run', 'start', 'physics', '--comment', 'permissions', ...promptArgs('physics'))).code).toBe(0);
     expect((await ctl('log', 'add', '--title', 'scan', '--body', 'see file', '--attach', join(root, 'plot.txt'))).code).toBe(0);
     await waitFor('a spill of the run', async () => (await api<{ run: { spill: number } }>(server!.info, '/api/v1/status')).body.run.spill >= 1);
     expect((await ctl('run', 'stop', '--reason', 'done')).code).toBe(0);

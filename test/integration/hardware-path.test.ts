@@ -18,6 +18,7 @@ import type { HvCommand } from '../../src-main/shared/api/hv';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { startHardwareSite, type HardwareSite } from '../support/hardware-site';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { promptArgs } from '../support/prompts';
 
 const TIME_SCALE = 10;
 /** The supplies are polled once a second (the site's pollMs). */
@@ -66,7 +67,7 @@ describe('devices from a site file, in processes of their own', () => {
   });
 
   it('takes a physics run; a killed HV supply is offline and alarmed within two poll periods, refused commands say why, and it comes back', async () => {
-    const started = await ctl('--json', 'run', 'start', 'physics', '--comment', 'hardware path');
+    const started = await ctl('--json', 'run', 'start', 'physics', '--comment', 'hardware path', ...promptArgs('physics'));
     const run = JSON.parse(started.stdout).number as number;
     await waitFor('two spills with events', async () => (await spills(run)).filter((s) => s.eventsSeen > 0).length >= 2, 30_000);
 
@@ -147,7 +148,7 @@ describe('devices from a site file, in processes of their own', () => {
       const bad = join(dir, 'bench-site-bad.json');
       writeFileSync(bad, JSON.stringify({ ...site, devices: [...site.devices, { ...site.devices[1], id: 'hv-caen-1' }] }));
 
-      await ctl('run', 'start', 'physics');
+      await ctl('run', 'start', 'physics', ...promptArgs('physics'));
       const during = await ctl('site', 'load', next, '--reason', 'moved the module');
       expect(during.code).toBe(1);
       expect(during.stderr).toMatch(/the site cannot change while a run is on: stop the run first/);

@@ -10,6 +10,7 @@ import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
 import { nominalReading } from '../support/twin-truth';
 import { loadSetup } from '../../setups/load';
+import { promptArgs } from '../support/prompts';
 
 let dir: string;
 let server: ServeProcess | null = null;
@@ -64,7 +65,7 @@ describe('HV → PMT gain → LED and ECAL energy', () => {
     // A new run: its first spill is corrected too, from the part of the LED gap the run saw or, when the run
     // began too late in the gap, with the last correction carried over.
     expect((await runCli(['ctl', '--data', dir, 'run', 'stop', '--reason', 'new run'])).code).toBe(0);
-    expect((await runCli(['ctl', '--data', dir, 'run', 'start', 'physics'])).code).toBe(0);
+    expect((await runCli(['ctl', '--data', dir, 'run', 'start', 'physics', ...promptArgs('physics')])).code).toBe(0);
     run = 2;
     const first = await waitFor('the first spill of run 2', async () => {
       const s = (await spills()).find((s) => s.spill === 1);

@@ -12,6 +12,7 @@ import type { LogEntry, SearchResult } from '../../src-main/shared/api/logbook';
 import { LOGBOOK_LIMITS } from '../../src-main/shared/api/logbook';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
 import { refusal } from '../support/refusal';
+import { promptsFor } from '../support/prompts';
 
 // A 1×1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -49,7 +50,7 @@ afterAll(async () => {
 
 describe('the logbook over the typed API', () => {
   it('writes the automatic run-start entry, and the stop entry in its thread', async () => {
-    await shifter.api.run.start({ type: 'physics', comment: 'first beam' });
+    await shifter.api.run.start({ type: 'physics', comment: 'first beam', prompts: promptsFor('physics') });
     const start = await waitFor('the run-start entry', async () => (await viewer.api.logbook.search({ q: '', origin: 'system', run: 1 })).hits[0]);
     expect(start.entry).toMatchObject({ kind: 'run-start', title: 'Run 1 started (physics)', author: 'na64rc', origin: 'system', links: [{ kind: 'run', run: 1 }] });
     await waitFor('a spill', async () => (await shifter.api.status()).run.spill >= 1);

@@ -12,6 +12,7 @@ import type { BadSpill, EotStatus } from '../../src-main/shared/api/dq';
 import type { RunPage, RunSummary } from '../../src-main/shared/api/runs';
 import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import { api, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
+import { promptArgs, promptsFor } from '../support/prompts';
 
 let dir: string;
 let server: ServeProcess;
@@ -32,10 +33,10 @@ beforeAll(async () => {
     users[name] = await connect(server.info.url, await userToken(name, role));
   }
   // Run 1 from the command line (the start token: the local admin), run 2 by the shifter, stopped by the expert.
-  expect((await ctl('run', 'start', 'physics', '--comment', 'registry api: nominal beam')).code).toBe(0);
+  expect((await ctl('run', 'start', 'physics', '--comment', 'registry api: nominal beam', ...promptArgs('physics'))).code).toBe(0);
   await waitFor('three spills of run 1', async () => (await spills(1)).filter((s) => s.dq).length >= 3, 60_000);
   expect((await ctl('run', 'stop', '--reason', 'end of fill')).code).toBe(0);
-  await users['sam']!.api.run.start({ type: 'calibration', comment: 'LED check' });
+  await users['sam']!.api.run.start({ type: 'calibration', comment: 'LED check', prompts: promptsFor('calibration') });
   await waitFor('a spill of run 2', async () => (await spills(2)).length >= 1, 60_000);
   await users['egor']!.api.run.stop({ reason: 'HV trip on ECAL' });
 }, 180_000);

@@ -23,6 +23,7 @@ import { MAX_MALFORMED_FRAMES } from '../../src-main/server/ws-guard';
 import type { ApiClient } from '../../src-main/shared/api/contract';
 import type { LiveEvent } from '../../src-main/shared/api/schemas';
 import { SESSION_CLOSE } from '../../src-main/shared/auth';
+import { promptsFor } from '../support/prompts';
 
 const codeOf = (e: unknown) => (e instanceof ORPCError ? e.code : String(e));
 
@@ -206,7 +207,7 @@ describe('WebSocket API', () => {
       }
     })();
     while (events.length === 0) await new Promise((r) => setTimeout(r, 10));
-    const run = await conn.api.run.start({ type: 'physics', comment: 'api test' });
+    const run = await conn.api.run.start({ type: 'physics', comment: 'api test', prompts: promptsFor('physics') });
     expect(run).toMatchObject({ type: 'physics', startComment: 'api test', end: 'running' });
 
     const conflict = await conn.api.run.start({ type: 'physics', comment: '' }).catch((e: unknown) => e);

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { connect, type Connection } from '../../src-main/api/node-client';
 import { robustnessPart, SHORT } from '../support/robustness';
 import { BIN, ROOT, type ServerInfo } from '../support/serve-process';
+import { promptsFor } from '../support/prompts';
 
 const KILLS = SHORT ? 3 : 20;
 const WRITERS = 4;
@@ -75,7 +76,7 @@ async function followSpills(connection: Connection, acknowledged: Acknowledged):
 async function startRun(connection: Connection): Promise<void> {
   const status = await connection.api.status();
   if (status.run.state === 'running') return;
-  await connection.api.run.start({ type: 'physics', comment: 'robustness: durability under kill -9' });
+  await connection.api.run.start({ type: 'physics', comment: 'robustness: durability under kill -9', prompts: promptsFor('physics') });
 }
 
 function check(dataDir: string, acknowledged: Acknowledged): { integrity: string; missingEntries: number; missingSpills: number; wrongTitles: number } {

@@ -11,6 +11,7 @@ import { connect } from '../../src-main/api/node-client';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.js';
 import { robustnessPart, SHORT } from '../support/robustness';
 import { startServe, waitFor } from '../support/serve-process';
+import { promptsFor } from '../support/prompts';
 
 const CORPUS: ((n: number) => string)[] = [
   (n) => `<script>top.__xss(${n})</script>`,
@@ -100,7 +101,7 @@ await robustnessPart('xss', async (dataDir) => {
       ids.push(entry.id);
       if (i % 5 === 0) await client.api.logbook.write({ title: `re: ${p}`.slice(0, 200), body: p, replyTo: entry.id });
     }
-    await client.api.run.start({ type: 'physics', comment: payloads.join('\n').slice(0, 4000) });
+    await client.api.run.start({ type: 'physics', comment: payloads.join('\n').slice(0, 4000), prompts: promptsFor('physics') });
     await waitFor('the run to take a spill', async () => ((await client.api.status()).run.current?.spills ?? 0) > 0 || null, 30_000).catch(() => null);
     await client.api.run.stop({ reason: payloads.slice(0, 20).join(' ').slice(0, 4000) });
     client.close();

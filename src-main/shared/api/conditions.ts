@@ -103,8 +103,18 @@ export const RunConditions = z.object({
   run: RunNumber,
   takenAt: z.number(),
   software: z.object({ name: z.string(), version: z.string() }),
-  /** What the run was started with; `prompts`: the answers to the run-start prompts (issue 18). */
-  start: z.object({ type: RunType, comment: z.string(), prompts: z.record(z.string(), JsonValue) }),
+  /**
+   * What the run was started with; `prompts`: the answers to the run type's start prompts, `promptsVersion` the
+   * version of the prompts file they answered, `promptsSource` 'entered' or how a start no one answered got them
+   * (both absent for runs taken before prompts).
+   */
+  start: z.object({
+    type: RunType,
+    comment: z.string(),
+    prompts: z.record(z.string(), JsonValue),
+    promptsVersion: z.number().int().optional(),
+    promptsSource: z.string().optional(),
+  }),
   /** The site file that took the run (null for runs before sites were recorded). */
   site: z.object({ name: z.string(), file: z.string(), sha256: z.string() }).nullable(),
   devices: z.record(z.string(), ConditionsDevice),

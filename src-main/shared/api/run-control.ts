@@ -3,6 +3,7 @@
 import { eventIterator, oc } from '@orpc/contract';
 import { z } from 'zod';
 import { EndReason } from '../run-end';
+import { PromptInput, RunPromptsAnswer } from '../run-prompts';
 import { AutoStop } from './run-transition';
 import { Comment, LiveEvent, Run, RunState, RunType, Status } from './schemas';
 
@@ -17,10 +18,13 @@ const ParticipantRefused = {
 export const runControlContract = {
   status: oc.route({ method: 'GET', path: '/status', summary: 'Run state (with the pending transition), beam phase and timing, last spill', tags: ['run control'] }).output(Status),
   run: {
+    /** `prompts`: the answers to the run type's start prompts (run.prompts); every required one must be given. */
     start: oc
-      .errors({ ...RunStateConflict, ...ParticipantRefused })
-      .input(z.object({ type: RunType, comment: Comment.default(''), autoStop: AutoStop.optional() }))
+      .errors({ ...RunStateConflict, ...ParticipantRefused, BAD_REQUEST: { message: 'a start prompt is missing or does not fit', data: z.object({ field: z.string() }) } })
+      .input(z.object({ type: RunType, comment: Comment.default(''), prompts: PromptInput.optional(), autoStop: AutoStop.optional() }))
       .output(Run),
+    /** A run type's start prompts, the answers of its last run, and what a start form begins with. */
+    prompts: oc.input(z.object({ type: RunType })).output(RunPromptsAnswer),
     /** Between spills: the spill in progress is taken to its end first. */
     pause: oc.errors(RunStateConflict).input(z.object({ reason: Comment.default('') })).output(Run),
     resume: oc.errors({ ...RunStateConflict, ...ParticipantRefused }).input(z.object({}).default({})).output(Run),
