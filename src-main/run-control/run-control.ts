@@ -226,8 +226,10 @@ export class RunControl {
       throw error;
     }
     this.daq.limitSpills(autoStop?.spills ?? null);
-    // An automatic restart is taken with this run's answers (a crew is not asked at 3 a.m.).
-    this.auto = autoStop ? { limits: autoStop, unit: this.unit, chain: (options.chain ?? 0) + 1, pausedMs: 0, comment, ...(answered ? { prompts: answered.answers } : {}), stopping: false } : null;
+    // An automatic restart is taken with this run's answers as entered (a crew is not asked at 3 a.m.); a run
+    // no one answered passes that on, so the next one is remembered the same way.
+    const entered = answered?.source === 'entered' ? { prompts: answered.answers } : {};
+    this.auto = autoStop ? { limits: autoStop, unit: this.unit, chain: (options.chain ?? 0) + 1, pausedMs: 0, comment, ...entered, stopping: false } : null;
     this.pausedSince = null;
     this.log.info({ run: run.number, type, ...(autoStop ? { autoStop: autoStopWords(autoStop, this.unit) } : {}) }, 'run started');
     this.set('running', null);

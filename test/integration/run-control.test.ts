@@ -182,7 +182,10 @@ describe('run control', () => {
   });
 
   it('stops by itself after N spills and starts the next run of its type (auto-restart); the server’s actions are audited', async () => {
-    const first = await core.runControl.start('physics', 'overnight', { user: 'sam', role: 'shifter', via: 'window' }, { autoStop: { spills: 2, restart: true } });
+    const first = await core.runControl.start('physics', 'overnight', { user: 'sam', role: 'shifter', via: 'window' }, {
+      autoStop: { spills: 2, restart: true },
+      prompts: { beamEnergy: 100, beamParticle: 'e-', crew: 'A. Petrova, B. Oduya' },
+    });
     expect(core.status().run.autoStop).toMatchObject({ limits: { spills: 2, restart: true }, unit: 'EOT', spills: 0, restart: true, chain: 1 });
     await waitFor('the next run of the chain', async () => core.runControl.current()?.number === first.number + 1 && core.runControl.state() === 'running', 30_000);
     const ended = core.archive.getRun(first.number)!;
@@ -190,6 +193,8 @@ describe('run control', () => {
     const next = core.runControl.current()!;
     expect(next).toMatchObject({ type: 'physics', startComment: 'overnight', startedBy: null });
     expect(core.status().run.autoStop).toMatchObject({ chain: 2, restart: true });
+    // The next run is taken with the answers the shifter entered for the first.
+    expect(core.conditions.store.get(next.number)!.start).toMatchObject({ prompts: { crew: ['A. Petrova', 'B. Oduya'], beamEnergy: 100 }, promptsSource: 'entered' });
     await core.runControl.stop('enough', null);
     const audit = core.audit.list({ domain: 'run', limit: 10, offset: 0 }).entries;
     expect(audit.filter((a) => a.via === 'server').map((a) => [a.action, a.target, a.result, a.reason])).toEqual([

@@ -69,7 +69,11 @@ describe('run-start prompts', () => {
     expect(status.run).toMatchObject({ state: 'idle', current: null, lastRunNumber: 0 });
     expect((await api<RunPage>(server.info, '/api/v1/runs')).body.runs).toEqual([]);
     const rows = await runAudit();
-    expect(rows.map((r) => [r.action, r.result, r.target])).toEqual(Array(5).fill(['start', 'refused', expect.stringMatching(/^a (physics|led) run$/)]));
+    // The two the contract refused are audited too, under the procedure's name (newest first).
+    expect(rows.map((r) => [r.action, r.result, r.target])).toEqual([
+      ...Array(2).fill(['start', 'refused', 'run.start']),
+      ...Array(5).fill(['start', 'refused', expect.stringMatching(/^a (physics|led) run$/)]),
+    ]);
     expect(rows.at(-1)!.detail).toBe('cannot start a physics run: beam energy (GeV) is required');
 
     // The CLI says the field, and how to give it.
