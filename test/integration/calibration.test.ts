@@ -78,6 +78,8 @@ async function newSpills(run: number, after: number, count: number, timeoutMs = 
     `${count} spills of run ${run}`,
     async () => {
       const r = await api<SpillSummary[]>(server!.info, `/api/v1/runs/${run}/spills`);
+      // `--start-run` starts the run once the server answers (its participants first): a 404 until then.
+      if (!Array.isArray(r.body)) return null;
       const spills = r.body.filter((s) => s.spill > after).map((s) => s.spill);
       return spills.length >= count ? spills.slice(0, count) : null;
     },
