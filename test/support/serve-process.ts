@@ -47,11 +47,26 @@ export async function startServe(dataDir: string, args: string[] = [], timeoutMs
       if (info.pid === child.pid) {
         const res = await fetch(`${info.url}/healthz`).catch(() => null);
         if (res?.ok) {
+          const startupMs = Date.now() - started;
+          // `--start-run` starts its run through the run's participants (the DAQ stream, the first HV reading),
+          // a moment after the server answers: the tests that ask for it begin once that run is on.
+          if (args.includes('--start-run')) {
+            for (;;) {
+              if (Date.now() - started > timeoutMs) {
+                child.kill('SIGKILL');
+                throw new Error(`na64rc serve --start-run had no run on within ${timeoutMs} ms:\n${output}`);
+              }
+              const status = await fetch(`${info.url}/api/v1/status`, { headers: { Authorization: `Bearer ${info.token}` } }).catch(() => null);
+              const body = status?.ok ? ((await status.json()) as { run?: { current?: unknown } }) : null;
+              if (body?.run?.current) break;
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
           return {
             info,
             child,
             output: () => output,
-            startupMs: Date.now() - started,
+            startupMs,
             stop: async (signal = 'SIGTERM') => {
               if (child.exitCode === null) child.kill(signal);
               return exited;
