@@ -75,8 +75,23 @@ export interface SpillServiceDeps {
 
 type Listener = (stored: SpillStored) => void;
 
+/**
+ * Where the end of a live spill spends its time, from the end of burst to the subscribers (the screens' event
+ * among them): the monitor finishing and merging its workers' histograms (`merge`), data quality (`assess`),
+ * the transaction (`write`) and the subscribers (`subscribers`). Totals since start, for /metrics.
+ */
+export const SPILL_END_STAGES = ['merge', 'assess', 'write', 'subscribers'] as const;
+export type SpillEndStage = (typeof SPILL_END_STAGES)[number];
+
 export class SpillService {
   private readonly listeners = new Set<Listener>();
+  /** Milliseconds spent per stage of a live spill's end, and the spills counted. */
+  readonly stageTotals: Record<SpillEndStage, { ms: number; spills: number }> = {
+    merge: { ms: 0, spills: 0 },
+    assess: { ms: 0, spills: 0 },
+    write: { ms: 0, spills: 0 },
+    subscribers: { ms: 0, spills: 0 },
+  };
 
   constructor(private readonly deps: SpillServiceDeps) {}
 
@@ -98,6 +113,21 @@ export class SpillService {
    */
   store(ended: SpillEnded): SpillSummary | null {
     const { log } = this.deps;
+    const live = ended.origin === 'live' && ended.result !== null;
+    let mark = performance.now();
+    const stage = (name: SpillEndStage) => {
+      const now = performance.now();
+      if (live) {
+        this.stageTotals[name].ms += now - mark;
+        this.stageTotals[name].spills++;
+      }
+      mark = now;
+    };
+    // The live spill's end of burst is on the wall clock; what came before this call is the monitor's.
+    if (live) {
+      this.stageTotals.merge.ms += Math.max(0, Date.now() - ended.endedAt);
+      this.stageTotals.merge.spills++;
+    }
     const at = { run: ended.run, spill: ended.spill, origin: ended.origin };
     const result = ended.result;
     let histograms: HistSnapshot[] = result?.histograms ?? [];
@@ -120,6 +150,7 @@ export class SpillService {
         log.error({ err: error, ...at }, 'data-quality assessment failed; the spill is stored without it');
       }
     }
+    stage('assess');
     let rows: (() => void) | null = null;
     try {
       rows = this.deps.rows?.(summary, ended.taken) ?? null;
@@ -145,6 +176,7 @@ export class SpillService {
       }
     }
     assessment?.committed(summary, ended.origin);
+    stage('write');
     const stored: SpillStored = { origin: ended.origin, summary, histograms, taken: ended.taken };
     for (const listener of this.listeners) {
       try {
@@ -153,6 +185,7 @@ export class SpillService {
         log.error({ err: error, ...at }, 'a subscriber of spill-stored failed');
       }
     }
+    stage('subscribers');
     return summary;
   }
 

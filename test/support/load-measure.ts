@@ -77,7 +77,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** A mix of the API's read routes, as scripts and dashboards use them. */
-async function routeMix(info: ServerInfo, run: number): Promise<string[]> {
+export async function routeMix(info: ServerInfo, run: number): Promise<string[]> {
   const spills = (await api<SpillRow[]>(info, `/api/v1/runs/${run}/spills`)).body;
   const spill = spills.at(-1)!.spill;
   const names = (await api<string[]>(info, `/api/v1/spills/${run}/${spill}/histograms`)).body;
@@ -112,14 +112,14 @@ async function personalTokens(info: ServerInfo, n: number): Promise<string[]> {
   }
 }
 
-interface Hammer {
+export interface Hammer {
   stop(): Promise<void>;
   latencies: number[];
   status: Record<string, number>;
 }
 
 /** `clients` loops, each with its own connection, sending the next request as soon as the last one answered. */
-function hammer(info: ServerInfo, paths: string[], tokens: string[]): Hammer {
+export function hammer(info: ServerInfo, paths: string[], tokens: string[]): Hammer {
   // Each client its own kept-alive connection, as 200 scripts have: a shared pool would leave some sockets
   // idle past the server's keep-alive timeout and reuse them as it closes them (resets of the client's making).
   const agents = tokens.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
