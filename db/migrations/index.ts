@@ -22,6 +22,7 @@ import m0020 from './0020-kaons-on-target';
 import m0021 from './0021-run-kaons';
 import m0022 from './0022-audit';
 import m0024 from './0024-run-pauses';
+import m0025 from './0025-spill-histogram-sets';
 
 export interface Migration {
   version: number;
@@ -52,4 +53,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 21, name: 'run-kaons', sql: m0021 },
   { version: 22, name: 'audit', sql: m0022 },
   { version: 24, name: 'run-pauses', sql: m0024 },
+  { version: 25, name: 'spill-histogram-sets', sql: m0025 },
 ];

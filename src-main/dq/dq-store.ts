@@ -3,6 +3,7 @@
 // Writes of a spill happen inside the spill's own transaction (RunsArchive.saveSpill).
 import type { Db } from '../archive/database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from '../archive/histogram-codec';
+import { SpillHistograms } from '../archive/spill-histograms';
 import type { SpillDq, Verdict } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import type { BadSpill, SignOffMoves } from '../shared/api/dq';
@@ -134,9 +135,12 @@ export class DqStore {
   private readonly q;
   /** Reviewers' sign-offs: the EOT totals and the bad-spill list honour them. */
   readonly signOffs: SignOffs;
+  /** A spill's histograms (read only here: a reference copies them). */
+  private readonly spillHistograms: SpillHistograms;
 
   constructor(private readonly db: Db) {
     this.signOffs = new SignOffs(db);
+    this.spillHistograms = new SpillHistograms(db);
     this.q = {
       insertDq: db.prepare(
         `INSERT INTO spill_dq (run, spill, verdict, detectors, checks, calibration_version, reference_version, eot, kot, beam_events, beam_electrons,
@@ -215,7 +219,6 @@ export class DqStore {
         `INSERT INTO dq_reference_histograms (reference, name, kind, encoding, data) VALUES (?, ?, ?, ?, ?)`,
       ),
       referenceHistograms: db.prepare<[number], { name: string; encoding: string; data: Buffer }>(`SELECT name, encoding, data FROM dq_reference_histograms WHERE reference = ?`),
-      spillHistograms: db.prepare<[number, number], { name: string; encoding: string; data: Buffer }>(`SELECT name, encoding, data FROM spill_histograms WHERE run = ? AND spill = ?`),
       unblinded: db.prepare<[number], { run: number; at: number; user: string; reason: string }>(`SELECT * FROM dq_unblinded_runs WHERE run = ?`),
       unblind: db.prepare<[number, number, string, string]>(`INSERT INTO dq_unblinded_runs (run, at, user, reason) VALUES (?, ?, ?, ?)`),
       insertSealed: db.prepare<[number, number, Uint8Array]>(`INSERT INTO dq_sealed_spills (run, spill, payload) VALUES (?, ?, ?)`),
@@ -381,10 +384,9 @@ export class DqStore {
       if (scope === 'run') {
         for (const h of this.q.runHistogramRows.all(input.run)) this.q.insertReferenceHistogram.run(id, h.name, h.kind, h.encoding, h.data);
       } else {
-        for (const h of this.q.spillHistograms.all(input.run, input.spill)) {
-          const kind = decodeHistogram(h.encoding, h.data).kind;
-          this.q.insertReferenceHistogram.run(id, h.name, kind, h.encoding, h.data);
-        }
+        // As stored (each histogram of a set is a `bins+deflate` blob of its own), its kind from the set's index
+        // or the row: nothing is decoded.
+        for (const h of this.spillHistograms.stored(input.run, input.spill)) this.q.insertReferenceHistogram.run(id, h.name, h.kind, h.encoding, h.data);
       }
       return id;
     })();
