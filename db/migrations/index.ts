@@ -24,6 +24,7 @@ import m0022 from './0022-audit';
 import m0024 from './0024-run-pauses';
 import m0025 from './0025-spill-histogram-sets';
 import m0026 from './0026-spill-dq-checks-deflated';
+import m0027 from './0027-spill-led-deflated';
 
 export interface Migration {
   version: number;
@@ -56,4 +57,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 24, name: 'run-pauses', sql: m0024 },
   { version: 25, name: 'spill-histogram-sets', sql: m0025 },
   { version: 26, name: 'spill-dq-checks-deflated', sql: m0026 },
+  { version: 27, name: 'spill-led-deflated', sql: m0027 },
 ];
