@@ -22,6 +22,9 @@ import m0020 from './0020-kaons-on-target';
 import m0021 from './0021-run-kaons';
 import m0022 from './0022-audit';
 import m0024 from './0024-run-pauses';
+import m0025 from './0025-spill-histogram-sets';
+import m0026 from './0026-spill-dq-checks-deflated';
+import m0027 from './0027-spill-led-deflated';
 
 export interface Migration {
   version: number;
@@ -52,4 +55,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 21, name: 'run-kaons', sql: m0021 },
   { version: 22, name: 'audit', sql: m0022 },
   { version: 24, name: 'run-pauses', sql: m0024 },
+  { version: 25, name: 'spill-histogram-sets', sql: m0025 },
+  { version: 26, name: 'spill-dq-checks-deflated', sql: m0026 },
+  { version: 27, name: 'spill-led-deflated', sql: m0027 },
 ];

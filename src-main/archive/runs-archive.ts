@@ -3,7 +3,7 @@
 import type { Run, RunActor, RunOrigin, RunType, SpillDaq, SpillSummary } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import type { Db } from './database';
-import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from './histogram-codec';
+import { SpillHistograms } from './spill-histograms';
 import type { EndReason } from '../shared/run-end';
 
 /** A row of `runs` with its spill and event counts, as the archive and the registry read it. */
@@ -148,8 +148,11 @@ function toSpill(row: SpillRow): SpillSummary {
 
 export class RunsArchive {
   private readonly q;
+  /** A spill's histograms: written here only (saveSpill), read by every domain through it. */
+  readonly spillHistograms: SpillHistograms;
 
   constructor(private readonly db: Db) {
+    this.spillHistograms = new SpillHistograms(db);
     this.q = {
       lastRunNumber: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'last_run_number'`),
       setLastRunNumber: db.prepare<[string]>(
@@ -184,21 +187,12 @@ export class RunsArchive {
            @outOfOrderEvents, @undecodedEvents, @missingSourceEvents, @missingSources, @orphanEvents, @lostEvents,
            @scalerAccepted, @deadTimeFraction, @endOfBurst, @streamLost)`,
       ),
-      insertHistogram: db.prepare<[number, number, string, string, string, Uint8Array]>(
-        `INSERT INTO spill_histograms (run, spill, name, kind, encoding, data) VALUES (?, ?, ?, ?, ?, ?)`,
-      ),
       listSpills: db.prepare<[number], SpillRow>(`SELECT * FROM spills WHERE run = ? ORDER BY spill`),
       liveRunAt: db.prepare<[number, number], { number: number }>(
         `SELECT number FROM runs WHERE origin = 'live' AND started_at <= ? AND (stopped_at IS NULL OR stopped_at >= ?) ORDER BY number DESC LIMIT 1`,
       ),
       spillAt: db.prepare<[number, number], { spill: number }>(`SELECT spill FROM spills WHERE run = ? AND started_at <= ? ORDER BY started_at DESC LIMIT 1`),
       spillExists: db.prepare<[number, number], { one: number }>(`SELECT 1 AS one FROM spills WHERE run = ? AND spill = ?`),
-      histogramNames: db.prepare<[number, number], { name: string }>(
-        `SELECT name FROM spill_histograms WHERE run = ? AND spill = ? ORDER BY name`,
-      ),
-      histogram: db.prepare<[number, number, string], { encoding: string; data: Buffer }>(
-        `SELECT encoding, data FROM spill_histograms WHERE run = ? AND spill = ? AND name = ?`,
-      ),
     };
   }
 
@@ -290,9 +284,7 @@ export class RunsArchive {
         endOfBurst: daq?.endOfBurst ? 1 : 0,
         streamLost: daq?.streamLost ?? null,
       });
-      for (const h of histograms) {
-        this.q.insertHistogram.run(summary.run, summary.spill, h.name, h.kind, HISTOGRAM_ENCODING, encodeHistogram(h));
-      }
+      this.spillHistograms.write(summary.run, summary.spill, histograms);
       also?.();
     })();
   }
@@ -317,11 +309,10 @@ export class RunsArchive {
   }
 
   histogramNames(run: number, spill: number): string[] {
-    return this.q.histogramNames.all(run, spill).map((r) => r.name);
+    return this.spillHistograms.names(run, spill);
   }
 
   histogram(run: number, spill: number, name: string): HistSnapshot | null {
-    const row = this.q.histogram.get(run, spill, name);
-    return row ? decodeHistogram(row.encoding, row.data) : null;
+    return this.spillHistograms.get(run, spill, name);
   }
 }

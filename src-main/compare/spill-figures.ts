@@ -1,12 +1,13 @@
 // Per-spill figures for the trends that are not stored as columns elsewhere: the ECAL electron peak's width
 // (from the spill's ecal_energy histogram) and, per channel, the pedestal (from the spill's pedestals
-// histogram) and the ECAL cells' LED amplitude and gain factor (copied out of spill_led's JSON, which a
+// histogram) and the ECAL cells' LED amplitude and gain factor (copied out of spill_led's record, which a
 // trend over 40,000 spills cannot afford to parse). They are an index of stored data: written when a spill
 // has been stored (`spill-stored`), and built for spills stored before (or missed by a crash between the two
 // commits) by `backfill`, a few spills at a time in the background. A spill has been indexed when its
 // spill_figures row exists.
 import type { Db } from '../archive/database';
 import type { RunsArchive } from '../archive/runs-archive';
+import { ledCells } from '../calibration/calibration-history';
 import { MIN_ELECTRONS, pedestalColumn } from '../dq/checks';
 import type { Hist1DSnapshot, HistSnapshot } from '../shared/histogram';
 import { loadSetup } from '../../setups/load';
@@ -79,7 +80,7 @@ export class SpillFigures {
       insertChannel: db.prepare<[string, number, number, number | null, number | null, number | null]>(
         `INSERT OR REPLACE INTO spill_channel_figures (channel, run, spill, pedestal, led_amplitude, led_factor) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
-      led: db.prepare<[number, number], { cells: string }>(`SELECT cells FROM spill_led WHERE run = ? AND spill = ?`),
+      led: db.prepare<[number, number], { cells: string; cells_deflated: Buffer | null }>(`SELECT cells, cells_deflated FROM spill_led WHERE run = ? AND spill = ?`),
       // Newest first: what a reviewer looks at first is indexed first.
       missing: db.prepare<[number], { run: number; spill: number; setup: string }>(
         `SELECT s.run, s.spill, r.setup FROM spills s JOIN runs r ON r.number = s.run
@@ -125,7 +126,7 @@ export class SpillFigures {
     }
     const led = this.q.led.get(run, spill);
     if (led) {
-      for (const [cell, v] of Object.entries(JSON.parse(led.cells) as Record<string, [number | null, number, string]>)) {
+      for (const [cell, v] of Object.entries(ledCells(run, spill, led.cells, led.cells_deflated))) {
         const r = row(cell);
         r.ledAmplitude = v[0];
         r.ledFactor = v[1];

@@ -3,6 +3,8 @@
 // Writes of a spill happen inside the spill's own transaction (RunsArchive.saveSpill).
 import type { Db } from '../archive/database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from '../archive/histogram-codec';
+import { deflateText, storedJson } from '../archive/deflated-text';
+import { SpillHistograms } from '../archive/spill-histograms';
 import type { SpillDq, Verdict } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import type { BadSpill, SignOffMoves } from '../shared/api/dq';
@@ -51,7 +53,9 @@ interface DqRow {
   spill: number;
   verdict: Verdict;
   detectors: string;
+  /** '' since migration 0026: the checks are in checks_deflated. */
   checks: string;
+  checks_deflated: Buffer | null;
   calibration_version: string;
   reference_version: number | null;
   eot: number;
@@ -84,12 +88,16 @@ interface RefRow {
   histograms: string | null;
 }
 
+/** A spill's checks as stored: deflated (since migration 0026) or as JSON text (rows written before). */
+const checksOf = (run: number, spill: number, text: string, deflated: Buffer | null) =>
+  storedJson(text, deflated, `the DQ checks of spill ${spill} of run ${run}`) as DqCheck[];
+
 function toStored(r: DqRow, unblinded: boolean): StoredSpillDq {
   const tagged = r.beam_events;
   return {
     run: r.run,
     spill: r.spill,
-    checks: JSON.parse(r.checks) as DqCheck[],
+    checks: checksOf(r.run, r.spill, r.checks, r.checks_deflated),
     signalCandidates: r.signal_candidates,
     beamEvents: r.beam_events,
     beamElectrons: r.beam_electrons,
@@ -134,23 +142,26 @@ export class DqStore {
   private readonly q;
   /** Reviewers' sign-offs: the EOT totals and the bad-spill list honour them. */
   readonly signOffs: SignOffs;
+  /** A spill's histograms (read only here: a reference copies them). */
+  private readonly spillHistograms: SpillHistograms;
 
   constructor(private readonly db: Db) {
     this.signOffs = new SignOffs(db);
+    this.spillHistograms = new SpillHistograms(db);
     this.q = {
       insertDq: db.prepare(
         `INSERT INTO spill_dq (run, spill, verdict, detectors, checks, calibration_version, reference_version, eot, kot, beam_events, beam_electrons,
-           beam_hadrons, beam_muons, electron_efficiency, hadron_suppression, suppression_is_limit, calo_hadrons, beam_energy_gev, signal_candidates)
-         VALUES (@run, @spill, @verdict, @detectors, @checks, @calibrationVersion, @referenceVersion, @eot, @kot, @beamEvents, @beamElectrons,
-           @beamHadrons, @beamMuons, @electronEfficiency, @hadronSuppression, @suppressionIsLimit, @caloHadrons, @beamEnergyGeV, @signalCandidates)`,
+           beam_hadrons, beam_muons, electron_efficiency, hadron_suppression, suppression_is_limit, calo_hadrons, beam_energy_gev, signal_candidates, checks_deflated)
+         VALUES (@run, @spill, @verdict, @detectors, '', @calibrationVersion, @referenceVersion, @eot, @kot, @beamEvents, @beamElectrons,
+           @beamHadrons, @beamMuons, @electronEfficiency, @hadronSuppression, @suppressionIsLimit, @caloHadrons, @beamEnergyGeV, @signalCandidates, @checksDeflated)`,
       ),
       spillDq: db.prepare<[number, number], DqRow>(`SELECT * FROM spill_dq WHERE run = ? AND spill = ?`),
-      updateChecks: db.prepare<[string, string, string, number, number]>(`UPDATE spill_dq SET verdict = ?, detectors = ?, checks = ? WHERE run = ? AND spill = ?`),
+      updateChecks: db.prepare<[string, string, Uint8Array, number, number]>(`UPDATE spill_dq SET verdict = ?, detectors = ?, checks = '', checks_deflated = ? WHERE run = ? AND spill = ?`),
       runDq: db.prepare<[number], DqRow>(`SELECT * FROM spill_dq WHERE run = ? ORDER BY spill`),
       // DQ's Bad and Medium spills, the spills signed off bad, and every spill of a run signed off bad.
       badSpills: db.prepare<
         [{ run: number | null; from: number; to: number; limit: number }],
-        { p_run: number; p_spill: number; started_at: number; ended_at: number; verdict: Verdict | null; detectors: string | null; checks: string | null }
+        { p_run: number; p_spill: number; started_at: number; ended_at: number; verdict: Verdict | null; detectors: string | null; checks: string | null; checks_deflated: Buffer | null }
       >(
         `WITH ${SIGNED_OFF_SPILLS},
          picked AS (
@@ -160,7 +171,7 @@ export class DqStore {
            UNION
            SELECT s.run, s.spill FROM spills s WHERE s.run IN (SELECT run FROM signed_off_bad_runs) AND (@run IS NULL OR s.run = @run)
          )
-         SELECT p.run AS p_run, p.spill AS p_spill, s.started_at, s.ended_at, d.verdict, d.detectors, d.checks
+         SELECT p.run AS p_run, p.spill AS p_spill, s.started_at, s.ended_at, d.verdict, d.detectors, d.checks, d.checks_deflated
            FROM picked p JOIN spills s ON s.run = p.run AND s.spill = p.spill LEFT JOIN spill_dq d ON d.run = p.run AND d.spill = p.spill
           WHERE s.ended_at >= @from AND s.ended_at < @to
           ORDER BY p.run, p.spill LIMIT @limit`,
@@ -215,7 +226,6 @@ export class DqStore {
         `INSERT INTO dq_reference_histograms (reference, name, kind, encoding, data) VALUES (?, ?, ?, ?, ?)`,
       ),
       referenceHistograms: db.prepare<[number], { name: string; encoding: string; data: Buffer }>(`SELECT name, encoding, data FROM dq_reference_histograms WHERE reference = ?`),
-      spillHistograms: db.prepare<[number, number], { name: string; encoding: string; data: Buffer }>(`SELECT name, encoding, data FROM spill_histograms WHERE run = ? AND spill = ?`),
       unblinded: db.prepare<[number], { run: number; at: number; user: string; reason: string }>(`SELECT * FROM dq_unblinded_runs WHERE run = ?`),
       unblind: db.prepare<[number, number, string, string]>(`INSERT INTO dq_unblinded_runs (run, at, user, reason) VALUES (?, ?, ?, ?)`),
       insertSealed: db.prepare<[number, number, Uint8Array]>(`INSERT INTO dq_sealed_spills (run, spill, payload) VALUES (?, ?, ?)`),
@@ -233,7 +243,7 @@ export class DqStore {
       spill: row.spill,
       verdict: dq.verdict,
       detectors: JSON.stringify(dq.detectors),
-      checks: JSON.stringify(row.checks),
+      checksDeflated: deflateText(JSON.stringify(row.checks)),
       calibrationVersion: dq.calibrationVersion,
       referenceVersion: dq.referenceVersion,
       eot: dq.eot,
@@ -259,10 +269,10 @@ export class DqStore {
   addCheck(run: number, spill: number, check: DqCheck): boolean {
     const row = this.q.spillDq.get(run, spill);
     if (!row) return false;
-    const checks = [...(JSON.parse(row.checks) as DqCheck[]).filter((c) => !(c.id === check.id && c.detector === check.detector)), check];
+    const checks = [...checksOf(run, spill, row.checks, row.checks_deflated).filter((c) => !(c.id === check.id && c.detector === check.detector)), check];
     const detectors = JSON.parse(row.detectors) as Record<string, Verdict>;
     detectors[check.detector] = worst([detectors[check.detector] ?? 'null', check.verdict]);
-    this.q.updateChecks.run(worst([row.verdict, check.verdict]), JSON.stringify(detectors), JSON.stringify(checks), run, spill);
+    this.q.updateChecks.run(worst([row.verdict, check.verdict]), JSON.stringify(detectors), deflateText(JSON.stringify(checks)), run, spill);
     return true;
   }
 
@@ -286,7 +296,7 @@ export class DqStore {
     return rows.map((r) => {
       let signed = inForce.get(r.p_run);
       if (!signed) inForce.set(r.p_run, (signed = this.signOffs.current(r.p_run)));
-      const automatic = r.verdict === null ? null : { verdict: r.verdict, detectors: JSON.parse(r.detectors!) as Record<string, Verdict>, checks: JSON.parse(r.checks!) as DqCheck[] };
+      const automatic = r.verdict === null ? null : { verdict: r.verdict, detectors: JSON.parse(r.detectors!) as Record<string, Verdict>, checks: checksOf(r.p_run, r.p_spill, r.checks!, r.checks_deflated) };
       return toBadSpill({ run: r.p_run, spill: r.p_spill, startedAt: r.started_at, endedAt: r.ended_at, automatic }, signOffFor(r.p_spill, signed));
     });
   }
@@ -381,10 +391,9 @@ export class DqStore {
       if (scope === 'run') {
         for (const h of this.q.runHistogramRows.all(input.run)) this.q.insertReferenceHistogram.run(id, h.name, h.kind, h.encoding, h.data);
       } else {
-        for (const h of this.q.spillHistograms.all(input.run, input.spill)) {
-          const kind = decodeHistogram(h.encoding, h.data).kind;
-          this.q.insertReferenceHistogram.run(id, h.name, kind, h.encoding, h.data);
-        }
+        // As stored (each histogram of a set is a `bins+deflate` blob of its own), its kind from the set's index
+        // or the row: nothing is decoded.
+        for (const h of this.spillHistograms.stored(input.run, input.spill)) this.q.insertReferenceHistogram.run(id, h.name, h.kind, h.encoding, h.data);
       }
       return id;
     })();

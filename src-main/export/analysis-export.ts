@@ -17,7 +17,6 @@ import type { Run, SpillSummary, Verdict } from '../shared/api/schemas';
 import { toRootJson } from '../shared/root-json';
 import { spillOfDaq } from '../timing/overlap';
 import { VERSION } from '../version';
-import { decodeHistogram } from '../archive/histogram-codec';
 import type { Setup } from '../../setups/load';
 import type { Column, Table } from './tabular';
 
@@ -301,9 +300,6 @@ export class AnalysisExport {
          FROM runs r LEFT JOIN dq_unblinded_runs u ON u.run = r.number WHERE r.number = ?`,
       ),
       spillEot: db.prepare<[number], { spill: number; eot: number; kot: number | null }>(`SELECT spill, eot, kot FROM spill_dq WHERE run = ?`),
-      spillHistograms: db.prepare<[number, number], { name: string; encoding: string; data: Buffer }>(
-        `SELECT name, encoding, data FROM spill_histograms WHERE run = ? AND spill = ? ORDER BY name`,
-      ),
     };
   }
 
@@ -429,8 +425,8 @@ export class AnalysisExport {
     const accumulated = this.o.dq.store.runHistograms(run);
     for (const h of accumulated.histograms) add(`run/${h.name}.json`, toRootJson(this.o.dq.present(run, h, null)));
     for (const spill of spills) {
-      for (const row of this.q.spillHistograms.all(run, spill)) {
-        add(`spill-${String(spill).padStart(4, '0')}/${row.name}.json`, toRootJson(this.o.dq.present(run, decodeHistogram(row.encoding, row.data), spill)));
+      for (const h of this.o.archive.spillHistograms.all(run, spill)) {
+        add(`spill-${String(spill).padStart(4, '0')}/${h.name}.json`, toRootJson(this.o.dq.present(run, h, spill)));
         await pace();
       }
     }

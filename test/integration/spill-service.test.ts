@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src-main/archive/database';
+import { SpillHistograms } from '../../src-main/archive/spill-histograms';
 import type { Core } from '../../src-main/core/core';
 import type { SpillStored } from '../../src-main/spills/spill-service';
 import { waitFor } from '../support/serve-process';
@@ -31,16 +32,20 @@ const dbOf = (c: Core) => (c as unknown as { db: Db }).db;
 /** What the database holds of one spill, per domain. */
 function rowsOf(db: Db, run: number, spill: number) {
   const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE run = ? AND spill = ?`).get(run, spill) as { n: number }).n;
-  return { spill: count('spills'), histograms: count('spill_histograms'), dq: count('spill_dq'), led: count('spill_led') };
+  // A spill's histograms are one row of spill_histogram_sets (migration 0025): counted by the names it holds.
+  const histograms = (db.prepare(`SELECT count(*) AS n FROM spill_histogram_sets WHERE run = ? AND spill = ?`).get(run, spill) as { n: number }).n
+    ? new SpillHistograms(db).names(run, spill).length
+    : 0;
+  return { spill: count('spills'), histograms, dq: count('spill_dq'), led: count('spill_led') };
 }
 
 describe('the spill service', () => {
   it("writes a spill's rows of every domain in one transaction: a failure in the middle leaves none of them", async () => {
     const db = dbOf(core);
-    // Spill 2: the LED record (the last domain to write) is refused. Spill 3: a histogram (the spill's own
-    // rows, before any domain's) is refused.
+    // Spill 2: the LED record (the last domain to write) is refused. Spill 3: its histograms (the spill's own
+    // rows, before any domain's) are refused.
     db.exec(`CREATE TEMP TRIGGER refuse_led BEFORE INSERT ON spill_led WHEN NEW.spill = 2 BEGIN SELECT RAISE(ABORT, 'injected: LED record refused'); END`);
-    db.exec(`CREATE TEMP TRIGGER refuse_histogram BEFORE INSERT ON spill_histograms WHEN NEW.spill = 3 BEGIN SELECT RAISE(ABORT, 'injected: histogram refused'); END`);
+    db.exec(`CREATE TEMP TRIGGER refuse_histogram BEFORE INSERT ON spill_histogram_sets WHEN NEW.spill = 3 BEGIN SELECT RAISE(ABORT, 'injected: histogram refused'); END`);
     const heard: SpillStored[] = [];
     core.spills.subscribe('spill-stored', (s) => heard.push(s));
     const errorsBefore = core.databaseErrors;

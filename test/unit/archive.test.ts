@@ -146,7 +146,7 @@ describe('RunsArchive', () => {
     expect(() => a.saveSpill(spill(run.number, 1), [h.snapshot()])).toThrow();
     expect(a.histogramNames(run.number, 1)).toEqual(['ecal_energy']);
     // Compressed: far smaller than the JSON.
-    const row = db.prepare('SELECT length(data) AS n FROM spill_histograms').get() as { n: number };
+    const row = db.prepare('SELECT length(data) AS n FROM spill_histogram_sets').get() as { n: number };
     expect(row.n).toBeLessThan(JSON.stringify(h.snapshot()).length / 4);
   });
 
