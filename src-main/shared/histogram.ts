@@ -316,18 +316,33 @@ export class Hist2D {
 export function mergeSnapshots(parts: readonly HistSnapshot[]): HistSnapshot {
   const [first, ...rest] = parts;
   if (!first) throw new RangeError('nothing to merge');
-  if (first.kind === 'TH1D') {
-    const total = Hist1D.fromSnapshot(first);
-    for (const p of rest) {
-      if (p.kind !== 'TH1D') throw new RangeError(`cannot merge ${p.kind} into TH1D ${first.name}`);
-      total.add(Hist1D.fromSnapshot(p));
+  // One part (one monitor worker, a run's first spill) is its own sum: no copy through the bins.
+  if (rest.length === 0) return first;
+  const cells = first.kind === 'TH1D' ? first.x.nbins + 2 : (first.x.nbins + 2) * (first.y.nbins + 2);
+  for (const p of [first, ...rest]) {
+    if (p.kind !== first.kind) throw new RangeError(`cannot merge ${p.kind} into ${first.kind} ${first.name}`);
+    if (!sameAxis(first.x, p.x) || (first.kind === 'TH2D' && !sameAxis(first.y, (p as Hist2DSnapshot).y))) {
+      throw new RangeError(`cannot merge ${p.name} into ${first.name}: axes differ`);
     }
-    return total.snapshot();
+    if (p.contents.length !== cells || p.sumw2.length !== cells) throw new RangeError(`histogram ${p.name}: ${p.contents.length} cells for ${cells}`);
   }
-  const total = Hist2D.fromSnapshot(first);
+  // Summed on the plain arrays, one pass per part: the end of every spill merges the workers' parts and adds
+  // the spill to its run, and a copy into typed arrays and back doubled that work.
+  const contents = first.contents.slice();
+  const sumw2 = first.sumw2.slice();
+  const stats: Record<string, number> = { ...first.stats };
+  let entries = first.entries;
   for (const p of rest) {
-    if (p.kind !== 'TH2D') throw new RangeError(`cannot merge ${p.kind} into TH2D ${first.name}`);
-    total.add(Hist2D.fromSnapshot(p));
+    const c = p.contents;
+    const w = p.sumw2;
+    for (let i = 0; i < cells; i++) {
+      contents[i]! += c[i]!;
+      sumw2[i]! += w[i]!;
+    }
+    entries += p.entries;
+    for (const [k, v] of Object.entries(p.stats)) stats[k]! += v;
   }
-  return total.snapshot();
+  return first.kind === 'TH1D'
+    ? { ...first, x: { ...first.x }, contents, sumw2, entries, stats: stats as Hist1DSnapshot['stats'] }
+    : { ...first, x: { ...first.x }, y: { ...first.y }, contents, sumw2, entries, stats: stats as Hist2DSnapshot['stats'] };
 }

@@ -9,7 +9,8 @@
 // same machine's clock as the page's). "DOM" is when the view shows the spill's histograms (the Shift view's
 // last-spill label, the Histograms view's `data-shown`, both set in the same update as the charts' data);
 // "painted" is the first task after the next animation frame, in which ECharts draws (it updates lazily,
-// in its own frame callback, registered before ours). One JSON line at the end.
+// in its own frame callback, registered before ours). "Arrived" (Shift view) is when the spill's event reached
+// the page's socket: the server's share ends there. One JSON line at the end.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ interface SpillRow {
 interface PageRecord {
   frames: number[];
   longTasks: { at: number; ms: number }[];
+  arrived: number[];
   shown: { label: string; dom: number; painted: number | null }[];
 }
 
@@ -49,8 +51,19 @@ declare global {
  */
 const INSTRUMENT = `(() => {
   const now = () => performance.timeOrigin + performance.now();
-  const rec = { frames: [], longTasks: [], shown: [], selector: '' };
+  const rec = { frames: [], longTasks: [], shown: [], arrived: [], selector: '' };
   window.__live = rec;
+  // A spill's event is the message with a spill summary and histograms: when it arrived, before the app's
+  // own handler (registered after ours) parses it.
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (typeof e.data === 'string' && e.data.includes('"eventsSeen"') && e.data.includes('"contents"')) rec.arrived.push(now());
+      });
+    }
+  };
   const frame = (t) => {
     rec.frames.push(performance.timeOrigin + t);
     requestAnimationFrame(frame);
@@ -73,9 +86,17 @@ const INSTRUMENT = `(() => {
   new MutationObserver(look).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-shown'] });
 })();`;
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** The server's time per stage of a live spill's end so far (/metrics): { stage: [seconds, spills] }. */
 async function stageTotals(url: string, token: string): Promise<Map<string, [number, number]>> {
-  const text = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${token}` } })).text();
+  // Under the clients' load the server may shed this request too (429/503): ask again.
+  let text = '';
+  for (let attempt = 0; attempt < 50 && !text.includes('na64rc_spill_end_stage_seconds_sum'); attempt++) {
+    const res = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${token}` } }).catch(() => null);
+    text = res?.ok ? await res.text() : '';
+    if (!text) await sleep(100);
+  }
   const out = new Map<string, [number, number]>();
   for (const m of text.matchAll(/^na64rc_spill_end_stage_seconds_(sum|count)\{stage="(\w+)"\} (\S+)$/gm)) {
     const t = out.get(m[2]!) ?? [0, 0];
@@ -85,7 +106,6 @@ async function stageTotals(url: string, token: string): Promise<Map<string, [num
   return out;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -105,7 +125,13 @@ try {
     return r.current && r.spill >= 2 ? r.current.number : null;
   }, 60_000);
   const paths = await routeMix(serve.info, run);
-  const spillsOf = async () => (await api<SpillRow[]>(serve.info, `/api/v1/runs/${run}/spills`)).body;
+  /** The run's spills (asked again while the clients' load has the server shed the request). */
+  const spillsOf = () => waitFor('the run’s spills', async () => {
+    const r = await api<SpillRow[]>(serve.info, `/api/v1/runs/${run}/spills`);
+    return r.status === 200 ? r.body : null;
+  });
+  const cycleMs = (await api<{ beam: { cycleMs: number } }>(serve.info, '/api/v1/status')).body.beam.cycleMs;
+  const windowMs = Math.max(1, Math.round((PHASE_S * 1000) / cycleMs)) * cycleMs;
 
   const views = [
     { name: 'shift', path: '/shift', selector: '[data-testid=live-spill]' },
@@ -128,11 +154,16 @@ try {
         r.frames.length = 0;
         r.longTasks.length = 0;
         r.shown.length = 0;
+        r.arrived.length = 0;
       });
+      // A window of whole SPS cycles from the middle of one (as the load bench): each holds one slot per
+      // cycle, so a spill rate below the cycles' is spills lost, not where the window fell.
+      const last = (await spillsOf()).at(-1)!;
+      const from = last.startedAt + cycleMs / 2 + Math.ceil((Date.now() - last.startedAt - cycleMs / 2) / cycleMs) * cycleMs;
+      await sleep(from - Date.now());
       const before = await stageTotals(serve.info.url, serve.info.token);
-      const from = Date.now();
-      await sleep(PHASE_S * 1000);
-      const to = Date.now();
+      const to = from + windowMs;
+      await sleep(to - Date.now());
       // The last spill's paint lands a moment later.
       await sleep(500);
       const after = await stageTotals(serve.info.url, serve.info.token);
@@ -148,10 +179,13 @@ try {
       const ended = new Map(spills.map((s) => [`run ${run} spill ${s.spill}`, s.endedAt]));
       const dom: number[] = [];
       const painted: number[] = [];
+      const arrived: number[] = [];
       for (const s of rec.shown) {
         const end = ended.get(s.label);
         if (end === undefined) continue;
         dom.push(s.dom - end);
+        const at = rec.arrived.filter((t) => t >= end && t <= s.dom).at(-1);
+        if (at !== undefined) arrived.push(at - end);
         if (s.painted !== null) painted.push(s.painted - end);
       }
       const inWindow = spills.filter((s) => s.startedAt >= from && s.startedAt < to).length;
@@ -161,6 +195,7 @@ try {
         spills: inWindow,
         spillRate: +(inWindow / ((to - from) / 1000)).toFixed(3),
         shown: dom.length,
+        arrivedP50: pct(arrived, 0.5),
         domP50: pct(dom, 0.5),
         domP90: pct(dom, 0.9),
         paintedP50: pct(painted, 0.5),

@@ -68,6 +68,23 @@ describe('Hist1D', () => {
     const a = new Hist1D('h', 'h', axis);
     const b = new Hist1D('h', 'h', { ...axis, nbins: 20 });
     expect(() => a.add(b)).toThrow(/axes differ/);
+    expect(() => mergeSnapshots([a.snapshot(), b.snapshot()])).toThrow(/axes differ/);
+    const map = new Hist2D('m', 'm', axis, axis);
+    expect(() => mergeSnapshots([a.snapshot(), map.snapshot()])).toThrow(/cannot merge TH2D into TH1D h/);
+    expect(() => mergeSnapshots([a.snapshot(), { ...a.snapshot(), contents: [1, 2] }])).toThrow(/h: 2 cells for 12/);
+  });
+
+  it('merges 2D maps as the typed histograms add them, leaves its parts untouched, and hands back a lone part as it is', () => {
+    const parts = [new Hist2D('m', 'm', axis, axis), new Hist2D('m', 'm', axis, axis)];
+    for (let i = 0; i < 200; i++) parts[i % 2]!.fill((i * 3.1) % 110 - 5, (i * 5.7) % 110 - 5, 0.5 + (i % 4));
+    const snaps = parts.map((p) => p.snapshot());
+    const copies = structuredClone(snaps);
+    const merged = mergeSnapshots(snaps);
+    const typed = Hist2D.fromSnapshot(snaps[0]! as Parameters<typeof Hist2D.fromSnapshot>[0]);
+    typed.add(parts[1]!);
+    expect(merged).toEqual(typed.snapshot());
+    expect(snaps).toEqual(copies);
+    expect(mergeSnapshots([snaps[0]!])).toBe(snaps[0]);
   });
 
   it('round-trips through a snapshot and rejects a snapshot of the wrong size', () => {
