@@ -32,9 +32,28 @@ export class Digitizer {
   private readonly faults: (ChannelFault | null)[];
   /** Per channel: pedestal + noise, rounded, for the fast path of channels without a pulse. */
   private readonly quiet: Uint16Array[];
+  /**
+   * The quiet tables as 32-bit words, for copying two samples at a time: per channel, the table from an
+   * even start (`quietEven`) and the table shifted by one sample (`quietOdd`), QUIET_WORDS words each.
+   */
+  private readonly quietEven: Uint32Array;
+  private readonly quietOdd: Uint32Array;
   /** The template sampled every 12.5 ns from the first sample after the start, at PHASES phases. */
   private readonly sampled: Float32Array[];
-  private readonly work = new Float64Array(SAMPLES);
+  /** Per pulse of the event being digitised: its first sample and its sampled template (they depend on its start only). */
+  private pulseFirst = new Float64Array(8);
+  private pulseTable: Float32Array[] = [];
+  /** The pulses that reach a channel: their amplitude, first sample, end sample and template (reused; one more for the hot pulse). */
+  private addAmplitude = new Float64Array(9);
+  private addFirst = new Float64Array(9);
+  private addEnd = new Float64Array(9);
+  private addTable: Float32Array[] = [];
+  /** The hot channel’s pulse: its first sample and template. */
+  private readonly hotFirst: number;
+  private readonly hotTable: Float32Array;
+  /** The last output buffer and its 32-bit view (the fast path copies quiet channels two samples a word). */
+  private out16: Uint16Array | null = null;
+  private out32: Uint32Array | null = null;
 
   constructor(
     readonly cells: readonly Cell[],
@@ -56,6 +75,16 @@ export class Digitizer {
       return Float32Array.from({ length: k }, (_, i) => this.tpl[Math.round((offset + i * SAMPLE_NS) / TEMPLATE_STEP_NS)] ?? 0);
     });
     this.faults = cells.map(() => null);
+    const words = (QUIET_LENGTH + SAMPLES) >> 1;
+    this.quietEven = new Uint32Array(cells.length * words);
+    this.quietOdd = new Uint32Array(cells.length * words);
+    const even = new Uint16Array(this.quietEven.buffer);
+    const odd = new Uint16Array(this.quietOdd.buffer);
+    this.quiet.forEach((q, c) => {
+      even.set(q, c * 2 * words);
+      odd.set(q.subarray(1), c * 2 * words);
+    });
+    [this.hotFirst, this.hotTable] = this.placed(PULSE_START_NS);
   }
 
   setFault(cell: number, fault: ChannelFault | null): void {
@@ -72,49 +101,114 @@ export class Digitizer {
    * Write every cell's waveform into `out` (cells × samples, cell-major). `gain[c]` scales the pulses of
    * cell c (PMT voltage × drift); a dead cell shows its pedestal only, a hot one a large pulse every event.
    * Cells without a pulse above a tenth of an ADC count copy pedestal + noise from their own table (fast path).
+   * `count`: how many of `pulses` the event has (the first ones).
+   *
+   * Issue 19: the same arithmetic, in the same order, as the straightforward form (a sample is pedestal +
+   * σ·noise, then each pulse’s template × amplitude added in pulse order, then the hot pulse, then rounded):
+   * each sample is summed in a register instead of a work array, each pulse placed once per event instead
+   * of once per cell, and quiet channels copied a word (two samples) at a time. The twin’s bytes for a seed
+   * are pinned by test/unit/twin-determinism.test.ts.
    */
-  digitize(rng: Random, pulses: readonly Pulse[], gain: Float64Array, out: Uint16Array): void {
+  digitize(rng: Random, pulses: readonly Pulse[], gain: Float64Array, out: Uint16Array, count = pulses.length): void {
     const n = this.samples;
-    const work = this.work;
-    for (let c = 0; c < this.cells.length; c++) {
+    if (this.pulseFirst.length < count) this.grow(count);
+    const pulseFirst = this.pulseFirst;
+    const pulseTable = this.pulseTable;
+    for (let p = 0; p < count; p++) [pulseFirst[p], pulseTable[p]] = this.placed(pulses[p]!.startNs);
+    const addAmplitude = this.addAmplitude;
+    const addFirst = this.addFirst;
+    const addEnd = this.addEnd;
+    const addTable = this.addTable;
+    const noise = this.noise;
+    const out32 = this.wordsOf(out);
+    const words = (QUIET_LENGTH + SAMPLES) >> 1;
+    const cells = this.cells.length;
+    for (let c = 0; c < cells; c++) {
       const base = c * n;
       const j = (rng.uniform() * QUIET_LENGTH) | 0;
       const fault = this.faults[c];
       const g = fault === 'dead' ? 0 : gain[c]!;
       let active = fault === 'hot' || fault === 'noisy';
       if (!active && g > 0) {
-        for (let p = 0; p < pulses.length; p++) if (pulses[p]!.amplitude[c]! * g >= 0.1) active = true;
+        for (let p = 0; p < count; p++) {
+          if (pulses[p]!.amplitude[c]! * g >= 0.1) {
+            active = true;
+            break;
+          }
+        }
       }
       if (!active) {
-        const quiet = this.quiet[c]!;
-        for (let k = 0; k < n; k++) out[base + k] = quiet[j + k]!;
+        if (out32) {
+          const table = (j & 1) === 0 ? this.quietEven : this.quietOdd;
+          const from = c * words + (j >> 1);
+          const to = base >> 1;
+          for (let k = 0; k < n >> 1; k++) out32[to + k] = table[from + k]!;
+        } else {
+          const quiet = this.quiet[c]!;
+          for (let k = 0; k < n; k++) out[base + k] = quiet[j + k]!;
+        }
         continue;
+      }
+      // The pulses that reach this channel, in pulse order, then the hot pulse.
+      let adds = 0;
+      for (let p = 0; p < count; p++) {
+        const a = pulses[p]!.amplitude[c]! * g;
+        if (a >= 0.1) {
+          const first = pulseFirst[p]!;
+          const table = pulseTable[p]!;
+          addAmplitude[adds] = a;
+          addFirst[adds] = first;
+          addEnd[adds] = Math.min(n, first + table.length);
+          addTable[adds] = table;
+          adds++;
+        }
+      }
+      if (fault === 'hot') {
+        addAmplitude[adds] = HOT_AMPLITUDE_ADC;
+        addFirst[adds] = this.hotFirst;
+        addEnd[adds] = Math.min(n, this.hotFirst + this.hotTable.length);
+        addTable[adds] = this.hotTable;
+        adds++;
       }
       const ped = this.pedestals[c]!;
       const sigma = this.noiseSigma[c]!;
-      for (let k = 0; k < n; k++) work[k] = ped + sigma * this.noise[j + k]!;
-      for (let p = 0; p < pulses.length; p++) {
-        const a = pulses[p]!.amplitude[c]! * g;
-        if (a >= 0.1) this.addPulse(a, pulses[p]!.startNs);
-      }
-      if (fault === 'hot') this.addPulse(HOT_AMPLITUDE_ADC, PULSE_START_NS);
       for (let k = 0; k < n; k++) {
-        const v = work[k]!;
+        let v = ped + sigma * noise[j + k]!;
+        for (let a = 0; a < adds; a++) {
+          const first = addFirst[a]!;
+          if (k >= first && k < addEnd[a]!) v += addAmplitude[a]! * addTable[a]![k - first]!;
+        }
         out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
       }
     }
   }
 
-  /** Add a pulse of peak `amplitude` starting at `startNs`, from the template sampled at the nearest phase. */
-  private addPulse(amplitude: number, startNs: number): void {
-    // The first sample at or after the start (negative for a pulse that started before the readout) and the
-    // phase of the start before it; a start just after a sample is nearest to phase 0 of that sample.
+  /** Room for `count` pulses (plus the hot one) in the per-event tables. */
+  private grow(count: number): void {
+    this.pulseFirst = new Float64Array(count);
+    this.addAmplitude = new Float64Array(count + 1);
+    this.addFirst = new Float64Array(count + 1);
+    this.addEnd = new Float64Array(count + 1);
+  }
+
+  /** A 32-bit view of `out` when it can take one (even samples per channel, aligned), else null. */
+  private wordsOf(out: Uint16Array): Uint32Array | null {
+    if (out !== this.out16) {
+      this.out16 = out;
+      this.out32 = this.samples % 2 === 0 && out.byteOffset % 4 === 0 && out.length % 2 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 1) : null;
+    }
+    return this.out32;
+  }
+
+  /**
+   * Where a pulse starting at `startNs` lands: the first sample at or after the start (negative for a pulse
+   * that started before the readout) and the template sampled at the phase of the start before it; a start
+   * just after a sample is nearest to phase 0 of that sample.
+   */
+  private placed(startNs: number): [number, Float32Array] {
     let first = Math.ceil(startNs / SAMPLE_NS);
     let phase = Math.round(((first * SAMPLE_NS - startNs) / SAMPLE_NS) * PHASES);
     if (phase === PHASES) [first, phase] = [first - 1, 0];
-    const table = this.sampled[phase]!;
-    const work = this.work;
-    const end = Math.min(this.samples, first + table.length);
-    for (let k = Math.max(0, first); k < end; k++) work[k]! += amplitude * table[k - first]!;
+    return [first, this.sampled[phase]!];
   }
 }

@@ -468,7 +468,7 @@ export class TwinSpill {
       twin.response.spectrometers.add(rng, particle, pulse.startNs, hits);
       used++;
     }
-    twin.digitizer.digitize(rng, this.pulses.slice(0, used), twin.gainsFor(this.sequence), this.samples);
+    twin.digitizer.digitize(rng, this.pulses, twin.gainsFor(this.sequence), this.samples, used);
     return { timeMs: this.times[i]!, type: 'physics', trigger, samples: this.samples, hits, truth };
   }
 
