@@ -32,28 +32,26 @@ export class Digitizer {
   private readonly faults: (ChannelFault | null)[];
   /** Per channel: pedestal + noise, rounded, for the fast path of channels without a pulse. */
   private readonly quiet: Uint16Array[];
-  /**
-   * The quiet tables as 32-bit words, for copying two samples at a time: per channel, the table from an
-   * even start (`quietEven`) and the table shifted by one sample (`quietOdd`), QUIET_WORDS words each.
-   */
-  private readonly quietEven: Uint32Array;
-  private readonly quietOdd: Uint32Array;
   /** The template sampled every 12.5 ns from the first sample after the start, at PHASES phases. */
   private readonly sampled: Float32Array[];
-  /** Per pulse of the event being digitised: its first sample and its sampled template (they depend on its start only). */
-  private pulseFirst = new Float64Array(8);
-  private pulseTable: Float32Array[] = [];
-  /** The pulses that reach a channel: their amplitude, first sample, end sample and template (reused; one more for the hot pulse). */
+  /**
+   * Per pulse of the event being digitised: its sampled template placed at its start, one value per sample
+   * of the readout window, 0 where the template does not reach (reused). Adding amplitude × 0 leaves a
+   * finite sum as it was: the samples come out as they did when only the template’s range was added.
+   */
+  private placedPulses: Float64Array[] = [];
+  /** Per placed pulse: the samples it reaches, [first, end) (for the general path). */
+  private placedFirst = new Float64Array(8);
+  private placedEnd = new Float64Array(8);
+  /** The pulses that reach the channel being digitised, their amplitudes and ranges (reused). */
+  private readonly adds: Float64Array[] = [];
   private addAmplitude = new Float64Array(9);
   private addFirst = new Float64Array(9);
   private addEnd = new Float64Array(9);
-  private addTable: Float32Array[] = [];
-  /** The hot channel’s pulse: its first sample and template. */
+  /** The hot channel’s pulse, placed (as `placedPulses`), and its range. */
+  private readonly hotPulse: Float64Array;
   private readonly hotFirst: number;
-  private readonly hotTable: Float32Array;
-  /** The last output buffer and its 32-bit view (the fast path copies quiet channels two samples a word). */
-  private out16: Uint16Array | null = null;
-  private out32: Uint32Array | null = null;
+  private readonly hotEnd: number;
 
   constructor(
     readonly cells: readonly Cell[],
@@ -75,16 +73,9 @@ export class Digitizer {
       return Float32Array.from({ length: k }, (_, i) => this.tpl[Math.round((offset + i * SAMPLE_NS) / TEMPLATE_STEP_NS)] ?? 0);
     });
     this.faults = cells.map(() => null);
-    const words = (QUIET_LENGTH + SAMPLES) >> 1;
-    this.quietEven = new Uint32Array(cells.length * words);
-    this.quietOdd = new Uint32Array(cells.length * words);
-    const even = new Uint16Array(this.quietEven.buffer);
-    const odd = new Uint16Array(this.quietOdd.buffer);
-    this.quiet.forEach((q, c) => {
-      even.set(q, c * 2 * words);
-      odd.set(q.subarray(1), c * 2 * words);
-    });
-    [this.hotFirst, this.hotTable] = this.placed(PULSE_START_NS);
+    this.hotPulse = this.place(PULSE_START_NS, new Float64Array(SAMPLES), 0);
+    this.hotFirst = this.placedFirst[0]!;
+    this.hotEnd = this.placedEnd[0]!;
   }
 
   setFault(cell: number, fault: ChannelFault | null): void {
@@ -106,23 +97,23 @@ export class Digitizer {
    * Issue 19: the same arithmetic, in the same order, as the straightforward form (a sample is pedestal +
    * σ·noise, then each pulse’s template × amplitude added in pulse order, then the hot pulse, then rounded):
    * each sample is summed in a register instead of a work array, each pulse placed once per event instead
-   * of once per cell, and quiet channels copied a word (two samples) at a time. The twin’s bytes for a seed
-   * are pinned by test/unit/twin-determinism.test.ts.
+   * of once per cell (its template on the samples, 0 where it does not reach: adding amplitude × 0 changes
+   * no finite sum), one loop over the samples without branches for the usual one or two pulses. The twin’s
+   * bytes for a seed are pinned by test/unit/twin-determinism.test.ts.
    */
   digitize(rng: Random, pulses: readonly Pulse[], gain: Float64Array, out: Uint16Array, count = pulses.length): void {
     const n = this.samples;
-    if (this.pulseFirst.length < count) this.grow(count);
-    const pulseFirst = this.pulseFirst;
-    const pulseTable = this.pulseTable;
-    for (let p = 0; p < count; p++) [pulseFirst[p], pulseTable[p]] = this.placed(pulses[p]!.startNs);
+    if (this.addAmplitude.length <= count) this.grow(count);
+    const placed = this.placedPulses;
+    for (let p = 0; p < count; p++) placed[p] = this.place(pulses[p]!.startNs, placed[p] ?? new Float64Array(n), p);
+    const placedFirst = this.placedFirst;
+    const placedEnd = this.placedEnd;
+    const noise = this.noise;
+    const cells = this.cells.length;
+    const adds = this.adds;
     const addAmplitude = this.addAmplitude;
     const addFirst = this.addFirst;
     const addEnd = this.addEnd;
-    const addTable = this.addTable;
-    const noise = this.noise;
-    const out32 = this.wordsOf(out);
-    const words = (QUIET_LENGTH + SAMPLES) >> 1;
-    const cells = this.cells.length;
     for (let c = 0; c < cells; c++) {
       const base = c * n;
       const j = (rng.uniform() * QUIET_LENGTH) | 0;
@@ -138,77 +129,83 @@ export class Digitizer {
         }
       }
       if (!active) {
-        if (out32) {
-          const table = (j & 1) === 0 ? this.quietEven : this.quietOdd;
-          const from = c * words + (j >> 1);
-          const to = base >> 1;
-          for (let k = 0; k < n >> 1; k++) out32[to + k] = table[from + k]!;
-        } else {
-          const quiet = this.quiet[c]!;
-          for (let k = 0; k < n; k++) out[base + k] = quiet[j + k]!;
-        }
+        const quiet = this.quiet[c]!;
+        for (let k = 0; k < n; k++) out[base + k] = quiet[j + k]!;
         continue;
       }
       // The pulses that reach this channel, in pulse order, then the hot pulse.
-      let adds = 0;
+      let m = 0;
+      let finite = true;
       for (let p = 0; p < count; p++) {
         const a = pulses[p]!.amplitude[c]! * g;
         if (a >= 0.1) {
-          const first = pulseFirst[p]!;
-          const table = pulseTable[p]!;
-          addAmplitude[adds] = a;
-          addFirst[adds] = first;
-          addEnd[adds] = Math.min(n, first + table.length);
-          addTable[adds] = table;
-          adds++;
+          adds[m] = placed[p]!;
+          addFirst[m] = placedFirst[p]!;
+          addEnd[m] = placedEnd[p]!;
+          addAmplitude[m++] = a;
+          if (a === Infinity) finite = false;
         }
       }
       if (fault === 'hot') {
-        addAmplitude[adds] = HOT_AMPLITUDE_ADC;
-        addFirst[adds] = this.hotFirst;
-        addEnd[adds] = Math.min(n, this.hotFirst + this.hotTable.length);
-        addTable[adds] = this.hotTable;
-        adds++;
+        adds[m] = this.hotPulse;
+        addFirst[m] = this.hotFirst;
+        addEnd[m] = this.hotEnd;
+        addAmplitude[m++] = HOT_AMPLITUDE_ADC;
       }
       const ped = this.pedestals[c]!;
       const sigma = this.noiseSigma[c]!;
-      for (let k = 0; k < n; k++) {
-        let v = ped + sigma * noise[j + k]!;
-        for (let a = 0; a < adds; a++) {
-          const first = addFirst[a]!;
-          if (k >= first && k < addEnd[a]!) v += addAmplitude[a]! * addTable[a]![k - first]!;
+      if (m === 1 && finite) {
+        const a0 = addAmplitude[0]!;
+        const t0 = adds[0]!;
+        for (let k = 0; k < n; k++) {
+          const v = ped + sigma * noise[j + k]! + a0 * t0[k]!;
+          out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
         }
-        out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+      } else if (m === 2 && finite) {
+        const a0 = addAmplitude[0]!;
+        const t0 = adds[0]!;
+        const a1 = addAmplitude[1]!;
+        const t1 = adds[1]!;
+        for (let k = 0; k < n; k++) {
+          const v = ped + sigma * noise[j + k]! + a0 * t0[k]! + a1 * t1[k]!;
+          out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+        }
+      } else {
+        // Any number of pulses, and an infinite amplitude (× 0 would not be 0): only where each reaches.
+        for (let k = 0; k < n; k++) {
+          let v = ped + sigma * noise[j + k]!;
+          for (let i = 0; i < m; i++) if (k >= addFirst[i]! && k < addEnd[i]!) v += addAmplitude[i]! * adds[i]![k]!;
+          out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+        }
       }
     }
   }
 
-  /** Room for `count` pulses (plus the hot one) in the per-event tables. */
-  private grow(count: number): void {
-    this.pulseFirst = new Float64Array(count);
-    this.addAmplitude = new Float64Array(count + 1);
-    this.addFirst = new Float64Array(count + 1);
-    this.addEnd = new Float64Array(count + 1);
-  }
-
-  /** A 32-bit view of `out` when it can take one (even samples per channel, aligned), else null. */
-  private wordsOf(out: Uint16Array): Uint32Array | null {
-    if (out !== this.out16) {
-      this.out16 = out;
-      this.out32 = this.samples % 2 === 0 && out.byteOffset % 4 === 0 && out.length % 2 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 1) : null;
-    }
-    return this.out32;
-  }
-
   /**
-   * Where a pulse starting at `startNs` lands: the first sample at or after the start (negative for a pulse
-   * that started before the readout) and the template sampled at the phase of the start before it; a start
-   * just after a sample is nearest to phase 0 of that sample.
+   * Place the template of a pulse starting at `startNs` into `into` (one value per sample, 0 where it does
+   * not reach). The first sample at or after the start (negative for a pulse that started before the
+   * readout) takes the template sampled at the phase of the start before it; a start just after a sample is
+   * nearest to phase 0 of that sample.
    */
-  private placed(startNs: number): [number, Float32Array] {
+  private place(startNs: number, into: Float64Array, p: number): Float64Array {
     let first = Math.ceil(startNs / SAMPLE_NS);
     let phase = Math.round(((first * SAMPLE_NS - startNs) / SAMPLE_NS) * PHASES);
     if (phase === PHASES) [first, phase] = [first - 1, 0];
-    return [first, this.sampled[phase]!];
+    const table = this.sampled[phase]!;
+    into.fill(0);
+    const end = Math.min(this.samples, first + table.length);
+    for (let k = Math.max(0, first); k < end; k++) into[k] = table[k - first]!;
+    this.placedFirst[p] = first;
+    this.placedEnd[p] = end;
+    return into;
+  }
+
+  /** Room for `count` pulses (and the hot one) in the per-event tables. */
+  private grow(count: number): void {
+    this.placedFirst = new Float64Array(count + 1);
+    this.placedEnd = new Float64Array(count + 1);
+    this.addAmplitude = new Float64Array(count + 1);
+    this.addFirst = new Float64Array(count + 1);
+    this.addEnd = new Float64Array(count + 1);
   }
 }
