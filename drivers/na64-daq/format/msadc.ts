@@ -80,6 +80,30 @@ export function writeChannel16(words: Uint32Array, at: number, chan: number, sam
   return w;
 }
 
+/** Whether this machine stores the low half of a 32-bit word first (x86, ARM): `writeChannelPairs` needs it. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * `writeChannel16` reading two samples a load: `pairs` is a 32-bit view of the samples (little-endian
+ * machines only), the channel's samples start at word `fromWord`, `count` is even. The same words.
+ */
+export function writeChannelPairs(words: Uint32Array, at: number, chan: number, pairs: Uint32Array, fromWord: number, count: number): number {
+  let sum = 0;
+  let w = at + 1;
+  const end = fromWord + (count >> 1);
+  for (let i = fromWord; i < end; i++) {
+    const pair = pairs[i]!;
+    const x = pair & 0xffff;
+    const y = pair >>> 16;
+    const a = x >= ADC_MAX ? ADC_MAX : x;
+    const b = y >= ADC_MAX ? ADC_MAX : y;
+    sum += a + b;
+    words[w++] = (a | (b << 12) | (DATA_ID << 24)) >>> 0;
+  }
+  words[at] = channelHeader(chan, count, sum);
+  return w;
+}
+
 function clampAdc(x: number): number {
   return x <= 0 ? 0 : x >= ADC_MAX ? ADC_MAX : x | 0;
 }

@@ -1,7 +1,7 @@
 // Writes DATE events: header, S-Link sub-events, MSADC blocks, raw words. One reusable buffer, so the
 // simulator encodes thousands of events a second without garbage; `end()` returns a copy of the event.
 import { DATE_HEADER_WORDS, type DateHeader, writeHeaderSized } from './date';
-import { adcHeader, channelWords, writeChannel, writeChannel16 } from './msadc';
+import { adcHeader, channelWords, LITTLE_ENDIAN, writeChannel, writeChannel16, writeChannelPairs } from './msadc';
 import type { DateEventData } from './reader';
 import { SLINK_HEADER_WORDS, writeSlinkHeader } from './slink';
 
@@ -12,6 +12,9 @@ export class DateWriter {
   /** A little-endian view of `words` for the header (remade when they grow). */
   private view = new DataView(this.words.buffer);
   private pos = 0;
+  /** The samples `channels` last read and their 32-bit view (null: not readable two at a time). */
+  private samples: Uint16Array | null = null;
+  private pairs: Uint32Array | null = null;
   private header: HeaderFields | null = null;
   private sub: { at: number; sourceId: number; format: number; errors: number } | null = null;
   private adc: { at: number; port: number; chip: number } | null = null;
@@ -97,8 +100,16 @@ export class DateWriter {
   channels(chans: Int32Array, samples: Uint16Array, froms: Int32Array, count: number): this {
     if (!this.adc) throw new Error('channel outside an ADC block');
     this.ensure(chans.length * channelWords(count));
+    if (samples !== this.samples) {
+      this.samples = samples;
+      this.pairs = LITTLE_ENDIAN && samples.byteOffset % 4 === 0 ? new Uint32Array(samples.buffer, samples.byteOffset, samples.length >> 1) : null;
+    }
+    const pairs = this.pairs;
     let pos = this.pos;
-    for (let i = 0; i < chans.length; i++) pos = writeChannel16(this.words, pos, chans[i]!, samples, froms[i]!, count);
+    for (let i = 0; i < chans.length; i++) {
+      const from = froms[i]!;
+      pos = pairs && count % 2 === 0 && from % 2 === 0 ? writeChannelPairs(this.words, pos, chans[i]!, pairs, from >> 1, count) : writeChannel16(this.words, pos, chans[i]!, samples, from, count);
+    }
     this.pos = pos;
     return this;
   }
