@@ -18,6 +18,9 @@ interface Block {
   port: number;
   chip: number;
   channels: Channel[];
+  /** The channels as the writer takes them: chan ids, and each one's first sample in the event's samples. */
+  chans: Int32Array;
+  froms: Int32Array;
 }
 interface Source {
   sourceId: number;
@@ -69,7 +72,10 @@ export class TwinEncoder {
         sourceId,
         blocks: [...blocks.entries()]
           .sort(([a], [b]) => a - b)
-          .map(([key, channels]) => ({ port: key >> 2, chip: key & 3, channels: channels.sort((a, b) => a.chan - b.chan) })),
+          .map(([key, channels]) => {
+            const sorted = channels.sort((a, b) => a.chan - b.chan);
+            return { port: key >> 2, chip: key & 3, channels: sorted, chans: Int32Array.from(sorted, (c) => c.chan), froms: Int32Array.from(sorted, (c) => c.cell * samples) };
+          }),
       }));
   }
 
@@ -106,8 +112,7 @@ export class TwinEncoder {
       if (skip?.has(source.sourceId)) continue;
       w.beginSubEvent(source.sourceId, FORMAT_MSADC);
       for (const block of source.blocks) {
-        w.beginAdc(block.port, block.chip);
-        for (const ch of block.channels) w.channel(ch.chan, event.samples, ch.cell * n, n);
+        w.beginAdc(block.port, block.chip).channels(block.chans, event.samples, block.froms, n);
       }
     }
     if (this.trackerStations && event.type === 'physics' && !skip?.has(TRACKER_SOURCE_ID)) {

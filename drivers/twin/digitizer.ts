@@ -34,7 +34,24 @@ export class Digitizer {
   private readonly quiet: Uint16Array[];
   /** The template sampled every 12.5 ns from the first sample after the start, at PHASES phases. */
   private readonly sampled: Float32Array[];
-  private readonly work = new Float64Array(SAMPLES);
+  /**
+   * Per pulse of the event being digitised: its sampled template placed at its start, one value per sample
+   * of the readout window, 0 where the template does not reach (reused). Adding amplitude × 0 leaves a
+   * finite sum as it was: the samples come out as they did when only the template’s range was added.
+   */
+  private placedPulses: Float64Array[] = [];
+  /** Per placed pulse: the samples it reaches, [first, end) (for the general path). */
+  private placedFirst = new Float64Array(8);
+  private placedEnd = new Float64Array(8);
+  /** The pulses that reach the channel being digitised, their amplitudes and ranges (reused). */
+  private readonly adds: Float64Array[] = [];
+  private addAmplitude = new Float64Array(9);
+  private addFirst = new Float64Array(9);
+  private addEnd = new Float64Array(9);
+  /** The hot channel’s pulse, placed (as `placedPulses`), and its range. */
+  private readonly hotPulse: Float64Array;
+  private readonly hotFirst: number;
+  private readonly hotEnd: number;
 
   constructor(
     readonly cells: readonly Cell[],
@@ -56,6 +73,9 @@ export class Digitizer {
       return Float32Array.from({ length: k }, (_, i) => this.tpl[Math.round((offset + i * SAMPLE_NS) / TEMPLATE_STEP_NS)] ?? 0);
     });
     this.faults = cells.map(() => null);
+    this.hotPulse = this.place(PULSE_START_NS, new Float64Array(SAMPLES), 0);
+    this.hotFirst = this.placedFirst[0]!;
+    this.hotEnd = this.placedEnd[0]!;
   }
 
   setFault(cell: number, fault: ChannelFault | null): void {
@@ -72,49 +92,120 @@ export class Digitizer {
    * Write every cell's waveform into `out` (cells × samples, cell-major). `gain[c]` scales the pulses of
    * cell c (PMT voltage × drift); a dead cell shows its pedestal only, a hot one a large pulse every event.
    * Cells without a pulse above a tenth of an ADC count copy pedestal + noise from their own table (fast path).
+   * `count`: how many of `pulses` the event has (the first ones).
+   *
+   * Issue 19: the same arithmetic, in the same order, as the straightforward form (a sample is pedestal +
+   * σ·noise, then each pulse’s template × amplitude added in pulse order, then the hot pulse, then rounded):
+   * each sample is summed in a register instead of a work array, each pulse placed once per event instead
+   * of once per cell (its template on the samples, 0 where it does not reach: adding amplitude × 0 changes
+   * no finite sum), one loop over the samples without branches for the usual one or two pulses. The twin’s
+   * bytes for a seed are pinned by test/unit/twin-determinism.test.ts.
    */
-  digitize(rng: Random, pulses: readonly Pulse[], gain: Float64Array, out: Uint16Array): void {
+  digitize(rng: Random, pulses: readonly Pulse[], gain: Float64Array, out: Uint16Array, count = pulses.length): void {
     const n = this.samples;
-    const work = this.work;
-    for (let c = 0; c < this.cells.length; c++) {
+    if (this.addAmplitude.length <= count) this.grow(count);
+    const placed = this.placedPulses;
+    for (let p = 0; p < count; p++) placed[p] = this.place(pulses[p]!.startNs, placed[p] ?? new Float64Array(n), p);
+    const placedFirst = this.placedFirst;
+    const placedEnd = this.placedEnd;
+    const noise = this.noise;
+    const cells = this.cells.length;
+    const adds = this.adds;
+    const addAmplitude = this.addAmplitude;
+    const addFirst = this.addFirst;
+    const addEnd = this.addEnd;
+    for (let c = 0; c < cells; c++) {
       const base = c * n;
       const j = (rng.uniform() * QUIET_LENGTH) | 0;
       const fault = this.faults[c];
       const g = fault === 'dead' ? 0 : gain[c]!;
       let active = fault === 'hot' || fault === 'noisy';
       if (!active && g > 0) {
-        for (let p = 0; p < pulses.length; p++) if (pulses[p]!.amplitude[c]! * g >= 0.1) active = true;
+        for (let p = 0; p < count; p++) {
+          if (pulses[p]!.amplitude[c]! * g >= 0.1) {
+            active = true;
+            break;
+          }
+        }
       }
       if (!active) {
         const quiet = this.quiet[c]!;
         for (let k = 0; k < n; k++) out[base + k] = quiet[j + k]!;
         continue;
       }
+      // The pulses that reach this channel, in pulse order, then the hot pulse.
+      let m = 0;
+      let finite = true;
+      for (let p = 0; p < count; p++) {
+        const a = pulses[p]!.amplitude[c]! * g;
+        if (a >= 0.1) {
+          adds[m] = placed[p]!;
+          addFirst[m] = placedFirst[p]!;
+          addEnd[m] = placedEnd[p]!;
+          addAmplitude[m++] = a;
+          if (a === Infinity) finite = false;
+        }
+      }
+      if (fault === 'hot') {
+        adds[m] = this.hotPulse;
+        addFirst[m] = this.hotFirst;
+        addEnd[m] = this.hotEnd;
+        addAmplitude[m++] = HOT_AMPLITUDE_ADC;
+      }
       const ped = this.pedestals[c]!;
       const sigma = this.noiseSigma[c]!;
-      for (let k = 0; k < n; k++) work[k] = ped + sigma * this.noise[j + k]!;
-      for (let p = 0; p < pulses.length; p++) {
-        const a = pulses[p]!.amplitude[c]! * g;
-        if (a >= 0.1) this.addPulse(a, pulses[p]!.startNs);
-      }
-      if (fault === 'hot') this.addPulse(HOT_AMPLITUDE_ADC, PULSE_START_NS);
-      for (let k = 0; k < n; k++) {
-        const v = work[k]!;
-        out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+      if (m === 1 && finite) {
+        const a0 = addAmplitude[0]!;
+        const t0 = adds[0]!;
+        for (let k = 0; k < n; k++) {
+          const v = ped + sigma * noise[j + k]! + a0 * t0[k]!;
+          out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+        }
+      } else if (m === 2 && finite) {
+        const a0 = addAmplitude[0]!;
+        const t0 = adds[0]!;
+        const a1 = addAmplitude[1]!;
+        const t1 = adds[1]!;
+        for (let k = 0; k < n; k++) {
+          const v = ped + sigma * noise[j + k]! + a0 * t0[k]! + a1 * t1[k]!;
+          out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+        }
+      } else {
+        // Any number of pulses, and an infinite amplitude (× 0 would not be 0): only where each reaches.
+        for (let k = 0; k < n; k++) {
+          let v = ped + sigma * noise[j + k]!;
+          for (let i = 0; i < m; i++) if (k >= addFirst[i]! && k < addEnd[i]!) v += addAmplitude[i]! * adds[i]![k]!;
+          out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+        }
       }
     }
   }
 
-  /** Add a pulse of peak `amplitude` starting at `startNs`, from the template sampled at the nearest phase. */
-  private addPulse(amplitude: number, startNs: number): void {
-    // The first sample at or after the start (negative for a pulse that started before the readout) and the
-    // phase of the start before it; a start just after a sample is nearest to phase 0 of that sample.
+  /**
+   * Place the template of a pulse starting at `startNs` into `into` (one value per sample, 0 where it does
+   * not reach). The first sample at or after the start (negative for a pulse that started before the
+   * readout) takes the template sampled at the phase of the start before it; a start just after a sample is
+   * nearest to phase 0 of that sample.
+   */
+  private place(startNs: number, into: Float64Array, p: number): Float64Array {
     let first = Math.ceil(startNs / SAMPLE_NS);
     let phase = Math.round(((first * SAMPLE_NS - startNs) / SAMPLE_NS) * PHASES);
     if (phase === PHASES) [first, phase] = [first - 1, 0];
     const table = this.sampled[phase]!;
-    const work = this.work;
+    into.fill(0);
     const end = Math.min(this.samples, first + table.length);
-    for (let k = Math.max(0, first); k < end; k++) work[k]! += amplitude * table[k - first]!;
+    for (let k = Math.max(0, first); k < end; k++) into[k] = table[k - first]!;
+    this.placedFirst[p] = first;
+    this.placedEnd[p] = end;
+    return into;
+  }
+
+  /** Room for `count` pulses (and the hot one) in the per-event tables. */
+  private grow(count: number): void {
+    this.placedFirst = new Float64Array(count + 1);
+    this.placedEnd = new Float64Array(count + 1);
+    this.addAmplitude = new Float64Array(count + 1);
+    this.addFirst = new Float64Array(count + 1);
+    this.addEnd = new Float64Array(count + 1);
   }
 }

@@ -2,11 +2,14 @@
 // xoshiro128** (Blackman & Vigna): fast, 32-bit state words that JavaScript handles exactly.
 
 export class Random {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-  private spareGauss: number | null = null;
+  /**
+   * The four state words as int32 (the same bits as uint32: every operation below is on 32-bit patterns),
+   * in a typed array so that they stay unboxed (issue 19: the twin draws ~10⁸ numbers a spill).
+   */
+  private readonly s = new Int32Array(4);
+  /** The second deviate of the last polar-method pair, valid while `hasSpare` (no null: a number field stays unboxed). */
+  private spare = 0;
+  private hasSpare = false;
 
   constructor(seed: number) {
     // splitmix32 spreads a small integer seed over the 128-bit state (an all-zero state would be stuck).
@@ -18,21 +21,25 @@ export class Random {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    const s = this.s;
+    s[0] = next();
+    s[1] = next();
+    s[2] = next();
+    s[3] = next();
   }
 
   private nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 = (this.s2 ^ this.s0) >>> 0;
-    this.s3 = (this.s3 ^ this.s1) >>> 0;
-    this.s1 = (this.s1 ^ this.s2) >>> 0;
-    this.s0 = (this.s0 ^ this.s3) >>> 0;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = rotl(this.s3, 11);
+    const s = this.s;
+    const s0 = s[0]!;
+    const s1 = s[1]!;
+    const s2 = s[2]! ^ s0;
+    const s3 = s[3]! ^ s1;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    s[0] = s0 ^ s3;
+    s[1] = s1 ^ s2;
+    s[2] = s2 ^ (s1 << 9);
+    s[3] = (s3 << 11) | (s3 >>> 21);
     return result;
   }
 
@@ -43,10 +50,9 @@ export class Random {
 
   /** Standard normal deviate (Marsaglia polar method, caching the second value). */
   gauss(): number {
-    if (this.spareGauss !== null) {
-      const v = this.spareGauss;
-      this.spareGauss = null;
-      return v;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     let u: number;
     let v: number;
@@ -57,7 +63,8 @@ export class Random {
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
     const f = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spareGauss = v * f;
+    this.spare = v * f;
+    this.hasSpare = true;
     return u * f;
   }
 
@@ -70,8 +77,4 @@ export class Random {
   fork(salt: number): Random {
     return new Random((this.nextUint32() ^ Math.imul(salt + 1, 0x9e3779b1)) >>> 0);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

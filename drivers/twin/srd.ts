@@ -29,7 +29,7 @@ export function srdMeanGeV(light: SrdLight): number {
 export function srdDeposit(rng: Random, light: SrdLight): number {
   let e = SRD_NOISE_GEV * rng.gauss();
   const n = poissonSmall(rng, light.photonsPerModule);
-  for (let k = 0; k < n; k++) e += light.photonScaleGeV * gammaBelowOne(rng, SRD_PHOTON_SPECTRUM.shape);
+  for (let k = 0; k < n; k++) e += light.photonScaleGeV * photonGamma(rng);
   return Math.max(0, e);
 }
 
@@ -46,16 +46,22 @@ export function poissonSmall(rng: Random, mean: number): number {
   return k;
 }
 
-/** Gamma(a) for 0 < a < 1: Gamma(a + 1)·U^(1/a), Gamma(a + 1) by Marsaglia and Tsang's method. */
-function gammaBelowOne(rng: Random, a: number): number {
-  const d = a + 1 - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
+/**
+ * Gamma(a) of the SR photon spectrum's shape a (0 < a < 1): Gamma(a + 1)·U^(1/a), Gamma(a + 1) by Marsaglia
+ * and Tsang's method; its constants computed once (issue 19: the same values as per call).
+ */
+const PHOTON_SHAPE = SRD_PHOTON_SPECTRUM.shape;
+const PHOTON_D = PHOTON_SHAPE + 1 - 1 / 3;
+const PHOTON_C = 1 / Math.sqrt(9 * PHOTON_D);
+const PHOTON_POWER = 1 / PHOTON_SHAPE;
+
+function photonGamma(rng: Random): number {
   for (;;) {
     const x = rng.gauss();
-    const t = 1 + c * x;
+    const t = 1 + PHOTON_C * x;
     if (t <= 0) continue;
     const v = t * t * t;
     const u = rng.uniform();
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v * Math.pow(1 - rng.uniform(), 1 / a);
+    if (Math.log(u) < 0.5 * x * x + PHOTON_D - PHOTON_D * v + PHOTON_D * Math.log(v)) return PHOTON_D * v * Math.pow(1 - rng.uniform(), PHOTON_POWER);
   }
 }

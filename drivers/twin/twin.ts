@@ -106,13 +106,13 @@ export class Twin {
   /** The beam particle the signal comes from: a pion beam's M⁰ → invisible, a muon beam's Z_μ, else an electron's A′. */
   readonly signalParticle: ParticleKind;
   readonly signalMeson: 'pion' | 'kaon';
-  private readonly ecalCells: number[];
-  private readonly preshowerCells: number[];
-  private readonly hcalCells: number[];
+  private readonly ecalCells: Int32Array;
+  private readonly preshowerCells: Int32Array;
+  private readonly hcalCells: Int32Array;
   /** The WCAL dump's pre-shower and main part (its analog sum in the visible-mode trigger). */
-  private readonly wcalCells: number[];
-  private readonly vetoCounters: number[];
-  private readonly offAxisCounters: number[];
+  private readonly wcalCells: Int32Array;
+  private readonly vetoCounters: Int32Array;
+  private readonly offAxisCounters: Int32Array;
   /** Of the muons that fire the physics trigger, the share that had a hard loss (drawn as such). */
   private hardShareOfMuonTriggers = 0;
   private readonly triggerProbability = new Map<TriggerClass, number>();
@@ -141,14 +141,14 @@ export class Twin {
     this.signalMeson = options.signalMeson ?? 'pion';
     this.signalSpectrum = new AprimeSpectrum(options.signalMassGeV ?? DEFAULT_SIGNAL_MASS_GEV, setup.beam.energyGeV, this.signalParticle === 'muon' ? MUON_MASS_GEV : undefined);
     this.digitizer = new Digitizer(this.cells, options.seed);
-    this.ecalCells = this.cells.filter((c) => c.kind === 'ecal').map((c) => c.index);
-    this.preshowerCells = this.cells.filter((c) => c.kind === 'ecal' && c.part === 0).map((c) => c.index);
-    this.hcalCells = this.cells.filter((c) => c.kind === 'hcal').map((c) => c.index);
-    this.wcalCells = this.cells.filter((c) => c.kind === 'wcal' && c.part < 2).map((c) => c.index);
+    this.ecalCells = Int32Array.from(this.cells.filter((c) => c.kind === 'ecal'), (c) => c.index);
+    this.preshowerCells = Int32Array.from(this.cells.filter((c) => c.kind === 'ecal' && c.part === 0), (c) => c.index);
+    this.hcalCells = Int32Array.from(this.cells.filter((c) => c.kind === 'hcal'), (c) => c.index);
+    this.wcalCells = Int32Array.from(this.cells.filter((c) => c.kind === 'wcal' && c.part < 2), (c) => c.index);
     const vetoNames = new Set<string>(setup.detectors.counters.filter((c) => c.veto).map((c) => c.name));
-    this.vetoCounters = this.cells.filter((c) => vetoNames.has(c.name)).map((c) => c.index);
+    this.vetoCounters = Int32Array.from(this.cells.filter((c) => vetoNames.has(c.name)), (c) => c.index);
     const offAxisNames = new Set<string>(setup.detectors.counters.filter((c) => c.offAxisMm !== undefined).map((c) => c.name));
-    this.offAxisCounters = this.cells.filter((c) => offAxisNames.has(c.name)).map((c) => c.index);
+    this.offAxisCounters = Int32Array.from(this.cells.filter((c) => offAxisNames.has(c.name)), (c) => c.index);
     this.gains = new Float64Array(this.cells.length);
     this.cellGain = new Float64Array(this.cells.length).fill(1);
     if (options.cellGains) this.setCellGains(options.cellGains);
@@ -208,24 +208,31 @@ export class Twin {
   physicsFires(dep: Float64Array): boolean {
     const t = this.setup.trigger.physics;
     if (!t) return false;
-    for (const i of this.vetoCounters) if (dep[i]! > 0) return false;
-    for (const i of this.offAxisCounters) if (!(dep[i]! > 0)) return false;
+    // Indexed loops over typed arrays (issue 19: this runs for every particle drawn); the sums in cell order.
+    const veto = this.vetoCounters;
+    for (let k = 0; k < veto.length; k++) if (dep[veto[k]!]! > 0) return false;
+    const offAxis = this.offAxisCounters;
+    for (let k = 0; k < offAxis.length; k++) if (!(dep[offAxis[k]!]! > 0)) return false;
     let ecal = 0;
-    for (const i of this.ecalCells) ecal += dep[i]!;
+    const ecalCells = this.ecalCells;
+    for (let k = 0; k < ecalCells.length; k++) ecal += dep[ecalCells[k]!]!;
     if (t.ecalBelowGeV !== undefined && ecal >= t.ecalBelowGeV) return false;
     if (t.preshowerAboveGeV !== undefined) {
       let ps = 0;
-      for (const i of this.preshowerCells) ps += dep[i]!;
+      const cells = this.preshowerCells;
+      for (let k = 0; k < cells.length; k++) ps += dep[cells[k]!]!;
       if (!(ps > t.preshowerAboveGeV)) return false;
     }
     if (t.wcalBelowGeV !== undefined) {
       let wcal = 0;
-      for (const i of this.wcalCells) wcal += dep[i]!;
+      const cells = this.wcalCells;
+      for (let k = 0; k < cells.length; k++) wcal += dep[cells[k]!]!;
       if (!(wcal < t.wcalBelowGeV)) return false;
     }
     if (t.hcalBelowGeV === undefined) return true;
     let hcal = 0;
-    for (const i of this.hcalCells) hcal += dep[i]!;
+    const cells = this.hcalCells;
+    for (let k = 0; k < cells.length; k++) hcal += dep[cells[k]!]!;
     return hcal < t.hcalBelowGeV;
   }
 
@@ -468,7 +475,7 @@ export class TwinSpill {
       twin.response.spectrometers.add(rng, particle, pulse.startNs, hits);
       used++;
     }
-    twin.digitizer.digitize(rng, this.pulses.slice(0, used), twin.gainsFor(this.sequence), this.samples);
+    twin.digitizer.digitize(rng, this.pulses, twin.gainsFor(this.sequence), this.samples, used);
     return { timeMs: this.times[i]!, type: 'physics', trigger, samples: this.samples, hits, truth };
   }
 

@@ -1,11 +1,13 @@
 // Monitor throughput on a fixed simulated event file (the twin's invisible-e spills as DATE bytes): events
 // per second through the full worker pipeline (decode → pedestal, amplitude, peak time → calibration →
 // per-event physics → every histogram) in one thread; the same per-event processing written with NumPy
-// (test/bench/monitor_numpy.py) on the same events as the peer baseline; a plain single-pass read of the
-// same bytes as the memory-speed limit; and the pool with 1 and 2 workers.
+// (test/bench/monitor_numpy.py) on the same events as the peer baseline; two memory baselines on the same
+// bytes in the same run — copying them (TypedArray.set into a preallocated buffer: what the machine's memory
+// does) and a plain read of every 32-bit word (what a JavaScript loop over them does) — with the pipeline as
+// a fraction of each; and the pool with 1 worker and with as many as the machine has cores (at least 2).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorConfigFor } from '../../src-main/setup/monitoring';
@@ -42,8 +44,8 @@ function readOnce(words: Uint32Array): number {
   return sink;
 }
 
-/** The memory-speed limit: every 32-bit word of the events read once. */
-function limit(): number {
+/** Plain typed-array read: every 32-bit word of the events read once and summed, in a JavaScript loop. */
+function readBaseline(): number {
   const words = new Uint32Array(all.data.buffer, all.data.byteOffset, all.data.byteLength >>> 2);
   let sink = 0;
   const ms = best(5, () => {
@@ -52,7 +54,19 @@ function limit(): number {
     return performance.now() - t;
   });
   if (sink === 42) console.log('');
-  return rate(ms);
+  return ms;
+}
+
+/** Copy: the same bytes copied once with TypedArray.set into a preallocated buffer (memcpy speed). */
+function copyBaseline(): number {
+  const into = new Uint8Array(all.data.byteLength);
+  const ms = best(5, () => {
+    const t = performance.now();
+    into.set(all.data);
+    return performance.now() - t;
+  });
+  if (into[into.length - 1] !== all.data[all.data.length - 1]) throw new Error('the copy baseline copied something else');
+  return ms;
 }
 
 function inThread(): number {
@@ -124,15 +138,42 @@ function numpyPeer(): number | null {
 }
 
 inThread(); // JIT warm-up
-const limitRate = limit();
+const readMs = readBaseline();
+const copyMs = copyBaseline();
 const recon = inThread();
 const numpy = numpyPeer();
+const cores = availableParallelism();
+const many = Math.max(2, cores);
 const one = await pooled(1);
-const two = await pooled(2);
-const mb = ((all.data.byteLength / EVENTS) * recon) / 1e6;
-console.log(`${EVENTS} events, ${(all.data.byteLength / EVENTS / 1024).toFixed(1)} kB each (${setup.cells.length} channels × 32 samples)`);
-console.log(`memory-speed limit (read every word once): ${limitRate.toLocaleString()} events/s`);
-console.log(`full pipeline, one thread: ${recon.toLocaleString()} events/s (${mb.toFixed(0)} MB/s, ${(recon / limitRate).toFixed(3)} × the limit)`);
+const pool = await pooled(many);
+const bytes = all.data.byteLength;
+const gbps = (ms: number) => bytes / 1e9 / (ms / 1000);
+const readRate = rate(readMs);
+const copyRate = rate(copyMs);
+const mb = ((bytes / EVENTS) * recon) / 1e6;
+console.log(`${EVENTS} events, ${(bytes / EVENTS / 1024).toFixed(1)} kB each (${setup.cells.length} channels × 32 samples), ${(bytes / 1e6).toFixed(0)} MB`);
+console.log(`machine: ${cores} cores available (os.availableParallelism), ${cpus()[0]?.model ?? 'unknown processor'}`);
+console.log(`baseline copy (TypedArray.set into a preallocated buffer): ${copyRate.toLocaleString()} events/s, ${gbps(copyMs).toFixed(1)} GB/s`);
+console.log(`baseline read (sum of every Uint32 word, a JavaScript loop): ${readRate.toLocaleString()} events/s, ${gbps(readMs).toFixed(2)} GB/s`);
+console.log(
+  `full pipeline, one thread: ${recon.toLocaleString()} events/s (${mb.toFixed(0)} MB/s) = ${(recon / copyRate).toFixed(4)} × the copy, ${(recon / readRate).toFixed(3)} × the read`,
+);
 if (numpy) console.log(`NumPy peer, same processing: ${numpy.toLocaleString()} events/s (ours ${(recon / numpy).toFixed(2)} ×)`);
-console.log(`pool, 1 worker: ${one.toLocaleString()} events/s; 2 workers: ${two.toLocaleString()} events/s (${(two / one).toFixed(2)} ×)`);
-console.log(JSON.stringify({ bench: 'monitor', events: EVENTS, eventsPerSec: recon, numpyEventsPerSec: numpy, limitEventsPerSec: limitRate, workers: { '1': one, '2': two } }));
+console.log(`pool, 1 worker: ${one.toLocaleString()} events/s; ${many} workers: ${pool.toLocaleString()} events/s (${(pool / one).toFixed(2)} × one worker, on ${cores} cores)`);
+console.log(
+  JSON.stringify({
+    bench: 'monitor',
+    events: EVENTS,
+    cores,
+    eventsPerSec: recon,
+    numpyEventsPerSec: numpy,
+    copyEventsPerSec: copyRate,
+    copyGBps: +gbps(copyMs).toFixed(2),
+    readEventsPerSec: readRate,
+    readGBps: +gbps(readMs).toFixed(2),
+    pipelineVsCopy: +(recon / copyRate).toFixed(4),
+    pipelineVsRead: +(recon / readRate).toFixed(4),
+    workers: { '1': one, [many]: pool },
+    workerScaling: +(pool / one).toFixed(2),
+  }),
+);

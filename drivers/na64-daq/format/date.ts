@@ -75,26 +75,31 @@ export function triggerPatternOf(word: number): [number, number] {
 
 /** Write a header at `byteOffset` (little endian). */
 export function writeHeader(view: DataView, byteOffset: number, h: DateHeader): void {
+  writeHeaderSized(view, byteOffset, h, h.size);
+}
+
+/** `writeHeader` with the size apart (the writer knows it only at the end; no header copy per event). */
+export function writeHeaderSized(view: DataView, byteOffset: number, h: Omit<DateHeader, 'size'>, size: number): void {
   if (h.burst < 0 || h.burst > MAX_BURST) throw new RangeError(`burst ${h.burst} does not fit 12 bits`);
   if (h.nbInBurst < 0 || h.nbInBurst > MAX_NB_IN_BURST) throw new RangeError(`event in burst ${h.nbInBurst} does not fit 20 bits`);
-  const w = (i: number, v: number) => view.setUint32(byteOffset + 4 * i, v >>> 0, true);
-  w(0, h.size);
-  w(1, DATE_MAGIC);
-  w(2, DATE_HEADER_BYTES);
-  w(3, DATE_VERSION);
-  w(4, h.type);
-  w(5, h.run);
-  w(6, h.nbInRun);
-  w(7, (h.burst << 20) | h.nbInBurst);
-  w(8, h.triggerPattern[0]);
-  w(9, h.triggerPattern[1]);
-  w(10, h.detectorPattern);
-  w(11, h.typeAttribute[0]);
-  w(12, h.typeAttribute[1]);
-  w(13, h.typeAttribute[2]);
-  w(14, h.ldcId);
-  w(15, h.gdcId);
-  w(16, h.timestamp);
+  const at = byteOffset;
+  view.setUint32(at, size >>> 0, true);
+  view.setUint32(at + 4, DATE_MAGIC >>> 0, true);
+  view.setUint32(at + 8, DATE_HEADER_BYTES >>> 0, true);
+  view.setUint32(at + 12, DATE_VERSION >>> 0, true);
+  view.setUint32(at + 16, h.type >>> 0, true);
+  view.setUint32(at + 20, h.run >>> 0, true);
+  view.setUint32(at + 24, h.nbInRun >>> 0, true);
+  view.setUint32(at + 28, ((h.burst << 20) | h.nbInBurst) >>> 0, true);
+  view.setUint32(at + 32, h.triggerPattern[0] >>> 0, true);
+  view.setUint32(at + 36, h.triggerPattern[1] >>> 0, true);
+  view.setUint32(at + 40, h.detectorPattern >>> 0, true);
+  view.setUint32(at + 44, h.typeAttribute[0] >>> 0, true);
+  view.setUint32(at + 48, h.typeAttribute[1] >>> 0, true);
+  view.setUint32(at + 52, h.typeAttribute[2] >>> 0, true);
+  view.setUint32(at + 56, h.ldcId >>> 0, true);
+  view.setUint32(at + 60, h.gdcId >>> 0, true);
+  view.setUint32(at + 64, h.timestamp >>> 0, true);
 }
 
 export function readHeader(view: DataView, byteOffset: number): DateHeader {

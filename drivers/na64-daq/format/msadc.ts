@@ -52,6 +52,58 @@ export function writeChannel(words: Uint32Array, at: number, chan: number, sampl
   return w;
 }
 
+/**
+ * `writeChannel` for samples in a Uint16Array (the twin’s and the monitor’s): the same words, one
+ * monomorphic loop (the general form also takes plain arrays of numbers). A 16-bit sample is never
+ * negative nor fractional, so the clamp is the saturation only.
+ */
+export function writeChannel16(words: Uint32Array, at: number, chan: number, samples: Uint16Array, from: number, count: number): number {
+  let sum = 0;
+  let w = at + 1;
+  const pairs = count & ~1;
+  let i = 0;
+  for (; i < pairs; i += 2) {
+    const x = samples[from + i]!;
+    const y = samples[from + i + 1]!;
+    const a = x >= ADC_MAX ? ADC_MAX : x;
+    const b = y >= ADC_MAX ? ADC_MAX : y;
+    sum += a + b;
+    words[w++] = (a | (b << 12) | (DATA_ID << 24)) >>> 0;
+  }
+  if (i < count) {
+    const x = samples[from + i]!;
+    const a = x >= ADC_MAX ? ADC_MAX : x;
+    sum += a;
+    words[w++] = (a | (DATA_ID << 24)) >>> 0;
+  }
+  words[at] = channelHeader(chan, count, sum);
+  return w;
+}
+
+/** Whether this machine stores the low half of a 32-bit word first (x86, ARM): `writeChannelPairs` needs it. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * `writeChannel16` reading two samples a load: `pairs` is a 32-bit view of the samples (little-endian
+ * machines only), the channel's samples start at word `fromWord`, `count` is even. The same words.
+ */
+export function writeChannelPairs(words: Uint32Array, at: number, chan: number, pairs: Uint32Array, fromWord: number, count: number): number {
+  let sum = 0;
+  let w = at + 1;
+  const end = fromWord + (count >> 1);
+  for (let i = fromWord; i < end; i++) {
+    const pair = pairs[i]!;
+    const x = pair & 0xffff;
+    const y = pair >>> 16;
+    const a = x >= ADC_MAX ? ADC_MAX : x;
+    const b = y >= ADC_MAX ? ADC_MAX : y;
+    sum += a + b;
+    words[w++] = (a | (b << 12) | (DATA_ID << 24)) >>> 0;
+  }
+  words[at] = channelHeader(chan, count, sum);
+  return w;
+}
+
 function clampAdc(x: number): number {
   return x <= 0 ? 0 : x >= ADC_MAX ? ADC_MAX : x | 0;
 }

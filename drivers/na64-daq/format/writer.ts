@@ -1,7 +1,7 @@
 // Writes DATE events: header, S-Link sub-events, MSADC blocks, raw words. One reusable buffer, so the
 // simulator encodes thousands of events a second without garbage; `end()` returns a copy of the event.
-import { DATE_HEADER_WORDS, type DateHeader, writeHeader } from './date';
-import { adcHeader, channelWords, writeChannel } from './msadc';
+import { DATE_HEADER_WORDS, type DateHeader, writeHeaderSized } from './date';
+import { adcHeader, channelWords, LITTLE_ENDIAN, writeChannel, writeChannel16, writeChannelPairs } from './msadc';
 import type { DateEventData } from './reader';
 import { SLINK_HEADER_WORDS, writeSlinkHeader } from './slink';
 
@@ -9,7 +9,12 @@ export type HeaderFields = Omit<DateHeader, 'size'>;
 
 export class DateWriter {
   private words = new Uint32Array(16 * 1024);
+  /** A little-endian view of `words` for the header (remade when they grow). */
+  private view = new DataView(this.words.buffer);
   private pos = 0;
+  /** The samples `channels` last read and their 32-bit view (null: not readable two at a time). */
+  private samples: Uint16Array | null = null;
+  private pairs: Uint32Array | null = null;
   private header: HeaderFields | null = null;
   private sub: { at: number; sourceId: number; format: number; errors: number } | null = null;
   private adc: { at: number; port: number; chip: number } | null = null;
@@ -21,6 +26,7 @@ export class DateWriter {
     const grown = new Uint32Array(size);
     grown.set(this.words.subarray(0, this.pos));
     this.words = grown;
+    this.view = new DataView(grown.buffer);
   }
 
   begin(header: HeaderFields): this {
@@ -87,6 +93,27 @@ export class DateWriter {
     return this;
   }
 
+  /**
+   * Every channel of the open ADC block at once (the encoder's path): channel `chans[i]` from
+   * `samples[froms[i]]`, `count` samples each. The same words as `channel` called for each.
+   */
+  channels(chans: Int32Array, samples: Uint16Array, froms: Int32Array, count: number): this {
+    if (!this.adc) throw new Error('channel outside an ADC block');
+    this.ensure(chans.length * channelWords(count));
+    if (samples !== this.samples) {
+      this.samples = samples;
+      this.pairs = LITTLE_ENDIAN && samples.byteOffset % 4 === 0 ? new Uint32Array(samples.buffer, samples.byteOffset, samples.length >> 1) : null;
+    }
+    const pairs = this.pairs;
+    let pos = this.pos;
+    for (let i = 0; i < chans.length; i++) {
+      const from = froms[i]!;
+      pos = pairs && count % 2 === 0 && from % 2 === 0 ? writeChannelPairs(this.words, pos, chans[i]!, pairs, from >> 1, count) : writeChannel16(this.words, pos, chans[i]!, samples, from, count);
+    }
+    this.pos = pos;
+    return this;
+  }
+
   /** Raw payload words of the open sub-event (the end-of-burst scaler block). */
   raw(values: ArrayLike<number>): this {
     if (!this.sub) throw new Error('raw words outside a sub-event');
@@ -99,9 +126,9 @@ export class DateWriter {
   end(): Uint8Array {
     if (!this.header) throw new Error('end before begin');
     if (this.sub) this.endSubEvent();
-    const bytes = new Uint8Array(this.pos * 4);
-    bytes.set(new Uint8Array(this.words.buffer, 0, this.pos * 4));
-    writeHeader(new DataView(bytes.buffer), 0, { ...this.header, size: bytes.length });
+    // The header goes into the reused buffer, then the event is copied out in one go.
+    writeHeaderSized(this.view, 0, this.header, this.pos * 4);
+    const bytes = new Uint8Array(this.words.buffer.slice(0, this.pos * 4));
     this.header = null;
     return bytes;
   }
