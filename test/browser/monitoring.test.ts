@@ -1,6 +1,7 @@
 // Monitoring screens in real Chromium: data quality per detector told by colour, icon and word; EOT against
 // the goal; histograms in 2D, over a reference, exported; the SRD sum as a projection.
 import { mount } from '@vue/test-utils';
+import { getInstanceByDom } from 'echarts/core';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
@@ -14,6 +15,11 @@ import EpiPanel from '../../src-renderer/components/dq/EpiPanel.vue';
 import { projectColumn, scaledReference } from '../../src-renderer/histogram-views';
 import { formatEot, verdictLook } from '../../src-renderer/presentation';
 import { useDqStore } from '../../src-renderer/stores/dq';
+import HistogramsView from '../../src-renderer/views/HistogramsView.vue';
+import { useConnectionStore } from '../../src-renderer/stores/connection';
+import { useSpillStore } from '../../src-renderer/stores/spill';
+import type { ApiClient } from '@shared/api/contract';
+import type { SpillSummary } from '@shared/api/schemas';
 
 beforeEach(() => setActivePinia(createPinia()));
 
@@ -158,6 +164,30 @@ describe('HistogramChart for monitoring', () => {
     w.unmount();
   });
 
+  it('draws the next spill of the same histogram by its data alone, and rebuilds for other axes', async () => {
+    const axis = { nbins: 10, min: 0, max: 10, title: 'E' };
+    const first = new Hist1D('ecal_energy', 'ECAL', axis);
+    first.fill(2.5);
+    const w = mount(HistogramChart, { props: { histogram: first.snapshot() }, attachTo: document.body });
+    await new Promise((r) => setTimeout(r, 50));
+    const chart = getInstanceByDom(w.get('.chart').element as HTMLElement)!;
+    const series = () => (chart.getOption() as { series: { data: [number, number | null][] }[] }).series;
+    const xAxis = () => (chart.getOption() as { xAxis: { max: number }[] }).xAxis[0]!.max;
+    const next = new Hist1D('ecal_energy', 'ECAL', axis);
+    for (let i = 0; i < 7; i++) next.fill(6.5);
+    await w.setProps({ histogram: next.snapshot() });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(series()[0]!.data[6]).toEqual([6, 7]);
+    expect(series()[0]!.data[2]).toEqual([2, 0]);
+    const wider = new Hist1D('ecal_energy', 'ECAL', { ...axis, max: 20 });
+    wider.fill(15);
+    await w.setProps({ histogram: wider.snapshot() });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(xAxis()).toBe(20);
+    expect(series()[0]!.data[7]).toEqual([14, 1]);
+    w.unmount();
+  });
+
   it('projects the SRD sum column of srd_energy as a 1D spectrum', () => {
     const srd = new Hist2D('srd_energy', 'SRD', { nbins: 4, min: 0, max: 4, title: 'module' }, { nbins: 125, min: 0, max: 250, title: 'MeV' });
     srd.fill(3, 90);
@@ -167,5 +197,45 @@ describe('HistogramChart for monitoring', () => {
     expect(sum.entries).toBe(2);
     expect(sum.contents[46]).toBe(2);
     expect(sum.stats.sumwx / sum.stats.sumw).toBeCloseTo(91, 6);
+  });
+});
+
+describe('HistogramsView following the last spill', () => {
+  it('takes the key histograms that came with the spill’s live event and fetches only the others, then says whose they are', async () => {
+    const axis = { nbins: 10, min: 0, max: 100, title: 'E [GeV]' };
+    const live = ['ecal_energy', 'shower_x', 'shower_y'].map((name) => {
+      const h = new Hist1D(name, name, axis);
+      h.fill(50);
+      return h.snapshot();
+    });
+    const asked: string[] = [];
+    const api = {
+      dq: {
+        histogram: vi.fn(async ({ name }: { name: string }) => {
+          asked.push(name);
+          const h = new Hist1D(name, name, axis);
+          h.fill(10);
+          return h.snapshot();
+        }),
+        references: { histogram: vi.fn(async () => null) },
+      },
+    };
+    const conn = useConnectionStore();
+    conn.state = 'connected';
+    conn.api = api as unknown as ApiClient;
+    useSpillStore().addSpill({ run: 4, spill: 12 } as SpillSummary, live);
+    const r = createRouter({
+      history: createMemoryHistory(),
+      routes: [
+        { path: '/histograms', name: 'histograms', component: HistogramsView },
+        { path: '/compare', name: 'compare', component: { template: '<div/>' } },
+      ],
+    });
+    await r.push('/histograms');
+    const w = mount(HistogramsView, { global: { plugins: [r] }, attachTo: document.body });
+    await vi.waitFor(() => expect(w.get('[data-testid="histograms-shown"]').attributes('data-shown')).toBe('run 4 spill 12'));
+    expect(asked.sort()).toEqual(['ecal_cell_energy', 'ecal_occupancy', 'ecal_preshower', 'ecal_shape', 'ecal_vs_hcal'].sort());
+    expect(w.get('[data-histogram="shower_x"]').attributes('data-entries')).toBe('1');
+    w.unmount();
   });
 });
