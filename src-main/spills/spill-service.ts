@@ -80,8 +80,7 @@ type Listener = (stored: SpillStored) => void;
  * among them): the monitor finishing and merging its workers' histograms (`merge`), data quality (`assess`),
  * the transaction (`write`) and the subscribers (`subscribers`). Totals since start, for /metrics.
  */
-export const SPILL_END_STAGES = ['merge', 'assess', 'write', 'subscribers'] as const;
-export type SpillEndStage = (typeof SPILL_END_STAGES)[number];
+export type SpillEndStage = 'merge' | 'assess' | 'write' | 'subscribers';
 
 export class SpillService {
   private readonly listeners = new Set<Listener>();

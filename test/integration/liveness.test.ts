@@ -126,6 +126,11 @@ describe('/metrics', () => {
     expect(value('na64rc_spills_total{daq="taken"}')).toBeGreaterThan(0);
     expect(value('na64rc_spills_total{daq="lost"}')).toBeGreaterThan(0);
     expect(value('na64rc_spill_rate_per_minute')).toBeGreaterThan(0);
+    // Where a live spill's end spent its time: every stage counted each spill with data, none lost (those have no monitor result).
+    for (const stage of ['merge', 'assess', 'write', 'subscribers']) {
+      expect(value(`na64rc_spill_end_stage_seconds_count{stage="${stage}"}`)).toBe(value('na64rc_spills_total{daq="taken"}'));
+      expect(value(`na64rc_spill_end_stage_seconds_sum{stage="${stage}"}`)).toBeGreaterThan(0);
+    }
     expect(value('na64rc_dq_verdicts_total{verdict="good"}') + value('na64rc_dq_verdicts_total{verdict="medium"}') + value('na64rc_dq_verdicts_total{verdict="bad"}')).toBeGreaterThan(0);
     const dead = value('na64rc_last_spill_dead_time_ratio');
     expect(Number.isNaN(dead) || (dead >= 0 && dead <= 1)).toBe(true);
