@@ -57,6 +57,8 @@ const MIN_AREA = 1;
 const MERGED_LATE_NS = 40;
 /** Pulses told apart in one channel's 32 samples (the rest are not looked for). */
 const MAX_PULSES = 8;
+/** An earlier pulse's tail falls by this factor from one sample to the next. */
+const SAMPLE_DECAY = Math.exp(-SAMPLE_NS / PULSE_DECAY_NS);
 
 export class EventDecoder {
   /** Amplitudes (ADC) of the last decoded event, by cell; NaN for a cell that was not read out. */
@@ -325,20 +327,37 @@ export class EventDecoder {
             // pulse alone makes it (LONE_PULSE_SUM of its height), keep the window sum without a pulse search.
             lone = !tail && t >= this.inTimeFromNs && t <= this.inTimeToNs && amplitude <= LONE_PULSE_SUM * (lastPeakSample - pedestal) + hit;
           }
-          amplitudes[cell] = (amplitude > hit || tail) && !lone && !this.timed[cell] ? this.inTimeAmplitude(w, q, samples, pedestal, tail, amplitude, cell) : amplitude;
-          if (this.timed[cell]) {
-            this.inTimeHeights[cell] = this.peakIn(w, q, samples, pedestal, this.srdFromNs, this.srdToNs);
+          const timed = this.timed[cell]!;
+          if (timed) {
+            amplitudes[cell] = amplitude;
+            this.unpack(w, q, samples, pedestal);
+            this.inTimeHeights[cell] = this.peakIn(samples, this.srdFromNs, this.srdToNs);
             this.inTimePeakTimes[cell] = this.peakInTime;
-          }
-          if (this.timed[cell] === 2) this.delayedHeights[cell] = this.peakIn(w, q, samples, pedestal, this.srdFromNs + this.delayedNs, this.srdToNs + this.delayedNs);
+            if (timed === 2) this.delayedHeights[cell] = this.peakIn(samples, this.srdFromNs + this.delayedNs, this.srdToNs + this.delayedNs);
+          } else if ((amplitude > hit || tail) && !lone) {
+            this.unpack(w, q, samples, pedestal);
+            amplitudes[cell] = this.inTimeAmplitude(samples, tail, amplitude, cell);
+          } else amplitudes[cell] = amplitude;
         }
         p = last;
       }
     }
   }
 
+  /** The channel's samples from word `q`, `samples` of them, less `pedestal`, into `wave` (two 12-bit samples a word). */
+  private unpack(w: Uint32Array, q: number, samples: number, pedestal: number): void {
+    const s = this.wave;
+    const pairs = samples >>> 1;
+    for (let i = 0; i < pairs; i++) {
+      const d = w[q + i]!;
+      s[2 * i] = (d & 0xfff) - pedestal;
+      s[2 * i + 1] = ((d >>> 12) & 0xfff) - pedestal;
+    }
+    if (samples & 1) s[samples - 1] = (w[q + pairs]! & 0xfff) - pedestal;
+  }
+
   /**
-   * The amplitude of the channel's in-time pulse (samples from word `q`, `samples` of them; `tail`: its pedestal
+   * The amplitude of the channel's in-time pulse (its `samples` samples less the pedestal in `wave`; `tail`: its pedestal
    * samples held an earlier pulse's tail; `summed`: its window-sum amplitude). Alone in the channel, the pulse
    * keeps `summed`. Beside other pulses it is measured over its own samples, from its start to the lowest one
    * before the next pulse's rise, less the earlier pulses' tail (extrapolated from before its start with the
@@ -346,9 +365,8 @@ export class EventDecoder {
    * few per cent apart only where the next pulse cuts the tail short. With no pulse peaking in time, the same
    * is measured where one would be: a small deposit, or noise about zero.
    */
-  private inTimeAmplitude(w: Uint32Array, q: number, samples: number, pedestal: number, tail: boolean, summed: number, cell: number): number {
+  private inTimeAmplitude(samples: number, tail: boolean, summed: number, cell: number): number {
     const { wave: s, pulsePeak, pulseLow } = this;
-    for (let k = 0; k < samples; k++) s[k] = sampleAt(w, q, k) - pedestal;
     let n = 0;
     let low = s[0]!;
     let lowAt = 0;
@@ -412,7 +430,7 @@ export class EventDecoder {
         if (k > ref) ref = k;
       } else if (pulseLow[i]! < to) to = pulseLow[i]!;
     }
-    const decay = Math.exp(-SAMPLE_NS / PULSE_DECAY_NS);
+    const decay = SAMPLE_DECAY;
     let under = earlier ? Math.max(0, s[ref]!) * decay : 0;
     const template = this.template;
     let sum = 0;
@@ -450,9 +468,8 @@ export class EventDecoder {
    * (returned; NaN when there is none) and its time (peakInTime). A pulse that peaks up to MERGED_LATE_NS later
    * counts when it rose in time (lonePeakNs): the in-time pulse with a pile-up one that came after it, merged.
    */
-  private peakIn(w: Uint32Array, from: number, samples: number, pedestal: number, fromNs: number, toNs: number): number {
+  private peakIn(samples: number, fromNs: number, toNs: number): number {
     const s = this.wave;
-    for (let k = 0; k < samples; k++) s[k] = sampleAt(w, from, k) - pedestal;
     const first = Math.max(1, Math.floor(fromNs / SAMPLE_NS) - 1);
     const last = Math.min(samples - 2, Math.ceil((toNs + MERGED_LATE_NS) / SAMPLE_NS) + 1);
     let height = Number.NaN;
