@@ -321,22 +321,21 @@ export class EventDecoder {
           sums[cell] = sum;
           let lone = false;
           if (amplitude > hit) {
-            const t = (peakTimes[cell] = peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal));
-            this.peakSamples[cell] = lastPeakSample;
+            peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal, cell, peakTimes, this.peakSamples);
+            const t = peakTimes[cell]!;
             // Most hit cells hold one in-time pulse: its first peak in time, and the window no fuller than that
             // pulse alone makes it (LONE_PULSE_SUM of its height), keep the window sum without a pulse search.
-            lone = !tail && t >= this.inTimeFromNs && t <= this.inTimeToNs && amplitude <= LONE_PULSE_SUM * (lastPeakSample - pedestal) + hit;
+            lone = !tail && t >= this.inTimeFromNs && t <= this.inTimeToNs && amplitude <= LONE_PULSE_SUM * (this.peakSamples[cell]! - pedestal) + hit;
           }
           const timed = this.timed[cell]!;
           if (timed) {
             amplitudes[cell] = amplitude;
             this.unpack(w, q, samples, pedestal);
-            this.inTimeHeights[cell] = this.peakIn(samples, this.srdFromNs, this.srdToNs);
-            this.inTimePeakTimes[cell] = this.peakInTime;
-            if (timed === 2) this.delayedHeights[cell] = this.peakIn(samples, this.srdFromNs + this.delayedNs, this.srdToNs + this.delayedNs);
+            this.peakIn(samples, this.srdFromNs, this.srdToNs, cell, this.inTimeHeights, this.inTimePeakTimes);
+            if (timed === 2) this.peakIn(samples, this.srdFromNs + this.delayedNs, this.srdToNs + this.delayedNs, cell, this.delayedHeights, null);
           } else if ((amplitude > hit || tail) && !lone) {
             this.unpack(w, q, samples, pedestal);
-            amplitudes[cell] = this.inTimeAmplitude(samples, tail, amplitude, cell);
+            this.inTimeAmplitude(samples, tail, amplitude, cell);
           } else amplitudes[cell] = amplitude;
         }
         p = last;
@@ -357,7 +356,7 @@ export class EventDecoder {
   }
 
   /**
-   * The amplitude of the channel's in-time pulse (its `samples` samples less the pedestal in `wave`; `tail`: its pedestal
+   * The amplitude of the channel’s in-time pulse, into `amplitudes[cell]` (its `samples` samples less the pedestal in `wave`; `tail`: its pedestal
    * samples held an earlier pulse's tail; `summed`: its window-sum amplitude). Alone in the channel, the pulse
    * keeps `summed`. Beside other pulses it is measured over its own samples, from its start to the lowest one
    * before the next pulse's rise, less the earlier pulses' tail (extrapolated from before its start with the
@@ -365,7 +364,7 @@ export class EventDecoder {
    * few per cent apart only where the next pulse cuts the tail short. With no pulse peaking in time, the same
    * is measured where one would be: a small deposit, or noise about zero.
    */
-  private inTimeAmplitude(samples: number, tail: boolean, summed: number, cell: number): number {
+  private inTimeAmplitude(samples: number, tail: boolean, summed: number, cell: number): void {
     const { wave: s, pulsePeak, pulseLow } = this;
     let n = 0;
     let low = s[0]!;
@@ -410,7 +409,10 @@ export class EventDecoder {
         peakNs = t;
       }
     }
-    if (!tail && n === (inTime < 0 ? 0 : 1)) return summed;
+    if (!tail && n === (inTime < 0 ? 0 : 1)) {
+      this.amplitudes[cell] = summed;
+      return;
+    }
     this.pileup[cell] = 1;
     // Where the triggering particle's pulse starts: from its peak, or, when none peaks in time (a deposit too
     // small to show a peak of its own beside the pile-up), where one would, in the middle of the window.
@@ -442,7 +444,7 @@ export class EventDecoder {
       if (i >= 0 && i < template.length) area += template[i]!;
     }
     // Less than an eighth of the pulse between the tail and the next pulse: nothing to measure it by.
-    return area > MIN_AREA ? sum / area : 0;
+    this.amplitudes[cell] = area > MIN_AREA ? sum / area : 0;
   }
 
   /**
@@ -460,15 +462,13 @@ export class EventDecoder {
     return (j - 1 + (level - s[j - 1]!) / (s[j]! - s[j - 1]!)) * SAMPLE_NS + this.riseToPeakNs[Math.round(fraction * 100)]!;
   }
 
-  /** The time of the peak `peakIn` found last (NaN when none). */
-  private peakInTime = Number.NaN;
-
   /**
-   * The highest local maximum of the samples that peaks in time, [fromNs, toNs]: its height above `pedestal`
-   * (returned; NaN when there is none) and its time (peakInTime). A pulse that peaks up to MERGED_LATE_NS later
+   * The highest local maximum of the samples in `wave` that peaks in time, [fromNs, toNs]: its height above the
+   * pedestal (into `heights[cell]`; NaN when there is none) and its time (into `times[cell]`). Results go into
+   * arrays, not return values: a double returned from a call that is not inlined is a heap allocation. A pulse that peaks up to MERGED_LATE_NS later
    * counts when it rose in time (lonePeakNs): the in-time pulse with a pile-up one that came after it, merged.
    */
-  private peakIn(samples: number, fromNs: number, toNs: number): number {
+  private peakIn(samples: number, fromNs: number, toNs: number, cell: number, heights: Float64Array, times: Float64Array | null): void {
     const s = this.wave;
     const first = Math.max(1, Math.floor(fromNs / SAMPLE_NS) - 1);
     const last = Math.min(samples - 2, Math.ceil((toNs + MERGED_LATE_NS) / SAMPLE_NS) + 1);
@@ -496,19 +496,17 @@ export class EventDecoder {
         time = t;
       }
     }
-    this.peakInTime = time;
-    return height;
+    heights[cell] = height;
+    if (times) times[cell] = time;
   }
 }
 
 /**
  * Time of the largest sample in words [from, to) (first sample number `firstSample`), refined by a parabola
- * through it and its neighbours: ns from the first sample of the readout.
+ * through it and its neighbours: ns from the first sample of the readout, into `times[cell]`, and the
+ * largest sample itself into `peaks[cell]`.
  */
-/** The largest sample `peakTime` found (a module variable: no allocation per channel). */
-let lastPeakSample = 0;
-
-function peakTime(w: Uint32Array, from: number, to: number, firstSample: number, pedestal: number): number {
+function peakTime(w: Uint32Array, from: number, to: number, firstSample: number, pedestal: number, cell: number, times: Float64Array, peaks: Float64Array): void {
   let best = -1;
   let at = 0;
   // Past the peak, once the pulse has fallen below half its height, the rest is its tail (or later pile-up).
@@ -526,7 +524,7 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
     }
     if (best - pedestal > PEAK_SEEN_ADC && 2 * (b - pedestal) < best - pedestal) break;
   }
-  lastPeakSample = best;
+  peaks[cell] = best;
   const n = 2 * (to - from);
   let shift = 0;
   if (at > 0 && at < n - 1) {
@@ -536,7 +534,7 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
     const denominator = l - 2 * c + r;
     if (denominator < 0) shift = Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / denominator));
   }
-  return (firstSample + at + shift) * SAMPLE_NS;
+  times[cell] = (firstSample + at + shift) * SAMPLE_NS;
 }
 
 function sampleAt(w: Uint32Array, from: number, i: number): number {
