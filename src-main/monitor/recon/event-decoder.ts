@@ -109,6 +109,8 @@ export class EventDecoder {
   private readonly fromWord: number;
   private readonly toWord: number;
   private readonly pedScale: number;
+  /** Pedestal 4 samples, window [6, 32): the geometry decoded without loops (msadc). */
+  private readonly standard: boolean;
   private readonly windowSamples: number;
   private readonly invArea: number;
   private readonly hit: number;
@@ -165,6 +167,7 @@ export class EventDecoder {
     this.fromWord = window.from / 2;
     this.toWord = window.to / 2;
     this.pedScale = 1 / pedestalSamples;
+    this.standard = pedestalSamples === 4 && window.from === 6 && window.to === 32;
     this.windowSamples = window.to - window.from;
     this.invArea = 1 / window.pulseArea;
     this.hit = config.hitThresholdAdc;
@@ -267,34 +270,63 @@ export class EventDecoder {
         let restHi = 0;
         let winLo = 0;
         let winHi = 0;
-        let k = q;
-        for (; k < e1; k++) {
-          const d = w[k]!;
-          any |= d;
-          all &= d;
-          pedLo += d & 0xfff;
-          pedHi += d & 0xfff000;
-        }
-        for (; k < e2; k++) {
-          const d = w[k]!;
-          any |= d;
-          all &= d;
-          restLo += d & 0xfff;
-          restHi += d & 0xfff000;
-        }
-        for (; k < e3; k++) {
-          const d = w[k]!;
-          any |= d;
-          all &= d;
-          winLo += d & 0xfff;
-          winHi += d & 0xfff000;
-        }
-        for (; k < last; k++) {
-          const d = w[k]!;
-          any |= d;
-          all &= d;
-          restLo += d & 0xfff;
-          restHi += d & 0xfff000;
+        if (this.standard && last - q === 16) {
+          // The standard readout (32 samples; pedestal 4, gap 2, window 26): the same sums straight, no loop
+          // (integer sums: their order does not matter).
+          const d0 = w[q]!;
+          const d1 = w[q + 1]!;
+          const d2 = w[q + 2]!;
+          const d3 = w[q + 3]!;
+          const d4 = w[q + 4]!;
+          const d5 = w[q + 5]!;
+          const d6 = w[q + 6]!;
+          const d7 = w[q + 7]!;
+          const d8 = w[q + 8]!;
+          const d9 = w[q + 9]!;
+          const d10 = w[q + 10]!;
+          const d11 = w[q + 11]!;
+          const d12 = w[q + 12]!;
+          const d13 = w[q + 13]!;
+          const d14 = w[q + 14]!;
+          const d15 = w[q + 15]!;
+          any = d0 | d1 | d2 | d3 | d4 | d5 | d6 | d7 | d8 | d9 | d10 | d11 | d12 | d13 | d14 | d15;
+          all = d0 & d1 & d2 & d3 & d4 & d5 & d6 & d7 & d8 & d9 & d10 & d11 & d12 & d13 & d14 & d15;
+          pedLo = (d0 & 0xfff) + (d1 & 0xfff);
+          pedHi = (d0 & 0xfff000) + (d1 & 0xfff000);
+          restLo = d2 & 0xfff;
+          restHi = d2 & 0xfff000;
+          winLo = (d3 & 0xfff) + (d4 & 0xfff) + (d5 & 0xfff) + (d6 & 0xfff) + (d7 & 0xfff) + (d8 & 0xfff) + (d9 & 0xfff) + (d10 & 0xfff) + (d11 & 0xfff) + (d12 & 0xfff) + (d13 & 0xfff) + (d14 & 0xfff) + (d15 & 0xfff);
+          winHi = (d3 & 0xfff000) + (d4 & 0xfff000) + (d5 & 0xfff000) + (d6 & 0xfff000) + (d7 & 0xfff000) + (d8 & 0xfff000) + (d9 & 0xfff000) + (d10 & 0xfff000) + (d11 & 0xfff000) + (d12 & 0xfff000) + (d13 & 0xfff000) + (d14 & 0xfff000) + (d15 & 0xfff000);
+        } else {
+          let k = q;
+          for (; k < e1; k++) {
+            const d = w[k]!;
+            any |= d;
+            all &= d;
+            pedLo += d & 0xfff;
+            pedHi += d & 0xfff000;
+          }
+          for (; k < e2; k++) {
+            const d = w[k]!;
+            any |= d;
+            all &= d;
+            restLo += d & 0xfff;
+            restHi += d & 0xfff000;
+          }
+          for (; k < e3; k++) {
+            const d = w[k]!;
+            any |= d;
+            all &= d;
+            winLo += d & 0xfff;
+            winHi += d & 0xfff000;
+          }
+          for (; k < last; k++) {
+            const d = w[k]!;
+            any |= d;
+            all &= d;
+            restLo += d & 0xfff;
+            restHi += d & 0xfff000;
+          }
         }
         if (any >>> 24 !== DATA_ID || all >>> 24 !== DATA_ID) throw new MsadcError('data-word', `bad data word in the channel at word ${p}`);
         const ped = pedLo + pedHi / 4096;
