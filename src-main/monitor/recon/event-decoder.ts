@@ -57,6 +57,8 @@ const MIN_AREA = 1;
 const MERGED_LATE_NS = 40;
 /** Pulses told apart in one channel's 32 samples (the rest are not looked for). */
 const MAX_PULSES = 8;
+/** An earlier pulse's tail falls by this factor from one sample to the next. */
+const SAMPLE_DECAY = Math.exp(-SAMPLE_NS / PULSE_DECAY_NS);
 
 export class EventDecoder {
   /** Amplitudes (ADC) of the last decoded event, by cell; NaN for a cell that was not read out. */
@@ -107,6 +109,8 @@ export class EventDecoder {
   private readonly fromWord: number;
   private readonly toWord: number;
   private readonly pedScale: number;
+  /** Pedestal 4 samples, window [6, 32): the geometry decoded without loops (msadc). */
+  private readonly standard: boolean;
   private readonly windowSamples: number;
   private readonly invArea: number;
   private readonly hit: number;
@@ -163,6 +167,7 @@ export class EventDecoder {
     this.fromWord = window.from / 2;
     this.toWord = window.to / 2;
     this.pedScale = 1 / pedestalSamples;
+    this.standard = pedestalSamples === 4 && window.from === 6 && window.to === 32;
     this.windowSamples = window.to - window.from;
     this.invArea = 1 / window.pulseArea;
     this.hit = config.hitThresholdAdc;
@@ -265,34 +270,63 @@ export class EventDecoder {
         let restHi = 0;
         let winLo = 0;
         let winHi = 0;
-        let k = q;
-        for (; k < e1; k++) {
-          const d = w[k]!;
-          any |= d;
-          all &= d;
-          pedLo += d & 0xfff;
-          pedHi += d & 0xfff000;
-        }
-        for (; k < e2; k++) {
-          const d = w[k]!;
-          any |= d;
-          all &= d;
-          restLo += d & 0xfff;
-          restHi += d & 0xfff000;
-        }
-        for (; k < e3; k++) {
-          const d = w[k]!;
-          any |= d;
-          all &= d;
-          winLo += d & 0xfff;
-          winHi += d & 0xfff000;
-        }
-        for (; k < last; k++) {
-          const d = w[k]!;
-          any |= d;
-          all &= d;
-          restLo += d & 0xfff;
-          restHi += d & 0xfff000;
+        if (this.standard && last - q === 16) {
+          // The standard readout (32 samples; pedestal 4, gap 2, window 26): the same sums straight, no loop
+          // (integer sums: their order does not matter).
+          const d0 = w[q]!;
+          const d1 = w[q + 1]!;
+          const d2 = w[q + 2]!;
+          const d3 = w[q + 3]!;
+          const d4 = w[q + 4]!;
+          const d5 = w[q + 5]!;
+          const d6 = w[q + 6]!;
+          const d7 = w[q + 7]!;
+          const d8 = w[q + 8]!;
+          const d9 = w[q + 9]!;
+          const d10 = w[q + 10]!;
+          const d11 = w[q + 11]!;
+          const d12 = w[q + 12]!;
+          const d13 = w[q + 13]!;
+          const d14 = w[q + 14]!;
+          const d15 = w[q + 15]!;
+          any = d0 | d1 | d2 | d3 | d4 | d5 | d6 | d7 | d8 | d9 | d10 | d11 | d12 | d13 | d14 | d15;
+          all = d0 & d1 & d2 & d3 & d4 & d5 & d6 & d7 & d8 & d9 & d10 & d11 & d12 & d13 & d14 & d15;
+          pedLo = (d0 & 0xfff) + (d1 & 0xfff);
+          pedHi = (d0 & 0xfff000) + (d1 & 0xfff000);
+          restLo = d2 & 0xfff;
+          restHi = d2 & 0xfff000;
+          winLo = (d3 & 0xfff) + (d4 & 0xfff) + (d5 & 0xfff) + (d6 & 0xfff) + (d7 & 0xfff) + (d8 & 0xfff) + (d9 & 0xfff) + (d10 & 0xfff) + (d11 & 0xfff) + (d12 & 0xfff) + (d13 & 0xfff) + (d14 & 0xfff) + (d15 & 0xfff);
+          winHi = (d3 & 0xfff000) + (d4 & 0xfff000) + (d5 & 0xfff000) + (d6 & 0xfff000) + (d7 & 0xfff000) + (d8 & 0xfff000) + (d9 & 0xfff000) + (d10 & 0xfff000) + (d11 & 0xfff000) + (d12 & 0xfff000) + (d13 & 0xfff000) + (d14 & 0xfff000) + (d15 & 0xfff000);
+        } else {
+          let k = q;
+          for (; k < e1; k++) {
+            const d = w[k]!;
+            any |= d;
+            all &= d;
+            pedLo += d & 0xfff;
+            pedHi += d & 0xfff000;
+          }
+          for (; k < e2; k++) {
+            const d = w[k]!;
+            any |= d;
+            all &= d;
+            restLo += d & 0xfff;
+            restHi += d & 0xfff000;
+          }
+          for (; k < e3; k++) {
+            const d = w[k]!;
+            any |= d;
+            all &= d;
+            winLo += d & 0xfff;
+            winHi += d & 0xfff000;
+          }
+          for (; k < last; k++) {
+            const d = w[k]!;
+            any |= d;
+            all &= d;
+            restLo += d & 0xfff;
+            restHi += d & 0xfff000;
+          }
         }
         if (any >>> 24 !== DATA_ID || all >>> 24 !== DATA_ID) throw new MsadcError('data-word', `bad data word in the channel at word ${p}`);
         const ped = pedLo + pedHi / 4096;
@@ -319,26 +353,42 @@ export class EventDecoder {
           sums[cell] = sum;
           let lone = false;
           if (amplitude > hit) {
-            const t = (peakTimes[cell] = peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal));
-            this.peakSamples[cell] = lastPeakSample;
+            peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal, cell, peakTimes, this.peakSamples);
+            const t = peakTimes[cell]!;
             // Most hit cells hold one in-time pulse: its first peak in time, and the window no fuller than that
             // pulse alone makes it (LONE_PULSE_SUM of its height), keep the window sum without a pulse search.
-            lone = !tail && t >= this.inTimeFromNs && t <= this.inTimeToNs && amplitude <= LONE_PULSE_SUM * (lastPeakSample - pedestal) + hit;
+            lone = !tail && t >= this.inTimeFromNs && t <= this.inTimeToNs && amplitude <= LONE_PULSE_SUM * (this.peakSamples[cell]! - pedestal) + hit;
           }
-          amplitudes[cell] = (amplitude > hit || tail) && !lone && !this.timed[cell] ? this.inTimeAmplitude(w, q, samples, pedestal, tail, amplitude, cell) : amplitude;
-          if (this.timed[cell]) {
-            this.inTimeHeights[cell] = this.peakIn(w, q, samples, pedestal, this.srdFromNs, this.srdToNs);
-            this.inTimePeakTimes[cell] = this.peakInTime;
-          }
-          if (this.timed[cell] === 2) this.delayedHeights[cell] = this.peakIn(w, q, samples, pedestal, this.srdFromNs + this.delayedNs, this.srdToNs + this.delayedNs);
+          const timed = this.timed[cell]!;
+          if (timed) {
+            amplitudes[cell] = amplitude;
+            this.unpack(w, q, samples, pedestal);
+            this.peakIn(samples, this.srdFromNs, this.srdToNs, cell, this.inTimeHeights, this.inTimePeakTimes);
+            if (timed === 2) this.peakIn(samples, this.srdFromNs + this.delayedNs, this.srdToNs + this.delayedNs, cell, this.delayedHeights, null);
+          } else if ((amplitude > hit || tail) && !lone) {
+            this.unpack(w, q, samples, pedestal);
+            this.inTimeAmplitude(samples, tail, amplitude, cell);
+          } else amplitudes[cell] = amplitude;
         }
         p = last;
       }
     }
   }
 
+  /** The channel's samples from word `q`, `samples` of them, less `pedestal`, into `wave` (two 12-bit samples a word). */
+  private unpack(w: Uint32Array, q: number, samples: number, pedestal: number): void {
+    const s = this.wave;
+    const pairs = samples >>> 1;
+    for (let i = 0; i < pairs; i++) {
+      const d = w[q + i]!;
+      s[2 * i] = (d & 0xfff) - pedestal;
+      s[2 * i + 1] = ((d >>> 12) & 0xfff) - pedestal;
+    }
+    if (samples & 1) s[samples - 1] = (w[q + pairs]! & 0xfff) - pedestal;
+  }
+
   /**
-   * The amplitude of the channel's in-time pulse (samples from word `q`, `samples` of them; `tail`: its pedestal
+   * The amplitude of the channel’s in-time pulse, into `amplitudes[cell]` (its `samples` samples less the pedestal in `wave`; `tail`: its pedestal
    * samples held an earlier pulse's tail; `summed`: its window-sum amplitude). Alone in the channel, the pulse
    * keeps `summed`. Beside other pulses it is measured over its own samples, from its start to the lowest one
    * before the next pulse's rise, less the earlier pulses' tail (extrapolated from before its start with the
@@ -346,9 +396,8 @@ export class EventDecoder {
    * few per cent apart only where the next pulse cuts the tail short. With no pulse peaking in time, the same
    * is measured where one would be: a small deposit, or noise about zero.
    */
-  private inTimeAmplitude(w: Uint32Array, q: number, samples: number, pedestal: number, tail: boolean, summed: number, cell: number): number {
+  private inTimeAmplitude(samples: number, tail: boolean, summed: number, cell: number): void {
     const { wave: s, pulsePeak, pulseLow } = this;
-    for (let k = 0; k < samples; k++) s[k] = sampleAt(w, q, k) - pedestal;
     let n = 0;
     let low = s[0]!;
     let lowAt = 0;
@@ -392,7 +441,10 @@ export class EventDecoder {
         peakNs = t;
       }
     }
-    if (!tail && n === (inTime < 0 ? 0 : 1)) return summed;
+    if (!tail && n === (inTime < 0 ? 0 : 1)) {
+      this.amplitudes[cell] = summed;
+      return;
+    }
     this.pileup[cell] = 1;
     // Where the triggering particle's pulse starts: from its peak, or, when none peaks in time (a deposit too
     // small to show a peak of its own beside the pile-up), where one would, in the middle of the window.
@@ -412,7 +464,7 @@ export class EventDecoder {
         if (k > ref) ref = k;
       } else if (pulseLow[i]! < to) to = pulseLow[i]!;
     }
-    const decay = Math.exp(-SAMPLE_NS / PULSE_DECAY_NS);
+    const decay = SAMPLE_DECAY;
     let under = earlier ? Math.max(0, s[ref]!) * decay : 0;
     const template = this.template;
     let sum = 0;
@@ -424,7 +476,7 @@ export class EventDecoder {
       if (i >= 0 && i < template.length) area += template[i]!;
     }
     // Less than an eighth of the pulse between the tail and the next pulse: nothing to measure it by.
-    return area > MIN_AREA ? sum / area : 0;
+    this.amplitudes[cell] = area > MIN_AREA ? sum / area : 0;
   }
 
   /**
@@ -442,17 +494,14 @@ export class EventDecoder {
     return (j - 1 + (level - s[j - 1]!) / (s[j]! - s[j - 1]!)) * SAMPLE_NS + this.riseToPeakNs[Math.round(fraction * 100)]!;
   }
 
-  /** The time of the peak `peakIn` found last (NaN when none). */
-  private peakInTime = Number.NaN;
-
   /**
-   * The highest local maximum of the samples that peaks in time, [fromNs, toNs]: its height above `pedestal`
-   * (returned; NaN when there is none) and its time (peakInTime). A pulse that peaks up to MERGED_LATE_NS later
+   * The highest local maximum of the samples in `wave` that peaks in time, [fromNs, toNs]: its height above the
+   * pedestal (into `heights[cell]`; NaN when there is none) and its time (into `times[cell]`). Results go into
+   * arrays, not return values: a double returned from a call that is not inlined is a heap allocation. A pulse that peaks up to MERGED_LATE_NS later
    * counts when it rose in time (lonePeakNs): the in-time pulse with a pile-up one that came after it, merged.
    */
-  private peakIn(w: Uint32Array, from: number, samples: number, pedestal: number, fromNs: number, toNs: number): number {
+  private peakIn(samples: number, fromNs: number, toNs: number, cell: number, heights: Float64Array, times: Float64Array | null): void {
     const s = this.wave;
-    for (let k = 0; k < samples; k++) s[k] = sampleAt(w, from, k) - pedestal;
     const first = Math.max(1, Math.floor(fromNs / SAMPLE_NS) - 1);
     const last = Math.min(samples - 2, Math.ceil((toNs + MERGED_LATE_NS) / SAMPLE_NS) + 1);
     let height = Number.NaN;
@@ -479,19 +528,17 @@ export class EventDecoder {
         time = t;
       }
     }
-    this.peakInTime = time;
-    return height;
+    heights[cell] = height;
+    if (times) times[cell] = time;
   }
 }
 
 /**
  * Time of the largest sample in words [from, to) (first sample number `firstSample`), refined by a parabola
- * through it and its neighbours: ns from the first sample of the readout.
+ * through it and its neighbours: ns from the first sample of the readout, into `times[cell]`, and the
+ * largest sample itself into `peaks[cell]`.
  */
-/** The largest sample `peakTime` found (a module variable: no allocation per channel). */
-let lastPeakSample = 0;
-
-function peakTime(w: Uint32Array, from: number, to: number, firstSample: number, pedestal: number): number {
+function peakTime(w: Uint32Array, from: number, to: number, firstSample: number, pedestal: number, cell: number, times: Float64Array, peaks: Float64Array): void {
   let best = -1;
   let at = 0;
   // Past the peak, once the pulse has fallen below half its height, the rest is its tail (or later pile-up).
@@ -509,7 +556,7 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
     }
     if (best - pedestal > PEAK_SEEN_ADC && 2 * (b - pedestal) < best - pedestal) break;
   }
-  lastPeakSample = best;
+  peaks[cell] = best;
   const n = 2 * (to - from);
   let shift = 0;
   if (at > 0 && at < n - 1) {
@@ -519,7 +566,7 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
     const denominator = l - 2 * c + r;
     if (denominator < 0) shift = Math.max(-0.5, Math.min(0.5, (0.5 * (l - r)) / denominator));
   }
-  return (firstSample + at + shift) * SAMPLE_NS;
+  times[cell] = (firstSample + at + shift) * SAMPLE_NS;
 }
 
 function sampleAt(w: Uint32Array, from: number, i: number): number {
