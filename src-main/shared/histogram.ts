@@ -42,6 +42,16 @@ export interface Hist2DSnapshot {
 
 export type HistSnapshot = Hist1DSnapshot | Hist2DSnapshot;
 
+/**
+ * A typed array's values as a plain array, by an indexed loop: Array.from walks the typed array's iterator,
+ * ≈ 10× slower, and every histogram of every spill is made plain at least once (a worker's snapshot).
+ */
+function plainNumbers(values: Float64Array): number[] {
+  const out = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]!;
+  return out;
+}
+
 function checkAxis(axis: AxisSpec, which: string): void {
   if (!Number.isInteger(axis.nbins) || axis.nbins < 1 || axis.nbins > 1_000_000) {
     throw new RangeError(`${which} axis: nbins must be an integer in 1…1000000, got ${axis.nbins}`);
@@ -171,8 +181,8 @@ export class Hist1D {
       title: this.title,
       x: { ...this.x },
       yTitle: this.yTitle,
-      contents: Array.from(this.contents),
-      sumw2: Array.from(this.sumw2),
+      contents: plainNumbers(this.contents),
+      sumw2: plainNumbers(this.sumw2),
       entries: this.entries,
       stats: { sumw: this.sumw, sumw2: this.sumwSq, sumwx: this.sumwx, sumwx2: this.sumwx2 },
     };
@@ -278,8 +288,8 @@ export class Hist2D {
       x: { ...this.x },
       y: { ...this.y },
       zTitle: this.zTitle,
-      contents: Array.from(this.contents),
-      sumw2: Array.from(this.sumw2),
+      contents: plainNumbers(this.contents),
+      sumw2: plainNumbers(this.sumw2),
       entries: this.entries,
       stats: {
         sumw: this.sumw,
