@@ -3,7 +3,7 @@
 import type { Run, RunActor, RunOrigin, RunType, SpillDaq, SpillSummary } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import type { Db } from './database';
-import { SpillHistograms } from './spill-histograms';
+import { StoredSpillHistograms } from './stored-spill-histograms';
 import type { EndReason } from '../shared/run-end';
 
 /** A row of `runs` with its spill and event counts, as the archive and the registry read it. */
@@ -149,10 +149,10 @@ function toSpill(row: SpillRow): SpillSummary {
 export class RunsArchive {
   private readonly q;
   /** A spill's histograms: written here only (saveSpill), read by every domain through it. */
-  readonly spillHistograms: SpillHistograms;
+  readonly spillHistograms: StoredSpillHistograms;
 
   constructor(private readonly db: Db) {
-    this.spillHistograms = new SpillHistograms(db);
+    this.spillHistograms = new StoredSpillHistograms(db);
     this.q = {
       lastRunNumber: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'last_run_number'`),
       setLastRunNumber: db.prepare<[string]>(

@@ -4,7 +4,7 @@
 import type { Db } from '../archive/database';
 import { decodeHistogram, encodeHistogram, HISTOGRAM_ENCODING } from '../archive/histogram-codec';
 import { deflateText, storedJson } from '../archive/deflated-text';
-import { SpillHistograms } from '../archive/spill-histograms';
+import { StoredSpillHistograms } from '../archive/stored-spill-histograms';
 import type { SpillDq, Verdict } from '../shared/api/schemas';
 import type { HistSnapshot } from '../shared/histogram';
 import type { BadSpill, SignOffMoves } from '../shared/api/dq';
@@ -143,11 +143,11 @@ export class DqStore {
   /** Reviewers' sign-offs: the EOT totals and the bad-spill list honour them. */
   readonly signOffs: SignOffs;
   /** A spill's histograms (read only here: a reference copies them). */
-  private readonly spillHistograms: SpillHistograms;
+  private readonly spillHistograms: StoredSpillHistograms;
 
   constructor(private readonly db: Db) {
     this.signOffs = new SignOffs(db);
-    this.spillHistograms = new SpillHistograms(db);
+    this.spillHistograms = new StoredSpillHistograms(db);
     this.q = {
       insertDq: db.prepare(
         `INSERT INTO spill_dq (run, spill, verdict, detectors, checks, calibration_version, reference_version, eot, kot, beam_events, beam_electrons,

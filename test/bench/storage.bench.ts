@@ -24,7 +24,7 @@ import { openDatabase } from '../../src-main/archive/database';
 import { storedText } from '../../src-main/archive/deflated-text';
 import { decodeHistogram, encodeHistogram, encodeHistogramLegacy, HISTOGRAM_ENCODING } from '../../src-main/archive/histogram-codec';
 import { encodeHistogramSet, memberHistogram, readHistogramSet } from '../../src-main/archive/histogram-set';
-import { SpillHistograms } from '../../src-main/archive/spill-histograms';
+import { StoredSpillHistograms } from '../../src-main/archive/stored-spill-histograms';
 import type { HistSnapshot } from '../../src-main/shared/histogram';
 import buildOnce from '../support/build-once';
 import { waitFor } from '../support/serve-process';
@@ -82,7 +82,7 @@ for (const [table, bytes] of [...used].sort((a, b) => b[1] - a[1])) {
 const perSpillTotal = Object.values(perSpill).reduce((a, b) => a + b, 0);
 
 // The same spills' histograms in both encodings (read as every reader does, from their sets).
-const store = new SpillHistograms(db);
+const store = new StoredSpillHistograms(db);
 const spillNumbers = (db.prepare(`SELECT spill FROM spills WHERE run = ? ORDER BY spill`).all(run.number) as { spill: number }[]).map((r) => r.spill);
 const rows = spillNumbers.flatMap((spill) => store.stored(run.number, spill).map((m) => ({ spill, ...m })));
 if (rows.some((r) => r.encoding !== HISTOGRAM_ENCODING)) throw new Error(`expected every stored histogram in ${HISTOGRAM_ENCODING}`);

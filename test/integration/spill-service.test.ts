@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src-main/archive/database';
-import { SpillHistograms } from '../../src-main/archive/spill-histograms';
+import { StoredSpillHistograms } from '../../src-main/archive/stored-spill-histograms';
 import type { Core } from '../../src-main/core/core';
 import type { SpillStored } from '../../src-main/spills/spill-service';
 import { waitFor } from '../support/serve-process';
@@ -34,7 +34,7 @@ function rowsOf(db: Db, run: number, spill: number) {
   const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE run = ? AND spill = ?`).get(run, spill) as { n: number }).n;
   // A spill's histograms are one row of spill_histogram_sets (migration 0025): counted by the names it holds.
   const histograms = (db.prepare(`SELECT count(*) AS n FROM spill_histogram_sets WHERE run = ? AND spill = ?`).get(run, spill) as { n: number }).n
-    ? new SpillHistograms(db).names(run, spill).length
+    ? new StoredSpillHistograms(db).names(run, spill).length
     : 0;
   return { spill: count('spills'), histograms, dq: count('spill_dq'), led: count('spill_led') };
 }

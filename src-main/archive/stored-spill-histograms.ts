@@ -1,7 +1,7 @@
-// A spill's histograms in SQLite: written as one row of spill_histogram_sets (histogram-set.ts, migration
-// 0025); spills stored before it keep their rows of spill_histograms (one per histogram), read as they are.
-// Every reader of a spill's histograms goes through here, so both are read alike. Only RunsArchive.saveSpill
-// writes, inside the spill's transaction.
+// A spill's histograms in SQLite (the monitor's SpillHistograms fills them; this stores and reads them):
+// written as one row of spill_histogram_sets (histogram-set.ts, migration 0025); spills stored before it keep
+// their rows of spill_histograms (one per histogram), read as they are. Every reader of a spill's histograms
+// goes through here, so both are read alike. Only RunsArchive.saveSpill writes, inside the spill's transaction.
 import type { HistSnapshot } from '../shared/histogram';
 import type { Db } from './database';
 import { decodeHistogram } from './histogram-codec';
@@ -17,7 +17,7 @@ export interface StoredHistogram {
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-export class SpillHistograms {
+export class StoredSpillHistograms {
   private readonly q;
 
   constructor(db: Db) {
