@@ -18,7 +18,7 @@ import type { DqLiveEvent, EotStatus } from '../shared/api/dq';
 import type { Run, SpillDq, SpillSummary, Verdict } from '../shared/api/schemas';
 import type { EntryFacts } from '../shared/api/logbook';
 import { Hist1D, Hist2D, mergeSnapshots, type HistSnapshot } from '../shared/histogram';
-import { BOX_FIELDS } from '../monitor/recon/spill-histograms';
+import { BOX_FIELDS, isRandomOnly } from '../monitor/recon/spill-histograms';
 import { SealError, SignalBoxSeal, type SealedSpill } from './signal-box-seal';
 import { epiFigures, MIN_ENTRIES, runChecks, spillOccupancy, type DqCheck, type ReferenceFigures, type SpillOccupancy } from './checks';
 import { DqStore, type DqReference } from './dq-store';
@@ -520,7 +520,11 @@ const BOX_FILLS: Record<string, (r: Record<(typeof BOX_FIELDS)[number], number>)
 };
 const BOX_HISTOGRAMS = new Set(Object.keys(BOX_FILLS));
 
-/** `h` with the events of the signal box added (per spill, records of BOX_FIELDS one after the other). */
+/**
+ * `h` with the sealed events added (per spill, records of BOX_FIELDS one after the other): the box's and the
+ * hidden sample's, but a random trigger of the hidden sample only where the monitor fills randoms, which is
+ * in none of these beam spectra.
+ */
 function withBoxEvents(h: HistSnapshot, spills: readonly Float32Array[]): HistSnapshot {
   const fill = BOX_FILLS[h.name]!;
   const n = BOX_FIELDS.length;
@@ -528,6 +532,7 @@ function withBoxEvents(h: HistSnapshot, spills: readonly Float32Array[]): HistSn
   for (const records of spills) {
     for (let i = 0; i + n <= records.length; i += n) {
       const r = Object.fromEntries(BOX_FIELDS.map((f, k) => [f, records[i + k]!])) as Record<(typeof BOX_FIELDS)[number], number>;
+      if (isRandomOnly(r.trigger)) continue;
       const at = fill(r);
       if (!at) continue;
       if (hist instanceof Hist1D) hist.fill(at[0]);

@@ -46,7 +46,7 @@ describe('na64rc serve --sim --time-scale 20 --start-run physics', () => {
       );
       expect(h.status).toBe(200);
       expect(h.body._typename).toBe('TH1D');
-      expectOpenEntries(h.body.fEntries, s.eventsProcessed);
+      expectOpenEntries(h.body.fEntries, s.eventsProcessed, s.daq!.randomTriggers);
       const { fNbins, fXmin, fXmax } = h.body.fXaxis;
       let best = 1;
       for (let bin = 1; bin <= fNbins; bin++) if (h.body.fArray[bin]! > h.body.fArray[best]!) best = bin;

@@ -44,7 +44,8 @@ async function takeRun(n: number): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'na64rc-compare-'));
-  sim = await openSimulatedCore(dir, { timeScale: 20, seed: 16 });
+  // With A′ → invisible injected (≈ 10 a spill as the live twin runs): the box has events for the blinding to hide.
+  sim = await openSimulatedCore(dir, { timeScale: 20, seed: 16, simSignal: 1e-5 });
   core = sim.core;
   await takeRun(3);
   await takeRun(3);
@@ -142,8 +143,8 @@ describe('compare.histograms', () => {
   it('keeps the signal box blinded through the comparison, and shows it once the run is unblinded', async () => {
     const [a, b] = runs;
     const stored = as2d(core.archive.histogram(a!.number, a!.spills[0]!, 'ecal_vs_hcal')!);
-    // The box has events as stored (hadrons and muons leave little in the calorimeters): blinding hides something.
-    expect(inBox(stored)).toBeGreaterThan(0);
+    // The box's own events are sealed, not stored; what the plane holds as stored is the few that fail its
+    // other cuts (the VETO, the SRD). The injected signal the blinding hides shows in run b once unblinded, below.
     const c = await client('viewer').compare.histograms({ name: 'ecal_vs_hcal', sources: [`spill:${a!.number}/${a!.spills[0]}`, `run:${a!.number}`, `run:${b!.number}`] });
     for (const h of c.histograms) {
       expect(h.blinded).toBe(true);
@@ -161,7 +162,8 @@ describe('compare.histograms', () => {
     expect(after.histograms[0]!.blinded).toBe(true);
     expect(inBox(as2d(after.histograms[0]!.histogram))).toBe(0);
     expect(after.histograms[1]!.blinded).toBe(false);
-    expect(inBox(as2d(after.histograms[1]!.histogram))).toBeGreaterThan(0);
+    // ≈ 10 signal events a spill over 3 spills or more (a Poisson mean of 30: 5 or fewer once in 10⁷ runs).
+    expect(inBox(as2d(after.histograms[1]!.histogram))).toBeGreaterThan(5);
   });
 
   it('refuses unknown sources and histograms with a 404 that names them, and malformed sources with a 400', async () => {

@@ -112,7 +112,7 @@ describe('/api/v1 exports', () => {
     for (const s of spills) expect(Object.keys(files)).toContain(`spill-${String(s.spill).padStart(4, '0')}/ecal_vs_hcal.json`);
     const h = JSON.parse(strFromU8(files['spill-0001/ecal_energy.json']!)) as { _typename: string; fEntries: number };
     expect(h._typename).toBe('TH1D');
-    expectOpenEntries(h.fEntries, spills[0]!.eventsProcessed);
+    expectOpenEntries(h.fEntries, spills[0]!.eventsProcessed, spills[0]!.daq!.randomTriggers);
     expect((JSON.parse(strFromU8(files['manifest.json']!)) as { blinded: boolean }).blinded).toBe(true);
   });
 

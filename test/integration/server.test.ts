@@ -234,7 +234,7 @@ describe('WebSocket API', () => {
 
     expect(await conn.api.histograms.list({ run: run.number, spill: 1 })).toEqual(expect.arrayContaining(['ecal_energy', 'ecal_vs_hcal', 'pedestals', 'trigger_rates']));
     const h = await conn.api.histograms.get({ run: run.number, spill: 1, name: 'ecal_energy' });
-    expectOpenEntries(h.entries, spill!.summary.eventsProcessed);
+    expectOpenEntries(h.entries, spill!.summary.eventsProcessed, spill!.summary.daq!.randomTriggers);
   });
 });
 

@@ -16,12 +16,12 @@ export interface SimulatedCore {
 
 export async function openSimulatedCore(
   dataDir: string,
-  o: { setup?: string; timeScale: number; seed: number; simGains?: string; /** The beam line too (digitizers, counters, SPS timing); off unless asked. */ beamline?: boolean } & Partial<
+  o: { setup?: string; timeScale: number; seed: number; simGains?: string; /** The beam line too (digitizers, counters, SPS timing); off unless asked. */ beamline?: boolean; /** A′ → invisible injected by the twin, per electron. */ simSignal?: number } & Partial<
     Pick<CoreOptions, 'monitorWorkers' | 'extraAlarms'>
   >,
 ): Promise<SimulatedCore> {
   const log = silentLogger();
-  const site = await startSimulatedSite({ setup: o.setup ?? 'invisible-e', dataDir, seed: o.seed, timeScale: o.timeScale, log, beamline: o.beamline ?? false, ...(o.simGains ? { simGains: o.simGains } : {}) });
+  const site = await startSimulatedSite({ setup: o.setup ?? 'invisible-e', dataDir, seed: o.seed, timeScale: o.timeScale, log, beamline: o.beamline ?? false, ...(o.simGains ? { simGains: o.simGains } : {}), ...(o.simSignal ? { simSignal: o.simSignal } : {}) });
   const open = () =>
     Core.open({
       dataDir,

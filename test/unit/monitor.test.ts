@@ -20,7 +20,7 @@ const digitizer = new Digitizer(setup.cells, 9);
 const rng = new Random(4);
 
 /** Raw events where every event puts `gev` GeV into the central main-section cell (3,3) only. */
-function events(count: number, gev: number): Uint8Array[] {
+function events(count: number, gev: number, trigger = 2): Uint8Array[] {
   const amplitude = new Float64Array(setup.cells.length);
   amplitude[central.index] = gev * central.adcPerGeV;
   const gain = new Float64Array(setup.cells.length).fill(1);
@@ -28,7 +28,7 @@ function events(count: number, gev: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     digitizer.digitize(rng, [{ amplitude, startNs: PULSE_START_NS + 12.5 * rng.uniform() }], gain, samples);
-    const event: TwinEvent = { timeMs: 0, type: 'physics', trigger: 2, samples, hits: trackerHits(0), truth: { particles: [], signal: false } };
+    const event: TwinEvent = { timeMs: 0, type: 'physics', trigger, samples, hits: trackerHits(0), truth: { particles: [], signal: false } };
     out.push(encoder.event(event, ids(i + 1)));
   }
   return out;
@@ -151,6 +151,26 @@ describe('SpillHistograms (decode → pedestal and amplitude → calibration →
     expect(() => spill.fill({ ...batchOf(events(2, 1)), offsets: new Uint32Array(1) })).toThrow(/offsets/);
     expect(() => spill.fill({ count: 1, data: new Uint8Array(8), offsets: Uint32Array.of(0, 64) })).not.toThrow();
     expect(spill.bad).toBe(1);
+  });
+
+  it('keeps random triggers out of the beam spectra and counts them in the pedestals and trigger rates', () => {
+    const RANDOM = 4;
+    const spill = new SpillHistograms(config);
+    // A weak spill: 40 beam particles of 100 GeV among 300 random triggers (pedestal noise, ≈ 0 GeV).
+    spill.fill(batchOf([...events(300, 0, RANDOM), ...events(40, 100)]));
+    const byName = new Map(spill.snapshots().map((h) => [h.name, h]));
+    const ecal = Hist1D.fromSnapshot(byName.get('ecal_energy') as never);
+    expect(ecal.entries).toBe(40);
+    // The beam's peak, not the randoms' zero, is the spectrum's maximum.
+    expect(Math.abs(ecal.peakX() - 100 * amplitudeReading(config.window))).toBeLessThan(2);
+    for (const name of ['ecal_preshower', 'hcal_energy', 'ecal_vs_hcal', 'veto_energy']) expect(byName.get(name)!.entries, name).toBe(40);
+    expect(spill.figures.randomEvents).toBe(300);
+    expect(spill.figures.events).toBe(340);
+    const rates = byName.get('trigger_rates')!;
+    expect(rates.contents[3]).toBe(300); // bin 3 = "random"
+    // Every event, random ones included, samples every read-out channel's pedestal.
+    const pedestals = byName.get('pedestals')!;
+    expect(pedestals.entries).toBe(340 * setup.cells.length);
   });
 
   it('does not fill calibration events into the physics histogram', () => {

@@ -32,6 +32,12 @@ const VETO_PMT_RATIO = 0.3;
 /** Trigger bits of the NA64 trigger word (drivers/na64-daq/format/date.ts). */
 const BEAM = 1 << 1;
 const RANDOM = 1 << 2;
+
+/**
+ * A random trigger alone (no beam bit): the detector read without a beam particle, pedestals and noise. It
+ * fills the pedestal, occupancy and trigger-rate histograms, never the beam's spectra.
+ */
+export const isRandomOnly = (trigger: number): boolean => (trigger & RANDOM) !== 0 && !(trigger & ~RANDOM);
 /** Bins of `trigger_rates`: one per trigger bit. */
 export const TRIGGER_BINS = ['physics', 'beam', 'random', 'calibration'] as const;
 
@@ -280,7 +286,7 @@ export class SpillHistograms {
     const kaon = this.cedar.length > 0 && inTime >= tag.minSectors;
     const kaonDelayed = this.cedar.length > 0 && delayed >= tag.minSectors;
     this.kaonTagged = kaon;
-    const random = (trigger & RANDOM) !== 0 && !(trigger & ~RANDOM);
+    const random = isRandomOnly(trigger);
     const srdPass = this.srd.length > 0 && srdIn >= Math.min(srdCut.minModules, this.srd.length);
     this.srdTagged = srdPass;
     const hcalQuiet = hcal < cuts.hcalQuietGeV;
@@ -353,27 +359,32 @@ export class SpillHistograms {
       const a = amplitudes[this.counters[i]!]!;
       if (a === a) h.counterAmplitudes.fill(i, a);
     }
-    h.ecalEnergy.fill(ecal);
-    h.ecalPreshower.fill(ps);
-    if (ecal > 0 && maxTower >= 0) {
-      h.showerX.fill(sx / ecal);
-      h.showerY.fill(sy / ecal);
-      h.ecalShape.fill(max / ecal);
-    }
-    h.hcalEnergy.fill(hcal);
-    h.ecalVsHcal.fill(ecal, hcal);
-    if (set.wcal) {
-      set.wcal.energy.fill(wcal);
-      set.wcal.vsEcal.fill(wcal, ecal);
-    }
-    if (set.momentum) {
-      if (pBeam === pBeam) set.momentum.beam.fill(pBeam);
-      if (pScattered === pScattered) {
-        set.momentum.scattered.fill(pScattered);
-        set.momentum.scatteredVsEcal.fill(ecal, pScattered);
+    // The beam's spectra take beam particles only: a random trigger (100 Hz, through the spill and between
+    // spills) reads pedestal noise, ≈ 0 GeV, which fills the pedestal maps above; in these it would only
+    // pile up in the first bin and, in a weak spill, outgrow the beam's own peak.
+    if (!random) {
+      h.ecalEnergy.fill(ecal);
+      h.ecalPreshower.fill(ps);
+      if (ecal > 0 && maxTower >= 0) {
+        h.showerX.fill(sx / ecal);
+        h.showerY.fill(sy / ecal);
+        h.ecalShape.fill(max / ecal);
       }
+      h.hcalEnergy.fill(hcal);
+      h.ecalVsHcal.fill(ecal, hcal);
+      if (set.wcal) {
+        set.wcal.energy.fill(wcal);
+        set.wcal.vsEcal.fill(wcal, ecal);
+      }
+      if (set.momentum) {
+        if (pBeam === pBeam) set.momentum.beam.fill(pBeam);
+        if (pScattered === pScattered) {
+          set.momentum.scattered.fill(pScattered);
+          set.momentum.scatteredVsEcal.fill(ecal, pScattered);
+        }
+      }
+      h.vetoEnergy.fill(veto * 1000);
     }
-    h.vetoEnergy.fill(veto * 1000);
     for (let m = 0; m < this.srd.length; m++) h.srdEnergy.fill(m, this.srdMeV[m]!);
     if (this.srd.length) h.srdEnergy.fill(this.srd.length, srdSum);
     if (trigger & 1) h.triggerRates.fill(0);
