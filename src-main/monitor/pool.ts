@@ -5,7 +5,7 @@
 // source should hold its reading: it never skips one.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { mergeSnapshots, type HistSnapshot } from '../shared/histogram';
+import { mergeSnapshots, unpackSnapshots, type HistSnapshot } from '../shared/histogram';
 import type { Logger } from '../log';
 import { workerEntry } from '../worker-entry';
 import type { FromWorker, ToWorker } from './protocol';
@@ -129,7 +129,14 @@ export class MonitorPool {
       case 'done': {
         const resolve = member.done.get(message.key);
         member.done.delete(message.key);
-        resolve?.({ processed: message.processed, bad: message.bad, histograms: message.histograms, box: message.box, figures: message.figures ?? emptyFigures(), scan: message.scan });
+        let histograms: HistSnapshot[];
+        try {
+          histograms = unpackSnapshots(message.histograms);
+        } catch (error) {
+          this.log.error({ err: error, key: message.key, worker: member.index }, "a monitor worker's histograms of the spill do not unpack; the spill is kept without them");
+          histograms = [];
+        }
+        resolve?.({ processed: message.processed, bad: message.bad, histograms, box: message.box, figures: message.figures ?? emptyFigures(), scan: message.scan });
         break;
       }
       case 'pong':

@@ -1,6 +1,6 @@
 // Messages between the monitor pool (core thread) and its workers. Batches travel as transferred typed
 // arrays of raw DATE events, never one message per event (10× slower, reference/ecosystem.md §2.8).
-import type { HistSnapshot } from '../shared/histogram';
+import type { PackedSnapshots } from '../shared/histogram';
 import type { MonitorCalibration, MonitorConfig } from './recon/config';
 import type { ScanSelection } from '../shared/scan-record';
 import type { SpillFigures } from './recon/figures';
@@ -17,6 +17,6 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ack'; key: string; count: number }
-  | { type: 'done'; key: string; processed: number; bad: number; histograms: HistSnapshot[]; box: Float32Array | null; figures: SpillFigures | null; scan: Float32Array | null }
+  | { type: 'done'; key: string; processed: number; bad: number; histograms: PackedSnapshots; box: Float32Array | null; figures: SpillFigures | null; scan: Float32Array | null }
   | { type: 'error'; key: string | null; message: string }
   | { type: 'pong'; at: number };

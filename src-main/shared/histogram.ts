@@ -322,6 +322,53 @@ export class Hist2D {
   }
 }
 
+/**
+ * Snapshots as a worker posts them: every histogram's bins (contents, then sumw2) in one Float64Array that
+ * is transferred, and the rest as it is. A structured clone of the ≈ 140,000 plain numbers of a spill's
+ * histograms costs ≈ 15 ms (serialised in the worker, deserialised on the core's event loop at the end of
+ * every spill); moving one buffer costs nothing, and making the bins plain again ≈ 1 ms.
+ */
+export interface PackedSnapshots {
+  /** The snapshots with empty `contents` and `sumw2`. */
+  shells: HistSnapshot[];
+  bins: Float64Array;
+}
+
+const binCount = (h: HistSnapshot): number => (h.kind === 'TH1D' ? h.x.nbins + 2 : (h.x.nbins + 2) * (h.y.nbins + 2));
+
+export function packSnapshots(list: readonly HistSnapshot[]): PackedSnapshots {
+  let total = 0;
+  for (const h of list) total += 2 * binCount(h);
+  const bins = new Float64Array(total);
+  let at = 0;
+  const shells = list.map((h) => {
+    const n = binCount(h);
+    if (h.contents.length !== n || h.sumw2.length !== n) throw new RangeError(`histogram ${h.name}: ${h.contents.length} contents and ${h.sumw2.length} sumw2 for ${n} bins`);
+    for (let i = 0; i < n; i++) bins[at + i] = h.contents[i]!;
+    for (let i = 0; i < n; i++) bins[at + n + i] = h.sumw2[i]!;
+    at += 2 * n;
+    return { ...h, contents: [], sumw2: [] };
+  });
+  return { shells, bins };
+}
+
+/** The snapshots of `packSnapshots` whole again; a bin count that does not fit the axes is an error. */
+export function unpackSnapshots({ shells, bins }: PackedSnapshots): HistSnapshot[] {
+  let at = 0;
+  const out = shells.map((shell) => {
+    const n = binCount(shell);
+    if (at + 2 * n > bins.length) throw new RangeError(`packed histograms: ${bins.length} bins, too few for ${shell.name}`);
+    const contents = new Array<number>(n);
+    const sumw2 = new Array<number>(n);
+    for (let i = 0; i < n; i++) contents[i] = bins[at + i]!;
+    for (let i = 0; i < n; i++) sumw2[i] = bins[at + n + i]!;
+    at += 2 * n;
+    return { ...shell, contents, sumw2 } as HistSnapshot;
+  });
+  if (at !== bins.length) throw new RangeError(`packed histograms: ${bins.length - at} bins left over`);
+  return out;
+}
+
 /** Merge snapshots of the same histogram (e.g. the partial results of several monitor workers). */
 export function mergeSnapshots(parts: readonly HistSnapshot[]): HistSnapshot {
   const [first, ...rest] = parts;
