@@ -522,8 +522,8 @@ const BOX_HISTOGRAMS = new Set(Object.keys(BOX_FILLS));
 
 /**
  * `h` with the sealed events added (per spill, records of BOX_FIELDS one after the other): the box's and the
- * hidden sample's, but a random trigger of the hidden sample only where the monitor fills randoms, which is
- * in none of these beam spectra.
+ * hidden sample's, except the hidden sample's random triggers, which the monitor fills into none of these
+ * beam spectra.
  */
 function withBoxEvents(h: HistSnapshot, spills: readonly Float32Array[]): HistSnapshot {
   const fill = BOX_FILLS[h.name]!;
