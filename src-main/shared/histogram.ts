@@ -344,8 +344,8 @@ export function packSnapshots(list: readonly HistSnapshot[]): PackedSnapshots {
   const shells = list.map((h) => {
     const n = binCount(h);
     if (h.contents.length !== n || h.sumw2.length !== n) throw new RangeError(`histogram ${h.name}: ${h.contents.length} contents and ${h.sumw2.length} sumw2 for ${n} bins`);
-    for (let i = 0; i < n; i++) bins[at + i] = h.contents[i]!;
-    for (let i = 0; i < n; i++) bins[at + n + i] = h.sumw2[i]!;
+    bins.set(h.contents, at);
+    bins.set(h.sumw2, at + n);
     at += 2 * n;
     return { ...h, contents: [], sumw2: [] };
   });
@@ -358,10 +358,8 @@ export function unpackSnapshots({ shells, bins }: PackedSnapshots): HistSnapshot
   const out = shells.map((shell) => {
     const n = binCount(shell);
     if (at + 2 * n > bins.length) throw new RangeError(`packed histograms: ${bins.length} bins, too few for ${shell.name}`);
-    const contents = new Array<number>(n);
-    const sumw2 = new Array<number>(n);
-    for (let i = 0; i < n; i++) contents[i] = bins[at + i]!;
-    for (let i = 0; i < n; i++) sumw2[i] = bins[at + n + i]!;
+    const contents = plainNumbers(bins.subarray(at, at + n));
+    const sumw2 = plainNumbers(bins.subarray(at + n, at + 2 * n));
     at += 2 * n;
     return { ...shell, contents, sumw2 } as HistSnapshot;
   });
@@ -375,7 +373,7 @@ export function mergeSnapshots(parts: readonly HistSnapshot[]): HistSnapshot {
   if (!first) throw new RangeError('nothing to merge');
   // One part (one monitor worker, a run's first spill) is its own sum: no copy through the bins.
   if (rest.length === 0) return first;
-  const cells = first.kind === 'TH1D' ? first.x.nbins + 2 : (first.x.nbins + 2) * (first.y.nbins + 2);
+  const cells = binCount(first);
   for (const p of [first, ...rest]) {
     if (p.kind !== first.kind) throw new RangeError(`cannot merge ${p.kind} into ${first.kind} ${first.name}`);
     if (!sameAxis(first.x, p.x) || (first.kind === 'TH2D' && !sameAxis(first.y, (p as Hist2DSnapshot).y))) {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Digitizer } from '../../drivers/twin/digitizer';
 import { Random } from '../../drivers/twin/random';
 import { PULSE_START_NS, pulseTemplate, TEMPLATE_STEP_NS } from '../../drivers/twin/truth';
-import type { TwinEvent } from '../../drivers/twin/twin';
+import { TRIGGER, type TwinEvent } from '../../drivers/twin/twin';
 import { trackerHits } from '../../drivers/twin/spectrometer';
 import { monitorConfigFor } from '../../src-main/core/core';
 import { silentLogger } from '../../src-main/log';
@@ -20,7 +20,7 @@ const digitizer = new Digitizer(setup.cells, 9);
 const rng = new Random(4);
 
 /** Raw events where every event puts `gev` GeV into the central main-section cell (3,3) only. */
-function events(count: number, gev: number, trigger = 2): Uint8Array[] {
+function events(count: number, gev: number, trigger: number = TRIGGER.beam): Uint8Array[] {
   const amplitude = new Float64Array(setup.cells.length);
   amplitude[central.index] = gev * central.adcPerGeV;
   const gain = new Float64Array(setup.cells.length).fill(1);
@@ -154,10 +154,9 @@ describe('SpillHistograms (decode → pedestal and amplitude → calibration →
   });
 
   it('keeps random triggers out of the beam spectra and counts them in the pedestals and trigger rates', () => {
-    const RANDOM = 4;
     const spill = new SpillHistograms(config);
     // A weak spill: 40 beam particles of 100 GeV among 300 random triggers (pedestal noise, ≈ 0 GeV).
-    spill.fill(batchOf([...events(300, 0, RANDOM), ...events(40, 100)]));
+    spill.fill(batchOf([...events(300, 0, TRIGGER.random), ...events(40, 100)]));
     const byName = new Map(spill.snapshots().map((h) => [h.name, h]));
     const ecal = Hist1D.fromSnapshot(byName.get('ecal_energy') as never);
     expect(ecal.entries).toBe(40);
