@@ -137,6 +137,7 @@ describe('run control', () => {
     expect(core.runControl.state()).toBe('idle');
     expect(core.archive.lastRunNumber()).toBe(0);
     expect(core.archive.getRun(1)).toBeNull();
+    expect(core.conditions.store.get(1)).toBeNull();
     expect(core.daq.currentRun()).toBeNull();
     expect(core.runControl.transition()).toMatchObject({ outcome: 'refused' });
     expect(core.runControl.transition()!.participants.map((p) => [p.name, p.state])).toEqual([

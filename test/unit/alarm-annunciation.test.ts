@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Annunciator, type Announcement } from '../../src-main/alarms/annunciator';
 import { alarmKpi } from '../../src-main/alarms/kpi';
+import { alarmSummarySection } from '../../src-main/alarms/logbook-link';
+import type { AlarmService } from '../../src-main/alarms/alarm-service';
 import { kpiEndLines } from '../../src-main/shared/alarm-figures';
 import type { LogEntry } from '../../src-main/alarms/record';
 import type { Priority } from '../../src-main/shared/alarms';
@@ -65,6 +67,14 @@ describe('alarm KPIs', () => {
       'Stale (in alarm over 24 h): old (ack, medium).',
     ]);
     expect(alarmKpi([], 0, 1, []).acknowledge).toEqual({ count: 0, medianMs: null, p90Ms: null });
+
+    // The end-of-shift summary's alarm section carries the same four figures, for the shift asked.
+    const asked: [number, number][] = [];
+    const service = { kpi: (from: number, to: number) => (asked.push([from, to]), k) } as unknown as AlarmService;
+    const section = alarmSummarySection(service)({ from: 0, to: 3_600_000 });
+    expect(asked).toEqual([[0, 3_600_000]]);
+    expect(section.title).toBe('Alarms');
+    expect(section.lines.slice(-4)).toEqual(kpiEndLines(k));
   });
 
   it('measures time in flood with the ISA-18.2 start and end thresholds', () => {
