@@ -49,11 +49,19 @@ afterAll(async () => {
 });
 
 describe('every control action in the audit trail', () => {
-  it('run: a start, a start refused while the run is on, a stop refused to a viewer', async () => {
+  it('run: a start, a start refused while the run is on, a stop and a pause refused to a viewer, a resume refused while running', async () => {
     const run = await as.sam.api.run.start({ type: 'physics', comment: 'fill 7421', prompts: promptsFor('physics') });
     expect((await refusal(as.sam.api.run.start({ type: 'calibration', comment: 'scan' }))).code).toBe('CONFLICT');
     expect((await refusal(as.vera.api.run.stop({ reason: 'curious' }))).code).toBe('FORBIDDEN');
+    // A pause is a shifter's; a resume needs a paused run.
+    expect((await refusal(as.vera.api.run.pause({ reason: 'a look' }))).code).toBe('FORBIDDEN');
+    expect((await refusal(as.sam.api.run.resume({}))).code).toBe('CONFLICT');
     const rows = await audit('domain=run');
+    expect(rows.slice(0, 2).map(fields)).toEqual([
+      ['sam', 'shifter', 'resume', `run ${run.number} (physics)`, `run ${run.number} running`, 'running', '', 'refused', `cannot resume: run ${run.number} is running`],
+      ['vera', 'viewer', 'pause', `run ${run.number} (physics)`, `run ${run.number} running`, 'paused', 'a look', 'refused', 'run.control needs the shifter role; vera is viewer'],
+    ]);
+    rows.splice(0, 2);
     expect(rows.map(fields)).toEqual([
       ['vera', 'viewer', 'stop', `run ${run.number} (physics)`, `run ${run.number} running`, 'stopped', 'curious', 'refused', 'run.control needs the shifter role; vera is viewer'],
       ['sam', 'shifter', 'start', 'a calibration run', `run ${run.number} running`, 'running', 'scan', 'refused', `cannot start a run while run ${run.number} is running`],
@@ -279,14 +287,15 @@ describe('reading the audit trail', () => {
     expect(all.total).toBe(all.entries.length);
     expect(all.total).toBeGreaterThan(30);
     const refused = await audit('result=refused&limit=10000');
-    // run 2, simulator 1, alarms 1, HV 3, devices 2, sign-off 1, calibration 3 (one set, two scan), replay 5, users 1,
+    // run 4, simulator 1, alarms 1, HV 3, devices 2, sign-off 1, calibration 3 (one set, two scan), replay 5, users 1,
     // site 1, logbook 1, access 2.
-    expect(refused.length).toBe(23);
+    expect(refused.length).toBe(25);
     expect(refused.every((e) => e.result === 'refused' && e.detail !== '')).toBe(true);
     expect((await audit('user=vera')).map((e) => [e.domain, e.action, e.result])).toEqual([
       ['devices', 'read scaler', 'refused'],
       ['hv', 'save snapshot', 'refused'],
       ['alarms', 'acknowledge', 'refused'],
+      ['run', 'pause', 'refused'],
       ['run', 'stop', 'refused'],
     ]);
     const page = (await api<AuditPage>(server.info, '/api/v1/audit?domain=hv&limit=2&offset=1')).body;
@@ -325,9 +334,11 @@ describe('reading the audit trail', () => {
     const refused = await ctl('audit', '--domain', 'run', '--result', 'refused');
     expect(refused.code, refused.stderr).toBe(0);
     const lines = refused.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}run {9}vera \(viewer, cli (::ffff:)?127\.0\.0\.1\) +stop run 1 \(physics\): run 1 running → stopped "curious" {2}REFUSED: run\.control needs the shifter role; vera is viewer$/);
-    expect(lines[1]).toMatch(/sam \(shifter, cli .*\) +start a calibration run: run 1 running → running "scan" {2}REFUSED: cannot start a run while run 1 is running$/);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/sam \(shifter, cli .*\) +resume run 1 \(physics\): run 1 running → running {2}REFUSED: cannot resume: run 1 is running$/);
+    expect(lines[1]).toMatch(/vera \(viewer, cli .*\) +pause run 1 \(physics\): run 1 running → paused "a look" {2}REFUSED: run\.control needs the shifter role; vera is viewer$/);
+    expect(lines[2]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}run {9}vera \(viewer, cli (::ffff:)?127\.0\.0\.1\) +stop run 1 \(physics\): run 1 running → stopped "curious" {2}REFUSED: run\.control needs the shifter role; vera is viewer$/);
+    expect(lines[3]).toMatch(/sam \(shifter, cli .*\) +start a calibration run: run 1 running → running "scan" {2}REFUSED: cannot start a run while run 1 is running$/);
 
     const json = await ctl('--json', 'audit', '--user', 'eve', '--since', '1h', '--limit', '3');
     const page = JSON.parse(json.stdout) as AuditPage;
@@ -358,6 +369,6 @@ describe('reading the audit trail', () => {
     const refused = (await api<AuditPage>(server.info, `/api/v1/audit?result=refused&from=${started}&to=${to}`)).body.total;
     const summary = await as.sam.api.logbook.summary({ from: started, to });
     expect(summary.facts.refusedActions).toBe(refused);
-    expect(summary.body).toMatch(new RegExp(`## Refused control actions\\n\\n${refused} control actions were refused: .*run 2.*\\(the Audit view lists them`));
+    expect(summary.body).toMatch(new RegExp(`## Refused control actions\\n\\n${refused} control actions were refused: .*run 4.*\\(the Audit view lists them`));
   });
 });
