@@ -12,10 +12,11 @@ import { batchOf, ids, twinFor } from './twin-data';
  * setup's kind. `expectedRecorded`: per spill the injected mean × the DAQ's live fraction (signal is recorded
  * only while the DAQ is live; the counting unit corrects for the dead time, not the efficiency). `meson`
  * 'kaon' (hadron beam): the M⁰ comes from the K⁻'s charge exchange, injected per kaon, and `selected` counts the
- * candidates the CEDAR tagged (the K̄⁰ → invisible channel).
+ * candidates the CEDAR tagged (the K̄⁰ → invisible channel). `massMeV`: the injected A′ / Z_μ mass (the twin's
+ * default when not given).
  */
-export function signalRun(name: string, seed: number, perParticle: number, spills: number, meson?: 'pion' | 'kaon') {
-  const { setup, twin, encoder } = twinFor(name, seed, { signalPerElectron: perParticle, ...(meson ? { signalMeson: meson } : {}) });
+export function signalRun(name: string, seed: number, perParticle: number, spills: number, meson?: 'pion' | 'kaon', massMeV?: number) {
+  const { setup, twin, encoder } = twinFor(name, seed, { signalPerElectron: perParticle, ...(meson ? { signalMeson: meson } : {}), ...(massMeV ? { signalMassGeV: massMeV / 1000 } : {}) });
   const config = monitorConfigFor(setup);
   let selected = 0;
   let expectedRecorded = 0;
@@ -57,7 +58,8 @@ export function expectInjectedRecovered(name: string, massMeV: number, studyEven
   // Event by event only where the tag matters (one event a batch is slower).
   const study = signalStudy(loadSetup(name), massMeV, studyEvents, 41, meson === 'kaon' ? { meson, each: (_, selected, kaonTagged) => void (selected && kaonTagged && tagged++) } : {});
   const efficiency = (meson === 'kaon' ? tagged : study.selected) / study.generated;
-  const run = signalRun(name, 9, perParticle, spills, meson);
+  // The run injects the mass whose efficiency the study measured (the efficiency depends on it).
+  const run = signalRun(name, 9, perParticle, spills, meson, massMeV);
   const sigma = Math.sqrt(run.selected) / efficiency;
   expect(Math.abs(run.selected / efficiency - run.expectedRecorded)).toBeLessThan(2 * sigma);
   return { efficiency, run };
