@@ -179,6 +179,66 @@ describe('SpillHistograms (decode → pedestal and amplitude → calibration →
     expect(spill.processed).toBe(0);
     expect(spill.h.ecalEnergy.entries).toBe(0);
   });
+
+  /** One beam-triggered event of the given pulses (gain 1), encoded as the DAQ sends it. */
+  const eventOf = (pulses: { cells: Record<number, number>; startNs: number }[], n: number, trigger: number = TRIGGER.beam) => {
+    const samples = new Uint16Array(setup.cells.length * digitizer.samples);
+    const built = pulses.map(({ cells, startNs }) => {
+      const amplitude = new Float64Array(setup.cells.length);
+      for (const [cell, gev] of Object.entries(cells)) amplitude[Number(cell)] = gev * setup.cells[Number(cell)]!.adcPerGeV;
+      return { amplitude, startNs };
+    });
+    digitizer.digitize(rng, built, new Float64Array(setup.cells.length).fill(1), samples);
+    return encoder.event({ timeMs: 0, type: 'physics', trigger, samples, hits: trackerHits(0), truth: { particles: [], signal: false } }, ids(n));
+  };
+  /** Running pedestals first, from random triggers (which fill no beam spectrum), as a spill's first events give them. */
+  const quiet = () => Array.from({ length: 70 }, (_, i) => eventOf([], i + 1, TRIGGER.random));
+  /** The value of a 1-D histogram's one entry: its bin's centre (below the axis: half a bin under its minimum). */
+  const only = (h: Hist1D) => {
+    expect(h.entries, `${h.name}: one entry`).toBe(1);
+    const width = (h.x.max - h.x.min) / h.x.nbins;
+    const bin = h.contents.findIndex((c) => c === 1);
+    expect(bin, `${h.name}: overflow`).toBeLessThanOrEqual(h.x.nbins);
+    return h.x.min + (bin - 0.5) * width;
+  };
+
+  it('reads the VETO per module as NA64 does: √(a₁a₂) of its two PMTs, the larger when one sees under 0.3× the other', () => {
+    const veto = setup.cells.filter((c) => c.kind === 'veto');
+    const reading = amplitudeReading(config.window);
+    // [PMT 1, PMT 2] of module 1 in MeV → the module's (and so the VETO's) energy in MeV.
+    for (const [a, b, expected] of [
+      [30, 30, 30],
+      [40, 20, Math.sqrt(40 * 20)],
+      [40, 10, 40], // the second PMT sees 0.25× the first: a failing PMT must not blind the veto
+      [8, 50, 50],
+    ] as const) {
+      const spill = new SpillHistograms(config);
+      spill.fill(batchOf(quiet()));
+      spill.fill(batchOf([eventOf([{ cells: { [veto[2]!.index]: a / 1000, [veto[3]!.index]: b / 1000 }, startNs: PULSE_START_NS }], 200)]));
+      expect(Math.abs(only(spill.h.vetoEnergy) - expected * reading), `PMTs ${a} and ${b} MeV`).toBeLessThan(1.5);
+    }
+  });
+
+  it('reads a calorimeter cell in time: a pile-up pulse beside the triggering one is not summed, and one alone reads nothing', () => {
+    const reading = amplitudeReading(config.window);
+    const ecalOf = (pulses: { cells: Record<number, number>; startNs: number }[]) => {
+      const spill = new SpillHistograms(config);
+      spill.fill(batchOf(quiet()));
+      spill.fill(batchOf([eventOf(pulses, 300)]));
+      return only(spill.h.ecalEnergy);
+    };
+    const start = PULSE_START_NS + 12.5 * rng.uniform();
+    // The triggering electron alone, and with a 60 GeV pile-up particle 150 ns later in the same cell.
+    const alone = ecalOf([{ cells: { [central.index]: 100 }, startNs: start }]);
+    expect(Math.abs(alone - 100 * reading)).toBeLessThan(1.5);
+    const piled = ecalOf([
+      { cells: { [central.index]: 100 }, startNs: start },
+      { cells: { [central.index]: 60 }, startNs: start + 150 },
+    ]);
+    expect(Math.abs(piled - alone)).toBeLessThan(3);
+    // The pile-up particle alone: nothing peaks in time, the cell reads nothing (a window sum would read ≈ 60).
+    expect(Math.abs(ecalOf([{ cells: { [central.index]: 60 }, startNs: start + 150 }]))).toBeLessThan(1.5);
+  });
 });
 
 describe('MonitorPool (real worker threads)', () => {
