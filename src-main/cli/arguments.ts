@@ -33,6 +33,13 @@ export function probability(raw: string): number {
   return n;
 }
 
+/** A coupling (ε of a dark photon, g of the muon's Z_μ): above 0 and at most 1. */
+export function coupling(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`expected a coupling above 0 and at most 1, got "${raw}"`);
+  return n;
+}
+
 /** A′ masses in MeV, comma-separated (e.g. "1,16.7,100"): each above 0 and below the beam's 100 GeV scale. */
 export function massesMeV(raw: string): number[] {
   const parse = positiveNumber(100_000);

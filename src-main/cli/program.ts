@@ -59,7 +59,7 @@ import { RUN_DQ_FILTERS, RUN_SIGN_OFF_FILTERS, RUN_SORTS, type RunQuery, type Ru
 import { SIGN_OFF_VERDICTS, type SignOffVerdict } from '../shared/api/schemas';
 import { CliError } from './errors';
 import { ctlDqBadSpills, ctlDqEfficiency, ctlDqEot, ctlDqPromote, ctlDqReach, ctlDqReferences, ctlDqRun, ctlDqSpill, ctlDqUnblind } from './ctl-dq';
-import { integer, massesMeV, positiveNumber, probability, runOrLastGood } from './arguments';
+import { coupling, integer, massesMeV, positiveNumber, probability, runOrLastGood } from './arguments';
 import type { DiffTarget } from '../shared/api/conditions';
 import { addDeviceSimCommand } from './simulators/device-sim-command';
 import { HV_PARAMETER_NAMES, type HvParameterName } from '../shared/api/hv';
@@ -152,6 +152,7 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .option('--sim-signal <fraction>', "simulation: inject the setup's signal (A′ → invisible, A′ → e⁺e⁻ after the dump, M⁰ → invisible), this many per beam particle of the setup's kind (blinded like real ones)", probability)
     .option('--sim-signal-mass <MeV>', 'simulation: the injected A′\'s mass (its energy spectrum depends on it; default 20)', positiveNumber(100_000))
     .addOption(new Option('--sim-signal-meson <meson>', 'simulation, hadron beam: the meson whose charge exchange the injected M⁰ → invisible comes from (kaon: K⁻p → K̄⁰n, per kaon)').choices(['pion', 'kaon']))
+    .option('--sim-signal-epsilon <ε>', "simulation, instead of --sim-signal: the coupling (ε; the muon setup's g of Z_μ) at --sim-signal-mass, turned into the rate by the Reach view's yield model (not for the hadron beam)", coupling)
     .action(async (opts) => {
       // Handlers first: a signal that comes while the server starts (the address is already printed) is
       // remembered and honoured once it is up, instead of killing the process with the default action.
@@ -196,11 +197,12 @@ export function buildProgram(print: (line: string) => void = console.log): Comma
     .requiredOption('--spills <n>', 'spills to simulate', integer(1, 4095))
     .option('--seed <n>', 'seed of the simulation', integer(0, 2 ** 32 - 1), 64)
     .option('--run <n>', 'DATE run number written into the events', integer(1, 2 ** 31 - 1), 1)
-    .option('--signal <fraction>', 'inject A′ → invisible events: this many per electron on target', probability, 0)
+    .option('--signal <fraction>', "inject the setup's signal: this many per beam particle of its kind (default 0)", probability)
     .option('--signal-mass <MeV>', 'the injected A′\'s mass (default 20)', positiveNumber(100_000))
     .addOption(new Option('--signal-meson <meson>', 'hadron beam: the meson whose charge exchange the injected M⁰ comes from (default pion)').choices(['pion', 'kaon']))
+    .option('--signal-epsilon <ε>', "instead of --signal: the coupling (ε; the muon setup's g of Z_μ) at --signal-mass, turned into the rate by the Reach view's yield model (not for the hadron beam)", coupling)
     .requiredOption('--out <file>', 'raw file to write (e.g. cdr01001-000001.dat)')
-    .action(async (o: { setup: string; spills: number; seed: number; run: number; signal: number; signalMass?: number; signalMeson?: 'pion' | 'kaon'; out: string }) => (await rawFilesModule()).simulateRawFile(o, print));
+    .action(async (o: { setup: string; spills: number; seed: number; run: number; signal?: number; signalMass?: number; signalMeson?: 'pion' | 'kaon'; signalEpsilon?: number; out: string }) => (await rawFilesModule()).simulateRawFile(o, print));
 
   program
     .command('signal-efficiency')

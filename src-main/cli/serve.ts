@@ -9,9 +9,11 @@ import { createLogger } from '../log';
 import { tightenDataDir } from '../security/private-files';
 import { NoServerError, processAlive, readServerFile, removeServerFile, writeServerFile } from '../server/server-file';
 import type { RunType } from '../shared/api/schemas';
+import { loadSetup, SetupError, type Setup } from '../../setups/load';
 import { VERSION } from '../version';
 import { CliError } from './errors';
 import { rendererDir } from './paths';
+import { resolveSignalRate } from './simulators/signal-rate';
 import { startSimulatedSite, type SimulatedSite } from './simulators/simulated-site';
 
 export interface ServeOptions {
@@ -36,6 +38,8 @@ export interface ServeOptions {
   /** Simulation: the injected A′'s mass, MeV. */
   simSignalMass?: number;
   simSignalMeson?: 'pion' | 'kaon';
+  /** Simulation: the coupling (ε; the muon's g) whose rate the yield model gives, instead of `simSignal`. */
+  simSignalEpsilon?: number;
 }
 
 function readAlarmFile(file: string): unknown[] {
@@ -53,6 +57,17 @@ function readAlarmFile(file: string): unknown[] {
   }
   if (!Array.isArray(parsed)) throw new CliError(`${file} must hold a JSON array of alarm definitions`);
   return parsed;
+}
+
+const SERVE_FLAGS = { rate: '--sim-signal', epsilon: '--sim-signal-epsilon' };
+
+function loadCliSetup(name: string): Setup {
+  try {
+    return loadSetup(name);
+  } catch (error) {
+    if (error instanceof SetupError) throw new CliError(error.message);
+    throw error;
+  }
 }
 
 export interface Served {
@@ -78,7 +93,9 @@ export async function serve(options: ServeOptions, print: (line: string) => void
 
   if (options.site && options.sim) throw new CliError('--site and --sim exclude each other: a site file names its devices, --sim starts the simulated ones');
   if (options.site && options.simGains) throw new CliError('--sim-gains sets the simulated twin; with --site the devices are whatever the site file names');
-  if (options.site && (options.simSignal || options.simSignalMass || options.simSignalMeson)) throw new CliError('--sim-signal sets the simulated twin; with --site the devices are whatever the site file names');
+  if (options.site && (options.simSignal || options.simSignalMass || options.simSignalMeson || options.simSignalEpsilon)) throw new CliError('--sim-signal sets the simulated twin; with --site the devices are whatever the site file names');
+  const coupled = options.simSignalEpsilon === undefined ? null : resolveSignalRate(loadCliSetup(options.setup), { ...(options.simSignal !== undefined ? { rate: options.simSignal } : {}), epsilon: options.simSignalEpsilon, ...(options.simSignalMass ? { massMeV: options.simSignalMass } : {}) }, SERVE_FLAGS);
+  const simSignal = coupled ? coupled.rate : options.simSignal;
   const extraAlarms = options.alarms ? readAlarmFile(options.alarms) : [];
   const log = createLogger({ file: join(dataDir, 'na64rc.log') });
   if (tightened.length) log.warn({ dataDir, changed: tightened }, 'the data directory was open to other users; made owner-only');
@@ -97,7 +114,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
         timeScale: options.timeScale,
         log,
         ...(options.simGains ? { simGains: resolve(options.simGains) } : {}),
-        ...(options.simSignal ? { simSignal: options.simSignal } : {}),
+        ...(simSignal ? { simSignal } : {}),
         ...(options.simSignalMass ? { simSignalMass: options.simSignalMass } : {}),
         ...(options.simSignalMeson ? { simSignalMeson: options.simSignalMeson } : {}),
       });
@@ -158,6 +175,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
   print(`  open  ${server.url}/#token=${token}`);
   print(`  data  ${dataDir}`);
   print(`  site  ${site.file}`);
+  if (coupled) print(`  signal  ${coupled.describe}`);
   if (!existsSync(join(ui, 'index.html'))) print('  note  the renderer is not built (npm run build): the API works, the UI does not');
 
   if (options.startRun) await core.runControl.start(options.startRun, 'started with --start-run');

@@ -63,6 +63,7 @@ export function dqRouter(core: Core) {
           runEot: e.runEot,
           yearEot: e.yearEot,
           totalEot: e.totalEot,
+          kaons: e.kaons,
           countedUnit: counting(core.setup).unit,
           measured: dq.efficiencies.current(core.setup.name, dq.cuts),
         });

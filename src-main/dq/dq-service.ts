@@ -269,17 +269,33 @@ export class DqService {
 
   /**
    * EOT counted for the reach: the run (null: none), the setup's live spills ended since 1 January (UTC) of
-   * this year, and the setup's total; sign-offs honoured in each.
+   * this year, and the setup's total; sign-offs honoured in each. The hadron setup's counted KOT likewise (its
+   * K⁻ channel), null for a setup that counts no kaons.
    */
-  exposures(run: number | null): { run: number | null; year: number; yearEot: number; runEot: number | null; totalEot: number } {
+  exposures(run: number | null): {
+    run: number | null;
+    year: number;
+    yearEot: number;
+    runEot: number | null;
+    totalEot: number;
+    kaons: { runKot: number | null; yearKot: number; totalKot: number } | null;
+  } {
     const now = this.now();
     const year = new Date(now).getUTCFullYear();
+    const from = Date.UTC(year, 0, 1);
     return {
       run,
       year,
       runEot: run === null ? null : this.store.eotOfRun(run),
-      yearEot: this.store.eotOfSetupBetween(this.setup.name, Date.UTC(year, 0, 1), Number.MAX_SAFE_INTEGER),
+      yearEot: this.store.eotOfSetupBetween(this.setup.name, from, Number.MAX_SAFE_INTEGER),
       totalEot: this.store.eotOfSetup(this.setup.name),
+      kaons: kaonCounting(this.setup)
+        ? {
+            runKot: run === null ? null : this.store.kotOfRun(run),
+            yearKot: this.store.kotOfSetupBetween(this.setup.name, from, Number.MAX_SAFE_INTEGER),
+            totalKot: this.store.kotOfSetup(this.setup.name),
+          }
+        : null,
     };
   }
 

@@ -200,6 +200,12 @@ export class DqStore {
          SELECT sum(d.kot) AS kot FROM spill_dq d JOIN runs r ON r.number = d.run
           WHERE r.setup = ? AND r.origin = 'live' AND NOT EXISTS (SELECT 1 FROM signed_off_excluded x WHERE x.run = d.run AND x.spill = d.spill)`,
       ),
+      kotSetupWindow: db.prepare<[string, number, number], { kot: number | null }>(
+        `WITH ${SIGNED_OFF_SPILLS}
+         SELECT sum(d.kot) AS kot FROM spill_dq d JOIN spills s USING (run, spill) JOIN runs r ON r.number = d.run
+          WHERE r.setup = ? AND s.ended_at >= ? AND s.ended_at < ? AND r.origin = 'live'
+            AND NOT EXISTS (SELECT 1 FROM signed_off_excluded x WHERE x.run = d.run AND x.spill = d.spill)`,
+      ),
       verdictCounts: db.prepare<[number], { verdict: Verdict; n: number }>(`SELECT verdict, count(*) AS n FROM spill_dq WHERE run = ? GROUP BY verdict`),
       runHistogram: db.prepare<[number, string], { encoding: string; data: Buffer; spills: number }>(`SELECT encoding, data, spills FROM run_histograms WHERE run = ? AND name = ?`),
       runHistograms: db.prepare<[number], { name: string; encoding: string; data: Buffer; spills: number }>(`SELECT name, encoding, data, spills FROM run_histograms WHERE run = ? ORDER BY name`),
@@ -319,6 +325,11 @@ export class DqStore {
   /** The setup's live kaons on target as counted (sign-offs honoured). */
   kotOfSetup(setup: string): number {
     return this.q.kotSetup.get(setup)?.kot ?? 0;
+  }
+
+  /** The setup's live kaons on target in spills ended in [from, to) as counted (sign-offs honoured): a year's KOT. */
+  kotOfSetupBetween(setup: string, from: number, to: number): number {
+    return this.q.kotSetupWindow.get(setup, from, to)?.kot ?? 0;
   }
 
   /** What sign-offs moved in a run's EOT, or a setup's. */

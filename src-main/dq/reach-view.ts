@@ -12,6 +12,11 @@ export interface ReachInput {
   runEot: number | null;
   yearEot: number;
   totalEot: number;
+  /**
+   * Kaons on target as counted (src-main/dq/eot.ts, the hadron setup's CEDAR), sign-offs honoured, for the K⁻
+   * channel's curves; null or left out for a setup that counts none.
+   */
+  kaons?: { runKot: number | null; yearKot: number; totalKot: number } | null;
   /** What the app counts on target (src-main/setup/monitoring.ts, counting). */
   countedUnit: ExposureUnit;
   /** The selection's efficiency as signal Monte Carlo measured it, by mass (empty: none; the programme's 50 % is assumed). */
@@ -55,9 +60,19 @@ export function reachView(input: ReachInput): Reach {
     };
   };
   const curves: ReachCurve[] = [];
-  if (input.run !== null) curves.push(projected('run', 'run', `Run ${input.run}`, input.runEot ?? 0, counted.unit, null));
+  // The hadron beam's K⁻ channel (K⁰_S, K⁰_L → invisible) from the counted KOT, beside each π⁻ curve.
+  const kaons = m.mode === 'meson-invisible' ? (input.kaons ?? null) : null;
+  const kaon = (id: string, kind: ReachCurve['kind'], label: string, kot: number) => {
+    if (kaons) curves.push(projected(`${id}-kaons`, kind, `${label}, K⁻ beam`, kot, 'KOT', null, 'K-'));
+  };
+  if (input.run !== null) {
+    curves.push(projected('run', 'run', `Run ${input.run}`, input.runEot ?? 0, counted.unit, null));
+    kaon('run', 'run', `Run ${input.run}`, kaons?.runKot ?? 0);
+  }
   curves.push(projected('year', 'year', `This year (${input.year})`, input.yearEot, counted.unit, null));
+  kaon('year', 'year', `This year (${input.year})`, kaons?.yearKot ?? 0);
   curves.push(projected('total', 'total', `${input.setup.name} total`, input.totalEot, counted.unit, null));
+  kaon('total', 'total', `${input.setup.name} total`, kaons?.totalKot ?? 0);
   m.targets.forEach((t, i) => curves.push(projected(`target-${i + 1}`, 'target', t.label, t.exposure, t.unit, 'NA64 programme, Table 1', t.mesonBeam)));
   publishedLimits(m.mode).forEach((p, i) =>
     curves.push({

@@ -1,6 +1,7 @@
 // The issue's acceptance path, through the real built CLI, real sockets and a real SQLite file.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,6 +12,7 @@ import { expectOpenEntries } from '../support/blinding';
 import { api, ROOT, runCli, startServe, waitFor, type ServeProcess } from '../support/serve-process';
 import { nominalReading } from '../support/twin-truth';
 import { loadSetup } from '../../setups/load';
+import { invisibleAYieldPerEot, zMuYieldPerMot } from '../../src-main/dq/reach';
 
 let dir: string;
 let server: ServeProcess | null = null;
@@ -237,6 +239,54 @@ describe('na64rc sim and na64rc inspect', () => {
       expect(r.stderr).toMatch(said);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+});
+
+describe('the injected signal by its coupling: na64rc sim --signal-epsilon, serve --sim-signal-epsilon', () => {
+  it('sim writes what the rate of ε² × the yield model writes; serve hands that rate to the twin; bad combinations are refused', async () => {
+    const rate = 0.5 ** 2 * invisibleAYieldPerEot(0.02);
+    const byEpsilon = join(dir, 'eps.dat');
+    const sim = await runCli(['sim', '--spills', '1', '--seed', '5', '--signal-epsilon', '0.5', '--signal-mass', '20', '--out', byEpsilon]);
+    expect(sim.code, sim.stderr).toBe(0);
+    expect(sim.stdout).toContain(`signal A′ → invisible at m = 20 MeV, ε = 0.5: ${rate.toPrecision(4)} per electron`);
+    const byRate = join(dir, 'rate.dat');
+    expect((await runCli(['sim', '--spills', '1', '--seed', '5', '--signal', String(rate), '--out', byRate])).code).toBe(0);
+    const none = join(dir, 'none.dat');
+    expect((await runCli(['sim', '--spills', '1', '--seed', '5', '--out', none])).code).toBe(0);
+    const digest = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    expect(digest(byEpsilon)).toBe(digest(byRate));
+    expect(digest(byEpsilon)).not.toBe(digest(none)); // the rate injects something in one spill
+    rmSync(byEpsilon);
+    rmSync(byRate);
+    rmSync(none);
+
+    const both = await runCli(['sim', '--spills', '1', '--signal', '0.001', '--signal-epsilon', '1e-3', '--out', join(dir, 'x.dat')]);
+    expect([both.code, both.stderr]).toEqual([1, 'na64rc: --signal and --signal-epsilon exclude each other: give the rate per beam particle or the coupling, not both\n']);
+    const zero = await runCli(['sim', '--spills', '1', '--signal-epsilon', '0', '--out', join(dir, 'x.dat')]);
+    expect(zero.stderr).toMatch(/expected a coupling above 0 and at most 1, got "0"/);
+    const hadron = await runCli(['serve', '--sim', '--setup', 'hadron', '--data', join(dir, 'h'), '--port', '0', '--sim-signal-epsilon', '1e-3']);
+    expect(hadron.code).toBe(1);
+    expect(hadron.stderr).toMatch(/^na64rc: setup hadron has no coupling model: its signal is Br\(M⁰ → invisible\), injected as a rate per pion \(or kaon\) with --sim-signal/);
+    const serveBoth = await runCli(['serve', '--sim', '--data', join(dir, 'b'), '--port', '0', '--sim-signal', '0.001', '--sim-signal-epsilon', '1e-3']);
+    expect(serveBoth.stderr).toMatch(/--sim-signal and --sim-signal-epsilon exclude each other/);
+
+    // serve: the muon's Z_μ at g = 10⁻³ and 100 MeV; the DAQ simulator's twin is started with g² × Y_Zμ(m).
+    const muonRate = 1e-6 * zMuYieldPerMot(0.1);
+    server = await startServe(dir, ['--sim', '--setup', 'muon', '--sim-signal-epsilon', '1e-3', '--sim-signal-mass', '100']);
+    expect(server.output()).toContain(`signal  Z_μ → invisible at m = 100 MeV, g = 0.001: ${muonRate.toPrecision(4)} per muon`);
+    const daq = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .map((p) => {
+        try {
+          return { ppid: Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1]), args: readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0') };
+        } catch {
+          return null;
+        }
+      })
+      .find((p) => p !== null && p.ppid === server!.child.pid && p.args.includes('na64-daq'));
+    expect(daq, 'the DAQ simulator process').toBeDefined();
+    expect(Number(daq!.args[daq!.args.indexOf('--signal') + 1])).toBe(muonRate);
+    expect(daq!.args[daq!.args.indexOf('--signal-mass') + 1]).toBe('100');
   });
 });
 

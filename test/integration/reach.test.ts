@@ -72,3 +72,28 @@ describe('the reach (na64rc serve --sim, invisible-e)', () => {
     expect((await ctl('dq', 'reach', '--run', '99')).code).not.toBe(0);
   }, 90_000);
 });
+
+describe('the reach (na64rc serve --sim --setup hadron)', () => {
+  it("draws the K⁻ channel from the KOT the app counts, beside the pions' POT curves", async () => {
+    server = await startServe(dir, ['--sim', '--setup', 'hadron', '--time-scale', '20', '--start-run', 'physics']);
+    await waitFor('a judged spill', async () => {
+      const r = await api<SpillSummary[]>(server!.info, '/api/v1/runs/1/spills');
+      return r.status === 200 && r.body.filter((s) => s.dq).length >= 1;
+    });
+    // Spills keep coming: the reach's KOT lies between two EOT answers taken around it.
+    const before = (await api<EotStatus>(server.info, '/api/v1/dq/eot?run=1')).body;
+    const reach = Reach.parse((await api(server.info, '/api/v1/dq/reach?run=1')).body);
+    const after = (await api<EotStatus>(server.info, '/api/v1/dq/eot?run=1')).body;
+    expect(reach).toMatchObject({ setup: 'hadron', mode: 'meson-invisible', unit: 'POT' });
+    expect(reach.curves.map((c) => c.id)).toEqual(['run', 'run-kaons', 'year', 'year-kaons', 'total', 'total-kaons', 'target-1', 'target-2', 'published-1']);
+    for (const id of ['run-kaons', 'year-kaons', 'total-kaons']) {
+      const c = reach.curves.find((x) => x.id === id)!;
+      expect(c.unit).toBe('KOT');
+      expect(c.exposure).toBeGreaterThan(0);
+      expect(c.exposure).toBeGreaterThanOrEqual(before.kaons!.runKot);
+      expect(c.exposure).toBeLessThanOrEqual(after.kaons!.totalKot);
+      // A spill's ≈ 2×10⁵ kaons tag ≈ 900 K_S at 50 % (N₉₀ = 2.3): K_S is excluded from the first spill on.
+      expect(c.points.map((p) => p.label)[0]).toBe('K⁰_S');
+    }
+  }, 90_000);
+});

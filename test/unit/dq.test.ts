@@ -199,7 +199,8 @@ describe('DqService on SQLite', () => {
   it("counts a hadron beam's kaons on target (KOT) beside its pions, the CEDAR's accidentals given back; a spill signed off bad leaves both", () => {
     const hadron = loadSetup('hadron');
     const logbook = new Logbook(db, archive, dir, silentLogger());
-    const dq = new DqService(db, archive, hadron, { logbook, alarms: (v) => Object.assign(alarms, v), localUser: 'tester', log: silentLogger() });
+    // The clock in 1970, the year of the spills below: this year's KOT (the reach's) holds them.
+    const dq = new DqService(db, archive, hadron, { logbook, alarms: (v) => Object.assign(alarms, v), localUser: 'tester', log: silentLogger(), now: () => 10_000 });
     const run = archive.startRun({ type: 'physics', setup: 'hadron', comment: '', startedAt: 0 }).number;
     for (const spill of [1, 2]) {
       const summary: SpillSummary = { run, spill, startedAt: spill * 1000, endedAt: spill * 1000 + 500, eventsSeen: 5500, eventsProcessed: 5500, processedFraction: 1, intensity: 5e6, ecalMeanGeV: null, ecalPeakGeV: null, daq: null };
@@ -225,6 +226,10 @@ describe('DqService on SQLite', () => {
     expect(e.runEot).toBeCloseTo(2 * pot, 3);
     expect(e.kaons).toEqual({ runKot: expect.closeTo(2 * kot, 3), totalKot: expect.closeTo(2 * kot, 3), goal: 5e11, unit: 'KOT', words: 'Kaons on target' });
     expect(dq.spillsOf(run).get(1)!.kot).toBeCloseTo(kot, 3);
+    // The reach's exposures (the K⁻ channel's curves): the run's, this year's and the total KOT.
+    expect(dq.exposures(run).kaons).toEqual({ runKot: expect.closeTo(2 * kot, 3), yearKot: expect.closeTo(2 * kot, 3), totalKot: expect.closeTo(2 * kot, 3) });
+    expect(dq.store.kotOfSetupBetween('hadron', 2000, 3000)).toBeCloseTo(kot, 3); // spill 2 ended at 2500
+    expect(dq.store.kotOfSetupBetween('invisible-e', 0, 3000)).toBe(0);
     expect(describeSpillDq(dq.spillsOf(run).get(1)!, 'POT').split('\n')[1]).toMatch(/^POT 4\.752e\+6 · KOT 1\.981e\+5 · purity /);
     expect(describeEot(e).split('\n').at(-1)).toBe(`KOT run ${run}: 3.962e+5, total 3.962e+5 of the 5.000e+11 goal (0.0000792 %)`);
     // /metrics: the na64rc_eot_* names dashboards use, labelled with the unit; the kaons beside them.
@@ -251,9 +256,12 @@ describe('DqService on SQLite', () => {
     expect(e.runEot).toBeCloseTo(pot, 3);
     expect(e.kaons!.runKot).toBeCloseTo(kot, 3);
     expect(e.kaons!.totalKot).toBeCloseTo(kot, 3);
+    expect(dq.exposures(run).kaons).toEqual({ runKot: expect.closeTo(kot, 3), yearKot: expect.closeTo(kot, 3), totalKot: expect.closeTo(kot, 3) });
+    expect(dq.store.kotOfSetupBetween('hadron', 2000, 3000)).toBe(0);
     // The electron beam counts no kaons, and its metrics say EOT.
     const electrons = open().dq.eot(null);
     expect(electrons.kaons).toBeNull();
+    expect(open().dq.exposures(null).kaons).toBeNull();
     expect(metrics(electrons)).toContain('na64rc_eot_total{setup="invisible-e",unit="EOT"} 0');
     expect(metrics(electrons).filter((l) => l.includes('kot'))).toEqual([]);
   });

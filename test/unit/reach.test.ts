@@ -19,6 +19,7 @@ import {
 } from '../../src-main/dq/reach';
 import { reachView } from '../../src-main/dq/reach-view';
 import { Reach } from '../../src-main/shared/api/dq';
+import { curveSymbol } from '../../src-renderer/reach-symbols';
 
 /** |model / published − 1| ≤ tolerance. */
 const within = (model: number | null, published: number, tolerance: number) => {
@@ -107,7 +108,7 @@ describe('yield model: M⁰ → invisible (Br)', () => {
 
 describe('the reach view of each setup', () => {
   const measuredAt = (massMeV: number, efficiency: number) => ({ id: 1, setup: 'invisible-e', massMeV, generated: 1000, triggered: 900, selected: Math.round(1000 * efficiency), efficiency, error: 0.01, method: 'twin signal MC', recordedAt: 0, recordedBy: 'x' });
-  const view = (setup: string, o: { run?: number | null; runEot?: number; measured?: { massMeV: number; efficiency: number }[] } = {}) =>
+  const view = (setup: string, o: { run?: number | null; runEot?: number; measured?: { massMeV: number; efficiency: number }[]; kaons?: { runKot: number | null; yearKot: number; totalKot: number } } = {}) =>
     Reach.parse(
       reachView({
         setup: loadSetup(setup),
@@ -118,6 +119,7 @@ describe('the reach view of each setup', () => {
         totalEot: 3e11,
         countedUnit: counting(loadSetup(setup)).unit,
         measured: (o.measured ?? []).map((m) => measuredAt(m.massMeV, m.efficiency)),
+        ...(o.kaons ? { kaons: o.kaons } : {}),
       }),
     );
 
@@ -181,6 +183,44 @@ describe('the reach view of each setup', () => {
       ['POT', ['π⁰', 'η', 'η′']],
       ['KOT', ['K⁰_S', 'K⁰_L']],
     ]);
+  });
+
+  it('hadron: the K⁻ channel (K⁰_S, K⁰_L → invisible) from the counted KOT beside each POT curve; at 5×10¹¹ KOT the programme’s projection', () => {
+    // Table 1: Br(K_S → inv) ≲ 10⁻⁹, Br(K_L → inv) ≲ 10⁻⁷ with 5×10¹¹ KOT at 50 % efficiency. The counted-KOT
+    // curve at that exposure is held to it within 10⁻⁶ (the normalisation: no K⁰ → invisible limit exists).
+    const h = view('hadron', { kaons: { runKot: 4e4, yearKot: 3e9, totalKot: 5e11 } });
+    expect(h.curves.map((c) => [c.id, c.kind, c.exposure, c.unit])).toEqual([
+      ['run', 'run', 2e9, 'POT'],
+      ['run-kaons', 'run', 4e4, 'KOT'],
+      ['year', 'year', 3e10, 'POT'],
+      ['year-kaons', 'year', 3e9, 'KOT'],
+      ['total', 'total', 3e11, 'POT'],
+      ['total-kaons', 'total', 5e11, 'KOT'],
+      ['target-1', 'target', 5e12, 'POT'],
+      ['target-2', 'target', 5e11, 'KOT'],
+      ['published-1', 'published', 2.9e9, 'POT'],
+    ]);
+    const curve = (id: string) => h.curves.find((c) => c.id === id)!;
+    expect(curve('total-kaons').label).toBe('hadron total, K⁻ beam');
+    expect(curve('total-kaons').points.map((p) => p.label)).toEqual(['K⁰_S', 'K⁰_L']);
+    within(curve('total-kaons').points[0]!.value, 1e-9, 1e-6);
+    within(curve('total-kaons').points[1]!.value, 1e-7, 1e-6);
+    expect(curve('total-kaons').points).toEqual(curve('target-2').points);
+    // Br ∝ 1/KOT: the year's 3×10⁹ KOT sit 5×10¹¹ / 3×10⁹ above the total's.
+    curve('year-kaons').points.forEach((p, i) => within(p.value / curve('total-kaons').points[i]!.value, 5e11 / 3e9, 1e-9));
+    // The run's 4×10⁴ KOT tag 1.8 K_L at 50 % (P_K = 9.2×10⁻⁵, fewer than N₉₀ = 2.3): only K_S is excluded yet.
+    expect(curve('run-kaons').points.map((p) => p.label)).toEqual(['K⁰_S']);
+    // A measured efficiency moves the kaon curves as the pion ones: Br ∝ 1/eff.
+    const measured = view('hadron', { kaons: { runKot: 4e4, yearKot: 3e9, totalKot: 5e11 }, measured: [{ massMeV: 20, efficiency: 0.25 }] });
+    within(measured.curves.find((c) => c.id === 'total-kaons')!.points[0]!.value, 2e-9, 1e-6);
+    // No kaons counted yet: the curves are listed and say so; a setup with no CEDAR has none.
+    const none = view('hadron', { kaons: { runKot: 0, yearKot: 0, totalKot: 0 } });
+    expect(none.curves.find((c) => c.id === 'total-kaons')).toMatchObject({ points: [], note: 'no KOT counted yet' });
+    expect(view('hadron').curves.some((c) => c.id.endsWith('-kaons'))).toBe(false);
+    expect(view('invisible-e', { kaons: { runKot: 1, yearKot: 1, totalKot: 1 } }).curves.some((c) => c.unit === 'KOT')).toBe(false);
+    // The Reach view: the K⁻ channel's projected points as squares.
+    expect(h.curves.map((c) => curveSymbol(c))).toEqual(['circle', 'rect', 'circle', 'rect', 'circle', 'rect', 'triangle', 'triangle', 'circle']);
+    expect(describeReach(h)).toMatch(/projected hadron total, K⁻ beam \(5\.00e\+11 KOT\): K⁰_S 1\.00e-9, K⁰_L 1\.00e-7\n/);
   });
 
   it('ctl dq reach says what is plotted, the efficiency as assumed, and each curve with its exposure', () => {

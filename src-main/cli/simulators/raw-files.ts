@@ -7,13 +7,19 @@ import { Twin } from '../../../drivers/twin/twin';
 import { loadSetup, SetupError } from '../../../setups/load';
 import { signalMesonProblem } from '../../../setups/setup-schema';
 import { CliError } from '../errors';
+import { resolveSignalRate } from './signal-rate';
+
+const SIM_FLAGS = { rate: '--signal', epsilon: '--signal-epsilon' };
 
 export interface SimOptions {
   setup: string;
   spills: number;
   seed: number;
   run: number;
-  signal: number;
+  /** Signal events injected per beam particle of the setup's kind (default 0). */
+  signal?: number;
+  /** Instead of `signal`: the coupling whose rate the yield model gives (src-main/cli/simulators/signal-rate.ts). */
+  signalEpsilon?: number;
   /** The injected A′'s mass, MeV (default: the twin's). */
   signalMass?: number;
   signalMeson?: 'pion' | 'kaon';
@@ -30,7 +36,9 @@ export function simulateRawFile(o: SimOptions, print: (line: string) => void): v
   }
   const mesonProblem = signalMesonProblem(setup, o.signalMeson);
   if (mesonProblem) throw new CliError(mesonProblem);
-  const twin = new Twin(setup, { seed: o.seed, signalPerElectron: o.signal, ...(o.signalMass ? { signalMassGeV: o.signalMass / 1000 } : {}), ...(o.signalMeson ? { signalMeson: o.signalMeson } : {}), spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
+  const coupled = resolveSignalRate(setup, { ...(o.signal !== undefined ? { rate: o.signal } : {}), ...(o.signalEpsilon !== undefined ? { epsilon: o.signalEpsilon } : {}), ...(o.signalMass ? { massMeV: o.signalMass } : {}) }, SIM_FLAGS);
+  const signal = coupled ? coupled.rate : (o.signal ?? 0);
+  const twin = new Twin(setup, { seed: o.seed, signalPerElectron: signal, ...(o.signalMass ? { signalMassGeV: o.signalMass / 1000 } : {}), ...(o.signalMeson ? { signalMeson: o.signalMeson } : {}), spillMs: DEFAULT_SPS_CYCLE.spillMs, cycleMs: DEFAULT_SPS_CYCLE.cycleMs });
   const path = resolve(o.out);
   let fd: number;
   try {
@@ -61,6 +69,7 @@ export function simulateRawFile(o: SimOptions, print: (line: string) => void): v
   } finally {
     closeSync(fd);
   }
+  if (coupled) print(`signal ${coupled.describe}`);
   print(`wrote ${path}: setup ${setup.name}, run ${o.run}, ${o.spills} spills, ${events} events, ${(bytes / 1e6).toFixed(1)} MB (seed ${o.seed})`);
 }
 
