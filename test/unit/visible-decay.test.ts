@@ -2,9 +2,38 @@
 // decays after it injected at a chosen rate per electron on target, the visible-mode trigger (the dump kept
 // less than 120 GeV, a shower starts in the ECAL), real DATE bytes, the app's reconstruction; EOT counted
 // from the electrons the dump absorbed; the selection's efficiency from a signal study of its own recovers
-// the injected count within its Poisson error.
+// the injected count within its Poisson error. Blinded, the served E_ECAL vs E_WCAL misses the box's band.
 import { describe, expect, it } from 'vitest';
+import { blindBox, blindedPlane, blindRegion } from '../../src-main/dq/dq-service';
+import type { Hist2DSnapshot } from '../../src-main/shared/histogram';
+import { Hist2D } from '../../src-main/shared/histogram';
+import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
+import { monitorConfigFor, physicsCuts } from '../../src-main/setup/monitoring';
+import { loadSetup } from '../../setups/load';
 import { expectInjectedRecovered, signalRun } from '../support/signal-run';
+import { batchOf, encodedSpill, twinFor } from '../support/twin-data';
+
+const setup = loadSetup('visible-e');
+const cuts = physicsCuts(setup);
+/** The visible-mode box in the E_WCAL (x), E_ECAL (y) plane: the dump kept < 0.7 E₀, the ECAL > 0.1 E₀, the sum within ±0.1 E₀ of E₀. */
+const inBand = (x: number, y: number) => x < 0.7 * 150 && y > 0.1 * 150 && Math.abs(x + y - 150) < 0.1 * 150;
+
+/** Spill 0 of visible-e with A′ → e⁺e⁻ injected (16.7 MeV), reconstructed as the monitor does. */
+let spill: SpillHistograms | null = null;
+function injectedSpill(): SpillHistograms {
+  if (spill) return spill;
+  const { twin, encoder } = twinFor('visible-e', 5, { signalPerElectron: 1e-4, signalMassGeV: 0.0167 });
+  const h = new SpillHistograms(monitorConfigFor(setup));
+  h.fill(batchOf(encodedSpill(twin, encoder, 0).events));
+  return (spill = h);
+}
+const planeBins = (h: Hist2DSnapshot) => {
+  const wx = (h.x.max - h.x.min) / h.x.nbins;
+  const wy = (h.y.max - h.y.min) / h.y.nbins;
+  const out: { cell: number; cx: number; cy: number }[] = [];
+  for (let by = 1; by <= h.y.nbins; by++) for (let bx = 1; bx <= h.x.nbins; bx++) out.push({ cell: bx + (h.x.nbins + 2) * by, cx: h.x.min + (bx - 0.5) * wx, cy: h.y.min + (by - 0.5) * wy });
+  return { out, wx, wy };
+};
 
 describe('visible mode: A′ → e⁺e⁻ after the WCAL dump', () => {
   it("finds no candidate without signal: a hadron with a pile-up electron's synchrotron light leaves its energy in the HCAL", () => {
@@ -18,4 +47,53 @@ describe('visible mode: A′ → e⁺e⁻ after the WCAL dump', () => {
     expect(efficiency).toBeLessThan(0.95);
     expect(run.expectedRecorded).toBeGreaterThan(800);
   });
+});
+
+describe('visible mode blinding: the box is a band of E_ECAL vs E_WCAL', () => {
+  it('empties every bin of the plane whose centre is in the box, keeps every bin farther than a bin from it', () => {
+    const plane = blindedPlane(cuts)!;
+    expect(plane.histogram).toBe('wcal_vs_ecal');
+    const stored = injectedSpill().snapshots().find((x) => x.name === 'wcal_vs_ecal') as Hist2DSnapshot;
+    // One entry at every bin centre of the served plane's axes.
+    const full = new Hist2D('wcal_vs_ecal', stored.title, stored.x, stored.y);
+    const { out: bins, wx, wy } = planeBins(stored);
+    for (const b of bins) full.fill(b.cx, b.cy);
+    const served = blindRegion(full.snapshot() as Hist2DSnapshot, plane) as Hist2DSnapshot;
+    const w = Math.max(wx, wy);
+    let emptied = 0;
+    for (const b of bins) {
+      if (inBand(b.cx, b.cy)) {
+        expect(served.contents[b.cell], `(${b.cx}, ${b.cy}) is in the box`).toBe(0);
+        emptied++;
+      }
+      const far = b.cx >= 105 + w || b.cy <= 15 - w || b.cx + b.cy <= 135 - 2 * w || b.cx + b.cy >= 165 + 2 * w;
+      if (far) expect(served.contents[b.cell], `(${b.cx}, ${b.cy}) is away from the box`).toBe(1);
+    }
+    // The band: ≈ 75 GeV of E_WCAL by 30 GeV across, in bins of 1.2 GeV.
+    expect(emptied).toBeGreaterThan(1000);
+    expect(served.entries).toBe(bins.length - bins.filter((b) => served.contents[b.cell] === 0).length);
+  }, 30_000);
+
+  it("a blinded run's served plane holds nothing in the box's band (the box's own events were sealed, the band's others are emptied); the rest is as stored", () => {
+    const h = injectedSpill();
+    expect(h.figures.signalCandidates).toBeGreaterThan(100);
+    const plane = blindedPlane(cuts)!;
+    const stored = h.snapshots().find((x) => x.name === plane.histogram) as Hist2DSnapshot;
+    const served = blindRegion(stored, plane) as Hist2DSnapshot;
+    expect(served.title).toMatch(/signal box blinded/);
+    const { out: bins } = planeBins(stored);
+    const band = bins.filter((b) => inBand(b.cx, b.cy));
+    // Events that failed the box's other cuts (the SRD, V2, the HCAL) lie in the band as stored, none as served.
+    expect(band.reduce((n, b) => n + stored.contents[b.cell]!, 0)).toBeGreaterThan(0);
+    expect(band.reduce((n, b) => n + served.contents[b.cell]!, 0)).toBe(0);
+    // The full showers in the dump (E_WCAL ≈ E₀) and everything else away from the band stay as stored.
+    const kept = bins.filter((b) => served.contents[b.cell] !== 0 || stored.contents[b.cell] === 0);
+    for (const b of kept) expect(served.contents[b.cell]).toBe(stored.contents[b.cell]);
+    expect(served.entries).toBeGreaterThan(0.9 * stored.entries);
+    // The rectangle planes are unchanged: the missing-energy box through the general path is the box's own copy.
+    const invisible = blindedPlane(physicsCuts(loadSetup('invisible-e')))!;
+    expect(invisible.touches).toBeUndefined();
+    const ecalVsHcal = h.snapshots().find((x) => x.name === 'ecal_vs_hcal') as Hist2DSnapshot;
+    expect(blindRegion(ecalVsHcal, invisible)).toEqual(blindBox(ecalVsHcal, invisible.xBelow, invisible.yBelow));
+  }, 30_000);
 });
