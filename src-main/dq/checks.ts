@@ -527,7 +527,10 @@ export function runChecks(input: CheckInput): { checks: DqCheck[]; detectors: Re
     beamEnergyCheck(input),
     ...showerCentreChecks(input),
     ...shapeChecks('hcal_energy', 'HCAL', input),
-    ...shapeChecks('veto_energy', 'VETO', input),
+    // The VETO's spectrum where the setup has one (without its cells it is all zeros, nothing to judge); in
+    // visible mode the veto after the dump (V2) is that setup's VETO.
+    ...(input.detectors.includes('VETO') ? shapeChecks('veto_energy', 'VETO', input) : []),
+    ...shapeChecks('dump_veto_energy', 'VETO', input),
     ...channelChecks(input),
     rateCheck(input),
     ...srdChecks(input, epi),

@@ -4,8 +4,9 @@
 // from the electrons the dump absorbed; the selection's efficiency from a signal study of its own recovers
 // the injected count within its Poisson error. Blinded, the served E_ECAL vs E_WCAL misses the box's band.
 import { describe, expect, it } from 'vitest';
+import { runChecks } from '../../src-main/dq/checks';
 import { blindBox, blindedPlane, blindRegion } from '../../src-main/dq/dq-service';
-import type { Hist2DSnapshot } from '../../src-main/shared/histogram';
+import type { Hist1DSnapshot, Hist2DSnapshot } from '../../src-main/shared/histogram';
 import { Hist2D } from '../../src-main/shared/histogram';
 import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
 import { monitorConfigFor, physicsCuts } from '../../src-main/setup/monitoring';
@@ -96,4 +97,68 @@ describe('visible mode blinding: the box is a band of E_ECAL vs E_WCAL', () => {
     const ecalVsHcal = h.snapshots().find((x) => x.name === 'ecal_vs_hcal') as Hist2DSnapshot;
     expect(blindRegion(ecalVsHcal, invisible)).toEqual(blindBox(ecalVsHcal, invisible.xBelow, invisible.yBelow));
   }, 30_000);
+});
+
+describe('visible mode: the veto after the dump (V2)', () => {
+  const config = monitorConfigFor(setup);
+  /** Spill 0 of visible-e without signal, V2's gain scaled by `v2Gain` (the generator's truth). */
+  function plainSpill(seed: number, v2Gain = 1) {
+    const { twin, encoder } = twinFor('visible-e', seed);
+    if (v2Gain !== 1) twin.setCellGains(new Map([['V2', v2Gain]]));
+    const h = new SpillHistograms(config);
+    h.fill(batchOf(encodedSpill(twin, encoder, 0).events));
+    return { h, histograms: new Map(h.snapshots().map((x) => [x.name, x])) };
+  }
+  /** Mean of the V2 spectrum above the quiet cut (half a MIP): the charged leaks out of the dump. */
+  const leakMean = (h: Hist1DSnapshot) => {
+    const w = (h.x.max - h.x.min) / h.x.nbins;
+    let n = 0;
+    let s = 0;
+    for (let b = 1; b <= h.x.nbins; b++) {
+      const x = h.x.min + (b - 0.5) * w;
+      if (x < cuts.dumpVetoQuietGeV * 1000) continue;
+      n += h.contents[b]!;
+      s += h.contents[b]! * x;
+    }
+    return { n, mean: s / n };
+  };
+  const checksOf = (r: ReturnType<typeof plainSpill>, reference: ReturnType<typeof plainSpill>) =>
+    runChecks({
+      histograms: r.histograms,
+      figures: r.h.figures,
+      intensity: 5e6,
+      eventsSeen: r.h.processed,
+      beamEnergyGeV: 150,
+      electronPeakIn: 'wcal_energy',
+      names: config.layout.names,
+      detectors: config.layout.detectors,
+      reference: { version: 1, histograms: reference.histograms, figures: { events: reference.h.figures.events, triggersPerParticle: null, purity: null } },
+      previous: null,
+    }).checks;
+
+  it("has a histogram of its own, filled by beam and physics triggers only, that reads V2's MIP; its shape is judged against the reference", () => {
+    const reference = plainSpill(5);
+    const v2 = reference.histograms.get('dump_veto_energy') as Hist1DSnapshot;
+    expect(v2.title).toMatch(/V2/);
+    // Every event outside the box but the random-only triggers (pedestals, no beam particle).
+    expect(reference.h.figures.randomEvents).toBeGreaterThan(100);
+    expect(v2.entries).toBe(reference.h.figures.events - reference.h.figures.randomEvents);
+    // The dump absorbs the electrons (V2 quiet); what leaks charged is a MIP of ≈ 10 MeV.
+    const leaks = leakMean(v2);
+    expect(leaks.n).toBeGreaterThan(30);
+    expect(leaks.mean).toBeGreaterThan(7);
+    expect(leaks.mean).toBeLessThan(14);
+    // V2's PMT at twice its gain: the MIP moves with it (the histogram reads V2, not another counter).
+    const doubled = plainSpill(6, 2);
+    expect(leakMean(doubled.histograms.get('dump_veto_energy') as Hist1DSnapshot).mean / leaks.mean).toBeGreaterThan(1.6);
+    // A setup without a dump has no such histogram.
+    expect(new SpillHistograms(monitorConfigFor(loadSetup('invisible-e'))).snapshots().map((x) => x.name)).not.toContain('dump_veto_energy');
+
+    // DQ: V2 is the visible mode's VETO; the VETO spectrum of cells it does not have is not judged.
+    const same = checksOf(plainSpill(6), reference);
+    expect(same.find((c) => c.id === 'dump_veto_energy.chi2')).toMatchObject({ detector: 'VETO', verdict: 'good' });
+    expect(same.some((c) => c.id.startsWith('veto_energy.'))).toBe(false);
+    const halved = checksOf(plainSpill(6, 0.5), reference);
+    expect(halved.find((c) => c.id === 'dump_veto_energy.chi2')!.verdict).not.toBe('good');
+  }, 60_000);
 });
