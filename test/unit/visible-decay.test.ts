@@ -2,13 +2,23 @@
 // decays after it injected at a chosen rate per electron on target, the visible-mode trigger (the dump kept
 // less than 120 GeV, a shower starts in the ECAL), real DATE bytes, the app's reconstruction; EOT counted
 // from the electrons the dump absorbed; the selection's efficiency from a signal study of its own recovers
-// the injected count within its Poisson error. Blinded, the served E_ECAL vs E_WCAL misses the box's band.
+// the injected count within its Poisson error. Blinded, the served E_ECAL vs E_WCAL misses the box's band and no
+// served histogram holds a box event (through the DQ service on SQLite); V2, the veto after the dump, has its own
+// histogram and check.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src-main/archive/database';
+import { RunsArchive } from '../../src-main/archive/runs-archive';
 import { runChecks } from '../../src-main/dq/checks';
-import { blindBox, blindedPlane, blindRegion } from '../../src-main/dq/dq-service';
+import { blindBox, blindedPlane, blindRegion, DqService } from '../../src-main/dq/dq-service';
+import { silentLogger } from '../../src-main/log';
+import { Logbook } from '../../src-main/logbook/logbook';
+import type { SpillSummary } from '../../src-main/shared/api/schemas';
 import type { Hist1DSnapshot, Hist2DSnapshot } from '../../src-main/shared/histogram';
 import { Hist2D } from '../../src-main/shared/histogram';
-import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
+import { BOX_FIELDS, isRandomOnly, SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
 import { monitorConfigFor, physicsCuts } from '../../src-main/setup/monitoring';
 import { loadSetup } from '../../setups/load';
 import { expectInjectedRecovered, signalRun } from '../support/signal-run';
@@ -160,5 +170,73 @@ describe('visible mode: the veto after the dump (V2)', () => {
     expect(same.some((c) => c.id.startsWith('veto_energy.'))).toBe(false);
     const halved = checksOf(plainSpill(6, 0.5), reference);
     expect(halved.find((c) => c.id === 'dump_veto_energy.chi2')!.verdict).not.toBe('good');
+  }, 60_000);
+});
+
+describe('visible mode DQ and blinding through the DQ service (SQLite)', () => {
+  it('with A′ → e⁺e⁻ injected, no served histogram holds a box event while blinded, the checks of the setup run, and unblinding gives the box back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'na64rc-visible-'));
+    const db = openDatabase(join(dir, 'na64rc.sqlite'));
+    try {
+      const archive = new RunsArchive(db);
+      const logbook = new Logbook(db, archive, dir, silentLogger());
+      const dq = new DqService(db, archive, setup, { logbook, alarms: () => undefined, localUser: 'tester', log: silentLogger() });
+      const run = archive.startRun({ type: 'physics', setup: 'visible-e', comment: '', startedAt: 0 }).number;
+      const h = injectedSpill();
+      const stored = h.snapshots();
+      const box = h.boxSnapshot()!;
+      const summary: SpillSummary = { run, spill: 1, startedAt: 1000, endedAt: 5800, eventsSeen: h.processed, eventsProcessed: h.processed, processedFraction: 1, intensity: 5e6, ecalMeanGeV: null, ecalPeakGeV: null, daq: null };
+      const a = dq.assess(summary, stored, h.figures, 'v-test', box);
+      summary.dq = a.dq;
+      archive.saveSpill(summary, stored, a.write);
+      a.committed(summary, 'live');
+
+      // The injected signal is in the box, sealed: its count is not in the clear.
+      const candidates = h.figures.signalCandidates;
+      expect(candidates).toBeGreaterThan(100);
+      expect(dq.spillsOf(run).get(1)!.signalCandidates).toBeNull();
+      // The figures (and so every histogram) are of the open events: the sealed ones, box and hidden sample, are in none.
+      expect(h.figures.events + h.sealedEvents).toBe(h.processed);
+      const beamEvents = h.figures.events - h.figures.randomEvents;
+      const served = (name: string, spill: number | null) => dq.present(run, spill === null ? dq.store.runHistogram(run, name)! : archive.histogram(run, spill, name)!, spill);
+      for (const spill of [1, null]) {
+        for (const name of ['ecal_energy', 'ecal_preshower', 'hcal_energy', 'ecal_vs_hcal', 'wcal_energy', 'dump_veto_energy']) expect(served(name, spill).entries, name).toBe(beamEvents);
+        // The box's band of E_ECAL vs E_WCAL holds nothing as served, spill or run.
+        const plane = served('wcal_vs_ecal', spill) as Hist2DSnapshot;
+        expect(plane.title).toMatch(/signal box blinded/);
+        expect(planeBins(plane).out.filter((b) => inBand(b.cx, b.cy)).reduce((n, b) => n + plane.contents[b.cell]!, 0)).toBe(0);
+      }
+
+      // The checks of the visible mode: the beam energy on the dump's electron peak, the SRD's efficiency, V2
+      // as its VETO (no reference yet: not judged), and no check of VETO cells it does not have.
+      const checks = new Map(a.checks.map((c) => [c.id, c]));
+      expect(checks.get('ecal.beam-energy')).toMatchObject({ detector: 'WCAL', histogram: 'wcal_energy', verdict: 'good' });
+      expect(Math.abs(checks.get('ecal.beam-energy')!.value! / 150 - 1)).toBeLessThan(0.03);
+      expect(checks.get('srd.efficiency')!.verdict).toBe('good');
+      expect(checks.get('dump_veto_energy.shape')).toMatchObject({ detector: 'VETO', verdict: 'null' });
+      expect([...checks.keys()].some((id) => id.startsWith('veto_energy.'))).toBe(false);
+      expect(a.dq.detectors).toMatchObject({ WCAL: 'good', SRD: 'good' });
+
+      // Unblinded: the candidates counted, and the band holds the box's events (those of the sealed records that fall in it).
+      expect(dq.unblind(run, 'visible-mode box opening (test)', 'expert1').candidates).toBe(candidates);
+      const n = BOX_FIELDS.length;
+      const [wcal, ecal, inBox, trigger] = (['wcal', 'ecal', 'inBox', 'trigger'] as const).map((f) => BOX_FIELDS.indexOf(f)) as [number, number, number, number];
+      let sealedInBand = 0;
+      let boxInBand = 0;
+      for (let r = 0; r < box.length; r += n) {
+        if (isRandomOnly(box[r + trigger]!) || !inBand(box[r + wcal]!, box[r + ecal]!)) continue;
+        sealedInBand++;
+        boxInBand += box[r + inBox]!;
+      }
+      // Every candidate lies in the band (the box's cuts on E_WCAL and E_ECAL are the band's).
+      expect(boxInBand).toBe(candidates);
+      const opened = served('wcal_vs_ecal', 1) as Hist2DSnapshot;
+      expect(opened.title).not.toMatch(/blinded/);
+      const inBandNow = planeBins(opened).out.filter((b) => inBand(b.cx, b.cy)).reduce((k, b) => k + opened.contents[b.cell]!, 0);
+      expect(inBandNow).toBeGreaterThanOrEqual(sealedInBand);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
