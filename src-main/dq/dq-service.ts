@@ -181,6 +181,7 @@ export class DqService {
       beamEnergyGeV: this.setup.beam.energyGeV,
       electronPeakIn: counting(this.setup).tag !== 'electron' ? null : this.setup.detectors.wcal ? 'wcal_energy' : 'ecal_energy',
       muonBeam: counting(this.setup).tag === 'muon' && this.setup.detectors.spectrometers.some((s) => s.measures === 'beam'),
+      hadronBeam: counting(this.setup).tag === 'pion',
       names: this.setup.cells.map((c) => c.name),
       detectors: this.setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector)),
       reference: this.reference ? { version: this.reference.ref.version, histograms: this.reference.histograms, figures: this.reference.ref.figures } : null,
