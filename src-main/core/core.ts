@@ -112,7 +112,7 @@ function localUserName(): string {
 export { monitorConfigFor } from '../setup/monitoring';
 
 /** Histograms every spill announcement carries (the Shift view's plots); the others are fetched on demand. */
-export const LIVE_HISTOGRAMS = new Set(['ecal_energy', 'hcal_energy', 'wcal_energy', 'beam_momentum', 'scattered_momentum', 'srd_energy', 'shower_x', 'shower_y', 'veto_energy', 'trigger_rates', 'ecal_occupancy']);
+export const LIVE_HISTOGRAMS = new Set(['ecal_energy', 'hcal_energy', 'wcal_energy', 'dump_veto_energy', 'beam_momentum', 'scattered_momentum', 'srd_energy', 'shower_x', 'shower_y', 'veto_energy', 'trigger_rates', 'ecal_occupancy']);
 
 export type LiveChannels = { live: LiveEvent };
 

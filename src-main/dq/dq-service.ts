@@ -26,13 +26,27 @@ import type { SpillAssessment } from '../spills/spill-service';
 import { onTarget } from './eot';
 
 /**
- * The 2-D histogram whose plane holds the signal box, and the rectangle around it a blinded run's served copy
+ * The region of a 2-D histogram's plane that a blinded run's served copy empties. Every bin whose low edges
+ * lie below `xBelow` and `yBelow` (the bins the edges cut included) is emptied; where the region is not that
+ * whole rectangle, `touches` narrows it to the bins [xLow, xHigh) × [yLow, yHigh) that reach into the region
+ * (±Infinity for the under- and overflow bins' open edges).
+ */
+export interface BlindedPlane {
+  histogram: string;
+  xBelow: number;
+  yBelow: number;
+  touches?: (xLow: number, xHigh: number, yLow: number, yHigh: number) => boolean;
+}
+
+/**
+ * The 2-D histogram whose plane holds the signal box, and the region around it a blinded run's served copy
  * empties: the missing-energy box itself (E_ECAL below the cut, a quiet HCAL); around the disappearance
  * triangle (E_ECAL + E_HCAL below the cut) the square that holds it; the missing-momentum box's corner of
- * p_out vs E_ECAL. The visible mode's box is not a region of one plane (it needs E_WCAL, E_ECAL and their
- * sum): its events are sealed, as every box's are, and no plane is masked.
+ * p_out vs E_ECAL; in visible mode the box's band of E_ECAL vs E_WCAL (E_WCAL below its cut, E_ECAL above
+ * its cut, E_WCAL + E_ECAL within the window around the beam energy: a strip along the anti-diagonal), every
+ * bin that reaches into it.
  */
-export function blindedPlane(cuts: PhysicsCuts): { histogram: string; xBelow: number; yBelow: number } | null {
+export function blindedPlane(cuts: PhysicsCuts): BlindedPlane | null {
   const box = cuts.signal;
   switch (box.mode) {
     case 'missing-energy':
@@ -41,8 +55,18 @@ export function blindedPlane(cuts: PhysicsCuts): { histogram: string; xBelow: nu
       return { histogram: 'ecal_vs_hcal', xBelow: box.totalBelowGeV, yBelow: box.totalBelowGeV };
     case 'missing-momentum':
       return { histogram: 'scattered_vs_ecal', xBelow: box.ecalBelowGeV, yBelow: box.scatteredBelowGeV };
-    case 'visible-decay':
-      return null;
+    case 'visible-decay': {
+      const sumFrom = cuts.beamEnergyGeV - box.sumWindowGeV;
+      const sumTo = cuts.beamEnergyGeV + box.sumWindowGeV;
+      return {
+        histogram: 'wcal_vs_ecal',
+        xBelow: box.wcalBelowGeV,
+        // The band's upper end in E_ECAL is E₀ + window − E_WCAL, above E₀ + window for an E_WCAL below 0 (its
+        // noise): the band alone bounds it.
+        yBelow: Number.POSITIVE_INFINITY,
+        touches: (xLow, xHigh, yLow, yHigh) => yHigh > box.ecalAboveGeV && xLow + yLow < sumTo && xHigh + yHigh > sumFrom,
+      };
+    }
   }
 }
 /** One event in this many outside the signal box is sealed with it (the hidden sample: ≈ 13 ± 4 a spill of 6,700; over 500 spills 6,500 ± 80, which a handful of candidates cannot be told from). */
@@ -157,6 +181,7 @@ export class DqService {
       beamEnergyGeV: this.setup.beam.energyGeV,
       electronPeakIn: counting(this.setup).tag !== 'electron' ? null : this.setup.detectors.wcal ? 'wcal_energy' : 'ecal_energy',
       muonBeam: counting(this.setup).tag === 'muon' && this.setup.detectors.spectrometers.some((s) => s.measures === 'beam'),
+      hadronBeam: counting(this.setup).tag === 'pion',
       names: this.setup.cells.map((c) => c.name),
       detectors: this.setup.cells.map((c) => (c.kind === 'counter' ? 'Counters' : c.detector)),
       reference: this.reference ? { version: this.reference.ref.version, histograms: this.reference.histograms, figures: this.reference.ref.figures } : null,
@@ -315,7 +340,7 @@ export class DqService {
     if (this.isBlinded(run)) {
       const plane = blindedPlane(this.cuts);
       if (!plane || h.name !== plane.histogram || h.kind !== 'TH2D') return h;
-      return blindBox(h, plane.xBelow, plane.yBelow);
+      return blindRegion(h, plane);
     }
     if (!BOX_HISTOGRAMS.has(h.name)) return h;
     let boxes: ReturnType<DqService['unsealed']>;
@@ -563,6 +588,15 @@ function withBoxEvents(h: HistSnapshot, spills: readonly Float32Array[]): HistSn
  * and the statistics recomputed from the remaining bin centres, so nothing of the box shows.
  */
 export function blindBox(h: Extract<HistSnapshot, { kind: 'TH2D' }>, xBelow: number, yBelow: number): HistSnapshot {
+  return blindRegion(h, { xBelow, yBelow });
+}
+
+/**
+ * A copy with a blinded plane's region emptied (BlindedPlane: the rectangle's bins, narrowed by `touches`
+ * where it is given) and the statistics recomputed from the remaining bin centres, so nothing of the box shows.
+ */
+export function blindRegion(h: Extract<HistSnapshot, { kind: 'TH2D' }>, region: Pick<BlindedPlane, 'xBelow' | 'yBelow' | 'touches'>): HistSnapshot {
+  const { xBelow, yBelow, touches } = region;
   const out = new Hist2D(h.name, h.title, h.x, h.y, h.zTitle);
   const nx = h.x.nbins;
   const wx = (h.x.max - h.x.min) / nx;
@@ -573,7 +607,12 @@ export function blindBox(h: Extract<HistSnapshot, { kind: 'TH2D' }>, xBelow: num
       const cell = bx + (nx + 2) * by;
       const xLow = bx === 0 ? Number.NEGATIVE_INFINITY : h.x.min + (bx - 1) * wx;
       const yLow = by === 0 ? Number.NEGATIVE_INFINITY : h.y.min + (by - 1) * wy;
-      if (xLow < xBelow && yLow < yBelow) continue;
+      if (xLow < xBelow && yLow < yBelow) {
+        if (!touches) continue;
+        const xHigh = bx > nx ? Number.POSITIVE_INFINITY : h.x.min + bx * wx;
+        const yHigh = by > h.y.nbins ? Number.POSITIVE_INFINITY : h.y.min + by * wy;
+        if (touches(xLow, xHigh, yLow, yHigh)) continue;
+      }
       const c = h.contents[cell]!;
       out.contents[cell] = c;
       out.sumw2[cell] = h.sumw2[cell]!;

@@ -15,7 +15,7 @@ export interface TrendPoint {
 }
 
 /** Histograms of the reference the Shift view overlays. */
-export const OVERLAID = ['ecal_energy', 'hcal_energy', 'wcal_energy', 'beam_momentum', 'scattered_momentum', 'srd_energy', 'shower_x'] as const;
+export const OVERLAID = ['ecal_energy', 'hcal_energy', 'wcal_energy', 'dump_veto_energy', 'beam_momentum', 'scattered_momentum', 'srd_energy', 'shower_x'] as const;
 const TREND_SPILLS = 500;
 
 export const useDqStore = defineStore('dq', () => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { TRIGGER, type Twin } from '../../drivers/twin/twin';
 import { onTarget } from '../../src-main/dq/eot';
+import { blindedPlane } from '../../src-main/dq/dq-service';
 import { SpillHistograms } from '../../src-main/monitor/recon/spill-histograms';
 import { counting, kaonCounting, monitorConfigFor, physicsCuts, type Counting } from '../../src-main/setup/monitoring';
 import { batchOf, ids, twinFor } from '../support/twin-data';
@@ -101,5 +102,21 @@ describe('the counting unit of each setup', () => {
     expect(physicsCuts(twinFor('visible-e', 1).setup).signal).toEqual({ mode: 'visible-decay', wcalBelowGeV: 105, ecalAboveGeV: 15, sumWindowGeV: 15 });
     expect(physicsCuts(twinFor('hadron', 1).setup).signal).toEqual({ mode: 'disappearance', totalBelowGeV: 5 });
     expect(counting(twinFor('invisible-e', 1).setup).unit).toBe('EOT');
+  });
+
+  it("a hadron beam's selection scales with its energy; its trigger's absolute thresholds, set for that energy, keep the whole box", () => {
+    const hadron = twinFor('hadron', 1).setup;
+    // The same setup at twice the energy (a K⁻ or π⁻ beam of 100 GeV): the box and its blinded square double.
+    const at100 = { ...hadron, beam: { ...hadron.beam, energyGeV: 100 } };
+    expect(physicsCuts(at100).signal).toEqual({ mode: 'disappearance', totalBelowGeV: 10 });
+    expect(blindedPlane(physicsCuts(at100))).toEqual({ histogram: 'ecal_vs_hcal', xBelow: 10, yBelow: 10 });
+    expect(physicsCuts(at100).electronEcalFraction).toBe(physicsCuts(hadron).electronEcalFraction);
+    // The DAQ's trigger is set in absolute thresholds per beam energy (setups/hadron.json at 50 GeV): a box event
+    // (E_ECAL + E_HCAL < 0.1 E₀) is below both of the trigger's sums.
+    const box = physicsCuts(hadron).signal;
+    const trigger = hadron.trigger.physics!;
+    if (box.mode !== 'disappearance') throw new Error('a hadron beam looks for a disappearance');
+    expect(trigger.ecalBelowGeV).toBeGreaterThanOrEqual(box.totalBelowGeV);
+    expect(trigger.hcalBelowGeV).toBeGreaterThanOrEqual(box.totalBelowGeV);
   });
 });

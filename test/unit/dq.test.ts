@@ -213,6 +213,9 @@ describe('DqService on SQLite', () => {
         box[r * BOX_FIELDS.length + BOX_FIELDS.indexOf('kaonTag')] = kaonTag;
       }
       const a = dq.assess(summary, [], figures, 'v-test', box);
+      // A pion beam's own check runs (no histogram here: not judged); a muon's does not.
+      expect(a.checks.find((c) => c.id === 'hcal.hadron-peak')).toMatchObject({ detector: 'HCAL', verdict: 'null' });
+      expect(a.checks.some((c) => c.id.startsWith('hcal.mip-peak'))).toBe(false);
       summary.dq = a.dq;
       archive.saveSpill(summary, [], a.write);
       a.committed(summary, 'live');

@@ -376,6 +376,7 @@ export class SpillHistograms {
         set.wcal.energy.fill(wcal);
         set.wcal.vsEcal.fill(wcal, ecal);
       }
+      if (set.dumpVeto) set.dumpVeto.fill(dumpVeto * 1000);
       if (set.momentum) {
         if (pBeam === pBeam) set.momentum.beam.fill(pBeam);
         if (pScattered === pScattered) {
@@ -552,6 +553,12 @@ export class HistogramSet {
   };
   /** Visible mode only (a WCAL dump): E_WCAL, and E_ECAL against it. */
   readonly wcal: { energy: Hist1D; vsEcal: Hist2D } | null;
+  /**
+   * Visible mode only: the veto counter after the dump (V2), the largest of its cells (MeV), beam and physics
+   * triggers. Not in the sealed record: unblinded, it stays without the box's events (whose V2 was quiet by the
+   * box's cut), as the SRD and counter histograms do.
+   */
+  readonly dumpVeto: Hist1D | null;
   /** Setups with spectrometers (NA64μ): the beam's and the scattered particle's momentum, the latter against E_ECAL. */
   readonly momentum: { beam: Hist1D; scattered: Hist1D; scatteredVsEcal: Hist2D } | null;
   /** Filled from the per-channel loop of every event (see ChannelColumns). */
@@ -592,6 +599,7 @@ export class HistogramSet {
           vsEcal: new Hist2D('wcal_vs_ecal', 'E_{ECAL} vs E_{WCAL}', { ...ax.wcalEnergy, nbins: 150 }, { ...ax.wcalEnergy, nbins: 150, title: 'E_{ECAL} [GeV]' }),
         }
       : null;
+    this.dumpVeto = layout.dumpVeto.length ? new Hist1D('dump_veto_energy', 'V2 energy (the veto after the WCAL dump)', { ...ax.vetoMeV, title: 'E_{V2} [MeV]' }) : null;
     this.momentum = layout.spectrometers.length
       ? {
           beam: new Hist1D('beam_momentum', 'Beam momentum (upstream spectrometer)', { ...ax.momentum, title: 'p_{beam} [GeV]' }),
@@ -603,7 +611,7 @@ export class HistogramSet {
 
   snapshots(): HistSnapshot[] {
     const momentum = this.momentum ? [this.momentum.beam.snapshot(), this.momentum.scattered.snapshot(), this.momentum.scatteredVsEcal.snapshot()] : [];
-    return [...Object.values(this.h).map((x) => x.snapshot()), ...(this.wcal ? [this.wcal.energy.snapshot(), this.wcal.vsEcal.snapshot()] : []), ...momentum, this.pedestalMap.snapshot(), this.peakTimes.snapshot(), this.cellEnergy.snapshot(), occupancySnapshot(this.occupancy)];
+    return [...Object.values(this.h).map((x) => x.snapshot()), ...(this.wcal ? [this.wcal.energy.snapshot(), this.wcal.vsEcal.snapshot()] : []), ...(this.dumpVeto ? [this.dumpVeto.snapshot()] : []), ...momentum, this.pedestalMap.snapshot(), this.peakTimes.snapshot(), this.cellEnergy.snapshot(), occupancySnapshot(this.occupancy)];
   }
 }
 
