@@ -42,16 +42,25 @@ export interface Take {
 }
 
 /**
- * Simulate `root/NAME.dat` (`signal` A′ per electron on target) and replay it into `root/NAME/`, sealed with
- * the test key. `log`: the replay's logger (silent unless given). The replay's services stay open in `offline`.
+ * Simulate `root/NAME.dat` (`signal` A′ per electron on target) and make the data directory `root/NAME/`
+ * with the test's blinding key in it; nothing replayed yet.
  */
-export async function takeBlinded(root: string, name: string, signal: number, log: Logger = silentLogger()): Promise<Take> {
+export function simulateTake(root: string, name: string, signal: number): { raw: string; dir: string } {
   const raw = join(root, `${name}.dat`);
   simulateRawFile({ setup: 'invisible-e', spills: SPILLS, seed: SEED, run: 1, signal, out: raw }, () => undefined);
   const dir = join(root, name);
   // Both databases sealed with one key: the hidden sample picks alike, and the payloads compare for size.
   mkdirSync(dir, { mode: 0o700 });
   writeFileSync(join(dir, BLINDING_KEY_FILE), BLINDING_TEST_KEY, { mode: 0o600 });
+  return { raw, dir };
+}
+
+/**
+ * `simulateTake`, then replay the file into its data directory offline (as `na64rc replay` does). `log`: the
+ * replay's logger (silent unless given). The replay's services stay open in `offline`.
+ */
+export async function takeBlinded(root: string, name: string, signal: number, log: Logger = silentLogger()): Promise<Take> {
+  const { raw, dir } = simulateTake(root, name, signal);
   const offline = await openOfflineReplay({ dataDir: dir, setup: BLINDED_SETUP, user: 'tester', workers: 1, log });
   await offline.replay.start({ files: [raw], speed: 'max', type: 'physics', comment: '', by: 'tester' });
   const status = await offline.replay.settled();
