@@ -12,7 +12,11 @@
 // why it does not reveal the box and, where the truth allows, a check; anything else is a leak, named with
 // both values. The allowed histogram differences are checked against the generator's truth: the open
 // histograms differ by exactly the injected events that were not sealed, and every served E_HCAL vs E_ECAL
-// has its box region empty.
+// has its box region empty. `LEAK_DUMP=/tmp/x npx vitest run …` writes every difference and its allow-list
+// entry to /tmp/x-{api,logs,db}.json. Not covered: the WebSocket's live stream (a replayed spill is not
+// announced on it; a live one is blinded by the same DqService.present as the routes), and the per-channel
+// maps (ecal_cell_energy, occupancies, pedestals …), whose differences are allowed with the histograms' but
+// have no per-event truth to be checked against.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +35,7 @@ import type { HistSnapshot } from '../../src-main/shared/histogram';
 import { fileLeaves, inflated, jsonLeaves, sha, type Leaves } from '../support/answer-leaves';
 import { boxRectangleEntries, inspectBursts, PER_EVENT, sealedSpills, SIGNAL, simulateTake, SPILLS, type SealedSpillFigures } from '../support/blinded-takes';
 
-const TAKES = ['plain', 'injected'] as const;
-type TakeName = (typeof TAKES)[number];
+type TakeName = 'plain' | 'injected';
 
 interface Scanned {
   name: TakeName;
@@ -86,8 +89,24 @@ function rootJson2D(j: { fXaxis: { fNbins: number; fXmin: number; fXmax: number 
   return { kind: 'TH2D', x: { nbins: j.fXaxis.fNbins, min: j.fXaxis.fXmin, max: j.fXaxis.fXmax }, y: { nbins: j.fYaxis.fNbins, min: j.fYaxis.fXmin, max: j.fYaxis.fXmax }, contents: j.fArray } as unknown as HistSnapshot;
 }
 
-/** Device and heartbeat alarms and log lines of the dead site: they come and go with the wall clock, not with events. */
-const DEAD_SITE = /^(device\.|liveness\.|hv\.)|"msg":"(device state|DAQ monitoring stream lost; reconnecting)"/;
+/**
+ * The dead site's devices (ids) and their alarms (device, heartbeat and HV alarms): they connect, fail, retry,
+ * go stale and raise alarms with the wall clock, not with events, so records of them (alarm states and log
+ * entries, device log rows, log lines) are left out of both takes, and their connection state is normalised.
+ */
+const DEAD_DEVICES = new Set(['daq', 'hv-iseg-0', 'hv-iseg-1', 'hv-iseg-2', 'hv-caen-0']);
+const DEAD_ALARMS = /^(device\.|liveness\.|hv\.)/;
+function deadSiteRecord(r: unknown): boolean {
+  if (typeof r !== 'object' || r === null) return false;
+  const o = r as Record<string, unknown>;
+  return DEAD_DEVICES.has(String(o['device'])) || DEAD_ALARMS.test(String(o['alarm'] ?? o['id'] ?? ''));
+}
+/** A JSON answer without the dead site's records, wherever they are listed. */
+function withoutDeadSite(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => !deadSiteRecord(x)).map(withoutDeadSite);
+  if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutDeadSite(x)]));
+  return v;
+}
 
 async function scan(name: TakeName, signal: number): Promise<Scanned> {
   const { raw, dir } = simulateTake(root, name, signal);
@@ -123,7 +142,8 @@ async function scan(name: TakeName, signal: number): Promise<Scanned> {
       const r = await get(path);
       s.routes.add(route);
       s.api.set(`${path} status`, String(r.status));
-      await fileLeaves(s.api, path, r.type, r.bytes);
+      if (/json/.test(r.type)) jsonLeaves(s.api, path, withoutDeadSite(r.json()));
+      else await fileLeaves(s.api, path, r.type, r.bytes);
       // Every E_HCAL vs E_ECAL served: its box region (checked empty below).
       if (r.status === 200 && /json/.test(r.type)) {
         const j = r.json() as Record<string, unknown>;
@@ -228,8 +248,12 @@ async function scan(name: TakeName, signal: number): Promise<Scanned> {
   }
 
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.log'))) {
-    const lines = readFileSync(join(dir, file), 'utf8').split('\n').filter((line) => line && !DEAD_SITE.test(line));
-    lines.forEach((line, i) => jsonLeaves(s.logs, `${file}:${i + 1}`, JSON.parse(line)));
+    const lines = readFileSync(join(dir, file), 'utf8')
+      .split('\n')
+      .filter((line) => line)
+      .map((line) => JSON.parse(line) as unknown)
+      .filter((line) => !deadSiteRecord(line));
+    lines.forEach((line, i) => jsonLeaves(s.logs, `${file}:${i + 1}`, line));
   }
 
   const db = new Database(join(dir, 'na64rc.sqlite'), { readonly: true });
@@ -237,7 +261,7 @@ async function scan(name: TakeName, signal: number): Promise<Scanned> {
     s.sealed = sealedSpills(dir, db, s.run);
     for (const { name: table } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]) {
       const rows = (db.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[]).filter(
-        (row) => !DEAD_SITE.test(String(row['alarm'] ?? row['id'] ?? '')) && !(table === 'sqlite_sequence' && /^(alarm_log|device_log)$/.test(String(row['name']))),
+        (row) => !deadSiteRecord(row) && !(table === 'sqlite_sequence' && /^(alarm_log|device_log)$/.test(String(row['name']))),
       );
       s.db.set(`${table} rows`, String(rows.length));
       rows.forEach((row, i) => {
@@ -308,6 +332,9 @@ const TIMING: RegExp[] = [
   /trends\?quantity=event-rate\.points\.value\[\d+\]$/, // events ÷ the spill's replayed wall-clock duration
   // /metrics: the process's own loop, database and HTTP figures (one process serves both takes: its counters add up), heartbeats of the dead devices
   /^\/metrics na64rc_(event_loop_lag|db_write|http_|heartbeat_|device_|spill_end_stage_|process_|alarms)/,
+  // The dead devices' connection state (the devices, HV supplies, the DAQ stream in the status).
+  /\[id=(daq|hv-iseg-\d|hv-caen-0)\]\.(state|reason|reconnects|lastError\w*|since|lastAnswer\w*|lastSeen\w*)$/,
+  /^\/api\/v1\/status\.beam\.daq\.\w+$/,
 ];
 
 function normalise(take: Scanned, key: string, value: string | undefined): string | undefined {
@@ -356,9 +383,9 @@ const grows = (plain: string, injected: string) => (numbers(injected).every((x, 
 /** A histogram's bins and statistics, wherever it is served or stored. */
 const HISTOGRAM_BINS = /histogram.*\.(fArray|fSumw2|fEntries|fTsumw\w*|contents|sumw2|entries|stats\.sumw\w*|content|error)(\[\d+\])?$/;
 
-export const ALLOWED: Allowed[] = [
+const ALLOWED: Allowed[] = [
   {
-    where: /\.(events|eventsSeen|eventsProcessed|physicsTriggers|scalerAccepted|events_seen|events_processed|physics_triggers|scaler_accepted|PHYSICS)(\[\d+\])?$|trends\?quantity=events\.points\.value\[\d+\]$|run_totals\[\d+\]\.events$|replay_report\.events\w*$|\.body$|\.snippet\[\d+\]\.text$|logbook\/export\?.*:\d+$|logbook\.md:\d+$|^na64rc\.log:\d+\.events$/,
+    where: /\.(events|eventsSeen|eventsProcessed|physicsTriggers|scalerAccepted|events_seen|events_processed|physics_triggers|scaler_accepted|PHYSICS)(\[\d+\])?$|trends\?quantity=events\.points\.value\[\d+\]$|logbook.*\.(body|text)$|logbook\/export\?.*:\d+$/,
     why:
       "the DAQ's event and physics-trigger counts (and the logbook's and replay report's sentences that quote them) include every injected trigger: public, as the raw file's are; the hidden random sample sealed beside the box (≈ 13 ± 4 a spill) keeps “triggers − open entries” from giving the box's count",
     check: byInjectedTriggers,
@@ -383,15 +410,15 @@ export const ALLOWED: Allowed[] = [
     why: 'the open histograms hold the injected events that fell outside the box (not sealed); checked below against the truth: the per-event spectra differ by exactly the injected events not sealed, and every served E_HCAL vs E_ECAL has its box region empty',
   },
   {
-    where: /versusFirst\.|\.factor$/,
+    where: /^\/api\/v1\/compare\/histograms\?.*\.(versusFirst\..*|factor)$/,
     why: 'the Kolmogorov and χ² tests and normalisation factors of the compare route are computed on the open histograms above',
   },
   {
-    where: /\.(beamEnergyGeV|beam_energy_gev|ecal_width_gev|ecalMeanGeV|ecal_mean_gev)(\[\d+\])?$|trends\?quantity=ecal\.(beam-energy|width|mean|peak)\.points\.value\[\d+\]$|checks(_deflated)?\[id=ecal\.(beam-energy|peak|shape\.\w+|mean)\]\.value$/,
+    where: /\.(beamEnergyGeV|beam_energy_gev|ecal_width_gev|ecalMeanGeV|ecal_mean_gev)(\[\d+\])?$|trends\?quantity=ecal\.(beam-energy|width|mean)\.points\.value\[\d+\]$|checks(_deflated)?\[id=ecal\.beam-energy\]\.value$/,
     why: "the ECAL figures (electron peak and its width, mean) are fitted on the open ecal_energy histogram (the mean is checked to be that histogram's below); a box event, sealed, is in none of them",
   },
   {
-    where: /\.(electronEfficiency|electron_efficiency|srd_efficiency)(\[\d+\])?$|trends\?quantity=srd\.efficiency\.points\.value\[\d+\]$|checks(_deflated)?\[id=srd\.\w+\]\.value$/,
+    where: /\.(electronEfficiency|electron_efficiency|srd_efficiency)(\[\d+\])?$|trends\?quantity=srd\.efficiency\.points\.value\[\d+\]$|checks(_deflated)?\[id=srd\.efficiency\]\.value$/,
     why: "the SRD's efficiency is measured on calorimeter electrons (a full ECAL shower): a box event (E_ECAL below the signal cut) is never one; an injected A′ that left most of the beam energy in the ECAL is, and it is not in the box",
   },
   {
@@ -399,8 +426,9 @@ export const ALLOWED: Allowed[] = [
     why: "each channel's pedestal (and a detector's pedestal drift) is read off the spill's open pedestals histogram (src-main/compare/spill-figures.ts, dq/checks.ts), which the injected events outside the box fill",
   },
   {
-    where: /^dq_references\[\d+\]\.figures\.\w+$/,
-    why: "a reference's figures are its spill's: event count, triggers per particle (DAQ counts), purity and ECAL figures of the open histograms, as above",
+    where: /^dq_references\[\d+\]\.figures\.triggersPerParticle$/,
+    why: "a reference's physics triggers per beam particle: the DAQ's public trigger count over the beam counters'",
+    check: grows,
   },
   {
     where: /^logbook_fts_data\[\d+\]\.block$/,
@@ -451,6 +479,7 @@ describe('blinding leaks, by difference (invisible-e: the same run plain and wit
     it(`${what} differs between the takes but as the allow-list explains`, () => {
       const all = differences(part);
       const leaks = all.filter((d) => !d.allowed || d.problem);
+      if (process.env['LEAK_DUMP']) writeFileSync(`${process.env['LEAK_DUMP']}-${part}.json`, JSON.stringify(all.map((d) => ({ ...d, allowed: d.allowed?.why.slice(0, 40) })), null, 1));
       expect(leaks, `blinding leaks (${leaks.length}):\n${leakReport(leaks)}`).toEqual([]);
       expect(scanned.plain[part].size).toBeGreaterThan(part === 'logs' ? 5 : 1000);
     });
