@@ -7,43 +7,20 @@
 // that were not sealed more than the plain run's. Every spill is sealed, with candidates or none, in payloads
 // of one size, under a key kept out of the database; the box's count is not in the clear, not served, not
 // exported. Unblinded, every sealed event is back in the spectra.
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawInspector } from '../../drivers/na64-daq/raw-file';
-import { simulateRawFile } from '../../src-main/cli/simulators/raw-files';
-import { BLINDING_KEY_FILE, SignalBoxSeal } from '../../src-main/dq/signal-box-seal';
-import { BOX_FIELDS, isRandomOnly } from '../../src-main/monitor/recon/spill-histograms';
-import type { SignalBox } from '../../src-main/monitor/recon/config';
 import { AnalysisExport } from '../../src-main/export/analysis-export';
-import { silentLogger } from '../../src-main/log';
-import { openOfflineReplay, type OfflineReplay } from '../../src-main/replay/offline';
 import { Hist1D, type HistSnapshot } from '../../src-main/shared/histogram';
 import { physicsCuts } from '../../src-main/setup/monitoring';
-import { loadSetup } from '../../setups/load';
+import { BLINDED_SETUP, boxRectangleEntries, ecalBelowGeV, inspectBursts, PER_EVENT, physicsEvents, sealedSpills, SIGNAL, SPILLS, takeBlinded, type Take } from '../support/blinded-takes';
 
-const setup = loadSetup('invisible-e');
-const ecalBelowGeV = (box: SignalBox) => (box.mode === 'missing-energy' ? box.ecalBelowGeV : Number.NaN);
-const SPILLS = 2;
-const SEED = 23;
-/** A′ → invisible per electron on target: ≈ 15 signal triggers a spill (with the hidden sample, within one payload size). */
-const SIGNAL = 4e-6;
-
+const setup = BLINDED_SETUP;
 let root: string;
-/**
- * The blinding key, fixed so that the hidden sample (picked by a hash keyed from it) is the same in every run
- * of this test. With a random key, whether the sample held a random trigger (≈ 0.3 a spill) varied from run
- * to run, and the unblinding test below failed about half the time. The sample of this key holds one.
- */
-const key = createHash('sha256').update('na64rc blinding test').digest();
 
-interface Taken {
-  dir: string;
-  offline: OfflineReplay;
-  run: number;
+interface Taken extends Take {
   exports: AnalysisExport;
 }
 let plain: Taken;
@@ -51,27 +28,9 @@ let injected: Taken;
 let injectedTriggers: number;
 
 async function take(name: string, signal: number): Promise<Taken> {
-  const raw = join(root, `${name}.dat`);
-  simulateRawFile({ setup: 'invisible-e', spills: SPILLS, seed: SEED, run: 1, signal, out: raw }, () => undefined);
-  const dir = join(root, name);
-  // Both databases sealed with one key: the hidden sample picks alike, and the payloads compare for size.
-  mkdirSync(dir, { mode: 0o700 });
-  writeFileSync(join(dir, BLINDING_KEY_FILE), key, { mode: 0o600 });
-  const offline = await openOfflineReplay({ dataDir: dir, setup, user: 'tester', workers: 1, log: silentLogger() });
-  await offline.replay.start({ files: [raw], speed: 'max', type: 'physics', comment: '', by: 'tester' });
-  const status = await offline.replay.settled();
-  expect(status.state).toBe('done');
-  const exports = new AnalysisExport(offline.db, { archive: offline.archive, dq: offline.dq, setup, cycleMs: () => 16_800 });
-  return { dir, offline, run: status.run!, exports };
+  const t = await takeBlinded(root, name, signal);
+  return { ...t, exports: new AnalysisExport(t.offline.db, { archive: t.offline.archive, dq: t.offline.dq, setup, cycleMs: () => 16_800 }) };
 }
-
-/** Physics events the file holds per burst (the independent reader behind `na64rc inspect`). */
-function inspectBursts(path: string): number[] {
-  const inspector = new RawInspector();
-  inspector.push(new Uint8Array(readFileSync(path)));
-  return inspector.summary().bursts.map((b) => b.events['PHYSICS'] ?? 0);
-}
-const physicsEvents = (path: string) => inspectBursts(path).reduce((a, b) => a + b, 0);
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'na64rc-blinding-'));
@@ -85,31 +44,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Every histogram an event fills once (the per-channel maps are filled once per channel). */
-const PER_EVENT = ['ecal_energy', 'ecal_preshower', 'hcal_energy', 'ecal_vs_hcal', 'veto_energy', 'trigger_rates'];
-
-/**
- * Entries of a stored E_HCAL vs E_ECAL histogram in the rectangle a blinded run's served copy empties (the box
- * region, below the signal cut in E_ECAL and the quiet cut in E_HCAL, underflows included): events there that
- * are not in the box (an injected A′ whose electron the SRD missed) are stored but not served.
- */
-function inBoxRectangle(t: Taken, spill: number): number {
-  const h = t.offline.archive.histogram(t.run, spill, 'ecal_vs_hcal')!;
-  if (h.kind !== 'TH2D') throw new Error('ecal_vs_hcal is not 2-D');
-  const cuts = physicsCuts(setup);
-  const nx = h.x.nbins;
-  const wx = (h.x.max - h.x.min) / nx;
-  const wy = (h.y.max - h.y.min) / h.y.nbins;
-  let n = 0;
-  for (let by = 0; by <= h.y.nbins + 1; by++) {
-    for (let bx = 0; bx <= nx + 1; bx++) {
-      const xLow = bx === 0 ? Number.NEGATIVE_INFINITY : h.x.min + (bx - 1) * wx;
-      const yLow = by === 0 ? Number.NEGATIVE_INFINITY : h.y.min + (by - 1) * wy;
-      if (xLow < ecalBelowGeV(cuts.signal) && yLow < cuts.hcalQuietGeV) n += h.contents[bx + (nx + 2) * by]!;
-    }
-  }
-  return n;
-}
+const inBoxRectangle = (t: Taken, spill: number) => boxRectangleEntries(t.offline.archive.histogram(t.run, spill, 'ecal_vs_hcal')!);
 
 function entries(t: Taken, spill: number, name: string, served: boolean): number {
   const stored = t.offline.archive.histogram(t.run, spill, name)!;
@@ -117,17 +52,7 @@ function entries(t: Taken, spill: number, name: string, served: boolean): number
 }
 
 /** The test knows the key: it opens the sealed spills itself, without unblinding. */
-function sealed(t: Taken): { candidates: number; records: number; beamRecords: number }[] {
-  const seal = new SignalBoxSeal(join(t.dir, BLINDING_KEY_FILE));
-  const trigger = BOX_FIELDS.indexOf('trigger');
-  return (t.offline.db.prepare('SELECT payload FROM dq_sealed_spills WHERE run = ? ORDER BY spill').all(t.run) as { payload: Uint8Array }[]).map((r) => {
-    const s = seal.open(r.payload);
-    const records = s.events.length / BOX_FIELDS.length;
-    let beamRecords = 0;
-    for (let i = 0; i < records; i++) if (!isRandomOnly(s.events[i * BOX_FIELDS.length + trigger]!)) beamRecords++;
-    return { candidates: s.candidates, records, beamRecords };
-  });
-}
+const sealed = (t: Taken) => sealedSpills(t.dir, t.offline.db, t.run);
 const sealedCandidates = (t: Taken) => sealed(t).map((s) => s.candidates);
 
 describe('blinding (invisible-e, signal injected by the twin)', () => {
