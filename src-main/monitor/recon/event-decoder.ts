@@ -16,7 +16,7 @@
 // alone (inTimeAmplitude), and nothing when no pulse peaks in time (NA64's "good" energy: its out-of-time
 // "bad energy" is pile-up). A cell with one in-time pulse keeps its window sum, the estimate with least noise.
 import { DATE_HEADER_WORDS, EventType } from '../../../drivers/na64-daq/format/date';
-import { ADC_KEY, CHANNEL_ID, CHANNELS_PER_CHIP, DATA_ID, MAX_SAMPLES, MsadcError, SAMPLE_NS } from '../../../drivers/na64-daq/format/msadc';
+import { ADC_KEY, CHANNEL_ID, CHANNELS_PER_CHIP, DATA_ID, MAX_SAMPLES, MsadcError, type MsadcProblem, SAMPLE_NS } from '../../../drivers/na64-daq/format/msadc';
 import { FORMAT_MSADC, SLINK_HEADER_WORDS } from '../../../drivers/na64-daq/format/slink';
 import { FORMAT_TRACKER, positionMmOf, stationOf, timeNsOf } from '../../../drivers/na64-daq/format/tracker';
 import { PULSE_DECAY_NS, pulseTemplate, TEMPLATE_STEP_NS } from '../../../setups/nominal';
@@ -215,7 +215,7 @@ export class EventDecoder {
     for (let p = start + DATE_HEADER_WORDS; p < end; ) {
       const w0 = w[p]!;
       const size = w0 & 0xffff;
-      if (size < SLINK_HEADER_WORDS || p + size > end) throw new RangeError(`bad sub-event at word ${p - start}`);
+      if (size < SLINK_HEADER_WORDS || p + size > end) throw damagedEvent('bad sub-event', p - start);
       const format = w[p + 2]! & 0xff;
       if (format === FORMAT_MSADC) this.msadc(w, p + SLINK_HEADER_WORDS, p + size, (w0 >>> 16) & 0x3ff);
       else if (format === FORMAT_TRACKER) this.tracker(w, p + SLINK_HEADER_WORDS, p + size);
@@ -230,7 +230,7 @@ export class EventDecoder {
       const word = w[p]!;
       const station = stationOf(word);
       // A station the setup does not have: the data is damaged (or another setup's); the event is bad.
-      if (station >= stations) throw new RangeError(`tracker cluster of station ${station} at word ${p}: this setup has ${stations}`);
+      if (station >= stations) throw damagedTracker(station, p, stations);
       const t = timeNsOf(word);
       if (t < this.inTrackFromNs || t > this.inTrackToNs) continue;
       if (this.stationHits[station]! < 255) this.stationHits[station]!++;
@@ -243,19 +243,19 @@ export class EventDecoder {
     let p = from;
     while (p < to) {
       const head = w[p]!;
-      if (head >>> 30 !== ADC_KEY) throw new MsadcError('adc-header', `expected an ADC header at word ${p}`);
+      if (head >>> 30 !== ADC_KEY) throw damagedMsadc('adc-header', 'expected an ADC header', p);
       const blockEnd = p + ((head >>> 12) & 0xfff);
-      if (blockEnd <= p || blockEnd > to) throw new MsadcError('block-size', `ADC block at word ${p} overruns its sub-event`);
+      if (blockEnd <= p || blockEnd > to) throw damagedMsadc('block-size', 'ADC block overruns its sub-event', p);
       const base = (source * 8 + ((head >>> 27) & 7)) * 64 + ((head >>> 25) & 3) * CHANNELS_PER_CHIP;
       p++;
       while (p < blockEnd) {
         const ch = w[p]!;
-        if (ch >>> 30 !== CHANNEL_ID) throw new MsadcError('channel-header', `expected a channel header at word ${p}`);
+        if (ch >>> 30 !== CHANNEL_ID) throw damagedMsadc('channel-header', 'expected a channel header', p);
         const samples = (ch >>> 16) & 0x1ff;
         const q = p + 1;
         const last = q + ((samples + 1) >>> 1);
-        if (samples === 0 || samples > MAX_SAMPLES) throw new MsadcError('samples', `channel with ${samples} samples at word ${p}`);
-        if (last > blockEnd) throw new MsadcError('block-size', `channel at word ${p} overruns its ADC block`);
+        if (samples === 0 || samples > MAX_SAMPLES) throw damagedSampleCount(samples, p);
+        if (last > blockEnd) throw damagedMsadc('block-size', 'channel overruns its ADC block', p);
         // Four branch-free ranges: pedestal, gap, window, tail (each clipped to the channel's length).
         const e1 = q + pedWords < last ? q + pedWords : last;
         const e2 = q + fromWord < last ? q + fromWord : last;
@@ -328,11 +328,11 @@ export class EventDecoder {
             restHi += d & 0xfff000;
           }
         }
-        if (any >>> 24 !== DATA_ID || all >>> 24 !== DATA_ID) throw new MsadcError('data-word', `bad data word in the channel at word ${p}`);
+        if (any >>> 24 !== DATA_ID || all >>> 24 !== DATA_ID) throw damagedMsadc('data-word', 'bad data word in the channel', p);
         const ped = pedLo + pedHi / 4096;
         const win = winLo + winHi / 4096;
         const sum = ped + win + restLo + restHi / 4096;
-        if ((sum & 0xffff) !== (ch & 0xffff)) throw new MsadcError('checksum', `sample checksum mismatch at word ${p}`);
+        if ((sum & 0xffff) !== (ch & 0xffff)) throw damagedMsadc('checksum', 'sample checksum mismatch', p);
         const cell = addressToCell[base + ((ch >>> 25) & 0xf)]!;
         if (cell >= 0 && e3 === q + toWord) {
           const raw = ped * pedScale;
@@ -367,7 +367,10 @@ export class EventDecoder {
             if (timed === 2) this.peakIn(samples, this.srdFromNs + this.delayedNs, this.srdToNs + this.delayedNs, cell, this.delayedHeights, null);
           } else if ((amplitude > hit || tail) && !lone) {
             this.unpack(w, q, samples, pedestal);
-            this.inTimeAmplitude(samples, tail, amplitude, cell);
+            // The window sum goes in through the array, not as an argument (a double passed to a call that
+            // is not inlined is a heap allocation).
+            amplitudes[cell] = amplitude;
+            this.inTimeAmplitude(samples, tail, cell);
           } else amplitudes[cell] = amplitude;
         }
         p = last;
@@ -389,15 +392,16 @@ export class EventDecoder {
 
   /**
    * The amplitude of the channel’s in-time pulse, into `amplitudes[cell]` (its `samples` samples less the pedestal in `wave`; `tail`: its pedestal
-   * samples held an earlier pulse's tail; `summed`: its window-sum amplitude). Alone in the channel, the pulse
+   * samples held an earlier pulse's tail; `amplitudes[cell]` holds its window-sum amplitude). Alone in the channel, the pulse
    * keeps `summed`. Beside other pulses it is measured over its own samples, from its start to the lowest one
    * before the next pulse's rise, less the earlier pulses' tail (extrapolated from before its start with the
    * pulse's decay time), over the design pulse's sum on the same samples: the same scale as the window sum, a
    * few per cent apart only where the next pulse cuts the tail short. With no pulse peaking in time, the same
    * is measured where one would be: a small deposit, or noise about zero.
    */
-  private inTimeAmplitude(samples: number, tail: boolean, summed: number, cell: number): void {
+  private inTimeAmplitude(samples: number, tail: boolean, cell: number): void {
     const { wave: s, pulsePeak, pulseLow } = this;
+    const summed = this.amplitudes[cell]!;
     let n = 0;
     let low = s[0]!;
     let lowAt = 0;
@@ -572,4 +576,23 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
 function sampleAt(w: Uint32Array, from: number, i: number): number {
   const d = w[from + (i >>> 1)]!;
   return i & 1 ? (d >>> 12) & 0xfff : d & 0xfff;
+}
+
+// The errors for damaged data, their messages built here and not at the throw: V8 (Node 20) converted the word
+// number of a template literal in a throw that is never taken ahead of its branch, for every channel of every
+// event (a string allocated each time: ≈ 3 kB of garbage an event, and its conversion's work).
+function damagedMsadc(problem: MsadcProblem, what: string, word: number): MsadcError {
+  return new MsadcError(problem, `${what} at word ${word}`);
+}
+
+function damagedSampleCount(samples: number, word: number): MsadcError {
+  return new MsadcError('samples', `channel with ${samples} samples at word ${word}`);
+}
+
+function damagedEvent(what: string, word: number): RangeError {
+  return new RangeError(`${what} at word ${word}`);
+}
+
+function damagedTracker(station: number, word: number, stations: number): RangeError {
+  return new RangeError(`tracker cluster of station ${station} at word ${word}: this setup has ${stations}`);
 }
