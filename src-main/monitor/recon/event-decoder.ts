@@ -65,6 +65,11 @@ export class EventDecoder {
   readonly amplitudes: Float64Array;
   /** Pedestal of this event (mean of the first samples, ADC) by cell, as read (pile-up included). */
   readonly pedestals: Float64Array;
+  /**
+   * The same as the sum of the pedestal samples (an integer: `pedestals` is `pedestalOf` it), so that the
+   * per-channel pedestal histogram can bin it through a table.
+   */
+  readonly pedestalSums: Int32Array;
   /** Running pedestal by cell (NaN until the first event); see PILEUP_PEDESTAL_ADC. */
   readonly runningPedestals: Float64Array;
   private readonly pedestalCounts: Uint32Array;
@@ -143,6 +148,7 @@ export class EventDecoder {
     }
     this.amplitudes = new Float64Array(config.cells);
     this.pedestals = new Float64Array(config.cells);
+    this.pedestalSums = new Int32Array(config.cells);
     this.runningPedestals = new Float64Array(config.cells).fill(Number.NaN);
     this.pedestalCounts = new Uint32Array(config.cells);
     this.peakTimes = new Float64Array(config.cells);
@@ -175,6 +181,11 @@ export class EventDecoder {
     this.inTimeToNs = config.inTime.toNs;
     this.templatePeakNs = this.template.indexOf(Math.max(...this.template)) * TEMPLATE_STEP_NS;
     this.riseToPeakNs = Float64Array.from({ length: 101 }, (_, f) => this.templatePeakNs - this.template.findIndex((v) => v >= f / 100) * TEMPLATE_STEP_NS);
+  }
+
+  /** The event pedestal (ADC) of a channel whose pedestal samples sum to `sum`: the same arithmetic as the decoding's. */
+  pedestalOf(sum: number): number {
+    return sum * this.pedScale;
   }
 
   /**
@@ -239,7 +250,7 @@ export class EventDecoder {
   }
 
   private msadc(w: Uint32Array, from: number, to: number, source: number): void {
-    const { pedWords, fromWord, toWord, addressToCell, pedScale, windowSamples, invArea, hit, pedestals, amplitudes, sums, peakTimes, runningPedestals } = this;
+    const { pedWords, fromWord, toWord, addressToCell, pedScale, windowSamples, invArea, hit, pedestals, pedestalSums, amplitudes, sums, peakTimes, runningPedestals } = this;
     let p = from;
     while (p < to) {
       const head = w[p]!;
@@ -350,6 +361,7 @@ export class EventDecoder {
           }
           const amplitude = (win - pedestal * windowSamples) * invArea;
           pedestals[cell] = raw;
+          pedestalSums[cell] = ped;
           sums[cell] = sum;
           let lone = false;
           if (amplitude > hit) {
@@ -411,7 +423,8 @@ export class EventDecoder {
         low = c;
         lowAt = k;
       }
-      if (c > s[k - 1]! && c >= s[k + 1]! && c - low >= PULSE_RISE_ADC) {
+      // The rise first: on noise a local maximum is a coin toss (a mispredicted branch), a 12-ADC rise is rare.
+      if (c - low >= PULSE_RISE_ADC && c > s[k - 1]! && c >= s[k + 1]!) {
         pulsePeak[n] = k;
         pulseLow[n++] = lowAt;
         low = Number.POSITIVE_INFINITY;
