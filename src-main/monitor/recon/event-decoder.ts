@@ -251,21 +251,32 @@ export class EventDecoder {
 
   private msadc(w: Uint32Array, from: number, to: number, source: number): void {
     const { pedWords, fromWord, toWord, addressToCell, pedScale, windowSamples, invArea, hit, pedestals, pedestalSums, amplitudes, sums, peakTimes, runningPedestals } = this;
+    const { pedestalCounts, peakSamples, timed: timedCells, standard, inTimeFromNs, inTimeToNs } = this;
+    // The module's constants in locals, read once a call and not at every channel (see inTimeAmplitude).
+    const adcKey = ADC_KEY;
+    const channelId = CHANNEL_ID;
+    const dataId = DATA_ID;
+    const maxSamples = MAX_SAMPLES;
+    const channelsPerChip = CHANNELS_PER_CHIP;
+    const pileupAdc = PILEUP_PEDESTAL_ADC;
+    const resetAdc = PEDESTAL_RESET_ADC;
+    const pedestalEvents = PEDESTAL_EVENTS;
+    const lonePulseSum = LONE_PULSE_SUM;
     let p = from;
     while (p < to) {
       const head = w[p]!;
-      if (head >>> 30 !== ADC_KEY) throw damagedMsadc('adc-header', 'expected an ADC header', p);
+      if (head >>> 30 !== adcKey) throw damagedMsadc('adc-header', 'expected an ADC header', p);
       const blockEnd = p + ((head >>> 12) & 0xfff);
       if (blockEnd <= p || blockEnd > to) throw damagedMsadc('block-size', 'ADC block overruns its sub-event', p);
-      const base = (source * 8 + ((head >>> 27) & 7)) * 64 + ((head >>> 25) & 3) * CHANNELS_PER_CHIP;
+      const base = (source * 8 + ((head >>> 27) & 7)) * 64 + ((head >>> 25) & 3) * channelsPerChip;
       p++;
       while (p < blockEnd) {
         const ch = w[p]!;
-        if (ch >>> 30 !== CHANNEL_ID) throw damagedMsadc('channel-header', 'expected a channel header', p);
+        if (ch >>> 30 !== channelId) throw damagedMsadc('channel-header', 'expected a channel header', p);
         const samples = (ch >>> 16) & 0x1ff;
         const q = p + 1;
         const last = q + ((samples + 1) >>> 1);
-        if (samples === 0 || samples > MAX_SAMPLES) throw damagedSampleCount(samples, p);
+        if (samples === 0 || samples > maxSamples) throw damagedSampleCount(samples, p);
         if (last > blockEnd) throw damagedMsadc('block-size', 'channel overruns its ADC block', p);
         // Four branch-free ranges: pedestal, gap, window, tail (each clipped to the channel's length).
         const e1 = q + pedWords < last ? q + pedWords : last;
@@ -281,7 +292,7 @@ export class EventDecoder {
         let restHi = 0;
         let winLo = 0;
         let winHi = 0;
-        if (this.standard && last - q === 16) {
+        if (standard && last - q === 16) {
           // The standard readout (32 samples; pedestal 4, gap 2, window 26): the same sums straight, no loop
           // (integer sums: their order does not matter).
           const d0 = w[q]!;
@@ -339,7 +350,7 @@ export class EventDecoder {
             restHi += d & 0xfff000;
           }
         }
-        if (any >>> 24 !== DATA_ID || all >>> 24 !== DATA_ID) throw damagedMsadc('data-word', 'bad data word in the channel', p);
+        if (any >>> 24 !== dataId || all >>> 24 !== dataId) throw damagedMsadc('data-word', 'bad data word in the channel', p);
         const ped = pedLo + pedHi / 4096;
         const win = winLo + winHi / 4096;
         const sum = ped + win + restLo + restHi / 4096;
@@ -348,16 +359,16 @@ export class EventDecoder {
         if (cell >= 0 && e3 === q + toWord) {
           const raw = ped * pedScale;
           let pedestal = runningPedestals[cell]!;
-          const tail = raw > pedestal + PILEUP_PEDESTAL_ADC;
+          const tail = raw > pedestal + pileupAdc;
           if (tail) {
             // pile-up tail in the pedestal samples: keep the running pedestal
-          } else if (raw < pedestal - PEDESTAL_RESET_ADC || pedestal !== pedestal) {
+          } else if (raw < pedestal - resetAdc || pedestal !== pedestal) {
             pedestal = runningPedestals[cell] = raw;
-            this.pedestalCounts[cell] = 0;
+            pedestalCounts[cell] = 0;
           } else {
             // A plain average over the first events, then an exponential one.
-            const n = ++this.pedestalCounts[cell]!;
-            pedestal = runningPedestals[cell] = pedestal + (raw - pedestal) * (n < PEDESTAL_EVENTS ? 1 / (n + 1) : 1 / PEDESTAL_EVENTS);
+            const n = ++pedestalCounts[cell]!;
+            pedestal = runningPedestals[cell] = pedestal + (raw - pedestal) * (n < pedestalEvents ? 1 / (n + 1) : 1 / pedestalEvents);
           }
           const amplitude = (win - pedestal * windowSamples) * invArea;
           pedestals[cell] = raw;
@@ -365,13 +376,13 @@ export class EventDecoder {
           sums[cell] = sum;
           let lone = false;
           if (amplitude > hit) {
-            peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal, cell, peakTimes, this.peakSamples);
+            peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal, cell, peakTimes, peakSamples);
             const t = peakTimes[cell]!;
             // Most hit cells hold one in-time pulse: its first peak in time, and the window no fuller than that
             // pulse alone makes it (LONE_PULSE_SUM of its height), keep the window sum without a pulse search.
-            lone = !tail && t >= this.inTimeFromNs && t <= this.inTimeToNs && amplitude <= LONE_PULSE_SUM * (this.peakSamples[cell]! - pedestal) + hit;
+            lone = !tail && t >= inTimeFromNs && t <= inTimeToNs && amplitude <= lonePulseSum * (peakSamples[cell]! - pedestal) + hit;
           }
-          const timed = this.timed[cell]!;
+          const timed = timedCells[cell]!;
           if (timed) {
             amplitudes[cell] = amplitude;
             this.unpack(w, q, samples, pedestal);
@@ -414,17 +425,23 @@ export class EventDecoder {
   private inTimeAmplitude(samples: number, tail: boolean, cell: number): void {
     const { wave: s, pulsePeak, pulseLow } = this;
     const summed = this.amplitudes[cell]!;
+    // The constants of the loops in locals: V8 reads a module-level constant from the module's context at
+    // every use, in every iteration (and checks whether it is a small integer or a boxed double).
+    const rise = PULSE_RISE_ADC;
+    const maxPulses = MAX_PULSES;
+    const sampleNs = SAMPLE_NS;
+    const templateStepNs = TEMPLATE_STEP_NS;
     let n = 0;
     let low = s[0]!;
     let lowAt = 0;
-    for (let k = 1; k < samples - 1 && n < MAX_PULSES; k++) {
+    for (let k = 1; k < samples - 1 && n < maxPulses; k++) {
       const c = s[k]!;
       if (c < low) {
         low = c;
         lowAt = k;
       }
       // The rise first: on noise a local maximum is a coin toss (a mispredicted branch), a 12-ADC rise is rare.
-      if (c - low >= PULSE_RISE_ADC && c > s[k - 1]! && c >= s[k + 1]!) {
+      if (c - low >= rise && c > s[k - 1]! && c >= s[k + 1]!) {
         pulsePeak[n] = k;
         pulseLow[n++] = lowAt;
         low = Number.POSITIVE_INFINITY;
@@ -489,7 +506,7 @@ export class EventDecoder {
     for (let k = ref + 1; k < to; k++) {
       sum += s[k]! - under;
       under *= decay;
-      const i = Math.round((k * SAMPLE_NS - start) / TEMPLATE_STEP_NS);
+      const i = Math.round((k * sampleNs - start) / templateStepNs);
       if (i >= 0 && i < template.length) area += template[i]!;
     }
     // Less than an eighth of the pulse between the tail and the next pulse: nothing to measure it by.
@@ -556,6 +573,7 @@ export class EventDecoder {
  * largest sample itself into `peaks[cell]`.
  */
 function peakTime(w: Uint32Array, from: number, to: number, firstSample: number, pedestal: number, cell: number, times: Float64Array, peaks: Float64Array): void {
+  const seenAdc = PEAK_SEEN_ADC; // in a local: see inTimeAmplitude
   let best = -1;
   let at = 0;
   // Past the peak, once the pulse has fallen below half its height, the rest is its tail (or later pile-up).
@@ -571,7 +589,7 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
       best = b;
       at = 2 * (k - from) + 1;
     }
-    if (best - pedestal > PEAK_SEEN_ADC && 2 * (b - pedestal) < best - pedestal) break;
+    if (best - pedestal > seenAdc && 2 * (b - pedestal) < best - pedestal) break;
   }
   peaks[cell] = best;
   const n = 2 * (to - from);

@@ -207,9 +207,10 @@ export class SpillHistograms {
     // First the event's physics, then where it goes (open or sealed), then the histograms.
     tower.fill(0);
     let earlyPulse = false;
+    const earlyPulseAdc = -EARLY_PULSE_ADC; // in a local: V8 reads a module constant from its context at every use
     for (let c = 0; c < cells; c++) {
       const a = amplitudes[c]!;
-      if (a < -EARLY_PULSE_ADC) earlyPulse = true;
+      if (a < earlyPulseAdc) earlyPulse = true;
       // NaN (not read out) fails the comparison: no energy.
       energy[c] = a > threshold ? a * calib[c]! : 0;
       const t = towerOf[c]!;
