@@ -16,7 +16,7 @@
 // alone (inTimeAmplitude), and nothing when no pulse peaks in time (NA64's "good" energy: its out-of-time
 // "bad energy" is pile-up). A cell with one in-time pulse keeps its window sum, the estimate with least noise.
 import { DATE_HEADER_WORDS, EventType } from '../../../drivers/na64-daq/format/date';
-import { ADC_KEY, CHANNEL_ID, CHANNELS_PER_CHIP, DATA_ID, MAX_SAMPLES, MsadcError, SAMPLE_NS } from '../../../drivers/na64-daq/format/msadc';
+import { ADC_KEY, CHANNEL_ID, CHANNELS_PER_CHIP, DATA_ID, MAX_SAMPLES, MsadcError, type MsadcProblem, SAMPLE_NS } from '../../../drivers/na64-daq/format/msadc';
 import { FORMAT_MSADC, SLINK_HEADER_WORDS } from '../../../drivers/na64-daq/format/slink';
 import { FORMAT_TRACKER, positionMmOf, stationOf, timeNsOf } from '../../../drivers/na64-daq/format/tracker';
 import { PULSE_DECAY_NS, pulseTemplate, TEMPLATE_STEP_NS } from '../../../setups/nominal';
@@ -65,6 +65,11 @@ export class EventDecoder {
   readonly amplitudes: Float64Array;
   /** Pedestal of this event (mean of the first samples, ADC) by cell, as read (pile-up included). */
   readonly pedestals: Float64Array;
+  /**
+   * The same as the sum of the pedestal samples (an integer: `pedestals` is `pedestalOf` it), so that the
+   * per-channel pedestal histogram can bin it through a table.
+   */
+  readonly pedestalSums: Int32Array;
   /** Running pedestal by cell (NaN until the first event); see PILEUP_PEDESTAL_ADC. */
   readonly runningPedestals: Float64Array;
   private readonly pedestalCounts: Uint32Array;
@@ -143,6 +148,7 @@ export class EventDecoder {
     }
     this.amplitudes = new Float64Array(config.cells);
     this.pedestals = new Float64Array(config.cells);
+    this.pedestalSums = new Int32Array(config.cells);
     this.runningPedestals = new Float64Array(config.cells).fill(Number.NaN);
     this.pedestalCounts = new Uint32Array(config.cells);
     this.peakTimes = new Float64Array(config.cells);
@@ -175,6 +181,11 @@ export class EventDecoder {
     this.inTimeToNs = config.inTime.toNs;
     this.templatePeakNs = this.template.indexOf(Math.max(...this.template)) * TEMPLATE_STEP_NS;
     this.riseToPeakNs = Float64Array.from({ length: 101 }, (_, f) => this.templatePeakNs - this.template.findIndex((v) => v >= f / 100) * TEMPLATE_STEP_NS);
+  }
+
+  /** The event pedestal (ADC) of a channel whose pedestal samples sum to `sum`: the same arithmetic as the decoding's. */
+  pedestalOf(sum: number): number {
+    return sum * this.pedScale;
   }
 
   /**
@@ -215,7 +226,7 @@ export class EventDecoder {
     for (let p = start + DATE_HEADER_WORDS; p < end; ) {
       const w0 = w[p]!;
       const size = w0 & 0xffff;
-      if (size < SLINK_HEADER_WORDS || p + size > end) throw new RangeError(`bad sub-event at word ${p - start}`);
+      if (size < SLINK_HEADER_WORDS || p + size > end) throw damagedEvent('bad sub-event', p - start);
       const format = w[p + 2]! & 0xff;
       if (format === FORMAT_MSADC) this.msadc(w, p + SLINK_HEADER_WORDS, p + size, (w0 >>> 16) & 0x3ff);
       else if (format === FORMAT_TRACKER) this.tracker(w, p + SLINK_HEADER_WORDS, p + size);
@@ -230,7 +241,7 @@ export class EventDecoder {
       const word = w[p]!;
       const station = stationOf(word);
       // A station the setup does not have: the data is damaged (or another setup's); the event is bad.
-      if (station >= stations) throw new RangeError(`tracker cluster of station ${station} at word ${p}: this setup has ${stations}`);
+      if (station >= stations) throw damagedTracker(station, p, stations);
       const t = timeNsOf(word);
       if (t < this.inTrackFromNs || t > this.inTrackToNs) continue;
       if (this.stationHits[station]! < 255) this.stationHits[station]!++;
@@ -239,23 +250,34 @@ export class EventDecoder {
   }
 
   private msadc(w: Uint32Array, from: number, to: number, source: number): void {
-    const { pedWords, fromWord, toWord, addressToCell, pedScale, windowSamples, invArea, hit, pedestals, amplitudes, sums, peakTimes, runningPedestals } = this;
+    const { pedWords, fromWord, toWord, addressToCell, pedScale, windowSamples, invArea, hit, pedestals, pedestalSums, amplitudes, sums, peakTimes, runningPedestals } = this;
+    const { pedestalCounts, peakSamples, timed: timedCells, standard, inTimeFromNs, inTimeToNs } = this;
+    // The module's constants in locals, read once a call and not at every channel (see inTimeAmplitude).
+    const adcKey = ADC_KEY;
+    const channelId = CHANNEL_ID;
+    const dataId = DATA_ID;
+    const maxSamples = MAX_SAMPLES;
+    const channelsPerChip = CHANNELS_PER_CHIP;
+    const pileupAdc = PILEUP_PEDESTAL_ADC;
+    const resetAdc = PEDESTAL_RESET_ADC;
+    const pedestalEvents = PEDESTAL_EVENTS;
+    const lonePulseSum = LONE_PULSE_SUM;
     let p = from;
     while (p < to) {
       const head = w[p]!;
-      if (head >>> 30 !== ADC_KEY) throw new MsadcError('adc-header', `expected an ADC header at word ${p}`);
+      if (head >>> 30 !== adcKey) throw damagedMsadc('adc-header', 'expected an ADC header', p);
       const blockEnd = p + ((head >>> 12) & 0xfff);
-      if (blockEnd <= p || blockEnd > to) throw new MsadcError('block-size', `ADC block at word ${p} overruns its sub-event`);
-      const base = (source * 8 + ((head >>> 27) & 7)) * 64 + ((head >>> 25) & 3) * CHANNELS_PER_CHIP;
+      if (blockEnd <= p || blockEnd > to) throw damagedMsadc('block-size', 'ADC block overruns its sub-event', p);
+      const base = (source * 8 + ((head >>> 27) & 7)) * 64 + ((head >>> 25) & 3) * channelsPerChip;
       p++;
       while (p < blockEnd) {
         const ch = w[p]!;
-        if (ch >>> 30 !== CHANNEL_ID) throw new MsadcError('channel-header', `expected a channel header at word ${p}`);
+        if (ch >>> 30 !== channelId) throw damagedMsadc('channel-header', 'expected a channel header', p);
         const samples = (ch >>> 16) & 0x1ff;
         const q = p + 1;
         const last = q + ((samples + 1) >>> 1);
-        if (samples === 0 || samples > MAX_SAMPLES) throw new MsadcError('samples', `channel with ${samples} samples at word ${p}`);
-        if (last > blockEnd) throw new MsadcError('block-size', `channel at word ${p} overruns its ADC block`);
+        if (samples === 0 || samples > maxSamples) throw damagedSampleCount(samples, p);
+        if (last > blockEnd) throw damagedMsadc('block-size', 'channel overruns its ADC block', p);
         // Four branch-free ranges: pedestal, gap, window, tail (each clipped to the channel's length).
         const e1 = q + pedWords < last ? q + pedWords : last;
         const e2 = q + fromWord < last ? q + fromWord : last;
@@ -270,7 +292,7 @@ export class EventDecoder {
         let restHi = 0;
         let winLo = 0;
         let winHi = 0;
-        if (this.standard && last - q === 16) {
+        if (standard && last - q === 16) {
           // The standard readout (32 samples; pedestal 4, gap 2, window 26): the same sums straight, no loop
           // (integer sums: their order does not matter).
           const d0 = w[q]!;
@@ -328,38 +350,39 @@ export class EventDecoder {
             restHi += d & 0xfff000;
           }
         }
-        if (any >>> 24 !== DATA_ID || all >>> 24 !== DATA_ID) throw new MsadcError('data-word', `bad data word in the channel at word ${p}`);
+        if (any >>> 24 !== dataId || all >>> 24 !== dataId) throw damagedMsadc('data-word', 'bad data word in the channel', p);
         const ped = pedLo + pedHi / 4096;
         const win = winLo + winHi / 4096;
         const sum = ped + win + restLo + restHi / 4096;
-        if ((sum & 0xffff) !== (ch & 0xffff)) throw new MsadcError('checksum', `sample checksum mismatch at word ${p}`);
+        if ((sum & 0xffff) !== (ch & 0xffff)) throw damagedMsadc('checksum', 'sample checksum mismatch', p);
         const cell = addressToCell[base + ((ch >>> 25) & 0xf)]!;
         if (cell >= 0 && e3 === q + toWord) {
           const raw = ped * pedScale;
           let pedestal = runningPedestals[cell]!;
-          const tail = raw > pedestal + PILEUP_PEDESTAL_ADC;
+          const tail = raw > pedestal + pileupAdc;
           if (tail) {
             // pile-up tail in the pedestal samples: keep the running pedestal
-          } else if (raw < pedestal - PEDESTAL_RESET_ADC || pedestal !== pedestal) {
+          } else if (raw < pedestal - resetAdc || pedestal !== pedestal) {
             pedestal = runningPedestals[cell] = raw;
-            this.pedestalCounts[cell] = 0;
+            pedestalCounts[cell] = 0;
           } else {
             // A plain average over the first events, then an exponential one.
-            const n = ++this.pedestalCounts[cell]!;
-            pedestal = runningPedestals[cell] = pedestal + (raw - pedestal) * (n < PEDESTAL_EVENTS ? 1 / (n + 1) : 1 / PEDESTAL_EVENTS);
+            const n = ++pedestalCounts[cell]!;
+            pedestal = runningPedestals[cell] = pedestal + (raw - pedestal) * (n < pedestalEvents ? 1 / (n + 1) : 1 / pedestalEvents);
           }
           const amplitude = (win - pedestal * windowSamples) * invArea;
           pedestals[cell] = raw;
+          pedestalSums[cell] = ped;
           sums[cell] = sum;
           let lone = false;
           if (amplitude > hit) {
-            peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal, cell, peakTimes, this.peakSamples);
+            peakTime(w, q + fromWord, q + toWord, 2 * fromWord, pedestal, cell, peakTimes, peakSamples);
             const t = peakTimes[cell]!;
             // Most hit cells hold one in-time pulse: its first peak in time, and the window no fuller than that
             // pulse alone makes it (LONE_PULSE_SUM of its height), keep the window sum without a pulse search.
-            lone = !tail && t >= this.inTimeFromNs && t <= this.inTimeToNs && amplitude <= LONE_PULSE_SUM * (this.peakSamples[cell]! - pedestal) + hit;
+            lone = !tail && t >= inTimeFromNs && t <= inTimeToNs && amplitude <= lonePulseSum * (peakSamples[cell]! - pedestal) + hit;
           }
-          const timed = this.timed[cell]!;
+          const timed = timedCells[cell]!;
           if (timed) {
             amplitudes[cell] = amplitude;
             this.unpack(w, q, samples, pedestal);
@@ -367,7 +390,10 @@ export class EventDecoder {
             if (timed === 2) this.peakIn(samples, this.srdFromNs + this.delayedNs, this.srdToNs + this.delayedNs, cell, this.delayedHeights, null);
           } else if ((amplitude > hit || tail) && !lone) {
             this.unpack(w, q, samples, pedestal);
-            this.inTimeAmplitude(samples, tail, amplitude, cell);
+            // The window sum goes in through the array, not as an argument (a double passed to a call that
+            // is not inlined is a heap allocation).
+            amplitudes[cell] = amplitude;
+            this.inTimeAmplitude(samples, tail, cell);
           } else amplitudes[cell] = amplitude;
         }
         p = last;
@@ -389,25 +415,33 @@ export class EventDecoder {
 
   /**
    * The amplitude of the channel’s in-time pulse, into `amplitudes[cell]` (its `samples` samples less the pedestal in `wave`; `tail`: its pedestal
-   * samples held an earlier pulse's tail; `summed`: its window-sum amplitude). Alone in the channel, the pulse
+   * samples held an earlier pulse's tail; `amplitudes[cell]` holds its window-sum amplitude). Alone in the channel, the pulse
    * keeps `summed`. Beside other pulses it is measured over its own samples, from its start to the lowest one
    * before the next pulse's rise, less the earlier pulses' tail (extrapolated from before its start with the
    * pulse's decay time), over the design pulse's sum on the same samples: the same scale as the window sum, a
    * few per cent apart only where the next pulse cuts the tail short. With no pulse peaking in time, the same
    * is measured where one would be: a small deposit, or noise about zero.
    */
-  private inTimeAmplitude(samples: number, tail: boolean, summed: number, cell: number): void {
+  private inTimeAmplitude(samples: number, tail: boolean, cell: number): void {
     const { wave: s, pulsePeak, pulseLow } = this;
+    const summed = this.amplitudes[cell]!;
+    // The constants of the loops in locals: V8 reads a module-level constant from the module's context at
+    // every use, in every iteration (and checks whether it is a small integer or a boxed double).
+    const rise = PULSE_RISE_ADC;
+    const maxPulses = MAX_PULSES;
+    const sampleNs = SAMPLE_NS;
+    const templateStepNs = TEMPLATE_STEP_NS;
     let n = 0;
     let low = s[0]!;
     let lowAt = 0;
-    for (let k = 1; k < samples - 1 && n < MAX_PULSES; k++) {
+    for (let k = 1; k < samples - 1 && n < maxPulses; k++) {
       const c = s[k]!;
       if (c < low) {
         low = c;
         lowAt = k;
       }
-      if (c > s[k - 1]! && c >= s[k + 1]! && c - low >= PULSE_RISE_ADC) {
+      // The rise first: on noise a local maximum is a coin toss (a mispredicted branch), a 12-ADC rise is rare.
+      if (c - low >= rise && c > s[k - 1]! && c >= s[k + 1]!) {
         pulsePeak[n] = k;
         pulseLow[n++] = lowAt;
         low = Number.POSITIVE_INFINITY;
@@ -472,7 +506,7 @@ export class EventDecoder {
     for (let k = ref + 1; k < to; k++) {
       sum += s[k]! - under;
       under *= decay;
-      const i = Math.round((k * SAMPLE_NS - start) / TEMPLATE_STEP_NS);
+      const i = Math.round((k * sampleNs - start) / templateStepNs);
       if (i >= 0 && i < template.length) area += template[i]!;
     }
     // Less than an eighth of the pulse between the tail and the next pulse: nothing to measure it by.
@@ -539,6 +573,7 @@ export class EventDecoder {
  * largest sample itself into `peaks[cell]`.
  */
 function peakTime(w: Uint32Array, from: number, to: number, firstSample: number, pedestal: number, cell: number, times: Float64Array, peaks: Float64Array): void {
+  const seenAdc = PEAK_SEEN_ADC; // in a local: see inTimeAmplitude
   let best = -1;
   let at = 0;
   // Past the peak, once the pulse has fallen below half its height, the rest is its tail (or later pile-up).
@@ -554,7 +589,7 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
       best = b;
       at = 2 * (k - from) + 1;
     }
-    if (best - pedestal > PEAK_SEEN_ADC && 2 * (b - pedestal) < best - pedestal) break;
+    if (best - pedestal > seenAdc && 2 * (b - pedestal) < best - pedestal) break;
   }
   peaks[cell] = best;
   const n = 2 * (to - from);
@@ -572,4 +607,23 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
 function sampleAt(w: Uint32Array, from: number, i: number): number {
   const d = w[from + (i >>> 1)]!;
   return i & 1 ? (d >>> 12) & 0xfff : d & 0xfff;
+}
+
+// The errors for damaged data, their messages built here and not at the throw: V8 (Node 20) converted the word
+// number of a template literal in a throw that is never taken ahead of its branch, for every channel of every
+// event (a string allocated each time: ≈ 3 kB of garbage an event, and its conversion's work).
+function damagedMsadc(problem: MsadcProblem, what: string, word: number): MsadcError {
+  return new MsadcError(problem, `${what} at word ${word}`);
+}
+
+function damagedSampleCount(samples: number, word: number): MsadcError {
+  return new MsadcError('samples', `channel with ${samples} samples at word ${word}`);
+}
+
+function damagedEvent(what: string, word: number): RangeError {
+  return new RangeError(`${what} at word ${word}`);
+}
+
+function damagedTracker(station: number, word: number, stations: number): RangeError {
+  return new RangeError(`tracker cluster of station ${station} at word ${word}: this setup has ${stations}`);
 }

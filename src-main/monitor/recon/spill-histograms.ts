@@ -103,6 +103,8 @@ export class SpillHistograms {
   /** A tower (both sections) has a hit above the hit threshold at the main section's scale. */
   private readonly towerHitGeV: number;
   private readonly hashCells: Int32Array;
+  /** The pedestal column's row (its offset in ChannelColumns.counts) of every possible sum of the pedestal samples. */
+  private readonly pedestalRows: Int32Array;
   /** Beam-scan records of this spill (see shared/scan-record.ts), and which towers are recorded. */
   private scanRecords: Float32Array = new Float32Array(0);
   scanCount = 0;
@@ -161,6 +163,8 @@ export class SpillHistograms {
     this.scanTowers = new Uint8Array(towers);
     for (const t of config.scan?.towers ?? []) if (t >= 0 && t < towers) this.scanTowers[t] = 1;
     this.open = new HistogramSet(config);
+    const pedestalMap = this.open.pedestalMap;
+    this.pedestalRows = Int32Array.from({ length: config.pedestalSamples * ADC_SATURATION + 1 }, (_, sum) => pedestalMap.rowOf(this.decoder.pedestalOf(sum)));
     // The channels the hidden sample's pick hashes: ECAL, VETO, SRD and HCAL where the setup has them.
     this.hashCells = Int32Array.from([layout.ecalMain[0], layout.veto[0], layout.srd[0], layout.hcalModules[0]?.[0]].map((c) => c ?? 0));
   }
@@ -194,7 +198,7 @@ export class SpillHistograms {
    * of the hidden sample (blinding), is kept as a sealed record instead, and no histogram or figure sees it.
    */
   private event(): void {
-    const { amplitudes, pedestals, peakTimes } = this.decoder;
+    const { amplitudes, pedestalSums, peakTimes } = this.decoder;
     const trigger = this.decoder.trigger;
     const { energy, calib, threshold, tower, towerOf } = this;
     const cells = energy.length;
@@ -203,9 +207,10 @@ export class SpillHistograms {
     // First the event's physics, then where it goes (open or sealed), then the histograms.
     tower.fill(0);
     let earlyPulse = false;
+    const earlyPulseAdc = -EARLY_PULSE_ADC; // in a local: V8 reads a module constant from its context at every use
     for (let c = 0; c < cells; c++) {
       const a = amplitudes[c]!;
-      if (a < -EARLY_PULSE_ADC) earlyPulse = true;
+      if (a < earlyPulseAdc) earlyPulse = true;
       // NaN (not read out) fails the comparison: no energy.
       energy[c] = a > threshold ? a * calib[c]! : 0;
       const t = towerOf[c]!;
@@ -335,16 +340,13 @@ export class SpillHistograms {
     const set = this.open;
     const h = set.h;
 
-    // Every read-out cell's pedestal: the column's bin inline (ChannelColumns.add, whose call with a double
-    // argument, if not inlined, would allocate it on the heap 120 times an event).
-    const pm = set.pedestalMap;
-    const { counts: pmCounts, min: pmMin, max: pmMax, scale: pmScale, stride: pmStride, over: pmOver } = pm;
+    // Every read-out cell's pedestal, binned by its integer sum of samples through a table (pedestalRows): no
+    // double to convert to a bin 120 times an event.
+    const pmCounts = set.pedestalMap.counts;
+    const { pedestalRows } = this;
     for (let c = 0; c < cells; c++) {
       const a = amplitudes[c]!;
-      if (a === a) {
-        const v = pedestals[c]!;
-        pmCounts[c + 1 + pmStride * (!(v >= pmMin) ? 0 : v >= pmMax ? pmOver : 1 + Math.floor((v - pmMin) * pmScale))]!++;
-      }
+      if (a === a) pmCounts[c + 1 + pedestalRows[pedestalSums[c]!]!]!++;
       if (a > hit) {
         set.occupancy[c]!++;
         set.peakTimes.add(c, peakTimes[c]!);
@@ -650,6 +652,15 @@ class ChannelColumns {
     else if (value >= this.max) by = this.over;
     else by = 1 + Math.floor((value - this.min) * this.scale);
     this.counts[column + 1 + this.stride * by]!++;
+  }
+
+  /** The offset in `counts` of the row (y bin) that `add` puts `value` in. */
+  rowOf(value: number): number {
+    let by: number;
+    if (!(value >= this.min)) by = 0;
+    else if (value >= this.max) by = this.over;
+    else by = 1 + Math.floor((value - this.min) * this.scale);
+    return this.stride * by;
   }
 
   snapshot(): HistSnapshot {
