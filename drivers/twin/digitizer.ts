@@ -16,6 +16,8 @@ const NOISE_TABLE_BITS = 16;
 const QUIET_LENGTH = 4096;
 /** Trigger phases the sampled templates are tabulated at (12.5 ns / 64 ≈ 0.2 ns). */
 const PHASES = 64;
+/** Whether a Uint32Array word holds two Uint16Array samples with the first in its low half. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** One pulse in an event: amplitudes per cell (ADC, peak) and the start time in the readout window (ns). */
 export interface Pulse {
@@ -32,6 +34,11 @@ export class Digitizer {
   private readonly faults: (ChannelFault | null)[];
   /** Per channel: pedestal + noise, rounded, for the fast path of channels without a pulse. */
   private readonly quiet: Uint16Array[];
+  /** The same tables as 32-bit words, two samples each (little-endian: the first in the low half). */
+  private readonly quietPairs: Uint32Array[];
+  /** The `out` last digitised into and its 32-bit view (null: not writable two samples at a time). */
+  private out: Uint16Array | null = null;
+  private outPairs: Uint32Array | null = null;
   /** The template sampled every 12.5 ns from the first sample after the start, at PHASES phases. */
   private readonly sampled: Float32Array[];
   /**
@@ -67,6 +74,7 @@ export class Digitizer {
       for (let i = 0; i < q.length; i++) q[i] = Math.max(0, Math.round(this.pedestals[c]! + NOISE_ADC * rng.gauss()));
       return q;
     });
+    this.quietPairs = this.quiet.map((q) => new Uint32Array(q.buffer, q.byteOffset, q.length >> 1));
     this.sampled = Array.from({ length: PHASES }, (_, ph) => {
       const offset = (ph / PHASES) * SAMPLE_NS;
       const k = Math.floor((this.tpl.length * TEMPLATE_STEP_NS - offset) / SAMPLE_NS);
@@ -114,6 +122,12 @@ export class Digitizer {
     const addAmplitude = this.addAmplitude;
     const addFirst = this.addFirst;
     const addEnd = this.addEnd;
+    if (out !== this.out) {
+      this.out = out;
+      this.outPairs = LITTLE_ENDIAN && out.byteOffset % 4 === 0 && n % 2 === 0 && (QUIET_LENGTH + n) % 2 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 1) : null;
+    }
+    const outPairs = this.outPairs;
+    const half = n >> 1;
     for (let c = 0; c < cells; c++) {
       const base = c * n;
       const j = (rng.uniform() * QUIET_LENGTH) | 0;
@@ -129,8 +143,26 @@ export class Digitizer {
         }
       }
       if (!active) {
-        const quiet = this.quiet[c]!;
-        for (let k = 0; k < n; k++) out[base + k] = quiet[j + k]!;
+        if (outPairs) {
+          // Two samples a 32-bit word (issue 19: most channels of an event are quiet). An odd start takes
+          // the high half of one table word and the low half of the next.
+          const pairs = this.quietPairs[c]!;
+          const o = base >> 1;
+          const h = j >> 1;
+          if ((j & 1) === 0) {
+            for (let k = 0; k < half; k++) outPairs[o + k] = pairs[h + k]!;
+          } else {
+            let low = pairs[h]! >>> 16;
+            for (let k = 0; k < half; k++) {
+              const next = pairs[h + k + 1]!;
+              outPairs[o + k] = low | (next << 16);
+              low = next >>> 16;
+            }
+          }
+        } else {
+          const quiet = this.quiet[c]!;
+          for (let k = 0; k < n; k++) out[base + k] = quiet[j + k]!;
+        }
         continue;
       }
       // The pulses that reach this channel, in pulse order, then the hot pulse.
