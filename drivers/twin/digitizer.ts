@@ -16,6 +16,12 @@ const NOISE_TABLE_BITS = 16;
 const QUIET_LENGTH = 4096;
 /** Trigger phases the sampled templates are tabulated at (12.5 ns / 64 ≈ 0.2 ns). */
 const PHASES = 64;
+/** A sample as the MSADC gives it: rounded to an ADC count, 0 … 4095. */
+function adcCount(v: number): number {
+  return v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+}
+/** Whether a Uint32Array word holds two Uint16Array samples with the first in its low half. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** One pulse in an event: amplitudes per cell (ADC, peak) and the start time in the readout window (ns). */
 export interface Pulse {
@@ -32,6 +38,11 @@ export class Digitizer {
   private readonly faults: (ChannelFault | null)[];
   /** Per channel: pedestal + noise, rounded, for the fast path of channels without a pulse. */
   private readonly quiet: Uint16Array[];
+  /** The same tables as 32-bit words, two samples each (little-endian: the first in the low half). */
+  private readonly quietPairs: Uint32Array[];
+  /** The `out` last digitised into and its 32-bit view (null: not writable two samples at a time). */
+  private out: Uint16Array | null = null;
+  private outPairs: Uint32Array | null = null;
   /** The template sampled every 12.5 ns from the first sample after the start, at PHASES phases. */
   private readonly sampled: Float32Array[];
   /**
@@ -67,6 +78,7 @@ export class Digitizer {
       for (let i = 0; i < q.length; i++) q[i] = Math.max(0, Math.round(this.pedestals[c]! + NOISE_ADC * rng.gauss()));
       return q;
     });
+    this.quietPairs = this.quiet.map((q) => new Uint32Array(q.buffer, q.byteOffset, q.length >> 1));
     this.sampled = Array.from({ length: PHASES }, (_, ph) => {
       const offset = (ph / PHASES) * SAMPLE_NS;
       const k = Math.floor((this.tpl.length * TEMPLATE_STEP_NS - offset) / SAMPLE_NS);
@@ -98,8 +110,9 @@ export class Digitizer {
    * σ·noise, then each pulse’s template × amplitude added in pulse order, then the hot pulse, then rounded):
    * each sample is summed in a register instead of a work array, each pulse placed once per event instead
    * of once per cell (its template on the samples, 0 where it does not reach: adding amplitude × 0 changes
-   * no finite sum), one loop over the samples without branches for the usual one or two pulses. The twin’s
-   * bytes for a seed are pinned by test/unit/twin-determinism.test.ts.
+   * no finite sum), one loop over the samples without branches for the usual one to three pulses, two
+   * samples a loop and a 32-bit store (quiet channels too). The twin’s bytes for a seed are pinned by
+   * test/unit/twin-determinism.test.ts.
    */
   digitize(rng: Random, pulses: readonly Pulse[], gain: Float64Array, out: Uint16Array, count = pulses.length): void {
     const n = this.samples;
@@ -114,37 +127,56 @@ export class Digitizer {
     const addAmplitude = this.addAmplitude;
     const addFirst = this.addFirst;
     const addEnd = this.addEnd;
+    if (out !== this.out) {
+      this.out = out;
+      this.outPairs = LITTLE_ENDIAN && out.byteOffset % 4 === 0 && n % 2 === 0 && (QUIET_LENGTH + n) % 2 === 0 ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 1) : null;
+    }
+    const outPairs = this.outPairs;
+    const half = n >> 1;
     for (let c = 0; c < cells; c++) {
       const base = c * n;
       const j = (rng.uniform() * QUIET_LENGTH) | 0;
       const fault = this.faults[c];
       const g = fault === 'dead' ? 0 : gain[c]!;
-      let active = fault === 'hot' || fault === 'noisy';
-      if (!active && g > 0) {
+      // The pulses that reach this channel (≥ 0.1 ADC), in pulse order, collected in one pass; a hot or a
+      // noisy channel is never quiet.
+      const forced = fault === 'hot' || fault === 'noisy';
+      let m = 0;
+      let finite = true;
+      if (forced || g > 0) {
         for (let p = 0; p < count; p++) {
-          if (pulses[p]!.amplitude[c]! * g >= 0.1) {
-            active = true;
-            break;
+          const a = pulses[p]!.amplitude[c]! * g;
+          if (a >= 0.1) {
+            adds[m] = placed[p]!;
+            addFirst[m] = placedFirst[p]!;
+            addEnd[m] = placedEnd[p]!;
+            addAmplitude[m++] = a;
+            if (a === Infinity) finite = false;
           }
         }
       }
-      if (!active) {
-        const quiet = this.quiet[c]!;
-        for (let k = 0; k < n; k++) out[base + k] = quiet[j + k]!;
-        continue;
-      }
-      // The pulses that reach this channel, in pulse order, then the hot pulse.
-      let m = 0;
-      let finite = true;
-      for (let p = 0; p < count; p++) {
-        const a = pulses[p]!.amplitude[c]! * g;
-        if (a >= 0.1) {
-          adds[m] = placed[p]!;
-          addFirst[m] = placedFirst[p]!;
-          addEnd[m] = placedEnd[p]!;
-          addAmplitude[m++] = a;
-          if (a === Infinity) finite = false;
+      if (m === 0 && !forced) {
+        if (outPairs) {
+          // Two samples a 32-bit word (issue 19: most channels of an event are quiet). An odd start takes
+          // the high half of one table word and the low half of the next.
+          const pairs = this.quietPairs[c]!;
+          const o = base >> 1;
+          const h = j >> 1;
+          if ((j & 1) === 0) {
+            for (let k = 0; k < half; k++) outPairs[o + k] = pairs[h + k]!;
+          } else {
+            let low = pairs[h]! >>> 16;
+            for (let k = 0; k < half; k++) {
+              const next = pairs[h + k + 1]!;
+              outPairs[o + k] = low | (next << 16);
+              low = next >>> 16;
+            }
+          }
+        } else {
+          const quiet = this.quiet[c]!;
+          for (let k = 0; k < n; k++) out[base + k] = quiet[j + k]!;
         }
+        continue;
       }
       if (fault === 'hot') {
         adds[m] = this.hotPulse;
@@ -154,29 +186,70 @@ export class Digitizer {
       }
       const ped = this.pedestals[c]!;
       const sigma = this.noiseSigma[c]!;
-      if (m === 1 && finite) {
-        const a0 = addAmplitude[0]!;
-        const t0 = adds[0]!;
-        for (let k = 0; k < n; k++) {
+      if (!outPairs || !finite || m === 0 || m > 3) {
+        this.pulsedSamples(out, base, j, ped, sigma, m, finite);
+        continue;
+      }
+      // One, two or three pulses of finite amplitude (≈ 99 % of the pulsed channels): two samples a
+      // loop, stored as one 32-bit word (issue 19: ≈ 20 % faster than one a loop).
+      const o = base >> 1;
+      const a0 = addAmplitude[0]!;
+      const t0 = adds[0]!;
+      if (m === 1) {
+        for (let k = 0; k < n; k += 2) {
           const v = ped + sigma * noise[j + k]! + a0 * t0[k]!;
-          out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+          const w = ped + sigma * noise[j + k + 1]! + a0 * t0[k + 1]!;
+          outPairs[o + (k >> 1)] = adcCount(v) | (adcCount(w) << 16);
         }
-      } else if (m === 2 && finite) {
-        const a0 = addAmplitude[0]!;
-        const t0 = adds[0]!;
-        const a1 = addAmplitude[1]!;
-        const t1 = adds[1]!;
-        for (let k = 0; k < n; k++) {
+        continue;
+      }
+      const a1 = addAmplitude[1]!;
+      const t1 = adds[1]!;
+      if (m === 2) {
+        for (let k = 0; k < n; k += 2) {
           const v = ped + sigma * noise[j + k]! + a0 * t0[k]! + a1 * t1[k]!;
-          out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
+          const w = ped + sigma * noise[j + k + 1]! + a0 * t0[k + 1]! + a1 * t1[k + 1]!;
+          outPairs[o + (k >> 1)] = adcCount(v) | (adcCount(w) << 16);
         }
-      } else {
-        // Any number of pulses, and an infinite amplitude (× 0 would not be 0): only where each reaches.
-        for (let k = 0; k < n; k++) {
-          let v = ped + sigma * noise[j + k]!;
-          for (let i = 0; i < m; i++) if (k >= addFirst[i]! && k < addEnd[i]!) v += addAmplitude[i]! * adds[i]![k]!;
-          out[base + k] = v <= 0 ? 0 : v >= ADC_MAX ? ADC_MAX : (v + 0.5) | 0;
-        }
+        continue;
+      }
+      const a2 = addAmplitude[2]!;
+      const t2 = adds[2]!;
+      for (let k = 0; k < n; k += 2) {
+        const v = ped + sigma * noise[j + k]! + a0 * t0[k]! + a1 * t1[k]! + a2 * t2[k]!;
+        const w = ped + sigma * noise[j + k + 1]! + a0 * t0[k + 1]! + a1 * t1[k + 1]! + a2 * t2[k + 1]!;
+        outPairs[o + (k >> 1)] = adcCount(v) | (adcCount(w) << 16);
+      }
+    }
+  }
+
+  /**
+   * A pulsed (or noisy) channel's samples one at a time: the `m` pulses collected in `digitize`, each added
+   * only where it reaches (an infinite amplitude × 0 would not be 0). Any number of pulses (a noisy channel
+   * may have none), any layout of `out`.
+   */
+  private pulsedSamples(out: Uint16Array, base: number, j: number, ped: number, sigma: number, m: number, finite: boolean): void {
+    const n = this.samples;
+    const noise = this.noise;
+    const adds = this.adds;
+    const addAmplitude = this.addAmplitude;
+    if (m === 1 && finite) {
+      const a0 = addAmplitude[0]!;
+      const t0 = adds[0]!;
+      for (let k = 0; k < n; k++) out[base + k] = adcCount(ped + sigma * noise[j + k]! + a0 * t0[k]!);
+    } else if (m === 2 && finite) {
+      const a0 = addAmplitude[0]!;
+      const t0 = adds[0]!;
+      const a1 = addAmplitude[1]!;
+      const t1 = adds[1]!;
+      for (let k = 0; k < n; k++) out[base + k] = adcCount(ped + sigma * noise[j + k]! + a0 * t0[k]! + a1 * t1[k]!);
+    } else {
+      const addFirst = this.addFirst;
+      const addEnd = this.addEnd;
+      for (let k = 0; k < n; k++) {
+        let v = ped + sigma * noise[j + k]!;
+        for (let i = 0; i < m; i++) if (k >= addFirst[i]! && k < addEnd[i]!) v += addAmplitude[i]! * adds[i]![k]!;
+        out[base + k] = adcCount(v);
       }
     }
   }

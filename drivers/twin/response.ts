@@ -68,8 +68,21 @@ interface Grid {
   ny: number;
   pitchMm: number;
   beamCell: readonly [number, number];
-  /** cell index per (part, x·ny + y) */
-  index: number[][];
+  /** cell index per (part, x·ny + y) (typed: the shower's inner loop reads it for every particle) */
+  index: Int32Array[];
+  /** Per part: whether its cells include one of the cells `deferredGeV` bounds (see `boundCells`). */
+  bounded: boolean[];
+}
+
+/** One shower recorded while the showers are deferred: `shower`'s arguments, in call order. */
+interface DeferredShower {
+  grid: Grid;
+  part: number;
+  energy: number;
+  hitX: number;
+  hitY: number;
+  profile: Profile;
+  widen: number;
 }
 
 type Profile = { core: number; b1: number; b2: number };
@@ -117,6 +130,11 @@ export class DetectorResponse {
   private readonly srdLight: Record<ParticleKind, SrdLight>;
   /** The ECAL tower the beam is aimed at: the setup's beam cell unless a calibration scan steers it. */
   aim: readonly [number, number];
+  /** While true, `shower` records its arguments in `deferred` instead of sharing the energy out (see `particle`). */
+  private deferring = false;
+  /** The deferred showers of the last particle (the first `deferredCount`; the records are reused). */
+  private readonly deferred: DeferredShower[] = [];
+  private deferredCount = 0;
 
   constructor(
     readonly setup: SetupConfig,
@@ -144,7 +162,8 @@ export class DetectorResponse {
       ny: g.ny,
       pitchMm: g.pitchMm,
       beamCell: g.beamCell,
-      index: Array.from({ length: parts }, (_, p) => Array.from({ length: g.nx * g.ny }, (_, i) => byName.get(name(p, Math.floor(i / g.ny), i % g.ny))!)),
+      index: Array.from({ length: parts }, (_, p) => Int32Array.from({ length: g.nx * g.ny }, (_, i) => byName.get(name(p, Math.floor(i / g.ny), i % g.ny))!)),
+      bounded: Array.from({ length: parts }, () => false),
     });
     // An ECAL without a preshower (one section): what a preshower would take lands in the main cells.
     this.ecal = grid(d.ecal, 2, (s, x, y) => `ECAL${d.ecal.sections === 1 ? 1 : s}-${x}-${y}`);
@@ -185,8 +204,58 @@ export class DetectorResponse {
    * radiate an A′ (a muon a Z_μ) that carries that fraction of its energy away unseen. `hardLoss` true: a
    * muon that loses a hard share of its energy in the ECAL (drawn at its probability otherwise). `signalMeson`:
    * the hadron whose charge exchange an injected M⁰ → invisible comes from (π⁻p → π⁰/η/η′ n, K⁻p → K̄⁰ n).
+   *
+   * `deferShowers`: the calorimeter showers are recorded, not yet shared out over their cells; the caller
+   * then calls `shareDeferred(dep)` or drops them (the next particle does). Issue 19: the lateral profile
+   * costs ≈ 40 exponentials a particle, and the physics trigger rejects most of the particles the twin draws
+   * for it (invisible-e draws ≈ 40 hadrons for each one it keeps) on deposits the showers do not change or
+   * on a bound of them (`deferredGeV`). Sharing out later gives the same bits: a share-out draws no random
+   * number, the showers keep their order, and no cell takes both a shower and a direct deposit from one
+   * particle (the ECAL only showers; the HCAL and VHCAL take a hadron's showers or a muon's direct MIPs).
    */
-  particle(rng: Random, kind: ParticleKind, missingFraction: number, dep: Float64Array, hardLoss?: boolean, signalMeson: 'pion' | 'kaon' = 'pion'): ParticleTruth {
+  particle(rng: Random, kind: ParticleKind, missingFraction: number, dep: Float64Array, hardLoss?: boolean, signalMeson: 'pion' | 'kaon' = 'pion', deferShowers = false): ParticleTruth {
+    this.deferredCount = 0;
+    this.deferring = deferShowers;
+    const truth = this.deposit(rng, kind, missingFraction, dep, hardLoss, signalMeson);
+    this.deferring = false;
+    return truth;
+  }
+
+  /** Share out the showers `particle(…, deferShowers = true)` recorded, in their order. */
+  shareDeferred(dep: Float64Array): void {
+    for (let i = 0; i < this.deferredCount; i++) {
+      const d = this.deferred[i]!;
+      this.share(d.grid, d.part, d.energy, d.hitX, d.hitY, d.profile, d.widen, dep);
+    }
+    this.deferredCount = 0;
+  }
+
+  /**
+   * The cells whose sum `deferredGeV` bounds (the physics trigger's preshower): a grid part's showers count
+   * when its cells include one of them.
+   */
+  boundCells(cells: ArrayLike<number>): void {
+    const set = new Set(Array.from(cells));
+    for (const g of [this.ecal, this.vhcal, this.hcal]) {
+      if (g) g.bounded = g.index.map((index) => index.some((c) => set.has(c)));
+    }
+  }
+
+  /**
+   * The energy the deferred showers carry onto grid parts that hold a `boundCells` cell. Once shared out,
+   * those cells hold at most this much (a share-out puts at most the shower's energy, within rounding, on
+   * its cells, and the cells take no other deposits).
+   */
+  deferredGeV(): number {
+    let sum = 0;
+    for (let i = 0; i < this.deferredCount; i++) {
+      const d = this.deferred[i]!;
+      if (d.grid.bounded[d.part]) sum += d.energy;
+    }
+    return sum;
+  }
+
+  private deposit(rng: Random, kind: ParticleKind, missingFraction: number, dep: Float64Array, hardLoss: boolean | undefined, signalMeson: 'pion' | 'kaon'): ParticleTruth {
     // A kaon is drawn only in a beam that has them, so a pure beam's random stream is what it was without kaons.
     const meson = kind !== 'hadron' ? null : missingFraction > 0 ? signalMeson : this.kaonShare > 0 && rng.uniform() < this.kaonShare ? 'kaon' : 'pion';
     const e0 = this.energy;
@@ -404,10 +473,26 @@ export class DetectorResponse {
 
   /**
    * Share `energy` over the cells of one part of a grid by the lateral profile (scaled by `widen`) around the
-   * hit; the hit is given in ECAL coordinates and mapped onto this grid's beam cell.
+   * hit; the hit is given in ECAL coordinates and mapped onto this grid's beam cell. Deferred (recorded) while
+   * `particle` defers showers.
    */
   private shower(g: Grid, part: number, energy: number, hitX: number, hitY: number, profile: Profile, widen: number, dep: Float64Array): void {
     if (energy <= 0) return;
+    if (this.deferring) {
+      const d = (this.deferred[this.deferredCount++] ??= { grid: g, part, energy, hitX, hitY, profile, widen });
+      d.grid = g;
+      d.part = part;
+      d.energy = energy;
+      d.hitX = hitX;
+      d.hitY = hitY;
+      d.profile = profile;
+      d.widen = widen;
+      return;
+    }
+    this.share(g, part, energy, hitX, hitY, profile, widen, dep);
+  }
+
+  private share(g: Grid, part: number, energy: number, hitX: number, hitY: number, profile: Profile, widen: number, dep: Float64Array): void {
     const e = this.ecal;
     const x = hitX - (e.beamCell[0] + 0.5) * e.pitchMm + (g.beamCell[0] + 0.5) * g.pitchMm;
     const y = hitY - (e.beamCell[1] + 0.5) * e.pitchMm + (g.beamCell[1] + 0.5) * g.pitchMm;
@@ -434,10 +519,15 @@ export class DetectorResponse {
       last.widen = widen;
     }
     const index = g.index[part]!;
-    for (let i = 0; i < g.nx; i++) {
-      const fx = this.fx[i]! * energy;
+    const nx = g.nx;
+    const ny = g.ny;
+    const fxs = this.fx;
+    const fys = this.fy;
+    for (let i = 0; i < nx; i++) {
+      const fx = fxs[i]! * energy;
       if (fx < 1e-7) continue;
-      for (let j = 0; j < g.ny; j++) dep[index[i * g.ny + j]!]! += fx * this.fy[j]!;
+      const row = i * ny;
+      for (let j = 0; j < ny; j++) dep[index[row + j]!]! += fx * fys[j]!;
     }
   }
 }

@@ -11,13 +11,16 @@ export interface SrdLight {
   photonsPerModule: number;
   /** Scale of the Gamma(1/3) photon spectrum, GeV. */
   photonScaleGeV: number;
+  /** e^−photonsPerModule, the Poisson draw's limit: computed once (issue 19; the same value as per draw). */
+  noPhotonProbability: number;
 }
 
 export function srdLight(particle: SrdParticle, beamGeV: number, fieldT: number = SRD_FIELD_T): SrdLight {
   // Same momentum, heavier particle: γ falls by m_e/m, the photon count with γ, the critical energy with γ³.
   const r = SRD_MASS_MEV.electron / SRD_MASS_MEV[particle];
   const criticalGeV = (SRD_CRITICAL_MEV_PER_GEV2_T * beamGeV * beamGeV * fieldT * r ** 3) / 1000;
-  return { photonsPerModule: SRD_PHOTONS_PER_MODULE * (fieldT / SRD_FIELD_T) * r, photonScaleGeV: SRD_PHOTON_SPECTRUM.scaleOfEc * criticalGeV };
+  const photonsPerModule = SRD_PHOTONS_PER_MODULE * (fieldT / SRD_FIELD_T) * r;
+  return { photonsPerModule, photonScaleGeV: SRD_PHOTON_SPECTRUM.scaleOfEc * criticalGeV, noPhotonProbability: Math.exp(-photonsPerModule) };
 }
 
 /** Mean SR energy (GeV) a module absorbs: photons × mean photon energy, ∝ E²B² (m_e/m)⁴. */
@@ -28,15 +31,17 @@ export function srdMeanGeV(light: SrdLight): number {
 /** One module's deposit (GeV): the SR photons it absorbs and its noise, never below zero. */
 export function srdDeposit(rng: Random, light: SrdLight): number {
   let e = SRD_NOISE_GEV * rng.gauss();
-  const n = poissonSmall(rng, light.photonsPerModule);
+  const n = poissonSmall(rng, light.photonsPerModule, light.noPhotonProbability);
   for (let k = 0; k < n; k++) e += light.photonScaleGeV * photonGamma(rng);
   return Math.max(0, e);
 }
 
-/** Poisson deviate by multiplying uniforms (means of a few tens at most here: SR photons, CEDAR photoelectrons). */
-export function poissonSmall(rng: Random, mean: number): number {
+/**
+ * Poisson deviate by multiplying uniforms (means of a few tens at most here: SR photons, CEDAR photoelectrons).
+ * `limit`: e^−mean, when the caller has it already.
+ */
+export function poissonSmall(rng: Random, mean: number, limit = Math.exp(-mean)): number {
   if (mean <= 0) return 0;
-  const limit = Math.exp(-mean);
   let k = 0;
   let p = rng.uniform();
   while (p > limit) {

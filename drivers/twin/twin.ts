@@ -106,6 +106,8 @@ export class Twin {
   /** The beam particle the signal comes from: a pion beam's M⁰ → invisible, a muon beam's Z_μ, else an electron's A′. */
   readonly signalParticle: ParticleKind;
   readonly signalMeson: 'pion' | 'kaon';
+  /** Each cell's ADC-per-GeV scale, by cell index (typed: every pulse of every event is scaled by it). */
+  readonly adcPerGeV: Float64Array;
   private readonly ecalCells: Int32Array;
   private readonly preshowerCells: Int32Array;
   private readonly hcalCells: Int32Array;
@@ -141,6 +143,7 @@ export class Twin {
     this.signalMeson = options.signalMeson ?? 'pion';
     this.signalSpectrum = new AprimeSpectrum(options.signalMassGeV ?? DEFAULT_SIGNAL_MASS_GEV, setup.beam.energyGeV, this.signalParticle === 'muon' ? MUON_MASS_GEV : undefined);
     this.digitizer = new Digitizer(this.cells, options.seed);
+    this.adcPerGeV = Float64Array.from(this.cells, (c) => c.adcPerGeV);
     this.ecalCells = Int32Array.from(this.cells.filter((c) => c.kind === 'ecal'), (c) => c.index);
     this.preshowerCells = Int32Array.from(this.cells.filter((c) => c.kind === 'ecal' && c.part === 0), (c) => c.index);
     this.hcalCells = Int32Array.from(this.cells.filter((c) => c.kind === 'hcal'), (c) => c.index);
@@ -149,6 +152,7 @@ export class Twin {
     this.vetoCounters = Int32Array.from(this.cells.filter((c) => vetoNames.has(c.name)), (c) => c.index);
     const offAxisNames = new Set<string>(setup.detectors.counters.filter((c) => c.offAxisMm !== undefined).map((c) => c.name));
     this.offAxisCounters = Int32Array.from(this.cells.filter((c) => offAxisNames.has(c.name)), (c) => c.index);
+    this.response.boundCells(this.preshowerCells);
     this.gains = new Float64Array(this.cells.length);
     this.cellGain = new Float64Array(this.cells.length).fill(1);
     if (options.cellGains) this.setCellGains(options.cellGains);
@@ -164,8 +168,8 @@ export class Twin {
       let fired = 0;
       for (let i = 0; i < samples; i++) {
         dep.fill(0);
-        this.response.particle(rng, kind === 'signal' ? this.signalParticle : kind, kind === 'signal' ? this.signalFraction(rng) : 0, dep, hardLoss, this.signalMeson);
-        if (this.physicsFires(dep)) fired++;
+        this.response.particle(rng, kind === 'signal' ? this.signalParticle : kind, kind === 'signal' ? this.signalFraction(rng) : 0, dep, hardLoss, this.signalMeson, true);
+        if (this.firesDeferred(dep)) fired++;
       }
       return fired / samples;
     };
@@ -234,6 +238,26 @@ export class Twin {
     const cells = this.hcalCells;
     for (let k = 0; k < cells.length; k++) hcal += dep[cells[k]!]!;
     return hcal < t.hcalBelowGeV;
+  }
+
+  /**
+   * `physicsFires` for a particle whose showers `DetectorResponse.particle` deferred: they are shared out
+   * into `dep` only when the trigger could still fire — no veto counter fired, every off-axis counter did
+   * (direct deposits, already in `dep`), and the showers onto the preshower carry more than its threshold.
+   * Otherwise the trigger rejects the particle whatever the showers would have added, and `dep` stays
+   * without them. The bound: shared out, a shower puts its energy times Σ of its cells' lateral fractions
+   * (≤ 1 up to a few roundings, ~10⁻¹⁴) on its cells; the margin of 10⁻⁹ covers that many times over.
+   */
+  firesDeferred(dep: Float64Array): boolean {
+    const t = this.setup.trigger.physics;
+    if (!t) return false;
+    const veto = this.vetoCounters;
+    for (let k = 0; k < veto.length; k++) if (dep[veto[k]!]! > 0) return false;
+    const offAxis = this.offAxisCounters;
+    for (let k = 0; k < offAxis.length; k++) if (!(dep[offAxis[k]!]! > 0)) return false;
+    if (t.preshowerAboveGeV !== undefined && this.response.deferredGeV() * (1 + 1e-9) <= t.preshowerAboveGeV) return false;
+    this.response.shareDeferred(dep);
+    return this.physicsFires(dep);
   }
 
   setChannelFault(cell: number, fault: ChannelFault | null): void {
@@ -447,8 +471,11 @@ export class TwinSpill {
         const aprime = cls === 'signal' || cls === 'study';
         const kind = cls === 'beam' ? twin.response.pick(rng) : aprime ? twin.signalParticle : cls;
         const missing = aprime ? twin.signalFraction(rng) : 0;
-        const p = twin.response.particle(rng, kind, missing, dep, cls === 'muon' ? twin.drawHardLoss(rng) : undefined, twin.signalMeson);
-        const fires = twin.physicsFires(dep);
+        // A physics class keeps only a particle that fires (up to the 10,000th attempt, which it keeps
+        // anyway): its showers are shared out only if the trigger could still fire.
+        const defer = cls !== 'beam' && attempt <= 10_000;
+        const p = twin.response.particle(rng, kind, missing, dep, cls === 'muon' ? twin.drawHardLoss(rng) : undefined, twin.signalMeson, defer);
+        const fires = defer ? twin.firesDeferred(dep) : twin.physicsFires(dep);
         if (cls === 'study' && !fires) {
           this.untriggered++;
           return null;
@@ -483,8 +510,9 @@ export class TwinSpill {
   private toAdc(pulse: number, startNs: number): void {
     const p = this.pulses[pulse]!;
     p.startNs = startNs;
-    const cells = this.twin.cells;
-    for (let c = 0; c < cells.length; c++) p.amplitude[c]! *= cells[c]!.adcPerGeV;
+    const scale = this.twin.adcPerGeV;
+    const amplitude = p.amplitude;
+    for (let c = 0; c < scale.length; c++) amplitude[c]! *= scale[c]!;
   }
 }
 
