@@ -127,11 +127,16 @@ describe('devices from a site file, in processes of their own', () => {
     expect(lost.every((s) => s.eventsSeen === 0 && s.daq!.endOfBurst === false)).toBe(true);
 
     await daq.restart();
+    const restartedAt = Date.now();
     await waitFor('the DAQ stream online again', async () => (await device('daq')).state === 'online', 20_000);
     const after = (await spills(run)).length;
-    await waitFor('whole spills again', async () => (await spills(run)).slice(after).some((s) => s.eventsProcessed >= 1000 && s.daq?.streamLost === null), 20_000);
+    const whole = async () => (await spills(run)).slice(after).filter((s) => s.eventsProcessed >= 1000 && s.daq?.streamLost === null);
+    await waitFor('whole spills again', async () => (await whole()).length > 0, 20_000);
     await waitFor('its alarm cleared', async () => ['rtn-unack', 'normal'].includes((await alarm('device.offline:daq')).state), 5000);
-    // The restarted twin got the voltages again when the twin link reconnected: the cell is still dark.
+    // The restarted twin gets the voltages again when the HV simulators' twin links reconnect, up to a second
+    // (TwinLink's retry) after it listens: a spill it makes before that has the cell lit. A spill begun
+    // two seconds after the restart has them: the cell is still dark.
+    await waitFor('a whole spill begun 2 s after the restart', async () => (await whole()).some((s) => s.startedAt >= restartedAt + 2000), 20_000);
     expect(await peakNow()).toBeLessThan(70);
     await ctl('hv', 'on', 'ECAL1-3-3', '--reason', 'twin link check done');
     await waitFor('the ECAL peak back at the beam energy', async () => (await peakNow()) > 95, 30_000);
