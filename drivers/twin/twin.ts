@@ -213,10 +213,7 @@ export class Twin {
     const t = this.setup.trigger.physics;
     if (!t) return false;
     // Indexed loops over typed arrays (issue 19: this runs for every particle drawn); the sums in cell order.
-    const veto = this.vetoCounters;
-    for (let k = 0; k < veto.length; k++) if (dep[veto[k]!]! > 0) return false;
-    const offAxis = this.offAxisCounters;
-    for (let k = 0; k < offAxis.length; k++) if (!(dep[offAxis[k]!]! > 0)) return false;
+    if (!this.countersAllow(dep)) return false;
     let ecal = 0;
     const ecalCells = this.ecalCells;
     for (let k = 0; k < ecalCells.length; k++) ecal += dep[ecalCells[k]!]!;
@@ -240,6 +237,15 @@ export class Twin {
     return hcal < t.hcalBelowGeV;
   }
 
+  /** The trigger's counters: no veto counter fired, and every off-axis counter did. */
+  private countersAllow(dep: Float64Array): boolean {
+    const veto = this.vetoCounters;
+    for (let k = 0; k < veto.length; k++) if (dep[veto[k]!]! > 0) return false;
+    const offAxis = this.offAxisCounters;
+    for (let k = 0; k < offAxis.length; k++) if (!(dep[offAxis[k]!]! > 0)) return false;
+    return true;
+  }
+
   /**
    * `physicsFires` for a particle whose showers `DetectorResponse.particle` deferred: they are shared out
    * into `dep` only when the trigger could still fire — no veto counter fired, every off-axis counter did
@@ -250,11 +256,7 @@ export class Twin {
    */
   firesDeferred(dep: Float64Array): boolean {
     const t = this.setup.trigger.physics;
-    if (!t) return false;
-    const veto = this.vetoCounters;
-    for (let k = 0; k < veto.length; k++) if (dep[veto[k]!]! > 0) return false;
-    const offAxis = this.offAxisCounters;
-    for (let k = 0; k < offAxis.length; k++) if (!(dep[offAxis[k]!]! > 0)) return false;
+    if (!t || !this.countersAllow(dep)) return false;
     if (t.preshowerAboveGeV !== undefined && this.response.deferredGeV() * (1 + 1e-9) <= t.preshowerAboveGeV) return false;
     this.response.shareDeferred(dep);
     return this.physicsFires(dep);
