@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import { parquetReadObjects } from 'hyparquet';
+import { parseCsv } from './csv';
 
 export type Leaves = Map<string, string>;
 
@@ -40,39 +41,6 @@ export function jsonLeaves(out: Leaves, prefix: string, value: unknown): void {
 }
 
 export const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-
-/** RFC 4180 CSV: rows of cells, quotes and doubled quotes honoured. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell || row.length) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
-}
 
 /**
  * A CSV table's leaves, column by column: `prefix.column` holds the column's cells as a JSON array (a

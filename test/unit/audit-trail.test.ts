@@ -9,6 +9,7 @@ import { openDatabase, type Db } from '../../src-main/archive/database';
 import { auditCsv } from '../../src-main/audit/audit-csv';
 import { AuditTrail, type AuditRecord } from '../../src-main/audit/audit-trail';
 import { refusedActionsSection } from '../../src-main/audit/summary-section';
+import { parseCsv } from '../support/csv';
 
 let dir: string;
 let db: Db;
@@ -135,32 +136,3 @@ describe('the shift summary', () => {
     expect(s.lines[0]).toMatch(/^3 control actions were refused: hv 2, run 1 /);
   });
 });
-
-/** RFC 4180, as a spreadsheet reads it: the test's own reader, so the writer is checked against it. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  const endField = () => {
-    row.push(field);
-    field = '';
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') endField();
-    else if (c === '\n') {
-      endField();
-      rows.push(row);
-      row = [];
-    } else field += c;
-  }
-  return rows;
-}
