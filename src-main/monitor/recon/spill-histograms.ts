@@ -647,14 +647,10 @@ class ChannelColumns {
   }
 
   add(column: number, value: number): void {
-    let by: number;
-    if (!(value >= this.min)) by = 0;
-    else if (value >= this.max) by = this.over;
-    else by = 1 + Math.floor((value - this.min) * this.scale);
-    this.counts[column + 1 + this.stride * by]!++;
+    this.counts[column + 1 + this.rowOf(value)]!++;
   }
 
-  /** The offset in `counts` of the row (y bin) that `add` puts `value` in. */
+  /** The offset in `counts` of the row (y bin) that `value` falls in. */
   rowOf(value: number): number {
     let by: number;
     if (!(value >= this.min)) by = 0;
