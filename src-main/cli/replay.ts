@@ -6,13 +6,13 @@
 // stored stays.
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { loadSetup, SetupError } from '../../setups/load';
 import { createLogger } from '../log';
 import { openOfflineReplay, ServerRunningError } from '../replay/offline';
 import { ReplayError } from '../replay/replay-service';
 import type { ReplaySpeed, ReplayStatus } from '../shared/api/replay';
 import type { RunType } from '../shared/api/schemas';
 import { CliError } from './errors';
+import { setupOf } from './setup-of';
 
 export interface ReplayCliOptions {
   speed: ReplaySpeed;
@@ -61,13 +61,7 @@ export function summaryLines(s: ReplayStatus): string[] {
 }
 
 export async function replayFiles(files: string[], o: ReplayCliOptions, print: (line: string) => void): Promise<ReplayStatus> {
-  let setup;
-  try {
-    setup = loadSetup(o.setup);
-  } catch (error) {
-    if (error instanceof SetupError) throw new CliError(error.message);
-    throw error;
-  }
+  const setup = setupOf(o.setup);
   const log = createLogger({ file: join(o.data, 'na64rc-replay.log') });
   let offline;
   try {

@@ -9,10 +9,10 @@ import { createLogger } from '../log';
 import { tightenDataDir } from '../security/private-files';
 import { NoServerError, processAlive, readServerFile, removeServerFile, writeServerFile } from '../server/server-file';
 import type { RunType } from '../shared/api/schemas';
-import { loadSetup, SetupError, type Setup } from '../../setups/load';
 import { VERSION } from '../version';
 import { CliError } from './errors';
 import { rendererDir } from './paths';
+import { setupOf } from './setup-of';
 import { resolveSignalRate } from './simulators/signal-rate';
 import { startSimulatedSite, type SimulatedSite } from './simulators/simulated-site';
 
@@ -61,15 +61,6 @@ function readAlarmFile(file: string): unknown[] {
 
 const SERVE_FLAGS = { rate: '--sim-signal', epsilon: '--sim-signal-epsilon' };
 
-function loadCliSetup(name: string): Setup {
-  try {
-    return loadSetup(name);
-  } catch (error) {
-    if (error instanceof SetupError) throw new CliError(error.message);
-    throw error;
-  }
-}
-
 export interface Served {
   url: string;
   token: string;
@@ -94,7 +85,7 @@ export async function serve(options: ServeOptions, print: (line: string) => void
   if (options.site && options.sim) throw new CliError('--site and --sim exclude each other: a site file names its devices, --sim starts the simulated ones');
   if (options.site && options.simGains) throw new CliError('--sim-gains sets the simulated twin; with --site the devices are whatever the site file names');
   if (options.site && (options.simSignal || options.simSignalMass || options.simSignalMeson || options.simSignalEpsilon)) throw new CliError('--sim-signal sets the simulated twin; with --site the devices are whatever the site file names');
-  const coupled = options.simSignalEpsilon === undefined ? null : resolveSignalRate(loadCliSetup(options.setup), { ...(options.simSignal !== undefined ? { rate: options.simSignal } : {}), epsilon: options.simSignalEpsilon, ...(options.simSignalMass ? { massMeV: options.simSignalMass } : {}) }, SERVE_FLAGS);
+  const coupled = options.simSignalEpsilon === undefined ? null : resolveSignalRate(setupOf(options.setup), { ...(options.simSignal !== undefined ? { rate: options.simSignal } : {}), epsilon: options.simSignalEpsilon, ...(options.simSignalMass ? { massMeV: options.simSignalMass } : {}) }, SERVE_FLAGS);
   const simSignal = coupled ? coupled.rate : options.simSignal;
   const extraAlarms = options.alarms ? readAlarmFile(options.alarms) : [];
   const log = createLogger({ file: join(dataDir, 'na64rc.log') });

@@ -18,9 +18,10 @@ import { DEFAULT_SPS_CYCLE } from '../../../drivers/twin/sps-cycle';
 import { Twin } from '../../../drivers/twin/twin';
 import { TwinLink } from '../../../drivers/twin/twin-link';
 import { HvMapError, nominalVolts } from '../../../setups/hv-map';
-import { DAQ_MAP_RUN, defaultHvMapFile, loadHvMap, loadSetup, SetupError } from '../../../setups/load';
+import { DAQ_MAP_RUN, defaultHvMapFile, loadHvMap, SetupError } from '../../../setups/load';
 import { signalMesonProblem } from '../../../setups/setup-schema';
 import { CliError } from '../errors';
+import { setupOf } from '../setup-of';
 import { z } from 'zod';
 import { startScpiScopeSimulator } from '../../../drivers/scpi-scope/simulator';
 import { startDrs4Simulator } from '../../../drivers/psi-drs4/simulator';
@@ -90,14 +91,6 @@ const context = (log: (line: string) => void): DriverContext => ({
   },
 });
 
-function setupOf(name: string) {
-  try {
-    return loadSetup(name);
-  } catch (error) {
-    if (error instanceof SetupError) throw new CliError(error.message);
-    throw error;
-  }
-}
 
 function hvMapOf(o: DeviceSimOptions) {
   const setup = setupOf(o.setup!);

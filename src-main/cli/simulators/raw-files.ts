@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import { RawInspector, twinRunEvents, type RawSummary } from '../../../drivers/na64-daq/raw-file';
 import { DEFAULT_SPS_CYCLE } from '../../../drivers/twin/sps-cycle';
 import { Twin } from '../../../drivers/twin/twin';
-import { loadSetup, SetupError } from '../../../setups/load';
 import { signalMesonProblem } from '../../../setups/setup-schema';
 import { CliError } from '../errors';
+import { setupOf } from '../setup-of';
 import { resolveSignalRate } from './signal-rate';
 
 const SIM_FLAGS = { rate: '--signal', epsilon: '--signal-epsilon' };
@@ -27,13 +27,7 @@ export interface SimOptions {
 }
 
 export function simulateRawFile(o: SimOptions, print: (line: string) => void): void {
-  let setup;
-  try {
-    setup = loadSetup(o.setup);
-  } catch (error) {
-    if (error instanceof SetupError) throw new CliError(error.message);
-    throw error;
-  }
+  const setup = setupOf(o.setup);
   const mesonProblem = signalMesonProblem(setup, o.signalMeson);
   if (mesonProblem) throw new CliError(mesonProblem);
   const coupled = resolveSignalRate(setup, { ...(o.signal !== undefined ? { rate: o.signal } : {}), ...(o.signalEpsilon !== undefined ? { epsilon: o.signalEpsilon } : {}), ...(o.signalMass ? { massMeV: o.signalMass } : {}) }, SIM_FLAGS);

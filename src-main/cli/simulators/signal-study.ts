@@ -6,13 +6,14 @@
 import { TwinEncoder } from '../../../drivers/na64-daq/encoder';
 import { DEFAULT_SPS_CYCLE } from '../../../drivers/twin/sps-cycle';
 import { Twin } from '../../../drivers/twin/twin';
-import { loadSetup, SetupError, type Setup } from '../../../setups/load';
+import type { Setup } from '../../../setups/load';
 import { SpillHistograms } from '../../monitor/recon/spill-histograms';
 import { monitorConfigFor, physicsCuts } from '../../setup/monitoring';
 import { binomialError } from '../../dq/signal-efficiency';
 import type { SignalEfficiencyInput } from '../../shared/api/dq';
 import { withApi, type CtlContext } from '../ctl';
 import { CliError } from '../errors';
+import { setupOf } from '../setup-of';
 
 /** Events reconstructed per batch (the monitor workers' batch size). */
 const BATCH = 2000;
@@ -90,13 +91,7 @@ export interface SignalEfficiencyOptions {
 }
 
 export async function measureSignalEfficiency(o: SignalEfficiencyOptions, print: (line: string) => void): Promise<void> {
-  let setup: Setup;
-  try {
-    setup = loadSetup(o.setup);
-  } catch (error) {
-    if (error instanceof SetupError) throw new CliError(error.message);
-    throw error;
-  }
+  const setup = setupOf(o.setup);
   const results = o.mass.map((m, i) => signalStudy(setup, m, o.events, o.seed + i));
   const cuts = physicsCuts(setup);
   const measurements: SignalEfficiencyInput[] = results.map((r) => ({
