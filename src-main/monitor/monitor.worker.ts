@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './protocol';
 import type { MonitorConfig } from './recon/config';
 import { SpillHistograms } from './recon/spill-histograms';
-import { packSnapshots } from '../shared/histogram';
+import { packHistograms } from '../shared/histogram';
 
 const port = parentPort;
 if (!port) throw new Error('monitor.worker must run in a worker thread');
@@ -47,7 +47,7 @@ port.on('message', (message: ToWorker) => {
         spills.delete(message.key);
         const scan = spill?.scanSnapshot() ?? null;
         const box = spill?.boxSnapshot() ?? null;
-        const histograms = packSnapshots(spill?.snapshots() ?? []);
+        const histograms = packHistograms(spill?.histograms() ?? []);
         const done: FromWorker = { type: 'done', key: message.key, processed: spill?.processed ?? 0, bad: spill?.bad ?? 0, histograms, box, figures: spill?.figures ?? null, scan };
         port!.postMessage(done, [histograms.bins, scan, box].filter((a) => a !== null).map((a) => a.buffer as ArrayBuffer));
         break;

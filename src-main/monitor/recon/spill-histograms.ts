@@ -514,7 +514,12 @@ export class SpillHistograms {
 
   /** The open histograms: every event outside the signal box. */
   snapshots(): HistSnapshot[] {
-    return this.open.snapshots();
+    return this.histograms().map((h) => h.snapshot());
+  }
+
+  /** The same as they are filled (their bins typed, not copied): what a monitor worker packs and posts. */
+  histograms(): (Hist1D | Hist2D)[] {
+    return this.open.histograms();
   }
 
   /** The records of the sealed events (BOX_FIELDS each), or null when there were none. */
@@ -611,9 +616,9 @@ export class HistogramSet {
       : null;
   }
 
-  snapshots(): HistSnapshot[] {
-    const momentum = this.momentum ? [this.momentum.beam.snapshot(), this.momentum.scattered.snapshot(), this.momentum.scatteredVsEcal.snapshot()] : [];
-    return [...Object.values(this.h).map((x) => x.snapshot()), ...(this.wcal ? [this.wcal.energy.snapshot(), this.wcal.vsEcal.snapshot()] : []), ...(this.dumpVeto ? [this.dumpVeto.snapshot()] : []), ...momentum, this.pedestalMap.snapshot(), this.peakTimes.snapshot(), this.cellEnergy.snapshot(), occupancySnapshot(this.occupancy)];
+  histograms(): (Hist1D | Hist2D)[] {
+    const momentum = this.momentum ? [this.momentum.beam, this.momentum.scattered, this.momentum.scatteredVsEcal] : [];
+    return [...Object.values(this.h), ...(this.wcal ? [this.wcal.energy, this.wcal.vsEcal] : []), ...(this.dumpVeto ? [this.dumpVeto] : []), ...momentum, this.pedestalMap.histogram(), this.peakTimes.histogram(), this.cellEnergy.histogram(), occupancyHistogram(this.occupancy)];
   }
 }
 
@@ -659,7 +664,7 @@ class ChannelColumns {
     return this.stride * by;
   }
 
-  snapshot(): HistSnapshot {
+  histogram(): Hist2D {
     const h = new Hist2D(this.name, this.title, this.x, this.y);
     h.contents.set(this.counts);
     h.sumw2.set(this.counts);
@@ -682,12 +687,12 @@ class ChannelColumns {
         h.sumwxy += n * x * y;
       }
     }
-    return h.snapshot();
+    return h;
   }
 }
 
 /** Hits per channel: a count per channel, made a TH1D at the end of the spill. */
-function occupancySnapshot(counts: Float64Array): HistSnapshot {
+function occupancyHistogram(counts: Float64Array): Hist1D {
   const h = new Hist1D('channel_occupancy', 'Hits per channel', cellAxis(counts.length));
   for (let c = 0; c < counts.length; c++) {
     const n = counts[c]!;
@@ -699,5 +704,5 @@ function occupancySnapshot(counts: Float64Array): HistSnapshot {
     h.sumwx += n * (c + 0.5);
     h.sumwx2 += n * (c + 0.5) * (c + 0.5);
   }
-  return h.snapshot();
+  return h;
 }
