@@ -5,7 +5,7 @@ import type { Core } from '../core/core';
 import { os, requires } from '../api/implementer';
 import { audited } from '../audit/audited';
 import { ScalerNotFoundError } from '../counters/counters-service';
-import type { BeamlineLiveEvent } from '../shared/api/beamline';
+import { BeamlinePart, type BeamlineLiveEvent } from '../shared/api/beamline';
 
 export function beamlineRouter(core: Core) {
   return {
@@ -44,12 +44,13 @@ export function beamlineRouter(core: Core) {
           core.publishStatus();
           return core.clock.view();
         }),
-      live: os.beamline.live.handler(async function* ({ signal }) {
+      live: os.beamline.live.handler(async function* ({ input, signal }) {
+        const parts = new Set(input?.parts ?? BeamlinePart.options);
         const updates = core.beamlineLive.subscribe('beamline', { signal });
-        yield { type: 'usb', usb: await core.usb.list() } satisfies BeamlineLiveEvent;
-        yield { type: 'counters', counters: core.counters.countersState(), at: Date.now() } satisfies BeamlineLiveEvent;
-        yield { type: 'digitizers', digitizers: core.digitizers.views(), at: Date.now() } satisfies BeamlineLiveEvent;
-        for await (const event of updates) yield event;
+        if (parts.has('usb')) yield { type: 'usb', usb: await core.usb.list() } satisfies BeamlineLiveEvent;
+        if (parts.has('counters')) yield { type: 'counters', counters: core.counters.countersState(), at: Date.now() } satisfies BeamlineLiveEvent;
+        if (parts.has('digitizers')) yield { type: 'digitizers', digitizers: core.digitizers.views(), at: Date.now() } satisfies BeamlineLiveEvent;
+        for await (const event of updates) if (parts.has(event.type)) yield event;
       }),
     },
   };

@@ -5,12 +5,12 @@
 // Snapshots are frozen and kept in shallowRefs: waveforms arrive twice a second and never enter Vue's deep
 // reactivity.
 import { defineStore, storeToRefs } from 'pinia';
-import { ref, shallowRef, watch } from 'vue';
+import { onScopeDispose, ref, shallowRef, watch } from 'vue';
 import type { ApiClient } from '@shared/api/contract';
-import type { BeamlineLiveEvent, CountersState, CrossCheck, DigitizerView, ScalerView, UsbBus } from '@shared/api/beamline';
+import type { BeamlineLiveEvent, BeamlinePart, CountersState, CrossCheck, DigitizerView, ScalerView, UsbBus } from '@shared/api/beamline';
 import { useConnectionStore } from './connection';
 
-type Part = 'digitizers' | 'counters' | 'usb';
+type Part = BeamlinePart;
 
 export const useBeamlineStore = defineStore('beamline', () => {
   /** null until the core has answered: "not known yet" is not "none on this site". */
@@ -62,25 +62,69 @@ export const useBeamlineStore = defineStore('beamline', () => {
     void Promise.resolve().then(call).then(keep, () => undefined);
   }
 
-  /** Follow one connection: the snapshot, then the live stream until it ends or another connection takes over. */
+  /** How many mounted views want each part (none registered: all of them, as a client that does not say). */
+  const wanted = new Map<Part, number>();
+  /** The stream followed now, to end it when the parts wanted change. */
+  let stream: AsyncIterator<BeamlineLiveEvent> | null = null;
+
+  function parts(): Part[] | undefined {
+    const list = [...wanted].filter(([, n]) => n > 0).map(([part]) => part);
+    return list.length ? list.sort() : undefined;
+  }
+
+  /**
+   * Follow one connection: the snapshot, then the live stream until it ends or another connection takes over.
+   * Only the parts the views on screen want: the Shift view shows the counters, and the digitizers' waveforms
+   * (≈ 170 kB twice a second) would cost the server and the page their encoding and parsing for nothing.
+   */
   async function follow(client: ApiClient): Promise<void> {
     if (following === client) return;
     following = client;
     latest = client;
     live = new Set();
-    snapshot(client, 'digitizers', () => client.beamline.digitizers(), (list) => setDigitizers(list));
-    snapshot(client, 'counters', () => client.beamline.counters(), (state) => setCounters(state));
-    snapshot(client, 'usb', () => client.beamline.usb(), setUsb);
+    const asked = parts();
+    const shown = new Set(asked ?? (['digitizers', 'counters', 'usb'] as const));
+    if (shown.has('digitizers')) snapshot(client, 'digitizers', () => client.beamline.digitizers(), (list) => setDigitizers(list));
+    if (shown.has('counters')) snapshot(client, 'counters', () => client.beamline.counters(), (state) => setCounters(state));
+    if (shown.has('usb')) snapshot(client, 'usb', () => client.beamline.usb(), setUsb);
+    let mine: AsyncIterator<BeamlineLiveEvent> | null = null;
     try {
-      for await (const e of await client.beamline.live()) {
+      const events = await client.beamline.live(asked ? { parts: asked } : undefined);
+      if (following !== client) return;
+      stream = mine = events;
+      for await (const e of events) {
         if (following !== client) return;
         apply(e);
       }
     } catch {
       // the stream ends with the connection; the next connection follows again
     } finally {
-      if (following === client) following = null;
+      if (following === client && stream === mine) following = null;
+      if (stream === mine) stream = null;
     }
+  }
+
+  /** Follow the same connection again with the parts wanted now (the stream of the old ones ends). */
+  function refollow(): void {
+    const client = following;
+    if (!client) return;
+    const old = stream;
+    following = null;
+    stream = null;
+    void old?.return?.();
+    void follow(client);
+  }
+
+  /** A view wants `which` while it is mounted; returns its release. */
+  function want(which: readonly Part[]): () => void {
+    const before = parts()?.join();
+    for (const part of which) wanted.set(part, (wanted.get(part) ?? 0) + 1);
+    if (parts()?.join() !== before) refollow();
+    return () => {
+      const was = parts()?.join();
+      for (const part of which) wanted.set(part, (wanted.get(part) ?? 1) - 1);
+      if (parts()?.join() !== was) refollow();
+    };
   }
 
   /** Latch and read a scaler now (experts): its row is updated at once with what the core read. */
@@ -96,12 +140,16 @@ export const useBeamlineStore = defineStore('beamline', () => {
     return Object.freeze(await api().beamline.crossChecks({ run }));
   }
 
-  return { digitizers, counters, usb, serverOffset, follow, apply, setDigitizers, setCounters, setUsb, readCounters, crossChecksOf };
+  return { digitizers, counters, usb, serverOffset, follow, want, apply, setDigitizers, setCounters, setUsb, readCounters, crossChecksOf };
 });
 
-/** The beam-line store, following the connection of the moment for as long as the app lives. */
-export function useBeamlineLive() {
+/**
+ * The beam-line store, following the connection of the moment for as long as the app lives, with the parts
+ * `parts` of its live stream while the calling component is mounted.
+ */
+export function useBeamlineLive(...which: Part[]) {
   const beamline = useBeamlineStore();
+  onScopeDispose(beamline.want(which));
   // The client as a ref, not a getter: Vue treats a getter's result that has then/catch as a promise, and the
   // API client's proxy answers every property (see DevicesView).
   const { api } = storeToRefs(useConnectionStore());

@@ -642,6 +642,56 @@ describe('beam-line store and navigation', () => {
     second.close();
   });
 
+  it('asks the live stream for the parts the views on screen want, and follows again when they change', async () => {
+    const streams: { input: unknown; stream: ReturnType<typeof liveStream>; ended: boolean }[] = [];
+    const asked: string[] = [];
+    const client = {
+      beamline: {
+        digitizers: async () => (asked.push('digitizers'), [DIGITIZER]),
+        counters: async () => (asked.push('counters'), COUNTERS),
+        usb: async () => (asked.push('usb'), USB),
+        live: async (input: unknown) => {
+          const stream = liveStream([]);
+          const entry = { input, stream, ended: false };
+          streams.push(entry);
+          const events = await stream.live();
+          return {
+            [Symbol.asyncIterator]: () => events,
+            next: () => events.next(),
+            return: async () => ((entry.ended = true), stream.close(), events.return(undefined)),
+          };
+        },
+      },
+    } as unknown as ApiClient;
+    const store = useBeamlineStore();
+    // The Shift view: the counters only, and no waveform asked of the core.
+    const releaseShift = store.want(['counters']);
+    void store.follow(client);
+    await vi.waitFor(() => expect(streams).toHaveLength(1));
+    expect(streams[0]!.input).toEqual({ parts: ['counters'] });
+    await vi.waitFor(() => expect(store.counters).not.toBeNull());
+    expect(asked).toEqual(['counters']);
+    expect(store.digitizers).toBeNull();
+    // The Digitizers view opens: one stream with both, the old one ended.
+    const releaseDigitizers = store.want(['digitizers', 'counters']);
+    await vi.waitFor(() => expect(streams).toHaveLength(2));
+    expect(streams[1]!.input).toEqual({ parts: ['counters', 'digitizers'] });
+    expect(streams[0]!.ended).toBe(true);
+    await vi.waitFor(() => expect(store.digitizers?.map((d) => d.device)).toEqual(['drs4']));
+    streams[1]!.stream.push({ type: 'digitizers', digitizers: [], at: Date.now() });
+    await vi.waitFor(() => expect(store.digitizers).toEqual([]));
+    // The Shift view closes: the same parts, no new stream.
+    releaseShift();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(streams).toHaveLength(2);
+    // Nothing wanted any more: a client that does not say takes everything.
+    releaseDigitizers();
+    await vi.waitFor(() => expect(streams).toHaveLength(3));
+    expect(streams[2]!.input).toBeUndefined();
+    expect(streams[1]!.ended).toBe(true);
+    streams[2]!.stream.close();
+  });
+
   it('replaces a scaler with what "Read now" read', async () => {
     const store = useBeamlineStore();
     store.setCounters(COUNTERS);

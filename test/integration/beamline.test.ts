@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRouterClient } from '@orpc/server';
+import { createRouter } from '../../src-main/api/router';
 import type { Core } from '../../src-main/core/core';
 import { BEAM_OFF_SUPPRESS } from '../../src-main/setup/beamline-alarms';
 import { matchesAny } from '../../src-main/alarms/definitions';
@@ -125,4 +127,30 @@ describe('beam line on the simulated NA64', () => {
     await core.runControl.stop('beam back');
     expect(run.number).toBeGreaterThan(0);
   }, 60_000);
+
+  it('streams only the parts asked for: a screen of the counters takes no waveforms', async () => {
+    const api = createRouterClient(createRouter(core), { context: { session: { user: 'val', role: 'viewer', via: 'user-token' } } });
+    /** The event types of a stream over `ms` (it begins with each part's state now). */
+    const typesOf = async (input: Parameters<typeof api.beamline.live>[0], ms: number) => {
+      const events = await api.beamline.live(input);
+      const types: string[] = [];
+      const until = Date.now() + ms;
+      for await (const e of events) {
+        types.push(e.type);
+        if (Date.now() > until) break;
+      }
+      return types;
+    };
+    // The digitizers publish at least once a second and the counters on every timing signal: 2.5 s holds both.
+    const counters = await typesOf({ parts: ['counters'] }, 2500);
+    expect(counters[0]).toBe('counters');
+    expect(new Set(counters)).toEqual(new Set(['counters']));
+    const all = await typesOf(undefined, 2500);
+    expect(all.slice(0, 3)).toEqual(['usb', 'counters', 'digitizers']);
+    expect(all.filter((t) => t === 'digitizers').length).toBeGreaterThan(1);
+    const waveforms = await typesOf({ parts: ['digitizers'] }, 2500);
+    expect(new Set(waveforms)).toEqual(new Set(['digitizers']));
+    await expect(api.beamline.live({ parts: [] })).rejects.toThrow(/Input validation failed/);
+    await expect(api.beamline.live({ parts: ['waveforms' as never] })).rejects.toThrow(/Input validation failed/);
+  }, 20_000);
 });

@@ -155,6 +155,10 @@ export const UsbBus = z.object({
 });
 export type UsbBus = z.infer<typeof UsbBus>;
 
+/** What the beam line's live stream carries: one part per kind of event. */
+export const BeamlinePart = z.enum(['digitizers', 'counters', 'usb']);
+export type BeamlinePart = z.infer<typeof BeamlinePart>;
+
 export const BeamlineLiveEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('digitizers'), digitizers: z.array(DigitizerView), at: z.number() }),
   z.object({ type: z.literal('counters'), counters: CountersState, at: z.number() }),
@@ -189,7 +193,11 @@ export const beamlineContract = {
         }),
       )
       .output(TimingView),
-    /** Digitizers (≈ 2 per second), counters (on every read and timing signal) and USB changes; starts with all three. */
-    live: oc.output(eventIterator(BeamlineLiveEvent)),
+    /**
+     * Digitizers (≈ 2 per second), counters (on every read and timing signal) and USB changes, each starting
+     * with its state now; `parts` (all three when not given) picks which: a screen without waveforms does not
+     * take ≈ 170 kB of them twice a second.
+     */
+    live: oc.input(z.object({ parts: z.array(BeamlinePart).min(1).optional() }).optional()).output(eventIterator(BeamlineLiveEvent)),
   },
 };
