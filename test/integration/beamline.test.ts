@@ -141,14 +141,14 @@ describe('beam line on the simulated NA64', () => {
       }
       return types;
     };
-    // The digitizers publish at least once a second and the counters on every timing signal: 2.5 s holds both.
-    const counters = await typesOf({ parts: ['counters'] }, 2500);
+    // The digitizers publish at least once a second and the counters on every timing signal: 1.2 s holds both.
+    const counters = await typesOf({ parts: ['counters'] }, 1200);
     expect(counters[0]).toBe('counters');
     expect(new Set(counters)).toEqual(new Set(['counters']));
-    const all = await typesOf(undefined, 2500);
+    const all = await typesOf(undefined, 1200);
     expect(all.slice(0, 3)).toEqual(['usb', 'counters', 'digitizers']);
     expect(all.filter((t) => t === 'digitizers').length).toBeGreaterThan(1);
-    const waveforms = await typesOf({ parts: ['digitizers'] }, 2500);
+    const waveforms = await typesOf({ parts: ['digitizers'] }, 1200);
     expect(new Set(waveforms)).toEqual(new Set(['digitizers']));
     await expect(api.beamline.live({ parts: [] })).rejects.toThrow(/Input validation failed/);
     await expect(api.beamline.live({ parts: ['waveforms' as never] })).rejects.toThrow(/Input validation failed/);
