@@ -75,7 +75,7 @@ export const useBeamlineStore = defineStore('beamline', () => {
   /**
    * Follow one connection: the snapshot, then the live stream until it ends or another connection takes over.
    * Only the parts the views on screen want: the Shift view shows the counters, and the digitizers' waveforms
-   * (≈ 170 kB twice a second) would cost the server and the page their encoding and parsing for nothing.
+   * (≈ 200 kB a second: up to 170 kB a message, 1–2 a second) would cost the server and the page their encoding and parsing for nothing.
    */
   async function follow(client: ApiClient): Promise<void> {
     if (following === client) return;

@@ -196,7 +196,7 @@ export const beamlineContract = {
     /**
      * Digitizers (≈ 2 per second), counters (on every read and timing signal) and USB changes, each starting
      * with its state now; `parts` (all three when not given) picks which: a screen without waveforms does not
-     * take ≈ 170 kB of them twice a second.
+     * take ≈ 200 kB of them a second.
      */
     live: oc.input(z.object({ parts: z.array(BeamlinePart).min(1).optional() }).optional()).output(eventIterator(BeamlineLiveEvent)),
   },
