@@ -105,7 +105,7 @@ function controlRoomMetrics(core: Core, metric: Metric): void {
     Object.entries(tally.verdicts).map(([verdict, n]): [string, number] => [`{verdict="${verdict}"}`, n]),
   );
   const stages = Object.entries(core.spills.stageTotals);
-  metric('na64rc_spill_end_stage_seconds_sum', 'Time from the end of burst to the screens, by stage (merge: the monitor finishing the spill; assess: data quality; write: the transaction; subscribers: the screens and other domains), summed over the live spills since start.', 'counter', stages.map(([stage, t]): [string, number] => [`{stage="${stage}"}`, t.ms / 1000]));
+  metric('na64rc_spill_end_stage_seconds_sum', 'Time of a live spill\'s end, by stage, from its end of burst (merge: the monitor finishing the spill; assess: data quality; then the screens\' event, for a blinded run; write: the transaction; subscribers: the other domains), summed over the live spills since start.', 'counter', stages.map(([stage, t]): [string, number] => [`{stage="${stage}"}`, t.ms / 1000]));
   metric('na64rc_spill_end_stage_seconds_count', 'Live spills counted in na64rc_spill_end_stage_seconds_sum, by stage.', 'counter', stages.map(([stage, t]): [string, number] => [`{stage="${stage}"}`, t.spills]));
   const dead = s.lastSpill?.daq?.deadTimeFraction;
   metric('na64rc_last_spill_dead_time_ratio', 'DAQ dead time of the last spill (fraction of the spill; NaN if unknown).', 'gauge', [['', dead ?? Number.NaN]]);

@@ -252,6 +252,13 @@ export class Core {
       rows: (summary, taken) => this.calibration.spillRows(summary, taken),
       extraHistograms: (run, spill, startedAt) => this.digitizers.histogramsFor(run, spill, startedAt),
       dqOf: (run) => this.dq.spillsOf(run),
+      // A blinded run's screens need nothing of the spill's transaction; an unblinded run's histograms take
+      // their signal-box events from the sealed records the transaction writes.
+      shown: (spill) => {
+        if (!this.dq.isBlinded(spill.summary.run)) return false;
+        this.announceSpill(spill);
+        return true;
+      },
       storeFailed: () => {
         this.databaseErrors += 1;
       },
@@ -395,7 +402,12 @@ export class Core {
       this.calibration.spillStored(stored);
       this.alarms.spill(stored.summary);
       this.counters.daqSpill(stored.summary);
-      this.announceSpill(stored);
+      // Shown already (SpillService: the screens before the transaction): the run's counts move now.
+      const shown = this.lastSpill?.summary;
+      if (shown?.run === stored.summary.run && shown.spill === stored.summary.spill) {
+        this.lastSpill = { ...this.lastSpill!, summary: stored.summary };
+        this.publishStatus();
+      } else this.announceSpill(stored);
       this.runControl.spillStored(stored.summary.run);
     });
     // Every stored spill (replayed and reprocessed too) gets its trend figures (ECAL width, pedestals, LED):

@@ -159,7 +159,7 @@ export class DaqService {
     const spill = ++run.lastSpill;
     const why = `the DAQ stream was offline (${o.why})`;
     this.log.warn({ run: run.number, spill, why: o.why }, 'spill lost: the DAQ stream is offline');
-    this.spills.store({
+    const stored = this.spills.store({
       origin: this.origin,
       run: run.number,
       spill,
@@ -170,7 +170,12 @@ export class DaqService {
       daq: { ...emptySpillDaqFigures(), undecodedEvents: 0, streamLost: why },
       result: null,
       taken: { calibration: run.calibration, scanSelection: null, scan: null },
-    });
+    }).then(
+      () => undefined,
+      (error: unknown) => this.log.error({ err: error, run: run.number, spill }, 'the lost spill could not be recorded'),
+    );
+    this.storing.add(stored);
+    void stored.finally(() => this.storing.delete(stored));
   }
 
   /** The last spill number of the current run (0 before its first spill). */
@@ -304,7 +309,7 @@ export class DaqService {
     this.open = null;
     try {
       const result = await this.pool.end(`${open.run}:${open.spill}`);
-      this.spills.store({
+      await this.spills.store({
         origin: this.origin,
         run: open.run,
         spill: open.spill,

@@ -199,15 +199,20 @@ export class DqService {
       referenceVersion: this.reference?.ref.version ?? null,
       signalCandidates: unblinded ? figures.signalCandidates : null,
     };
-    const merged = new Map(byName);
-    if (acc) for (const [name, h] of acc.histograms) merged.set(name, byName.has(name) ? mergeSnapshots([h, byName.get(name)!]) : h);
-    const next: RunAccumulation = {
-      run: summary.run,
-      histograms: merged,
-      spills: (acc?.spills ?? 0) + 1,
-      events: (acc?.events ?? 0) + figures.events,
-      purities: dq.purity === null || figures.beamEvents < MIN_ENTRIES ? [...(acc?.purities ?? [])] : [...(acc?.purities ?? []), dq.purity].slice(-20),
-      occupancy: [...(acc?.occupancy ?? []), spillOccupancy(byName, figures.events, checks)].slice(-OCCUPANCY_SPILLS),
+    // The run with this spill added: made when the spill is written, which a live spill's screens do not wait for.
+    let next: RunAccumulation | null = null;
+    const accumulated = (): RunAccumulation => {
+      if (next) return next;
+      const merged = new Map(byName);
+      if (acc) for (const [name, h] of acc.histograms) merged.set(name, byName.has(name) ? mergeSnapshots([h, byName.get(name)!]) : h);
+      return (next = {
+        run: summary.run,
+        histograms: merged,
+        spills: (acc?.spills ?? 0) + 1,
+        events: (acc?.events ?? 0) + figures.events,
+        purities: dq.purity === null || figures.beamEvents < MIN_ENTRIES ? [...(acc?.purities ?? [])] : [...(acc?.purities ?? []), dq.purity].slice(-20),
+        occupancy: [...(acc?.occupancy ?? []), spillOccupancy(byName, figures.events, checks)].slice(-OCCUPANCY_SPILLS),
+      });
     };
     // Every spill's box is sealed, empty or not (see signal-box-seal.ts); its count is in the clear only
     // once the run is unblinded.
@@ -230,13 +235,13 @@ export class DqService {
             beamMuons: figures.beamMuons,
             caloHadrons: figures.caloHadrons,
           },
-          [...merged.values()],
-          next.spills,
+          [...accumulated().histograms.values()],
+          accumulated().spills,
         );
       },
       committed: (stored, origin) => {
         this.accumulations.delete(summary.run);
-        this.accumulations.set(summary.run, next);
+        this.accumulations.set(summary.run, accumulated());
         if (this.accumulations.size > ACCUMULATED_RUNS) this.accumulations.delete(this.accumulations.keys().next().value!);
         // A replayed or reprocessed run is judged like a live one, but it raises no alarm and is not the
         // live spill the screens show.

@@ -4,6 +4,12 @@
 // its data-quality record, its LED record) in ONE transaction, and then emits one typed `spill-stored` event
 // that the other domains subscribe to (calibration's beam scan, alarms, counters, live streams, metrics).
 // A subscriber's failure is logged and never reaches the others or the spill.
+//
+// A live spill is shown before it is written: once judged, it goes to the screens (`shown`), and the
+// transaction follows on the next turn of the event loop, after their event has left. The shifter sees the
+// spill ≈ 15–25 ms sooner (the transaction, the run's accumulation, the subscribers); a request that follows
+// the event reaches the core after the transaction, so nothing the screens then ask for is missing. Should
+// the transaction fail, the spill was shown and the store-failed alarm says it is not kept.
 import type { SpillDaqFigures } from '../../drivers/sdk/index';
 import { spillDaq, type RunsArchive } from '../archive/runs-archive';
 import type { Logger } from '../log';
@@ -68,6 +74,11 @@ export interface SpillServiceDeps {
   extraHistograms?(run: number, spill: number, startedAt: number, endedAt: number): HistSnapshot[];
   /** The data quality of a run's spills as served (blinded): the DQ domain's. */
   dqOf(run: number): ReadonlyMap<number, NonNullable<SpillSummary['dq']>>;
+  /**
+   * The screens' event of a live spill, judged and not yet written: returns false when the screens must wait
+   * for the transaction (what they show needs it), and then hear of the spill with `spill-stored` alone.
+   */
+  shown?(spill: SpillStored): boolean;
   /** The database refused a spill. */
   storeFailed(error: unknown): void;
   log: Logger;
@@ -81,6 +92,7 @@ type Listener = (stored: SpillStored) => void;
  * the transaction (`write`) and the subscribers (`subscribers`). Totals since start, for /metrics.
  */
 export type SpillEndStage = 'merge' | 'assess' | 'write' | 'subscribers';
+// (A live spill's screens' event goes out after `assess`; `write` and `subscribers` follow it.)
 
 export class SpillService {
   private readonly listeners = new Set<Listener>();
@@ -107,10 +119,11 @@ export class SpillService {
   }
 
   /**
-   * Store a spill that ended: summary, data quality, every domain's rows in one transaction, then
-   * `spill-stored`. Returns the stored summary, or null when the database refused the spill.
+   * Store a spill that ended: summary, data quality, (a live spill: the screens, then a turn of the event
+   * loop), every domain's rows in one transaction, then `spill-stored`. Resolves to the stored summary, or
+   * null when the database refused the spill.
    */
-  store(ended: SpillEnded): SpillSummary | null {
+  async store(ended: SpillEnded): Promise<SpillSummary | null> {
     const { log } = this.deps;
     const live = ended.origin === 'live' && ended.result !== null;
     let mark = performance.now();
@@ -150,6 +163,16 @@ export class SpillService {
       }
     }
     stage('assess');
+    if (live && this.deps.shown) {
+      let early = false;
+      try {
+        early = this.deps.shown({ origin: ended.origin, summary: { ...summary }, histograms, taken: ended.taken });
+      } catch (error) {
+        log.error({ err: error, ...at }, 'the screens could not be told of the spill before it is stored');
+      }
+      if (early) await new Promise<void>((resolve) => setImmediate(resolve));
+      mark = performance.now();
+    }
     let rows: (() => void) | null = null;
     try {
       rows = this.deps.rows?.(summary, ended.taken) ?? null;

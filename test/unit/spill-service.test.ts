@@ -64,10 +64,10 @@ describe('DaqService and data quality', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function takeSpill(assess: SpillServiceDeps['assess'], heard: SpillStored[] = []): Promise<SpillSummary> {
+  async function takeSpill(assess: SpillServiceDeps['assess'], heard: SpillStored[] = [], shown?: SpillServiceDeps['shown']): Promise<SpillSummary> {
     const source = scriptedSource();
     let stored: SpillSummary | null = null;
-    const spills = new SpillService({ archive, assess, dqOf: () => new Map(), storeFailed: () => undefined, log: silentLogger() });
+    const spills = new SpillService({ archive, assess, dqOf: () => new Map(), storeFailed: () => undefined, log: silentLogger(), ...(shown ? { shown } : {}) });
     spills.subscribe('spill-stored', () => {
       throw new Error('a broken subscriber');
     });
@@ -104,6 +104,55 @@ describe('DaqService and data quality', () => {
     expect(seen!.names).toEqual(expect.arrayContaining(['ecal_energy', 'pedestals', 'srd_energy', 'trigger_rates']));
     expect(wrote).toBe(true);
     expect(spill.eventsProcessed).toBe(300);
+  });
+
+  const good = (version: string) => ({ verdict: 'good' as const, detectors: {}, eot: 1, purity: null, hadronFraction: null, electronEfficiency: null, hadronSuppression: null, suppressionIsLimit: false, beamEnergyGeV: null, calibrationVersion: version, referenceVersion: null, signalCandidates: null });
+
+  it('shows a live spill once judged, and writes it on the next turn of the event loop, after what the screens sent has left', async () => {
+    const order: string[] = [];
+    const heard: SpillStored[] = [];
+    let inDb: number | null = null;
+    const spill = await takeSpill(
+      (_summary, _h, _f, version) => ({
+        dq: good(version),
+        write: () => order.push('write'),
+        committed: () => order.push('committed'),
+      }),
+      heard,
+      (s) => {
+        order.push(`shown ${s.summary.spill} ${s.summary.dq?.verdict}`);
+        expect(s.histograms.map((h) => h.name)).toContain('ecal_energy');
+        // What the screens send leaves with the microtasks; the spill is not in the database yet then.
+        queueMicrotask(() => {
+          order.push('sent');
+          inDb = archive.listSpills(s.summary.run).length;
+        });
+        return true;
+      },
+    );
+    expect(order).toEqual(['shown 1 good', 'sent', 'write', 'committed']);
+    expect(inDb).toBe(0);
+    expect(heard).toHaveLength(1);
+    expect(archive.listSpills(spill.run)).toHaveLength(1);
+  });
+
+  it('keeps the old order when the screens must wait for the transaction (an unblinded run)', async () => {
+    const order: string[] = [];
+    await takeSpill(
+      (_summary, _h, _f, version) => ({
+        dq: good(version),
+        write: () => order.push('write'),
+        committed: () => order.push('committed'),
+      }),
+      [],
+      () => {
+        order.push('asked');
+        queueMicrotask(() => order.push('microtask'));
+        return false;
+      },
+    );
+    // No turn of the loop before the write: the transaction runs in the same task as the judgement.
+    expect(order).toEqual(['asked', 'write', 'committed', 'microtask']);
   });
 
   it('stores the spill without data quality when the assessment throws, or when its record cannot be written', async () => {
