@@ -238,4 +238,45 @@ describe('HistogramsView following the last spill', () => {
     expect(w.get('[data-histogram="shower_x"]').attributes('data-entries')).toBe('1');
     w.unmount();
   });
+
+  it('offers the VETO where the setup has one: before the dump, after it (visible mode), neither (the muon beam)', async () => {
+    const axis = { nbins: 10, min: 0, max: 100, title: 'E [MeV]' };
+    const spillOf = (names: string[]) => names.map((name) => new Hist1D(name, name, axis).snapshot());
+    const api = { dq: { histogram: vi.fn(async () => null), references: { histogram: vi.fn(async () => null) } } };
+    const conn = useConnectionStore();
+    conn.state = 'connected';
+    conn.api = api as unknown as ApiClient;
+    const r = createRouter({
+      history: createMemoryHistory(),
+      routes: [
+        { path: '/histograms', name: 'histograms', component: HistogramsView },
+        { path: '/compare', name: 'compare', component: { template: '<div/>' } },
+      ],
+    });
+    await r.push('/histograms');
+    const w = mount(HistogramsView, { global: { plugins: [r] }, attachTo: document.body });
+    const tabs = () => w.findAll('[role="tab"]').map((t) => t.attributes('data-testid'));
+    const vetoPlots = async () => {
+      await w.get('[data-testid="detector-VETO"]').trigger('click');
+      await nextTick();
+      return w.findAll('figure[data-plot]').map((p) => p.attributes('data-plot'));
+    };
+    // No spill yet: the VETO before the dump, as most setups have it (a stored run's may be reviewed).
+    expect(tabs()).toContain('detector-VETO');
+    expect(await vetoPlots()).toEqual(['veto_energy']);
+    // Visible mode: V2 after the dump only.
+    useSpillStore().addSpill({ run: 1, spill: 1 } as SpillSummary, spillOf(['ecal_energy', 'wcal_energy', 'dump_veto_energy']));
+    await nextTick();
+    expect(await vetoPlots()).toEqual(['dump_veto_energy']);
+    // Invisible mode: the VETO only.
+    useSpillStore().addSpill({ run: 2, spill: 1 } as SpillSummary, spillOf(['ecal_energy', 'veto_energy']));
+    await nextTick();
+    expect(await vetoPlots()).toEqual(['veto_energy']);
+    // The muon beam: no VETO at all, no tab.
+    useSpillStore().addSpill({ run: 3, spill: 1 } as SpillSummary, spillOf(['ecal_energy', 'beam_momentum']));
+    await nextTick();
+    expect(tabs()).not.toContain('detector-VETO');
+    expect(tabs()).toContain('detector-Tracker');
+    w.unmount();
+  });
 });

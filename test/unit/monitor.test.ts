@@ -215,7 +215,7 @@ describe('SpillHistograms (decode → pedestal and amplitude → calibration →
       const spill = new SpillHistograms(config);
       spill.fill(batchOf(quiet()));
       spill.fill(batchOf([eventOf([{ cells: { [veto[2]!.index]: a / 1000, [veto[3]!.index]: b / 1000 }, startNs: PULSE_START_NS }], 200)]));
-      expect(Math.abs(only(spill.h.vetoEnergy) - expected * reading), `PMTs ${a} and ${b} MeV`).toBeLessThan(1.5);
+      expect(Math.abs(only(spill.h.vetoEnergy!) - expected * reading), `PMTs ${a} and ${b} MeV`).toBeLessThan(1.5);
     }
   });
 

@@ -162,7 +162,11 @@ describe('visible mode: the veto after the dump (V2)', () => {
     const doubled = plainSpill(6, 2);
     expect(leakMean(doubled.histograms.get('dump_veto_energy') as Hist1DSnapshot).mean / leaks.mean).toBeGreaterThan(1.6);
     // A setup without a dump has no such histogram.
-    expect(new SpillHistograms(monitorConfigFor(loadSetup('invisible-e'))).snapshots().map((x) => x.name)).not.toContain('dump_veto_energy');
+    const invisible = new SpillHistograms(monitorConfigFor(loadSetup('invisible-e'))).snapshots().map((x) => x.name);
+    expect(invisible).not.toContain('dump_veto_energy');
+    // …and visible mode has no VETO before the dump: no histogram of a detector the setup does not have.
+    expect(reference.histograms.has('veto_energy')).toBe(false);
+    expect(invisible).toContain('veto_energy');
 
     // DQ: V2 is the visible mode's VETO; the VETO spectrum of cells it does not have is not judged.
     const same = checksOf(plainSpill(6), reference);

@@ -386,7 +386,7 @@ export class SpillHistograms {
           set.momentum.scatteredVsEcal.fill(ecal, pScattered);
         }
       }
-      h.vetoEnergy.fill(veto * 1000);
+      if (h.vetoEnergy) h.vetoEnergy.fill(veto * 1000);
     }
     for (let m = 0; m < this.srd.length; m++) h.srdEnergy.fill(m, this.srdMeV[m]!);
     if (this.srd.length) h.srdEnergy.fill(this.srd.length, srdSum);
@@ -554,7 +554,8 @@ export class HistogramSet {
     srdEnergy: Hist2D;
     srdElectrons: Hist2D;
     srdHadrons: Hist2D;
-    vetoEnergy: Hist1D;
+    /** Null for a setup without a VETO (visible mode: its veto is V2, after the dump). */
+    vetoEnergy: Hist1D | null;
     counterAmplitudes: Hist2D;
     triggerRates: Hist1D;
   };
@@ -596,7 +597,7 @@ export class HistogramSet {
       srdEnergy: new Hist2D('srd_energy', 'SRD energy per module and sum, all events', srdColumns, ax.srdMeV),
       srdElectrons: new Hist2D('srd_energy_e', 'SRD energy, calorimeter-tagged electrons', srdColumns, ax.srdMeV),
       srdHadrons: new Hist2D('srd_energy_hadron', 'SRD energy, calorimeter-tagged hadrons', srdColumns, ax.srdMeV),
-      vetoEnergy: new Hist1D('veto_energy', 'VETO energy (largest module, √(a₁a₂) of its PMTs)', ax.vetoMeV),
+      vetoEnergy: layout.veto.length ? new Hist1D('veto_energy', 'VETO energy (largest module, √(a₁a₂) of its PMTs)', ax.vetoMeV) : null,
       counterAmplitudes: new Hist2D('counter_amplitudes', 'Beam counter amplitudes', cellAxis(Math.max(1, layout.counters.length), 'counter'), ax.counterAdc),
       triggerRates: new Hist1D('trigger_rates', 'Triggers by type', axis(TRIGGER_BINS.length, 0, TRIGGER_BINS.length, 'trigger (physics, beam, random, calibration)')),
     };
@@ -618,7 +619,7 @@ export class HistogramSet {
 
   histograms(): (Hist1D | Hist2D)[] {
     const momentum = this.momentum ? [this.momentum.beam, this.momentum.scattered, this.momentum.scatteredVsEcal] : [];
-    return [...Object.values(this.h), ...(this.wcal ? [this.wcal.energy, this.wcal.vsEcal] : []), ...(this.dumpVeto ? [this.dumpVeto] : []), ...momentum, this.pedestalMap.histogram(), this.peakTimes.histogram(), this.cellEnergy.histogram(), occupancyHistogram(this.occupancy)];
+    return [...Object.values(this.h).filter((x) => x !== null), ...(this.wcal ? [this.wcal.energy, this.wcal.vsEcal] : []), ...(this.dumpVeto ? [this.dumpVeto] : []), ...momentum, this.pedestalMap.histogram(), this.peakTimes.histogram(), this.cellEnergy.histogram(), occupancyHistogram(this.occupancy)];
   }
 }
 
