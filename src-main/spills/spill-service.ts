@@ -87,12 +87,11 @@ export interface SpillServiceDeps {
 type Listener = (stored: SpillStored) => void;
 
 /**
- * Where the end of a live spill spends its time, from the end of burst to the subscribers (the screens' event
- * among them): the monitor finishing and merging its workers' histograms (`merge`), data quality (`assess`),
- * the transaction (`write`) and the subscribers (`subscribers`). Totals since start, for /metrics.
+ * Where the end of a live spill spends its time, from the end of burst to the subscribers: the monitor finishing and merging its workers' histograms (`merge`), data quality (`assess`),
+ * the transaction (`write`) and the subscribers (`subscribers`). Totals since start, for /metrics. A live
+ * spill of a blinded run goes to the screens after `assess`; `write` and `subscribers` follow.
  */
 export type SpillEndStage = 'merge' | 'assess' | 'write' | 'subscribers';
-// (A live spill's screens' event goes out after `assess`; `write` and `subscribers` follow it.)
 
 export class SpillService {
   private readonly listeners = new Set<Listener>();
