@@ -87,9 +87,10 @@ export interface SpillServiceDeps {
 type Listener = (stored: SpillStored) => void;
 
 /**
- * Where the end of a live spill spends its time, from the end of burst to the subscribers: the monitor finishing and merging its workers' histograms (`merge`), data quality (`assess`),
- * the transaction (`write`) and the subscribers (`subscribers`). Totals since start, for /metrics. A live
- * spill of a blinded run goes to the screens after `assess`; `write` and `subscribers` follow.
+ * Where the end of a live spill spends its time, from the end of burst to the subscribers: the monitor
+ * finishing and merging its workers' histograms (`merge`), data quality (`assess`), the transaction (`write`)
+ * and the subscribers (`subscribers`). Totals since start, for /metrics. A live spill of a blinded run goes
+ * to the screens after `assess`; `write` and `subscribers` follow.
  */
 export type SpillEndStage = 'merge' | 'assess' | 'write' | 'subscribers';
 
