@@ -579,6 +579,8 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
   const seenAdc = PEAK_SEEN_ADC; // in a local: see inTimeAmplitude
   let best = -1;
   let at = 0;
+  // The largest sample's height above the pedestal, worked out when the largest sample changes, not at every word.
+  let height = best - pedestal;
   // Past the peak, once the pulse has fallen below half its height, the rest is its tail (or later pile-up).
   for (let k = from; k < to; k++) {
     const d = w[k]!;
@@ -587,12 +589,14 @@ function peakTime(w: Uint32Array, from: number, to: number, firstSample: number,
     if (a > best) {
       best = a;
       at = 2 * (k - from);
+      height = best - pedestal;
     }
     if (b > best) {
       best = b;
       at = 2 * (k - from) + 1;
+      height = best - pedestal;
     }
-    if (best - pedestal > seenAdc && 2 * (b - pedestal) < best - pedestal) break;
+    if (height > seenAdc && 2 * (b - pedestal) < height) break;
   }
   peaks[cell] = best;
   const n = 2 * (to - from);
