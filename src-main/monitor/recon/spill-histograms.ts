@@ -103,8 +103,11 @@ export class SpillHistograms {
   /** A tower (both sections) has a hit above the hit threshold at the main section's scale. */
   private readonly towerHitGeV: number;
   private readonly hashCells: Int32Array;
-  /** The pedestal columns' row (y bin) of every possible sum of the pedestal samples. */
-  private readonly pedestalRows: Int32Array;
+  /**
+   * The pedestal columns' row (y bin) of every possible sum of the pedestal samples: a byte each where the rows
+   * fit (16 kB, not 64: its lines compete with the histograms' for the cache in every event).
+   */
+  private readonly pedestalRows: Uint8Array | Int32Array;
   /** Beam-scan records of this spill (see shared/scan-record.ts), and which towers are recorded. */
   private scanRecords: Float32Array = new Float32Array(0);
   scanCount = 0;
@@ -164,7 +167,9 @@ export class SpillHistograms {
     for (const t of config.scan?.towers ?? []) if (t >= 0 && t < towers) this.scanTowers[t] = 1;
     this.open = new HistogramSet(config);
     const pedestalMap = this.open.pedestalMap;
-    this.pedestalRows = Int32Array.from({ length: config.pedestalSamples * ADC_SATURATION + 1 }, (_, sum) => pedestalMap.rowOf(this.decoder.pedestalOf(sum)));
+    const pedestalRows = (sum: number) => pedestalMap.rowOf(this.decoder.pedestalOf(sum));
+    const sums = { length: config.pedestalSamples * ADC_SATURATION + 1 };
+    this.pedestalRows = pedestalMap.rows <= 256 ? Uint8Array.from(sums, (_, sum) => pedestalRows(sum)) : Int32Array.from(sums, (_, sum) => pedestalRows(sum));
     // The channels the hidden sample's pick hashes: ECAL, VETO, SRD and HCAL where the setup has them.
     this.hashCells = Int32Array.from([layout.ecalMain[0], layout.veto[0], layout.srd[0], layout.hcalModules[0]?.[0]].map((c) => c ?? 0));
   }
