@@ -7,9 +7,9 @@
 //
 // A live spill is shown before it is written: once judged, it goes to the screens (`shown`), and the
 // transaction follows on the next turn of the event loop, after their event has left. The shifter sees the
-// spill ≈ 15–25 ms sooner (the transaction, the run's accumulation, the subscribers); a request that follows
-// the event reaches the core after the transaction, so nothing the screens then ask for is missing. Should
-// the transaction fail, the spill was shown and the store-failed alarm says it is not kept.
+// spill ≈ 20–30 ms sooner on a 2-core machine (the transaction, the run's accumulation, the subscribers); a
+// request that follows the event reaches the core after the transaction, so nothing the screens then ask for
+// is missing. Should the transaction fail, the spill was shown and the store-failed alarm says it is not kept.
 import type { SpillDaqFigures } from '../../drivers/sdk/index';
 import { spillDaq, type RunsArchive } from '../archive/runs-archive';
 import type { Logger } from '../log';
