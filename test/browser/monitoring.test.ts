@@ -201,6 +201,22 @@ describe('HistogramChart for monitoring', () => {
 });
 
 describe('HistogramsView following the last spill', () => {
+  /** The view at its route, connected to `api`. */
+  async function mountHistogramsView(api: object) {
+    const conn = useConnectionStore();
+    conn.state = 'connected';
+    conn.api = api as unknown as ApiClient;
+    const r = createRouter({
+      history: createMemoryHistory(),
+      routes: [
+        { path: '/histograms', name: 'histograms', component: HistogramsView },
+        { path: '/compare', name: 'compare', component: { template: '<div/>' } },
+      ],
+    });
+    await r.push('/histograms');
+    return mount(HistogramsView, { global: { plugins: [r] }, attachTo: document.body });
+  }
+
   it('takes the key histograms that came with the spill’s live event and fetches only the others, then says whose they are', async () => {
     const axis = { nbins: 10, min: 0, max: 100, title: 'E [GeV]' };
     const live = ['ecal_energy', 'shower_x', 'shower_y'].map((name) => {
@@ -220,19 +236,8 @@ describe('HistogramsView following the last spill', () => {
         references: { histogram: vi.fn(async () => null) },
       },
     };
-    const conn = useConnectionStore();
-    conn.state = 'connected';
-    conn.api = api as unknown as ApiClient;
     useSpillStore().addSpill({ run: 4, spill: 12 } as SpillSummary, live);
-    const r = createRouter({
-      history: createMemoryHistory(),
-      routes: [
-        { path: '/histograms', name: 'histograms', component: HistogramsView },
-        { path: '/compare', name: 'compare', component: { template: '<div/>' } },
-      ],
-    });
-    await r.push('/histograms');
-    const w = mount(HistogramsView, { global: { plugins: [r] }, attachTo: document.body });
+    const w = await mountHistogramsView(api);
     await vi.waitFor(() => expect(w.get('[data-testid="histograms-shown"]').attributes('data-shown')).toBe('run 4 spill 12'));
     expect(asked.sort()).toEqual(['ecal_cell_energy', 'ecal_occupancy', 'ecal_preshower', 'ecal_shape', 'ecal_vs_hcal'].sort());
     expect(w.get('[data-histogram="shower_x"]').attributes('data-entries')).toBe('1');
@@ -242,19 +247,7 @@ describe('HistogramsView following the last spill', () => {
   it('offers the VETO where the setup has one: before the dump, after it (visible mode), neither (the muon beam)', async () => {
     const axis = { nbins: 10, min: 0, max: 100, title: 'E [MeV]' };
     const spillOf = (names: string[]) => names.map((name) => new Hist1D(name, name, axis).snapshot());
-    const api = { dq: { histogram: vi.fn(async () => null), references: { histogram: vi.fn(async () => null) } } };
-    const conn = useConnectionStore();
-    conn.state = 'connected';
-    conn.api = api as unknown as ApiClient;
-    const r = createRouter({
-      history: createMemoryHistory(),
-      routes: [
-        { path: '/histograms', name: 'histograms', component: HistogramsView },
-        { path: '/compare', name: 'compare', component: { template: '<div/>' } },
-      ],
-    });
-    await r.push('/histograms');
-    const w = mount(HistogramsView, { global: { plugins: [r] }, attachTo: document.body });
+    const w = await mountHistogramsView({ dq: { histogram: vi.fn(async () => null), references: { histogram: vi.fn(async () => null) } } });
     const tabs = () => w.findAll('[role="tab"]').map((t) => t.attributes('data-testid'));
     const vetoPlots = async () => {
       await w.get('[data-testid="detector-VETO"]').trigger('click');
