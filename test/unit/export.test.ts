@@ -25,6 +25,7 @@ import { physicsCuts } from '../../src-main/setup/monitoring';
 import type { SpillDq, SpillSummary } from '../../src-main/shared/api/schemas';
 import { Hist1D, Hist2D, type HistSnapshot } from '../../src-main/shared/histogram';
 import { loadSetup } from '../../setups/load';
+import { parseCsv as parseCsvRows } from '../support/csv';
 
 const setup = loadSetup('invisible-e');
 const cuts = physicsCuts(setup);
@@ -39,34 +40,11 @@ let exporter: AnalysisExport;
 let blindedRun: number;
 let openRun: number;
 
-/** RFC 4180 CSV as rows of fields (a test's own parser: quotes, doubled quotes, commas and line breaks in fields). */
+/** The export's CSV as rows of fields (the tests' one parser), every row ended by a line break, LF only. */
 function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted && c === '"' && text[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (c === '"') {
-      quoted = !quoted;
-    } else if (!quoted && c === ',') {
-      row.push(field);
-      field = '';
-    } else if (!quoted && c === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else {
-      field += c;
-    }
-  }
-  expect(field).toBe('');
-  expect(row).toEqual([]);
-  return rows;
+  if (text) expect(text.endsWith('\n')).toBe(true);
+  expect(text).not.toContain('\r');
+  return parseCsvRows(text);
 }
 
 const records = (text: string) => {
