@@ -73,16 +73,18 @@ export class DaqService {
   private readonly listener: EventSourceListener = {
     spillStart: (info) => this.onSpillStart(info),
     batch: (batch) => this.onBatch(batch),
-    spillEnd: (info) => {
-      const stored = this.onSpillEnd(info);
-      this.storing.add(stored);
-      void stored.finally(() => this.storing.delete(stored));
-    },
+    spillEnd: (info) => this.storingUntil(this.onSpillEnd(info)),
     // A source that can wait (a replayed file) waits while a lossless pool has a backlog; the live stream
     // cannot, and its batches are skipped and counted under back-pressure as before.
     backlog: () => (this.pool.lossless ? this.pool.backlog() : null),
     ended: (info) => this.hooks.ended?.(info),
   };
+
+  /** A spill being stored until `stored` settles: `idle()` waits for it. */
+  private storingUntil(stored: Promise<void>): void {
+    this.storing.add(stored);
+    void stored.finally(() => this.storing.delete(stored));
+  }
 
   /** Resolves when every spill that has ended so far is stored (a replay ends its run only then). */
   async idle(): Promise<void> {
@@ -174,8 +176,7 @@ export class DaqService {
       () => undefined,
       (error: unknown) => this.log.error({ err: error, run: run.number, spill }, 'the lost spill could not be recorded'),
     );
-    this.storing.add(stored);
-    void stored.finally(() => this.storing.delete(stored));
+    this.storingUntil(stored);
   }
 
   /** The last spill number of the current run (0 before its first spill). */
