@@ -354,9 +354,11 @@ export class EventDecoder {
           }
         }
         if (any >>> 24 !== dataId || all >>> 24 !== dataId) throw damagedMsadc('data-word', 'bad data word in the channel', p);
-        const ped = pedLo + pedHi / 4096;
-        const win = winLo + winHi / 4096;
-        const sum = ped + win + restLo + restHi / 4096;
+        // The high fields' sums shifted down, not divided: the sums stay integers (no conversion from a double for
+        // the checksum and the pedestal sum). Below 2³² even for 511 samples (256 × 0xfff000), so `>>>` is exact.
+        const ped = pedLo + (pedHi >>> 12);
+        const win = winLo + (winHi >>> 12);
+        const sum = ped + win + restLo + (restHi >>> 12);
         if ((sum & 0xffff) !== (ch & 0xffff)) throw damagedMsadc('checksum', 'sample checksum mismatch', p);
         const cell = addressToCell[base + ((ch >>> 25) & 0xf)]!;
         if (cell >= 0 && e3 === q + toWord) {
