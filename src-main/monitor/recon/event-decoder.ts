@@ -60,6 +60,28 @@ const MAX_PULSES = 8;
 /** An earlier pulse's tail falls by this factor from one sample to the next. */
 const SAMPLE_DECAY = Math.exp(-SAMPLE_NS / PULSE_DECAY_NS);
 
+/**
+ * The design pulse of peak 1 (setups/nominal.ts) tabulated from its start, where it peaks (ns after its start),
+ * and from where its rise crosses f % of its height to its peak (ns), by f = 0 … 100. The same for every
+ * decoder: made once a thread, not for every spill (a worker begins a decoder a spill, and these took ≈ 1 ms).
+ */
+interface DesignPulse {
+  template: Float32Array;
+  peakNs: number;
+  riseToPeakNs: Float64Array;
+}
+let designPulseMade: DesignPulse | null = null;
+function designPulse(): DesignPulse {
+  if (designPulseMade) return designPulseMade;
+  const template = pulseTemplate();
+  let peakAt = 0;
+  for (let i = 1; i < template.length; i++) if (template[i]! > template[peakAt]!) peakAt = i;
+  const peakNs = peakAt * TEMPLATE_STEP_NS;
+  const riseToPeakNs = Float64Array.from({ length: 101 }, (_, f) => peakNs - template.findIndex((v) => v >= f / 100) * TEMPLATE_STEP_NS);
+  designPulseMade = { template, peakNs, riseToPeakNs };
+  return designPulseMade;
+}
+
 export class EventDecoder {
   /** Amplitudes (ADC) of the last decoded event, by cell; NaN for a cell that was not read out. */
   readonly amplitudes: Float64Array;
@@ -124,10 +146,9 @@ export class EventDecoder {
   private readonly hit: number;
   private readonly inTimeFromNs: number;
   private readonly inTimeToNs: number;
-  /** The design pulse of peak 1 (setups/nominal.ts), from its start, and where it peaks (ns after its start). */
-  private readonly template = pulseTemplate();
+  /** The design pulse (see DesignPulse). */
+  private readonly template: Float32Array;
   private readonly templatePeakNs: number;
-  /** From where its rise crosses f % of its height to its peak (ns), by f = 0 … 100. */
   private readonly riseToPeakNs: Float64Array;
   /** One channel's samples above its pedestal, and the pulses found in them: peak sample, lowest sample before. */
   private readonly wave = new Float64Array(MAX_SAMPLES);
@@ -188,8 +209,7 @@ export class EventDecoder {
     this.hit = config.hitThresholdAdc;
     this.inTimeFromNs = config.inTime.fromNs;
     this.inTimeToNs = config.inTime.toNs;
-    this.templatePeakNs = this.template.indexOf(Math.max(...this.template)) * TEMPLATE_STEP_NS;
-    this.riseToPeakNs = Float64Array.from({ length: 101 }, (_, f) => this.templatePeakNs - this.template.findIndex((v) => v >= f / 100) * TEMPLATE_STEP_NS);
+    ({ template: this.template, peakNs: this.templatePeakNs, riseToPeakNs: this.riseToPeakNs } = designPulse());
   }
 
   /** The event pedestal (ADC) of a channel whose pedestal samples sum to `sum`: the same arithmetic as the decoding's. */
