@@ -225,13 +225,29 @@ export class SpillHistograms {
     tower.fill(0);
     let earlyPulse = false;
     const earlyPulseAdc = -EARLY_PULSE_ADC; // in a local: V8 reads a module constant from its context at every use
+    // The per-channel histograms are filled in the same pass, while the cell is at hand (whole counts): a sealed
+    // event takes its entries back below (takeChannels), so no histogram keeps it.
+    const set = this.open;
+    const pmCounts = set.pedestalMap.counts;
+    const pmRows = set.pedestalMap.rows;
+    const { pedestalRows, ecalIndex } = this;
     for (let c = 0; c < cells; c++) {
       const a = amplitudes[c]!;
       if (a < earlyPulseAdc) earlyPulse = true;
       // NaN (not read out) fails the comparison: no energy.
-      energy[c] = a > threshold ? a * calib[c]! : 0;
+      const e = a > threshold ? a * calib[c]! : 0;
+      energy[c] = e;
       const t = towerOf[c]!;
-      if (t >= 0) tower[t]! += energy[c]!;
+      if (t >= 0) tower[t]! += e;
+      // Every read-out cell's pedestal, binned by its integer sum of samples through a table (pedestalRows): no
+      // double to convert to a bin 120 times an event.
+      if (a === a) pmCounts[(c + 1) * pmRows + pedestalRows[pedestalSums[c]!]!]!++;
+      if (a > hit) {
+        set.occupancy[c]!++;
+        set.peakTimes.add(c, peakTimes[c]!);
+        const i = ecalIndex[c]!;
+        if (i >= 0) set.cellEnergy.add(i, e);
+      }
     }
     let ps = 0;
     for (let i = 0; i < this.preshower.length; i++) ps += energy[this.preshower[i]!]!;
@@ -352,26 +368,10 @@ export class SpillHistograms {
       const shower = ecal > 0 && maxTower >= 0;
       this.keepSealed(ecal, ps, hcal, veto, srdSum, shower ? sx / ecal : Number.NaN, shower ? sy / ecal : Number.NaN, ecal > 0 ? max / ecal : Number.NaN, trigger, inBox ? 1 : 0, this.wcal.length ? wcal : Number.NaN, pBeam, pScattered, this.cedar.length ? (kaon ? 1 : 0) : Number.NaN);
       if (inBox) this.figures.signalCandidates++;
+      this.takeChannels();
       return;
     }
-    const set = this.open;
     const h = set.h;
-
-    // Every read-out cell's pedestal, binned by its integer sum of samples through a table (pedestalRows): no
-    // double to convert to a bin 120 times an event.
-    const pmCounts = set.pedestalMap.counts;
-    const pmRows = set.pedestalMap.rows;
-    const { pedestalRows } = this;
-    for (let c = 0; c < cells; c++) {
-      const a = amplitudes[c]!;
-      if (a === a) pmCounts[(c + 1) * pmRows + pedestalRows[pedestalSums[c]!]!]!++;
-      if (a > hit) {
-        set.occupancy[c]!++;
-        set.peakTimes.add(c, peakTimes[c]!);
-        const e = this.ecalIndex[c]!;
-        if (e >= 0) set.cellEnergy.add(e, energy[c]!);
-      }
-    }
     const ny = this.config.layout.ecalNy;
     for (let t = 0; t < tower.length; t++) if (tower[t]! > this.towerHitGeV) h.ecalOccupancy.fill(Math.floor(t / ny), t % ny);
     for (let m = 0; m < this.hcalModules.length; m++) h.hcalModules.fill(m, this.hcalModule[m]!);
@@ -451,6 +451,25 @@ export class SpillHistograms {
     }
     const scan = this.config.scan;
     if (scan && trigger & BEAM && hcalQuiet && ecal > scan.minEcalGeV && (scan.aimed >= 0 || (maxTower >= 0 && this.scanTowers[maxTower])) && !this.ecalPileup()) this.record(scan.aimed, maxTower);
+  }
+
+  /** Take the sealed event's entries back out of the per-channel histograms (the same bins its pass filled). */
+  private takeChannels(): void {
+    const { amplitudes, pedestalSums, peakTimes } = this.decoder;
+    const set = this.open;
+    const pmCounts = set.pedestalMap.counts;
+    const pmRows = set.pedestalMap.rows;
+    const hit = this.config.hitThresholdAdc;
+    for (let c = 0; c < amplitudes.length; c++) {
+      const a = amplitudes[c]!;
+      if (a === a) pmCounts[(c + 1) * pmRows + this.pedestalRows[pedestalSums[c]!]!]!--;
+      if (a > hit) {
+        set.occupancy[c]!--;
+        set.peakTimes.take(c, peakTimes[c]!);
+        const i = this.ecalIndex[c]!;
+        if (i >= 0) set.cellEnergy.take(i, this.energy[c]!);
+      }
+    }
   }
 
   /**
@@ -676,6 +695,11 @@ class ChannelColumns {
 
   add(column: number, value: number): void {
     this.counts[this.columnOf(column) + this.rowOf(value)]!++;
+  }
+
+  /** Take back an entry `add` made. */
+  take(column: number, value: number): void {
+    this.counts[this.columnOf(column) + this.rowOf(value)]!--;
   }
 
   /** The offset in `counts` of channel `column`'s bins (the TH2D's column `column` + 1). */
