@@ -99,13 +99,14 @@ async function pooled(workers: number): Promise<number> {
   pool.configure(config);
   await new Promise((r) => setTimeout(r, 500)); // workers started
   let ms = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 3; round++) {
+  // A round to warm the workers' compiler up, then the best of 5: as the in-thread figure is measured.
+  for (let round = 0; round < 6; round++) {
     const list = batches();
     const t = performance.now();
     pool.begin(`b:${round}`);
     for (const b of list) pool.submit(`b:${round}`, b);
     const result = await pool.end(`b:${round}`, 120_000);
-    ms = Math.min(ms, performance.now() - t);
+    if (round > 0) ms = Math.min(ms, performance.now() - t);
     if (result.processed !== EVENTS) throw new Error(`the pool processed ${result.processed} of ${EVENTS}`);
   }
   await pool.close();
