@@ -25,8 +25,10 @@ export default defineConfig({
           environment: 'node',
           include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/lint/**/*.test.ts'],
           globalSetup: ['test/support/build-once.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
+          // A guard against hangs, not a speed limit: with a worker more than cores, a test that waits on the
+          // simulated SPS took up to 17 s here (2 cores), and a CI machine may be half as fast again.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {
